@@ -1,0 +1,122 @@
+#include "bot/core/logging.h"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "bot/core/secret.h"
+
+namespace picbot::log {
+namespace {
+
+// Redacts secrets, then forwards to the real sinks; also keeps a ring of
+// recent lines for the web console.
+class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  void set_targets(std::vector<spdlog::sink_ptr> targets) {
+    std::lock_guard lock(mutex_);
+    targets_ = std::move(targets);
+  }
+  std::vector<std::string> recent(std::size_t max_lines) {
+    std::lock_guard lock(mutex_);
+    const std::size_t n = std::min(max_lines, ring_.size());
+    return {ring_.end() - static_cast<std::ptrdiff_t>(n), ring_.end()};
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    const std::string clean = SecretRegistry::instance().redact(payload);
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(clean.data(), clean.size());
+    for (auto& target : targets_) {
+      if (target->should_log(copy.level)) target->log(copy);
+    }
+    spdlog::memory_buf_t line;
+    formatter_->format(copy, line);
+    std::string text(line.data(), line.size());
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    ring_.push_back(std::move(text));
+    if (ring_.size() > kRingSize) ring_.pop_front();
+  }
+  void flush_() override {
+    for (auto& target : targets_) target->flush();
+  }
+
+ private:
+  static constexpr std::size_t kRingSize = 1000;
+  std::vector<spdlog::sink_ptr> targets_;
+  std::deque<std::string> ring_;
+};
+
+struct State {
+  std::mutex mutex;
+  std::shared_ptr<RedactingSink> sink = std::make_shared<RedactingSink>();
+  spdlog::level::level_enum level = spdlog::level::info;
+  bool configured = false;
+};
+
+State& state() {
+  static State s;
+  return s;
+}
+
+void ensure_default_targets(State& s) {
+  if (s.configured) return;
+  s.sink->set_targets({std::make_shared<spdlog::sinks::stdout_color_sink_mt>()});
+  s.configured = true;
+}
+
+}  // namespace
+
+void init(const Options& options) {
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  std::vector<spdlog::sink_ptr> targets{std::make_shared<spdlog::sinks::stdout_color_sink_mt>()};
+  if (!options.directory.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.directory, ec);
+    targets.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        (std::filesystem::path(options.directory) / "picbot.log").string(), options.max_file_bytes,
+        options.max_files));
+  }
+  s.sink->set_targets(std::move(targets));
+  s.configured = true;
+  s.level = spdlog::level::from_str(options.level);
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { l->set_level(s.level); });
+  spdlog::flush_on(spdlog::level::warn);
+}
+
+std::shared_ptr<spdlog::logger> get(const std::string& module) {
+  if (auto existing = spdlog::get(module)) return existing;
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  if (auto existing = spdlog::get(module)) return existing;
+  ensure_default_targets(s);
+  auto logger = std::make_shared<spdlog::logger>(module, s.sink);
+  logger->set_level(s.level);
+  spdlog::register_logger(logger);
+  return logger;
+}
+
+bool set_level(std::string_view level) {
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  if (parsed == spdlog::level::off && level != "off") return false;
+  State& s = state();
+  std::lock_guard lock(s.mutex);
+  s.level = parsed;
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { l->set_level(parsed); });
+  return true;
+}
+
+std::vector<std::string> recent(std::size_t max_lines) { return state().sink->recent(max_lines); }
+
+std::string truncate(std::string_view text, std::size_t max_chars) {
+  if (text.size() <= max_chars) return std::string(text);
+  return std::string(text.substr(0, max_chars)) + "…(" + std::to_string(text.size()) + " bytes)";
+}
+
+}  // namespace picbot::log

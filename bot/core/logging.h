@@ -1,0 +1,40 @@
+// Logging: one named spdlog logger per module, all writing to the console and
+// to a rotating file under data_dir/logs. Every line passes through the
+// SecretRegistry, so a secret that slips into a message is masked.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace picbot::log {
+
+struct Options {
+  std::string level = "info";  // trace, debug, info, warn, error
+  std::string directory;        // empty: console only
+  std::size_t max_file_bytes = 10 * 1024 * 1024;
+  std::size_t max_files = 5;
+};
+
+// Configures every logger. Safe to call again (on config reload); existing
+// logger handles stay valid.
+void init(const Options& options);
+
+// Returns the logger for a module ("onebot", "dispatch", ...), creating it on
+// first use. Thread-safe.
+std::shared_ptr<spdlog::logger> get(const std::string& module);
+
+// Sets the level of all loggers. Returns false for an unknown level name.
+bool set_level(std::string_view level);
+
+// The most recent lines (already redacted), for the web console. Thread-safe.
+std::vector<std::string> recent(std::size_t max_lines);
+
+// Shortens text for a log line: at most max_chars, with a marker when cut.
+std::string truncate(std::string_view text, std::size_t max_chars = 512);
+
+}  // namespace picbot::log

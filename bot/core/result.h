@@ -1,0 +1,70 @@
+// Result<T, E>: a value or an error, returned across module boundaries instead
+// of throwing. GCC 12 has no std::expected, so this is the project's own.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace picbot {
+
+// Error is the default error type: a short machine-readable code ("timeout",
+// "bad_config", ...) and a human-readable message that never holds secrets.
+struct Error {
+  std::string code;
+  std::string message;
+
+  static Error make(std::string code, std::string message) {
+    return Error{std::move(code), std::move(message)};
+  }
+  std::string to_string() const { return code + ": " + message; }
+};
+
+template <class T, class E = Error>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(E error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  // REQUIRES: ok()
+  T& value() & { assert(ok()); return std::get<0>(v_); }
+  const T& value() const& { assert(ok()); return std::get<0>(v_); }
+  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+  // REQUIRES: !ok()
+  const E& error() const { assert(!ok()); return std::get<1>(v_); }
+  E& error() { assert(!ok()); return std::get<1>(v_); }
+
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+
+ private:
+  std::variant<T, E> v_;
+};
+
+// Status is a Result without a value.
+template <class E>
+class [[nodiscard]] Result<void, E> {
+ public:
+  Result() = default;
+  Result(E error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const E& error() const { assert(!ok_); return error_; }
+
+ private:
+  E error_{};
+  bool ok_ = true;
+};
+
+using Status = Result<void, Error>;
+
+}  // namespace picbot

@@ -1,0 +1,36 @@
+// Secret masking: how API keys, tokens and passwords are shown anywhere a
+// person can read them (logs, web responses, errors).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace picbot {
+
+// Returns a masked form that keeps a recognisable prefix and the last four
+// characters: "sk-or-v1-abcdef…a1b2" -> "sk-or-…a1b2". Short secrets become "…".
+std::string mask_secret(std::string_view secret);
+
+// SecretRegistry: the set of secret values currently configured. Log sinks and
+// web responses pass text through redact() as a last line of defence.
+// Thread-safe.
+class SecretRegistry {
+ public:
+  static SecretRegistry& instance();
+
+  // Replaces the whole set (called on every config load). Values shorter than
+  // 6 characters are ignored: masking them would garble ordinary text.
+  void set(std::vector<std::string> secrets);
+  void add(std::string secret);
+
+  // Returns text with every registered secret replaced by its masked form.
+  std::string redact(std::string_view text) const;
+  // True when no registered secret occurs in text.
+  bool is_clean(std::string_view text) const;
+
+ private:
+  SecretRegistry() = default;
+};
+
+}  // namespace picbot
