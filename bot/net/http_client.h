@@ -1,0 +1,87 @@
+// HttpClient: non-blocking HTTP(S) on libcurl's multi interface, driven by the
+// bot's io_context: no thread per request, many requests in flight at once.
+// Every outbound HTTP call in picbot goes through it.
+//
+// Cancellation: request() honours the awaiting coroutine's cancellation slot
+// (e.g. `co_await (client.request(r) || timer.async_wait(...))`); a cancelled
+// request finishes with HttpError::Kind::kCancelled and frees its handle.
+//
+// Thread-safety: use from the io_context's thread only.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bot/core/result.h"
+
+namespace picbot::net {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds total_timeout{60'000};
+  std::size_t max_response_bytes = 64 * 1024 * 1024;  // enforced while streaming
+  std::string proxy;         // "", "http://h:p", "https://h:p", "socks5://h:p", "socks5h://h:p"
+  int max_redirects = 0;     // redirects stay on http/https
+  bool block_private_addresses = false;  // refuse loopback/private/link-local peers (SSRF)
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string effective_url;  // after redirects
+
+  // Returns the first header with this (case-insensitive) name, or "".
+  std::string header(std::string_view name) const;
+};
+
+struct HttpError {
+  enum class Kind {
+    kTimeout,         // connect or total timeout
+    kConnectFailed,   // refused, unreachable
+    kResolveFailed,   // DNS
+    kConnectionReset, // reset or closed mid-transfer
+    kTls,             // handshake or certificate
+    kTooLarge,        // response exceeded max_response_bytes
+    kBlockedAddress,  // block_private_addresses refused the peer
+    kBadUrl,          // malformed URL or scheme other than http/https
+    kCancelled,
+    kOther,
+  };
+  Kind kind = Kind::kOther;
+  std::string message;  // never contains request headers (they may hold keys)
+};
+
+const char* to_string(HttpError::Kind kind);
+
+class HttpClient {
+ public:
+  explicit HttpClient(boost::asio::any_io_executor executor);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Performs one request. Non-2xx statuses are not errors: they come back as
+  // a response with that status. Errors are transport failures only.
+  boost::asio::awaitable<Result<HttpResponse, HttpError>> request(HttpRequest request);
+
+  // Number of requests currently in flight.
+  std::size_t in_flight() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace picbot::net
