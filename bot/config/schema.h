@@ -5,18 +5,18 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace picbot::config {
 
 enum class FieldType {
-  kString,      // one line of text
-  kText,        // multi-line text (prompts, personas)
-  kInt,         // 64-bit integer
-  kFloat,       // double; integers are accepted
+  kString,  // one line of text
+  kText,    // multi-line text (prompts, personas)
+  kInt,     // 64-bit integer
+  kFloat,   // double; integers are accepted
   kBool,
   kEnum,        // string restricted to enum_values
   kSecret,      // string shown masked everywhere
@@ -32,14 +32,17 @@ struct Field {
   nlohmann::json default_value;  // null: no default (optional key)
   std::string description_zh;
   std::string description_en;
-  std::vector<std::string> enum_values;  // kEnum only
+  std::vector<std::string> enum_values;      // kEnum only
   FieldType item_type = FieldType::kString;  // kList and kMap only
-  std::vector<Field> children;  // kObject and kObjectList items
-  std::optional<double> min;    // kInt, kFloat
+  std::vector<Field> children;               // kObject and kObjectList items
+  std::optional<double> min;                 // kInt, kFloat
   std::optional<double> max;
-  std::string env;              // environment variable that overrides the value
+  std::string env;                // environment variable that overrides the value
   bool restart_required = false;  // a change takes effect only after restart
   bool required = false;          // must be present and non-empty
+  // kObject only: when the key is missing from the file it stays missing
+  // instead of being filled with defaults (plugin sections: present = enabled).
+  bool only_when_present = false;
 };
 
 // Builders keep schema declarations short and readable.
@@ -63,5 +66,61 @@ Field map_field(std::string key, FieldType item_type, nlohmann::json default_val
 // Fluent modifiers: with_env(field, "PICBOT_X"), needs_restart(field).
 Field with_env(Field field, std::string env);
 Field needs_restart(Field field);
+Field mark_required(Field field);
+
+// Returns the schema's name of a type: "string", "int", "object_list", ...
+std::string_view type_name(FieldType type);
+
+// Schema: the root object of the whole config file. Built once at start-up
+// (host sections, then one add_plugin per plugin), immutable afterwards; const
+// methods are safe to call from any thread.
+class Schema {
+ public:
+  // An empty schema whose root object has the given top-level fields.
+  explicit Schema(std::vector<Field> top_level_fields = {});
+
+  // The host's own sections (data_dir, log_level, onebot, bot, llm, web) and
+  // an empty `plugins` object. Defined in host_schema.cpp.
+  static Schema with_host_sections();
+
+  // Adds plugins.<name>: an object whose first child is `enabled` (bool,
+  // default true) followed by fields. The section exists in loaded values
+  // only when the file has it (a present section, even empty, means "run").
+  // Creates the `plugins` object if missing; a second call for the same name
+  // replaces the first.
+  void add_plugin(std::string name, std::vector<Field> fields, std::string zh = {}, std::string en = {});
+
+  const Field& root() const { return root_; }
+
+  // Field at a dotted path ("llm.context.max_turns"). List indices are
+  // ignored ("llm.session_scope_overrides[0].scope" finds the item field); a
+  // key below a kMap resolves to the map field itself, or, for maps whose
+  // item_type is kObject, continues into its children. nullptr if unknown.
+  const Field* find(std::string_view dotted_path) const;
+
+  // The whole schema for a web form: {key, type, default, description:{zh,en},
+  // enum, item_type, children, min, max, env, restart_required, required,
+  // secret}. Secret defaults are never included.
+  nlohmann::json to_json() const;
+
+  // Dotted paths of every secret (kSecret, or list/map of kSecret). Object
+  // list items appear as "a.b[*].c", map values as "a.b.*".
+  std::vector<std::string> secret_paths() const;
+
+  // Every non-empty secret value in a validated values tree, for
+  // SecretRegistry::set.
+  std::vector<std::string> secret_values(const nlohmann::json& values) const;
+
+  // A copy of values with every secret replaced by mask_secret(secret)
+  // (empty secrets stay empty), for showing a config to a person.
+  nlohmann::json masked(const nlohmann::json& values) const;
+
+  // Every key at its default. Sections marked only_when_present (plugins)
+  // are included only when include_optional_sections.
+  nlohmann::json defaults(bool include_optional_sections) const;
+
+ private:
+  Field root_;
+};
 
 }  // namespace picbot::config

@@ -24,6 +24,13 @@ std::string mask_secret(std::string_view secret) {
   return std::string(secret.substr(0, prefix)) + "…" + std::string(secret.substr(secret.size() - 4));
 }
 
+bool constant_time_equals(std::string_view presented, std::string_view expected) {
+  unsigned char diff = presented.size() == expected.size() ? 0 : 1;
+  const std::size_t n = std::min(presented.size(), expected.size());
+  for (std::size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(presented[i] ^ expected[i]);
+  return diff == 0;
+}
+
 SecretRegistry& SecretRegistry::instance() {
   static SecretRegistry registry;
   return registry;

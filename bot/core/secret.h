@@ -12,6 +12,10 @@ namespace picbot {
 // characters: "sk-or-v1-abcdef…a1b2" -> "sk-or-…a1b2". Short secrets become "…".
 std::string mask_secret(std::string_view secret);
 
+// Compares a presented secret with the expected one in time that does not
+// depend on where they differ.
+bool constant_time_equals(std::string_view presented, std::string_view expected);
+
 // SecretRegistry: the set of secret values currently configured. Log sinks and
 // web responses pass text through redact() as a last line of defence.
 // Thread-safe.

@@ -1,0 +1,479 @@
+#include "bot/config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include "bot/core/secret.h"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace picbot::config {
+namespace {
+
+using nlohmann::json;
+using Issues = std::vector<ConfigIssue>;
+
+constexpr std::size_t kMaxShownChars = 60;
+
+std::string join_key(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string join_index(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<long long> parse_int(std::string_view text) {
+  text = trim(text);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+  text = trim(text);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Shows a number without a trailing ".0" when it is whole.
+std::string format_number(double value) {
+  if (std::trunc(value) == value && std::fabs(value) < 1e15)
+    return std::to_string(static_cast<long long>(value));
+  return json(value).dump();
+}
+
+// The text a scalar stands for, as a string field would store it.
+std::optional<std::string> scalar_text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number()) return value.dump();
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- YAML -> JSON
+
+// A plain (unquoted) scalar becomes a bool or number only when its text is
+// exactly the canonical form, so converting it back for a string field loses
+// nothing ("0123", "1.10", "1e5" stay strings; number fields parse them).
+json plain_scalar(const std::string& text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  if (text == "null" || text == "~" || text == "Null" || text == "NULL" || text.empty()) return nullptr;
+  if (auto number = parse_int(text); number && std::to_string(*number) == text) return *number;
+  if (auto number = parse_double(text); number && json(*number).dump() == text) return *number;
+  return text;
+}
+
+std::string mark_text(const YAML::Mark& mark) {
+  return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
+}
+
+json yaml_to_json(const YAML::Node& node, const std::string& path, Issues& errors) {
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      // "?" marks a plain scalar; quoted and explicitly tagged ones stay text.
+      return node.Tag() == "?" ? plain_scalar(node.Scalar()) : json(node.Scalar());
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      std::size_t index = 0;
+      for (const YAML::Node& item : node) {
+        out.push_back(yaml_to_json(item, join_index(path, index++), errors));
+      }
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& entry : node) {
+        if (!entry.first.IsScalar()) {
+          errors.push_back({path, "keys must be plain text (" + mark_text(entry.first.Mark()) + ")"});
+          continue;
+        }
+        const std::string& key = entry.first.Scalar();
+        std::string child_path = join_key(path, key);
+        if (out.contains(key)) {
+          errors.push_back({child_path, "duplicate key (" + mark_text(entry.first.Mark()) + ")"});
+          continue;
+        }
+        out[key] = yaml_to_json(entry.second, child_path, errors);
+      }
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------ validation
+
+std::string expected_type(const Field& field);
+
+std::string scalar_type_name(FieldType type, const Field& field) {
+  switch (type) {
+    case FieldType::kInt:
+      return "integer";
+    case FieldType::kFloat:
+      return "number";
+    case FieldType::kBool:
+      return "boolean (true/false)";
+    case FieldType::kEnum: {
+      std::string out = "one of [";
+      for (std::size_t i = 0; i < field.enum_values.size(); ++i) {
+        out += (i ? ", " : "") + field.enum_values[i];
+      }
+      return out + "]";
+    }
+    case FieldType::kString:
+    case FieldType::kText:
+    case FieldType::kSecret:
+      return "string";
+    default:
+      return expected_type(field);
+  }
+}
+
+std::string expected_type(const Field& field) {
+  switch (field.type) {
+    case FieldType::kList:
+      return "list of " + scalar_type_name(field.item_type, field);
+    case FieldType::kObject:
+      return "mapping";
+    case FieldType::kObjectList:
+      return "list of mappings";
+    case FieldType::kMap:
+      return field.item_type == FieldType::kObject ? "mapping of mappings"
+                                                   : "mapping of " + scalar_type_name(field.item_type, field);
+    default:
+      return scalar_type_name(field.type, field);
+  }
+}
+
+// True when field or anything below it is a secret: values found there are
+// masked in messages even when they have the wrong shape.
+bool may_hold_secret(const Field& field) {
+  if (field.type == FieldType::kSecret || field.item_type == FieldType::kSecret) return true;
+  return std::any_of(field.children.begin(), field.children.end(), may_hold_secret);
+}
+
+// What was found, for an error message; secrets are masked.
+std::string describe(const json& value, bool secret) {
+  if (value.is_null()) return "nothing";
+  if (value.is_object()) return "a mapping";
+  if (value.is_array()) return "a list";
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (secret) return mask_secret(text);
+  if (!value.is_string()) return text;
+  if (text.size() > kMaxShownChars) text = text.substr(0, kMaxShownChars) + "...";
+  return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+class Validator {
+ public:
+  explicit Validator(const Environment& env) : env_(env) {}
+
+  json validate_object(const std::vector<Field>& children, const json& raw, const std::string& path,
+                       const json::json_pointer& pointer, bool env_allowed) {
+    json out = json::object();
+    const json empty = json::object();
+    const json& object = raw.is_object() ? raw : empty;
+    for (const Field& child : children) {
+      auto it = object.find(child.key);
+      if (it == object.end() && child.only_when_present) continue;
+      const json& value = it == object.end() ? null_ : *it;
+      out[child.key] =
+          validate_field(child, value, join_key(path, child.key), pointer / child.key, env_allowed);
+    }
+    for (const auto& [key, value] : object.items()) {
+      bool known =
+          std::any_of(children.begin(), children.end(), [&](const Field& f) { return f.key == key; });
+      if (!known) warnings_.push_back({join_key(path, key), "unknown key, ignored"});
+    }
+    return out;
+  }
+
+  Issues errors_;
+  Issues warnings_;
+  std::vector<EnvOverride> overrides_;
+  std::vector<std::pair<json::json_pointer, json>> file_values_;  // what env overrides replaced
+
+ private:
+  json validate_field(const Field& field, const json& raw, const std::string& path,
+                      const json::json_pointer& pointer, bool env_allowed) {
+    json from_file = validate_value(field, raw, path, pointer, env_allowed);
+    if (!env_allowed || field.env.empty()) return from_file;
+    auto it = env_.find(field.env);
+    if (it == env_.end() || trim(it->second).empty()) return from_file;
+
+    std::size_t first_new_error = errors_.size();
+    json from_env = validate_value(field, env_value(field, it->second), path, pointer, false);
+    for (std::size_t i = first_new_error; i < errors_.size(); ++i) {
+      errors_[i].message += " (from environment variable " + field.env + ")";
+    }
+    overrides_.push_back({path, field.env});
+    file_values_.emplace_back(pointer, std::move(from_file));
+    return from_env;
+  }
+
+  static json env_value(const Field& field, std::string_view text) {
+    if (field.type != FieldType::kList) return std::string(trim(text));
+    json items = json::array();
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t comma = text.find(',', start);
+      if (comma == std::string_view::npos) comma = text.size();
+      std::string_view item = trim(text.substr(start, comma - start));
+      if (!item.empty()) items.push_back(std::string(item));
+      start = comma + 1;
+    }
+    return items;
+  }
+
+  json validate_value(const Field& field, const json& raw, const std::string& path,
+                      const json::json_pointer& pointer, bool env_allowed) {
+    if (raw.is_null()) {
+      if (field.type == FieldType::kObject)
+        return validate_object(field.children, raw, path, pointer, env_allowed);
+      if (field.required) error(path, "required " + expected_type(field) + " is missing");
+      return field.default_value;
+    }
+    json out;
+    switch (field.type) {
+      case FieldType::kObject:
+        if (!raw.is_object()) return type_error(field, raw, path);
+        return validate_object(field.children, raw, path, pointer, env_allowed);
+      case FieldType::kObjectList:
+        if (!raw.is_array()) return type_error(field, raw, path);
+        out = json::array();
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+          const std::string item_path = join_index(path, i);
+          if (!raw[i].is_object() && !raw[i].is_null()) {
+            error(item_path, "expected mapping, got " + describe(raw[i], may_hold_secret(field)));
+            continue;
+          }
+          out.push_back(validate_object(field.children, raw[i], item_path, pointer / i, false));
+        }
+        break;
+      case FieldType::kList:
+        if (!raw.is_array()) return type_error(field, raw, path);
+        out = json::array();
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+          if (auto item = coerce_scalar(field.item_type, field, raw[i], join_index(path, i))) {
+            out.push_back(std::move(*item));
+          }
+        }
+        break;
+      case FieldType::kMap:
+        if (!raw.is_object()) return type_error(field, raw, path);
+        out = json::object();
+        for (const auto& [key, value] : raw.items()) {
+          const std::string entry_path = join_key(path, key);
+          if (field.item_type == FieldType::kObject) {
+            if (!value.is_object() && !value.is_null()) {
+              error(entry_path, "expected mapping, got " + describe(value, may_hold_secret(field)));
+              continue;
+            }
+            out[key] = validate_object(field.children, value, entry_path, pointer / key, false);
+          } else if (auto item = coerce_scalar(field.item_type, field, value, entry_path)) {
+            out[key] = std::move(*item);
+          }
+        }
+        break;
+      default: {
+        auto value = coerce_scalar(field.type, field, raw, path);
+        if (!value) return field.default_value;
+        out = std::move(*value);
+      }
+    }
+    const bool empty = out.is_string() ? out.get_ref<const std::string&>().empty() : out.empty();
+    if (field.required && empty) error(path, "required " + expected_type(field) + " is empty");
+    return out;
+  }
+
+  // Converts one scalar to type, checking enum values and min/max. Records an
+  // error and returns nullopt when it does not fit.
+  std::optional<json> coerce_scalar(FieldType type, const Field& field, const json& raw,
+                                    const std::string& path) {
+    const bool secret = type == FieldType::kSecret;
+    auto fail = [&]() -> std::optional<json> {
+      error(path, "expected " + scalar_type_name(type, field) + ", got " + describe(raw, secret));
+      return std::nullopt;
+    };
+    if (raw.is_structured() || raw.is_null()) return fail();
+    switch (type) {
+      case FieldType::kString:
+      case FieldType::kText:
+      case FieldType::kSecret:
+        return json(*scalar_text(raw));
+      case FieldType::kEnum: {
+        std::string text = *scalar_text(raw);
+        if (std::find(field.enum_values.begin(), field.enum_values.end(), text) == field.enum_values.end()) {
+          return fail();
+        }
+        return json(text);
+      }
+      case FieldType::kBool: {
+        if (raw.is_boolean()) return raw;
+        if (!raw.is_string()) return fail();
+        std::string text = lower(trim(raw.get<std::string>()));
+        if (text == "true" || text == "yes" || text == "on") return json(true);
+        if (text == "false" || text == "no" || text == "off") return json(false);
+        return fail();
+      }
+      case FieldType::kInt: {
+        std::optional<long long> value;
+        if (raw.is_number_integer() &&
+            !(raw.is_number_unsigned() &&
+              raw.get<unsigned long long>() >
+                  static_cast<unsigned long long>(std::numeric_limits<long long>::max()))) {
+          value = raw.get<long long>();
+        } else if (raw.is_string()) {
+          value = parse_int(raw.get<std::string>());
+        }
+        if (!value) return fail();
+        if (!in_range(type, field, static_cast<double>(*value), raw, path)) return std::nullopt;
+        return json(*value);
+      }
+      case FieldType::kFloat: {
+        std::optional<double> value;
+        if (raw.is_number()) {
+          value = raw.get<double>();
+        } else if (raw.is_string()) {
+          value = parse_double(raw.get<std::string>());
+        }
+        if (!value) return fail();
+        if (!in_range(type, field, *value, raw, path)) return std::nullopt;
+        return json(*value);
+      }
+      default:
+        return fail();
+    }
+  }
+
+  bool in_range(FieldType type, const Field& field, double value, const json& raw, const std::string& path) {
+    const bool too_small = field.min && value < *field.min;
+    const bool too_big = field.max && value > *field.max;
+    if (!too_small && !too_big) return true;
+    std::string range;
+    if (field.min && field.max) {
+      range = "in [" + format_number(*field.min) + ", " + format_number(*field.max) + "]";
+    } else if (field.min) {
+      range = ">= " + format_number(*field.min);
+    } else {
+      range = "<= " + format_number(*field.max);
+    }
+    error(path, "expected " + scalar_type_name(type, field) + " " + range + ", got " + describe(raw, false));
+    return false;
+  }
+
+  json type_error(const Field& field, const json& raw, const std::string& path) {
+    error(path, "expected " + expected_type(field) + ", got " + describe(raw, may_hold_secret(field)));
+    return field.type == FieldType::kObject
+               ? validate_object(field.children, null_, path, json::json_pointer(), false)
+               : field.default_value;
+  }
+
+  void error(const std::string& path, std::string message) { errors_.push_back({path, std::move(message)}); }
+
+  const Environment& env_;
+  const json null_;
+};
+
+}  // namespace
+
+std::string format_issue(const ConfigIssue& issue) {
+  return issue.path.empty() ? issue.message : issue.path + ": " + issue.message;
+}
+
+Environment process_environment() {
+  Environment env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    std::size_t eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  return env;
+}
+
+Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    return Issues{{"", "YAML syntax error at " + mark_text(e.mark) + ": " + e.msg}};
+  } catch (const YAML::Exception& e) {
+    return Issues{{"", std::string("cannot parse YAML: ") + e.what()}};
+  }
+  Issues errors;
+  json out = yaml_to_json(root, "", errors);
+  if (!errors.empty()) return errors;
+  return out;
+}
+
+Result<LoadedConfig, std::vector<ConfigIssue>> validate_config(const Schema& schema,
+                                                               const nlohmann::json& raw,
+                                                               const Environment& env) {
+  if (!raw.is_null() && !raw.is_object()) {
+    return Issues{{"", "expected a mapping of sections at the top level, got " +
+                           describe(raw, may_hold_secret(schema.root()))}};
+  }
+  Validator validator(env);
+  LoadedConfig loaded;
+  loaded.values = validator.validate_object(schema.root().children, raw, "", json::json_pointer(), true);
+  if (!validator.errors_.empty()) {
+    Issues issues = std::move(validator.errors_);
+    issues.insert(issues.end(), validator.warnings_.begin(), validator.warnings_.end());
+    return issues;
+  }
+  loaded.file_values = loaded.values;
+  for (auto& [pointer, value] : validator.file_values_) loaded.file_values[pointer] = std::move(value);
+  loaded.env_overrides = std::move(validator.overrides_);
+  loaded.warnings = std::move(validator.warnings_);
+  return loaded;
+}
+
+Result<LoadedConfig, std::vector<ConfigIssue>> load_config_file(const Schema& schema,
+                                                                const std::filesystem::path& path,
+                                                                const Environment& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Issues{{"", "cannot read " + path.string() + ": " + std::strerror(errno)}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Issues{{"", "cannot read " + path.string()}};
+  auto raw = parse_yaml(text.str());
+  if (!raw.ok()) return raw.error();
+  return validate_config(schema, *raw, env);
+}
+
+}  // namespace picbot::config

@@ -1,0 +1,72 @@
+// Config loading: YAML text -> JSON tree -> validated values with every
+// schema key filled in. All functions are pure apart from reading the file
+// and the process environment; none logs or throws.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/config/schema.h"
+#include "bot/core/result.h"
+
+namespace picbot::config {
+
+// One problem found in a config. path is dotted with list indices
+// ("plugins.gemini_pic_gen.rate_limit.group_limits[1].limit"), empty for the
+// file as a whole. message never contains a secret value.
+struct ConfigIssue {
+  std::string path;
+  std::string message;
+};
+
+// "path: message", or just message when path is empty.
+std::string format_issue(const ConfigIssue& issue);
+
+// An environment variable that replaced a value from the file.
+struct EnvOverride {
+  std::string path;  // dotted key path
+  std::string env;   // variable name
+};
+
+struct LoadedConfig {
+  // Effective values: defaults filled, types coerced, env overrides applied.
+  // Every schema key exists, except sections marked only_when_present
+  // (plugins.<name>) that the file does not have.
+  nlohmann::json values;
+  // The same without env overrides: what saving the config back should write,
+  // so secrets given through the environment never land in the file.
+  nlohmann::json file_values;
+  std::vector<EnvOverride> env_overrides;
+  std::vector<ConfigIssue> warnings;  // unknown keys (dropped from values)
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// A snapshot of the process environment.
+Environment process_environment();
+
+// YAML -> JSON. Plain scalars become null/bool/int/float when they look like
+// one (YAML 1.2 core schema; "0123" stays a string); quoted scalars stay
+// strings. Syntax errors and duplicate keys report line and column (1-based).
+Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view text);
+
+// Validates raw (as parse_yaml returns it) against schema. Missing and null
+// keys take their defaults; a quoted number or boolean is accepted where one
+// is expected; unknown keys become warnings and are dropped. For a field with
+// env, a non-empty variable in env replaces the file's value (lists split on
+// commas). On error returns every error (path + expected type + what was
+// found), followed by the warnings.
+Result<LoadedConfig, std::vector<ConfigIssue>> validate_config(const Schema& schema,
+                                                               const nlohmann::json& raw,
+                                                               const Environment& env);
+
+// Reads, parses and validates one YAML file.
+Result<LoadedConfig, std::vector<ConfigIssue>> load_config_file(const Schema& schema,
+                                                                const std::filesystem::path& path,
+                                                                const Environment& env);
+
+}  // namespace picbot::config

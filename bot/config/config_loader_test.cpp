@@ -1,0 +1,282 @@
+#include "bot/config/config_loader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace picbot::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Schema test_schema() {
+  Schema schema = Schema::with_host_sections();
+  schema.add_plugin(
+      "gemini_pic_gen",
+      {
+          string_field("model", "google/gemini-2.5-flash-image", "模型", "Model"),
+          with_env(int_field("workers", 2, "并发", "Workers", 1, 16), "PICBOT_PIC_WORKERS"),
+          object_field("rate_limit",
+                       {object_list_field("group_limits",
+                                          {mark_required(int_field("group_id", 0, "群号", "Group", 1)),
+                                           int_field("limit", 10, "次数", "Limit", 1, 1000)},
+                                          "按群限额", "Per-group limits")},
+                       "限流", "Rate limit"),
+      });
+  return schema;
+}
+
+// Parses and validates; the YAML must be well-formed.
+Result<LoadedConfig, std::vector<ConfigIssue>> load(std::string_view yaml, const Environment& env = {}) {
+  auto raw = parse_yaml(yaml);
+  EXPECT_TRUE(raw.ok()) << format_issue(raw.error().front());
+  return validate_config(test_schema(), raw.ok() ? *raw : nlohmann::json(), env);
+}
+
+std::vector<std::string> messages(const std::vector<ConfigIssue>& issues) {
+  std::vector<std::string> out;
+  for (const auto& issue : issues) out.push_back(format_issue(issue));
+  return out;
+}
+
+TEST(ConfigLoaderTest, EmptyFileGivesEveryDefaultAndNoPlugins) {
+  auto loaded = load("");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values, test_schema().defaults(false));
+  EXPECT_EQ(loaded->values["onebot"]["mode"], "reverse");
+  EXPECT_EQ(loaded->values["llm"]["context"]["max_turns"], 20);
+  EXPECT_EQ(loaded->values["plugins"], nlohmann::json::object());
+  EXPECT_TRUE(loaded->warnings.empty());
+}
+
+TEST(ConfigLoaderTest, FillsMissingKeysNextToGivenOnes) {
+  auto loaded = load("onebot:\n  mode: forward\nllm:\n  context:\n    max_turns: 5\n");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values["onebot"]["mode"], "forward");
+  EXPECT_EQ(loaded->values["onebot"]["url"], "ws://127.0.0.1:3001/");
+  EXPECT_EQ(loaded->values["llm"]["context"]["max_turns"], 5);
+  EXPECT_EQ(loaded->values["llm"]["context"]["max_chars"], 8000);
+  EXPECT_TRUE(loaded->values["onebot"]["api_timeout_seconds"].is_number_float());
+}
+
+TEST(ConfigLoaderTest, BadTypeNamesThePathWithListIndexAndTheExpectedType) {
+  auto loaded = load(
+      "plugins:\n"
+      "  gemini_pic_gen:\n"
+      "    rate_limit:\n"
+      "      group_limits:\n"
+      "        - {group_id: 1, limit: 2}\n"
+      "        - {group_id: 2, limit: three}\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(
+      messages(loaded.error()),
+      ElementsAre(
+          "plugins.gemini_pic_gen.rate_limit.group_limits[1].limit: expected integer, got \"three\""));
+}
+
+TEST(ConfigLoaderTest, QuotedNumbersAndBooleansAreAccepted) {
+  auto loaded = load(
+      "llm:\n  enabled: \"yes\"\n  temperature: \"0.5\"\n  max_tool_steps: \"3\"\n"
+      "bot:\n  admins: [\"10001\", 10002]\n");
+  ASSERT_TRUE(loaded.ok()) << messages(loaded.error()).front();
+  EXPECT_EQ(loaded->values["llm"]["enabled"], true);
+  EXPECT_DOUBLE_EQ(loaded->values["llm"]["temperature"].get<double>(), 0.5);
+  EXPECT_EQ(loaded->values["llm"]["max_tool_steps"], 3);
+  EXPECT_EQ(loaded->values["bot"]["admins"], nlohmann::json::array({10001, 10002}));
+}
+
+TEST(ConfigLoaderTest, WrongScalarsAreErrors) {
+  auto loaded =
+      load("llm:\n  enabled: maybe\n  max_tool_steps: 2.5\n  api_keys: []\nbot:\n  admins: [1, x]\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(messages(loaded.error()),
+              ElementsAre("bot.admins[1]: expected integer, got \"x\"",
+                          "llm.enabled: expected boolean (true/false), got \"maybe\"",
+                          "llm.max_tool_steps: expected integer, got 2.5"));
+}
+
+TEST(ConfigLoaderTest, EnumValuesAreChecked) {
+  auto loaded = load("onebot:\n  mode: sideways\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(messages(loaded.error()),
+              ElementsAre("onebot.mode: expected one of [forward, reverse], got \"sideways\""));
+}
+
+TEST(ConfigLoaderTest, MinAndMaxAreChecked) {
+  auto loaded = load("llm:\n  temperature: 2.5\nonebot:\n  max_connections: 0\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(messages(loaded.error()),
+              ElementsAre("onebot.max_connections: expected integer in [1, 1024], got 0",
+                          "llm.temperature: expected number in [0, 2], got 2.5"));
+}
+
+TEST(ConfigLoaderTest, StructureMismatchesAreErrors) {
+  auto loaded = load("onebot: reverse\nbot:\n  nicknames: bot\n");
+  ASSERT_FALSE(loaded.ok());
+  // onebot holds a secret, so what was found in its place is masked too.
+  EXPECT_THAT(messages(loaded.error()), ElementsAre("onebot: expected mapping, got …",
+                                                    "bot.nicknames: expected list of string, got \"bot\""));
+  auto top = validate_config(test_schema(), nlohmann::json::array({1}), {});
+  ASSERT_FALSE(top.ok());
+  EXPECT_THAT(top.error().front().message, HasSubstr("top level"));
+}
+
+TEST(ConfigLoaderTest, RequiredKeysInListItems) {
+  auto loaded = load("llm:\n  session_scope_overrides:\n    - scope: per_group\n");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(messages(loaded.error()),
+              ElementsAre("llm.session_scope_overrides[0].group_id: required integer is missing"));
+
+  auto ok = load("llm:\n  session_scope_overrides:\n    - group_id: 42\n");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->values["llm"]["session_scope_overrides"],
+            nlohmann::json::parse(R"([{"group_id": 42, "scope": "per_member"}])"));
+}
+
+TEST(ConfigLoaderTest, UnknownKeysWarnAndAreDropped) {
+  auto loaded = load("onebot:\n  modle: forward\nplugins:\n  nope: {}\nextra: 1\n");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_THAT(messages(loaded->warnings),
+              ElementsAre("onebot.modle: unknown key, ignored", "plugins.nope: unknown key, ignored",
+                          "extra: unknown key, ignored"));
+  EXPECT_FALSE(loaded->values["onebot"].contains("modle"));
+  EXPECT_FALSE(loaded->values.contains("extra"));
+  EXPECT_EQ(loaded->values["plugins"], nlohmann::json::object());
+}
+
+TEST(ConfigLoaderTest, ErrorsAreFollowedByWarnings) {
+  auto loaded = load("onebot:\n  modle: forward\n  mode: x\n");
+  ASSERT_FALSE(loaded.ok());
+  ASSERT_EQ(loaded.error().size(), 2u);
+  EXPECT_EQ(loaded.error()[1].path, "onebot.modle");
+}
+
+TEST(ConfigLoaderTest, PluginSectionPresentButEmptyGetsDefaults) {
+  auto loaded = load("plugins:\n  gemini_pic_gen:\n");
+  ASSERT_TRUE(loaded.ok());
+  const auto& section = loaded->values["plugins"]["gemini_pic_gen"];
+  ASSERT_TRUE(section.is_object());
+  EXPECT_EQ(section["enabled"], true);
+  EXPECT_EQ(section["workers"], 2);
+  EXPECT_EQ(section["rate_limit"]["group_limits"], nlohmann::json::array());
+}
+
+TEST(ConfigLoaderTest, AbsentPluginSectionStaysAbsent) {
+  auto loaded = load("plugins:\n", {{"PICBOT_PIC_WORKERS", "4"}});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_FALSE(loaded->values["plugins"].contains("gemini_pic_gen"));
+  EXPECT_TRUE(loaded->env_overrides.empty());
+}
+
+TEST(ConfigLoaderTest, EnvironmentOverridesFileValues) {
+  Environment env{{"PICBOT_LLM_API_KEYS", " sk-or-v1-aaaaaaaa1111, sk-or-v1-bbbbbbbb2222 ,,"},
+                  {"PICBOT_ONEBOT_TOKEN", "token-from-env-1234"},
+                  {"PICBOT_WEB_PASSWORD", ""},
+                  {"PICBOT_PIC_WORKERS", "4"}};
+  auto loaded = load(
+      "llm:\n  api_keys: [sk-or-v1-file00000000]\nweb:\n  password: file-password-1\n"
+      "plugins:\n  gemini_pic_gen: {}\n",
+      env);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values["llm"]["api_keys"],
+            nlohmann::json::array({"sk-or-v1-aaaaaaaa1111", "sk-or-v1-bbbbbbbb2222"}));
+  EXPECT_EQ(loaded->values["onebot"]["access_token"], "token-from-env-1234");
+  EXPECT_EQ(loaded->values["web"]["password"], "file-password-1");  // empty variable: not set
+  EXPECT_EQ(loaded->values["plugins"]["gemini_pic_gen"]["workers"], 4);
+
+  // file_values is what saving writes back: no secret from the environment.
+  EXPECT_EQ(loaded->file_values["llm"]["api_keys"], nlohmann::json::array({"sk-or-v1-file00000000"}));
+  EXPECT_EQ(loaded->file_values["onebot"]["access_token"], "");
+  EXPECT_EQ(loaded->file_values["plugins"]["gemini_pic_gen"]["workers"], 2);
+  std::vector<std::string> paths;
+  for (const auto& o : loaded->env_overrides) paths.push_back(o.path + "=" + o.env);
+  EXPECT_THAT(paths,
+              ElementsAre("onebot.access_token=PICBOT_ONEBOT_TOKEN", "llm.api_keys=PICBOT_LLM_API_KEYS",
+                          "plugins.gemini_pic_gen.workers=PICBOT_PIC_WORKERS"));
+}
+
+TEST(ConfigLoaderTest, BadEnvironmentValueNamesTheVariable) {
+  auto loaded = load("plugins:\n  gemini_pic_gen:\n", {{"PICBOT_PIC_WORKERS", "many"}});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(messages(loaded.error()),
+              ElementsAre("plugins.gemini_pic_gen.workers: expected integer, got \"many\" "
+                          "(from environment variable PICBOT_PIC_WORKERS)"));
+}
+
+TEST(ConfigLoaderTest, YamlSyntaxErrorReportsLineAndColumn) {
+  auto raw = parse_yaml("onebot:\n  mode: reverse\nbot:\n  admins: [1, 2\nweb: {}\n");
+  ASSERT_FALSE(raw.ok());
+  ASSERT_EQ(raw.error().size(), 1u);
+  EXPECT_THAT(raw.error()[0].message, HasSubstr("YAML syntax error at line "));
+  EXPECT_THAT(raw.error()[0].message, HasSubstr("column"));
+
+  auto tabs = parse_yaml("a:\n  b: 1\n c: 2\n");
+  ASSERT_FALSE(tabs.ok());
+  EXPECT_THAT(tabs.error()[0].message, HasSubstr("line 3"));
+}
+
+TEST(ConfigLoaderTest, DuplicateKeysAreErrors) {
+  auto raw = parse_yaml("web:\n  listen: a\n  listen: b\n");
+  ASSERT_FALSE(raw.ok());
+  EXPECT_EQ(format_issue(raw.error()[0]), "web.listen: duplicate key (line 3, column 3)");
+}
+
+TEST(ConfigLoaderTest, ScalarsKeepTheirTextUnlessCanonical) {
+  auto raw =
+      parse_yaml("a: 3\nb: \"3\"\nc: 0123\nd: 1.10\ne: 0.5\nf: true\ng: True\nh: ~\ni: 'null'\nj: 1e5\n");
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(*raw, nlohmann::json::parse(R"({"a": 3, "b": "3", "c": "0123", "d": "1.10", "e": 0.5, "f": true,
+                                            "g": "True", "h": null, "i": "null", "j": "1e5"})"));
+
+  auto loaded = load("web:\n  password: 0123456789\n  public_base_url: 1.10\nllm:\n  temperature: 1e-1\n");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values["web"]["password"], "0123456789");
+  EXPECT_EQ(loaded->values["web"]["public_base_url"], "1.10");
+  EXPECT_DOUBLE_EQ(loaded->values["llm"]["temperature"].get<double>(), 0.1);
+}
+
+TEST(ConfigLoaderTest, SecretsNeverAppearInIssues) {
+  const std::string secret = "sk-or-v1-verysecretvalue9876";
+  auto loaded = load("llm:\n  api_keys: " + secret + "\nweb:\n  password: [" + secret + "]\n");
+  ASSERT_FALSE(loaded.ok());
+  ASSERT_EQ(loaded.error().size(), 2u);
+  for (const auto& issue : loaded.error()) {
+    EXPECT_THAT(issue.message, Not(HasSubstr(secret)));
+    EXPECT_THAT(issue.message, Not(HasSubstr("verysecret")));
+  }
+  EXPECT_EQ(format_issue(loaded.error()[0]), "llm.api_keys: expected list of string, got sk-or-…9876");
+
+  auto from_list = load("llm:\n  api_keys: [{k: " + secret + "}]\n");
+  ASSERT_FALSE(from_list.ok());
+  EXPECT_THAT(from_list.error()[0].message, Not(HasSubstr(secret)));
+}
+
+TEST(ConfigLoaderTest, LoadConfigFileReadsAndReportsMissingFiles) {
+  auto dir = std::filesystem::path(::testing::TempDir()) / "config_loader_test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "picbot.yaml");
+    out << "log_level: debug\n";
+  }
+  auto loaded = load_config_file(test_schema(), dir / "picbot.yaml", {});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values["log_level"], "debug");
+
+  auto missing = load_config_file(test_schema(), dir / "missing.yaml", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error()[0].message, HasSubstr("missing.yaml"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigLoaderTest, ProcessEnvironmentSeesVariables) {
+  ::setenv("PICBOT_CONFIG_TEST_VAR", "x=y", 1);
+  EXPECT_EQ(process_environment()["PICBOT_CONFIG_TEST_VAR"], "x=y");
+  ::unsetenv("PICBOT_CONFIG_TEST_VAR");
+}
+
+}  // namespace
+}  // namespace picbot::config

@@ -1,0 +1,35 @@
+// Config writing: values -> a documented YAML file, and saving it safely.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "bot/config/schema.h"
+#include "bot/core/result.h"
+
+namespace picbot::config {
+
+// Renders values as a YAML file in schema order, each key preceded by a
+// comment with its description (zh-CN, or en when language starts with "en"),
+// default, allowed values and environment variable. Keys missing from values
+// take their defaults; keys not in the schema are left out. Plugin sections
+// (only_when_present) are rendered only when values has them.
+// Guarantees: validate_config(parse_yaml(render_yaml(v))) == v for validated v.
+std::string render_yaml(const Schema& schema, const nlohmann::json& values,
+                        std::string_view language = "zh-CN");
+
+// Renders every default with every plugin section present: the example config
+// (`picbot --print-example-config`).
+std::string render_example_yaml(const Schema& schema, std::string_view language = "zh-CN");
+
+// Replaces the file at path with yaml_text atomically: the previous content is
+// first copied to "<path>.bak", the new text is written to a temporary file in
+// the same directory, fsynced and renamed over path, then the directory is
+// fsynced. A crash leaves either the old or the new file, never a mix. New
+// files get mode 0600 (they hold secrets); existing files keep their mode. A
+// symlink at path is followed. Blocking disk I/O: call from a worker thread.
+Status save_config_file(const std::filesystem::path& path, std::string_view yaml_text);
+
+}  // namespace picbot::config

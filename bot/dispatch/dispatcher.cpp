@@ -1,0 +1,90 @@
+#include "bot/dispatch/dispatcher.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "bot/core/logging.h"
+
+namespace picbot {
+namespace asio = boost::asio;
+
+namespace {
+auto logger() {
+  static auto l = log::get("dispatch");
+  return l;
+}
+}  // namespace
+
+Dispatcher::Dispatcher(asio::any_io_executor executor, onebot::BotApi& api, CommandRegistry& registry,
+                       std::shared_ptr<const BotSettings> settings)
+    : executor_(std::move(executor)), api_(api), registry_(registry), settings_(std::move(settings)) {}
+
+void Dispatcher::on_event(onebot::Event event) {
+  auto* message = std::get_if<onebot::MessageEvent>(&event);
+  if (message == nullptr || message->self_sent) return;
+  auto shared = std::make_shared<const onebot::MessageEvent>(std::move(*message));
+  asio::co_spawn(executor_, handle_message(std::move(shared), api_), asio::detached);
+}
+
+asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::MessageEvent> event,
+                                                 onebot::BotApi& api) {
+  ++counters_.messages_in;
+  const auto settings = settings_;
+  if (event->is_group() && !settings->group_allowed(event->group_id)) co_return;
+  if (event->user_id == event->self_id) co_return;
+
+  MessageContext ctx(event, api, settings);
+  try {
+    for (const auto& hook : registry_.hooks()) {
+      if (co_await hook.handler(ctx) == HookOutcome::kHandled) co_return;
+    }
+    const Wake wake = analyse_wake(*event, *settings);
+    if (wake.is_command) {
+      if (const auto* entry = registry_.find_command(wake.command)) {
+        CommandContext command(ctx, wake.command, wake.args);
+        co_await run_command(command, *entry);
+        co_return;
+      }
+      // An unknown command in a group may belong to another bot: stay quiet
+      // unless the bot was addressed directly.
+      if (wake.at_bot || wake.nickname || !event->is_group()) {
+        std::string prefix;
+        if (!settings->command_prefixes.empty()) prefix = settings->command_prefixes.back();
+        std::string hint = ctx.tr("host.unknown_command", fmt::arg("command", wake.command), fmt::arg("prefix", prefix));
+        co_await ctx.reply_text(std::move(hint), event->is_group());
+      }
+      co_return;
+    }
+    if (!wake.woken) co_return;
+    if (chat_handler_) {
+      co_await chat_handler_(ctx, wake);
+    } else if (!settings->disabled_reply.empty() && (wake.at_bot || wake.nickname || !event->is_group())) {
+      co_await ctx.reply_text(settings->disabled_reply, event->is_group());
+    }
+  } catch (const std::exception& e) {
+    ++counters_.handler_errors;
+    logger()->error("handler failed on message {} from {}: {}", event->message_id, event->user_id, e.what());
+  }
+}
+
+asio::awaitable<void> Dispatcher::run_command(CommandContext& ctx, const CommandRegistry::Entry& entry) {
+  if (entry.command.admin_only && !ctx.is_admin()) {
+    ++counters_.commands_denied;
+    logger()->info("admin-only command /{} refused for user {}", entry.command.name, ctx.event().user_id);
+    co_await ctx.reply_text(ctx.tr("host.admin_only"), ctx.is_group());
+    co_return;
+  }
+  ++counters_.commands_run;
+  logger()->debug("command /{} from {} (owner {})", ctx.command(), ctx.event().user_id, entry.owner);
+  bool failed = false;
+  try {
+    co_await entry.command.handler(ctx);
+  } catch (const std::exception& e) {
+    ++counters_.handler_errors;
+    failed = true;
+    logger()->error("command /{} failed: {}", entry.command.name, e.what());
+  }
+  if (failed) co_await ctx.reply_text(ctx.tr("host.command_failed"), ctx.is_group());
+}
+
+}  // namespace picbot

@@ -1,0 +1,166 @@
+#include "bot/dispatch/dispatcher.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+namespace picbot {
+namespace {
+namespace asio = boost::asio;
+using nlohmann::json;
+
+struct SentCall {
+  std::int64_t self_id;
+  std::string action;
+  json params;
+};
+
+class RecordingApi final : public onebot::BotApi {
+ public:
+  using BotApi::call;
+  asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action, json params,
+                                          onebot::CallOptions) override {
+    calls.push_back({self_id, action, params});
+    co_return json{{"message_id", static_cast<int>(calls.size())}};
+  }
+  std::string last_text() const {
+    if (calls.empty()) return "<none>";
+    return onebot::plain_text(onebot::parse_message(calls.back().params["message"]).value());
+  }
+  std::vector<SentCall> calls;
+};
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest() {
+    MessageTable::instance().add({{"host.admin_only", "admin only", "admin only"},
+                                  {"host.unknown_command", "unknown {command}", "unknown {command}"}});
+    settings.command_prefixes = {"/"};
+    settings.admins = {1};
+    EXPECT_TRUE(registry.add_command("test", Command{"echo", {"回声"}, "", false,
+                                                     [](CommandContext& ctx) -> asio::awaitable<void> {
+                                                       co_await ctx.reply_text("echo:" + ctx.args());
+                                                     }}));
+    EXPECT_TRUE(registry.add_command("test", Command{"secret", {}, "", true,
+                                                     [](CommandContext& ctx) -> asio::awaitable<void> {
+                                                       co_await ctx.reply_text("done");
+                                                     }}));
+  }
+
+  void send(std::int64_t user, std::int64_t group, onebot::Message message) {
+    onebot::MessageEvent e;
+    e.self_id = 10001;
+    e.user_id = user;
+    e.group_id = group;
+    e.message_type = group ? "group" : "private";
+    e.message = std::move(message);
+    dispatcher().on_event(std::move(e));
+    io.run_for(std::chrono::seconds(1));
+    io.restart();
+  }
+
+  Dispatcher& dispatcher() {
+    if (!dispatcher_) {
+      dispatcher_ = std::make_unique<Dispatcher>(io.get_executor(), api, registry,
+                                                 std::make_shared<const BotSettings>(settings));
+    }
+    return *dispatcher_;
+  }
+
+  asio::io_context io;
+  RecordingApi api;
+  CommandRegistry registry;
+  BotSettings settings;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, RoutesCommandWithArgumentsToTheRightChat) {
+  send(5, 777, {onebot::Text{"/echo hello world"}});
+  ASSERT_EQ(api.calls.size(), 1u);
+  EXPECT_EQ(api.calls[0].action, "send_group_msg");
+  EXPECT_EQ(api.calls[0].params["group_id"], 777);
+  EXPECT_EQ(api.last_text(), "echo:hello world");
+  send(5, 0, {onebot::Text{"/回声 hi"}});
+  EXPECT_EQ(api.calls.back().action, "send_private_msg");
+  EXPECT_EQ(api.calls.back().params["user_id"], 5);
+  EXPECT_EQ(api.last_text(), "echo:hi");
+}
+
+TEST_F(DispatcherTest, AdminOnlyCommandRefusesOthers) {
+  send(5, 777, {onebot::Text{"/secret"}});
+  EXPECT_EQ(api.last_text(), " admin only");  // @sender, then the refusal
+  EXPECT_EQ(dispatcher().counters().commands_denied, 1u);
+  send(1, 777, {onebot::Text{"/secret"}});
+  EXPECT_EQ(api.last_text(), "done");
+}
+
+TEST_F(DispatcherTest, DenyAndAllowListsSilenceGroups) {
+  settings.group_denylist = {777};
+  send(5, 777, {onebot::Text{"/echo x"}});
+  EXPECT_TRUE(api.calls.empty());
+  settings.group_denylist.clear();
+  settings.group_allowlist = {888};
+  dispatcher().set_settings(std::make_shared<const BotSettings>(settings));
+  send(5, 777, {onebot::Text{"/echo x"}});
+  EXPECT_TRUE(api.calls.empty());
+  send(5, 888, {onebot::Text{"/echo x"}});
+  EXPECT_EQ(api.calls.size(), 1u);
+}
+
+TEST_F(DispatcherTest, UnknownCommandIsQuietUnlessAddressed) {
+  send(5, 777, {onebot::Text{"/nosuch"}});
+  EXPECT_TRUE(api.calls.empty());
+  send(5, 777, {onebot::At{"10001", {}}, onebot::Text{" /nosuch"}});
+  ASSERT_EQ(api.calls.size(), 1u);
+  EXPECT_NE(api.last_text().find("unknown nosuch"), std::string::npos);
+}
+
+TEST_F(DispatcherTest, NonCommandWakeUpGoesToChatHandler) {
+  std::vector<std::string> chats;
+  dispatcher().set_chat_handler([&](MessageContext&, const Wake& wake) -> asio::awaitable<void> {
+    chats.push_back(wake.text);
+    co_return;
+  });
+  send(5, 777, {onebot::Text{"chatter"}});
+  send(5, 777, {onebot::At{"10001", {}}, onebot::Text{" 画一只猫"}});
+  send(5, 0, {onebot::Text{"私聊"}});
+  EXPECT_EQ(chats, (std::vector<std::string>{"画一只猫", "私聊"}));
+}
+
+TEST_F(DispatcherTest, DisabledReplyWhenNoChatHandler) {
+  settings.disabled_reply = "agent off";
+  send(5, 777, {onebot::At{"10001", {}}, onebot::Text{" hi"}});
+  EXPECT_EQ(api.last_text(), " agent off");
+}
+
+TEST_F(DispatcherTest, SlowHandlerDoesNotDelayOthers) {
+  asio::steady_timer gate(io);
+  gate.expires_at(asio::steady_timer::time_point::max());
+  std::vector<std::string> order;
+  ASSERT_TRUE(registry.add_command("test", Command{"slow", {}, "", false,
+                                                   [&](CommandContext&) -> asio::awaitable<void> {
+                                                     co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+                                                     order.push_back("slow");
+                                                   }}));
+  ASSERT_TRUE(registry.add_command("test", Command{"fast", {}, "", false,
+                                                   [&](CommandContext&) -> asio::awaitable<void> {
+                                                     order.push_back("fast");
+                                                     gate.cancel();
+                                                     co_return;
+                                                   }}));
+  onebot::MessageEvent slow;
+  slow.self_id = 10001;
+  slow.user_id = 5;
+  slow.message = {onebot::Text{"/slow"}};
+  onebot::MessageEvent fast = slow;
+  fast.message = {onebot::Text{"/fast"}};
+  dispatcher().on_event(slow);
+  dispatcher().on_event(fast);
+  io.run_for(std::chrono::seconds(1));
+  EXPECT_EQ(order, (std::vector<std::string>{"fast", "slow"}));
+}
+
+}  // namespace
+}  // namespace picbot

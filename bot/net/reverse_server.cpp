@@ -1,0 +1,190 @@
+#include "bot/net/reverse_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <charconv>
+
+#include "bot/core/logging.h"
+#include "bot/core/secret.h"
+#include "bot/net/websocket_session.h"
+
+namespace picbot::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+auto logger() {
+  static auto l = log::get("transport");
+  return l;
+}
+
+std::string query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::string presented_token(const http::request<http::empty_body>& req, std::string_view query) {
+  const auto auth = req[http::field::authorization];
+  for (std::string_view scheme : {"Bearer ", "Token "}) {
+    if (auth.size() >= scheme.size() && auth.substr(0, scheme.size()) == scheme) {
+      return std::string(auth.substr(scheme.size()));
+    }
+  }
+  return query_param(query, "access_token");
+}
+}  // namespace
+
+struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
+  Impl(asio::any_io_executor executor, Options opts, onebot::LinkHandler& h)
+      : acceptor(executor), options(std::move(opts)), handler(h) {}
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+        logger()->warn("reverse WS accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true));
+      asio::co_spawn(acceptor.get_executor(), handle(std::move(socket)), asio::detached);
+    }
+  }
+
+  static asio::awaitable<void> respond(beast::tcp_stream& stream, http::status status, std::string body) {
+    http::response<http::string_body> res{status, 11};
+    res.set(http::field::server, "picbot");
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(false);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> handle(tcp::socket socket) {
+    auto self = shared_from_this();
+    beast::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(10));
+    beast::flat_buffer buffer;
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(16 * 1024);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      logger()->debug("reverse WS: bad upgrade request from {}: {}", peer, ec.message());
+      co_return;
+    }
+    http::request<http::empty_body> req = parser.release();
+    const std::string_view target = req.target();
+    const std::size_t qmark = target.find('?');
+    const std::string_view path = target.substr(0, qmark);
+    const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+
+    if (path != options.path) {
+      logger()->warn("reverse WS: {} asked for {}, expected {}", peer, path, options.path);
+      co_await respond(stream, http::status::not_found, "not found; OneBot endpoint is " + options.path + "\n");
+      co_return;
+    }
+    if (!websocket::is_upgrade(req)) {
+      co_await respond(stream, http::status::upgrade_required, "picbot OneBot v11 reverse WebSocket endpoint\n");
+      co_return;
+    }
+    if (!options.access_token.empty() && !constant_time_equals(presented_token(req, query), options.access_token)) {
+      logger()->warn("reverse WS: refused {} (self_id {}): missing or wrong access token", peer,
+                     std::string(req["X-Self-ID"]));
+      co_await respond(stream, http::status::unauthorized, "missing or wrong access token\n");
+      co_return;
+    }
+    if (connections >= options.max_connections) {
+      logger()->warn("reverse WS: refused {}: {} connections already open (onebot.max_connections)", peer,
+                     connections);
+      co_await respond(stream, http::status::service_unavailable, "too many connections\n");
+      co_return;
+    }
+
+    onebot::LinkInfo info;
+    const std::string_view self_text = req["X-Self-ID"];
+    std::from_chars(self_text.data(), self_text.data() + self_text.size(), info.self_id);
+    info.role = std::string(req["X-Client-Role"]);
+
+    websocket::stream<beast::tcp_stream> ws(std::move(stream));
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "picbot"); }));
+    ws.read_message_max(options.max_message_bytes);
+    auto [accept_ec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
+    if (accept_ec) {
+      logger()->warn("reverse WS: handshake with {} failed: {}", peer, accept_ec.message());
+      co_return;
+    }
+    beast::get_lowest_layer(ws).expires_never();
+    ++connections;
+    auto session = std::make_shared<PlainSession>(std::move(ws), "reverse " + peer, handler,
+                                                  SessionOptions{options.max_message_bytes});
+    co_await session->run(info);
+    --connections;
+  }
+
+  tcp::acceptor acceptor;
+  Options options;
+  onebot::LinkHandler& handler;
+  std::size_t connections = 0;
+};
+
+ReverseServer::ReverseServer(asio::any_io_executor executor, Options options, onebot::LinkHandler& handler)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options), handler)) {}
+
+ReverseServer::~ReverseServer() { stop(); }
+
+Result<std::uint16_t> ReverseServer::start() {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return Error::make("bad_listen", "onebot.listen: '" + impl_->options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor.close(ec);
+    return Error::make("listen_failed", "cannot listen on " + impl_->options.host + ":" +
+                                            std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  const std::uint16_t port = acceptor.local_endpoint().port();
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+  logger()->info("reverse WS listening on {}:{}{}", impl_->options.host, port, impl_->options.path);
+  return port;
+}
+
+void ReverseServer::stop() {
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+std::size_t ReverseServer::connections() const { return impl_->connections; }
+
+}  // namespace picbot::net

@@ -1,0 +1,43 @@
+// BotApi: OneBot actions, whatever carries them. The hub sends them over the
+// WebSocket links; the web console's sandbox answers them in-process. Plugins
+// and the dispatcher see only this interface.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "bot/core/result.h"
+#include "bot/onebot/api_error.h"
+
+namespace picbot::onebot {
+
+using ApiResult = Result<nlohmann::json, ApiError>;
+
+struct CallOptions {
+  std::chrono::milliseconds timeout{30'000};
+  // For streamed actions: called, in order, with the data of every
+  // intermediate frame that shares the call's echo.
+  std::function<void(const nlohmann::json&)> on_stream_frame;
+};
+
+class BotApi {
+ public:
+  virtual ~BotApi() = default;
+
+  // Calls `action` on the account self_id (0: any connected account) and
+  // returns the response's data, or an ApiError (retcode != 0, timeout,
+  // link dropped, no link).
+  virtual boost::asio::awaitable<ApiResult> call(std::int64_t self_id, std::string action,
+                                                 nlohmann::json params, CallOptions options) = 0;
+
+  boost::asio::awaitable<ApiResult> call(std::int64_t self_id, std::string action, nlohmann::json params) {
+    return call(self_id, std::move(action), std::move(params), CallOptions{});
+  }
+};
+
+}  // namespace picbot::onebot

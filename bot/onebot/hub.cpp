@@ -1,0 +1,270 @@
+#include "bot/onebot/hub.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "bot/core/logging.h"
+
+namespace picbot::onebot {
+namespace asio = boost::asio;
+using nlohmann::json;
+
+struct Hub::LinkEntry {
+  std::shared_ptr<Link> link;
+  LinkInfo info;
+  std::int64_t self_id = 0;
+  std::chrono::system_clock::time_point connected_at;
+  std::uint64_t frames_in = 0;
+  std::uint64_t frames_out = 0;
+};
+
+// Lives in the calling coroutine's frame; the hub only points at it while the
+// call is pending.
+struct Hub::PendingCall {
+  explicit PendingCall(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  std::uint64_t link_id = 0;
+  std::optional<ApiResult> result;
+  std::function<void(const json&)> on_stream_frame;
+
+  void finish(ApiResult r) {
+    if (result) return;
+    result.emplace(std::move(r));
+    timer.cancel();
+  }
+};
+
+namespace {
+auto logger() {
+  static auto l = log::get("onebot");
+  return l;
+}
+
+std::string encode_request(std::string_view action, const json& params, std::uint64_t echo) {
+  return fmt::format(R"({{"action":"{}","params":{},"echo":{}}})", action, params.dump(-1, ' ', false, json::error_handler_t::replace), echo);
+}
+
+std::int64_t event_self_id(const Event& event) {
+  return std::visit([](const auto& e) { return e.self_id; }, event);
+}
+}  // namespace
+
+Hub::Hub(asio::any_io_executor executor, Options options, EventSink& sink)
+    : executor_(std::move(executor)), options_(options), sink_(sink) {}
+
+Hub::~Hub() {
+  for (auto& [echo, call] : pending_) call->finish(ApiError{ApiError::Kind::kLinkClosed, 0, "shutting down", {}});
+}
+
+void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
+  auto entry = std::make_unique<LinkEntry>();
+  entry->link = link;
+  entry->info = info;
+  entry->connected_at = std::chrono::system_clock::now();
+  link->set_watchdog(options_.heartbeat_interval * 3);
+  LinkEntry& ref = *entry;
+  links_[link->id()] = std::move(entry);
+  logger()->info("link #{} open: {} (self_id {}, role {})", link->id(), link->description(),
+                 info.self_id, info.role.empty() ? "-" : info.role);
+  if (info.self_id != 0) {
+    register_account(ref, info.self_id);
+  } else {
+    // Forward links learn their account from get_login_info (or the first event).
+    asio::co_spawn(executor_, learn_self_id(link->id()), asio::detached);
+  }
+}
+
+asio::awaitable<void> Hub::learn_self_id(std::uint64_t link_id) {
+  const auto it = links_.find(link_id);
+  if (it == links_.end()) co_return;
+  const auto link = it->second->link;
+  // Sent on this link specifically: no account is registered for it yet.
+  PendingCall pending(executor_);
+  const std::uint64_t echo = next_echo_++;
+  pending.link_id = link_id;
+  pending.timer.expires_after(std::chrono::seconds(10));
+  pending_[echo] = &pending;
+  link->send(encode_request("get_login_info", json::object(), echo));
+  while (!pending.result && pending.timer.expiry() > std::chrono::steady_clock::now()) {
+    co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  pending_.erase(echo);
+  if (!pending.result || !pending.result->ok()) {
+    logger()->warn("link #{}: get_login_info failed: {}", link_id,
+                   pending.result ? pending.result->error().describe() : "timeout");
+    co_return;
+  }
+  const auto entry = links_.find(link_id);
+  const json& data = pending.result->value();
+  if (entry != links_.end() && entry->second->self_id == 0 && data.is_object()) {
+    register_account(*entry->second, json_to_id(data.value("user_id", json())));
+  }
+}
+
+void Hub::register_account(LinkEntry& entry, std::int64_t self_id) {
+  if (self_id == 0 || entry.self_id == self_id) return;
+  entry.self_id = self_id;
+  const std::uint64_t link_id = entry.link->id();
+  const auto [it, inserted] = accounts_.try_emplace(self_id, link_id);
+  if (!inserted && it->second != link_id) {
+    const std::uint64_t old_id = it->second;
+    it->second = link_id;
+    logger()->info("account {} reconnected: link #{} replaces link #{}", self_id, link_id, old_id);
+    if (const auto old = links_.find(old_id); old != links_.end()) old->second->link->close(1000);
+  } else {
+    logger()->info("account {} served by link #{}", self_id, link_id);
+  }
+}
+
+void Hub::on_frame(Link& link, std::string_view frame) {
+  ++counters_.frames_in;
+  const auto it = links_.find(link.id());
+  if (it == links_.end()) return;
+  LinkEntry& entry = *it->second;
+  ++entry.frames_in;
+  auto parsed = parse_frame(frame);
+  if (!parsed) {
+    ++counters_.malformed_frames;
+    logger()->warn("link #{}: malformed frame skipped ({}): {}", link.id(), parsed.error().message,
+                   log::truncate(frame, 200));
+    return;
+  }
+  if (auto* response = std::get_if<ApiResponse>(&*parsed)) {
+    handle_response(link, std::move(*response));
+  } else {
+    handle_event(entry, std::get<Event>(std::move(*parsed)));
+  }
+}
+
+void Hub::handle_event(LinkEntry& entry, Event event) {
+  ++counters_.events;
+  register_account(entry, event_self_id(event));
+  if (const auto* meta = std::get_if<MetaEvent>(&event)) {
+    if (meta->meta_event_type == "heartbeat" && meta->interval_ms > 0) {
+      entry.link->set_watchdog(std::chrono::milliseconds(meta->interval_ms * 3));
+    }
+  }
+  sink_.on_event(std::move(event));
+}
+
+void Hub::handle_response(Link& link, ApiResponse response) {
+  const std::uint64_t echo = response.echo.is_number_unsigned() ? response.echo.get<std::uint64_t>() : 0;
+  const auto it = pending_.find(echo);
+  if (it == pending_.end()) {
+    if (response.retcode == 1403) {
+      logger()->error("link #{}: NapCat rejected the access token (retcode 1403): check onebot.access_token",
+                      link.id());
+    } else {
+      logger()->debug("link #{}: response for unknown echo {} ignored (late answer?)", link.id(),
+                      response.echo.dump());
+    }
+    return;
+  }
+  PendingCall& call = *it->second;
+  const bool intermediate = response.stream == "stream-action" && response.retcode == 0 &&
+                            !(response.data.is_object() && response.data.value("type", "") == "response");
+  if (intermediate) {
+    if (call.on_stream_frame) call.on_stream_frame(response.data);
+    return;
+  }
+  pending_.erase(it);
+  if (response.retcode != 0) {
+    call.finish(ApiError{ApiError::Kind::kFailed, response.retcode, std::move(response.message),
+                         std::move(response.wording)});
+  } else {
+    call.finish(std::move(response.data));
+  }
+}
+
+void Hub::on_close(Link& link, std::string_view reason) {
+  const auto it = links_.find(link.id());
+  if (it == links_.end()) return;
+  const std::int64_t self_id = it->second->self_id;
+  if (const auto acc = accounts_.find(self_id); acc != accounts_.end() && acc->second == link.id()) {
+    accounts_.erase(acc);
+  }
+  links_.erase(it);
+  std::size_t failed = 0;
+  for (auto p = pending_.begin(); p != pending_.end();) {
+    if (p->second->link_id == link.id()) {
+      p->second->finish(ApiError{ApiError::Kind::kLinkClosed, 0, "connection closed: " + std::string(reason), {}});
+      p = pending_.erase(p);
+      ++failed;
+    } else {
+      ++p;
+    }
+  }
+  logger()->info("link #{} closed ({}); account {}; {} pending call(s) failed", link.id(), reason, self_id, failed);
+}
+
+Link* Hub::pick_link(std::int64_t self_id) {
+  if (self_id != 0) {
+    const auto acc = accounts_.find(self_id);
+    if (acc != accounts_.end()) {
+      const auto it = links_.find(acc->second);
+      if (it != links_.end() && it->second->link->is_open()) return it->second->link.get();
+    }
+    return nullptr;
+  }
+  for (auto& [id, entry] : links_) {
+    if (entry->link->is_open() && entry->info.role != "Event") return entry->link.get();
+  }
+  return nullptr;
+}
+
+asio::awaitable<ApiResult> Hub::call(std::int64_t self_id, std::string action, json params, CallOptions options) {
+  ++counters_.api_calls;
+  Link* link = pick_link(self_id);
+  if (link == nullptr) {
+    ++counters_.api_failures;
+    co_return ApiError{ApiError::Kind::kNoLink, 0, fmt::format("no connection for account {}", self_id), {}};
+  }
+  PendingCall pending(executor_);
+  const std::uint64_t echo = next_echo_++;
+  pending.link_id = link->id();
+  pending.on_stream_frame = std::move(options.on_stream_frame);
+  pending.timer.expires_after(options.timeout);
+  pending_[echo] = &pending;
+  if (auto it = links_.find(link->id()); it != links_.end()) ++it->second->frames_out;
+  link->send(encode_request(action, params, echo));
+
+  while (!pending.result) {
+    co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (pending.result) break;
+    const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (pending.timer.expiry() <= std::chrono::steady_clock::now() || cancelled != asio::cancellation_type::none) {
+      pending_.erase(echo);
+      pending.result.emplace(ApiError{ApiError::Kind::kTimeout, 0,
+                                      fmt::format("{} got no answer within {} ms", action, options.timeout.count()),
+                                      {}});
+    }
+  }
+  if (!pending.result->ok()) {
+    ++counters_.api_failures;
+    logger()->warn("{} on account {} failed: {}", action, self_id, pending.result->error().describe());
+  }
+  co_return std::move(*pending.result);
+}
+
+void Hub::close_all(int code) {
+  for (auto& [id, entry] : links_) entry->link->close(code);
+}
+
+std::vector<LinkStatus> Hub::links() const {
+  std::vector<LinkStatus> out;
+  out.reserve(links_.size());
+  for (const auto& [id, entry] : links_) {
+    out.push_back(LinkStatus{id, entry->self_id, entry->link->description(), entry->info.role, entry->connected_at,
+                             entry->frames_in, entry->frames_out});
+  }
+  return out;
+}
+
+}  // namespace picbot::onebot

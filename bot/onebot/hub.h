@@ -1,0 +1,102 @@
+// Hub: the OneBot session layer above the transport. It tracks every link and
+// which QQ account (self_id) each one serves, matches API responses to calls
+// by echo, and hands events to the EventSink.
+//
+// Guarantees:
+//  - An account that reconnects is served by its newest link; calls made
+//    after the reconnect go out on the new link.
+//  - Calls pending on a link fail at once (kLinkClosed) when it drops.
+//  - A malformed frame is logged (warn, truncated copy) and skipped; the link
+//    stays up.
+// Thread-safety: io_context thread only.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bot/onebot/bot_api.h"
+#include "bot/onebot/event.h"
+#include "bot/onebot/link.h"
+
+namespace picbot::onebot {
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Called for every parsed event, on the io_context thread.
+  virtual void on_event(Event event) = 0;
+};
+
+struct LinkStatus {
+  std::uint64_t link_id = 0;
+  std::int64_t self_id = 0;
+  std::string description;
+  std::string role;
+  std::chrono::system_clock::time_point connected_at;
+  std::uint64_t frames_in = 0;
+  std::uint64_t frames_out = 0;
+};
+
+struct HubCounters {
+  std::uint64_t frames_in = 0;
+  std::uint64_t events = 0;
+  std::uint64_t malformed_frames = 0;
+  std::uint64_t api_calls = 0;
+  std::uint64_t api_failures = 0;
+};
+
+class Hub final : public LinkHandler, public BotApi {
+ public:
+  struct Options {
+    // Until NapCat reports its heartbeat interval, the watchdog allows 3×this.
+    std::chrono::milliseconds heartbeat_interval{30'000};
+  };
+
+  Hub(boost::asio::any_io_executor executor, Options options, EventSink& sink);
+  ~Hub() override;
+
+  // LinkHandler
+  void on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) override;
+  void on_frame(Link& link, std::string_view frame) override;
+  void on_close(Link& link, std::string_view reason) override;
+
+  // BotApi
+  using BotApi::call;
+  boost::asio::awaitable<ApiResult> call(std::int64_t self_id, std::string action, nlohmann::json params,
+                                         CallOptions options) override;
+
+  // Closes every link cleanly (WebSocket close code).
+  void close_all(int code = 1000);
+
+  std::vector<LinkStatus> links() const;
+  const HubCounters& counters() const { return counters_; }
+  std::size_t pending_calls() const { return pending_.size(); }
+  void set_options(Options options) { options_ = options; }
+
+ private:
+  struct LinkEntry;
+  struct PendingCall;
+
+  void register_account(LinkEntry& entry, std::int64_t self_id);
+  void handle_response(Link& link, ApiResponse response);
+  void handle_event(LinkEntry& entry, Event event);
+  Link* pick_link(std::int64_t self_id);
+  boost::asio::awaitable<void> learn_self_id(std::uint64_t link_id);
+
+  boost::asio::any_io_executor executor_;
+  Options options_;
+  EventSink& sink_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<LinkEntry>> links_;  // by link id
+  std::unordered_map<std::int64_t, std::uint64_t> accounts_;            // self_id -> link id
+  std::unordered_map<std::uint64_t, PendingCall*> pending_;             // echo -> call
+  std::uint64_t next_echo_ = 1;
+  HubCounters counters_;
+};
+
+}  // namespace picbot::onebot

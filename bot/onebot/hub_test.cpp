@@ -1,0 +1,196 @@
+#include "bot/onebot/hub.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <optional>
+
+namespace picbot::onebot {
+namespace {
+namespace asio = boost::asio;
+using nlohmann::json;
+
+class MemoryLink final : public Link {
+ public:
+  explicit MemoryLink(std::uint64_t id) : id_(id), description_("memory #" + std::to_string(id)) {}
+  void send(std::string frame) override { sent.push_back(json::parse(frame)); }
+  void close(int code) override {
+    open = false;
+    close_code = code;
+  }
+  void set_watchdog(std::chrono::milliseconds limit) override { watchdog = limit; }
+  bool is_open() const override { return open; }
+  std::uint64_t id() const override { return id_; }
+  const std::string& description() const override { return description_; }
+
+  std::vector<json> sent;
+  bool open = true;
+  int close_code = 0;
+  std::chrono::milliseconds watchdog{0};
+
+ private:
+  std::uint64_t id_;
+  std::string description_;
+};
+
+class RecordingSink final : public EventSink {
+ public:
+  void on_event(Event event) override { events.push_back(std::move(event)); }
+  std::vector<Event> events;
+};
+
+class HubTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<MemoryLink> open_link(std::uint64_t id, std::int64_t self_id) {
+    auto link = std::make_shared<MemoryLink>(id);
+    hub.on_open(link, LinkInfo{self_id, "Universal", false});
+    return link;
+  }
+
+  // Starts a call and runs the loop until it has been sent.
+  std::optional<ApiResult>& start_call(std::int64_t self_id, std::string action,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                                       std::function<void(const json&)> on_stream = {}) {
+    result.reset();
+    auto run = [this, self_id, action = std::move(action), timeout,
+                on_stream = std::move(on_stream)]() mutable -> asio::awaitable<void> {
+      result.emplace(co_await hub.call(self_id, std::move(action), json::object(),
+                                       CallOptions{timeout, std::move(on_stream)}));
+    };
+    asio::co_spawn(io, std::move(run), asio::detached);
+    io.poll();
+    io.restart();
+    return result;
+  }
+
+  void answer(MemoryLink& link, const std::string& body) {
+    hub.on_frame(link, body);
+    io.poll();
+    io.restart();
+  }
+
+  asio::io_context io;
+  RecordingSink sink;
+  Hub hub{io.get_executor(), Hub::Options{}, sink};
+  std::optional<ApiResult> result;
+};
+
+TEST_F(HubTest, CallIsAnsweredByEcho) {
+  auto link = open_link(1, 111);
+  start_call(111, "send_group_msg");
+  ASSERT_EQ(link->sent.size(), 1u);
+  EXPECT_EQ(link->sent[0]["action"], "send_group_msg");
+  const auto echo = link->sent[0]["echo"];
+  answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"data", {{"message_id", 5}}}, {"echo", echo}}.dump());
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok());
+  EXPECT_EQ((*result)->at("message_id"), 5);
+  EXPECT_EQ(hub.pending_calls(), 0u);
+}
+
+TEST_F(HubTest, RetcodeBecomesTypedErrorWithWording) {
+  auto link = open_link(1, 111);
+  start_call(111, "get_msg");
+  answer(*link, json{{"status", "failed"}, {"retcode", 1200}, {"data", nullptr}, {"message", "msg"},
+                     {"wording", "消息不存在"}, {"echo", link->sent[0]["echo"]}}.dump());
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().kind, ApiError::Kind::kFailed);
+  EXPECT_EQ(result->error().retcode, 1200);
+  EXPECT_EQ(result->error().describe(), "failed: retcode 1200 (消息不存在)");
+}
+
+TEST_F(HubTest, PendingCallsFailAtOnceWhenLinkDrops) {
+  auto link = open_link(1, 111);
+  start_call(111, "send_group_msg");
+  ASSERT_FALSE(result.has_value());
+  hub.on_close(*link, "reset");
+  io.poll();
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().kind, ApiError::Kind::kLinkClosed);
+}
+
+TEST_F(HubTest, CallTimesOut) {
+  open_link(1, 111);
+  start_call(111, "slow_action", std::chrono::milliseconds(20));
+  io.run_for(std::chrono::seconds(2));
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().kind, ApiError::Kind::kTimeout);
+  EXPECT_EQ(hub.pending_calls(), 0u);
+}
+
+TEST_F(HubTest, NoLinkForUnknownAccount) {
+  open_link(1, 111);
+  start_call(222, "send_group_msg");
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().kind, ApiError::Kind::kNoLink);
+}
+
+TEST_F(HubTest, StreamFramesReachCallerInOrder) {
+  auto link = open_link(1, 111);
+  std::vector<int> seen;
+  start_call(111, "download_file_stream", std::chrono::seconds(5),
+             [&](const json& data) { seen.push_back(data["index"].get<int>()); });
+  const auto echo = link->sent[0]["echo"];
+  for (int i = 0; i < 3; ++i) {
+    answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"stream", "stream-action"},
+                       {"data", {{"type", "stream"}, {"index", i}}}, {"echo", echo}}.dump());
+  }
+  EXPECT_FALSE(result.has_value());
+  answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"stream", "stream-action"},
+                     {"data", {{"type", "response"}, {"done", true}}}, {"echo", echo}}.dump());
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2}));
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_TRUE((*result)->at("done").get<bool>());
+}
+
+TEST_F(HubTest, ReconnectedAccountIsServedByNewLink) {
+  auto old_link = open_link(1, 111);
+  auto new_link = open_link(2, 111);
+  EXPECT_FALSE(old_link->open) << "the replaced link is closed";
+  EXPECT_EQ(old_link->close_code, 1000);
+  // The old link's late close must not unregister the account.
+  hub.on_close(*old_link, "closed");
+  start_call(111, "send_group_msg");
+  EXPECT_TRUE(old_link->sent.empty());
+  ASSERT_EQ(new_link->sent.size(), 1u);
+}
+
+TEST_F(HubTest, TwoAccountsEachGetTheirOwnLink) {
+  auto a = open_link(1, 111);
+  auto b = open_link(2, 222);
+  start_call(222, "send_private_msg");
+  start_call(111, "send_group_msg");
+  ASSERT_EQ(a->sent.size(), 1u);
+  ASSERT_EQ(b->sent.size(), 1u);
+  EXPECT_EQ(a->sent[0]["action"], "send_group_msg");
+  EXPECT_EQ(b->sent[0]["action"], "send_private_msg");
+}
+
+TEST_F(HubTest, MalformedFrameIsSkippedAndEventsStillFlow) {
+  auto link = open_link(1, 111);
+  answer(*link, "{not json");
+  answer(*link, "[1,2,3]");
+  EXPECT_EQ(hub.counters().malformed_frames, 2u);
+  EXPECT_TRUE(link->open);
+  answer(*link, R"({"time":1,"self_id":111,"post_type":"meta_event","meta_event_type":"heartbeat","interval":5000,"status":{}})");
+  ASSERT_EQ(sink.events.size(), 1u);
+  EXPECT_EQ(link->watchdog, std::chrono::milliseconds(15000)) << "watchdog is 3x the heartbeat interval";
+}
+
+TEST_F(HubTest, ForwardLinkLearnsAccountFromLoginInfo) {
+  auto link = std::make_shared<MemoryLink>(7);
+  hub.on_open(link, LinkInfo{0, "Universal", true});
+  io.poll();
+  io.restart();
+  ASSERT_EQ(link->sent.size(), 1u);
+  EXPECT_EQ(link->sent[0]["action"], "get_login_info");
+  answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"data", {{"user_id", 333}, {"nickname", "bot"}}},
+                     {"echo", link->sent[0]["echo"]}}.dump());
+  ASSERT_EQ(hub.links().size(), 1u);
+  EXPECT_EQ(hub.links()[0].self_id, 333);
+}
+
+}  // namespace
+}  // namespace picbot::onebot

@@ -1,0 +1,73 @@
+// MessageContext: what a command, tool or hook handler sees of the message
+// that triggered it, and the narrow way back to the chat: reply() and
+// call_api(). It lives as long as the handler's coroutine.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "bot/core/message_table.h"
+#include "bot/onebot/bot_api.h"
+#include "bot/onebot/event.h"
+#include "bot/onebot/message.h"
+#include "bot/plugin/bot_settings.h"
+
+namespace picbot {
+
+using MessageIdResult = Result<std::int64_t, onebot::ApiError>;
+
+class MessageContext {
+ public:
+  MessageContext(std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi& api,
+                 std::shared_ptr<const BotSettings> settings);
+  virtual ~MessageContext() = default;
+
+  const onebot::MessageEvent& event() const { return *event_; }
+  const std::shared_ptr<const onebot::MessageEvent>& shared_event() const { return event_; }
+  const BotSettings& settings() const { return *settings_; }
+  bool is_group() const { return event_->is_group(); }
+  bool is_admin() const { return settings_->is_admin(event_->user_id); }
+  const std::string& language() const { return settings_->language; }
+
+  // Formats a message-table entry in the configured language.
+  template <class... Args>
+  std::string tr(std::string_view key, Args&&... args) const {
+    return picbot::tr(language(), key, std::forward<Args>(args)...);
+  }
+
+  // Sends a message to the chat the event came from. In groups, at_sender
+  // puts an @ of the sender in front. Returns NapCat's message_id.
+  boost::asio::awaitable<MessageIdResult> reply(onebot::Message message, bool at_sender = false);
+  boost::asio::awaitable<MessageIdResult> reply_text(std::string text, bool at_sender = false);
+
+  // Calls any OneBot action on the account that received the event.
+  boost::asio::awaitable<onebot::ApiResult> call_api(std::string action, nlohmann::json params,
+                                                     onebot::CallOptions options = {});
+
+  onebot::BotApi& api() { return api_; }
+
+ private:
+  std::shared_ptr<const onebot::MessageEvent> event_;
+  onebot::BotApi& api_;
+  std::shared_ptr<const BotSettings> settings_;
+};
+
+// CommandContext: a MessageContext plus the parsed command line.
+class CommandContext : public MessageContext {
+ public:
+  CommandContext(MessageContext base, std::string command, std::string args)
+      : MessageContext(std::move(base)), command_(std::move(command)), args_(std::move(args)) {}
+  // The name the user typed (may be an alias), without prefix.
+  const std::string& command() const { return command_; }
+  // Everything after the command name, trimmed.
+  const std::string& args() const { return args_; }
+
+ private:
+  std::string command_;
+  std::string args_;
+};
+
+}  // namespace picbot

@@ -1,0 +1,77 @@
+// PluginContext: the narrow interface a plugin gets from the host: register
+// commands/tools/hooks, read its config section, and reach host services
+// (OneBot API, HTTP client, worker pool, clock, data directory, logger).
+// One per plugin; lives as long as the host.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bot/core/clock.h"
+#include "bot/core/result.h"
+#include "bot/core/worker_pool.h"
+#include "bot/onebot/bot_api.h"
+#include "bot/plugin/bot_settings.h"
+#include "bot/plugin/command_registry.h"
+#include "bot/plugin/plugin.h"
+
+namespace picbot {
+namespace net {
+class HttpClient;
+}
+
+// Host services shared by every plugin.
+struct HostServices {
+  boost::asio::any_io_executor executor;
+  onebot::BotApi* api = nullptr;
+  net::HttpClient* http = nullptr;
+  WorkerPool* workers = nullptr;
+  const Clock* clock = nullptr;
+  std::filesystem::path data_dir;
+  std::function<std::shared_ptr<const BotSettings>()> bot_settings;
+  // Writes one value into the config file (dotted path) and reloads it.
+  std::function<Status(const std::string& path, const nlohmann::json& value)> save_config_value;
+};
+
+class PluginContext {
+ public:
+  PluginContext(std::string plugin_name, HostServices& services, CommandRegistry& registry);
+
+  Status add_command(Command command) { return registry_.add_command(name_, std::move(command)); }
+  Status add_tool(Tool tool) { return registry_.add_tool(name_, std::move(tool)); }
+  void add_hook(MessageHook hook) { registry_.add_hook(name_, std::move(hook)); }
+
+  // This plugin's section, plugins.<name>, validated and with defaults.
+  const nlohmann::json& config() const { return config_; }
+  void set_config(nlohmann::json section) { config_ = std::move(section); }
+
+  const std::string& name() const { return name_; }
+  boost::asio::any_io_executor executor() const { return services_.executor; }
+  onebot::BotApi& api() { return *services_.api; }
+  net::HttpClient& http() { return *services_.http; }
+  WorkerPool& workers() { return *services_.workers; }
+  const Clock& clock() const { return *services_.clock; }
+  const std::filesystem::path& data_dir() const { return services_.data_dir; }
+  std::shared_ptr<const BotSettings> bot_settings() const { return services_.bot_settings(); }
+  const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
+
+  // Saves plugins.<name>.<key> = value to the config file.
+  Status save_config_value(const std::string& key, const nlohmann::json& value) {
+    return services_.save_config_value("plugins." + name_ + "." + key, value);
+  }
+
+ private:
+  std::string name_;
+  HostServices& services_;
+  CommandRegistry& registry_;
+  nlohmann::json config_;
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+}  // namespace picbot

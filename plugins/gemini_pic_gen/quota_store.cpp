@@ -1,0 +1,317 @@
+#include "plugins/gemini_pic_gen/quota_store.h"
+
+#include <algorithm>
+
+namespace picbot::gemini {
+namespace {
+
+using store::Database;
+using store::Statement;
+using Step = Statement::Step;
+
+// quota_buckets: one row per bucket with an open (or ended, not yet cleared)
+// window. quota_uses: one row per reservation (committed = 0) or charged use
+// (committed = 1) in that window, so a window holds about `limit` rows and
+// committing twice finds the same row. Keyed by (bucket, token) so a bucket's
+// rows share a page: a reserve or commit dirties one or two pages.
+const std::vector<store::Migration>& migrations() {
+  static const std::vector<store::Migration> kMigrations = {
+      {1,
+       "CREATE TABLE quota_buckets("
+       "  bucket TEXT PRIMARY KEY,"
+       "  window_start_ms INTEGER NOT NULL"
+       ") WITHOUT ROWID;"
+       "CREATE TABLE quota_uses("
+       "  bucket TEXT NOT NULL,"
+       "  token TEXT NOT NULL,"
+       "  created_ms INTEGER NOT NULL,"
+       "  committed INTEGER NOT NULL DEFAULT 0,"
+       "  PRIMARY KEY (bucket, token)"
+       ") WITHOUT ROWID;"},
+  };
+  return kMigrations;
+}
+
+std::int64_t to_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Clock::time_point from_ms(std::int64_t ms) { return Clock::time_point(std::chrono::milliseconds(ms)); }
+
+std::int64_t remaining(std::int64_t limit, std::int64_t used) {
+  return limit < 0 ? -1 : std::max<std::int64_t>(0, limit - used);
+}
+
+// A reservation id is "<bucket>/<token>": commit and release find the row by
+// its primary key without a second index.
+struct ReservationKey {
+  std::string_view bucket;
+  std::string_view token;
+};
+
+std::optional<ReservationKey> parse_reservation_id(std::string_view id) {
+  const std::size_t slash = id.rfind('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == id.size()) return std::nullopt;
+  return ReservationKey{id.substr(0, slash), id.substr(slash + 1)};
+}
+
+ReserveOutcome unlimited_outcome() {
+  ReserveOutcome outcome;
+  outcome.granted = true;
+  return outcome;  // limit and remaining keep their -1 (unlimited) defaults
+}
+
+ReserveOutcome denial(std::int64_t limit, std::int64_t used, std::optional<Clock::time_point> resets_at) {
+  ReserveOutcome outcome;
+  outcome.limit = limit;
+  outcome.used = used;
+  outcome.remaining_after_commit = 0;
+  outcome.resets_at = resets_at;
+  return outcome;
+}
+
+}  // namespace
+
+// --- QuotaStore ---
+
+Result<std::unique_ptr<QuotaStore>> QuotaStore::open(const std::filesystem::path& file, const Clock& clock,
+                                                     const QuotaStoreOptions& options) {
+  auto db = Database::open(file, options.database);
+  if (!db.ok()) return db.error();
+  if (Status migrated = (*db)->migrate(migrations()); !migrated.ok()) return migrated.error();
+  return std::unique_ptr<QuotaStore>(new QuotaStore(std::move(db).value(), clock, options));
+}
+
+QuotaStore::QuotaStore(std::unique_ptr<Database> db, const Clock& clock, const QuotaStoreOptions& options)
+    : db_(std::move(db)), clock_(clock), options_(options) {
+  // 128 bits of seed, so stores opened at the same time never share tokens.
+  std::random_device device;
+  std::seed_seq seed{device(), device(), device(), device()};
+  random_.seed(seed);
+}
+
+std::int64_t QuotaStore::now_ms() const { return to_ms(clock_.now()); }
+
+std::string QuotaStore::new_token() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  token.reserve(32);
+  for (int word = 0; word < 2; ++word) {
+    std::uint64_t bits = random_();
+    for (int i = 0; i < 16; ++i, bits >>= 4) token.push_back(kHex[bits & 0xf]);
+  }
+  return token;
+}
+
+Result<QuotaStore::Window> QuotaStore::read_window(std::string_view bucket, std::int64_t now,
+                                                   std::int64_t interval_ms) {
+  Statement& start = db_->prepare("SELECT window_start_ms FROM quota_buckets WHERE bucket = ?1");
+  Result<Step> row = start.bind_text(1, bucket).step();
+  if (!row.ok()) return row.error();
+  if (*row == Step::kDone) return Window{};
+  const std::int64_t start_ms = start.column_int64(0);
+  start.reset();
+  if (now >= start_ms + interval_ms) return Window{std::nullopt, true, 0};
+
+  Statement& count = db_->prepare(
+      "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed = 1 OR created_ms > ?2)");
+  row = count.bind_text(1, bucket).bind_int64(2, now - options_.reservation_ttl.count()).step();
+  if (!row.ok()) return row.error();
+  const std::int64_t used = count.column_int64(0);
+  count.reset();
+  return Window{start_ms, false, used};
+}
+
+Status QuotaStore::forget_bucket(std::string_view bucket) {
+  if (Status s = db_->prepare("DELETE FROM quota_uses WHERE bucket = ?1").bind_text(1, bucket).run();
+      !s.ok()) {
+    return s;
+  }
+  return db_->prepare("DELETE FROM quota_buckets WHERE bucket = ?1").bind_text(1, bucket).run();
+}
+
+Result<ReserveOutcome> QuotaStore::try_reserve(const QuotaDecision& decision,
+                                               std::chrono::milliseconds reset_interval) {
+  switch (decision.kind) {
+    case QuotaDecision::kUnlimited:
+      return unlimited_outcome();
+    case QuotaDecision::kBlocked:
+      return denial(0, 0, std::nullopt);
+    case QuotaDecision::kCounted:
+      break;
+  }
+  const std::string token = new_token();
+  const std::int64_t interval_ms = reset_interval.count();
+  return db_->transaction([&]() -> Result<ReserveOutcome> {
+    const std::int64_t now = now_ms();
+    Result<Window> window = read_window(decision.bucket, now, interval_ms);
+    if (!window.ok()) return window.error();
+    if (window->expired) {
+      if (Status s = forget_bucket(decision.bucket); !s.ok()) return s.error();
+    }
+    if (window->used >= decision.limit) {
+      std::optional<Clock::time_point> resets_at;
+      if (window->start_ms) resets_at = from_ms(*window->start_ms + interval_ms);
+      return denial(decision.limit, window->used, resets_at);
+    }
+    const std::int64_t start_ms = window->start_ms.value_or(now);
+    if (!window->start_ms) {
+      Status opened = db_->prepare("INSERT INTO quota_buckets(bucket, window_start_ms) VALUES (?1, ?2)")
+                          .bind_text(1, decision.bucket)
+                          .bind_int64(2, now)
+                          .run();
+      if (!opened.ok()) return opened.error();
+    }
+    Status reserved = db_->prepare("INSERT INTO quota_uses(bucket, token, created_ms) VALUES (?1, ?2, ?3)")
+                          .bind_text(1, decision.bucket)
+                          .bind_text(2, token)
+                          .bind_int64(3, now)
+                          .run();
+    if (!reserved.ok()) return reserved.error();
+    ReserveOutcome granted;
+    granted.granted = true;
+    granted.reservation_id = decision.bucket + "/" + token;
+    granted.limit = decision.limit;
+    granted.used = window->used + 1;
+    granted.remaining_after_commit = remaining(decision.limit, granted.used);
+    granted.resets_at = from_ms(start_ms + interval_ms);
+    return granted;
+  });
+}
+
+Status QuotaStore::commit(std::string_view reservation_id) {
+  if (reservation_id.empty()) return {};
+  const Error not_found = Error::make(
+      "not_found", "reservation " + std::string(reservation_id) + " was released or its window ended");
+  std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
+  if (!key) return not_found;
+  return db_->transaction([&]() -> Status {
+    Status updated = db_->prepare("UPDATE quota_uses SET committed = 1 WHERE bucket = ?1 AND token = ?2")
+                         .bind_text(1, key->bucket)
+                         .bind_text(2, key->token)
+                         .run();
+    if (!updated.ok()) return updated;
+    if (db_->changes() == 0) return not_found;
+    return {};
+  });
+}
+
+Status QuotaStore::release(std::string_view reservation_id) {
+  std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
+  if (!key) return {};  // "" (nothing to settle) or not one of ours: nothing to give back
+  return db_->transaction([&] {
+    return db_->prepare("DELETE FROM quota_uses WHERE bucket = ?1 AND token = ?2 AND committed = 0")
+        .bind_text(1, key->bucket)
+        .bind_text(2, key->token)
+        .run();
+  });
+}
+
+Result<Usage> QuotaStore::usage(std::string_view bucket, std::int64_t limit,
+                                std::chrono::milliseconds reset_interval) {
+  const std::int64_t interval_ms = reset_interval.count();
+  return db_->transaction(
+      [&]() -> Result<Usage> {
+        Result<Window> window = read_window(bucket, now_ms(), interval_ms);
+        if (!window.ok()) return window.error();
+        Usage usage;
+        usage.used = window->used;
+        usage.remaining = remaining(limit, window->used);
+        if (window->start_ms) usage.resets_at = from_ms(*window->start_ms + interval_ms);
+        return usage;
+      },
+      Database::Mode::kDeferred);
+}
+
+Result<std::vector<BucketUsage>> QuotaStore::list_buckets(std::chrono::milliseconds reset_interval) {
+  const std::int64_t now = now_ms();
+  const std::int64_t interval_ms = reset_interval.count();
+  return db_->transaction(
+      [&]() -> Result<std::vector<BucketUsage>> {
+        Statement& select = db_->prepare(
+            "SELECT b.bucket, b.window_start_ms,"
+            "  (SELECT COUNT(*) FROM quota_uses u WHERE u.bucket = b.bucket AND u.committed = 1),"
+            "  (SELECT COUNT(*) FROM quota_uses u"
+            "     WHERE u.bucket = b.bucket AND u.committed = 0 AND u.created_ms > ?2)"
+            " FROM quota_buckets b WHERE b.window_start_ms > ?1 ORDER BY b.bucket");
+        select.bind_int64(1, now - interval_ms).bind_int64(2, now - options_.reservation_ttl.count());
+        std::vector<BucketUsage> buckets;
+        for (;;) {
+          Result<Step> row = select.step();
+          if (!row.ok()) return row.error();
+          if (*row == Step::kDone) return buckets;
+          const std::int64_t start_ms = select.column_int64(1);
+          buckets.push_back(BucketUsage{.bucket = std::string(select.column_text(0)),
+                                        .window_start = from_ms(start_ms),
+                                        .resets_at = from_ms(start_ms + interval_ms),
+                                        .committed = select.column_int64(2),
+                                        .reserved = select.column_int64(3)});
+        }
+      },
+      Database::Mode::kDeferred);
+}
+
+Status QuotaStore::reset_all() {
+  return db_->transaction([&]() -> Status {
+    if (Status s = db_->exec("DELETE FROM quota_uses"); !s.ok()) return s;
+    return db_->exec("DELETE FROM quota_buckets");
+  });
+}
+
+Status QuotaStore::reset_bucket(std::string_view bucket) {
+  return db_->transaction([&] { return forget_bucket(bucket); });
+}
+
+// --- AsyncQuotaStore ---
+
+boost::asio::awaitable<Result<std::unique_ptr<AsyncQuotaStore>>> AsyncQuotaStore::open(
+    WorkerPool& pool, std::filesystem::path file, const Clock& clock, QuotaStoreOptions options) {
+  Result<std::unique_ptr<QuotaStore>> opened =
+      co_await pool.run([&] { return QuotaStore::open(file, clock, options); });
+  if (!opened.ok()) co_return opened.error();
+  co_return std::make_unique<AsyncQuotaStore>(pool, std::move(opened).value());
+}
+
+AsyncQuotaStore::AsyncQuotaStore(WorkerPool& pool, std::unique_ptr<QuotaStore> store)
+    : pool_(pool), store_(std::move(store)) {}
+
+template <class Fn>
+boost::asio::awaitable<std::invoke_result_t<Fn&, QuotaStore&>> AsyncQuotaStore::call(Fn fn) {
+  co_return co_await pool_.run([this, &fn] {
+    std::lock_guard lock(mutex_);
+    return fn(*store_);
+  });
+}
+
+boost::asio::awaitable<Result<ReserveOutcome>> AsyncQuotaStore::try_reserve(
+    QuotaDecision decision, std::chrono::milliseconds reset_interval) {
+  co_return co_await call([&](QuotaStore& s) { return s.try_reserve(decision, reset_interval); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::commit(std::string reservation_id) {
+  co_return co_await call([&](QuotaStore& s) { return s.commit(reservation_id); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::release(std::string reservation_id) {
+  co_return co_await call([&](QuotaStore& s) { return s.release(reservation_id); });
+}
+
+boost::asio::awaitable<Result<Usage>> AsyncQuotaStore::usage(std::string bucket, std::int64_t limit,
+                                                             std::chrono::milliseconds reset_interval) {
+  co_return co_await call([&](QuotaStore& s) { return s.usage(bucket, limit, reset_interval); });
+}
+
+boost::asio::awaitable<Result<std::vector<BucketUsage>>> AsyncQuotaStore::list_buckets(
+    std::chrono::milliseconds reset_interval) {
+  co_return co_await call([&](QuotaStore& s) { return s.list_buckets(reset_interval); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::reset_all() {
+  co_return co_await call([](QuotaStore& s) { return s.reset_all(); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::reset_bucket(std::string bucket) {
+  co_return co_await call([&](QuotaStore& s) { return s.reset_bucket(bucket); });
+}
+
+}  // namespace picbot::gemini

@@ -1,0 +1,413 @@
+#include "plugins/gemini_pic_gen/quota_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <latch>
+#include <random>
+#include <thread>
+
+namespace picbot::gemini {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+constexpr std::chrono::milliseconds kInterval = 60min;
+
+QuotaDecision counted(std::string bucket, std::int64_t limit) {
+  return QuotaDecision{QuotaDecision::kCounted, std::move(bucket), limit, "default"};
+}
+
+QuotaStoreOptions with_ttl(std::chrono::milliseconds ttl) {
+  QuotaStoreOptions options;
+  options.reservation_ttl = ttl;
+  return options;
+}
+
+class QuotaStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("picbot_quota_store_test_" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir_);
+    file_ = dir_ / "quota.db";
+    store_ = open();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<QuotaStore> open(const QuotaStoreOptions& options = {}) {
+    auto store = QuotaStore::open(file_, clock_, options);
+    if (!store.ok()) ADD_FAILURE() << store.error().to_string();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  // Reserves and asserts the outcome is granted; returns the reservation id.
+  std::string reserve(const QuotaDecision& decision) {
+    Result<ReserveOutcome> outcome = store_->try_reserve(decision, kInterval);
+    EXPECT_TRUE(outcome.ok()) << outcome.error().to_string();
+    EXPECT_TRUE(outcome->granted);
+    return outcome->reservation_id;
+  }
+
+  void use(const QuotaDecision& decision) {
+    Status committed = store_->commit(reserve(decision));
+    EXPECT_TRUE(committed.ok()) << committed.error().to_string();
+  }
+
+  bool granted(const QuotaDecision& decision) {
+    Result<ReserveOutcome> outcome = store_->try_reserve(decision, kInterval);
+    EXPECT_TRUE(outcome.ok()) << outcome.error().to_string();
+    return outcome->granted;
+  }
+
+  std::int64_t used(const std::string& bucket, std::int64_t limit = 10) {
+    Result<Usage> usage = store_->usage(bucket, limit, kInterval);
+    EXPECT_TRUE(usage.ok()) << usage.error().to_string();
+    return usage->used;
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path file_;
+  ManualClock clock_;
+  std::unique_ptr<QuotaStore> store_;
+};
+
+TEST_F(QuotaStoreTest, GrantsUpToTheLimitThenDenies) {
+  const QuotaDecision d = counted("user:1", 3);
+  const auto start = clock_.now();
+  for (int i = 1; i <= 3; ++i) {
+    Result<ReserveOutcome> outcome = store_->try_reserve(d, kInterval);
+    ASSERT_TRUE(outcome.ok());
+    EXPECT_TRUE(outcome->granted);
+    EXPECT_FALSE(outcome->reservation_id.empty());
+    EXPECT_EQ(outcome->limit, 3);
+    EXPECT_EQ(outcome->used, i);
+    EXPECT_EQ(outcome->remaining_after_commit, 3 - i);
+    EXPECT_EQ(outcome->resets_at, start + kInterval);
+    ASSERT_TRUE(store_->commit(outcome->reservation_id).ok());
+    clock_.advance(1min);
+  }
+  Result<ReserveOutcome> denied = store_->try_reserve(d, kInterval);
+  ASSERT_TRUE(denied.ok());
+  EXPECT_FALSE(denied->granted);
+  EXPECT_TRUE(denied->reservation_id.empty());
+  EXPECT_EQ(denied->limit, 3);
+  EXPECT_EQ(denied->used, 3);
+  EXPECT_EQ(denied->remaining_after_commit, 0);
+  EXPECT_EQ(denied->resets_at, start + kInterval);
+}
+
+TEST_F(QuotaStoreTest, UncommittedReservationsHoldTheirUnits) {
+  const QuotaDecision d = counted("user:1", 2);
+  reserve(d);
+  reserve(d);
+  EXPECT_FALSE(granted(d));
+  EXPECT_EQ(used("user:1"), 2);
+}
+
+TEST_F(QuotaStoreTest, BucketsAreIndependent) {
+  use(counted("user:1", 1));
+  EXPECT_FALSE(granted(counted("user:1", 1)));
+  EXPECT_TRUE(granted(counted("user:2", 1)));
+  EXPECT_TRUE(granted(counted("group:100", 1)));
+}
+
+TEST_F(QuotaStoreTest, WindowResetsExactlyAtStartPlusInterval) {
+  const QuotaDecision d = counted("user:1", 1);
+  const auto start = clock_.now();
+  use(d);
+  clock_.set(start + kInterval - 1ms);
+  EXPECT_FALSE(granted(d));
+  Result<Usage> before = store_->usage("user:1", 1, kInterval);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->used, 1);
+  EXPECT_EQ(before->remaining, 0);
+  EXPECT_EQ(before->resets_at, start + kInterval);
+
+  clock_.set(start + kInterval);
+  Result<Usage> after = store_->usage("user:1", 1, kInterval);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->used, 0);
+  EXPECT_EQ(after->remaining, 1);
+  EXPECT_EQ(after->resets_at, std::nullopt);
+
+  Result<ReserveOutcome> next = store_->try_reserve(d, kInterval);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->granted);
+  EXPECT_EQ(next->used, 1);
+  EXPECT_EQ(next->resets_at, start + 2 * kInterval);  // the new window opens now
+}
+
+TEST_F(QuotaStoreTest, LaterUsesDoNotExtendTheWindow) {
+  const QuotaDecision d = counted("user:1", 100);
+  const auto start = clock_.now();
+  use(d);
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(kInterval / 6);
+    use(d);  // an active user, the case the original never reset
+  }
+  clock_.set(start + kInterval - 1ms);
+  EXPECT_EQ(used("user:1", 100), 6);
+  clock_.set(start + kInterval);
+  EXPECT_EQ(used("user:1", 100), 0);
+}
+
+TEST_F(QuotaStoreTest, ReleaseGivesTheUnitBackAndKeepsTheWindow) {
+  const QuotaDecision d = counted("user:1", 1);
+  const auto start = clock_.now();
+  std::string id = reserve(d);
+  EXPECT_FALSE(granted(d));
+  ASSERT_TRUE(store_->release(id).ok());
+  ASSERT_TRUE(store_->release(id).ok());  // idempotent
+  EXPECT_EQ(used("user:1"), 0);
+  clock_.advance(1min);
+  Result<ReserveOutcome> again = store_->try_reserve(d, kInterval);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->granted);
+  EXPECT_EQ(again->resets_at, start + kInterval);  // the window opened at the first request
+}
+
+TEST_F(QuotaStoreTest, CommitTwiceCountsOnce) {
+  const QuotaDecision d = counted("user:1", 5);
+  std::string id = reserve(d);
+  ASSERT_TRUE(store_->commit(id).ok());
+  ASSERT_TRUE(store_->commit(id).ok());
+  EXPECT_EQ(used("user:1"), 1);
+}
+
+TEST_F(QuotaStoreTest, ReleaseDoesNotUndoACommit) {
+  std::string id = reserve(counted("user:1", 5));
+  ASSERT_TRUE(store_->commit(id).ok());
+  ASSERT_TRUE(store_->release(id).ok());
+  EXPECT_EQ(used("user:1"), 1);
+}
+
+TEST_F(QuotaStoreTest, CommitOfAReleasedReservationIsNotFound) {
+  std::string id = reserve(counted("user:1", 5));
+  ASSERT_TRUE(store_->release(id).ok());
+  Status committed = store_->commit(id);
+  ASSERT_FALSE(committed.ok());
+  EXPECT_EQ(committed.error().code, "not_found");
+  EXPECT_EQ(used("user:1"), 0);
+}
+
+TEST_F(QuotaStoreTest, ReservationFromAnEndedWindowIsNotCharged) {
+  const QuotaDecision d = counted("user:1", 5);
+  std::string old_id = reserve(d);
+  clock_.advance(kInterval);
+  use(d);
+  EXPECT_EQ(store_->commit(old_id).error().code, "not_found");
+  EXPECT_EQ(used("user:1"), 1);
+}
+
+TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
+  store_ = open(with_ttl(5min));
+  const QuotaDecision d = counted("user:1", 1);
+  std::string dangling = reserve(d);  // its process "crashed"
+  clock_.advance(5min - 1ms);
+  EXPECT_FALSE(granted(d));
+  EXPECT_EQ(used("user:1"), 1);
+  clock_.advance(1ms);
+  EXPECT_EQ(used("user:1"), 0);
+  std::string fresh = reserve(d);
+  ASSERT_TRUE(store_->commit(fresh).ok());
+  // A late commit inside the same window is still charged.
+  ASSERT_TRUE(store_->commit(dangling).ok());
+  Result<Usage> usage = store_->usage("user:1", 1, kInterval);
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->used, 2);
+  EXPECT_EQ(usage->remaining, 0);
+}
+
+TEST_F(QuotaStoreTest, StateSurvivesReopeningTheFile) {
+  const QuotaDecision d = counted("user:1", 3);
+  const auto start = clock_.now();
+  use(d);
+  std::string pending = reserve(d);
+  store_ = open();
+  Result<Usage> usage = store_->usage("user:1", 3, kInterval);
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->used, 2);
+  EXPECT_EQ(usage->remaining, 1);
+  EXPECT_EQ(usage->resets_at, start + kInterval);
+  ASSERT_TRUE(store_->commit(pending).ok());
+  EXPECT_EQ(used("user:1"), 2);
+}
+
+TEST_F(QuotaStoreTest, ResetBucketClearsOnlyThatBucket) {
+  use(counted("user:1", 1));
+  use(counted("group:100", 1));
+  ASSERT_TRUE(store_->reset_bucket("user:1").ok());
+  EXPECT_EQ(used("user:1"), 0);
+  EXPECT_EQ(used("group:100"), 1);
+  EXPECT_TRUE(granted(counted("user:1", 1)));
+}
+
+TEST_F(QuotaStoreTest, ResetAllClearsEveryBucket) {
+  use(counted("user:1", 1));
+  use(counted("group:100", 1));
+  ASSERT_TRUE(store_->reset_all().ok());
+  EXPECT_EQ(used("user:1"), 0);
+  EXPECT_EQ(used("group:100"), 0);
+  Result<std::vector<BucketUsage>> buckets = store_->list_buckets(kInterval);
+  ASSERT_TRUE(buckets.ok());
+  EXPECT_TRUE(buckets->empty());
+}
+
+TEST_F(QuotaStoreTest, UnlimitedAndBlockedDecisionsNeedNoRows) {
+  Result<ReserveOutcome> unlimited =
+      store_->try_reserve(QuotaDecision{QuotaDecision::kUnlimited, "user:1", -1, "admin"}, kInterval);
+  ASSERT_TRUE(unlimited.ok());
+  EXPECT_TRUE(unlimited->granted);
+  EXPECT_TRUE(unlimited->reservation_id.empty());
+  EXPECT_EQ(unlimited->remaining_after_commit, -1);
+  EXPECT_TRUE(store_->commit(unlimited->reservation_id).ok());
+
+  Result<ReserveOutcome> blocked =
+      store_->try_reserve(QuotaDecision{QuotaDecision::kBlocked, "user:1", 0, "user"}, kInterval);
+  ASSERT_TRUE(blocked.ok());
+  EXPECT_FALSE(blocked->granted);
+  EXPECT_EQ(blocked->limit, 0);
+  EXPECT_EQ(blocked->resets_at, std::nullopt);
+
+  Result<std::vector<BucketUsage>> buckets = store_->list_buckets(kInterval);
+  ASSERT_TRUE(buckets.ok());
+  EXPECT_TRUE(buckets->empty());
+  Result<Usage> usage = store_->usage("user:1", -1, kInterval);
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->remaining, -1);
+}
+
+TEST_F(QuotaStoreTest, ListBucketsShowsOpenWindowsOnly) {
+  store_ = open(with_ttl(5min));
+  const auto start = clock_.now();
+  use(counted("user:9", 5));  // its window will have ended
+  clock_.advance(kInterval / 2);
+  const auto second = clock_.now();
+  use(counted("group:100", 5));
+  use(counted("group:100", 5));
+  reserve(counted("group:100", 5));
+  reserve(counted("user:1", 5));
+  clock_.set(start + kInterval);
+
+  Result<std::vector<BucketUsage>> buckets = store_->list_buckets(kInterval);
+  ASSERT_TRUE(buckets.ok()) << buckets.error().to_string();
+  ASSERT_EQ(buckets->size(), 2u);
+  EXPECT_EQ((*buckets)[0].bucket, "group:100");
+  EXPECT_EQ((*buckets)[0].window_start, second);
+  EXPECT_EQ((*buckets)[0].resets_at, second + kInterval);
+  EXPECT_EQ((*buckets)[0].committed, 2);
+  EXPECT_EQ((*buckets)[0].reserved, 0);  // older than the ttl by now
+  EXPECT_EQ((*buckets)[1].bucket, "user:1");
+  EXPECT_EQ((*buckets)[1].committed, 0);
+
+  clock_.set(second + 1min);  // user:9's window is open again, the reservations live
+  buckets = store_->list_buckets(kInterval);
+  ASSERT_TRUE(buckets.ok());
+  ASSERT_EQ(buckets->size(), 3u);
+  EXPECT_EQ((*buckets)[0].reserved, 1);
+  EXPECT_EQ((*buckets)[1].reserved, 1);
+  EXPECT_EQ((*buckets)[2].bucket, "user:9");
+  EXPECT_EQ((*buckets)[2].committed, 1);
+}
+
+TEST_F(QuotaStoreTest, SchemaVersionIsRecordedOnce) {
+  store_ = open();
+  auto db = store::Database::open(file_);
+  ASSERT_TRUE(db.ok());
+  store::Statement& versions = (*db)->prepare("SELECT COUNT(*), MAX(version) FROM schema_version");
+  ASSERT_EQ(*versions.step(), store::Statement::Step::kRow);
+  EXPECT_EQ(versions.column_int64(0), 1);
+  EXPECT_EQ(versions.column_int64(1), 1);
+}
+
+TEST_F(QuotaStoreTest, BusyDatabaseIsAClearError) {
+  QuotaStoreOptions impatient;
+  impatient.database = {.busy_timeout = 1ms, .busy_attempts = 2, .busy_backoff = 1ms};
+  store_ = open(impatient);
+  auto holder = store::Database::open(file_);
+  ASSERT_TRUE(holder.ok());
+  ASSERT_TRUE((*holder)->exec("BEGIN IMMEDIATE").ok());
+  Result<ReserveOutcome> outcome = store_->try_reserve(counted("user:1", 5), kInterval);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().code, store::kBusyError);
+  EXPECT_THAT(outcome.error().message, HasSubstr("database busy"));
+  ASSERT_TRUE((*holder)->exec("COMMIT").ok());
+  EXPECT_TRUE(granted(counted("user:1", 5)));
+}
+
+// 100 threads, each with its own connection to the same file, race for 10
+// units: only BEGIN IMMEDIATE's check-and-reserve keeps this exact.
+TEST_F(QuotaStoreTest, ConcurrentConnectionsNeverGrantBeyondTheLimit) {
+  constexpr int kThreads = 100;
+  constexpr std::int64_t kLimit = 10;
+  std::filesystem::remove(file_);  // the threads also race to create the schema
+  store_.reset();
+  std::latch ready(kThreads);
+  std::vector<int> granted_by(kThreads, 0);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto store = QuotaStore::open(file_, clock_);
+      ready.arrive_and_wait();
+      if (!store.ok()) {
+        errors[i] = store.error().to_string();
+        return;
+      }
+      Result<ReserveOutcome> outcome = (*store)->try_reserve(counted("group:100", kLimit), kInterval);
+      if (!outcome.ok()) {
+        errors[i] = outcome.error().to_string();
+        return;
+      }
+      granted_by[i] = outcome->granted ? 1 : 0;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const std::string& error : errors) EXPECT_EQ(error, "");
+  EXPECT_EQ(std::count(granted_by.begin(), granted_by.end(), 1), kLimit);
+  store_ = open();
+  EXPECT_EQ(used("group:100"), kLimit);
+}
+
+TEST_F(QuotaStoreTest, AsyncStoreRunsOnTheWorkerPool) {
+  boost::asio::io_context io;
+  WorkerPool pool(2);
+  store_.reset();
+  std::optional<Result<ReserveOutcome>> reserved;
+  std::optional<Result<Usage>> usage;
+  std::optional<Status> committed;
+  const auto loop_thread = std::this_thread::get_id();
+  bool resumed_on_loop = false;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        auto store = co_await AsyncQuotaStore::open(pool, file_, clock_);
+        if (!store.ok()) co_return;
+        reserved = co_await (*store)->try_reserve(counted("user:1", 3), kInterval);
+        if (!reserved->ok()) co_return;
+        committed = co_await (*store)->commit((*reserved)->reservation_id);
+        usage = co_await (*store)->usage("user:1", 3, kInterval);
+        resumed_on_loop = std::this_thread::get_id() == loop_thread;
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.run();
+  ASSERT_TRUE(reserved && reserved->ok());
+  EXPECT_TRUE((*reserved)->granted);
+  ASSERT_TRUE(committed && committed->ok());
+  ASSERT_TRUE(usage && usage->ok());
+  EXPECT_EQ((*usage)->used, 1);
+  EXPECT_EQ((*usage)->remaining, 2);
+  EXPECT_TRUE(resumed_on_loop);
+}
+
+}  // namespace
+}  // namespace picbot::gemini

@@ -1,0 +1,243 @@
+// Integration tests of the host: the real picbot binary against the fake
+// NapCat, in both OneBot directions, on loopback.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+
+#include "tests/fakes/napcat/fake_napcat.h"
+#include "tests/integration/picbot_runner.h"
+#include "tests/support/paths.h"
+
+namespace picbot::testing {
+namespace {
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr char kToken[] = "test-token-0123456789";
+
+std::string text_of(const json& message) {
+  std::string out;
+  if (message.is_string()) return message.get<std::string>();
+  for (const auto& seg : message) {
+    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
+  }
+  return out;
+}
+
+// Waits for a send_*_msg call on `conn` whose text contains `needle`.
+std::optional<ApiCall> wait_for_reply(FakeNapCat& napcat, int conn, const std::string& needle,
+                                      std::chrono::milliseconds timeout = 5s, std::size_t skip = 0) {
+  return napcat.wait_for_call(
+      [&](const ApiCall& c) {
+        return c.conn == conn && c.action.starts_with("send_") && c.action.ends_with("_msg") &&
+               text_of(c.params.value("message", json())).find(needle) != std::string::npos;
+      },
+      timeout, skip);
+}
+
+TEST(HostReverse, PingRoundTrip) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(conn.ok()) << conn.error().message;
+  napcat.send_group_message(*conn, 777, 42, "/ping");
+  auto reply = wait_for_reply(napcat, *conn, "pong");
+  ASSERT_TRUE(reply) << bot.process().output();
+  EXPECT_EQ(reply->action, "send_group_msg");
+  EXPECT_EQ(reply->params["group_id"], 777);
+  napcat.send_private_message(*conn, 42, "/ping");
+  auto private_reply = napcat.wait_for_call(
+      [](const ApiCall& c) { return c.action == "send_private_msg" && c.params["user_id"] == 42; }, 5s);
+  ASSERT_TRUE(private_reply);
+  EXPECT_EQ(text_of(private_reply->params["message"]), "pong");
+}
+
+TEST(HostReverse, RejectsMissingOrWrongToken) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto wrong = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, "wrong-token");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().http_status, 401);
+  auto missing = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().http_status, 401);
+  auto wrong_path = napcat.connect(bot.reverse_port(), "/other", 10001, kToken);
+  ASSERT_FALSE(wrong_path.ok());
+  EXPECT_EQ(wrong_path.error().http_status, 404);
+  EXPECT_TRUE(bot.wait_for_log("missing or wrong access token"));
+  EXPECT_EQ(bot.process().output().find(kToken), std::string::npos) << "the token must never be logged";
+}
+
+TEST(HostReverse, CqStringMessagesAndAtMention) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat(FakeNapCat::Options{.message_as_cq_string = true});
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_group_message(*conn, 777, 42, json::array({json{{"type", "at"}, {"data", {{"qq", "10001"}}}},
+                                                          json{{"type", "text"}, {"data", {{"text", " /ping"}}}}}));
+  ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
+}
+
+TEST(HostReverse, MalformedFramesAreSkippedAndLinkSurvives) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_raw(*conn, "{not json at all");
+  napcat.send_raw(*conn, "[1,2,3]");
+  napcat.send_raw(*conn, R"({"post_type":"message","message_type":"group"})");
+  napcat.send_raw(*conn, R"({"post_type":"message","message_type":"group","user_id":"42","group_id":"777","self_id":"10001","message":"[CQ:face,id=1","message_id":"9"})");
+  napcat.send_group_message(*conn, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
+  EXPECT_TRUE(bot.wait_for_log("malformed frame skipped"));
+  EXPECT_EQ(napcat.connection_count(), 1u);
+}
+
+TEST(HostReverse, TwoAccountsAtOnce) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto a = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 111, kToken);
+  auto b = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 222, kToken);
+  ASSERT_TRUE(a.ok() && b.ok());
+  napcat.send_group_message(*b, 2, 42, "/ping");
+  auto reply_b = wait_for_reply(napcat, *b, "pong");
+  ASSERT_TRUE(reply_b);
+  EXPECT_EQ(reply_b->self_id, 222);
+  napcat.send_group_message(*a, 1, 42, "/ping");
+  auto reply_a = wait_for_reply(napcat, *a, "pong");
+  ASSERT_TRUE(reply_a);
+  EXPECT_EQ(reply_a->params["group_id"], 1);
+}
+
+// AstrBot's bug: after an account reconnects, the bot receives but can never
+// send again. Here the new link replaces the old one and replies use it.
+TEST(HostReverse, ReconnectedAccountCanStillSend) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto first = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(first.ok());
+  napcat.send_group_message(*first, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, *first, "pong"));
+
+  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(second.ok());
+  // The bot closes the replaced link cleanly.
+  EXPECT_EQ(napcat.wait_for_peer_close(*first, 5s), 1000);
+  const std::size_t before = napcat.calls().size();
+  napcat.send_group_message(*second, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, *second, "pong", 5s, before)) << bot.process().output();
+
+  // And after an abrupt drop and a fresh connect, too.
+  napcat.drop(*second);
+  auto third = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(third.ok());
+  const std::size_t before_third = napcat.calls().size();
+  napcat.send_group_message(*third, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, *third, "pong", 5s, before_third)) << bot.process().output();
+}
+
+TEST(HostReverse, WatchdogDropsASilentLink) {
+  // A 0.1 s heartbeat: silence for 0.3 s drops the link.
+  std::string yaml = reverse_config(kToken);
+  yaml.replace(yaml.find("  access_token"), 0, "  heartbeat_interval_seconds: 0.1\n");
+  PicbotRunner bot(yaml);
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat(FakeNapCat::Options{.send_lifecycle = false});
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(conn.ok());
+  EXPECT_TRUE(napcat.wait_for_peer_close(*conn, 5s).has_value());
+  EXPECT_TRUE(bot.wait_for_log("no frame for"));
+}
+
+TEST(HostReverse, SigtermClosesLinksWith1000AndExitsZero) {
+  PicbotRunner bot(reverse_config(kToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_group_message(*conn, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong"));
+  const auto begin = std::chrono::steady_clock::now();
+  bot.process().signal(SIGTERM);
+  EXPECT_EQ(napcat.wait_for_peer_close(*conn, 2s), 1000);
+  EXPECT_EQ(bot.process().wait_exit(2s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 2s);
+}
+
+TEST(HostForward, PingRoundTripWithBearerToken) {
+  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  const auto port = napcat.listen();
+  PicbotRunner bot(forward_config(port, kToken));
+  ASSERT_TRUE(bot.start());
+  ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
+  EXPECT_EQ(napcat.last_upgrade_headers()["authorization"], std::string("Bearer ") + kToken);
+  const int conn = napcat.connection_ids().front();
+  napcat.send_group_message(conn, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, conn, "pong")) << bot.process().output();
+}
+
+TEST(HostForward, WrongTokenIsReportedAndRetried) {
+  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  const auto port = napcat.listen();
+  PicbotRunner bot(forward_config(port, "wrong-token-abcdefgh"));
+  ASSERT_TRUE(bot.start());
+  EXPECT_TRUE(bot.wait_for_log("rejected the access token", 5s)) << bot.process().output();
+  EXPECT_TRUE(bot.wait_for_log("reconnecting to", 5s));
+}
+
+TEST(HostForward, ReconnectsAfterTheLinkDrops) {
+  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  const auto port = napcat.listen();
+  PicbotRunner bot(forward_config(port, kToken));
+  ASSERT_TRUE(bot.start());
+  ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
+  const int first = napcat.connection_ids().front();
+  napcat.drop(first);
+  // Backoff starts at 1 s (with jitter, 0.5–1 s).
+  ASSERT_TRUE(bot.wait_for_log("reconnecting to", 5s));
+  ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
+  const int second = napcat.connection_ids().back();
+  ASSERT_NE(first, second);
+  const std::size_t before = napcat.calls().size();
+  napcat.send_group_message(second, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, second, "pong", 5s, before)) << bot.process().output();
+}
+
+TEST(HostCli, VersionAndCheckConfig) {
+  auto version = ChildProcess::start({picbot_binary().string(), "--version"});
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ((*version)->wait_exit(5s), 0);
+  EXPECT_NE((*version)->output().find("picbot "), std::string::npos);
+
+  PicbotRunner good(reverse_config(kToken));
+  auto check = ChildProcess::start({picbot_binary().string(), "--check-config", "--config", good.config_path().string()});
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ((*check)->wait_exit(5s), 0) << (*check)->output();
+
+  PicbotRunner bad(reverse_config(kToken, "llm:\n  max_tool_steps: many\n"));
+  auto failed = ChildProcess::start({picbot_binary().string(), "--check-config", "--config", bad.config_path().string()});
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ((*failed)->wait_exit(5s), 2);
+  EXPECT_NE((*failed)->output().find("llm.max_tool_steps"), std::string::npos) << (*failed)->output();
+}
+
+TEST(HostCli, ExampleConfigIsTheGeneratedOne) {
+  auto printed = ChildProcess::start({picbot_binary().string(), "--print-example-config"});
+  ASSERT_TRUE(printed.ok());
+  EXPECT_EQ((*printed)->wait_exit(5s), 0);
+  std::ifstream committed(source_dir() / "config" / "picbot.example.yaml");
+  std::stringstream text;
+  text << committed.rdbuf();
+  EXPECT_EQ((*printed)->output(), text.str())
+      << "config/picbot.example.yaml is stale: regenerate it with picbot --print-example-config";
+}
+
+}  // namespace
+}  // namespace picbot::testing

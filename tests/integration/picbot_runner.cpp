@@ -1,0 +1,85 @@
+#include "tests/integration/picbot_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+
+#include "tests/support/paths.h"
+
+namespace picbot::testing {
+namespace {
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+}  // namespace
+
+PicbotRunner::PicbotRunner(std::string yaml, std::map<std::string, std::string> env) : env_(std::move(env)) {
+  rewrite_config(yaml);
+}
+
+PicbotRunner::~PicbotRunner() {
+  if (process_ && process_->running()) process_->kill9();
+}
+
+void PicbotRunner::rewrite_config(const std::string& yaml) {
+  std::ofstream(config_path()) << replace_all(yaml, "{data_dir}", (dir_.path() / "data").string());
+}
+
+bool PicbotRunner::start(std::chrono::milliseconds timeout) {
+  auto started = ChildProcess::start({picbot_binary().string(), "--config", config_path().string()}, env_,
+                                     dir_.path());
+  if (!started) {
+    ADD_FAILURE() << "cannot start picbot: " << started.error().message;
+    return false;
+  }
+  process_ = std::move(started.value());
+  if (!process_->wait_for_line(std::regex("picbot ready in"), timeout)) {
+    ADD_FAILURE() << "picbot did not become ready; output:\n" << process_->output();
+    return false;
+  }
+  std::vector<std::string> captures;
+  if (process_->wait_for_line(std::regex(R"(reverse WS listening on [^ ]+:(\d+))"), std::chrono::milliseconds(0),
+                              &captures) &&
+      captures.size() > 1) {
+    reverse_port_ = static_cast<std::uint16_t>(std::stoi(captures[1]));
+  }
+  return true;
+}
+
+bool PicbotRunner::wait_for_log(const std::string& regex, std::chrono::milliseconds timeout) {
+  return process_->wait_for_line(std::regex(regex), timeout);
+}
+
+std::optional<int> PicbotRunner::stop(std::chrono::milliseconds timeout) {
+  process_->signal(SIGTERM);
+  return process_->wait_exit(timeout);
+}
+
+std::string reverse_config(const std::string& token, const std::string& extra) {
+  return "data_dir: \"{data_dir}\"\n"
+         "log_level: debug\n"
+         "onebot:\n"
+         "  mode: reverse\n"
+         "  listen: \"127.0.0.1:0\"\n"
+         "  access_token: \"" + token + "\"\n"
+         "bot:\n"
+         "  admins: [1]\n" + extra;
+}
+
+std::string forward_config(std::uint16_t port, const std::string& token, const std::string& extra) {
+  return "data_dir: \"{data_dir}\"\n"
+         "log_level: debug\n"
+         "onebot:\n"
+         "  mode: forward\n"
+         "  url: \"ws://127.0.0.1:" + std::to_string(port) + "/\"\n"
+         "  access_token: \"" + token + "\"\n"
+         "bot:\n"
+         "  admins: [1]\n" + extra;
+}
+
+}  // namespace picbot::testing

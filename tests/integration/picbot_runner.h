@@ -1,0 +1,49 @@
+// PicbotRunner: starts the real picbot binary with a config written into a
+// temporary directory, and waits for it to be ready. Integration tests drive
+// it through the fakes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace picbot::testing {
+
+class PicbotRunner {
+ public:
+  // `yaml` is the whole config; the placeholder {data_dir} is replaced by a
+  // fresh directory inside the runner's temp dir.
+  explicit PicbotRunner(std::string yaml, std::map<std::string, std::string> env = {});
+  ~PicbotRunner();
+
+  // Starts picbot and waits for its "ready" line. Returns false (with the
+  // output in the test log) when it does not become ready.
+  bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The reverse WS port picbot listens on (from its log).
+  std::uint16_t reverse_port() const { return reverse_port_; }
+  ChildProcess& process() { return *process_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path config_path() const { return dir_.path() / "picbot.yaml"; }
+  bool wait_for_log(const std::string& regex, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Sends SIGTERM and returns the exit code (nullopt if it did not exit in time).
+  std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  void rewrite_config(const std::string& yaml);
+
+ private:
+  TempDir dir_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<ChildProcess> process_;
+  std::uint16_t reverse_port_ = 0;
+};
+
+// A minimal reverse-mode config on 127.0.0.1:0 with the given token.
+std::string reverse_config(const std::string& token = "test-token-0123456789", const std::string& extra = "");
+// A minimal forward-mode config pointing at the fake NapCat.
+std::string forward_config(std::uint16_t port, const std::string& token, const std::string& extra = "");
+
+}  // namespace picbot::testing
