@@ -10,6 +10,7 @@
 #include <sstream>
 #include <chrono>
 
+#include "bot/agent/agent.h"
 #include "bot/app/builtin_commands.h"
 #include "bot/app/host_messages.h"
 #include "bot/config/config_writer.h"
@@ -85,6 +86,23 @@ struct App::Impl {
     services.save_config_value = [this](const std::string& key, const json& value) {
       return save_config_value(key, value);
     };
+    chat_agent = std::make_unique<agent::Agent>(
+        agent::Agent::Deps{io.get_executor(), http, workers, Clock::system(), registry},
+        agent::AgentSettings::from_config(config));
+    services.translate = [this](std::string text) { return chat_agent->translate_to_english(std::move(text)); };
+  }
+
+  // LLM agent: wake-ups that are not commands go to it when llm.enabled;
+  // otherwise the dispatcher stays quiet or sends bot.disabled_reply. The
+  // handler only forwards, so replacing it never frees a running coroutine.
+  void install_agent() {
+    chat_agent->reconfigure(agent::AgentSettings::from_config(config));
+    if (chat_agent->enabled()) {
+      dispatcher.set_chat_handler(
+          [this](MessageContext& ctx, const Wake& wake) { return chat_agent->handle(ctx, wake); });
+    } else {
+      dispatcher.set_chat_handler(nullptr);
+    }
   }
 
   static onebot::Hub::Options hub_options(const json& config) {
@@ -159,6 +177,7 @@ struct App::Impl {
     SecretRegistry::instance().set(schema.secret_values(config));
     log::set_level(config.value("log_level", "info"));
     dispatcher.set_settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"])));
+    install_agent();
     hub.set_options(hub_options(config));
     const json& sections = config.contains("plugins") ? config["plugins"] : json::object();
     for (auto& running : plugins) {
@@ -261,6 +280,7 @@ struct App::Impl {
   onebot::Hub hub;
   Dispatcher dispatcher;
   HostServices services;
+  std::unique_ptr<agent::Agent> chat_agent;
   std::vector<RunningPlugin> plugins;
   std::unique_ptr<net::ForwardClient> forward;
   std::unique_ptr<net::ReverseServer> reverse;
@@ -280,6 +300,9 @@ Status App::start() {
   register_host_messages();
   SecretRegistry::instance().set(impl_->schema.secret_values(impl_->config));
   if (Status s = register_builtin_commands(impl_->registry, [this] { return reload(); }); !s) return s;
+  if (Status s = impl_->chat_agent->register_commands(); !s) return s;
+  (void)impl_->chat_agent->open_store(impl_->services.data_dir / "agent.sqlite3");
+  impl_->install_agent();
   if (Status s = impl_->start_plugins(); !s) return s;
   if (Status s = impl_->start_transport(); !s) return s;
   impl_->watch_signals();

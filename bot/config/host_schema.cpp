@@ -36,7 +36,7 @@ Field onebot_section() {
               "预期心跳间隔（秒）。超过 3 倍未收到心跳即判定连接失效；NapCat 上报自身间隔后以其为准。",
               "Expected heartbeat interval in seconds. The watchdog drops the connection after 3x this "
               "without a heartbeat; NapCat's own reported interval wins once known.",
-              1, 3600),
+              0.1, 3600),
           int_field("max_connections", 16, "reverse 模式下允许的最大同时连接数。",
                     "Maximum simultaneous connections in reverse mode.", 1, 1024),
           int_field(
@@ -82,9 +82,11 @@ Field llm_section() {
           string_field("api_base", "https://openrouter.ai/api/v1", "OpenAI 兼容接口的地址。",
                        "Base URL of the OpenAI-compatible API."),
           with_env(list_field("api_keys", FieldType::kSecret, nlohmann::json::array(),
-                              "API 密钥列表，按顺序轮换使用；环境变量中用逗号分隔多个。",
+                              "API 密钥列表，按顺序轮换使用；环境变量中用逗号分隔多个。留空且 api_base 为 "
+                              "OpenRouter 时，沿用 plugins.gemini_pic_gen 的 OpenRouter 密钥。",
                               "API keys, used in rotation; separate several with commas in the environment "
-                              "variable."),
+                              "variable. When empty and api_base is OpenRouter, the keys of "
+                              "plugins.gemini_pic_gen are used."),
                    "PICBOT_LLM_API_KEYS"),
           string_field("model", "google/gemini-2.5-flash", "对话模型名称。", "Chat model name."),
           text_field("system_prompt", kDefaultSystemPrompt, "系统提示词（人设）。",
@@ -118,6 +120,12 @@ Field llm_section() {
                             "按群覆盖会话范围。", "Per-group session scope overrides."),
           string_field("proxy", "", "访问 LLM 接口使用的代理，如 http://127.0.0.1:7890；留空表示直连。",
                        "Proxy for LLM requests, e.g. http://127.0.0.1:7890; empty means direct."),
+          int_field("max_retry_attempts", 3, "每个密钥的最大尝试次数（遇到临时错误时重试）。",
+                    "Attempts per key (transient errors are retried).", 1, 20),
+          float_field("backoff_initial_seconds", 2, "首次重试前的等待时间（秒），之后每次翻倍。",
+                      "Wait before the first retry, in seconds; doubled for each further retry.", 0, 600),
+          float_field("backoff_max_seconds", 10, "两次重试之间的最长等待时间（秒）。",
+                      "Longest wait between two retries, in seconds.", 0, 600),
       },
       "AI 助手（LLM）设置。", "Agent (LLM) settings.");
 }

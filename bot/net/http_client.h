@@ -11,11 +11,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,8 +31,8 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
   std::size_t max_response_bytes = 64 * 1024 * 1024;  // enforced while streaming
-  std::string proxy;         // "", "http://h:p", "https://h:p", "socks5://h:p", "socks5h://h:p"
-  int max_redirects = 0;     // redirects stay on http/https
+  std::string proxy;                     // "", "http://h:p", "https://h:p", "socks5://h:p", "socks5h://h:p"
+  int max_redirects = 0;                 // redirects stay on http/https
   bool block_private_addresses = false;  // refuse loopback/private/link-local peers (SSRF)
 };
 
@@ -48,14 +48,14 @@ struct HttpResponse {
 
 struct HttpError {
   enum class Kind {
-    kTimeout,         // connect or total timeout
-    kConnectFailed,   // refused, unreachable
-    kResolveFailed,   // DNS
-    kConnectionReset, // reset or closed mid-transfer
-    kTls,             // handshake or certificate
-    kTooLarge,        // response exceeded max_response_bytes
-    kBlockedAddress,  // block_private_addresses refused the peer
-    kBadUrl,          // malformed URL or scheme other than http/https
+    kTimeout,          // connect or total timeout
+    kConnectFailed,    // refused, unreachable
+    kResolveFailed,    // DNS
+    kConnectionReset,  // reset or closed mid-transfer
+    kTls,              // handshake or certificate
+    kTooLarge,         // response exceeded max_response_bytes
+    kBlockedAddress,   // block_private_addresses refused the peer
+    kBadUrl,           // malformed URL or scheme other than http/https
     kCancelled,
     kOther,
   };
@@ -65,9 +65,17 @@ struct HttpError {
 
 const char* to_string(HttpError::Kind kind);
 
+// True when `ip` is an IPv4/IPv6 literal (brackets allowed) in a range that
+// block_private_addresses refuses: loopback, private, CGNAT, link-local,
+// unique-local, multicast, unspecified/reserved, and IPv4-mapped/-embedded
+// forms of those. False for anything that is not an IP literal.
+bool is_private_address(std::string_view ip);
+
 class HttpClient {
  public:
   explicit HttpClient(boost::asio::any_io_executor executor);
+  // Requests still in flight complete with kCancelled (posted to their
+  // executors). REQUIRES: the io_context outlives the client.
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bot/core/clock.h"
@@ -37,6 +39,9 @@ struct HostServices {
   std::function<std::shared_ptr<const BotSettings>()> bot_settings;
   // Writes one value into the config file (dotted path) and reloads it.
   std::function<Status(const std::string& path, const nlohmann::json& value)> save_config_value;
+  // Translates text into English with the LLM agent; nullopt when the agent
+  // is off, has no key, or fails (callers keep the original). May be empty.
+  std::function<boost::asio::awaitable<std::optional<std::string>>(std::string text)> translate;
 };
 
 class PluginContext {
@@ -60,6 +65,12 @@ class PluginContext {
   const std::filesystem::path& data_dir() const { return services_.data_dir; }
   std::shared_ptr<const BotSettings> bot_settings() const { return services_.bot_settings(); }
   const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
+
+  // The host's translate_to_english service (see HostServices::translate).
+  boost::asio::awaitable<std::optional<std::string>> translate(std::string text) {
+    if (!services_.translate) co_return std::nullopt;
+    co_return co_await services_.translate(std::move(text));
+  }
 
   // Saves plugins.<name>.<key> = value to the config file.
   Status save_config_value(const std::string& key, const nlohmann::json& value) {

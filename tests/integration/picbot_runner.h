@@ -21,7 +21,8 @@ class PicbotRunner {
   explicit PicbotRunner(std::string yaml, std::map<std::string, std::string> env = {});
   ~PicbotRunner();
 
-  // Starts picbot and waits for its "ready" line. Returns false (with the
+  // Starts picbot (again, after stop(), on the same directory) and waits for
+  // its "ready" line. Returns false (with the
   // output in the test log) when it does not become ready.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The reverse WS port picbot listens on (from its log).

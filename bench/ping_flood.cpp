@@ -1,0 +1,623 @@
+// ping_flood: a load generator that plays NapCat against the real picbot
+// binary in reverse mode, on loopback, and measures what one connection full
+// of "/ping" costs the bot.
+//
+//   ping_flood [--messages N] [--window K] [--picbot PATH] [--json] [--keep-running]
+//              [--log-level LEVEL] [--timeout SECONDS] [--perf FILE]
+//   ping_flood --callgrind [--messages N] [--callgrind-dir DIR]
+//
+// One run: start picbot with a temporary reverse config (127.0.0.1:0, token,
+// data_dir in the temp dir), read "reverse WS listening on 127.0.0.1:<port>"
+// and "picbot ready in X ms" from its output, switch its log level to
+// --log-level (default warn) through a SIGHUP reload, connect as NapCat
+// (X-Self-ID, Authorization), send the lifecycle event and one warm-up /ping,
+// then write N group message events "/ping" (NapCat's full shape, array
+// message) as fast as the socket takes them (or at most K unanswered with
+// --window K), answering every send_group_msg with a NapCat response. Event i
+// carries group_id kFloodGroup+i, so each reply is matched to its event (and
+// checked to be "pong" to that group) and timed. A last "sentinel" /ping is
+// written after every answer: once its reply is back, the bot has digested
+// the whole flood, and its CPU time is read.
+//
+// Why the SIGHUP: picbot prints its port and ready lines at info level, and at
+// info it also logs one line per reply, which would dominate the profile. The
+// reload config carries an unknown key, so picbot logs a warning naming it
+// when the reload has been applied.
+//
+// --callgrind runs picbot under valgrind --tool=callgrind twice, with 0 and
+// with N pings (default 2000), and reports (Ir(N) - Ir(0)) / N: everything
+// else (startup, connect, warm-up, sentinel, shutdown) is the same in both
+// runs and cancels out.
+//
+// Exit status: 0 when every event got its pong, 1 on a failure (crash, hang,
+// wrong or missing reply), 2 on a usage error.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/load_napcat_link.h"
+#include "bench/rss_sampler.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using nlohmann::ordered_json;
+using picbot::bench::FloodOutcome;
+using picbot::bench::NapCatLink;
+using picbot::testing::ChildProcess;
+using picbot::testing::TempDir;
+
+constexpr char kToken[] = "ping-flood-token-0123456789";
+constexpr char kPath[] = "/onebot/v11/ws";
+constexpr std::int64_t kSelfId = 10001;
+constexpr char kReloadMarker[] = "ping_flood_reload_marker";
+// Each batch of events gets its own group id range, so replies map to events.
+constexpr std::int64_t kFloodGroup = 100'000'000;
+constexpr std::int64_t kWarmupGroup = 800'000'000;
+constexpr std::int64_t kSentinelGroup = 900'000'000;
+
+std::atomic<bool> g_interrupted{false};
+
+void on_signal(int) { g_interrupted = true; }
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+struct Options {
+  std::size_t messages = 20'000;
+  bool messages_given = false;
+  std::size_t window = 0;  // 0: unlimited
+  std::string picbot = PICBOT_DEFAULT_BINARY;
+  bool json_output = false;
+  bool keep_running = false;
+  bool callgrind = false;
+  std::string callgrind_dir;  // empty: a temp dir, removed
+  std::string log_level = "warn";
+  std::chrono::seconds timeout{0};  // 0: a default per mode
+  std::string perf_file;
+};
+
+// What one picbot run measured.
+struct RunResult {
+  bool ok = false;
+  std::string error;
+  double startup_reported_ms = -1;  // "picbot ready in X ms"
+  double startup_wall_ms = -1;      // spawn -> ready line read through the pipe
+  std::uint16_t port = 0;
+  std::int64_t rss_ready_kb = 0;  // after the ready line, before any link
+  std::int64_t rss_idle_kb = 0;   // linked, one warm-up ping answered
+  std::int64_t rss_idle_anon_kb = 0;
+  std::int64_t rss_idle_file_kb = 0;
+  std::int64_t rss_peak_kb = 0;   // largest sampled VmRSS during the flood
+  std::int64_t hwm_kb = 0;        // VmHWM after the flood
+  std::int64_t rss_after_kb = 0;  // VmRSS after the flood
+  std::int64_t rss_samples = 0;
+  double cpu_flood_s = 0;    // picbot CPU, flood start -> sentinel reply
+  double client_cpu_s = 0;   // this generator's CPU over the same span
+  double flood_wall_s = 0;   // first event sent -> last reply read
+  double digest_wall_s = 0;  // flood start -> sentinel reply
+  FloodOutcome flood;
+  double load_before = -1;
+  double load_after = -1;
+  std::optional<int> exit_code;
+  std::int64_t callgrind_ir = -1;
+};
+
+double seconds_between(picbot::bench::SteadyTime a, picbot::bench::SteadyTime b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double process_cpu_s() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+std::string config_yaml(const fs::path& data_dir, const std::string& log_level, bool with_marker) {
+  std::string yaml;
+  yaml += "data_dir: \"" + data_dir.string() + "\"\n";
+  yaml += "log_level: " + log_level + "\n";
+  yaml += "onebot:\n";
+  yaml += "  mode: reverse\n";
+  yaml += "  listen: \"127.0.0.1:0\"\n";
+  yaml += std::string("  path: ") + kPath + "\n";
+  yaml += std::string("  access_token: \"") + kToken + "\"\n";
+  yaml += "bot:\n";
+  yaml += "  admins: [1]\n";
+  if (with_marker) yaml += std::string(kReloadMarker) + ": 1\n";
+  return yaml;
+}
+
+std::int64_t unix_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// A NapCat group message event "/ping" in the shape NapCat posts it
+// (messagePostFormat "array"); key order as NapCat sends it.
+std::string ping_event(std::int64_t message_id, std::int64_t group_id, std::int64_t user_id) {
+  ordered_json event;
+  event["self_id"] = kSelfId;
+  event["user_id"] = user_id;
+  event["time"] = unix_seconds();
+  event["message_id"] = message_id;
+  event["message_seq"] = message_id;
+  event["real_id"] = message_id;
+  event["real_seq"] = std::to_string(message_id);
+  event["message_type"] = "group";
+  event["sender"] = {{"user_id", user_id}, {"nickname", "tester"}, {"card", ""}, {"role", "member"}};
+  event["raw_message"] = "/ping";
+  event["font"] = 14;
+  event["sub_type"] = "normal";
+  event["message"] = ordered_json::array({{{"type", "text"}, {"data", {{"text", "/ping"}}}}});
+  event["message_format"] = "array";
+  event["post_type"] = "message";
+  event["group_id"] = group_id;
+  event["group_name"] = "测试群" + std::to_string(group_id % 1000);
+  return event.dump();
+}
+
+std::string lifecycle_event() {
+  ordered_json event;
+  event["time"] = unix_seconds();
+  event["self_id"] = kSelfId;
+  event["post_type"] = "meta_event";
+  event["meta_event_type"] = "lifecycle";
+  event["sub_type"] = "connect";
+  return event.dump();
+}
+
+// Event i of a batch: group_id = group_base + i; 50 different senders.
+std::vector<std::string> ping_batch(std::size_t count, std::int64_t group_base,
+                                    std::int64_t& next_message_id) {
+  std::vector<std::string> events;
+  events.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    events.push_back(ping_event(next_message_id++, group_base + static_cast<std::int64_t>(i),
+                                20'000 + static_cast<std::int64_t>(i % 50)));
+  }
+  return events;
+}
+
+std::string plain_text(const json& message) {
+  if (message.is_string()) return message.get<std::string>();
+  std::string text;
+  if (!message.is_array()) return text;
+  for (const auto& segment : message) {
+    if (segment.is_object() && segment.value("type", "") == "text" && segment.contains("data") &&
+        segment["data"].is_object()) {
+      text += segment["data"].value("text", "");
+    }
+  }
+  return text;
+}
+
+// A reply to event i of a batch is send_group_msg to group_base+i with the
+// text "pong".
+NapCatLink::Matcher pong_matcher(std::int64_t group_base, std::size_t count) {
+  return [group_base, count](const json& call) -> std::optional<std::size_t> {
+    if (call.value("action", "") != "send_group_msg") return std::nullopt;
+    const json params = call.value("params", json::object());
+    const json group = params.value("group_id", json());
+    if (!group.is_number_integer()) return std::nullopt;
+    const std::int64_t index = group.get<std::int64_t>() - group_base;
+    if (index < 0 || index >= static_cast<std::int64_t>(count)) return std::nullopt;
+    if (plain_text(params.value("message", json())) != "pong") return std::nullopt;
+    return static_cast<std::size_t>(index);
+  };
+}
+
+std::optional<std::int64_t> callgrind_total(const fs::path& file) {
+  std::ifstream in(file);
+  std::optional<std::int64_t> totals;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("summary:", 0) == 0) return std::stoll(line.substr(8));
+    if (line.rfind("totals:", 0) == 0) totals = std::stoll(line.substr(7));
+  }
+  return totals;
+}
+
+std::string output_tail(const ChildProcess& process, std::size_t lines = 30) {
+  const auto all = process.lines();
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += all[i] + "\n";
+  return out;
+}
+
+// Stops picbot: SIGTERM, then SIGKILL if it has not exited in time.
+std::optional<int> stop_picbot(ChildProcess& process, std::chrono::milliseconds grace) {
+  process.signal(SIGTERM);
+  auto code = process.wait_exit(grace);
+  if (!code) {
+    process.kill9();
+    process.wait_exit(5s);
+  }
+  return code;
+}
+
+struct RunPlan {
+  std::size_t messages = 0;
+  std::size_t window = 0;
+  std::vector<std::string> wrapper;  // e.g. valgrind ... (empty: none)
+  std::chrono::milliseconds ready_timeout{10s};
+  std::chrono::milliseconds step_timeout{10s};
+  std::chrono::milliseconds flood_timeout{120s};
+  std::chrono::milliseconds stop_grace{5s};
+  std::string perf_file;
+  bool keep_running = false;
+};
+
+void wait_until_interrupted(ChildProcess& picbot, const RunResult& result) {
+  std::fprintf(stderr, "picbot (pid %d) keeps running on 127.0.0.1:%u%s; Ctrl-C stops it\n",
+               static_cast<int>(picbot.pid()), result.port, kPath);
+  while (!g_interrupted && picbot.running()) std::this_thread::sleep_for(100ms);
+}
+
+RunResult run_once(const Options& options, const RunPlan& plan) {
+  RunResult result;
+  TempDir dir;
+  const fs::path config = dir.path() / "picbot.yaml";
+  const fs::path data_dir = dir.path() / "data";
+  std::ofstream(config) << config_yaml(data_dir, "info", false);
+
+  std::vector<std::string> argv = plan.wrapper;
+  argv.insert(argv.end(), {options.picbot, "--config", config.string()});
+  const auto spawned_at = std::chrono::steady_clock::now();
+  auto started = ChildProcess::start(argv, {}, dir.path());
+  if (!started) {
+    result.error = "cannot start picbot: " + started.error().message;
+    return result;
+  }
+  ChildProcess& picbot = *started.value();
+  auto fail = [&](std::string why) {
+    result.error = std::move(why) + "\n--- picbot output (tail) ---\n" + output_tail(picbot);
+    result.exit_code = stop_picbot(picbot, plan.stop_grace);
+    return result;
+  };
+
+  std::vector<std::string> captures;
+  if (!picbot.wait_for_line(std::regex(R"(picbot ready in ([0-9.]+) ms)"), plan.ready_timeout, &captures)) {
+    return fail("picbot did not print its ready line within " + std::to_string(plan.ready_timeout.count()) +
+                " ms");
+  }
+  result.startup_wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - spawned_at).count();
+  result.startup_reported_ms = std::stod(captures[1]);
+  if (!picbot.wait_for_line(std::regex(R"(reverse WS listening on 127\.0\.0\.1:(\d+))"), 0ms, &captures)) {
+    return fail("no 'reverse WS listening on 127.0.0.1:<port>' line");
+  }
+  result.port = static_cast<std::uint16_t>(std::stoi(captures[1]));
+
+  if (options.log_level != "info") {
+    std::ofstream(config, std::ios::trunc) << config_yaml(data_dir, options.log_level, true);
+    picbot.signal(SIGHUP);
+    if (!picbot.wait_for_line(std::regex(kReloadMarker), plan.step_timeout)) {
+      return fail("picbot did not reload its config after SIGHUP");
+    }
+  }
+  if (auto memory = picbot::bench::read_memory(picbot.pid())) result.rss_ready_kb = memory->rss_kb;
+
+  NapCatLink link(g_interrupted);
+  if (auto error = link.connect(result.port, kPath, kSelfId, kToken, plan.step_timeout)) return fail(*error);
+  if (auto error = link.send(lifecycle_event(), plan.step_timeout)) return fail(*error);
+
+  std::int64_t next_message_id = 1;
+  auto warmup = link.flood(ping_batch(1, kWarmupGroup, next_message_id), 0, pong_matcher(kWarmupGroup, 1),
+                           plan.step_timeout);
+  if (!warmup.error.empty()) return fail("warm-up /ping: " + warmup.error);
+  if (auto memory = picbot::bench::read_memory(picbot.pid())) {
+    result.rss_idle_kb = memory->rss_kb;
+    result.rss_idle_anon_kb = memory->anon_kb;
+    result.rss_idle_file_kb = memory->file_kb;
+  }
+
+  std::vector<std::string> events = ping_batch(plan.messages, kFloodGroup, next_message_id);
+  std::vector<std::string> sentinel = ping_batch(1, kSentinelGroup, next_message_id);
+
+  std::unique_ptr<ChildProcess> perf;
+  if (!plan.perf_file.empty()) {
+    auto perf_started = ChildProcess::start({"perf", "record", "-e", "cpu-clock", "-F", "4000", "-p",
+                                             std::to_string(picbot.pid()), "-o", plan.perf_file});
+    if (!perf_started) return fail("cannot start perf: " + perf_started.error().message);
+    perf = std::move(perf_started.value());
+    // perf prints nothing once attached; picbot is idle until the flood, so
+    // starting early only costs wall time, not samples.
+    std::this_thread::sleep_for(500ms);
+  }
+
+  result.load_before = picbot::bench::load_average_1min();
+  picbot::bench::RssSampler sampler(picbot.pid(), 10ms);
+  const auto cpu_before = picbot::bench::read_cpu_ns(picbot.pid());
+  const double client_cpu_before = process_cpu_s();
+  const auto flood_started = std::chrono::steady_clock::now();
+  if (plan.messages > 0) {
+    result.flood = link.flood(std::move(events), plan.window, pong_matcher(kFloodGroup, plan.messages),
+                              plan.flood_timeout);
+  }
+  auto last = link.flood(std::move(sentinel), 0, pong_matcher(kSentinelGroup, 1), plan.step_timeout);
+  const auto digested = std::chrono::steady_clock::now();
+  const auto cpu_after = picbot::bench::read_cpu_ns(picbot.pid());
+  result.client_cpu_s = process_cpu_s() - client_cpu_before;
+  sampler.stop();
+  result.load_after = picbot::bench::load_average_1min();
+  if (perf) {
+    perf->signal(SIGINT);
+    if (!perf->wait_exit(60s)) perf->kill9();
+  }
+
+  result.rss_peak_kb = sampler.peak_kb();
+  result.rss_samples = sampler.samples();
+  if (auto memory = picbot::bench::read_memory(picbot.pid())) {
+    result.hwm_kb = memory->hwm_kb;
+    result.rss_after_kb = memory->rss_kb;
+    result.rss_peak_kb = std::max(result.rss_peak_kb, memory->rss_kb);
+  }
+  if (cpu_before && cpu_after) result.cpu_flood_s = static_cast<double>(*cpu_after - *cpu_before) / 1e9;
+  result.digest_wall_s = std::chrono::duration<double>(digested - flood_started).count();
+  if (plan.messages > 0 && result.flood.replies > 0) {
+    result.flood_wall_s = seconds_between(result.flood.first_sent, result.flood.last_reply);
+  }
+  if (plan.messages > 0 && !result.flood.error.empty()) return fail("flood: " + result.flood.error);
+  if (result.flood.bad_calls > 0)
+    return fail("flood: " + std::to_string(result.flood.bad_calls) + " unexpected calls");
+  if (!last.error.empty()) return fail("sentinel /ping: " + last.error);
+
+  if (plan.keep_running) wait_until_interrupted(picbot, result);
+  link.close(plan.step_timeout);
+  result.exit_code = stop_picbot(picbot, plan.stop_grace);
+  if (result.exit_code != 0) {
+    result.error = "picbot did not exit cleanly after SIGTERM (exit " +
+                   (result.exit_code ? std::to_string(*result.exit_code) : std::string("timeout")) + ")\n" +
+                   output_tail(picbot);
+    return result;
+  }
+  result.ok = true;
+  return result;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t rank =
+      static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+double mib(std::int64_t kb) { return static_cast<double>(kb) / 1024.0; }
+
+std::string window_text(std::size_t window) { return window == 0 ? "unlimited" : std::to_string(window); }
+
+json result_json(const Options& options, const RunPlan& plan, const RunResult& r) {
+  const auto& lat = r.flood.latency_us;
+  json out = {
+      {"ok", r.ok},
+      {"messages", plan.messages},
+      {"window", plan.window},
+      {"log_level", options.log_level},
+      {"startup_reported_ms", r.startup_reported_ms},
+      {"startup_wall_ms", r.startup_wall_ms},
+      {"rss_ready_kb", r.rss_ready_kb},
+      {"rss_idle_kb", r.rss_idle_kb},
+      {"rss_idle_anon_kb", r.rss_idle_anon_kb},
+      {"rss_idle_file_kb", r.rss_idle_file_kb},
+      {"rss_peak_kb", r.rss_peak_kb},
+      {"vm_hwm_kb", r.hwm_kb},
+      {"rss_after_kb", r.rss_after_kb},
+      {"rss_samples", r.rss_samples},
+      {"replies", r.flood.replies},
+      {"out_of_order", r.flood.out_of_order},
+      {"bad_calls", r.flood.bad_calls},
+      {"flood_s", r.flood_wall_s},
+      {"digest_s", r.digest_wall_s},
+      {"replies_per_s", r.flood_wall_s > 0 ? static_cast<double>(r.flood.replies) / r.flood_wall_s : 0.0},
+      {"latency_us",
+       {{"p50", percentile(lat, 50)},
+        {"p90", percentile(lat, 90)},
+        {"p99", percentile(lat, 99)},
+        {"max", percentile(lat, 100)}}},
+      {"cpu_flood_s", r.cpu_flood_s},
+      {"cpu_us_per_msg", plan.messages > 0 ? r.cpu_flood_s * 1e6 / static_cast<double>(plan.messages) : 0.0},
+      {"generator_cpu_s", r.client_cpu_s},
+      {"load_avg_before", r.load_before},
+      {"load_avg_after", r.load_after},
+  };
+  if (!r.error.empty()) out["error"] = r.error;
+  return out;
+}
+
+void print_table(const Options& options, const RunPlan& plan, const RunResult& r) {
+  const double n = static_cast<double>(plan.messages);
+  const auto& lat = r.flood.latency_us;
+  std::printf(
+      "ping_flood: %zu x /ping on 1 connection, window %s, picbot log_level %s, load avg (1 min) %.2f "
+      "before / %.2f after\n",
+      plan.messages, window_text(plan.window).c_str(), options.log_level.c_str(), r.load_before,
+      r.load_after);
+  std::printf("  %-34s %s\n", "metric", "value");
+  std::printf("  %-34s %.1f ms\n", "startup (picbot's ready line)", r.startup_reported_ms);
+  std::printf("  %-34s %.1f ms\n", "startup (spawn -> ready line read)", r.startup_wall_ms);
+  std::printf("  %-34s %.1f MiB\n", "RSS after ready (no link)", mib(r.rss_ready_kb));
+  std::printf("  %-34s %.1f MiB (anonymous %.1f + files/libraries %.1f)\n",
+              "RSS idle (linked, 1 ping served)", mib(r.rss_idle_kb), mib(r.rss_idle_anon_kb),
+              mib(r.rss_idle_file_kb));
+  std::printf("  %-34s %.1f MiB (VmRSS every 10 ms, %lld samples)\n", "RSS peak during flood",
+              mib(r.rss_peak_kb), static_cast<long long>(r.rss_samples));
+  std::printf("  %-34s %.1f MiB\n", "VmHWM after flood", mib(r.hwm_kb));
+  std::printf("  %-34s %.1f MiB\n", "RSS after flood", mib(r.rss_after_kb));
+  if (r.flood_wall_s > 0) {
+    std::printf("  %-34s %.0f replies/s (%zu in %.3f s, first event sent -> last reply read)\n", "throughput",
+                static_cast<double>(r.flood.replies) / r.flood_wall_s, r.flood.replies, r.flood_wall_s);
+    std::printf("  %-34s %.0f / %.0f / %.0f / %.0f us (event written -> reply read)\n",
+                "latency p50 / p90 / p99 / max", percentile(lat, 50), percentile(lat, 90),
+                percentile(lat, 99), percentile(lat, 100));
+  }
+  if (n > 0) {
+    std::printf("  %-34s %.2f us per message (%.3f s for the flood, all threads)\n", "picbot CPU",
+                r.cpu_flood_s * 1e6 / n, r.cpu_flood_s);
+    std::printf("  %-34s %.2f us per message\n", "generator CPU (this process)", r.client_cpu_s * 1e6 / n);
+  }
+  std::printf("  %-34s %zu/%zu pong to the right group, %zu out of order, %zu unexpected calls\n", "replies",
+              r.flood.replies, plan.messages, r.flood.out_of_order, r.flood.bad_calls);
+}
+
+int run_callgrind(const Options& options) {
+  const std::size_t messages = options.messages_given ? options.messages : 2000;
+  std::optional<TempDir> scratch;
+  fs::path dir = options.callgrind_dir;
+  if (dir.empty()) {
+    scratch.emplace();
+    dir = scratch->path();
+  }
+  fs::create_directories(dir);
+  std::int64_t totals[2] = {0, 0};
+  const std::size_t counts[2] = {0, messages};
+  for (int i = 0; i < 2; ++i) {
+    const fs::path out = dir / ("callgrind.ping" + std::to_string(counts[i]) + ".out");
+    RunPlan plan;
+    plan.messages = counts[i];
+    plan.window = options.window;
+    plan.wrapper = {"valgrind", "--tool=callgrind", "--dump-instr=yes",
+                    "--callgrind-out-file=" + out.string()};
+    plan.ready_timeout = 120s;
+    plan.step_timeout = 60s;
+    plan.flood_timeout = options.timeout.count() > 0 ? std::chrono::milliseconds(options.timeout) : 900s;
+    plan.stop_grace = 60s;
+    std::fprintf(stderr, "callgrind run with %zu pings (load avg %.2f)...\n", counts[i],
+                 picbot::bench::load_average_1min());
+    const RunResult result = run_once(options, plan);
+    if (!result.ok) {
+      std::fprintf(stderr, "callgrind run with %zu pings failed: %s\n", counts[i], result.error.c_str());
+      return 1;
+    }
+    const auto total = callgrind_total(out);
+    if (!total) {
+      std::fprintf(stderr, "no totals in %s\n", out.c_str());
+      return 1;
+    }
+    totals[i] = *total;
+  }
+  const double per_ping = static_cast<double>(totals[1] - totals[0]) / static_cast<double>(messages);
+  if (options.json_output) {
+    std::printf("%s\n", json{{"ok", true},
+                             {"messages", messages},
+                             {"ir_baseline", totals[0]},
+                             {"ir_with_pings", totals[1]},
+                             {"ir_per_ping", per_ping},
+                             {"callgrind_dir", options.callgrind_dir}}
+                            .dump()
+                            .c_str());
+  } else {
+    std::printf("callgrind: Ir with 0 pings %lld, with %zu pings %lld -> %.0f instructions per /ping\n",
+                static_cast<long long>(totals[0]), messages, static_cast<long long>(totals[1]), per_ping);
+    if (!options.callgrind_dir.empty()) {
+      std::printf("profiles kept in %s (callgrind_annotate --inclusive=no <file>)\n", dir.c_str());
+    }
+  }
+  return 0;
+}
+
+constexpr char kUsage[] =
+    "usage: ping_flood [--messages N] [--window K] [--picbot PATH] [--json] [--keep-running]\n"
+    "                  [--log-level LEVEL] [--timeout SECONDS] [--perf FILE]\n"
+    "       ping_flood --callgrind [--messages N] [--callgrind-dir DIR] [--json]\n"
+    "  --messages N       /ping events in the flood (default 20000; 2000 with --callgrind)\n"
+    "  --window K         at most K events unanswered (default 0: write them all at once)\n"
+    "  --picbot PATH      the picbot binary (default: the one of this build)\n"
+    "  --json             print one JSON object instead of the table\n"
+    "  --keep-running     leave picbot running after the report until Ctrl-C\n"
+    "  --log-level LEVEL  picbot's log level during the flood (default warn)\n"
+    "  --timeout SECONDS  give up on the flood after this long (default 120; 900 under callgrind)\n"
+    "  --perf FILE        record a perf cpu-clock profile of picbot during the flood into FILE\n"
+    "  --callgrind        instructions per /ping under valgrind (runs with 0 and N pings)\n"
+    "  --callgrind-dir D  keep the callgrind profiles in D\n";
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--messages" && has_value) {
+      options.messages = std::strtoull(argv[++i], nullptr, 10);
+      options.messages_given = true;
+    } else if (arg == "--window" && has_value) {
+      options.window = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--picbot" && has_value) {
+      options.picbot = argv[++i];
+    } else if (arg == "--log-level" && has_value) {
+      options.log_level = argv[++i];
+    } else if (arg == "--timeout" && has_value) {
+      options.timeout = std::chrono::seconds(std::max(1LL, std::atoll(argv[++i])));
+    } else if (arg == "--perf" && has_value) {
+      options.perf_file = argv[++i];
+    } else if (arg == "--callgrind-dir" && has_value) {
+      options.callgrind_dir = argv[++i];
+    } else if (arg == "--json") {
+      options.json_output = true;
+    } else if (arg == "--keep-running") {
+      options.keep_running = true;
+    } else if (arg == "--callgrind") {
+      options.callgrind = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto options = parse_options(argc, argv);
+  if (!options) {
+    std::fprintf(stderr, "%s", kUsage);
+    return 2;
+  }
+  if (!fs::exists(options->picbot)) {
+    std::fprintf(stderr, "ping_flood: no picbot binary at %s (use --picbot PATH)\n", options->picbot.c_str());
+    return 2;
+  }
+  install_signal_handlers();
+  if (options->callgrind) return run_callgrind(*options);
+
+  RunPlan plan;
+  plan.messages = options->messages;
+  plan.window = options->window;
+  plan.perf_file = options->perf_file;
+  plan.keep_running = options->keep_running;
+  if (options->timeout.count() > 0) plan.flood_timeout = options->timeout;
+  const RunResult result = run_once(*options, plan);
+  if (options->json_output) {
+    std::printf("%s\n", result_json(*options, plan, result).dump().c_str());
+  } else if (result.ok) {
+    print_table(*options, plan, result);
+  }
+  if (!result.ok) {
+    std::fprintf(stderr, "ping_flood: FAILED: %s\n", result.error.c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,635 @@
+#include "bot/net/http_client.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/execution.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+
+#include "bot/core/logging.h"
+
+namespace picbot::net {
+namespace {
+
+using Outcome = Result<HttpResponse, HttpError>;
+using CompletionHandler = boost::asio::any_completion_handler<void(Outcome)>;
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() &&
+         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+bool is_private_v4(const unsigned char* a) {
+  return a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||  // this-net, private, loopback, mcast
+         (a[0] == 100 && (a[1] & 0xC0) == 64) ||                   // 100.64/10 CGNAT
+         (a[0] == 169 && a[1] == 254) ||                           // link-local
+         (a[0] == 172 && (a[1] & 0xF0) == 16) ||                   // 172.16/12
+         (a[0] == 192 && a[1] == 168) ||                           // 192.168/16
+         (a[0] == 192 && a[1] == 0 && a[2] == 0) ||                // 192.0.0/24 protocol assignments
+         (a[0] == 198 && (a[1] & 0xFE) == 18);                     // 198.18/15 benchmarking
+}
+
+bool is_private_v6(const unsigned char* a) {
+  static constexpr unsigned char kZero[12] = {};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  static constexpr unsigned char kNat64[12] = {0, 0x64, 0xFF, 0x9B};
+  // ::, ::1, ::a.b.c.d (compatible), ::ffff:a.b.c.d (mapped), 64:ff9b::a.b.c.d (NAT64).
+  if (std::memcmp(a, kZero, 12) == 0) {
+    const bool unspecified_or_loopback = a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] <= 1;
+    return unspecified_or_loopback || is_private_v4(a + 12);
+  }
+  if (std::memcmp(a, kMapped, 12) == 0 || std::memcmp(a, kNat64, 12) == 0) return is_private_v4(a + 12);
+  if (a[0] == 0x20 && a[1] == 0x02) return is_private_v4(a + 2);  // 2002::/16 6to4
+  return (a[0] & 0xFE) == 0xFC ||                                 // fc00::/7 unique local
+         (a[0] == 0xFE && (a[1] & 0x80) == 0x80) ||  // fe80::/10 link-local, fec0::/10 site-local
+         a[0] == 0xFF;                               // multicast
+}
+
+bool is_private_sockaddr(const sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    return is_private_v4(reinterpret_cast<const unsigned char*>(&v4->sin_addr));
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+    return is_private_v6(v6->sin6_addr.s6_addr);
+  }
+  return true;  // Unix sockets and anything else are never a public peer.
+}
+
+HttpError make_error(HttpError::Kind kind, std::string message) {
+  return HttpError{kind, std::move(message)};
+}
+
+// One request: the easy handle plus everything its callbacks write into.
+// Owned by CurlMulti while in flight, so the easy handle never outlives it.
+struct Transfer {
+  Transfer() = default;
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+  ~Transfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    curl_slist_free_all(header_list);
+  }
+
+  std::uint64_t id = 0;
+  HttpRequest request;  // owns the body that CURLOPT_POSTFIELDS points at
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpResponse response;
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};
+  bool too_large = false;
+  bool blocked = false;
+  CompletionHandler handler;
+  boost::asio::cancellation_slot slot;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  std::string& body = t->response.body;
+  if (body.size() + bytes > t->request.max_response_bytes) {
+    t->too_large = true;
+    return 0;  // makes curl stop with CURLE_WRITE_ERROR
+  }
+  if (body.empty()) {
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0 &&
+        static_cast<std::uint64_t>(length) <= t->request.max_response_bytes) {
+      body.reserve(static_cast<size_t>(length));
+    }
+  }
+  body.append(data, bytes);
+  return bytes;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  const std::string_view line = trim(std::string_view(data, bytes));
+  if (line.starts_with("HTTP/")) {
+    // A new status line: a redirect hop, 1xx or proxy response came before.
+    t->response.headers.clear();
+    return bytes;
+  }
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return bytes;
+  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                                   std::string(trim(line.substr(colon + 1))));
+  return bytes;
+}
+
+curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (is_private_sockaddr(&address->addr)) {
+    t->blocked = true;
+    return CURL_SOCKET_BAD;
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+// Runs for new and reused connections and every redirect hop, so a pooled
+// connection to a private peer cannot slip past on_open_socket.
+int on_prereq(void* user, char* primary_ip, char* local_ip, int primary_port, int local_port) {
+  auto* t = static_cast<Transfer*>(user);
+  if (is_private_address(primary_ip)) {
+    t->blocked = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+
+bool has_forbidden_chars(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+bool is_valid_method(std::string_view method) {
+  if (method.empty()) return false;
+  for (char c : method) {
+    if (!std::isupper(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+// With a proxy the socket peer is the proxy (often a trusted local one), so
+// only a literal target host can be checked; names the proxy resolves, and
+// redirect targets, are not.
+bool targets_private_literal(const std::string& url) {
+  CURLU* parsed = curl_url();
+  if (parsed == nullptr) return false;
+  bool blocked = false;
+  char* host = nullptr;
+  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    const std::string name = to_lower(host);
+    blocked = is_private_address(name) || name == "localhost" || name.ends_with(".localhost");
+    curl_free(host);
+  }
+  curl_url_cleanup(parsed);
+  return blocked;
+}
+
+Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, std::uint64_t id) {
+  if (!is_valid_method(request.method)) return make_error(HttpError::Kind::kOther, "invalid HTTP method");
+  bool has_expect = false;
+  for (const auto& [name, value] : request.headers) {
+    if (name.empty() || has_forbidden_chars(name) || has_forbidden_chars(value) ||
+        name.find(':') != std::string::npos) {
+      return make_error(HttpError::Kind::kOther, "request header name or value contains CR, LF, NUL or ':'");
+    }
+    has_expect = has_expect || to_lower(name) == "expect";
+  }
+  if (request.block_private_addresses && !request.proxy.empty() && targets_private_literal(request.url)) {
+    return make_error(HttpError::Kind::kBlockedAddress, "target host is a private or loopback address");
+  }
+
+  auto t = std::make_unique<Transfer>();
+  t->id = id;
+  t->request = std::move(request);
+  const HttpRequest& r = t->request;
+  t->easy = curl_easy_init();
+  if (t->easy == nullptr) return make_error(HttpError::Kind::kOther, "curl_easy_init failed");
+
+  for (const auto& [name, value] : r.headers) {
+    // "Name;" is curl's way to send a header with an empty value.
+    const std::string line = value.empty() ? name + ";" : name + ": " + value;
+    curl_slist* next = curl_slist_append(t->header_list, line.c_str());
+    if (next == nullptr) return make_error(HttpError::Kind::kOther, "out of memory building headers");
+    t->header_list = next;
+  }
+  if (!has_expect) {
+    // Large POSTs would otherwise wait up to 1 s for "100 Continue".
+    curl_slist* next = curl_slist_append(t->header_list, "Expect:");
+    if (next == nullptr) return make_error(HttpError::Kind::kOther, "out of memory building headers");
+    t->header_list = next;
+  }
+
+  CURL* easy = t->easy;
+  CURLcode rc = CURLE_OK;
+  auto set = [&](CURLoption option, auto value) {
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, option, value);
+  };
+  set(CURLOPT_URL, r.url.c_str());
+  set(CURLOPT_PRIVATE, static_cast<void*>(t.get()));
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_ERRORBUFFER, t->error_buffer.data());
+  set(CURLOPT_WRITEFUNCTION, &on_body);
+  set(CURLOPT_WRITEDATA, static_cast<void*>(t.get()));
+  set(CURLOPT_HEADERFUNCTION, &on_header);
+  set(CURLOPT_HEADERDATA, static_cast<void*>(t.get()));
+  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
+  set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_response_bytes));
+  set(CURLOPT_ACCEPT_ENCODING, "");
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_FOLLOWLOCATION, r.max_redirects > 0 ? 1L : 0L);
+  set(CURLOPT_MAXREDIRS, static_cast<long>(std::max(r.max_redirects, 0)));
+  // Explicit "" proxy and no-proxy list: the request decides, never the
+  // process environment (http_proxy, no_proxy).
+  set(CURLOPT_PROXY, r.proxy.c_str());
+  set(CURLOPT_NOPROXY, "");
+  set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  set(CURLOPT_HTTPHEADER, t->header_list);
+  if (r.method == "GET") {
+    set(CURLOPT_HTTPGET, 1L);
+  } else if (r.method == "HEAD") {
+    set(CURLOPT_NOBODY, 1L);
+  } else {
+    if (r.method != "POST") set(CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    if (r.method == "POST" || !r.body.empty()) {
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+      set(CURLOPT_POSTFIELDS, r.body.data());
+    }
+  }
+  if (r.block_private_addresses && r.proxy.empty()) {
+    set(CURLOPT_OPENSOCKETFUNCTION, &on_open_socket);
+    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(t.get()));
+    set(CURLOPT_PREREQFUNCTION, &on_prereq);
+    set(CURLOPT_PREREQDATA, static_cast<void*>(t.get()));
+  }
+  if (rc != CURLE_OK) {
+    return make_error(HttpError::Kind::kOther, std::string("curl setup failed: ") + curl_easy_strerror(rc));
+  }
+  return t;
+}
+
+HttpError::Kind kind_of(CURLcode code) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return HttpError::Kind::kTimeout;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_PROXY:
+      return HttpError::Kind::kConnectFailed;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return HttpError::Kind::kResolveFailed;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return HttpError::Kind::kConnectionReset;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+      return HttpError::Kind::kTls;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return HttpError::Kind::kBadUrl;
+    case CURLE_FILESIZE_EXCEEDED:
+      return HttpError::Kind::kTooLarge;
+    default:
+      return HttpError::Kind::kOther;
+  }
+}
+
+// Consumes the transfer's response on success.
+Outcome outcome_of(Transfer& t, CURLcode code) {
+  if (code == CURLE_OK) {
+    HttpResponse response = std::move(t.response);
+    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &response.status);
+    char* effective_url = nullptr;
+    if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK && effective_url) {
+      response.effective_url = effective_url;
+    }
+    return response;
+  }
+  if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    return make_error(HttpError::Kind::kTooLarge,
+                      "response exceeded " + std::to_string(t.request.max_response_bytes) + " bytes");
+  }
+  if (t.blocked) {
+    return make_error(HttpError::Kind::kBlockedAddress, "peer is a private or loopback address");
+  }
+  std::string message = curl_easy_strerror(code);
+  if (t.error_buffer[0] != '\0') message += std::string(": ") + t.error_buffer.data();
+  return make_error(kind_of(code), std::move(message));
+}
+
+// Drives every transfer of one HttpClient from the io_context: curl says
+// which sockets to watch and when to time out; Asio says when they are ready.
+class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
+ public:
+  explicit CurlMulti(boost::asio::any_io_executor executor)
+      : executor_(std::move(executor)), multi_(curl_multi_init()), timer_(executor_) {
+    if (multi_ == nullptr) throw std::bad_alloc();
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  }
+
+  ~CurlMulti() {
+    for (auto& [id, t] : transfers_) {
+      curl_multi_remove_handle(multi_, t->easy);
+      t->slot.clear();
+      complete(std::move(t->handler), make_error(HttpError::Kind::kCancelled, "HTTP client shut down"));
+    }
+    transfers_.clear();
+    for (auto& [fd, watch] : sockets_) close_watch(*watch);
+    sockets_.clear();
+    timer_.cancel();
+    curl_multi_cleanup(multi_);
+  }
+
+  CurlMulti(const CurlMulti&) = delete;
+  CurlMulti& operator=(const CurlMulti&) = delete;
+
+  std::uint64_t next_id() { return ++last_id_; }
+
+  void start(std::unique_ptr<Transfer> t, CompletionHandler handler) {
+    const std::uint64_t id = t->id;
+    t->handler.swap(handler);  // Boost 1.81's move-assignment recurses forever; swap does not.
+    t->slot = boost::asio::get_associated_cancellation_slot(t->handler);
+    if (t->slot.is_connected()) {
+      // Keyed by id: the slot may fire after this transfer is long gone.
+      t->slot.assign([weak = weak_from_this(), id](boost::asio::cancellation_type type) {
+        if (type == boost::asio::cancellation_type::none) return;
+        if (auto self = weak.lock()) self->cancel(id);
+      });
+    }
+    CURL* easy = t->easy;
+    transfers_.emplace(id, std::move(t));
+    const CURLMcode rc = curl_multi_add_handle(multi_, easy);
+    if (rc != CURLM_OK) {
+      finish(id, make_error(HttpError::Kind::kOther,
+                            std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc)));
+    }
+  }
+
+  std::size_t in_flight() const { return transfers_.size(); }
+
+ private:
+  struct SocketWatch {
+    SocketWatch(const boost::asio::any_io_executor& executor, curl_socket_t fd)
+        : descriptor(executor), fd(fd) {}
+    boost::asio::posix::stream_descriptor descriptor;  // on a dup of fd: curl keeps owning fd
+    curl_socket_t fd;
+    int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
+    bool read_armed = false;
+    bool write_armed = false;
+    bool closed = false;
+  };
+
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* user, void* socketp) {
+    static_cast<CurlMulti*>(user)->watch(fd, what, static_cast<SocketWatch*>(socketp));
+    return 0;
+  }
+
+  static int on_timer(CURLM* multi, long timeout_ms, void* user) {
+    auto* self = static_cast<CurlMulti*>(user);
+    if (timeout_ms < 0) {
+      self->timer_.cancel();
+      return 0;
+    }
+    self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->timer_.async_wait([weak = self->weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto strong = weak.lock()) strong->on_timeout();
+    });
+    return 0;
+  }
+
+  void watch(curl_socket_t fd, int what, SocketWatch* known) {
+    auto it = sockets_.find(fd);
+    if (what == CURL_POLL_REMOVE) {
+      if (it != sockets_.end()) {
+        close_watch(*it->second);
+        sockets_.erase(it);
+      }
+      return;
+    }
+    if (it != sockets_.end() && it->second.get() != known) {
+      // curl never told us this fd number was reused: drop the stale watch.
+      close_watch(*it->second);
+      sockets_.erase(it);
+      it = sockets_.end();
+    }
+    if (it == sockets_.end()) {
+      auto fresh = std::make_shared<SocketWatch>(executor_, fd);
+      const int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      boost::system::error_code ec;
+      if (dup_fd >= 0) fresh->descriptor.assign(dup_fd, ec);
+      if (dup_fd < 0 || ec) {
+        if (dup_fd >= 0) ::close(dup_fd);
+        log::get("http")->warn("cannot watch socket {}: {}", fd,
+                               dup_fd < 0 ? std::strerror(errno) : ec.message());
+        return;  // curl's own timeout will end the transfer
+      }
+      curl_multi_assign(multi_, fd, fresh.get());
+      it = sockets_.emplace(fd, std::move(fresh)).first;
+    }
+    it->second->wanted = what;
+    arm(it->second);
+  }
+
+  void close_watch(SocketWatch& watch) {
+    watch.closed = true;
+    boost::system::error_code ignored;
+    watch.descriptor.close(ignored);
+  }
+
+  void arm(const std::shared_ptr<SocketWatch>& watch) {
+    if ((watch->wanted & CURL_POLL_IN) && !watch->read_armed) {
+      watch->read_armed = true;
+      wait(watch, boost::asio::posix::stream_descriptor::wait_read);
+    }
+    if ((watch->wanted & CURL_POLL_OUT) && !watch->write_armed) {
+      watch->write_armed = true;
+      wait(watch, boost::asio::posix::stream_descriptor::wait_write);
+    }
+  }
+
+  void wait(const std::shared_ptr<SocketWatch>& watch,
+            boost::asio::posix::stream_descriptor::wait_type type) {
+    watch->descriptor.async_wait(
+        type, [weak = weak_from_this(), watch, type](const boost::system::error_code& ec) {
+          const bool reading = type == boost::asio::posix::stream_descriptor::wait_read;
+          (reading ? watch->read_armed : watch->write_armed) = false;
+          if (watch->closed || ec == boost::asio::error::operation_aborted) return;
+          if (!(watch->wanted & (reading ? CURL_POLL_IN : CURL_POLL_OUT))) return;  // interest changed
+          auto self = weak.lock();
+          if (!self) return;
+          self->act(watch->fd, ec ? CURL_CSELECT_ERR : (reading ? CURL_CSELECT_IN : CURL_CSELECT_OUT));
+          if (!ec && !watch->closed) self->arm(watch);
+        });
+  }
+
+  void act(curl_socket_t fd, int events) {
+    int running = 0;
+    curl_multi_socket_action(multi_, fd, events, &running);
+    collect_done();
+  }
+
+  void on_timeout() { act(CURL_SOCKET_TIMEOUT, 0); }
+
+  void collect_done() {
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      const CURLcode code = message->data.result;
+      char* user = nullptr;
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &user);
+      auto* t = reinterpret_cast<Transfer*>(user);
+      finish(t->id, outcome_of(*t, code));
+    }
+  }
+
+  void cancel(std::uint64_t id) {
+    finish(id, make_error(HttpError::Kind::kCancelled, "request cancelled"), /*from_slot=*/true);
+  }
+
+  // from_slot: called from inside the cancellation handler, which must not
+  // clear (destroy) itself while it runs.
+  void finish(std::uint64_t id, Outcome outcome, bool from_slot = false) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) return;
+    std::unique_ptr<Transfer> t = std::move(it->second);
+    transfers_.erase(it);
+    curl_multi_remove_handle(multi_, t->easy);
+    if (!from_slot) t->slot.clear();
+    if (!outcome.ok()) {
+      log::get("http")->debug("{} request failed: {}: {}", t->request.method, to_string(outcome.error().kind),
+                              outcome.error().message);
+    }
+    complete(std::move(t->handler), std::move(outcome));
+  }
+
+  // Posts rather than calls: the awaiting coroutine must not resume inside
+  // curl's or the cancellation signal's call stack.
+  void complete(CompletionHandler handler, Outcome outcome) {
+    auto executor = boost::asio::prefer(boost::asio::get_associated_executor(handler, executor_),
+                                        boost::asio::execution::blocking.never);
+    executor.execute([handler = std::move(handler), outcome = std::move(outcome)]() mutable {
+      std::move(handler)(std::move(outcome));
+    });
+  }
+
+  boost::asio::any_io_executor executor_;
+  CURLM* multi_;
+  boost::asio::steady_timer timer_;
+  std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
+  std::uint64_t last_id_ = 0;
+};
+
+}  // namespace
+
+bool is_private_address(std::string_view ip) {
+  if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+  const std::string text(ip);
+  unsigned char bytes[16];
+  if (inet_pton(AF_INET, text.c_str(), bytes) == 1) return is_private_v4(bytes);
+  if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) return is_private_v6(bytes);
+  return false;
+}
+
+std::string HttpResponse::header(std::string_view name) const {
+  const std::string wanted = to_lower(name);
+  for (const auto& [key, value] : headers) {
+    if (key == wanted) return value;
+  }
+  return "";
+}
+
+const char* to_string(HttpError::Kind kind) {
+  switch (kind) {
+    case HttpError::Kind::kTimeout:
+      return "timeout";
+    case HttpError::Kind::kConnectFailed:
+      return "connect_failed";
+    case HttpError::Kind::kResolveFailed:
+      return "resolve_failed";
+    case HttpError::Kind::kConnectionReset:
+      return "connection_reset";
+    case HttpError::Kind::kTls:
+      return "tls";
+    case HttpError::Kind::kTooLarge:
+      return "too_large";
+    case HttpError::Kind::kBlockedAddress:
+      return "blocked_address";
+    case HttpError::Kind::kBadUrl:
+      return "bad_url";
+    case HttpError::Kind::kCancelled:
+      return "cancelled";
+    case HttpError::Kind::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+struct HttpClient::Impl {
+  std::shared_ptr<CurlMulti> multi;
+};
+
+HttpClient::HttpClient(boost::asio::any_io_executor executor) {
+  init_curl_once();
+  impl_ = std::make_unique<Impl>(Impl{std::make_shared<CurlMulti>(std::move(executor))});
+}
+
+HttpClient::~HttpClient() = default;
+
+boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request(HttpRequest request) {
+  auto transfer = make_transfer(std::move(request), impl_->multi->next_id());
+  if (!transfer.ok()) co_return transfer.error();
+  // Initiation runs before this coroutine yields, while the client is alive.
+  // The frame keeps no strong reference, so destroying the client while
+  // suspended here shuts the multi down and completes this request.
+  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(Outcome)>(
+      [multi = impl_->multi.get()](auto handler, std::unique_ptr<Transfer> t) {
+        multi->start(std::move(t), CompletionHandler(std::move(handler)));
+      },
+      boost::asio::use_awaitable, std::move(transfer).value());
+}
+
+std::size_t HttpClient::in_flight() const { return impl_->multi->in_flight(); }
+
+}  // namespace picbot::net

@@ -1,0 +1,216 @@
+#include "bot/onebot/event.h"
+
+#include <gtest/gtest.h>
+
+#include "bot/onebot/cq_codec.h"
+
+namespace picbot::onebot {
+namespace {
+
+using nlohmann::json;
+
+Event event_ok(std::string_view text) {
+  auto frame = parse_frame(text);
+  EXPECT_TRUE(frame.ok()) << text << "\n" << (frame.ok() ? "" : frame.error().to_string());
+  if (!frame.ok() || !std::holds_alternative<Event>(*frame)) return NoticeEvent{};
+  return std::get<Event>(*frame);
+}
+
+Error frame_error(std::string_view text) {
+  auto frame = parse_frame(text);
+  EXPECT_FALSE(frame.ok()) << text;
+  return frame.ok() ? Error{} : frame.error();
+}
+
+constexpr std::string_view kGroupMessage = R"({
+  "self_id": 3000, "user_id": 10001, "time": 1718000000, "message_id": -2147480001,
+  "message_seq": 55, "real_id": 55, "real_seq": "812", "message_type": "group",
+  "sender": {"user_id": 10001, "nickname": "Alice", "card": "Al", "role": "admin"},
+  "raw_message": "[CQ:reply,id=77][CQ:at,qq=3000] draw [CQ:image,file=A.jpg,sub_type=0,url=https://m.qq.com/d?appid=1407&amp;rkey=z,file_size=100]",
+  "font": 14, "sub_type": "normal",
+  "message": [
+    {"type": "reply", "data": {"id": "77"}},
+    {"type": "at", "data": {"qq": "3000"}},
+    {"type": "text", "data": {"text": " draw "}},
+    {"type": "image", "data": {"file": "A.jpg", "sub_type": 0, "url": "https://m.qq.com/d?appid=1407&rkey=z", "file_size": "100"}}
+  ],
+  "message_format": "array", "post_type": "message", "group_id": 20002, "group_name": "Artists"
+})";
+
+TEST(ParseFrame, GroupMessageEvent) {
+  const Event event = event_ok(kGroupMessage);
+  const auto* message = std::get_if<MessageEvent>(&event);
+  ASSERT_NE(message, nullptr);
+  EXPECT_EQ(message->time, 1718000000);
+  EXPECT_EQ(message->self_id, 3000);
+  EXPECT_EQ(message->message_id, -2147480001);
+  EXPECT_EQ(message->user_id, 10001);
+  EXPECT_EQ(message->group_id, 20002);
+  EXPECT_TRUE(message->is_group());
+  EXPECT_FALSE(message->self_sent);
+  EXPECT_EQ(message->message_type, "group");
+  EXPECT_EQ(message->sub_type, "normal");
+  EXPECT_EQ(message->group_name, "Artists");
+  EXPECT_EQ(message->sender.nickname, "Alice");
+  EXPECT_EQ(message->sender.card, "Al");
+  EXPECT_EQ(message->sender.role, "admin");
+  EXPECT_EQ(message->sender.user_id, 10001);
+  ASSERT_EQ(message->message.size(), 4u);
+  EXPECT_EQ(message->message[0], Segment(Reply{"77"}));
+  const auto& image = std::get<Image>(message->message[3]);
+  EXPECT_EQ(image.url, "https://m.qq.com/d?appid=1407&rkey=z");
+  EXPECT_EQ(image.file_size, 100);
+  EXPECT_EQ(plain_text(message->message), " draw ");
+  EXPECT_NE(message->raw_message.find("&amp;rkey"), std::string::npos) << "raw_message is kept escaped";
+}
+
+TEST(ParseFrame, RawMessageParsesToTheSameSegments) {
+  const auto message = std::get<MessageEvent>(event_ok(kGroupMessage));
+  auto from_raw = parse_cq(message.raw_message);
+  ASSERT_TRUE(from_raw.ok());
+  EXPECT_EQ(*from_raw, message.message);
+}
+
+TEST(ParseFrame, PrivateMessageWithStringIdsAndCqMessage) {
+  const Event event = event_ok(R"({"post_type":"message","message_type":"private","sub_type":"friend",
+    "time":"1718000000","self_id":"3000","user_id":"10001","message_id":"42",
+    "message":"hello [CQ:face,id=14] &#91;x&#93;","raw_message":"hello [CQ:face,id=14] &#91;x&#93;",
+    "sender":{"user_id":"10001","nickname":"Bob"}})");
+  const auto& message = std::get<MessageEvent>(event);
+  EXPECT_FALSE(message.is_group());
+  EXPECT_EQ(message.group_id, 0);
+  EXPECT_EQ(message.time, 1718000000);
+  EXPECT_EQ(message.self_id, 3000);
+  EXPECT_EQ(message.user_id, 10001);
+  EXPECT_EQ(message.message_id, 42);
+  EXPECT_EQ(message.sender.user_id, 10001);
+  EXPECT_EQ(message.message, (Message{Text{"hello "}, Face{"14"}, Text{" [x]"}}));
+}
+
+TEST(ParseFrame, MessageSentIsSelfSent) {
+  const Event event = event_ok(R"({"post_type":"message_sent","message_type":"group","sub_type":"normal",
+    "time":1,"self_id":3000,"user_id":3000,"group_id":20002,"message_id":7,
+    "message":[{"type":"text","data":{"text":"done"}}],"raw_message":"done"})");
+  const auto& message = std::get<MessageEvent>(event);
+  EXPECT_TRUE(message.self_sent);
+  EXPECT_EQ(message.user_id, 3000);
+  EXPECT_EQ(message.sender.user_id, 3000) << "sender defaults to user_id when absent";
+  EXPECT_EQ(plain_text(message.message), "done");
+}
+
+TEST(ParseFrame, MetaLifecycleAndHeartbeat) {
+  const auto lifecycle = std::get<MetaEvent>(event_ok(
+      R"({"time":1718000000,"self_id":3000,"post_type":"meta_event","meta_event_type":"lifecycle","sub_type":"connect"})"));
+  EXPECT_EQ(lifecycle.meta_event_type, "lifecycle");
+  EXPECT_EQ(lifecycle.sub_type, "connect");
+  EXPECT_EQ(lifecycle.self_id, 3000);
+  EXPECT_EQ(lifecycle.interval_ms, 0);
+  EXPECT_TRUE(lifecycle.status.is_null());
+
+  const auto heartbeat = std::get<MetaEvent>(event_ok(
+      R"({"time":1718000030,"self_id":3000,"post_type":"meta_event","meta_event_type":"heartbeat","status":{"online":true,"good":true},"interval":30000})"));
+  EXPECT_EQ(heartbeat.meta_event_type, "heartbeat");
+  EXPECT_EQ(heartbeat.interval_ms, 30000);
+  EXPECT_EQ(heartbeat.status, json({{"online", true}, {"good", true}}));
+}
+
+TEST(ParseFrame, NoticeAndRequestKeepRawObject) {
+  const auto notice = std::get<NoticeEvent>(event_ok(
+      R"({"time":1,"self_id":3000,"post_type":"notice","notice_type":"notify","sub_type":"poke","group_id":20002,"user_id":10001,"target_id":3000})"));
+  EXPECT_EQ(notice.notice_type, "notify");
+  EXPECT_EQ(notice.sub_type, "poke");
+  EXPECT_EQ(notice.raw["target_id"], 3000);
+  EXPECT_EQ(notice.raw["post_type"], "notice");
+
+  const auto request = std::get<RequestEvent>(event_ok(
+      R"({"time":1,"self_id":3000,"post_type":"request","request_type":"friend","user_id":10001,"comment":"hi","flag":"f1"})"));
+  EXPECT_EQ(request.request_type, "friend");
+  EXPECT_EQ(request.raw["flag"], "f1");
+}
+
+TEST(ParseFrame, ApiResponses) {
+  auto ok = parse_frame(
+      R"({"status":"ok","retcode":0,"data":{"message_id":123},"message":"","wording":"","echo":"req-1","stream":"normal-action"})");
+  ASSERT_TRUE(ok.ok());
+  const auto& response = std::get<ApiResponse>(*ok);
+  EXPECT_TRUE(response.ok());
+  EXPECT_EQ(response.data["message_id"], 123);
+  EXPECT_EQ(response.echo, "req-1");
+  EXPECT_EQ(response.stream, "normal-action");
+
+  auto failed = parse_frame(
+      R"({"status":"failed","retcode":1200,"data":null,"message":"消息不存在","wording":"消息不存在","echo":{"id":7}})");
+  ASSERT_TRUE(failed.ok());
+  const auto& failure = std::get<ApiResponse>(*failed);
+  EXPECT_FALSE(failure.ok());
+  EXPECT_EQ(failure.retcode, 1200);
+  EXPECT_EQ(failure.message, "消息不存在");
+  EXPECT_EQ(failure.echo, json({{"id", 7}}));
+  EXPECT_TRUE(failure.stream.empty());
+
+  // A stream chunk, and a bad-token answer that carries no echo at all.
+  auto chunk = parse_frame(
+      R"({"status":"ok","retcode":0,"data":{"type":"stream","status":"chunk_received","received_chunks":1,"total_chunks":3},"echo":9,"stream":"stream-action"})");
+  ASSERT_TRUE(chunk.ok());
+  EXPECT_EQ(std::get<ApiResponse>(*chunk).stream, "stream-action");
+  EXPECT_EQ(std::get<ApiResponse>(*chunk).data["received_chunks"], 1);
+  auto bad_token = parse_frame(R"({"status":"failed","retcode":"1403","message":"token验证失败"})");
+  ASSERT_TRUE(bad_token.ok());
+  EXPECT_EQ(std::get<ApiResponse>(*bad_token).retcode, 1403);
+  EXPECT_TRUE(std::get<ApiResponse>(*bad_token).echo.is_null());
+}
+
+TEST(ParseFrame, MalformedFramesGetSpecificErrors) {
+  const std::pair<std::string_view, std::string> cases[] = {
+      {"", "not JSON: "},
+      {"{\"post_type\":", "not JSON: "},
+      {"hello", "not JSON: "},
+      {"[1,2]", "frame is not a JSON object but array"},
+      {"42", "frame is not a JSON object but number"},
+      {"{}", "frame has neither post_type nor echo/retcode"},
+      {R"({"post_type":"mystery"})", "unknown post_type 'mystery'"},
+      {R"({"post_type":5})", "event without post_type"},
+      {R"({"post_type":"message","message_type":"group","group_id":1,"message":[]})",
+       "message event without user_id"},
+      {R"({"post_type":"message","message_type":"private","user_id":"abc","message":[]})",
+       "message event without user_id"},
+      {R"({"post_type":"message","user_id":1,"message":[]})", "message event without message_type"},
+      {R"({"post_type":"message","message_type":"group","user_id":1,"message":[]})",
+       "group message event without group_id"},
+      {R"({"post_type":"message","message_type":"private","user_id":1})", "message event without message"},
+      {R"({"post_type":"message","message_type":"private","user_id":1,"message":[{"type":"reply","data":{}}]})",
+       "message event: segment 0: reply segment without id"},
+      {R"({"post_type":"message","message_type":"private","user_id":1,"message":42})",
+       "message event: message is not an array, string or object but number"},
+      {R"({"post_type":"notice"})", "notice event without notice_type"},
+      {R"({"post_type":"request"})", "request event without request_type"},
+      {R"({"post_type":"meta_event"})", "meta_event without meta_event_type"},
+  };
+  for (const auto& [text, expected] : cases) {
+    const Error error = frame_error(text);
+    EXPECT_TRUE(error.message.starts_with(expected)) << text << "\n  got: " << error.message;
+  }
+  EXPECT_EQ(frame_error("nope").code, "bad_frame");
+  EXPECT_EQ(frame_error(R"({"post_type":"mystery"})").code, "bad_event");
+}
+
+TEST(ParseEvent, RejectsNonObjectsAndAcceptsConstInput) {
+  auto not_object = parse_event(json::array());
+  ASSERT_FALSE(not_object.ok());
+  EXPECT_EQ(not_object.error().message, "event is not an object but array");
+
+  const json heartbeat = {
+      {"post_type", "meta_event"}, {"meta_event_type", "heartbeat"}, {"interval", "5000"}};
+  auto event = parse_event(heartbeat);
+  ASSERT_TRUE(event.ok());
+  EXPECT_EQ(std::get<MetaEvent>(*event).interval_ms, 5000);
+  EXPECT_EQ(heartbeat["meta_event_type"], "heartbeat") << "const overload leaves its input alone";
+}
+
+TEST(ParseFrame, LongUnknownPostTypeIsCut) {
+  const std::string frame = R"({"post_type":")" + std::string(1000, 'x') + R"("})";
+  EXPECT_LT(frame_error(frame).message.size(), 100u);
+}
+
+}  // namespace
+}  // namespace picbot::onebot

@@ -1,0 +1,206 @@
+#include "plugins/gemini_pic_gen/draw_pipeline.h"
+
+#include <ctime>
+
+#include "bot/core/logging.h"
+#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/reference_images.h"
+
+namespace picbot::gemini {
+namespace asio = boost::asio;
+
+namespace {
+auto logger() {
+  static auto l = log::get("gemini_pic_gen");
+  return l;
+}
+
+std::tm local_tm(Clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm out{};
+  localtime_r(&seconds, &out);
+  return out;
+}
+
+std::string shorten(std::string_view text, std::size_t max_chars) {
+  // Cut on a UTF-8 boundary.
+  if (text.size() <= max_chars) return std::string(text);
+  std::size_t cut = max_chars;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "…";
+}
+}  // namespace
+
+std::string format_reset_time(Clock::time_point t, Clock::time_point now) {
+  const std::tm at = local_tm(t);
+  const std::tm today = local_tm(now);
+  char buffer[32];
+  if (at.tm_year == today.tm_year && at.tm_yday == today.tm_yday) {
+    std::strftime(buffer, sizeof buffer, "%H:%M", &at);
+  } else {
+    std::strftime(buffer, sizeof buffer, "%m-%d %H:%M", &at);
+  }
+  return buffer;
+}
+
+DrawPipeline::DrawPipeline(Deps deps, std::shared_ptr<const PluginSettings> settings)
+    : deps_(deps), settings_(std::move(settings)) {}
+
+std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
+                                           const PluginSettings& settings) const {
+  using llm::FailureClass;
+  const std::string& model = settings.openrouter.model_name;
+  switch (error.cls) {
+    case FailureClass::kInvalidKey:
+      return ctx.tr(error.http_status == 0 ? "gemini.error.no_keys" : "gemini.error.invalid_key");
+    case FailureClass::kNoCredits: return ctx.tr("gemini.error.no_credits");
+    case FailureClass::kRateLimited: return ctx.tr("gemini.error.rate_limited");
+    case FailureClass::kBadRequest:
+      return ctx.tr("gemini.error.bad_request", fmt::arg("detail", shorten(error.message, 120)));
+    case FailureClass::kModelNotFound: return ctx.tr("gemini.error.model_not_found", fmt::arg("model", model));
+    case FailureClass::kNoEndpointForModalities: return ctx.tr("gemini.error.no_endpoint", fmt::arg("model", model));
+    case FailureClass::kTransient: return ctx.tr("gemini.error.transient");
+    case FailureClass::kContentFiltered:
+      if (error.message.empty()) return ctx.tr("gemini.error.content_filtered_silent");
+      return ctx.tr("gemini.error.content_filtered", fmt::arg("text", shorten(error.message, 120)));
+    case FailureClass::kBadResponse: return ctx.tr("gemini.error.bad_response");
+    case FailureClass::kCancelled: return ctx.tr("gemini.error.cancelled");
+    case FailureClass::kDeadline: return ctx.tr("gemini.error.deadline");
+  }
+  return ctx.tr("gemini.error.transient");
+}
+
+asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest request, bool speak) {
+  const auto settings = settings_;
+  const auto& event = ctx.event();
+  const bool in_group = event.is_group();
+  DrawOutcome outcome;
+
+  auto ticket = deps_.jobs.try_enter(event.user_id);
+  if (!ticket) {
+    outcome.message = ctx.tr("gemini.busy");
+    if (speak) co_await ctx.reply_text(outcome.message, in_group);
+    co_return outcome;
+  }
+
+  // Quota: reserve before the upstream call, so parallel requests cannot overspend.
+  std::string reservation;
+  std::string remaining_note;
+  if (settings->quota.enabled && quotas_ != nullptr) {
+    const QuotaDecision decision = resolve(settings->quota, event.user_id, event.group_id, ctx.is_admin());
+    if (decision.kind == QuotaDecision::kBlocked) {
+      ++counters_.quota_denied;
+      outcome.message = ctx.tr("gemini.quota.disabled");
+      if (speak) co_await ctx.reply_text(outcome.message, in_group);
+      co_return outcome;
+    }
+    if (decision.kind == QuotaDecision::kCounted) {
+      const auto interval = std::chrono::minutes(settings->quota.reset_interval_minutes);
+      auto reserved = co_await quotas_->try_reserve(decision, interval);
+      if (!reserved) {
+        logger()->error("quota store failed: {}", reserved.error().message);
+        outcome.message = ctx.tr("gemini.quota.store_error");
+        if (speak) co_await ctx.reply_text(outcome.message, in_group);
+        co_return outcome;
+      }
+      if (!reserved->granted) {
+        ++counters_.quota_denied;
+        const std::string when =
+            reserved->resets_at ? format_reset_time(*reserved->resets_at, deps_.clock.now()) : std::string("-");
+        const bool group_pool = decision.tier == "group";
+        outcome.message = ctx.tr(group_pool ? "gemini.quota.group_denied" : "gemini.quota.denied",
+                                 fmt::arg("used", reserved->used), fmt::arg("limit", reserved->limit),
+                                 fmt::arg("time", when));
+        if (speak) co_await ctx.reply_text(outcome.message, in_group);
+        co_return outcome;
+      }
+      reservation = reserved->reservation_id;
+      remaining_note = ctx.tr(decision.tier == "group" ? "gemini.group_remaining" : "gemini.remaining",
+                              fmt::arg("remaining", reserved->remaining_after_commit));
+    }
+  }
+
+  // From here every exit must settle the reservation.
+  auto fail = [&](std::string message, std::string failure_class) -> asio::awaitable<DrawOutcome> {
+    ++counters_.failed[failure_class];
+    if (!reservation.empty() && quotas_ != nullptr) {
+      if (Status s = co_await quotas_->release(reservation); !s) {
+        logger()->error("quota release failed: {}", s.error().message);
+      }
+    }
+    DrawOutcome failed;
+    failed.message = std::move(message);
+    if (speak) co_await ctx.reply_text(failed.message, in_group);
+    co_return failed;
+  };
+
+  if (ticket->initial_position() > 0) {
+    std::string queued = ctx.tr("gemini.queued", fmt::arg("position", ticket->initial_position()));
+    co_await ctx.reply_text(std::move(queued), in_group);
+  } else if (settings->acknowledge) {
+    std::string generating = ctx.tr("gemini.generating");
+    co_await ctx.reply_text(std::move(generating), in_group);
+  }
+  co_await deps_.jobs.wait_turn(*ticket);
+
+  CollectedReferences references;
+  if (request.use_references) {
+    references = co_await collect_reference_images(ctx, deps_.http, settings->references);
+  }
+  if (!request.requires_reference_for.empty() && references.images.empty()) {
+    std::string message = ctx.tr("gemini.need_reference", fmt::arg("name", request.requires_reference_for));
+    co_return co_await fail(std::move(message), "no_reference");
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  ImageRequest image_request;
+  image_request.prompt = request.prompt;
+  image_request.references = std::move(references.images);
+  image_request.aspect_ratio = request.aspect_ratio;
+  auto generated = co_await deps_.client.generate(std::move(image_request));
+  if (!generated) {
+    const auto& error = generated.error();
+    logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
+    std::string message = describe_failure(ctx, error, *settings);
+    co_return co_await fail(std::move(message), std::string(llm::failure_class_name(error.cls)));
+  }
+  const GeneratedImage& image = generated.value();
+  logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                     .count(),
+                 image.bytes.size(), image.mime);
+
+  ImageMeta meta{request.prompt, event.user_id, event.group_id};
+  auto stored = co_await deps_.images.save(image.bytes, image.extension, std::move(meta));
+  if (!stored) {
+    logger()->error("cannot save image: {}", stored.error().message);
+    co_return co_await fail(ctx.tr("gemini.error.disk"), "disk");
+  }
+
+  DeliveryResult delivery = co_await prepare_image_segment(ctx, *stored, image.bytes, settings->delivery);
+  onebot::Message message{std::move(delivery.segment)};
+  std::string note = remaining_note;
+  if (!references.failures.empty()) {
+    if (!note.empty()) note += "\n";
+    note += describe_failures(references.failures, ctx.language());
+  }
+  if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
+  auto sent = co_await ctx.reply(std::move(message), in_group);
+  if (!sent) {
+    logger()->warn("sending the image to {} failed: {}", in_group ? event.group_id : event.user_id,
+                   sent.error().describe());
+    std::string text = ctx.tr("gemini.error.send_failed", fmt::arg("detail", sent.error().describe()));
+    co_return co_await fail(std::move(text), "send_failed");
+  }
+  if (!reservation.empty() && quotas_ != nullptr) {
+    if (Status s = co_await quotas_->commit(reservation); !s) {
+      logger()->error("quota commit failed: {}", s.error().message);
+    }
+  }
+  ++counters_.succeeded;
+  outcome.delivered = true;
+  outcome.message = note;
+  co_return outcome;
+}
+
+}  // namespace picbot::gemini

@@ -1,0 +1,83 @@
+// DrawPipeline: one drawing from request to delivered image, shared by
+// /draw, the preset commands and the gemini-pic-gen tool. In order: one job
+// per user, quota reservation, the queue, reference images, generation,
+// saving, delivery; the quota unit is committed only when the image reached
+// the chat, and released on every failure.
+// Thread-safety: io_context thread only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bot/core/clock.h"
+#include "bot/net/http_client.h"
+#include "bot/plugin/message_context.h"
+#include "plugins/gemini_pic_gen/image_store.h"
+#include "plugins/gemini_pic_gen/job_queue.h"
+#include "plugins/gemini_pic_gen/openrouter_image_client.h"
+#include "plugins/gemini_pic_gen/plugin_settings.h"
+#include "plugins/gemini_pic_gen/quota_store.h"
+
+namespace picbot::gemini {
+
+struct DrawRequest {
+  std::string prompt;
+  std::optional<std::string> aspect_ratio;
+  bool use_references = true;
+  // Non-empty for presets that need an image: the preset's name, for the message.
+  std::string requires_reference_for;
+};
+
+struct DrawOutcome {
+  bool delivered = false;
+  std::string message;  // what the user was told, or is to be told
+};
+
+struct DrawCounters {
+  std::uint64_t succeeded = 0;
+  std::uint64_t quota_denied = 0;
+  std::map<std::string, std::uint64_t> failed;  // by failure class name
+};
+
+class DrawPipeline {
+ public:
+  struct Deps {
+    OpenRouterImageClient& client;
+    ImageStore& images;
+    JobQueue& jobs;
+    net::HttpClient& http;
+    const Clock& clock;
+  };
+
+  DrawPipeline(Deps deps, std::shared_ptr<const PluginSettings> settings);
+
+  void set_settings(std::shared_ptr<const PluginSettings> settings) { settings_ = std::move(settings); }
+  // May stay null (no quota database): quotas are then not enforced and the
+  // failure is logged at start-up.
+  void set_quota_store(AsyncQuotaStore* quotas) { quotas_ = quotas; }
+
+  // Runs one drawing for the sender of ctx. With speak, every outcome is sent
+  // to the chat; without (the LLM tool), only progress and the image are, and
+  // the caller relays outcome.message.
+  boost::asio::awaitable<DrawOutcome> draw(MessageContext& ctx, DrawRequest request, bool speak);
+
+  const DrawCounters& counters() const { return counters_; }
+
+ private:
+  std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
+                               const PluginSettings& settings) const;
+
+  Deps deps_;
+  std::shared_ptr<const PluginSettings> settings_;
+  AsyncQuotaStore* quotas_ = nullptr;
+  DrawCounters counters_;
+};
+
+// "18:30" when t is today (local time), else "11-24 18:30".
+std::string format_reset_time(Clock::time_point t, Clock::time_point now);
+
+}  // namespace picbot::gemini

@@ -1,0 +1,246 @@
+#include "plugins/gemini_pic_gen/image_delivery.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <memory>
+
+#include "bot/core/logging.h"
+#include "bot/onebot/base64.h"
+#include "file_send_client/address_utils.h"
+#include "file_send_client/file_send_client.h"
+
+namespace picbot::gemini {
+namespace {
+
+using boost::asio::awaitable;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = log::get("gemini");
+  return instance;
+}
+
+constexpr std::array<std::pair<std::string_view, DeliveryMode>, 6> kModeNames{{
+    {"auto", DeliveryMode::kAuto},
+    {"base64", DeliveryMode::kBase64},
+    {"file", DeliveryMode::kFile},
+    {"file_send", DeliveryMode::kFileSend},
+    {"stream", DeliveryMode::kStream},
+    {"url", DeliveryMode::kUrl},
+}};
+
+// SHA-256 over large images runs in slices of this size with a yield between
+// them, so the event loop is never held for long.
+constexpr std::size_t kHashSliceBytes = 1024 * 1024;
+
+const std::string kStreamAction = "upload_file_stream";
+
+// NapCat keeps a streamed file this long (ms) before deleting it.
+constexpr int kStreamRetentionMs = 300'000;
+
+// Why a delivery route failed, for the log and DeliveryResult::fallback_reason.
+struct RouteFailure {
+  std::string reason;
+};
+// Where a route ended: the file NapCat should load, or why it failed.
+using Route = Result<std::string, RouteFailure>;
+
+std::string to_hex(const unsigned char* digest, unsigned int length) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kDigits[digest[i] >> 4]);
+    hex.push_back(kDigits[digest[i] & 0x0F]);
+  }
+  return hex;
+}
+
+onebot::Segment image_segment(std::string file) { return onebot::Image{.file = std::move(file)}; }
+
+std::string base64_file(std::string_view bytes) {
+  constexpr std::string_view kScheme = "base64://";
+  std::string file;
+  file.reserve(kScheme.size() + (bytes.size() + 2) / 3 * 4);
+  file.append(kScheme);
+  onebot::base64_encode_append(bytes, file);
+  return file;
+}
+
+Route file_url(const StoredImage& image) {
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(image.path, ec);
+  if (ec) return RouteFailure{"cannot make " + image.path.string() + " absolute: " + ec.message()};
+  return "file://" + absolute.string();
+}
+
+Route public_url(const StoredImage& image, const DeliveryOptions& options) {
+  if (options.public_base_url.empty()) return RouteFailure{"public_base_url is not set"};
+  std::string_view base = options.public_base_url;
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  return std::string(base) + "/images/" + image.id;
+}
+
+awaitable<Route> send_to_receiver(const StoredImage& image, std::string_view bytes,
+                                  const DeliveryOptions& options) {
+  filesend::Target target;
+  target.host = options.nap_server_address;
+  target.port = options.nap_server_port;
+  target.token = options.file_send_token;
+  const std::string basename = image.path.filename().string();
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto sent = co_await filesend::send_file(executor, target, basename, bytes);
+  if (!sent) {
+    co_return RouteFailure{"file_send to " + target.host + ":" + std::to_string(target.port) + " failed (" +
+                           std::string(filesend::to_string(sent.error().kind)) +
+                           "): " + sent.error().message};
+  }
+  co_return std::move(sent.value());
+}
+
+// SHA-256 of bytes, yielding to the event loop between slices.
+awaitable<std::string> sha256_hex_yielding(std::string_view bytes) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  auto executor = co_await boost::asio::this_coro::executor;
+  for (std::size_t offset = 0; offset < bytes.size(); offset += kHashSliceBytes) {
+    const std::string_view slice = bytes.substr(offset, kHashSliceBytes);
+    EVP_DigestUpdate(ctx.get(), slice.data(), slice.size());
+    if (offset + kHashSliceBytes < bytes.size())
+      co_await boost::asio::post(executor, boost::asio::use_awaitable);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &length);
+  co_return to_hex(digest, length);
+}
+
+std::string uuid_like() {
+  const std::string hex = random_hex(16);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+
+std::string status_of(const nlohmann::json& data) {
+  return data.is_object() && data.contains("status") && data["status"].is_string()
+             ? data["status"].get<std::string>()
+             : std::string();
+}
+
+// Uploads bytes with NapCat's upload_file_stream, chunk by chunk, and returns
+// the path NapCat stored the file under.
+awaitable<Route> upload_stream(MessageContext& ctx, const StoredImage& image, std::string_view bytes,
+                               const DeliveryOptions& options) {
+  const std::size_t chunk_bytes = std::max<std::size_t>(options.stream_chunk_bytes, 1);
+  const std::size_t total_chunks = std::max<std::size_t>((bytes.size() + chunk_bytes - 1) / chunk_bytes, 1);
+  const std::string stream_id = uuid_like();
+  const std::string sha256 = co_await sha256_hex_yielding(bytes);
+  const std::string filename = image.path.filename().string();
+  for (std::size_t index = 0; index < total_chunks; ++index) {
+    nlohmann::json params = {
+        {"stream_id", stream_id},
+        {"chunk_data", onebot::base64_encode(bytes.substr(index * chunk_bytes, chunk_bytes))},
+        {"chunk_index", index},
+        {"total_chunks", total_chunks},
+        {"file_size", bytes.size()},
+        {"expected_sha256", sha256},
+        {"filename", filename},
+        {"file_retention", kStreamRetentionMs}};
+    auto answer = co_await ctx.call_api(kStreamAction, std::move(params));
+    const std::string position = std::to_string(index + 1) + "/" + std::to_string(total_chunks);
+    if (!answer)
+      co_return RouteFailure{"upload_file_stream chunk " + position + ": " + answer.error().describe()};
+    if (const std::string status = status_of(answer.value()); status != "chunk_received") {
+      co_return RouteFailure{"upload_file_stream chunk " + position + ": unexpected status \"" +
+                             log::truncate(status, 40) + "\""};
+    }
+  }
+  // Built outside the co_await: GCC 12 miscompiles braced JSON temporaries there.
+  nlohmann::json finish = {{"stream_id", stream_id}, {"is_complete", true}};
+  auto answer = co_await ctx.call_api(kStreamAction, std::move(finish));
+  if (!answer) co_return RouteFailure{"upload_file_stream completion: " + answer.error().describe()};
+  const nlohmann::json& data = answer.value();
+  if (status_of(data) != "file_complete" || !data.contains("file_path") || !data["file_path"].is_string() ||
+      data["file_path"].get_ref<const std::string&>().empty()) {
+    co_return RouteFailure{"upload_file_stream completion: no file_path in the answer"};
+  }
+  co_return data["file_path"].get<std::string>();
+}
+
+}  // namespace
+
+Result<DeliveryMode> parse_delivery_mode(std::string_view text) {
+  for (const auto& [name, mode] : kModeNames) {
+    if (name == text) return mode;
+  }
+  return Error::make("bad_config", "unknown delivery mode \"" + std::string(log::truncate(text, 40)) +
+                                       "\" (expected auto, base64, file, file_send, stream or url)");
+}
+
+std::string_view to_string(DeliveryMode mode) {
+  for (const auto& [name, value] : kModeNames) {
+    if (value == mode) return name;
+  }
+  return "unknown";
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  return to_hex(digest, length);
+}
+
+awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
+                                                std::string_view bytes, const DeliveryOptions& options) {
+  DeliveryMode mode = options.mode;
+  if (mode == DeliveryMode::kAuto) {
+    mode = bytes.size() > options.stream_threshold_bytes ? DeliveryMode::kStream : DeliveryMode::kBase64;
+  }
+  if (mode == DeliveryMode::kFileSend && filesend::is_local_address(options.nap_server_address)) {
+    logger()->info("nap_server_address {} is this machine: NapCat reads {} directly, no file transfer needed",
+                   options.nap_server_address, image.path.string());
+    mode = DeliveryMode::kFile;
+  }
+
+  std::optional<Route> route;
+  switch (mode) {
+    case DeliveryMode::kFile:
+      route.emplace(file_url(image));
+      break;
+    case DeliveryMode::kFileSend:
+      route.emplace(co_await send_to_receiver(image, bytes, options));
+      break;
+    case DeliveryMode::kStream:
+      route.emplace(co_await upload_stream(ctx, image, bytes, options));
+      break;
+    case DeliveryMode::kUrl:
+      route.emplace(public_url(image, options));
+      break;
+    case DeliveryMode::kAuto:
+    case DeliveryMode::kBase64:
+      break;
+  }
+
+  DeliveryResult result;
+  if (route && route->ok()) {
+    result.segment = image_segment(std::move(route->value()));
+    result.used = mode;
+    co_return result;
+  }
+  if (route) {
+    result.fallback_reason = std::move(route->error().reason);
+    logger()->warn("{}: {} delivery failed, sending base64 instead: {}", image.path.filename().string(),
+                   to_string(mode), result.fallback_reason);
+  }
+  result.segment = image_segment(base64_file(bytes));
+  result.used = DeliveryMode::kBase64;
+  co_return result;
+}
+
+}  // namespace picbot::gemini

@@ -1,0 +1,63 @@
+// Image delivery: turns a stored image into the image segment NapCat can load,
+// by the configured route (inline base64, a file:// path, the file-transfer
+// receiver next to NapCat, NapCat's upload_file_stream, or a public URL).
+// A route that fails falls back to base64, so the user always gets the image.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bot/core/result.h"
+#include "bot/onebot/segment.h"
+#include "bot/plugin/message_context.h"
+#include "plugins/gemini_pic_gen/image_store.h"
+
+namespace picbot::gemini {
+
+enum class DeliveryMode {
+  kAuto,      // base64, or stream above stream_threshold_bytes
+  kBase64,    // "base64://..." in the message frame (fits NapCat's 50 MB frames up to ~37 MB)
+  kFile,      // "file:///abs/path": NapCat must see the bot's files at the same path
+  kFileSend,  // file-transfer receiver at nap_server_address:nap_server_port, then its path
+  kStream,    // upload_file_stream chunks, then the file_path NapCat returns
+  kUrl,       // public_base_url + "/images/<id>" (the bot's web server serves it)
+};
+
+// Parses "auto", "base64", "file", "file_send", "stream" or "url". Error code
+// "bad_config" naming the accepted values.
+Result<DeliveryMode> parse_delivery_mode(std::string_view text);
+std::string_view to_string(DeliveryMode mode);
+
+struct DeliveryOptions {
+  DeliveryMode mode = DeliveryMode::kAuto;
+  std::string nap_server_address = "localhost";
+  std::uint16_t nap_server_port = 3658;
+  std::string file_send_token;  // secret: never logged
+  std::string public_base_url;  // e.g. "https://bot.example.com"; "" disables kUrl
+  std::size_t stream_threshold_bytes = 30 * 1024 * 1024;
+  std::size_t stream_chunk_bytes = 64 * 1024;
+};
+
+struct DeliveryResult {
+  onebot::Segment segment;  // an onebot::Image
+  DeliveryMode used = DeliveryMode::kBase64;
+  std::string fallback_reason;  // empty unless the configured route failed and base64 was used
+};
+
+// Prepares the image segment for image (whose content is bytes) by
+// options.mode. kFileSend to a local nap_server_address uses kFile instead
+// (NapCat reads the file itself; logged, not a fallback). Any failure of the
+// chosen route (receiver unreachable, stream upload refused, no
+// public_base_url) falls back to base64 with a warning. REQUIRES: bytes and
+// image stay alive until the awaitable completes.
+boost::asio::awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
+                                                             std::string_view bytes,
+                                                             const DeliveryOptions& options);
+
+// Returns the lower-case hex SHA-256 of bytes.
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace picbot::gemini

@@ -1,0 +1,261 @@
+#include "plugins/gemini_pic_gen/image_delivery.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <fstream>
+
+#include "bot/onebot/base64.h"
+#include "file_send_client/file_receiver.h"
+#include "tests/fakes/napcat/napcat_actions.h"
+#include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/temp_dir.h"
+
+namespace picbot::gemini {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// BotApi answered in-process by the fake NapCat's actions (upload_file_stream,
+// send_group_msg, ...).
+class ActionsBotApi : public onebot::BotApi {
+ public:
+  boost::asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action, json params,
+                                                 onebot::CallOptions) override {
+    testing::ApiCall call{0, std::move(action), std::move(params), nullptr, "", self_id};
+    calls.push_back(call);
+    testing::ApiReply reply = actions.handle(call);
+    if (reply.retcode == testing::kRetcodeOk) co_return std::move(reply.data);
+    co_return onebot::ApiError{onebot::ApiError::Kind::kFailed, reply.retcode, reply.message, reply.wording};
+  }
+
+  testing::NapCatActions actions;
+  std::vector<testing::ApiCall> calls;
+};
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+const std::string& file_of(const DeliveryResult& result) {
+  return std::get<onebot::Image>(result.segment).file;
+}
+
+// A host name that reaches this machine but that is_local_address does not
+// recognise (it only knows canonical literals), standing in for a remote NapCat.
+constexpr const char* kRemoteLookingLoopback = "127.1";
+
+class ImageDeliveryTest : public ::testing::Test {
+ protected:
+  ImageDeliveryTest() {
+    image_.id = "0123456789abcdef0123456789abcdef";
+    image_.path = dir_.write_file("gemini_image_20250101_120000_0123abcd.png", bytes_);
+    image_.extension = "png";
+    image_.mime = "image/png";
+    image_.size = bytes_.size();
+  }
+
+  template <class T>
+  T run(boost::asio::awaitable<T> task) {
+    std::optional<T> out;
+    boost::asio::co_spawn(
+        io_, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+    io_.restart();
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (!out && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
+    if (!out) throw std::runtime_error("coroutine did not finish");
+    return std::move(*out);
+  }
+
+  DeliveryResult deliver(DeliveryOptions options) {
+    return run(prepare_image_segment(ctx_, image_, bytes_, options));
+  }
+
+  static DeliveryOptions mode(DeliveryMode m) {
+    DeliveryOptions options;
+    options.mode = m;
+    return options;
+  }
+
+  // What NapCat says when the segment is sent to a group.
+  int send_to_group(const DeliveryResult& result) {
+    testing::ApiCall call;
+    call.action = "send_group_msg";
+    call.params = {{"group_id", 1}, {"message", json::array({onebot::segment_to_json(result.segment)})}};
+    return api_.actions.handle(call).retcode;
+  }
+
+  std::string base64_of_bytes() const { return "base64://" + onebot::base64_encode(bytes_); }
+
+  testing::TempDir dir_;
+  const std::string bytes_ = testing::make_png("delivered", 1000);
+  StoredImage image_;
+  boost::asio::io_context io_;
+  ActionsBotApi api_;
+  MessageContext ctx_{
+      std::make_shared<onebot::MessageEvent>(onebot::MessageEvent{.self_id = 10001, .group_id = 1}), api_,
+      std::make_shared<BotSettings>()};
+};
+
+TEST(DeliveryMode, ParsesTheConfigNames) {
+  for (std::string_view name : {"auto", "base64", "file", "file_send", "stream", "url"}) {
+    auto parsed = parse_delivery_mode(name);
+    ASSERT_TRUE(parsed.ok()) << name;
+    EXPECT_EQ(to_string(parsed.value()), name);
+  }
+  EXPECT_EQ(parse_delivery_mode("file_send").value(), DeliveryMode::kFileSend);
+  auto bad = parse_delivery_mode("ftp");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "bad_config");
+}
+
+TEST(DeliveryMode, Sha256IsLowerCaseHex) {
+  EXPECT_EQ(sha256_hex("hello world"), "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+}
+
+TEST_F(ImageDeliveryTest, Base64InlinesTheBytes) {
+  const auto result = deliver(mode(DeliveryMode::kBase64));
+  EXPECT_EQ(result.used, DeliveryMode::kBase64);
+  EXPECT_EQ(file_of(result), base64_of_bytes());
+  EXPECT_TRUE(result.fallback_reason.empty());
+  EXPECT_EQ(send_to_group(result), 0);
+}
+
+TEST_F(ImageDeliveryTest, FileSendsAnAbsoluteFileUrl) {
+  const auto result = deliver(mode(DeliveryMode::kFile));
+  EXPECT_EQ(result.used, DeliveryMode::kFile);
+  EXPECT_EQ(file_of(result), "file://" + image_.path.string());
+  EXPECT_EQ(send_to_group(result), 0);
+}
+
+TEST_F(ImageDeliveryTest, UrlUsesThePublicBaseUrlOrFallsBack) {
+  DeliveryOptions options = mode(DeliveryMode::kUrl);
+  options.public_base_url = "https://bot.example.com/";
+  auto result = deliver(options);
+  EXPECT_EQ(result.used, DeliveryMode::kUrl);
+  EXPECT_EQ(file_of(result), "https://bot.example.com/images/0123456789abcdef0123456789abcdef");
+
+  options.public_base_url.clear();
+  result = deliver(options);
+  EXPECT_EQ(result.used, DeliveryMode::kBase64);
+  EXPECT_EQ(file_of(result), base64_of_bytes());
+  EXPECT_NE(result.fallback_reason.find("public_base_url"), std::string::npos) << result.fallback_reason;
+}
+
+TEST_F(ImageDeliveryTest, StreamUploadsChunksAndSendsNapCatsPath) {
+  DeliveryOptions options = mode(DeliveryMode::kStream);
+  options.stream_chunk_bytes = 300;
+  const auto result = deliver(options);
+  ASSERT_EQ(result.used, DeliveryMode::kStream) << result.fallback_reason;
+  const fs::path stored = file_of(result);
+  EXPECT_EQ(stored.parent_path(), testing::NapCatActions::stream_directory());
+  EXPECT_EQ(slurp(stored), bytes_);
+  EXPECT_EQ(send_to_group(result), 0);
+
+  const std::size_t chunks = (bytes_.size() + 299) / 300;
+  ASSERT_EQ(api_.calls.size(), chunks + 1);
+  const std::string stream_id = api_.calls[0].params["stream_id"];
+  std::string reassembled;
+  for (std::size_t i = 0; i < chunks; ++i) {
+    const json& params = api_.calls[i].params;
+    EXPECT_EQ(api_.calls[i].action, "upload_file_stream");
+    EXPECT_EQ(params["stream_id"], stream_id);
+    EXPECT_EQ(params["chunk_index"], i);
+    EXPECT_EQ(params["total_chunks"], chunks);
+    EXPECT_EQ(params["file_size"], bytes_.size());
+    EXPECT_EQ(params["expected_sha256"], sha256_hex(bytes_));
+    EXPECT_EQ(params["filename"], image_.path.filename().string());
+    EXPECT_EQ(params["file_retention"], 300000);
+    reassembled += onebot::base64_decode(params["chunk_data"].get<std::string>()).value();
+  }
+  EXPECT_EQ(reassembled, bytes_);
+  EXPECT_EQ(api_.calls[chunks].params, (json{{"stream_id", stream_id}, {"is_complete", true}}));
+  fs::remove(stored);
+}
+
+TEST_F(ImageDeliveryTest, StreamErrorsFallBackToBase64) {
+  api_.actions.set_handler("upload_file_stream", [](const testing::ApiCall&) {
+    return testing::ApiReply::failed(testing::kRetcodeFailed, "磁盘空间不足");
+  });
+  const auto result = deliver(mode(DeliveryMode::kStream));
+  EXPECT_EQ(result.used, DeliveryMode::kBase64);
+  EXPECT_EQ(file_of(result), base64_of_bytes());
+  EXPECT_NE(result.fallback_reason.find("upload_file_stream chunk 1/1"), std::string::npos)
+      << result.fallback_reason;
+  EXPECT_NE(result.fallback_reason.find("1200"), std::string::npos) << result.fallback_reason;
+}
+
+TEST_F(ImageDeliveryTest, AutoStreamsOnlyAboveTheThreshold) {
+  DeliveryOptions options = mode(DeliveryMode::kAuto);
+  options.stream_threshold_bytes = bytes_.size();
+  auto result = deliver(options);
+  EXPECT_EQ(result.used, DeliveryMode::kBase64);
+  EXPECT_TRUE(api_.calls.empty());
+
+  options.stream_threshold_bytes = 16;
+  result = deliver(options);
+  ASSERT_EQ(result.used, DeliveryMode::kStream) << result.fallback_reason;
+  EXPECT_EQ(slurp(file_of(result)), bytes_);
+  fs::remove(file_of(result));
+}
+
+TEST_F(ImageDeliveryTest, FileSendUsesTheReceiversPath) {
+  WorkerPool pool(1);
+  filesend::ReceiverOptions receiver_options;
+  receiver_options.listen = {boost::asio::ip::make_address("127.0.0.1"), 0};
+  receiver_options.directory = dir_.path() / "napcat-side";
+  filesend::FileReceiver receiver(io_.get_executor(), receiver_options, pool);
+  auto endpoint = receiver.listen();
+  ASSERT_TRUE(endpoint.ok()) << endpoint.error().to_string();
+  receiver.start();
+
+  DeliveryOptions options = mode(DeliveryMode::kFileSend);
+  options.nap_server_address = kRemoteLookingLoopback;
+  options.nap_server_port = endpoint->port();
+  const auto result = deliver(options);
+  receiver.stop();
+  io_.restart();
+  io_.run_for(5s);  // lets the receiver's loops end; returns as soon as they have
+  ASSERT_EQ(result.used, DeliveryMode::kFileSend) << result.fallback_reason;
+  const fs::path remote = file_of(result);
+  EXPECT_TRUE(remote.is_absolute());
+  EXPECT_EQ(remote.parent_path(), receiver.directory());
+  EXPECT_EQ(slurp(remote), bytes_);
+}
+
+TEST_F(ImageDeliveryTest, FileSendToALocalNapCatUsesTheFileDirectly) {
+  DeliveryOptions options = mode(DeliveryMode::kFileSend);
+  options.nap_server_address = "localhost";
+  const auto result = deliver(options);
+  EXPECT_EQ(result.used, DeliveryMode::kFile);
+  EXPECT_EQ(file_of(result), "file://" + image_.path.string());
+  EXPECT_TRUE(result.fallback_reason.empty());
+}
+
+TEST_F(ImageDeliveryTest, UnreachableReceiverFallsBackToBase64) {
+  std::uint16_t closed_port = 0;
+  {
+    boost::asio::ip::tcp::acceptor probe(io_, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    closed_port = probe.local_endpoint().port();
+  }
+  DeliveryOptions options = mode(DeliveryMode::kFileSend);
+  options.nap_server_address = kRemoteLookingLoopback;
+  options.nap_server_port = closed_port;
+  options.file_send_token = "receiver-token-secret";
+  const auto result = deliver(options);
+  EXPECT_EQ(result.used, DeliveryMode::kBase64);
+  EXPECT_EQ(file_of(result), base64_of_bytes());
+  EXPECT_NE(result.fallback_reason.find("refused"), std::string::npos) << result.fallback_reason;
+  EXPECT_EQ(result.fallback_reason.find("receiver-token-secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace picbot::gemini

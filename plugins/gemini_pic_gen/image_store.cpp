@@ -1,0 +1,300 @@
+#include "plugins/gemini_pic_gen/image_store.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <system_error>
+
+#include "bot/core/logging.h"
+#include "plugins/gemini_pic_gen/openrouter_response.h"
+
+namespace picbot::gemini {
+namespace {
+
+namespace fs = std::filesystem;
+using boost::asio::awaitable;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = log::get("gemini");
+  return instance;
+}
+
+Error disk_error(std::string_view what, const fs::path& path, int error_number) {
+  return Error::make("disk", std::string(what) + " " + path.string() + ": " + std::strerror(error_number));
+}
+
+// The canonical extension and its MIME type, or nullopt for other formats.
+std::optional<ImageFormat> format_for_extension(std::string_view extension) {
+  if (extension == "jpeg") extension = "jpg";
+  for (ImageFormat format : {ImageFormat::kPng, ImageFormat::kJpeg, ImageFormat::kWebp}) {
+    if (image_extension(format) == extension) return format;
+  }
+  return std::nullopt;
+}
+
+std::string file_name_for(Clock::time_point now, std::string_view extension) {
+  const std::time_t seconds = Clock::time_point::clock::to_time_t(now);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &local);
+  return std::string("gemini_image_") + stamp + "_" + random_hex(4) + "." + std::string(extension);
+}
+
+// Writes bytes to a temp file next to target, then renames it over target, so
+// readers see either nothing or the whole image. Blocking.
+Status write_atomically(const fs::path& target, std::string_view bytes) {
+  const fs::path temp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return disk_error("cannot create", temp, errno);
+  std::size_t written = 0;
+  int failure = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      failure = errno;
+      break;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (failure == 0 && ::fsync(fd) != 0) failure = errno;
+  if (::close(fd) != 0 && failure == 0) failure = errno;
+  if (failure == 0 && ::rename(temp.c_str(), target.c_str()) != 0) failure = errno;
+  if (failure != 0) {
+    ::unlink(temp.c_str());
+    return disk_error("cannot write", target, failure);
+  }
+  return {};
+}
+
+Result<StoredImage> save_blocking(const fs::path& dir, std::string_view bytes, std::string_view extension,
+                                  Clock::time_point now) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error::make("disk", "cannot create directory " + dir.string() + ": " + ec.message());
+  fs::path path;
+  // 8 random hex digits make a clash within one second unlikely; retry anyway.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    path = dir / file_name_for(now, extension);
+    if (!fs::exists(fs::symlink_status(path, ec))) break;
+  }
+  if (auto written = write_atomically(path, bytes); !written) return written.error();
+  StoredImage image;
+  image.path = std::move(path);
+  image.size = bytes.size();
+  image.created = now;
+  return image;
+}
+
+// Age of a file the index does not know, by its modification time.
+std::optional<Clock::time_point> modification_time(const fs::directory_entry& entry) {
+  std::error_code ec;
+  const auto mtime = entry.last_write_time(ec);
+  if (ec) return std::nullopt;
+  return std::chrono::time_point_cast<Clock::time_point::duration>(std::chrono::file_clock::to_sys(mtime));
+}
+
+// Deletes expired store files in dir. created holds the index's times by
+// file name. Returns the names deleted. Blocking.
+std::vector<std::string> delete_expired(const fs::path& dir,
+                                        const std::map<std::string, Clock::time_point>& created,
+                                        Clock::time_point now, std::chrono::minutes ttl) {
+  std::vector<std::string> deleted;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    logger()->warn("cannot list {}: {}", dir.string(), ec.message());
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    const std::string name = entry.path().filename().string();
+    if (!is_store_file_name(name)) continue;
+    // symlink_status: a link is never followed nor deleted, even if it has our name.
+    std::error_code status_error;
+    if (!fs::is_regular_file(entry.symlink_status(status_error))) continue;
+    std::optional<Clock::time_point> born;
+    if (auto known = created.find(name); known != created.end()) {
+      born = known->second;
+    } else {
+      born = modification_time(entry);
+    }
+    if (!born || now - *born < ttl) continue;
+    std::error_code remove_error;
+    if (fs::remove(entry.path(), remove_error)) {
+      deleted.push_back(name);
+    } else if (remove_error) {
+      logger()->warn("cannot delete expired image {}: {}", entry.path().string(), remove_error.message());
+    }
+  }
+  return deleted;
+}
+
+}  // namespace
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  std::size_t filled = 0;
+  while (filled < bytes) {
+    const ssize_t n = ::getrandom(raw.data() + filled, bytes - filled, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "getrandom");
+    }
+    filled += static_cast<std::size_t>(n);
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes * 2);
+  for (unsigned char c : raw) {
+    hex.push_back(kDigits[c >> 4]);
+    hex.push_back(kDigits[c & 0x0F]);
+  }
+  return hex;
+}
+
+bool is_store_file_name(std::string_view name) {
+  static const std::regex pattern(R"(gemini_image_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp))");
+  return std::regex_match(name.begin(), name.end(), pattern);
+}
+
+ImageStore::ImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
+                       Options options)
+    : executor_(executor), pool_(pool), clock_(clock), options_(std::move(options)), sweep_timer_(executor) {}
+
+awaitable<Result<StoredImage>> ImageStore::save(std::string_view bytes, std::string_view extension,
+                                                ImageMeta meta) {
+  const auto format = format_for_extension(extension);
+  if (!format) {
+    co_return Error::make("bad_extension", "unsupported image extension \"" + std::string(extension) + "\"");
+  }
+  const Clock::time_point now = clock_.now();
+  const std::string_view canonical = image_extension(*format);
+  auto saved = co_await pool_.run([&] { return save_blocking(options_.dir, bytes, canonical, now); });
+  if (!saved) {
+    logger()->error("saving image failed: {}", saved.error().to_string());
+    co_return saved.error();
+  }
+  StoredImage image = std::move(saved.value());
+  image.id = random_hex(16);
+  image.extension = std::string(canonical);
+  image.mime = std::string(image_mime(*format));
+  image.meta = std::move(meta);
+  {
+    std::lock_guard lock(mu_);
+    index_[image.id] = image;
+  }
+  logger()->info("saved image {} ({} bytes) as {}", image.id, image.size, image.path.string());
+  co_return image;
+}
+
+bool ImageStore::expired(const StoredImage& image, Clock::time_point now) const {
+  return now - image.created >= options_.ttl;
+}
+
+std::optional<StoredImage> ImageStore::find(std::string_view id) const {
+  const Clock::time_point now = clock_.now();
+  std::lock_guard lock(mu_);
+  auto it = index_.find(id);
+  if (it == index_.end() || expired(it->second, now)) return std::nullopt;
+  return it->second;
+}
+
+std::vector<StoredImage> ImageStore::recent(std::size_t n) const {
+  const Clock::time_point now = clock_.now();
+  std::vector<StoredImage> images;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, image] : index_) {
+      if (!expired(image, now)) images.push_back(image);
+    }
+  }
+  std::sort(images.begin(), images.end(), [](const StoredImage& a, const StoredImage& b) {
+    if (a.created != b.created) return a.created > b.created;
+    return a.path.filename() > b.path.filename();
+  });
+  if (images.size() > n) images.resize(n);
+  return images;
+}
+
+awaitable<Status> ImageStore::remove(std::string_view id) {
+  fs::path path;
+  {
+    std::lock_guard lock(mu_);
+    auto it = index_.find(id);
+    if (it == index_.end()) co_return Error::make("not_found", "no image with that id");
+    path = it->second.path;
+    index_.erase(it);
+  }
+  std::error_code ec;
+  co_await pool_.run([&] { fs::remove(path, ec); });
+  if (ec) co_return Error::make("disk", "cannot delete " + path.string() + ": " + ec.message());
+  co_return Status{};
+}
+
+awaitable<Result<std::string>> ImageStore::read(const StoredImage& image) {
+  const fs::path path = image.path;
+  co_return co_await pool_.run([&]() -> Result<std::string> {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return Error::make("not_found", "image file " + path.string() + " is gone");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return disk_error("cannot open", path, errno);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return Error::make("disk", "cannot read " + path.string());
+    return bytes;
+  });
+}
+
+awaitable<std::size_t> ImageStore::cleanup_expired() {
+  const Clock::time_point now = clock_.now();
+  std::map<std::string, Clock::time_point> created;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = index_.begin(); it != index_.end();) {
+      created[it->second.path.filename().string()] = it->second.created;
+      it = expired(it->second, now) ? index_.erase(it) : std::next(it);
+    }
+  }
+  const auto deleted =
+      co_await pool_.run([&] { return delete_expired(options_.dir, created, now, options_.ttl); });
+  if (!deleted.empty())
+    logger()->info("deleted {} expired image(s) from {}", deleted.size(), options_.dir.string());
+  co_return deleted.size();
+}
+
+void ImageStore::start() {
+  if (started_ || stopped_) return;
+  started_ = true;
+  boost::asio::co_spawn(executor_, sweep_loop(), boost::asio::detached);
+}
+
+void ImageStore::stop() {
+  stopped_ = true;
+  sweep_timer_.cancel();
+}
+
+awaitable<void> ImageStore::sweep_loop() {
+  while (!stopped_) {
+    sweep_timer_.expires_after(options_.sweep_interval);
+    boost::system::error_code ec;
+    co_await sweep_timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    if (stopped_) break;
+    try {
+      co_await cleanup_expired();
+    } catch (const std::exception& e) {
+      logger()->error("image cleanup failed: {}", e.what());
+    }
+  }
+}
+
+}  // namespace picbot::gemini

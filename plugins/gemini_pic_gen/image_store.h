@@ -1,0 +1,122 @@
+// ImageStore: the generated images on disk, with an in-memory index that
+// gives each one an unguessable id (for the gallery and the /images/<id> URL)
+// and deletes them once they are older than the TTL, on a timer.
+//
+// Files are named gemini_image_YYYYmmdd_HHMMSS_<8 hex>.<png|jpg|webp> (local
+// time) and written atomically (temp file in the same directory, then
+// rename). All disk work runs on the WorkerPool, never on the event loop.
+//
+// Threading: save(), remove(), read(), cleanup_expired(), start() and stop()
+// run on the executor's thread; find() and recent() may be called from any
+// thread. REQUIRES: pool and clock outlive the store, and the store outlives
+// the executor's run loop (the sweep loop refers to it until it ends).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/core/clock.h"
+#include "bot/core/result.h"
+#include "bot/core/worker_pool.h"
+
+namespace picbot::gemini {
+
+struct ImageMeta {
+  std::string prompt;
+  std::int64_t user_id = 0, group_id = 0;
+};
+
+struct StoredImage {
+  std::string id;               // 32 lower-case hex characters from a CSPRNG
+  std::filesystem::path path;   // absolute when the store's directory is
+  std::string extension, mime;  // "png" / "image/png", ...
+  std::size_t size = 0;
+  Clock::time_point created;
+  ImageMeta meta;
+};
+
+// Returns 2 * bytes lower-case hex characters from the kernel's CSPRNG
+// (getrandom). Thread-safe. Throws std::system_error if the kernel refuses.
+std::string random_hex(std::size_t bytes);
+
+// True for names this store creates (and may therefore delete):
+// gemini_image_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp).
+bool is_store_file_name(std::string_view name);
+
+class ImageStore {
+ public:
+  struct Options {
+    std::filesystem::path dir;
+    std::chrono::minutes ttl{15};
+    std::chrono::seconds sweep_interval{60};
+  };
+
+  ImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock, Options options);
+  ImageStore(const ImageStore&) = delete;
+  ImageStore& operator=(const ImageStore&) = delete;
+
+  // Writes bytes as a new image (creating the directory if needed) and
+  // indexes it. extension is "png", "jpg" ("jpeg" is taken as "jpg") or
+  // "webp". Errors: "bad_extension"; "disk" with the path and the OS message
+  // (read-only or missing directory, full disk, ...). Nothing is left behind
+  // on failure.
+  boost::asio::awaitable<Result<StoredImage>> save(std::string_view bytes, std::string_view extension,
+                                                   ImageMeta meta);
+
+  // The indexed image with this id, or nullopt when unknown, removed or
+  // older than the TTL.
+  std::optional<StoredImage> find(std::string_view id) const;
+
+  // Up to n unexpired images, newest first.
+  std::vector<StoredImage> recent(std::size_t n) const;
+
+  // Forgets the image and deletes its file. Errors: "not_found" for an
+  // unknown id, "disk" when the file could not be deleted (it is forgotten
+  // anyway).
+  boost::asio::awaitable<Status> remove(std::string_view id);
+
+  // The file's bytes. Errors: "not_found" when the file is gone, "disk".
+  boost::asio::awaitable<Result<std::string>> read(const StoredImage& image);
+
+  // Deletes the regular files in the directory whose names match
+  // is_store_file_name and that are at least ttl old: by the index's created
+  // time, or by modification time for files not in the index (left from a
+  // previous run). Other files, symlinks and directories are never touched.
+  // Expired entries leave the index. Returns how many files were deleted.
+  boost::asio::awaitable<std::size_t> cleanup_expired();
+
+  // Starts calling cleanup_expired() every sweep_interval. Idempotent; does
+  // nothing after stop().
+  void start();
+  // Stops the sweep for good. Idempotent.
+  void stop();
+
+  const Options& options() const { return options_; }
+
+ private:
+  boost::asio::awaitable<void> sweep_loop();
+  bool expired(const StoredImage& image, Clock::time_point now) const;
+
+  boost::asio::any_io_executor executor_;
+  WorkerPool& pool_;
+  const Clock& clock_;
+  const Options options_;
+  boost::asio::steady_timer sweep_timer_;
+  bool started_ = false;
+  bool stopped_ = false;
+
+  mutable std::mutex mu_;
+  std::map<std::string, StoredImage, std::less<>> index_;  // by id; guarded by mu_
+};
+
+}  // namespace picbot::gemini

@@ -1,0 +1,211 @@
+#include "plugins/gemini_pic_gen/openrouter_image_client.h"
+
+#include <nlohmann/json.hpp>
+
+#include "bot/core/logging.h"
+#include "bot/core/secret.h"
+#include "bot/llm/api_base.h"
+#include "bot/onebot/base64.h"
+
+namespace picbot::gemini {
+namespace {
+
+using llm::FailureClass;
+using llm::ProviderError;
+using nlohmann::json;
+
+// Room for the JSON around a base64 image (4/3 of its size).
+constexpr std::size_t kResponseOverheadBytes = 1024 * 1024;
+
+ProviderError bad_request(std::string message) {
+  return ProviderError{FailureClass::kBadRequest, 0, std::move(message), std::nullopt};
+}
+
+Result<std::string, ProviderError> reference_data_url(const ReferenceImage& reference, std::size_t position) {
+  std::string mime;
+  if (auto format = sniff_image_format(reference.bytes)) {
+    mime = image_mime(*format);
+  } else if (reference.mime.rfind("image/", 0) == 0) {
+    mime = reference.mime;  // not one we recognise; the provider decides
+  } else {
+    return bad_request("reference image " + std::to_string(position + 1) +
+                       " is not a PNG, JPEG or WEBP image");
+  }
+  std::string url = "data:" + mime + ";base64,";
+  url.reserve(url.size() + (reference.bytes.size() + 2) / 3 * 4);
+  onebot::base64_encode_append(reference.bytes, url);
+  return url;
+}
+
+void register_keys(const OpenRouterSettings& settings) {
+  for (const auto& key : settings.api_keys) SecretRegistry::instance().add(key);
+}
+
+}  // namespace
+
+// The state of one generate() call, shared by its attempts.
+struct OpenRouterImageClient::Call {
+  std::shared_ptr<const OpenRouterSettings> settings;
+  std::string url;
+  json body;
+  std::string body_text;  // body.dump(), rebuilt when image_config is dropped
+  bool sends_image_config = false;
+
+  void drop_image_config() {
+    body.erase("image_config");
+    body_text = body.dump();
+    sends_image_config = false;
+  }
+};
+
+OpenRouterImageClient::OpenRouterImageClient(net::HttpClient& http, const Clock& clock,
+                                             OpenRouterSettings settings)
+    : http_(http),
+      clock_(clock),
+      settings_(std::make_shared<const OpenRouterSettings>(std::move(settings))),
+      keys_(settings_->api_keys) {
+  register_keys(*settings_);
+}
+
+void OpenRouterImageClient::reconfigure(OpenRouterSettings settings) {
+  settings_ = std::make_shared<const OpenRouterSettings>(std::move(settings));
+  register_keys(*settings_);
+  keys_.replace_keys(settings_->api_keys);
+}
+
+std::vector<llm::KeyState> OpenRouterImageClient::key_states() const { return keys_.snapshot(clock_.now()); }
+
+boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenRouterImageClient::generate(
+    ImageRequest request) {
+  auto outcome = co_await generate_with_attempts(std::move(request));
+  co_return std::move(outcome.result);
+}
+
+boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::generate_with_attempts(
+    ImageRequest request) {
+  auto log = log::get("gemini");
+  Call call;
+  call.settings = settings_;
+  const OpenRouterSettings& settings = *call.settings;
+  if (request.prompt.empty()) co_return llm::CallResult<GeneratedImage>{bad_request("empty prompt"), {}};
+  const std::optional<std::string> aspect_ratio =
+      request.aspect_ratio ? request.aspect_ratio : settings.aspect_ratio;
+  if (aspect_ratio && !is_supported_aspect_ratio(*aspect_ratio)) {
+    co_return llm::CallResult<GeneratedImage>{
+        bad_request("unsupported aspect ratio " + llm::sanitize_message(*aspect_ratio, 20)), {}};
+  }
+
+  json content = json::array({{{"type", "text"}, {"text", std::move(request.prompt)}}});
+  for (std::size_t i = 0; i < request.references.size(); ++i) {
+    auto url = reference_data_url(request.references[i], i);
+    if (!url.ok()) co_return llm::CallResult<GeneratedImage>{url.error(), {}};
+    content.push_back({{"type", "image_url"}, {"image_url", {{"url", std::move(url).value()}}}});
+    request.references[i].bytes = std::string();  // the data URL holds them now
+  }
+  call.url = llm::chat_completions_url(settings.custom_api_base);
+  call.body = {{"model", settings.model_name},
+               {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})},
+               {"modalities", {"image", "text"}}};
+  if (aspect_ratio) call.body["image_config"] = {{"aspect_ratio", *aspect_ratio}};
+  call.sends_image_config = aspect_ratio.has_value();
+  call.body_text = call.body.dump();
+
+  const llm::RetrySettings retry = settings.retry_settings();
+  auto attempt =
+      [this, &call, &retry,
+       log](const std::string& key) -> boost::asio::awaitable<Result<GeneratedImage, ProviderError>> {
+    const OpenRouterSettings& s = *call.settings;
+    for (;;) {
+      net::HttpRequest http_request;
+      http_request.method = "POST";
+      http_request.url = call.url;
+      http_request.headers = {{"Authorization", "Bearer " + key},
+                              {"Content-Type", "application/json"},
+                              {"HTTP-Referer", s.http_referer},
+                              {"X-OpenRouter-Title", s.app_title}};
+      http_request.body = call.body_text;
+      http_request.total_timeout = retry.deadline;
+      http_request.max_response_bytes = s.max_image_bytes / 3 * 4 + kResponseOverheadBytes;
+      http_request.proxy = s.proxy;
+      auto answer = co_await exchange(std::move(http_request), s);
+      if (!answer.ok() && answer.error().cls == FailureClass::kNoEndpointForModalities &&
+          call.sends_image_config) {
+        log->warn("model {} rejects image_config ({}); retrying once without it", s.model_name,
+                  answer.error().message);
+        call.drop_image_config();
+        continue;
+      }
+      co_return answer;
+    }
+  };
+
+  llm::RetryingCaller caller(keys_, clock_, retry);
+  auto outcome = co_await caller.call<GeneratedImage>(std::move(attempt));
+  if (outcome.result.ok()) {
+    log->info("image generated by {}: {} bytes {}, {} attempt(s)", settings.model_name,
+              outcome.result->bytes.size(), outcome.result->mime, outcome.attempts.size());
+  } else {
+    log->warn("image generation with {} failed after {} attempt(s): {}", settings.model_name,
+              outcome.attempts.size(), outcome.result.error().to_string());
+  }
+  co_return outcome;
+}
+
+boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenRouterImageClient::exchange(
+    net::HttpRequest http_request, const OpenRouterSettings& settings) {
+  auto response = co_await http_.request(std::move(http_request));
+  if (!response.ok()) co_return llm::classify_transport_error(response.error());
+  const int status = static_cast<int>(response->status);
+  if (status < 200 || status > 299) {
+    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
+                                        clock_.now());
+  }
+  auto parsed = parse_image_response(response->body, status);
+  if (!parsed.ok()) co_return parsed.error();
+  GeneratedImage image = std::move(parsed->image);
+  if (!parsed->download_url.empty()) {
+    auto downloaded = co_await download(parsed->download_url, settings);
+    if (!downloaded.ok()) co_return downloaded.error();
+    image.bytes = std::move(downloaded).value();
+    auto format = verify_image(image.bytes);
+    if (!format.ok()) co_return format.error();
+    image.mime = image_mime(*format);
+    image.extension = image_extension(*format);
+  }
+  if (image.bytes.size() > settings.max_image_bytes) {
+    co_return ProviderError{
+        FailureClass::kBadResponse, status,
+        "image of " + std::to_string(image.bytes.size()) + " bytes exceeds max_image_bytes", std::nullopt};
+  }
+  co_return image;
+}
+
+boost::asio::awaitable<Result<std::string, ProviderError>> OpenRouterImageClient::download(
+    const std::string& url, const OpenRouterSettings& settings) {
+  net::HttpRequest http_request;
+  http_request.url = url;
+  http_request.total_timeout = settings.retry_settings().deadline;
+  http_request.max_response_bytes = settings.max_image_bytes;
+  http_request.proxy = settings.proxy;
+  http_request.max_redirects = 3;
+  http_request.block_private_addresses = !settings.allow_private_download_addresses;
+  auto response = co_await http_.request(std::move(http_request));
+  if (!response.ok()) {
+    ProviderError error = llm::classify_transport_error(response.error());
+    error.message = "image download failed: " + error.message;
+    // A refused address or a bad URL is the provider's answer being wrong, not our request.
+    if (error.cls == FailureClass::kBadRequest) error.cls = FailureClass::kBadResponse;
+    co_return error;
+  }
+  const int status = static_cast<int>(response->status);
+  if (status < 200 || status > 299) {
+    const FailureClass cls = llm::classify_status(status) == FailureClass::kTransient
+                                 ? FailureClass::kTransient
+                                 : FailureClass::kBadResponse;
+    co_return ProviderError{cls, status, "image download failed with HTTP " + std::to_string(status),
+                            std::nullopt};
+  }
+  co_return std::move(response->body);
+}
+
+}  // namespace picbot::gemini

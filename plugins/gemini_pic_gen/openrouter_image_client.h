@@ -1,0 +1,77 @@
+// OpenRouterImageClient: generates one image with an OpenRouter chat
+// completion (Gemini image models), rotating keys and retrying through
+// llm::RetryingCaller.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/core/clock.h"
+#include "bot/core/result.h"
+#include "bot/llm/key_pool.h"
+#include "bot/llm/provider_error.h"
+#include "bot/llm/retrying_caller.h"
+#include "bot/net/http_client.h"
+#include "plugins/gemini_pic_gen/openrouter_response.h"
+#include "plugins/gemini_pic_gen/openrouter_settings.h"
+
+namespace picbot::gemini {
+
+struct ReferenceImage {
+  std::string bytes;
+  std::string mime;  // "" = taken from the bytes' magic number
+};
+
+struct ImageRequest {
+  std::string prompt;
+  std::vector<ReferenceImage> references;   // sent in order, as data URLs
+  std::optional<std::string> aspect_ratio;  // nullopt = the settings' default
+};
+
+// Thread-safety: use from the io_context's thread only (like HttpClient).
+class OpenRouterImageClient {
+ public:
+  // http and clock must outlive the client.
+  OpenRouterImageClient(net::HttpClient& http, const Clock& clock, OpenRouterSettings settings);
+
+  // Sends POST {base}/chat/completions with modalities ["image","text"] and,
+  // when an aspect ratio applies, image_config; a 404 "No endpoints found that
+  // support the requested output modalities" is retried once without
+  // image_config. data[].url answers are downloaded (at most max_image_bytes).
+  // Errors: kBadRequest for an empty prompt, an unsupported aspect ratio or a
+  // reference that is not PNG/JPEG/WEBP; otherwise what RetryingCaller and
+  // parse_image_response report. Settings are read when the call starts.
+  boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> generate(ImageRequest request);
+
+  // generate() with the attempt log, for metrics and tests.
+  boost::asio::awaitable<llm::CallResult<GeneratedImage>> generate_with_attempts(ImageRequest request);
+
+  // Applies new settings (config reload): the key list is replaced, so keys
+  // disabled by 401/403 are tried again. Calls in flight keep the old settings.
+  void reconfigure(OpenRouterSettings settings);
+
+  // The keys with their state, masked, for the status page.
+  std::vector<llm::KeyState> key_states() const;
+
+  // Valid until the next reconfigure().
+  const OpenRouterSettings& settings() const { return *settings_; }
+
+ private:
+  struct Call;
+
+  // One request with one key; the answer parsed, and downloaded when it is a URL.
+  boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> exchange(
+      net::HttpRequest request, const OpenRouterSettings& settings);
+  boost::asio::awaitable<Result<std::string, llm::ProviderError>> download(
+      const std::string& url, const OpenRouterSettings& settings);
+
+  net::HttpClient& http_;
+  const Clock& clock_;
+  std::shared_ptr<const OpenRouterSettings> settings_;
+  llm::KeyPool keys_;
+};
+
+}  // namespace picbot::gemini

@@ -1,0 +1,95 @@
+#include "plugins/gemini_pic_gen/plugin_messages.h"
+
+#include "bot/core/message_table.h"
+
+namespace picbot::gemini {
+
+void register_plugin_messages() {
+  MessageTable::instance().add({
+      // Progress
+      {"gemini.generating", "正在生成图片，请稍候…", "Generating your image, please wait…"},
+      {"gemini.queued", "前面还有人在画，你排在第 {position} 位，请稍候…",
+       "Others are drawing; you are number {position} in the queue…"},
+      {"gemini.busy", "你已经有一张图片在生成中了，请等它完成后再试。",
+       "You already have an image in progress; please wait for it to finish."},
+      {"gemini.remaining", "剩余 {remaining} 次", "{remaining} left"},
+      {"gemini.group_remaining", "本群剩余 {remaining} 次", "{remaining} left for this group"},
+      // Usage and help
+      {"gemini.usage.draw", "用法：{prefix}draw <画面描述> [--ar 16:9]\n可以附带图片，或引用一条带图片的消息作为参考。",
+       "Usage: {prefix}draw <description> [--ar 16:9]\nAttach an image, or quote a message with one, to use it as a "
+       "reference."},
+      {"gemini.help.draw", "{prefix}draw <描述> — 生成图片（别名 {prefix}画图；--ar 16:9 指定比例）",
+       "{prefix}draw <description> — generate an image (alias {prefix}画图; --ar 16:9 sets the ratio)"},
+      {"gemini.help.quota", "{prefix}quota — 查看剩余绘图次数", "{prefix}quota — show how many drawings you have left"},
+      {"gemini.help.reset_images", "{prefix}reset_images [@用户 | group <群号>] — 重置绘图次数（管理员）",
+       "{prefix}reset_images [@user | group <id>] — reset drawing quotas (admin)"},
+      {"gemini.help.banana", "{prefix}banana model|baseurl [新值] [save] — 查看或切换模型/API 地址（管理员）",
+       "{prefix}banana model|baseurl [value] [save] — show or switch the model or API base (admin)"},
+      {"gemini.help.preset", "{prefix}{name} [补充描述] — 预设效果（需附带或引用一张图片）",
+       "{prefix}{name} [extra text] — preset (needs an attached or quoted image)"},
+      {"gemini.need_reference", "「{name}」需要一张参考图：请附带图片，或引用一条带图片的消息。",
+       "\"{name}\" needs a reference image: attach one, or quote a message that has one."},
+      {"gemini.bad_ratio", "不支持的画面比例 {ratio}。可选：1:1、2:3、3:2、3:4、4:3、4:5、5:4、9:16、16:9、21:9。",
+       "Unsupported aspect ratio {ratio}. Use one of 1:1, 2:3, 3:2, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9."},
+      // Quotas
+      {"gemini.quota.denied", "你的绘图次数已用完（{used}/{limit}），将于 {time} 重置。",
+       "You have used all your drawings ({used}/{limit}); they reset at {time}."},
+      {"gemini.quota.group_denied", "本群的绘图次数已用完（{used}/{limit}），将于 {time} 重置。",
+       "This group has used all its drawings ({used}/{limit}); they reset at {time}."},
+      {"gemini.quota.disabled", "这里已关闭绘图功能。", "Drawing is disabled here."},
+      {"gemini.quota.unlimited", "你的绘图次数不受限制。", "Your drawings are not limited."},
+      {"gemini.quota.off", "当前未启用绘图次数限制。", "Drawing quotas are not enabled."},
+      {"gemini.quota.status", "你的剩余绘图次数：{remaining}/{limit}，将于 {time} 重置。",
+       "You have {remaining}/{limit} drawings left; they reset at {time}."},
+      {"gemini.quota.status_fresh", "你的剩余绘图次数：{remaining}/{limit}（从下一次绘图开始计时，{minutes} 分钟后重置）。",
+       "You have {remaining}/{limit} drawings left (the window of {minutes} minutes starts with your next drawing)."},
+      {"gemini.quota.group_status", "本群共享的剩余绘图次数：{remaining}/{limit}{reset}。",
+       "This group's shared drawings left: {remaining}/{limit}{reset}."},
+      {"gemini.quota.reset_suffix", "，将于 {time} 重置", ", resetting at {time}"},
+      {"gemini.quota.reset_all", "所有用户和群组的绘图次数已成功重置。", "All users' and groups' drawing counts were reset."},
+      {"gemini.quota.reset_user", "已重置用户 {user} 的绘图次数。", "Drawing count of user {user} was reset."},
+      {"gemini.quota.reset_group", "已重置群 {group} 的绘图次数。", "Drawing count of group {group} was reset."},
+      {"gemini.quota.reset_usage", "用法：{prefix}reset_images [@用户 | group <群号>]",
+       "Usage: {prefix}reset_images [@user | group <id>]"},
+      {"gemini.quota.store_error", "绘图次数记录暂时不可用，请稍后再试。",
+       "The drawing quota store is unavailable right now; please try again later."},
+      // Failures, one sentence per class
+      {"gemini.error.invalid_key", "图片服务的 API 密钥无效或已停用，请联系管理员检查配置。",
+       "The image service rejected the API keys; please ask an admin to check them."},
+      {"gemini.error.no_keys", "还没有配置 OpenRouter API 密钥，请联系管理员。",
+       "No OpenRouter API key is configured; please ask an admin."},
+      {"gemini.error.no_credits", "图片服务的额度已用完，请联系管理员充值。",
+       "The image service is out of credits; please ask an admin to top up."},
+      {"gemini.error.rate_limited", "图片服务正忙（请求过于频繁），请稍后再试。",
+       "The image service is rate-limiting us; please try again in a while."},
+      {"gemini.error.bad_request", "图片服务拒绝了这次请求：{detail}", "The image service refused the request: {detail}"},
+      {"gemini.error.model_not_found", "模型 {model} 不存在或已下线，请管理员用 /banana model 更换。",
+       "Model {model} does not exist or was withdrawn; an admin can switch it with /banana model."},
+      {"gemini.error.no_endpoint", "模型 {model} 不支持生成图片，请管理员更换模型。",
+       "Model {model} cannot generate images; please ask an admin to switch models."},
+      {"gemini.error.transient", "图片服务暂时不可用，请稍后再试。",
+       "The image service is unavailable right now; please try again later."},
+      {"gemini.error.content_filtered", "模型没有生成图片，它说：「{text}」", "The model made no image. It said: \"{text}\""},
+      {"gemini.error.content_filtered_silent", "模型拒绝生成这张图片，换个描述试试吧。",
+       "The model declined to draw that; try describing it differently."},
+      {"gemini.error.bad_response", "图片服务返回了无法识别的结果，请稍后再试。",
+       "The image service sent back something that is not a usable image; please try again."},
+      {"gemini.error.deadline", "生成超时了，请稍后再试。", "The image took too long; please try again later."},
+      {"gemini.error.cancelled", "生成已取消。", "The generation was cancelled."},
+      {"gemini.error.disk", "图片无法保存（磁盘错误），本次不计次数，请联系管理员。",
+       "The image could not be saved (disk error); it was not counted. Please tell an admin."},
+      {"gemini.error.send_failed", "图片已生成，但发送到群聊失败：{detail}。本次不计次数。",
+       "The image was made but could not be sent: {detail}. It was not counted."},
+      // /banana
+      {"gemini.banana.usage", "用法：{prefix}banana model [模型名] [save] 或 {prefix}banana baseurl [地址] [save]",
+       "Usage: {prefix}banana model [name] [save] or {prefix}banana baseurl [url] [save]"},
+      {"gemini.banana.model", "当前模型：{value}", "Current model: {value}"},
+      {"gemini.banana.baseurl", "当前 API 地址：{value}", "Current API base: {value}"},
+      {"gemini.banana.switched", "已切换为 {value}（仅本次运行有效，加 save 可写入配置）。",
+       "Switched to {value} (until restart; add save to write it to the config)."},
+      {"gemini.banana.saved", "已切换为 {value} 并写入配置文件。", "Switched to {value} and saved to the config file."},
+      {"gemini.banana.save_failed", "切换成功，但写入配置文件失败：{detail}", "Switched, but saving the config failed: {detail}"},
+  });
+}
+
+}  // namespace picbot::gemini

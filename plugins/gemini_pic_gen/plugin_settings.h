@@ -1,0 +1,39 @@
+// PluginSettings: the plugins.gemini_pic_gen section in typed form, and the
+// schema that documents and validates it. Key names follow the original
+// AstrBot plugin so operators can copy their settings over.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bot/config/schema.h"
+#include "bot/core/result.h"
+#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/openrouter_settings.h"
+#include "plugins/gemini_pic_gen/quota_policy.h"
+#include "plugins/gemini_pic_gen/reference_images.h"
+
+namespace picbot::gemini {
+
+struct PluginSettings {
+  OpenRouterSettings openrouter;
+  QuotaConfig quota;
+  DeliveryOptions delivery;
+  ReferenceOptions references;
+  std::chrono::minutes image_ttl{15};
+  int max_concurrent_generations = 8;
+  bool acknowledge = true;       // "正在生成…" before a long job
+  bool translate_prompt = false;  // ask the chat model to translate /draw prompts
+  std::map<std::string, std::string> presets;  // command -> prompt template ({prompt} = user text)
+
+  // REQUIRES: section validated against plugin_schema().
+  static Result<PluginSettings> from_config(const nlohmann::json& section);
+};
+
+std::vector<config::Field> plugin_schema();
+
+}  // namespace picbot::gemini

@@ -1,0 +1,324 @@
+#include "tests/fakes/napcat/napcat_actions.h"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/fakes/napcat/cq_encode.h"
+
+namespace picbot::testing {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
+
+// NapCat takes a single segment or a plain string too; nullopt if unusable.
+std::optional<json> normalize_message(const json& message) {
+  if (message.is_array()) return message;
+  if (message.is_object()) return json::array({message});
+  if (message.is_string()) return json::array({{{"type", "text"}, {"data", {{"text", message}}}}});
+  return std::nullopt;
+}
+
+// NapCat reads data.url, data.file or data.path, the first non-empty one, and
+// fails with 识别URL失败 unless it can fetch it.
+bool media_source_readable(const json& data) {
+  std::string source;
+  for (const char* key : {"url", "file", "path"}) {
+    if (data.is_object() && data.contains(key) && data[key].is_string() &&
+        !data[key].get<std::string>().empty()) {
+      source = data[key].get<std::string>();
+      break;
+    }
+  }
+  if (source.empty()) return false;
+  if (starts_with(source, "http://") || starts_with(source, "https://")) return true;
+  if (starts_with(source, "base64://")) return source.size() > 9;
+  if (starts_with(source, "data:")) return source.find(";base64,") != std::string::npos;
+  if (starts_with(source, "file://")) source = source.substr(7);
+  std::error_code ec;
+  return std::filesystem::is_regular_file(source, ec);
+}
+
+bool is_media(const std::string& type) {
+  return type == "image" || type == "record" || type == "video" || type == "file";
+}
+
+// Padded base64 (OpenSSL's decoder); nullopt for anything else.
+std::optional<std::string> decode_base64(const std::string& text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t padding = 0;
+  for (auto it = text.rbegin(); it != text.rend() && *it == '=' && padding < 2; ++it) ++padding;
+  out.resize(static_cast<std::size_t>(n) - padding);
+  return out;
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kDigits[digest[i] >> 4]);
+    hex.push_back(kDigits[digest[i] & 0x0F]);
+  }
+  return hex;
+}
+
+// Replaces all but [A-Za-z0-9._-] in a client-chosen name, so it cannot leave the directory.
+std::string safe_file_name(const std::string& name) {
+  std::string safe;
+  for (char c : name) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+    safe.push_back(keep ? c : '_');
+  }
+  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "upload.bin";
+  return safe;
+}
+
+std::optional<std::int64_t> int_param(const json& params, const char* key) {
+  if (!params.contains(key)) return std::nullopt;
+  return json_id(params[key]);
+}
+
+}  // namespace
+
+ApiReply ApiReply::ok(nlohmann::json data) {
+  ApiReply reply;
+  reply.data = std::move(data);
+  return reply;
+}
+
+ApiReply ApiReply::failed(int retcode, std::string message) {
+  ApiReply reply;
+  reply.retcode = retcode;
+  reply.message = std::move(message);
+  return reply;
+}
+
+std::optional<std::int64_t> json_id(const nlohmann::json& value) {
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return std::stoll(s);
+  }
+  return std::nullopt;
+}
+
+NapCatActions::NapCatActions() {
+  defaults_["send_group_msg"] = [this](const ApiCall& call) { return send_message(call, "group"); };
+  defaults_["send_private_msg"] = [this](const ApiCall& call) { return send_message(call, "private"); };
+  defaults_["send_msg"] = [this](const ApiCall& call) {
+    const json& params = call.params;
+    std::string type = params.is_object() ? params.value("message_type", "") : "";
+    if (type.empty() && params.is_object()) type = params.contains("group_id") ? "group" : "private";
+    if (type != "group" && type != "private") {
+      return ApiReply::failed(kRetcodeBadParams, "message_type 必须为 group 或 private");
+    }
+    return send_message(call, type);
+  };
+  defaults_["get_msg"] = [this](const ApiCall& call) {
+    const auto id = call.params.is_object() && call.params.contains("message_id")
+                        ? json_id(call.params["message_id"])
+                        : std::nullopt;
+    if (!id) return ApiReply::failed(kRetcodeBadParams, "参数 message_id 缺失或无效");
+    auto stored = message(*id);
+    if (!stored) return ApiReply::failed(kRetcodeFailed, "消息不存在");
+    return ApiReply::ok(std::move(*stored));
+  };
+  defaults_["get_login_info"] = [](const ApiCall& call) {
+    return ApiReply::ok({{"user_id", call.self_id}, {"nickname", "fakebot"}});
+  };
+  defaults_["upload_file_stream"] = [this](const ApiCall& call) { return upload_file_stream(call); };
+}
+
+std::filesystem::path NapCatActions::stream_directory() {
+  return std::filesystem::temp_directory_path() / "fake-napcat-streams";
+}
+
+ApiReply NapCatActions::upload_file_stream(const ApiCall& call) {
+  const json& params = call.params;
+  if (!params.is_object() || !params.contains("stream_id") || !params["stream_id"].is_string() ||
+      params["stream_id"].get_ref<const std::string&>().empty()) {
+    return ApiReply::failed(kRetcodeBadParams, "参数 stream_id 缺失或无效");
+  }
+  const std::string stream_id = params["stream_id"].get<std::string>();
+  if (params.value("is_complete", false)) return complete_upload(stream_id);
+
+  const auto index = int_param(params, "chunk_index");
+  const auto total = int_param(params, "total_chunks");
+  const auto size = int_param(params, "file_size");
+  if (!index || !total || !size || *total <= 0 || *index < 0 || *index >= *total || *size < 0 ||
+      !params.contains("chunk_data") || !params["chunk_data"].is_string()) {
+    return ApiReply::failed(kRetcodeBadParams, "分片参数缺失或无效");
+  }
+  auto chunk = decode_base64(params["chunk_data"].get<std::string>());
+  if (!chunk) return ApiReply::failed(kRetcodeBadParams, "chunk_data 不是有效的 base64");
+
+  std::lock_guard lock(mu_);
+  UploadStream& stream = streams_[stream_id];
+  if (stream.chunks.empty()) {
+    stream.total_chunks = *total;
+    stream.file_size = *size;
+    stream.expected_sha256 = params.value("expected_sha256", "");
+    stream.filename = params.value("filename", "");
+  } else if (stream.total_chunks != *total || stream.file_size != *size) {
+    return ApiReply::failed(kRetcodeFailed, "分片参数与流不一致");
+  }
+  stream.chunks[*index] = std::move(*chunk);
+  return ApiReply::ok({{"type", "stream"},
+                       {"status", "chunk_received"},
+                       {"received_chunks", stream.chunks.size()},
+                       {"total_chunks", stream.total_chunks}});
+}
+
+ApiReply NapCatActions::complete_upload(const std::string& stream_id) {
+  UploadStream stream;
+  {
+    std::lock_guard lock(mu_);
+    auto it = streams_.find(stream_id);
+    if (it == streams_.end()) return ApiReply::failed(kRetcodeFailed, "流 " + stream_id + " 不存在");
+    stream = std::move(it->second);
+    streams_.erase(it);
+  }
+  if (static_cast<std::int64_t>(stream.chunks.size()) != stream.total_chunks) {
+    return ApiReply::failed(kRetcodeFailed, "分片不完整: 收到 " + std::to_string(stream.chunks.size()) + "/" +
+                                                std::to_string(stream.total_chunks));
+  }
+  std::string bytes;
+  for (auto& [index, chunk] : stream.chunks) bytes += chunk;
+  if (static_cast<std::int64_t>(bytes.size()) != stream.file_size) {
+    return ApiReply::failed(kRetcodeFailed, "文件大小不匹配: 期望 " + std::to_string(stream.file_size) +
+                                                ", 实际 " + std::to_string(bytes.size()));
+  }
+  const std::string sha256 = sha256_hex(bytes);
+  if (!stream.expected_sha256.empty() && stream.expected_sha256 != sha256) {
+    return ApiReply::failed(kRetcodeFailed, "SHA256 校验失败");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(stream_directory(), ec);
+  const auto path = stream_directory() / safe_file_name(stream_id + "_" + stream.filename);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) return ApiReply::failed(kRetcodeFailed, "写入文件失败: " + path.string());
+  return ApiReply::ok({{"type", "response"},
+                       {"status", "file_complete"},
+                       {"file_path", path.string()},
+                       {"file_size", bytes.size()},
+                       {"sha256", sha256}});
+}
+
+void NapCatActions::set_handler(const std::string& action, ApiHandler handler) {
+  std::lock_guard lock(mu_);
+  if (handler) {
+    overrides_[action] = std::move(handler);
+  } else {
+    overrides_.erase(action);
+  }
+}
+
+ApiReply NapCatActions::handle(const ApiCall& call) const {
+  ApiHandler handler;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = overrides_.find(call.action); it != overrides_.end()) handler = it->second;
+  }
+  if (!handler) {
+    if (auto it = defaults_.find(call.action); it != defaults_.end()) handler = it->second;
+  }
+  if (!handler) return ApiReply::failed(kRetcodeUnknownAction, "不支持的API " + call.action);
+  try {
+    return handler(call);
+  } catch (const std::exception& e) {
+    return ApiReply::failed(kRetcodeFailed, e.what());
+  }
+}
+
+std::int64_t NapCatActions::next_message_id() {
+  std::lock_guard lock(mu_);
+  return ++last_message_id_;
+}
+
+void NapCatActions::remember(std::int64_t message_id, nlohmann::json message_event) {
+  std::lock_guard lock(mu_);
+  messages_[message_id] = std::move(message_event);
+}
+
+std::optional<nlohmann::json> NapCatActions::message(std::int64_t message_id) const {
+  std::lock_guard lock(mu_);
+  auto it = messages_.find(message_id);
+  if (it == messages_.end()) return std::nullopt;
+  return it->second;
+}
+
+void NapCatActions::forget_messages() {
+  std::lock_guard lock(mu_);
+  messages_.clear();
+}
+
+ApiReply NapCatActions::send_message(const ApiCall& call, const std::string& message_type) {
+  const json& params = call.params;
+  const char* target_key = message_type == "group" ? "group_id" : "user_id";
+  const auto target =
+      params.is_object() && params.contains(target_key) ? json_id(params[target_key]) : std::nullopt;
+  if (!target) return ApiReply::failed(kRetcodeBadParams, std::string("参数 ") + target_key + " 缺失或无效");
+  const auto message =
+      params.is_object() && params.contains("message") ? normalize_message(params["message"]) : std::nullopt;
+  if (!message) return ApiReply::failed(kRetcodeBadParams, "参数 message 缺失或无效");
+  if (message->empty())
+    return ApiReply::failed(kRetcodeFailed, "消息体无法解析, 请检查是否发送了不支持的消息类型");
+  for (const auto& segment : *message) {
+    if (!segment.is_object() || !segment.contains("type") || !segment["type"].is_string()) {
+      return ApiReply::failed(kRetcodeFailed, "消息体无法解析, 请检查是否发送了不支持的消息类型");
+    }
+    if (is_media(segment["type"].get<std::string>()) &&
+        !media_source_readable(segment.value("data", json()))) {
+      return ApiReply::failed(kRetcodeFailed, "识别URL失败");
+    }
+  }
+
+  const std::int64_t id = next_message_id();
+  json sent = {{"time", unix_seconds()},
+               {"self_id", call.self_id},
+               {"post_type", "message_sent"},
+               {"message_type", message_type},
+               {"sub_type", message_type == "group" ? "normal" : "friend"},
+               {"message_id", id},
+               {"message_seq", id},
+               {"real_id", id},
+               {"user_id", call.self_id},
+               {"message", *message},
+               {"raw_message", to_cq_string(*message)},
+               {"font", 14},
+               {"message_format", "array"},
+               {"sender", {{"user_id", call.self_id}, {"nickname", "fakebot"}, {"card", ""}}}};
+  if (message_type == "group") {
+    sent["group_id"] = *target;
+    sent["sender"]["role"] = "member";
+  } else {
+    sent["target_id"] = *target;
+  }
+  remember(id, std::move(sent));
+  return ApiReply::ok({{"message_id", id}});
+}
+
+}  // namespace picbot::testing

@@ -1,0 +1,204 @@
+// End to end: fake NapCat -> /draw -> real picbot -> fake OpenRouter -> an
+// image segment back at the fake NapCat, plus quotas across a restart.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "bot/onebot/base64.h"
+#include "tests/fakes/http/fake_http_server.h"
+#include "tests/fakes/napcat/fake_napcat.h"
+#include "tests/fakes/openrouter/fake_images.h"
+#include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/picbot_runner.h"
+
+namespace picbot::testing {
+namespace {
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Script = FakeOpenRouter::Script;
+
+constexpr char kToken[] = "test-token-0123456789";
+constexpr char kKeyA[] = "sk-or-v1-test-key-aaaaaaaaaaaa1111";
+constexpr char kKeyB[] = "sk-or-v1-test-key-bbbbbbbbbbbb2222";
+
+std::string plugin_config(const FakeOpenRouter& openrouter, const std::string& rate_limit = "") {
+  return std::string("plugins:\n") +
+         "  gemini_pic_gen:\n"
+         "    openrouter_api_keys: [\"" + kKeyA + "\", \"" + kKeyB + "\"]\n"
+         "    custom_api_base: \"" + openrouter.api_base() + "\"\n"
+         "    max_retry_attempts: 1\n"
+         "    backoff_initial_seconds: 0.01\n"
+         "    backoff_max_seconds: 0.02\n"
+         "    allow_private_network: true\n" + rate_limit;
+}
+
+std::string text_of(const json& message) {
+  std::string out;
+  for (const auto& seg : message) {
+    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
+  }
+  return out;
+}
+
+std::optional<std::string> image_bytes_of(const json& message) {
+  for (const auto& seg : message) {
+    if (seg.value("type", "") != "image") continue;
+    const std::string file = seg["data"].value("file", "");
+    if (!file.starts_with("base64://")) return std::nullopt;
+    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
+    if (!decoded) return std::nullopt;
+    return *decoded;
+  }
+  return std::nullopt;
+}
+
+bool is_message_to(const ApiCall& c, std::int64_t group) {
+  return c.action == "send_group_msg" && c.params.value("group_id", json()) == group;
+}
+
+class DrawTest : public ::testing::Test {
+ protected:
+  void start(const std::string& rate_limit = "") {
+    bot = std::make_unique<PicbotRunner>(reverse_config(kToken) + plugin_config(openrouter, rate_limit));
+    ASSERT_TRUE(bot->start());
+    connect();
+  }
+  void connect() {
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    conn = *c;
+  }
+  // Sends text in group 777 as `user` and waits for the bot's reply that
+  // matches `pred`, looking only at calls made after this message.
+  std::optional<ApiCall> say(std::int64_t user, json message, std::function<bool(const ApiCall&)> pred,
+                             std::chrono::milliseconds timeout = 10s) {
+    const std::size_t skip = napcat.calls().size();
+    napcat.send_group_message(conn, 777, user, std::move(message));
+    return napcat.wait_for_call([&](const ApiCall& c) { return is_message_to(c, 777) && pred(c); }, timeout, skip);
+  }
+  std::optional<ApiCall> say_expect_text(std::int64_t user, json message, const std::string& needle) {
+    return say(user, std::move(message),
+               [&](const ApiCall& c) { return text_of(c.params["message"]).find(needle) != std::string::npos; });
+  }
+  std::optional<ApiCall> say_expect_image(std::int64_t user, json message) {
+    return say(user, std::move(message), [](const ApiCall& c) { return image_bytes_of(c.params["message"]).has_value(); });
+  }
+
+  FakeOpenRouter openrouter;
+  FakeNapCat napcat;
+  std::unique_ptr<PicbotRunner> bot;
+  int conn = 0;
+};
+
+TEST_F(DrawTest, DrawDeliversTheUpstreamImageBytes) {
+  start();
+  auto reply = say_expect_image(42, "/draw 一只戴墨镜的橘猫 --ar 16:9");
+  ASSERT_TRUE(reply) << bot->process().output();
+  ASSERT_EQ(openrouter.served_images().size(), 1u);
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), openrouter.served_images()[0]);
+  // In a group the sender is @-ed.
+  EXPECT_EQ(reply->params["message"][0]["type"], "at");
+  EXPECT_EQ(reply->params["message"][0]["data"]["qq"], "42");
+
+  const auto calls = openrouter.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  const json& body = calls[0].body;
+  EXPECT_EQ(body["model"], "google/gemini-2.5-flash-image");
+  EXPECT_EQ(body["modalities"], json::array({"image", "text"}));
+  EXPECT_EQ(body["image_config"]["aspect_ratio"], "16:9");
+  EXPECT_EQ(body["messages"][0]["content"][0]["text"], "一只戴墨镜的橘猫");
+  EXPECT_EQ(calls[0].headers.at("authorization"), std::string("Bearer ") + kKeyA);
+  EXPECT_EQ(calls[0].headers.at("x-openrouter-title"), "picbot");
+
+  // The acknowledgement came first, and the file is on disk.
+  EXPECT_GE(napcat.count_calls("send_group_msg"), 2u);
+  std::size_t images_on_disk = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(bot->dir() / "data" / "images")) {
+    images_on_disk += entry.path().filename().string().starts_with("gemini_image_");
+  }
+  EXPECT_EQ(images_on_disk, 1u);
+  // API keys never reach the log.
+  EXPECT_EQ(bot->process().output().find(kKeyA), std::string::npos);
+}
+
+TEST_F(DrawTest, QuotedImageIsSentAsReference) {
+  start();
+  FakeHttpServer cdn;
+  const std::string reference = make_png("reference", 64);
+  cdn.on("GET", "/ref.png", [&](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, reference};
+  });
+  const std::int64_t quoted = napcat.send_group_message(
+      conn, 777, 43, json::array({json{{"type", "image"}, {"data", {{"file", "ref.png"}, {"url", cdn.base_url() + "/ref.png"}}}}}));
+  auto reply = say_expect_image(42, json::array({json{{"type", "reply"}, {"data", {{"id", std::to_string(quoted)}}}},
+                                                 json{{"type", "text"}, {"data", {{"text", "/draw make it blue"}}}}}));
+  ASSERT_TRUE(reply) << bot->process().output();
+  const auto calls = openrouter.calls();
+  const json& content = calls.at(0).body["messages"][0]["content"];
+  ASSERT_EQ(content.size(), 2u);
+  EXPECT_EQ(content[1]["type"], "image_url");
+  EXPECT_EQ(content[1]["image_url"]["url"], "data:image/png;base64," + onebot::base64_encode(reference));
+}
+
+TEST_F(DrawTest, EmptyDrawGetsUsageAndPresetNeedsAnImage) {
+  start();
+  ASSERT_TRUE(say_expect_text(42, "/draw", "/draw")) << bot->process().output();
+  ASSERT_TRUE(say_expect_text(42, "/手办化", "参考图")) << bot->process().output();
+  EXPECT_EQ(openrouter.call_count(), 0u);
+}
+
+TEST_F(DrawTest, UpstreamFailureIsOneClearSentence) {
+  start();
+  openrouter.push(kKeyA, Script::k402);
+  openrouter.push(kKeyB, Script::k402);
+  auto reply = say_expect_text(42, "/draw cat", "额度已用完");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(openrouter.keys_used(), (std::vector<std::string>{kKeyA, kKeyB}));
+  EXPECT_EQ(text_of(reply->params["message"]).find("{"), std::string::npos) << "no raw JSON for users";
+}
+
+TEST_F(DrawTest, QuotaChargesOnlyDeliveredImagesAndSurvivesRestart) {
+  const std::string quota = "    rate_limit:\n      enabled: true\n      default_limit: 2\n";
+  start(quota);
+  ASSERT_TRUE(say_expect_text(42, "/draw a", "剩余 1 次")) << bot->process().output();
+  // A failed generation gives the unit back.
+  openrouter.push(kKeyA, Script::k500);
+  openrouter.push(kKeyB, Script::k500);
+  ASSERT_TRUE(say_expect_text(42, "/draw b", "暂时不可用"));
+  ASSERT_TRUE(say_expect_text(42, "/quota", "1/2"));
+
+  // Restart the real binary on the same data directory: the count is kept.
+  ASSERT_EQ(bot->stop(), 0);
+  ASSERT_TRUE(bot->start());
+  connect();
+  ASSERT_TRUE(say_expect_text(42, "/draw c", "剩余 0 次")) << bot->process().output();
+  auto denied = say_expect_text(42, "/draw d", "已用完（2/2）");
+  ASSERT_TRUE(denied) << bot->process().output();
+  EXPECT_EQ(openrouter.call_count(), 4u) << "the denied request never reached the upstream";
+
+  // Another user has their own count; admins reset.
+  ASSERT_TRUE(say_expect_text(43, "/draw e", "剩余 1 次"));
+  ASSERT_TRUE(say_expect_text(42, "/reset_images", "仅限管理员"));
+  ASSERT_TRUE(say_expect_text(1, json::array({json{{"type", "text"}, {"data", {{"text", "/reset_images "}}}},
+                                             json{{"type", "at"}, {"data", {{"qq", "42"}}}}}),
+                              "已重置用户 42"));
+  ASSERT_TRUE(say_expect_text(42, "/quota", "2/2"));
+}
+
+TEST_F(DrawTest, AdminSwitchesAndSavesTheModel) {
+  start();
+  ASSERT_TRUE(say_expect_text(42, "/banana model other/model", "仅限管理员"));
+  ASSERT_TRUE(say_expect_text(1, "/banana model", "google/gemini-2.5-flash-image"));
+  ASSERT_TRUE(say_expect_text(1, "/banana model vendor/new-image-model save", "写入配置文件"))
+      << bot->process().output();
+  std::ifstream config(bot->config_path());
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_NE(text.str().find("vendor/new-image-model"), std::string::npos);
+  EXPECT_NE(text.str().find(kKeyA), std::string::npos) << "saving keeps the user's values";
+  ASSERT_TRUE(say_expect_image(42, "/draw x"));
+  EXPECT_EQ(openrouter.calls().back().body["model"], "vendor/new-image-model");
+}
+
+}  // namespace
+}  // namespace picbot::testing
