@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <deque>
 
 #include "bot/agent/agent_messages.h"
@@ -49,7 +48,8 @@ struct ToolBatch {
 };
 
 asio::awaitable<void> run_tool(std::shared_ptr<ToolBatch> batch, std::size_t index, std::string name,
-                               decltype(Tool::handler) handler, std::shared_ptr<MessageContext> ctx, json args) {
+                               decltype(Tool::handler) handler, std::shared_ptr<MessageContext> ctx,
+                               json args) {
   ToolResult result;
   try {
     result = co_await handler(*ctx, args);
@@ -66,7 +66,8 @@ asio::awaitable<void> run_tool(std::shared_ptr<ToolBatch> batch, std::size_t ind
 
 json tool_message(const ChatToolCall& call, const ToolResult& result) {
   std::string content = SecretRegistry::instance().redact(strip_inline_images(result.content));
-  if (count_code_points(content) > kMaxToolResultChars) content = split_reply(content, kMaxToolResultChars).front();
+  if (count_code_points(content) > kMaxToolResultChars)
+    content = split_reply(content, kMaxToolResultChars).front();
   if (!result.ok) content = "Error: " + content;
   return {{"role", "tool"}, {"tool_call_id", call.id}, {"content", std::move(content)}};
 }
@@ -87,7 +88,8 @@ bool reveals_system_prompt(std::string_view text, std::string_view prompt) {
 std::string strip_quotes(std::string text) {
   for (const std::string_view pair : {"\"\"", "''", "“”", "「」"}) {
     const std::size_t half = pair.size() / 2;
-    if (text.size() >= pair.size() && text.starts_with(pair.substr(0, half)) && text.ends_with(pair.substr(half))) {
+    if (text.size() >= pair.size() && text.starts_with(pair.substr(0, half)) &&
+        text.ends_with(pair.substr(half))) {
       return trim(std::string_view(text).substr(half, text.size() - pair.size()));
     }
   }
@@ -108,8 +110,8 @@ Status Agent::open_store(const std::filesystem::path& file) {
   std::filesystem::create_directories(file.parent_path(), ignored);
   auto store = SessionStore::open(file, deps_.clock);
   if (!store) {
-    logger()->error("cannot open the conversation database {}: {}; the agent keeps no memory",
-                    file.string(), store.error().message);
+    logger()->error("cannot open the conversation database {}: {}; the agent keeps no memory", file.string(),
+                    store.error().message);
     return store.error();
   }
   store_ = std::move(*store);
@@ -170,9 +172,11 @@ asio::awaitable<void> Agent::save_turns(std::string session, std::vector<Turn> t
 json Agent::tool_specs() const {
   json tools = json::array();
   for (const auto& tool : deps_.registry.tools()) {
-    json parameters = tool.parameters.is_object() ? tool.parameters : json{{"type", "object"}, {"properties", json::object()}};
-    tools.push_back({{"type", "function"},
-                     {"function", {{"name", tool.name}, {"description", tool.description}, {"parameters", parameters}}}});
+    json parameters = tool.parameters.is_object() ? tool.parameters
+                                                  : json{{"type", "object"}, {"properties", json::object()}};
+    tools.push_back(
+        {{"type", "function"},
+         {"function", {{"name", tool.name}, {"description", tool.description}, {"parameters", parameters}}}});
   }
   return tools;
 }
@@ -190,7 +194,8 @@ asio::awaitable<void> Agent::handle(MessageContext& ctx, const Wake& wake) {
   const std::vector<Turn> history = co_await load_history(session, limits);
 
   json messages = json::array();
-  if (!settings->system_prompt.empty()) messages.push_back({{"role", "system"}, {"content", settings->system_prompt}});
+  if (!settings->system_prompt.empty())
+    messages.push_back({{"role", "system"}, {"content", settings->system_prompt}});
   for (const auto& turn : history) messages.push_back({{"role", turn.role}, {"content", turn.content}});
   messages.push_back({{"role", "user"}, {"content", user_text}});
   logger()->info("session {}: {} turn(s) of history, user says: {}", session, history.size(),
@@ -215,7 +220,8 @@ asio::awaitable<void> Agent::handle(MessageContext& ctx, const Wake& wake) {
   co_await send_reply(ctx, std::move(text));
 }
 
-asio::awaitable<Agent::Answer> Agent::converse(MessageContext& ctx, json messages, const AgentSettings& settings) {
+asio::awaitable<Agent::Answer> Agent::converse(MessageContext& ctx, json messages,
+                                               const AgentSettings& settings) {
   const json tools = tool_specs();
   for (int step = 0;; ++step) {
     // Built outside the co_await: GCC 12 mishandles temporaries inside it.
@@ -229,11 +235,13 @@ asio::awaitable<Agent::Answer> Agent::converse(MessageContext& ctx, json message
     }
     messages.push_back(reply->message);
     const std::vector<ToolResult> results = co_await run_tools(ctx, reply->tool_calls, settings.tool_timeout);
-    for (std::size_t i = 0; i < results.size(); ++i) messages.push_back(tool_message(reply->tool_calls[i], results[i]));
+    for (std::size_t i = 0; i < results.size(); ++i)
+      messages.push_back(tool_message(reply->tool_calls[i], results[i]));
   }
 }
 
-asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx, const std::vector<ChatToolCall>& calls,
+asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx,
+                                                          const std::vector<ChatToolCall>& calls,
                                                           std::chrono::milliseconds timeout) {
   auto executor = co_await asio::this_coro::executor;
   auto batch = std::make_shared<ToolBatch>(executor, calls.size());
@@ -250,7 +258,8 @@ asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx, c
     auto args = parse_tool_arguments(call.arguments);
     if (!args) {
       logger()->warn("tool {}: {}", call.name, args.error().message);
-      batch->results[i] = ToolResult{false, args.error().message + ". Call the tool again with a valid JSON object."};
+      batch->results[i] =
+          ToolResult{false, args.error().message + ". Call the tool again with a valid JSON object."};
       batch->finished[i] = true;
       continue;
     }
@@ -293,8 +302,8 @@ asio::awaitable<void> Agent::send_reply(MessageContext& ctx, std::string text) {
 asio::awaitable<std::optional<std::string>> Agent::translate_to_english(std::string text) {
   const auto settings = settings_;
   if (!settings->enabled || settings->chat.api_keys.empty()) co_return std::nullopt;
-  json messages = json::array({json{{"role", "system"}, {"content", kTranslatePrompt}},
-                               json{{"role", "user"}, {"content", text}}});
+  json messages = json::array(
+      {json{{"role", "system"}, {"content", kTranslatePrompt}}, json{{"role", "user"}, {"content", text}}});
   ChatRequest request{std::move(messages), json(), 0.0};
   auto reply = co_await client_.complete(std::move(request));
   if (!reply.ok()) {
@@ -313,19 +322,28 @@ std::string Agent::describe_failure(const MessageContext& ctx, const llm::Provid
   switch (error.cls) {
     case FailureClass::kInvalidKey:
       return ctx.tr(error.http_status == 0 ? "agent.error.no_keys" : "agent.error.invalid_key");
-    case FailureClass::kNoCredits: return ctx.tr("agent.error.no_credits");
-    case FailureClass::kRateLimited: return ctx.tr("agent.error.rate_limited");
+    case FailureClass::kNoCredits:
+      return ctx.tr("agent.error.no_credits");
+    case FailureClass::kRateLimited:
+      return ctx.tr("agent.error.rate_limited");
     case FailureClass::kBadRequest:
       return ctx.tr("agent.error.bad_request", fmt::arg("detail", llm::sanitize_message(error.message, 120)));
-    case FailureClass::kModelNotFound: return ctx.tr("agent.error.model_not_found", fmt::arg("model", model));
-    case FailureClass::kNoEndpointForModalities: return ctx.tr("agent.error.no_endpoint", fmt::arg("model", model));
-    case FailureClass::kTransient: return ctx.tr("agent.error.transient");
+    case FailureClass::kModelNotFound:
+      return ctx.tr("agent.error.model_not_found", fmt::arg("model", model));
+    case FailureClass::kNoEndpointForModalities:
+      return ctx.tr("agent.error.no_endpoint", fmt::arg("model", model));
+    case FailureClass::kTransient:
+      return ctx.tr("agent.error.transient");
     case FailureClass::kContentFiltered:
       if (error.message.empty()) return ctx.tr("agent.error.content_filtered_silent");
-      return ctx.tr("agent.error.content_filtered", fmt::arg("text", llm::sanitize_message(error.message, 120)));
-    case FailureClass::kBadResponse: return ctx.tr("agent.error.bad_response");
-    case FailureClass::kCancelled: return ctx.tr("agent.error.cancelled");
-    case FailureClass::kDeadline: return ctx.tr("agent.error.deadline");
+      return ctx.tr("agent.error.content_filtered",
+                    fmt::arg("text", llm::sanitize_message(error.message, 120)));
+    case FailureClass::kBadResponse:
+      return ctx.tr("agent.error.bad_response");
+    case FailureClass::kCancelled:
+      return ctx.tr("agent.error.cancelled");
+    case FailureClass::kDeadline:
+      return ctx.tr("agent.error.deadline");
   }
   return ctx.tr("agent.error.transient");
 }

@@ -60,7 +60,8 @@ AgentSettings AgentSettings::from_config(const json& config) {
   s.chat.model = llm.value("model", s.chat.model);
   s.chat.proxy = llm.value("proxy", "");
   s.chat.retry.max_retry_attempts = llm.value("max_retry_attempts", s.chat.retry.max_retry_attempts);
-  s.chat.retry.backoff_initial_seconds = llm.value("backoff_initial_seconds", s.chat.retry.backoff_initial_seconds);
+  s.chat.retry.backoff_initial_seconds =
+      llm.value("backoff_initial_seconds", s.chat.retry.backoff_initial_seconds);
   s.chat.retry.backoff_max_seconds = llm.value("backoff_max_seconds", s.chat.retry.backoff_max_seconds);
   s.chat.retry.deadline = seconds_to_ms(llm.value("request_timeout_seconds", 60.0));
   s.system_prompt = llm.value("system_prompt", "");
@@ -78,7 +79,8 @@ AgentSettings AgentSettings::from_config(const json& config) {
       const json& group = member(item, "group_id");
       if (!group.is_number_integer()) continue;
       const json& scope = member(item, "scope");
-      s.scope_overrides[group.get<std::int64_t>()] = scope.is_null() ? SessionScope::kPerMember : parse_scope(scope);
+      s.scope_overrides[group.get<std::int64_t>()] =
+          scope.is_null() ? SessionScope::kPerMember : parse_scope(scope);
     }
   }
   return s;

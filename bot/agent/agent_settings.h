@@ -3,11 +3,10 @@
 // belongs to. Immutable once built; a reload builds a new one.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -29,7 +29,8 @@ const std::string kSystemPrompt = "你是测试助手小图。\n这一行是绝�
 class RecordingApi final : public onebot::BotApi {
  public:
   using BotApi::call;
-  asio::awaitable<onebot::ApiResult> call(std::int64_t, std::string action, json params, onebot::CallOptions) override {
+  asio::awaitable<onebot::ApiResult> call(std::int64_t, std::string action, json params,
+                                          onebot::CallOptions) override {
     sent.push_back({action, params});
     co_return json{{"message_id", static_cast<int>(sent.size())}};
   }
@@ -64,7 +65,8 @@ class AgentTest : public ::testing::Test {
  protected:
   AgentTest() {
     register_tools();
-    agent = std::make_unique<Agent>(Agent::Deps{io.get_executor(), http, workers, clock, registry}, settings());
+    agent =
+        std::make_unique<Agent>(Agent::Deps{io.get_executor(), http, workers, clock, registry}, settings());
     EXPECT_TRUE(agent->open_store(dir.path() / "agent.sqlite3"));
     EXPECT_TRUE(agent->register_commands());
   }
@@ -113,8 +115,8 @@ class AgentTest : public ::testing::Test {
     });
   }
 
-  std::shared_ptr<const onebot::MessageEvent> event(std::string text, std::int64_t group = 777, std::int64_t user = 42,
-                                                    onebot::Message extra = {}) {
+  std::shared_ptr<const onebot::MessageEvent> event(std::string text, std::int64_t group = 777,
+                                                    std::int64_t user = 42, onebot::Message extra = {}) {
     auto e = std::make_shared<onebot::MessageEvent>();
     e->self_id = 10001;
     e->user_id = user;
@@ -129,10 +131,11 @@ class AgentTest : public ::testing::Test {
   template <class T>
   T run(asio::awaitable<T> op) {
     std::optional<T> out;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
-                   [](std::exception_ptr e) {
-                     if (e) std::rethrow_exception(e);
-                   });
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
     io.restart();
     const auto give_up = std::chrono::steady_clock::now() + 30s;
     while (!out && std::chrono::steady_clock::now() < give_up) io.run_one_for(100ms);
@@ -265,8 +268,9 @@ TEST_F(AgentTest, ToolExceptionBecomesAToolResult) {
 }
 
 TEST_F(AgentTest, IndependentToolCallsRunInParallel) {
-  chat.push(ChatScript::tool_calls_of({FakeToolCall{"rendezvous", "{}", "a"}, FakeToolCall{"rendezvous", "{}", "b"},
-                                       FakeToolCall{"missing", "{}", "c"}}));
+  chat.push(
+      ChatScript::tool_calls_of({FakeToolCall{"rendezvous", "{}", "a"}, FakeToolCall{"rendezvous", "{}", "b"},
+                                 FakeToolCall{"missing", "{}", "c"}}));
   chat.push(ChatScript::reply("both met"));
   say("meet");
   const auto tools = tool_messages(1);

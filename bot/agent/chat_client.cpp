@@ -23,7 +23,8 @@ std::string content_text(const json& content) {
   std::string text;
   if (content.is_array()) {
     for (const auto& part : content) {
-      if (part.is_object() && part.value("type", "") == "text" && part.contains("text") && part["text"].is_string()) {
+      if (part.is_object() && part.value("type", "") == "text" && part.contains("text") &&
+          part["text"].is_string()) {
         text += part["text"].get<std::string>();
       }
     }
@@ -39,7 +40,8 @@ void register_keys(const ChatClientSettings& settings) {
 
 Result<ChatReply, ProviderError> parse_chat_response(std::string_view body, int http_status) {
   json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) return bad_response("the answer is not a JSON object", http_status);
+  if (parsed.is_discarded() || !parsed.is_object())
+    return bad_response("the answer is not a JSON object", http_status);
   if (auto error = llm::error_in_body(parsed, http_status)) return *error;
   const auto choices = parsed.find("choices");
   if (choices == parsed.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
@@ -147,7 +149,8 @@ boost::asio::awaitable<Result<ChatReply, ProviderError>> ChatClient::exchange(ne
   if (!response.ok()) co_return llm::classify_transport_error(response.error());
   const int status = static_cast<int>(response->status);
   if (status < 200 || status > 299) {
-    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"), clock_.now());
+    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
+                                        clock_.now());
   }
   co_return parse_chat_response(response->body, status);
 }

@@ -34,7 +34,8 @@ class ChatClientTest : public ::testing::Test {
   Result<ChatReply, llm::ProviderError> complete(ChatRequest request) {
     std::optional<Result<ChatReply, llm::ProviderError>> out;
     boost::asio::co_spawn(
-        io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await client.complete(std::move(request))); },
+        io,
+        [&]() -> boost::asio::awaitable<void> { out.emplace(co_await client.complete(std::move(request))); },
         [](std::exception_ptr e) {
           if (e) std::rethrow_exception(e);
         });
@@ -112,20 +113,23 @@ TEST_F(ChatClientTest, TransientErrorsAreRetriedThenReported) {
 
 TEST(ParseChatResponseTest, Shapes) {
   auto parts = parse_chat_response(
-      R"({"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]})", 200);
+      R"({"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}}]})",
+      200);
   ASSERT_TRUE(parts.ok());
   EXPECT_EQ(parts->content, "ab");
   auto object_args = parse_chat_response(
-      R"({"choices":[{"message":{"content":null,"tool_calls":[{"function":{"name":"t","arguments":{"x":1}}}]}}]})", 200);
+      R"({"choices":[{"message":{"content":null,"tool_calls":[{"function":{"name":"t","arguments":{"x":1}}}]}}]})",
+      200);
   ASSERT_TRUE(object_args.ok());
   EXPECT_EQ(object_args->tool_calls[0].arguments, R"({"x":1})");
   EXPECT_EQ(object_args->tool_calls[0].id, "call_1");
   EXPECT_EQ(parse_chat_response("not json", 200).error().cls, FailureClass::kBadResponse);
   EXPECT_EQ(parse_chat_response(R"({"choices":[]})", 200).error().cls, FailureClass::kBadResponse);
-  EXPECT_EQ(parse_chat_response(R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})", 200)
-                .error()
-                .cls,
-            FailureClass::kContentFiltered);
+  EXPECT_EQ(
+      parse_chat_response(R"({"choices":[{"message":{"content":""},"finish_reason":"content_filter"}]})", 200)
+          .error()
+          .cls,
+      FailureClass::kContentFiltered);
   EXPECT_EQ(parse_chat_response(R"({"error":{"code":429,"message":"slow down"}})", 200).error().cls,
             FailureClass::kRateLimited);
 }

@@ -28,12 +28,13 @@ bool starts_with_nocase(std::string_view text, std::string_view prefix) {
 }
 
 bool is_base64_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' || c == '-' || c == '_';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=' || c == '-' ||
+         c == '_';
 }
 
 bool is_mime_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '+' || c == '-' || c == '.' || c == ';' ||
-         c == '=';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '+' || c == '-' || c == '.' ||
+         c == ';' || c == '=';
 }
 
 }  // namespace

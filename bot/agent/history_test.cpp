@@ -9,7 +9,8 @@ TEST(HistoryTest, InlineImagesBecomePlaceholders) {
   EXPECT_EQ(strip_inline_images("look data:image/png;base64,iVBORw0KGgo+/== here"), "look [图片] here");
   EXPECT_EQ(strip_inline_images("base64://AAAABBBB=="), "[图片]");
   EXPECT_EQ(strip_inline_images("DATA:image/jpeg;charset=x;BASE64,abc"), "[图片]");
-  EXPECT_EQ(strip_inline_images("no images, data: is fine; base64 too"), "no images, data: is fine; base64 too");
+  EXPECT_EQ(strip_inline_images("no images, data: is fine; base64 too"),
+            "no images, data: is fine; base64 too");
   const std::string huge = "x data:image/png;base64," + std::string(5 * 1024 * 1024, 'A') + " y";
   EXPECT_EQ(strip_inline_images(huge), "x [图片] y");
 }

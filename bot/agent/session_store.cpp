@@ -19,7 +19,8 @@ const std::vector<store::Migration>& migrations() {
 
 }  // namespace
 
-Result<std::unique_ptr<SessionStore>> SessionStore::open(const std::filesystem::path& file, const Clock& clock) {
+Result<std::unique_ptr<SessionStore>> SessionStore::open(const std::filesystem::path& file,
+                                                         const Clock& clock) {
   auto db = store::Database::open(file);
   if (!db) return db.error();
   if (Status migrated = (*db)->migrate(migrations()); !migrated) return migrated.error();
@@ -41,7 +42,8 @@ Result<std::vector<std::pair<std::int64_t, Turn>>> SessionStore::read_all(std::s
       return step.error();
     }
     if (*step == store::Statement::Step::kDone) break;
-    rows.push_back({select.column_int64(0), Turn{std::string(select.column_text(1)), std::string(select.column_text(2))}});
+    rows.push_back({select.column_int64(0),
+                    Turn{std::string(select.column_text(1)), std::string(select.column_text(2))}});
   }
   select.reset();
   return rows;
@@ -57,7 +59,8 @@ Result<std::vector<Turn>> SessionStore::load(std::string_view session, const His
   return trim_history(std::move(turns), limits);
 }
 
-Status SessionStore::append(std::string_view session, const std::vector<Turn>& turns, const HistoryLimits& limits) {
+Status SessionStore::append(std::string_view session, const std::vector<Turn>& turns,
+                            const HistoryLimits& limits) {
   std::lock_guard lock(mutex_);
   const auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();

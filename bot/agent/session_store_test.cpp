@@ -48,12 +48,14 @@ TEST_F(SessionStoreTest, AppendsLoadsClearsAndSurvivesReopen) {
 TEST_F(SessionStoreTest, TrimsStoredRows) {
   auto store = open();
   for (int i = 0; i < 6; ++i) {
-    ASSERT_TRUE(store->append("s", {{"user", "q" + std::to_string(i)}, {"assistant", "a" + std::to_string(i)}}, {2, 1000}));
+    ASSERT_TRUE(store->append(
+        "s", {{"user", "q" + std::to_string(i)}, {"assistant", "a" + std::to_string(i)}}, {2, 1000}));
   }
   EXPECT_EQ(raw_contents(), (std::vector<std::string>{"q4", "a4", "q5", "a5"}));
   // A tighter limit at load time applies too.
   EXPECT_EQ(*store->load("s", {1, 1000}), (std::vector<Turn>{{"user", "q5"}, {"assistant", "a5"}}));
-  ASSERT_TRUE(store->append("s", {{"user", std::string(50, 'x')}, {"assistant", std::string(50, 'y')}}, {20, 60}));
+  ASSERT_TRUE(
+      store->append("s", {{"user", std::string(50, 'x')}, {"assistant", std::string(50, 'y')}}, {20, 60}));
   EXPECT_TRUE(raw_contents().empty()) << "nothing fits: 100 chars of one exchange exceed 60";
   EXPECT_TRUE(store->load("s", {20, 60})->empty()) << "a lone assistant turn is not a conversation";
 }

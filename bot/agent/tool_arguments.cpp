@@ -61,11 +61,12 @@ Result<json> parse_tool_arguments(std::string_view raw) {
   json parsed = json::parse(raw, nullptr, false);
   if (parsed.is_discarded()) parsed = json::parse(repair_json(raw), nullptr, false);
   if (parsed.is_discarded()) {
-    return Error::make("bad_arguments", "the arguments are not valid JSON: " + llm::sanitize_message(raw, 200));
+    return Error::make("bad_arguments",
+                       "the arguments are not valid JSON: " + llm::sanitize_message(raw, 200));
   }
   if (!parsed.is_object()) {
-    return Error::make("bad_arguments",
-                       "the arguments must be a JSON object, got: " + llm::sanitize_message(parsed.dump(), 200));
+    return Error::make("bad_arguments", "the arguments must be a JSON object, got: " +
+                                            llm::sanitize_message(parsed.dump(), 200));
   }
   return parsed;
 }

@@ -15,7 +15,8 @@ TEST(ToolArgumentsTest, ValidAndEmpty) {
 TEST(ToolArgumentsTest, OneRepairFixesCommonMistakes) {
   EXPECT_EQ(*parse_tool_arguments("```json\n{\"image_description\": \"a cat\",}\n```"),
             (json{{"image_description", "a cat"}}));
-  EXPECT_EQ(*parse_tool_arguments("Here you go: {\"a\": [1, 2,], \"b\": \"x,}\"}"), (json{{"a", {1, 2}}, {"b", "x,}"}}));
+  EXPECT_EQ(*parse_tool_arguments("Here you go: {\"a\": [1, 2,], \"b\": \"x,}\"}"),
+            (json{{"a", {1, 2}}, {"b", "x,}"}}));
   EXPECT_EQ(*parse_tool_arguments("```{\"a\":1}```"), (json{{"a", 1}}));
 }
 

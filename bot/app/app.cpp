@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -24,6 +25,8 @@
 #include "bot/net/reverse_server.h"
 #include "bot/onebot/hub.h"
 #include "bot/plugin/plugin_context.h"
+#include "bot/web/health.h"
+#include "bot/web/http_server.h"
 
 namespace picbot {
 namespace asio = boost::asio;
@@ -89,7 +92,57 @@ struct App::Impl {
     chat_agent = std::make_unique<agent::Agent>(
         agent::Agent::Deps{io.get_executor(), http, workers, Clock::system(), registry},
         agent::AgentSettings::from_config(config));
-    services.translate = [this](std::string text) { return chat_agent->translate_to_english(std::move(text)); };
+    services.translate = [this](std::string text) {
+      return chat_agent->translate_to_english(std::move(text));
+    };
+    services.public_base_url = [this] { return public_base_url(); };
+  }
+
+  // The web server: /health, plugin routes (/images/<id>). Bound before the
+  // plugins start, so public_base_url() knows the real port. Pages with a
+  // login come later, so a non-loopback address needs web.password already.
+  Status start_web() {
+    const json web_config = config.value("web", json::object());
+    if (!web_config.value("enabled", true)) {
+      logger()->info("web server off (web.enabled: false)");
+      return {};
+    }
+    const std::string listen_text = web_config.value("listen", "127.0.0.1:6185");
+    auto listen = split_listen(listen_text, "web.listen");
+    if (!listen) return listen.error();
+    web::HttpServer::Options options;
+    options.host = listen->first == "localhost" ? "127.0.0.1" : listen->first;
+    options.port = listen->second;
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options.host, ec);
+    if (ec) return Error::make("bad_config", "web.listen: '" + listen->first + "' is not an IP address");
+    if (!address.is_loopback() && web_config.value("password", "").empty()) {
+      return Error::make("bad_config", "web.listen is " + listen_text +
+                                           " (not a loopback address) but web.password is empty: set web.password "
+                                           "(or PICBOT_WEB_PASSWORD), listen on 127.0.0.1, or set web.enabled: false");
+    }
+    web_server = std::make_unique<web::HttpServer>(io.get_executor(), options);
+    web_server->route("GET", "/health", web::make_health_handler([this] { return hub.links().size(); }));
+    if (auto port = web_server->start(); !port) return port.error();
+    services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler) -> Status {
+      web_server->route(std::move(method), std::move(prefix), std::move(handler));
+      return {};
+    };
+    return {};
+  }
+
+  // web.public_base_url without a trailing '/'; when empty, derived from the
+  // bound address ("http://127.0.0.1:6185") unless the server listens on
+  // 0.0.0.0 / :: (no single address to give out), or "" without a server.
+  std::string public_base_url() const {
+    std::string url = config.value("web", json::object()).value("public_base_url", "");
+    while (url.ends_with('/')) url.pop_back();
+    if (!url.empty() || !web_server || web_server->port() == 0) return url;
+    const std::string& host = web_server->options().host;
+    boost::system::error_code ec;
+    if (asio::ip::make_address(host, ec).is_unspecified() || ec) return {};
+    const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";
+    return "http://" + shown + ":" + std::to_string(web_server->port());
   }
 
   // LLM agent: wake-ups that are not commands go to it when llm.enabled;
@@ -173,6 +226,10 @@ struct App::Impl {
 
   Status apply(json next) {
     const bool onebot_changed = next["onebot"] != config["onebot"];
+    const json old_web = config.value("web", json::object()), new_web = next.value("web", json::object());
+    if (old_web.value("enabled", true) != new_web.value("enabled", true) || old_web.value("listen", "") != new_web.value("listen", "")) {
+      logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
+    }
     config = std::move(next);
     SecretRegistry::instance().set(schema.secret_values(config));
     log::set_level(config.value("log_level", "info"));
@@ -256,6 +313,7 @@ struct App::Impl {
     stopping = true;
     signals.cancel();
     for (auto& running : plugins) running.plugin->stop();
+    if (web_server) web_server->stop();
     stop_transport();
     // Give the close handshakes a moment, then stop whatever is left.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
@@ -282,6 +340,7 @@ struct App::Impl {
   HostServices services;
   std::unique_ptr<agent::Agent> chat_agent;
   std::vector<RunningPlugin> plugins;
+  std::unique_ptr<web::HttpServer> web_server;  // after plugins: its routes call into them
   std::unique_ptr<net::ForwardClient> forward;
   std::unique_ptr<net::ReverseServer> reverse;
   asio::signal_set signals;
@@ -303,6 +362,7 @@ Status App::start() {
   if (Status s = impl_->chat_agent->register_commands(); !s) return s;
   (void)impl_->chat_agent->open_store(impl_->services.data_dir / "agent.sqlite3");
   impl_->install_agent();
+  if (Status s = impl_->start_web(); !s) return s;
   if (Status s = impl_->start_plugins(); !s) return s;
   if (Status s = impl_->start_transport(); !s) return s;
   impl_->watch_signals();

@@ -121,7 +121,7 @@ TEST(ConfigWriterTest, RendersOnlyPresentPluginSections) {
   Schema schema = test_schema();
   std::string yaml = render_yaml(schema, validated(schema, "plugins:\n  other:\n"));
   EXPECT_THAT(yaml, HasSubstr("  other:\n"));
-  EXPECT_THAT(yaml, Not(HasSubstr("gemini_pic_gen")));
+  EXPECT_THAT(yaml, Not(HasSubstr("\n  gemini_pic_gen:")));
   nlohmann::json back = validated(schema, yaml);
   EXPECT_TRUE(back["plugins"].contains("other"));
   EXPECT_FALSE(back["plugins"].contains("gemini_pic_gen"));

@@ -3,7 +3,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <algorithm>
+
 #include "bot/core/logging.h"
+#include "bot/core/memory.h"
 
 namespace picbot {
 namespace asio = boost::asio;
@@ -15,15 +18,79 @@ auto logger() {
 }
 }  // namespace
 
+// A burst smaller than this leaves too little free heap to be worth a trim.
+constexpr std::size_t kTrimAfterMessages = 256;
+
 Dispatcher::Dispatcher(asio::any_io_executor executor, onebot::BotApi& api, CommandRegistry& registry,
-                       std::shared_ptr<const BotSettings> settings)
-    : executor_(std::move(executor)), api_(api), registry_(registry), settings_(std::move(settings)) {}
+                       std::shared_ptr<const BotSettings> settings, Options options)
+    : executor_(std::move(executor)),
+      api_(api),
+      registry_(registry),
+      settings_(std::move(settings)),
+      options_(options),
+      trim_timer_(executor_) {}
 
 void Dispatcher::on_event(onebot::Event event) {
   auto* message = std::get_if<onebot::MessageEvent>(&event);
   if (message == nullptr || message->self_sent) return;
   auto shared = std::make_shared<const onebot::MessageEvent>(std::move(*message));
-  asio::co_spawn(executor_, handle_message(std::move(shared), api_), asio::detached);
+  if (in_flight_ < options_.max_in_flight) {
+    start_handler(std::move(shared));
+    return;
+  }
+  if (backlog_.size() >= options_.max_backlog) {
+    if (counters_.events_dropped++ % 1000 == 0) {
+      logger()->warn("overloaded: {} handlers running and {} events queued; message {} from {} dropped ({} so far)",
+                     in_flight_, backlog_.size(), shared->message_id, shared->user_id, counters_.events_dropped);
+    }
+    return;
+  }
+  ++counters_.events_queued;
+  backlog_.push_back(std::move(shared));
+  counters_.max_backlog_seen = std::max(counters_.max_backlog_seen, backlog_.size());
+}
+
+void Dispatcher::start_handler(SharedEvent event) {
+  ++in_flight_;
+  asio::co_spawn(executor_, handle_message(std::move(event), api_),
+                 [this](std::exception_ptr error) { on_handler_done(error); });
+}
+
+void Dispatcher::on_handler_done(std::exception_ptr error) {
+  --in_flight_;
+  ++handled_since_trim_;
+  if (error) {
+    ++counters_.handler_errors;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      logger()->error("message handler failed: {}", e.what());
+    } catch (...) {
+      logger()->error("message handler failed with a non-standard exception");
+    }
+  }
+  if (!backlog_.empty()) {
+    SharedEvent next = std::move(backlog_.front());
+    backlog_.pop_front();
+    start_handler(std::move(next));
+    return;
+  }
+  if (in_flight_ == 0 && handled_since_trim_ >= kTrimAfterMessages) schedule_trim();
+}
+
+void Dispatcher::schedule_trim() {
+  if (trim_armed_) return;
+  trim_armed_ = true;
+  // The deque keeps its blocks after a burst; give them back before trimming.
+  backlog_.shrink_to_fit();
+  trim_timer_.expires_at(std::max(std::chrono::steady_clock::now(), last_trim_ + options_.trim_interval));
+  trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    trim_armed_ = false;
+    last_trim_ = std::chrono::steady_clock::now();
+    handled_since_trim_ = 0;
+    release_free_memory();
+  });
 }
 
 asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::MessageEvent> event,

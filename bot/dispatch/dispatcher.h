@@ -2,12 +2,26 @@
 // ignore, runs message hooks, routes commands (aliases, admin-only checks),
 // and hands other wake-ups to the chat handler (the LLM agent). Every handler
 // runs in its own coroutine, so a slow one never delays another message.
+//
+// Backpressure: at most Options::max_in_flight message handlers run at once;
+// further events wait, parsed, in a FIFO backlog (a few hundred bytes each
+// instead of a coroutine stack of ~5 KB plus a pending write). The transport
+// keeps reading: API responses arrive on the same socket as events and the
+// running handlers need them to finish, so pausing reads could deadlock.
+// Beyond Options::max_backlog queued events, new ones are dropped with a
+// warning (overload). When a burst has drained, free heap is returned to the
+// OS (malloc_trim), at most once per Options::trim_interval.
 // Thread-safety: io_context thread only.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 
@@ -24,6 +38,9 @@ struct DispatchCounters {
   std::uint64_t commands_run = 0;
   std::uint64_t commands_denied = 0;
   std::uint64_t handler_errors = 0;
+  std::uint64_t events_queued = 0;   // waited in the backlog for a free slot
+  std::uint64_t events_dropped = 0;  // backlog full
+  std::size_t max_backlog_seen = 0;
 };
 
 class Dispatcher final : public onebot::EventSink {
@@ -31,8 +48,17 @@ class Dispatcher final : public onebot::EventSink {
   // Called for a wake-up that is not a command: the LLM agent when enabled.
   using ChatHandler = std::function<boost::asio::awaitable<void>(MessageContext&, const Wake&)>;
 
+  struct Options {
+    std::size_t max_in_flight = 256;    // message handlers running at once
+    std::size_t max_backlog = 200'000;  // parsed events waiting for a slot
+    std::chrono::milliseconds trim_interval{1000};
+  };
+
   Dispatcher(boost::asio::any_io_executor executor, onebot::BotApi& api, CommandRegistry& registry,
-             std::shared_ptr<const BotSettings> settings);
+             std::shared_ptr<const BotSettings> settings, Options options);
+  Dispatcher(boost::asio::any_io_executor executor, onebot::BotApi& api, CommandRegistry& registry,
+             std::shared_ptr<const BotSettings> settings)
+      : Dispatcher(std::move(executor), api, registry, std::move(settings), Options{}) {}
 
   void on_event(onebot::Event event) override;
 
@@ -45,8 +71,15 @@ class Dispatcher final : public onebot::EventSink {
   std::shared_ptr<const BotSettings> settings() const { return settings_; }
   void set_chat_handler(ChatHandler handler) { chat_handler_ = std::move(handler); }
   const DispatchCounters& counters() const { return counters_; }
+  std::size_t in_flight() const { return in_flight_; }
+  std::size_t backlog() const { return backlog_.size(); }
 
  private:
+  using SharedEvent = std::shared_ptr<const onebot::MessageEvent>;
+
+  void start_handler(SharedEvent event);
+  void on_handler_done(std::exception_ptr error);
+  void schedule_trim();
   boost::asio::awaitable<void> run_command(CommandContext& ctx, const CommandRegistry::Entry& entry);
 
   boost::asio::any_io_executor executor_;
@@ -55,6 +88,13 @@ class Dispatcher final : public onebot::EventSink {
   std::shared_ptr<const BotSettings> settings_;
   ChatHandler chat_handler_;
   DispatchCounters counters_;
+  Options options_;
+  std::size_t in_flight_ = 0;
+  std::deque<SharedEvent> backlog_;
+  std::size_t handled_since_trim_ = 0;
+  bool trim_armed_ = false;
+  std::chrono::steady_clock::time_point last_trim_{};
+  boost::asio::steady_timer trim_timer_;
 };
 
 }  // namespace picbot

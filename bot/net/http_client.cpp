@@ -606,30 +606,41 @@ const char* to_string(HttpError::Kind kind) {
   return "other";
 }
 
+// curl's global state (OpenSSL/gnutls init, ~2.4 MiB resident) and the multi
+// handle are created on the first request, so a bot whose plugins make no
+// HTTP calls never pays for them.
 struct HttpClient::Impl {
+  boost::asio::any_io_executor executor;
   std::shared_ptr<CurlMulti> multi;
+
+  CurlMulti& get() {
+    if (!multi) {
+      init_curl_once();
+      multi = std::make_shared<CurlMulti>(executor);
+    }
+    return *multi;
+  }
 };
 
-HttpClient::HttpClient(boost::asio::any_io_executor executor) {
-  init_curl_once();
-  impl_ = std::make_unique<Impl>(Impl{std::make_shared<CurlMulti>(std::move(executor))});
-}
+HttpClient::HttpClient(boost::asio::any_io_executor executor)
+    : impl_(std::make_unique<Impl>(Impl{std::move(executor), nullptr})) {}
 
 HttpClient::~HttpClient() = default;
 
 boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request(HttpRequest request) {
-  auto transfer = make_transfer(std::move(request), impl_->multi->next_id());
+  CurlMulti& multi = impl_->get();
+  auto transfer = make_transfer(std::move(request), multi.next_id());
   if (!transfer.ok()) co_return transfer.error();
   // Initiation runs before this coroutine yields, while the client is alive.
   // The frame keeps no strong reference, so destroying the client while
   // suspended here shuts the multi down and completes this request.
   co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(Outcome)>(
-      [multi = impl_->multi.get()](auto handler, std::unique_ptr<Transfer> t) {
-        multi->start(std::move(t), CompletionHandler(std::move(handler)));
+      [&multi](auto handler, std::unique_ptr<Transfer> t) {
+        multi.start(std::move(t), CompletionHandler(std::move(handler)));
       },
       boost::asio::use_awaitable, std::move(transfer).value());
 }
 
-std::size_t HttpClient::in_flight() const { return impl_->multi->in_flight(); }
+std::size_t HttpClient::in_flight() const { return impl_->multi ? impl_->multi->in_flight() : 0; }
 
 }  // namespace picbot::net

@@ -38,6 +38,15 @@ class BotApi {
   boost::asio::awaitable<ApiResult> call(std::int64_t self_id, std::string action, nlohmann::json params) {
     return call(self_id, std::move(action), std::move(params), CallOptions{});
   }
+
+  // Like call(), with params already encoded as the text of a JSON object (the
+  // hot path: replies skip building a JSON DOM). The hub writes the text into
+  // the request frame as is. REQUIRES: params_json is valid JSON. The default
+  // parses it and calls call().
+  virtual boost::asio::awaitable<ApiResult> call_encoded(std::int64_t self_id, std::string action,
+                                                         std::string params_json, CallOptions options) {
+    return call(self_id, std::move(action), nlohmann::json::parse(params_json), std::move(options));
+  }
 };
 
 }  // namespace picbot::onebot

@@ -1,8 +1,13 @@
 #include "bot/onebot/event.h"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+
+#include <cstddef>
 #include <limits>
 
 #include "bot/onebot/ids.h"
+#include "bot/onebot/json_view.h"
 
 namespace picbot::onebot {
 namespace {
@@ -26,7 +31,10 @@ std::string describe_parse_error(std::string_view text) {
   return "parse error";
 }
 
-Result<Event> parse_message_event(nlohmann::json& event, bool self_sent) {
+// Json: nlohmann::json (strings are moved out) or const boost::json::value
+// (a frame's arena).
+template <class Json>
+Result<Event> parse_message_event(Json& event, bool self_sent) {
   MessageEvent out;
   out.self_sent = self_sent;
   out.time = field_id(event, "time");
@@ -43,18 +51,17 @@ Result<Event> parse_message_event(nlohmann::json& event, bool self_sent) {
   out.raw_message = take_string(event, "raw_message");
   out.group_name = take_string(event, "group_name");
 
-  const auto message_it = event.find("message");
-  if (message_it == event.end()) return bad_event("message event without message");
-  auto message = parse_message(std::move(*message_it));
+  auto* message_field = find_field(event, "message");
+  if (message_field == nullptr) return bad_event("message event without message");
+  auto message = parse_message(std::move(*message_field));
   if (!message) return bad_event("message event: " + message.error().message);
   out.message = std::move(*message);
 
-  if (const auto sender_it = event.find("sender"); sender_it != event.end() && sender_it->is_object()) {
-    nlohmann::json& sender = *sender_it;
-    out.sender.user_id = field_id(sender, "user_id");
-    out.sender.nickname = take_string(sender, "nickname");
-    out.sender.card = take_string(sender, "card");
-    out.sender.role = take_string(sender, "role");
+  if (auto* sender = find_field(event, "sender"); sender != nullptr && sender->is_object()) {
+    out.sender.user_id = field_id(*sender, "user_id");
+    out.sender.nickname = take_string(*sender, "nickname");
+    out.sender.card = take_string(*sender, "card");
+    out.sender.role = take_string(*sender, "role");
   }
   if (out.sender.user_id == 0) out.sender.user_id = out.user_id;
   return Event(std::move(out));
@@ -95,21 +102,38 @@ Result<Event> parse_request_event(nlohmann::json&& event) {
   return Event(std::move(out));
 }
 
-ApiResponse parse_api_response(nlohmann::json& frame) {
+template <class Json>
+ApiResponse parse_api_response(Json& frame) {
   ApiResponse out;
   out.status = take_string(frame, "status");
-  if (const auto it = frame.find("retcode"); it != frame.end()) {
-    const std::int64_t retcode = json_to_int(*it).value_or(0);
+  if (const auto* retcode_field = find_field(frame, "retcode")) {
+    const std::int64_t retcode = json_to_int(*retcode_field).value_or(0);
     const bool fits =
         retcode >= std::numeric_limits<int>::min() && retcode <= std::numeric_limits<int>::max();
     out.retcode = fits ? static_cast<int>(retcode) : -1;
   }
-  if (const auto it = frame.find("data"); it != frame.end()) out.data = std::move(*it);
-  if (const auto it = frame.find("echo"); it != frame.end()) out.echo = std::move(*it);
+  if (auto* data = find_field(frame, "data")) out.data = to_owned_json(*data);
+  if (auto* echo = find_field(frame, "echo")) out.echo = to_owned_json(*echo);
   out.message = take_string(frame, "message");
   out.wording = take_string(frame, "wording");
   out.stream = take_string(frame, "stream");
   return out;
+}
+
+// The nlohmann::json path: frames Boost.JSON refused (to report nlohmann's
+// error text, or to accept what it accepts).
+Result<Frame> parse_frame_dom(std::string_view text) {
+  nlohmann::json frame = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (frame.is_discarded()) return bad_frame("not JSON: " + describe_parse_error(text));
+  if (!frame.is_object())
+    return bad_frame(std::string("frame is not a JSON object but ") + frame.type_name());
+  if (frame.contains("post_type")) {
+    auto event = parse_event(std::move(frame));
+    if (!event) return event.error();
+    return Frame(std::move(*event));
+  }
+  if (frame.contains("echo") || frame.contains("retcode")) return Frame(parse_api_response(frame));
+  return bad_frame("frame has neither post_type nor echo/retcode");
 }
 
 }  // namespace
@@ -131,16 +155,29 @@ Result<Event> parse_event(nlohmann::json&& event) {
 }
 
 Result<Frame> parse_frame(std::string_view text) {
-  nlohmann::json frame = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (frame.is_discarded()) return bad_frame("not JSON: " + describe_parse_error(text));
-  if (!frame.is_object())
-    return bad_frame(std::string("frame is not a JSON object but ") + frame.type_name());
-  if (frame.contains("post_type")) {
-    auto event = parse_event(std::move(frame));
+  // One arena per frame: a NapCat message event fits the stack buffer, so the
+  // parse itself allocates nothing; the typed event copies what it keeps.
+  alignas(std::max_align_t) unsigned char arena[8192];
+  boost::json::monotonic_resource resource(arena, sizeof arena);
+  boost::json::parse_options options;
+  options.max_depth = 1000;  // nlohmann has no depth limit; forward messages nest
+  boost::system::error_code ec;
+  const boost::json::value frame =
+      boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &resource, options);
+  if (ec) return parse_frame_dom(text);
+  if (!frame.is_object()) return bad_frame(std::string("frame is not a JSON object but ") + type_name_of(frame));
+  if (const auto* post_type = find_field(frame, "post_type")) {
+    if (post_type->is_string() && (post_type->get_string() == "message" || post_type->get_string() == "message_sent")) {
+      auto event = parse_message_event(frame, post_type->get_string() == "message_sent");
+      if (!event) return event.error();
+      return Frame(std::move(*event));
+    }
+    // Meta, notice and request events are rare and keep JSON parts: one path.
+    auto event = parse_event(to_nlohmann(frame));
     if (!event) return event.error();
     return Frame(std::move(*event));
   }
-  if (frame.contains("echo") || frame.contains("retcode")) return Frame(parse_api_response(frame));
+  if (find_field(frame, "echo") || find_field(frame, "retcode")) return Frame(parse_api_response(frame));
   return bad_frame("frame has neither post_type nor echo/retcode");
 }
 

@@ -212,5 +212,26 @@ TEST(ParseFrame, LongUnknownPostTypeIsCut) {
   EXPECT_LT(frame_error(frame).message.size(), 100u);
 }
 
+TEST(ParseFrame, KeepsUnknownSegmentsAndNumberKinds) {
+  std::string deep = "1";
+  for (int i = 0; i < 100; ++i) deep = "[" + deep + "]";
+  const std::string frame =
+      R"({"post_type":"message","message_type":"private","user_id":"10001","self_id":3000,"message":[)"
+      R"({"type":"poke","data":{"type":"1","id":2,"big":18446744073709551615,"f":1.5,"nested":)" +
+      deep + R"(}},{"type":"text","data":{"text":"hi"}}]})";
+  const auto message = std::get<MessageEvent>(event_ok(frame));
+  ASSERT_EQ(message.message.size(), 2u);
+  const json expected_data = json::parse(frame)["message"][0]["data"];
+  EXPECT_EQ(message.message[0], Segment(Unknown{"poke", expected_data}));
+  EXPECT_EQ(message.message[1], Segment(Text{"hi"}));
+  EXPECT_EQ(message.user_id, 10001);
+
+  // The hub matches echo with is_number_unsigned(), as nlohmann parses it.
+  auto response = parse_frame(R"({"status":"ok","retcode":0,"data":{"message_id":-5},"echo":12})");
+  ASSERT_TRUE(response.ok());
+  EXPECT_TRUE(std::get<ApiResponse>(*response).echo.is_number_unsigned());
+  EXPECT_EQ(std::get<ApiResponse>(*response).data, json::parse(R"({"message_id":-5})"));
+}
+
 }  // namespace
 }  // namespace picbot::onebot

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <optional>
 
 #include "bot/core/logging.h"
@@ -47,8 +48,23 @@ auto logger() {
   return l;
 }
 
-std::string encode_request(std::string_view action, const json& params, std::uint64_t echo) {
-  return fmt::format(R"({{"action":"{}","params":{},"echo":{}}})", action, params.dump(-1, ' ', false, json::error_handler_t::replace), echo);
+std::string encode_params(const json& params) { return params.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Action names are plain identifiers (send_group_msg), so they need no escaping.
+std::string encode_request(std::string_view action, std::string_view params_json, std::uint64_t echo) {
+  constexpr std::string_view kAction = R"({"action":")", kParams = R"(","params":)", kEcho = R"(,"echo":)";
+  std::string frame;
+  frame.reserve(kAction.size() + action.size() + kParams.size() + params_json.size() + kEcho.size() + 21);
+  frame += kAction;
+  frame += action;
+  frame += kParams;
+  frame += params_json;
+  frame += kEcho;
+  char digits[20];
+  const auto end = std::to_chars(digits, digits + sizeof digits, echo).ptr;
+  frame.append(digits, end);
+  frame += '}';
+  return frame;
 }
 
 std::int64_t event_self_id(const Event& event) {
@@ -91,7 +107,7 @@ asio::awaitable<void> Hub::learn_self_id(std::uint64_t link_id) {
   pending.link_id = link_id;
   pending.timer.expires_after(std::chrono::seconds(10));
   pending_[echo] = &pending;
-  link->send(encode_request("get_login_info", json::object(), echo));
+  link->send(encode_request("get_login_info", "{}", echo));
   while (!pending.result && pending.timer.expiry() > std::chrono::steady_clock::now()) {
     co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -220,6 +236,11 @@ Link* Hub::pick_link(std::int64_t self_id) {
 }
 
 asio::awaitable<ApiResult> Hub::call(std::int64_t self_id, std::string action, json params, CallOptions options) {
+  return call_encoded(self_id, std::move(action), encode_params(params), std::move(options));
+}
+
+asio::awaitable<ApiResult> Hub::call_encoded(std::int64_t self_id, std::string action, std::string params_json,
+                                             CallOptions options) {
   ++counters_.api_calls;
   Link* link = pick_link(self_id);
   if (link == nullptr) {
@@ -233,7 +254,8 @@ asio::awaitable<ApiResult> Hub::call(std::int64_t self_id, std::string action, j
   pending.timer.expires_after(options.timeout);
   pending_[echo] = &pending;
   if (auto it = links_.find(link->id()); it != links_.end()) ++it->second->frames_out;
-  link->send(encode_request(action, params, echo));
+  link->send(encode_request(action, params_json, echo));
+  params_json = std::string();  // a large request (a base64 image) need not live until the answer
 
   while (!pending.result) {
     co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -70,6 +70,8 @@ class Hub final : public LinkHandler, public BotApi {
   using BotApi::call;
   boost::asio::awaitable<ApiResult> call(std::int64_t self_id, std::string action, nlohmann::json params,
                                          CallOptions options) override;
+  boost::asio::awaitable<ApiResult> call_encoded(std::int64_t self_id, std::string action, std::string params_json,
+                                                 CallOptions options) override;
 
   // Closes every link cleanly (WebSocket close code).
   void close_all(int code = 1000);

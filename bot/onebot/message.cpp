@@ -2,6 +2,7 @@
 
 #include "bot/onebot/base64.h"
 #include "bot/onebot/cq_codec.h"
+#include "bot/onebot/json_view.h"
 
 namespace picbot::onebot {
 
@@ -11,8 +12,19 @@ Result<Message> parse_message(const nlohmann::json& message) {
   return parse_message(nlohmann::json(message));
 }
 
-Result<Message> parse_message(nlohmann::json&& message) {
-  if (message.is_string()) return parse_cq(message.get_ref<const std::string&>());
+namespace {
+
+std::string_view string_of(const nlohmann::json& value) { return value.get_ref<const std::string&>(); }
+std::string_view string_of(const boost::json::value& value) {
+  return {value.get_string().data(), value.get_string().size()};
+}
+nlohmann::json::array_t& array_of(nlohmann::json& value) { return value.get_ref<nlohmann::json::array_t&>(); }
+const boost::json::array& array_of(const boost::json::value& value) { return value.get_array(); }
+
+// Json: nlohmann::json (moved from) or const boost::json::value.
+template <class Json>
+Result<Message> parse_message_from(Json& message) {
+  if (message.is_string()) return parse_cq(string_of(message));
   if (message.is_object()) {
     auto segment = segment_from_json(std::move(message));
     if (!segment) return segment.error();
@@ -20,12 +32,13 @@ Result<Message> parse_message(nlohmann::json&& message) {
   }
   if (!message.is_array()) {
     return Error::make("bad_message",
-                       std::string("message is not an array, string or object but ") + message.type_name());
+                       std::string("message is not an array, string or object but ") + type_name_of(message));
   }
+  auto& items = array_of(message);
   Message parsed;
-  parsed.reserve(message.size());
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    auto segment = segment_from_json(std::move(message[i]));
+  parsed.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto segment = segment_from_json(std::move(items[i]));
     if (!segment) {
       return Error::make(segment.error().code,
                          "segment " + std::to_string(i) + ": " + segment.error().message);
@@ -35,6 +48,12 @@ Result<Message> parse_message(nlohmann::json&& message) {
   return parsed;
 }
 
+}  // namespace
+
+Result<Message> parse_message(nlohmann::json&& message) { return parse_message_from(message); }
+
+Result<Message> parse_message(const boost::json::value& message) { return parse_message_from(message); }
+
 nlohmann::json message_to_json(const Message& message) { return message_to_json(Message(message)); }
 
 nlohmann::json message_to_json(Message&& message) {
@@ -42,6 +61,98 @@ nlohmann::json message_to_json(Message&& message) {
   out.get_ref<nlohmann::json::array_t&>().reserve(message.size());
   for (Segment& segment : message) out.push_back(segment_to_json(std::move(segment)));
   return out;
+}
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+void append_json_string(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
+  out += '"';
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const std::size_t length = utf8_sequence_length(text, i);
+      if (length == 0) {
+        out += "\xef\xbf\xbd";  // U+FFFD, as nlohmann's error_handler_t::replace
+        ++i;
+      } else {
+        out.append(text.data() + i, length);
+        i += length;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+void append_message_json(const Message& message, std::string& out) {
+  out += '[';
+  bool first = true;
+  for (const Segment& segment : message) {
+    if (!first) out += ',';
+    first = false;
+    if (const auto* text = std::get_if<Text>(&segment)) {
+      out += R"({"type":"text","data":{"text":)";
+      append_json_string(text->text, out);
+      out += "}}";
+    } else if (const auto* at = std::get_if<At>(&segment); at != nullptr && at->name.empty()) {
+      out += R"({"type":"at","data":{"qq":)";
+      append_json_string(at->qq, out);
+      out += "}}";
+    } else {
+      out += segment_to_json(segment).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+  }
+  out += ']';
 }
 
 std::string plain_text(const Message& message) {

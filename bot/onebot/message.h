@@ -24,6 +24,15 @@ Result<Message> parse_message(nlohmann::json&& message);
 nlohmann::json message_to_json(const Message& message);
 nlohmann::json message_to_json(Message&& message);
 
+// Appends the OneBot array form as compact JSON to out: it parses to
+// message_to_json(message). Text and at segments are written directly, in
+// "type","data" order; an invalid UTF-8 byte becomes U+FFFD.
+void append_message_json(const Message& message, std::string& out);
+
+// Appends text as a JSON string literal (quotes, escapes; invalid UTF-8
+// replaced by U+FFFD).
+void append_json_string(std::string_view text, std::string& out);
+
 // Returns the concatenated text of the Text segments; other segments add nothing.
 std::string plain_text(const Message& message);
 

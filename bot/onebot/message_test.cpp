@@ -104,5 +104,29 @@ TEST(MessageToJson, RvalueOverloadMatchesCopy) {
   EXPECT_EQ(message_to_json(std::move(message)), copied);
 }
 
+TEST(AppendMessageJson, ParsesToMessageToJson) {
+  const Message message = MessageBuilder()
+                              .reply(77)
+                              .at(10001)
+                              .text(" quote \" backslash \\ newline \n tab \t bell \x07 中文 ✓")
+                              .segment(At{"all", "everyone"})
+                              .image_file("https://x/y.png")
+                              .segment(Unknown{"poke", {{"type", "1"}, {"id", "2"}}})
+                              .build();
+  std::string out = "prefix:";
+  append_message_json(message, out);
+  ASSERT_TRUE(out.starts_with("prefix:"));
+  EXPECT_EQ(nlohmann::json::parse(out.substr(7)), message_to_json(message));
+  std::string empty;
+  append_message_json(Message{}, empty);
+  EXPECT_EQ(empty, "[]");
+}
+
+TEST(AppendJsonString, ReplacesInvalidUtf8) {
+  std::string out;
+  append_json_string("a\xff\xc3(b\xe4\xb8\xad", out);
+  EXPECT_EQ(nlohmann::json::parse(out), "a\xef\xbf\xbd\xef\xbf\xbd(b\xe4\xb8\xad");
+}
+
 }  // namespace
 }  // namespace picbot::onebot

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "bot/onebot/ids.h"
+#include "bot/onebot/json_view.h"
 
 namespace picbot::onebot {
 namespace {
@@ -34,26 +35,22 @@ constexpr bool kIsMedia = std::is_same_v<T, Record> || std::is_same_v<T, Video> 
 
 Error bad_segment(std::string message) { return Error::make("bad_segment", std::move(message)); }
 
-const nlohmann::json* find_field(const nlohmann::json& data, const char* key) {
-  if (!data.is_object()) return nullptr;
-  const auto it = data.find(key);
-  return it == data.end() ? nullptr : &*it;
-}
-
-std::optional<std::int64_t> optional_int(const nlohmann::json& data, const char* key) {
-  const nlohmann::json* field = find_field(data, key);
+template <class Json>
+std::optional<std::int64_t> optional_int(const Json& data, const char* key) {
+  const auto* field = find_field(data, key);
   return field ? json_to_int(*field) : std::nullopt;
 }
 
 // Reads a field every segment of this type must carry; "" means it is missing.
-Result<std::string> required_string(nlohmann::json& data, std::string_view type, const char* key) {
+template <class Json>
+Result<std::string> required_string(Json& data, std::string_view type, const char* key) {
   std::string value = take_string(data, key);
   if (value.empty()) return bad_segment(std::string(type) + " segment without " + key);
   return value;
 }
 
-template <class Media>
-Media media_from_data(nlohmann::json& data) {
+template <class Media, class Json>
+Media media_from_data(Json& data) {
   Media media;
   media.file = take_string(data, "file");
   media.url = take_string(data, "url");
@@ -63,49 +60,15 @@ Media media_from_data(nlohmann::json& data) {
 }
 
 // Wraps a required id-like field into a segment such as Reply{id}.
-template <class T>
-Result<Segment> id_segment(nlohmann::json& data, std::string_view type) {
+template <class T, class Json>
+Result<Segment> id_segment(Json& data, std::string_view type) {
   auto id = required_string(data, type, "id");
   if (!id) return id.error();
   return Segment(T{std::move(*id)});
 }
 
-nlohmann::json make_segment(std::string_view type, nlohmann::json data) {
-  nlohmann::json out = nlohmann::json::object();
-  out["type"] = type;
-  out["data"] = std::move(data);
-  return out;
-}
-
-void put_if_not_empty(nlohmann::json& data, const char* key, std::string&& value) {
-  if (!value.empty()) data[key] = std::move(value);
-}
-
-void put_if_set(nlohmann::json& data, const char* key, const std::optional<std::int64_t>& value) {
-  if (value) data[key] = *value;
-}
-
-}  // namespace
-
-Result<Segment> segment_from_json(const nlohmann::json& segment) {
-  return segment_from_json(nlohmann::json(segment));
-}
-
-Result<Segment> segment_from_json(nlohmann::json&& segment) {
-  if (!segment.is_object())
-    return bad_segment(std::string("segment is not an object but ") + segment.type_name());
-  const auto type_it = segment.find("type");
-  if (type_it == segment.end() || !type_it->is_string()) return bad_segment("segment without a string type");
-  std::string type = std::move(type_it->get_ref<std::string&>());
-
-  nlohmann::json data;  // stays null (no allocation) when the segment has no data
-  if (const auto data_it = segment.find("data"); data_it != segment.end() && !data_it->is_null()) {
-    if (!data_it->is_object()) {
-      return bad_segment(type + " segment data is not an object but " + data_it->type_name());
-    }
-    data = std::move(*data_it);
-  }
-
+template <class Json>
+Result<Segment> segment_from_data(std::string type, Json& data) {
   if (type == kTypeName<Text>) {
     // Empty text is valid, so presence is checked instead of emptiness.
     if (!find_field(data, "text")) return bad_segment("text segment without text");
@@ -131,9 +94,54 @@ Result<Segment> segment_from_json(nlohmann::json&& segment) {
   if (type == kTypeName<Record>) return Segment(media_from_data<Record>(data));
   if (type == kTypeName<Video>) return Segment(media_from_data<Video>(data));
   if (type == kTypeName<File>) return Segment(media_from_data<File>(data));
-  if (data.is_null()) data = nlohmann::json::object();
-  return Segment(Unknown{std::move(type), std::move(data)});
+  nlohmann::json raw = data.is_null() ? nlohmann::json::object() : to_owned_json(data);
+  return Segment(Unknown{std::move(type), std::move(raw)});
 }
+
+// One reader for both JSON libraries: Json is nlohmann::json (strings are
+// moved out of it) or const boost::json::value (a frame's arena; copied).
+template <class Json>
+Result<Segment> segment_from(Json& segment) {
+  if (!segment.is_object()) return bad_segment(std::string("segment is not an object but ") + type_name_of(segment));
+  const auto* type_field = find_field(segment, "type");
+  if (type_field == nullptr || !type_field->is_string()) return bad_segment("segment without a string type");
+  std::string type = take_string(segment, "type");
+
+  std::remove_const_t<Json> no_data;  // null: no allocation when the segment has no data
+  Json* data = &no_data;
+  if (auto* data_field = find_field(segment, "data"); data_field != nullptr && !data_field->is_null()) {
+    if (!data_field->is_object()) {
+      return bad_segment(type + " segment data is not an object but " + type_name_of(*data_field));
+    }
+    data = data_field;
+  }
+  return segment_from_data(std::move(type), *data);
+}
+
+nlohmann::json make_segment(std::string_view type, nlohmann::json data) {
+  nlohmann::json out = nlohmann::json::object();
+  out["type"] = type;
+  out["data"] = std::move(data);
+  return out;
+}
+
+void put_if_not_empty(nlohmann::json& data, const char* key, std::string&& value) {
+  if (!value.empty()) data[key] = std::move(value);
+}
+
+void put_if_set(nlohmann::json& data, const char* key, const std::optional<std::int64_t>& value) {
+  if (value) data[key] = *value;
+}
+
+}  // namespace
+
+Result<Segment> segment_from_json(const nlohmann::json& segment) {
+  return segment_from_json(nlohmann::json(segment));
+}
+
+Result<Segment> segment_from_json(nlohmann::json&& segment) { return segment_from(segment); }
+
+Result<Segment> segment_from_json(const boost::json::value& segment) { return segment_from(segment); }
 
 nlohmann::json segment_to_json(const Segment& segment) { return segment_to_json(Segment(segment)); }
 

@@ -9,22 +9,25 @@ MessageContext::MessageContext(std::shared_ptr<const onebot::MessageEvent> event
     : event_(std::move(event)), api_(api), settings_(std::move(settings)) {}
 
 boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message message, bool at_sender) {
-  nlohmann::json params;
-  if (event_->is_group()) {
-    if (at_sender) {
-      message.insert(message.begin(), onebot::Text{" "});
-      message.insert(message.begin(), onebot::At{std::to_string(event_->user_id), {}});
-    }
-    params = {{"group_id", event_->group_id}, {"message", onebot::message_to_json(message)}};
-  } else {
-    params = {{"user_id", event_->user_id}, {"message", onebot::message_to_json(message)}};
+  const bool group = event_->is_group();
+  if (group && at_sender) {
+    message.insert(message.begin(), onebot::Text{" "});
+    message.insert(message.begin(), onebot::At{std::to_string(event_->user_id), {}});
   }
+  // The params object is written as text: no JSON DOM on the reply path.
+  std::string params = group ? R"({"group_id":)" : R"({"user_id":)";
+  params += std::to_string(group ? event_->group_id : event_->user_id);
+  params += R"(,"message":)";
+  onebot::append_message_json(message, params);
+  params += '}';
   static auto logger = log::get("reply");
-  logger->info("reply to {} {}: {}", event_->is_group() ? "group" : "user",
-               event_->is_group() ? event_->group_id : event_->user_id,
-               log::truncate(onebot::plain_text(message), 200));
-  std::string action = event_->is_group() ? "send_group_msg" : "send_private_msg";
-  auto result = co_await api_.call(event_->self_id, std::move(action), std::move(params));
+  if (logger->should_log(spdlog::level::info)) {
+    logger->info("reply to {} {}: {}", group ? "group" : "user", group ? event_->group_id : event_->user_id,
+                 log::truncate(onebot::plain_text(message), 200));
+  }
+  std::string action = group ? "send_group_msg" : "send_private_msg";
+  onebot::CallOptions options;
+  auto result = co_await api_.call_encoded(event_->self_id, std::move(action), std::move(params), std::move(options));
   if (!result) co_return result.error();
   const auto& data = result.value();
   co_return data.is_object() ? onebot::json_to_id(data.value("message_id", nlohmann::json())) : std::int64_t{0};

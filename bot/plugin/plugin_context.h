@@ -22,6 +22,7 @@
 #include "bot/plugin/bot_settings.h"
 #include "bot/plugin/command_registry.h"
 #include "bot/plugin/plugin.h"
+#include "bot/web/http_types.h"
 
 namespace picbot {
 namespace net {
@@ -42,6 +43,12 @@ struct HostServices {
   // Translates text into English with the LLM agent; nullopt when the agent
   // is off, has no key, or fails (callers keep the original). May be empty.
   std::function<boost::asio::awaitable<std::optional<std::string>>(std::string text)> translate;
+  // Mounts a route on the host's web server (see bot/web/http_server.h for
+  // matching). Empty when the web server is off (web.enabled: false).
+  std::function<Status(std::string method, std::string path_prefix, web::HttpHandler handler)> add_http_route;
+  // Base URL at which the web server is reachable from outside, without a
+  // trailing '/'; "" when unknown (see App). May be empty.
+  std::function<std::string()> public_base_url;
 };
 
 class PluginContext {
@@ -71,6 +78,18 @@ class PluginContext {
     if (!services_.translate) co_return std::nullopt;
     co_return co_await services_.translate(std::move(text));
   }
+
+  // Mounts an HTTP route (e.g. GET "/images/") on the host's web server.
+  // Routes are public: the handler does its own authorisation. Error
+  // "web_disabled" when the host runs no web server.
+  Status add_http_route(std::string method, std::string path_prefix, web::HttpHandler handler) {
+    if (!services_.add_http_route) return Error::make("web_disabled", "the web server is off (web.enabled: false)");
+    return services_.add_http_route(std::move(method), std::move(path_prefix), std::move(handler));
+  }
+
+  // The web server's public base URL ("https://bot.example.com"), or "" when
+  // there is none (see HostServices::public_base_url).
+  std::string public_base_url() const { return services_.public_base_url ? services_.public_base_url() : std::string(); }
 
   // Saves plugins.<name>.<key> = value to the config file.
   Status save_config_value(const std::string& key, const nlohmann::json& value) {

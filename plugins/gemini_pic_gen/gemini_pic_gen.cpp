@@ -72,7 +72,7 @@ class GeminiPicGenPlugin final : public Plugin {
     register_plugin_messages();
     register_reference_messages();
     ctx_ = &ctx;
-    auto settings = PluginSettings::from_config(ctx.config());
+    auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
     if (settings_->openrouter.api_keys.empty()) {
@@ -85,6 +85,12 @@ class GeminiPicGenPlugin final : public Plugin {
         ctx.executor(), ctx.workers(), ctx.clock(),
         ImageStore::Options{ctx.data_dir() / "images", settings_->image_ttl, std::chrono::seconds(60)});
     images_->start();
+    if (Status s = ctx.add_http_route("GET", "/images/", [this](const web::HttpRequest& request) {
+          return serve_image(request);
+        });
+        !s) {
+      ctx.logger()->info("images are not served over HTTP: {}", s.error().message);
+    }
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     pipeline_ = std::make_unique<DrawPipeline>(
         DrawPipeline::Deps{*client_, *images_, *jobs_, ctx.http(), ctx.clock()}, settings_);
@@ -95,7 +101,7 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   Status reconfigure(PluginContext& ctx) override {
-    auto settings = PluginSettings::from_config(ctx.config());
+    auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
     client_->reconfigure(settings_->openrouter);
@@ -111,6 +117,47 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
  private:
+  // The plugin's section plus what the host decides: the public base URL
+  // that image_delivery: url links point at.
+  Result<PluginSettings> load_settings(PluginContext& ctx) {
+    auto settings = PluginSettings::from_config(ctx.config());
+    if (!settings) return settings;
+    settings->delivery.public_base_url = ctx.public_base_url();
+    if (settings->delivery.mode == DeliveryMode::kUrl) {
+      if (settings->delivery.public_base_url.empty()) {
+        ctx.logger()->warn("image_delivery is url but there is no web.public_base_url (and none can be derived "
+                           "from web.listen): images are sent as base64");
+      } else {
+        ctx.logger()->info("image_delivery url: images are served at {}/images/<id>", settings->delivery.public_base_url);
+      }
+    }
+    return settings;
+  }
+
+  // GET /images/<id>: one stored image by its unguessable id. Anything else,
+  // including expired or deleted images, is 404; no path reaches the disk.
+  asio::awaitable<web::HttpResponse> serve_image(const web::HttpRequest& request) {
+    constexpr std::string_view kPrefix = "/images/";
+    const std::string_view id = std::string_view(request.path).substr(kPrefix.size());
+    const bool well_formed = id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+                               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                             });
+    std::optional<StoredImage> image = well_formed ? images_->find(id) : std::nullopt;
+    if (!image) co_return web::HttpResponse::text(404, "not found\n");
+    auto bytes = co_await images_->read(*image);
+    if (!bytes) {
+      if (bytes.error().code != "not_found") ctx_->logger()->warn("cannot serve image {}: {}", id, bytes.error().message);
+      co_return web::HttpResponse::text(404, "not found\n");
+    }
+    const auto left = image->created + images_->options().ttl - ctx_->clock().now();
+    const auto max_age = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(left).count());
+    web::HttpResponse response;
+    response.content_type = image->mime;
+    response.headers.emplace_back("Cache-Control", "private, max-age=" + std::to_string(max_age));
+    response.body = std::move(*bytes);
+    co_return response;
+  }
+
   // Opened before the event loop runs, so no drawing can slip past an
   // unopened store; every later call goes through the worker pool.
   void open_quota_store(PluginContext& ctx) {

@@ -44,28 +44,39 @@ class AgentIntegrationTest : public ::testing::Test {
  protected:
   // llm_extra and plugin_extra are added to the llm and gemini_pic_gen sections.
   void start(const std::string& llm_extra = "", const std::string& plugin_extra = "") {
-    const std::string extra =
-        std::string("  nicknames: [\"小P\"]\n") +
-        "llm:\n"
-        "  enabled: true\n"
-        "  api_base: \"" + chat.api_base() + "\"\n"
-        "  api_keys: [\"" + kChatKey + "\"]\n"
-        "  model: \"test/chat-model\"\n"
-        "  system_prompt: \"你是测试助手。\"\n"
-        "  max_retry_attempts: 1\n"
-        "  backoff_initial_seconds: 0.01\n"
-        "  backoff_max_seconds: 0.02\n"
-        "  session_scope: per_group\n"
-        "  session_scope_overrides:\n"
-        "    - group_id: 778\n"
-        "      scope: per_member\n" + llm_extra +
-        "plugins:\n"
-        "  gemini_pic_gen:\n"
-        "    openrouter_api_keys: [\"" + kImageKey + "\"]\n"
-        "    custom_api_base: \"" + openrouter.api_base() + "\"\n"
-        "    max_retry_attempts: 1\n"
-        "    backoff_initial_seconds: 0.01\n"
-        "    backoff_max_seconds: 0.02\n" + plugin_extra;
+    const std::string extra = std::string("  nicknames: [\"小P\"]\n") +
+                              "llm:\n"
+                              "  enabled: " +
+                              (agent_enabled ? std::string("true") : std::string("false")) +
+                              "\n"
+                              "  api_base: \"" +
+                              chat.api_base() +
+                              "\"\n"
+                              "  api_keys: [\"" +
+                              kChatKey +
+                              "\"]\n"
+                              "  model: \"test/chat-model\"\n"
+                              "  system_prompt: \"你是测试助手。\"\n"
+                              "  max_retry_attempts: 1\n"
+                              "  backoff_initial_seconds: 0.01\n"
+                              "  backoff_max_seconds: 0.02\n"
+                              "  session_scope: per_group\n"
+                              "  session_scope_overrides:\n"
+                              "    - group_id: 778\n"
+                              "      scope: per_member\n" +
+                              llm_extra +
+                              "plugins:\n"
+                              "  gemini_pic_gen:\n"
+                              "    openrouter_api_keys: [\"" +
+                              kImageKey +
+                              "\"]\n"
+                              "    custom_api_base: \"" +
+                              openrouter.api_base() +
+                              "\"\n"
+                              "    max_retry_attempts: 1\n"
+                              "    backoff_initial_seconds: 0.01\n"
+                              "    backoff_max_seconds: 0.02\n" +
+                              plugin_extra;
     bot = std::make_unique<PicbotRunner>(reverse_config(kToken, extra));
     ASSERT_TRUE(bot->start());
     connect();
@@ -100,11 +111,13 @@ class AgentIntegrationTest : public ::testing::Test {
   FakeNapCat napcat;
   std::unique_ptr<PicbotRunner> bot;
   int conn = 0;
+  bool agent_enabled = true;
 };
 
 TEST_F(AgentIntegrationTest, DrawsThroughTheToolThenAnswers) {
   start();
-  chat.push(ChatScript::tool_call("gemini-pic-gen", json{{"image_description", "an orange cat wearing sunglasses"}}));
+  chat.push(ChatScript::tool_call("gemini-pic-gen",
+                                  json{{"image_description", "an orange cat wearing sunglasses"}}));
   chat.push(ChatScript::reply("画好啦，一只酷酷的橘猫！"));
   const std::size_t skip = napcat.calls().size();
   auto reply = say(777, 42, at_bot("帮我画一只戴墨镜的橘猫"), "画好啦");
@@ -112,7 +125,8 @@ TEST_F(AgentIntegrationTest, DrawsThroughTheToolThenAnswers) {
 
   // The tool got the model's English arguments.
   ASSERT_EQ(openrouter.call_count(), 1u);
-  EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"], "an orange cat wearing sunglasses");
+  EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"],
+            "an orange cat wearing sunglasses");
   // The image reached the chat before the model's text, which @s the sender.
   const auto calls = napcat.calls();
   std::optional<std::size_t> image_at, text_at;
@@ -194,7 +208,8 @@ TEST_F(AgentIntegrationTest, DrawTranslatesThePrompt) {
   chat.push(ChatScript::reply("an orange cat wearing sunglasses"));
   ASSERT_TRUE(say(777, 42, json("/draw 一只戴墨镜的橘猫"), "")) << bot->process().output();
   ASSERT_TRUE(openrouter.wait_for_calls(1, 20s)) << bot->process().output();
-  EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"], "an orange cat wearing sunglasses");
+  EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"],
+            "an orange cat wearing sunglasses");
   ASSERT_EQ(chat.request_count(), 1u);
   EXPECT_EQ(chat.requests()[0].contents("user"), std::vector<std::string>{"一只戴墨镜的橘猫"});
   EXPECT_TRUE(chat.requests()[0].tool_names().empty());
@@ -215,7 +230,8 @@ TEST_F(AgentIntegrationTest, DrawKeepsThePromptWhenTranslationFails) {
 }
 
 TEST_F(AgentIntegrationTest, DisabledAgentStaysQuietAndDoesNotTranslate) {
-  start("  enabled: false\n", "    translate_prompt: true\n");
+  agent_enabled = false;
+  start("", "    translate_prompt: true\n");
   napcat.send_group_message(conn, 777, 42, at_bot("你好"));
   ASSERT_TRUE(say(777, 42, json("/draw 一只橘猫"), ""));
   ASSERT_TRUE(openrouter.wait_for_calls(1, 20s)) << bot->process().output();

@@ -185,6 +185,21 @@ TEST_F(DrawTest, QuotaChargesOnlyDeliveredImagesAndSurvivesRestart) {
   ASSERT_TRUE(say_expect_text(42, "/quota", "2/2"));
 }
 
+TEST_F(DrawTest, CountsSurviveKillNine) {
+  const std::string quota = "    rate_limit:\n      enabled: true\n      default_limit: 3\n";
+  start(quota);
+  ASSERT_TRUE(say_expect_text(42, "/draw a", "剩余 2 次")) << bot->process().output();
+  ASSERT_TRUE(say_expect_text(42, "/draw b", "剩余 1 次"));
+  bot->process().kill9();
+  ASSERT_TRUE(bot->process().wait_exit(5s).has_value());
+  ASSERT_TRUE(bot->start());
+  connect();
+  // Both delivered images are still counted, and nothing is counted twice.
+  ASSERT_TRUE(say_expect_text(42, "/quota", "1/3")) << bot->process().output();
+  ASSERT_TRUE(say_expect_text(42, "/draw c", "剩余 0 次"));
+  ASSERT_TRUE(say_expect_text(42, "/draw d", "已用完（3/3）"));
+}
+
 TEST_F(DrawTest, AdminSwitchesAndSavesTheModel) {
   start();
   ASSERT_TRUE(say_expect_text(42, "/banana model other/model", "仅限管理员"));

@@ -48,6 +48,12 @@ bool PicbotRunner::start(std::chrono::milliseconds timeout) {
       captures.size() > 1) {
     reverse_port_ = static_cast<std::uint16_t>(std::stoi(captures[1]));
   }
+  captures.clear();
+  if (process_->wait_for_line(std::regex(R"(web console listening on [^ ]+:(\d+))"), std::chrono::milliseconds(0),
+                              &captures) &&
+      captures.size() > 1) {
+    web_port_ = static_cast<std::uint16_t>(std::stoi(captures[1]));
+  }
   return true;
 }
 
@@ -67,6 +73,8 @@ std::string reverse_config(const std::string& token, const std::string& extra) {
          "  mode: reverse\n"
          "  listen: \"127.0.0.1:0\"\n"
          "  access_token: \"" + token + "\"\n"
+         "web:\n"
+         "  listen: \"127.0.0.1:0\"\n"
          "bot:\n"
          "  admins: [1]\n" + extra;
 }
@@ -78,6 +86,8 @@ std::string forward_config(std::uint16_t port, const std::string& token, const s
          "  mode: forward\n"
          "  url: \"ws://127.0.0.1:" + std::to_string(port) + "/\"\n"
          "  access_token: \"" + token + "\"\n"
+         "web:\n"
+         "  listen: \"127.0.0.1:0\"\n"
          "bot:\n"
          "  admins: [1]\n" + extra;
 }

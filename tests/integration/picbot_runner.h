@@ -27,6 +27,8 @@ class PicbotRunner {
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The reverse WS port picbot listens on (from its log).
   std::uint16_t reverse_port() const { return reverse_port_; }
+  // The web server's port (from its log), 0 when it is off.
+  std::uint16_t web_port() const { return web_port_; }
   ChildProcess& process() { return *process_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path config_path() const { return dir_.path() / "picbot.yaml"; }
@@ -40,9 +42,11 @@ class PicbotRunner {
   std::map<std::string, std::string> env_;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t reverse_port_ = 0;
+  std::uint16_t web_port_ = 0;
 };
 
-// A minimal reverse-mode config on 127.0.0.1:0 with the given token.
+// A minimal reverse-mode config on 127.0.0.1:0 with the given token; the web
+// server listens on 127.0.0.1:0 too (so parallel tests never collide).
 std::string reverse_config(const std::string& token = "test-token-0123456789", const std::string& extra = "");
 // A minimal forward-mode config pointing at the fake NapCat.
 std::string forward_config(std::uint16_t port, const std::string& token, const std::string& extra = "");

@@ -145,10 +145,11 @@ FakeHttpResponse FakeChatServer::answer(const FakeHttpRequest& request) {
     if (script.text.empty()) message["content"] = nullptr;
   }
   const std::string finish = script.tool_calls.empty() ? "stop" : "tool_calls";
-  response.body = json{{"id", "chatcmpl-" + std::to_string(serial)},
-                       {"object", "chat.completion"},
-                       {"choices", json::array({json{{"index", 0}, {"message", message}, {"finish_reason", finish}}})}}
-                      .dump();
+  response.body =
+      json{{"id", "chatcmpl-" + std::to_string(serial)},
+           {"object", "chat.completion"},
+           {"choices", json::array({json{{"index", 0}, {"message", message}, {"finish_reason", finish}}})}}
+          .dump();
   return response;
 }
 

@@ -29,9 +29,9 @@ struct FakeToolCall {
 
 struct ChatScript {
   int status = 200;
-  std::string text;                     // the assistant's content
+  std::string text;                      // the assistant's content
   std::vector<FakeToolCall> tool_calls;  // when non-empty, finish_reason "tool_calls"
-  std::string raw_body;                 // when non-empty, sent instead of a generated body
+  std::string raw_body;                  // when non-empty, sent instead of a generated body
   std::chrono::milliseconds delay{0};
 
   static ChatScript reply(std::string text);
@@ -86,11 +86,11 @@ class FakeChatServer {
   FakeHttpServer server_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::deque<ChatScript> shared_;                          // guarded by mutex_
+  std::deque<ChatScript> shared_;                         // guarded by mutex_
   std::map<std::string, std::deque<ChatScript>> by_key_;  // guarded by mutex_
-  ChatScript default_ = ChatScript::reply("好的");         // guarded by mutex_
-  std::vector<Request> requests_;                          // guarded by mutex_
-  std::size_t serial_ = 0;                                 // guarded by mutex_
+  ChatScript default_ = ChatScript::reply("好的");        // guarded by mutex_
+  std::vector<Request> requests_;                         // guarded by mutex_
+  std::size_t serial_ = 0;                                // guarded by mutex_
 };
 
 }  // namespace picbot::testing

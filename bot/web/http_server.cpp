@@ -1,0 +1,305 @@
+#include "bot/web/http_server.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <exception>
+#include <optional>
+#include <set>
+#include <variant>
+#include <vector>
+
+#include "bot/core/logging.h"
+
+namespace picbot::web {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+auto logger() {
+  static auto l = log::get("web");
+  return l;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool prefix_matches(std::string_view path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return false;
+  return path.size() == prefix.size() || prefix.ends_with('/') || path[prefix.size()] == '/';
+}
+
+struct Route {
+  std::string method, prefix;
+  HttpHandler handler;
+};
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::any_io_executor executor, Options opts) : acceptor(executor), options(std::move(opts)) {}
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+        logger()->warn("web: accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true));
+      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  // The handler for method + path: 404 / 405 responses come back as errors.
+  std::variant<const Route*, HttpResponse> find_route(const std::string& method,
+                                                      std::string_view path) const {
+    std::size_t best = 0;
+    bool matched = false;
+    const Route* found = nullptr;
+    std::vector<std::string> allowed;
+    for (const auto& route : routes) {
+      if (!prefix_matches(path, route.prefix) || route.prefix.size() < best) continue;
+      if (!matched || route.prefix.size() > best) {  // a longer prefix: forget the shorter ones
+        allowed.clear();
+        found = nullptr;
+      }
+      matched = true;
+      best = route.prefix.size();
+      allowed.push_back(route.method);
+      if (route.method == method) found = &route;
+    }
+    if (found) return found;
+    if (!matched) return HttpResponse::text(404, "not found\n");
+    HttpResponse response = HttpResponse::text(405, "method not allowed\n");
+    std::sort(allowed.begin(), allowed.end());
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    response.headers.emplace_back("Allow", std::move(allow));
+    return response;
+  }
+
+  static HttpRequest to_request(http::request<http::string_body>& req, const std::string& peer) {
+    HttpRequest out;
+    out.method = std::string(req.method_string());
+    out.target = std::string(req.target());
+    const std::size_t qmark = out.target.find('?');
+    out.path = out.target.substr(0, qmark);
+    if (qmark != std::string::npos) out.query = out.target.substr(qmark + 1);
+    for (const auto& field : req) {
+      std::string& value = out.headers[lower(field.name_string())];
+      if (!value.empty()) value += ", ";
+      value += std::string(field.value());
+    }
+    out.body = std::move(req.body());
+    out.remote = peer;
+    return out;
+  }
+
+  asio::awaitable<HttpResponse> dispatch(const HttpRequest& request) {
+    auto route = find_route(request.method, request.path);
+    if (auto* response = std::get_if<HttpResponse>(&route)) co_return std::move(*response);
+    const HttpHandler handler =
+        std::get<const Route*>(route)->handler;  // a copy: routes may change meanwhile
+    std::string failure;
+    try {
+      co_return co_await handler(request);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown exception";
+    }
+    logger()->error("web: {} {} from {} failed: {}", request.method, request.path, request.remote,
+                    log::truncate(failure, 300));
+    co_return HttpResponse::text(500, "internal server error\n");
+  }
+
+  http::response<http::string_body> to_beast(HttpResponse response, unsigned version, bool keep_alive) const {
+    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+    res.set(http::field::server, "picbot");
+    res.set(http::field::content_type, response.content_type);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    bool has_cache_control = false;
+    for (auto& [name, value] : response.headers) {
+      has_cache_control = has_cache_control || lower(name) == "cache-control";
+      res.insert(name, value);
+    }
+    if (!has_cache_control) res.set(http::field::cache_control, "no-store");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+    return res;
+  }
+
+  // Sends response and reports whether the connection may serve another.
+  asio::awaitable<bool> send(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+                             bool keep_alive) {
+    auto res = to_beast(std::move(response), version, keep_alive && !stopped);
+    stream.expires_after(options.read_timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      logger()->debug("web: write failed: {}", ec.message());
+      co_return false;
+    }
+    if (!res.keep_alive()) {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // After an early error response: reads and discards what the client still
+  // sends (briefly, bounded) so closing does not reset the connection before
+  // the client has read the response.
+  static asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+    std::vector<char> scratch(64 * 1024);
+    std::size_t total = 0;
+    stream.expires_after(std::chrono::seconds(1));
+    while (total < 8 * 1024 * 1024) {
+      auto [ec, n] =
+          co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      total += n;
+    }
+  }
+
+  // Maps a request read error to the response owed to the client, if any.
+  static std::optional<HttpResponse> read_error_response(const beast::error_code& ec) {
+    if (ec == http::error::header_limit) return HttpResponse::text(431, "request header fields too large\n");
+    if (ec == http::error::body_limit) return HttpResponse::text(413, "payload too large\n");
+    const beast::error_code any_http_error = http::error::end_of_stream;
+    if (ec.category() == any_http_error.category() && ec != http::error::end_of_stream &&
+        ec != http::error::partial_message) {
+      return HttpResponse::text(400, "bad request\n");
+    }
+    return std::nullopt;  // timeout, reset, closed: nobody to answer
+  }
+
+  asio::awaitable<void> serve(tcp::socket socket) {
+    auto self = shared_from_this();
+    beast::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+    beast::tcp_stream stream(std::move(socket));
+    if (connections >= options.max_connections) {
+      logger()->warn("web: refused {}: {} connections already open", peer, connections);
+      HttpResponse busy = HttpResponse::text(503, "too many connections\n");
+      co_await send(stream, std::move(busy), 11, false);
+      co_await linger_close(stream);
+      co_return;
+    }
+    ++connections;
+    streams.insert(&stream);
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (!stopped) {
+      if (!first && buffer.size() == 0) {
+        // Keep-alive: wait for the next request's first bytes with the idle timeout.
+        stream.expires_after(options.idle_timeout);
+        auto [ec, n] =
+            co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+        if (ec) break;
+        buffer.commit(n);
+      }
+      first = false;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      stream.expires_after(options.read_timeout);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (auto response = read_error_response(ec)) {
+          logger()->info("web: {} from {}: {}", response->status, peer, ec.message());
+          co_await send(stream, std::move(*response), 11, false);
+          co_await linger_close(stream);
+        } else if (ec != http::error::end_of_stream) {
+          logger()->debug("web: connection from {} ended: {}", peer, ec.message());
+        }
+        break;
+      }
+      http::request<http::string_body> req = parser.release();
+      const unsigned version = req.version();
+      const bool keep_alive = req.keep_alive();
+      HttpRequest request = to_request(req, peer);
+      HttpResponse response = co_await dispatch(request);
+      logger()->debug("web: {} {} from {} -> {}", request.method, request.path, peer, response.status);
+      if (!co_await send(stream, std::move(response), version, keep_alive)) break;
+    }
+    streams.erase(&stream);
+    --connections;
+    stream.close();
+  }
+
+  tcp::acceptor acceptor;
+  Options options;
+  std::vector<Route> routes;
+  std::set<beast::tcp_stream*> streams;
+  std::size_t connections = 0;
+  std::uint16_t port = 0;
+  bool stopped = false;
+};
+
+HttpServer::HttpServer(asio::any_io_executor executor, Options options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::route(std::string method, std::string path_prefix, Handler handler) {
+  for (auto& route : impl_->routes) {
+    if (route.method == method && route.prefix == path_prefix) {
+      route.handler = std::move(handler);
+      return;
+    }
+  }
+  impl_->routes.push_back(Route{std::move(method), std::move(path_prefix), std::move(handler)});
+}
+
+Result<std::uint16_t> HttpServer::start() {
+  beast::error_code ec;
+  const auto& options = impl_->options;
+  const auto address = asio::ip::make_address(options.host, ec);
+  if (ec) return Error::make("bad_listen", "web.listen: '" + options.host + "' is not an IP address");
+  const tcp::endpoint endpoint(address, options.port);
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor.close(ec);
+    return Error::make("listen_failed", "web.listen: cannot listen on " + options.host + ":" +
+                                            std::to_string(options.port) + ": " + ec.message());
+  }
+  impl_->port = acceptor.local_endpoint().port();
+  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
+  logger()->info("web console listening on {}:{}", options.host, impl_->port);
+  return impl_->port;
+}
+
+void HttpServer::stop() {
+  impl_->stopped = true;
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  for (auto* stream : impl_->streams) stream->socket().close(ignored);
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+const HttpServer::Options& HttpServer::options() const { return impl_->options; }
+std::size_t HttpServer::connections() const { return impl_->connections; }
+
+}  // namespace picbot::web

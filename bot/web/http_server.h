@@ -1,0 +1,73 @@
+// HttpServer: the host's small HTTP/1.1 server (web console, /health, plugin
+// routes such as /images/<id>). One coroutine per connection, keep-alive,
+// bounded headers and bodies, read/idle timeouts and a connection cap.
+//
+// Routing: route(method, prefix, handler). A prefix matches a path equal to
+// it, or that continues it after a '/' ("/images/" matches "/images/ab12";
+// "/health" matches "/health" and "/health/x" but not "/healthz"). The
+// longest matching prefix wins; a path with no match gets 404, a matching
+// prefix without a handler for the method 405 (with Allow). Registering the
+// same method + prefix again replaces the handler.
+//
+// Every response carries X-Content-Type-Options: nosniff, Referrer-Policy:
+// no-referrer and Cache-Control: no-store (unless the handler sets its own
+// Cache-Control). Too-large headers get 431, bodies 413, malformed requests
+// 400; those close the connection. A handler that throws gets 500 with a
+// generic body; the exception is logged.
+//
+// Thread-safety: io_context thread only. The server must outlive the
+// io_context's run loop or be stopped first; connections keep its state alive.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bot/core/result.h"
+#include "bot/web/http_types.h"
+
+namespace picbot::web {
+
+class HttpServer {
+ public:
+  using Handler = HttpHandler;
+
+  struct Options {
+    std::string host = "127.0.0.1";  // an IP literal
+    std::uint16_t port = 6185;       // 0: any free port (see port())
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::chrono::milliseconds read_timeout{30'000};  // one whole request, and writing its response
+    std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+    std::size_t max_connections = 64;                // more get 503 and are closed
+  };
+
+  HttpServer(boost::asio::any_io_executor executor, Options options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Adds (or replaces) a route; allowed before and after start().
+  void route(std::string method, std::string path_prefix, Handler handler);
+
+  // Binds and starts accepting; logs "web console listening on <host>:<port>".
+  // Returns the bound port. Errors: "bad_listen" (host is not an IP
+  // address), "listen_failed" (bind/listen failed, with the OS message).
+  Result<std::uint16_t> start();
+  // Stops accepting and closes open connections. Idempotent.
+  void stop();
+
+  // The bound port (0 before start()).
+  std::uint16_t port() const;
+  const Options& options() const;
+  std::size_t connections() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace picbot::web

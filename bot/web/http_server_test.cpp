@@ -1,0 +1,244 @@
+#include "bot/web/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <functional>
+#include <optional>
+#include <set>
+#include <stdexcept>
+
+#include "bot/net/http_client.h"
+
+namespace picbot::web {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+using Outcome = Result<net::HttpResponse, net::HttpError>;
+
+HttpHandler reply(std::string body) {
+  return [body](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    co_return HttpResponse::text(200, body);
+  };
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpServer::Options options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.max_body_bytes = 1024;
+    server_ = std::make_unique<HttpServer>(io_.get_executor(), options);
+  }
+
+  void start() {
+    auto port = server_->start();
+    ASSERT_TRUE(port) << port.error().message;
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  // Runs body on io_ until it finishes; fails after 30 s.
+  void run(std::function<asio::awaitable<void>()> body) {
+    bool done = false;
+    std::exception_ptr error;
+    asio::co_spawn(io_, body(), [&](std::exception_ptr e) {
+      done = true;
+      error = e;
+      io_.stop();
+    });
+    io_.run_for(30s);
+    io_.restart();
+    ASSERT_TRUE(done) << "test coroutine did not finish";
+    if (error) std::rethrow_exception(error);
+  }
+
+  net::HttpResponse fetch(std::string method, std::string path, std::string body = "",
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+    net::HttpRequest request;
+    request.method = std::move(method);
+    request.url = base_ + path;
+    request.body = std::move(body);
+    request.headers = std::move(headers);
+    request.total_timeout = 10s;
+    std::optional<Outcome> outcome;
+    run([&]() -> asio::awaitable<void> { outcome.emplace(co_await client_.request(std::move(request))); });
+    if (!outcome || !*outcome) {
+      ADD_FAILURE() << "request failed: " << (outcome ? outcome->error().message : "no outcome");
+      return {};
+    }
+    return std::move(outcome->value());
+  }
+
+  // Sends raw bytes on one connection and returns everything read until the
+  // server closes it (or `responses` responses have arrived).
+  std::string raw(std::string bytes, int responses = 1) {
+    std::string received;
+    run([&]() -> asio::awaitable<void> {
+      tcp::socket socket(io_);
+      co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), server_->port()},
+                                    asio::use_awaitable);
+      co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
+      std::string pending;
+      for (int i = 0; i < responses; ++i) {
+        // Headers, then the body by Content-Length.
+        auto [ec, header_end] = co_await asio::async_read_until(
+            socket, asio::dynamic_buffer(pending), "\r\n\r\n", asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        const std::size_t cl = pending.find("Content-Length: ");
+        const std::size_t length = cl < header_end ? std::stoul(pending.substr(cl + 16)) : 0;
+        if (pending.size() < header_end + length) {
+          co_await asio::async_read(socket, asio::dynamic_buffer(pending),
+                                    asio::transfer_exactly(header_end + length - pending.size()),
+                                    asio::as_tuple(asio::use_awaitable));
+        }
+        received += pending.substr(0, header_end + length);
+        pending.erase(0, header_end + length);
+      }
+    });
+    return received;
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  net::HttpClient client_{io_.get_executor()};
+  std::string base_;
+};
+
+TEST_F(HttpServerTest, LongestPrefixWinsAndSegmentsMustMatch) {
+  server_->route("GET", "/", reply("root"));
+  server_->route("GET", "/images/", reply("images"));
+  server_->route("GET", "/images/special", reply("special"));
+  server_->route("GET", "/health", reply("health"));
+  start();
+  EXPECT_EQ(fetch("GET", "/images/abc").body, "images");
+  EXPECT_EQ(fetch("GET", "/images/special").body, "special");
+  EXPECT_EQ(fetch("GET", "/health").body, "health");
+  EXPECT_EQ(fetch("GET", "/healthz").body, "root");
+  EXPECT_EQ(fetch("GET", "/other?x=1").body, "root");
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404WrongMethodIs405) {
+  server_->route("GET", "/health", reply("ok"));
+  server_->route("POST", "/health", reply("posted"));
+  server_->route("GET", "/only-get", reply("ok"));
+  start();
+  EXPECT_EQ(fetch("GET", "/nothing").status, 404);
+  const auto wrong = fetch("DELETE", "/only-get");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow"), "GET");
+  EXPECT_EQ(fetch("DELETE", "/health").header("allow"), "GET, POST");
+  EXPECT_EQ(fetch("POST", "/health", "x").body, "posted");
+}
+
+TEST_F(HttpServerTest, RequestFieldsReachTheHandler) {
+  HttpRequest seen;
+  server_->route("POST", "/echo", [&](const HttpRequest& r) -> asio::awaitable<HttpResponse> {
+    seen = r;
+    co_return HttpResponse::json({{"ok", true}}, 201);
+  });
+  start();
+  const auto response = fetch("POST", "/echo/x?a=1&name=hello%20world&b", "payload", {{"X-Test", "Value"}});
+  EXPECT_EQ(response.status, 201);
+  EXPECT_EQ(response.header("content-type"), "application/json");
+  EXPECT_EQ(response.body, R"({"ok":true})");
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.path, "/echo/x");
+  EXPECT_EQ(seen.query, "a=1&name=hello%20world&b");
+  EXPECT_EQ(seen.query_param("name"), "hello world");
+  EXPECT_EQ(seen.query_param("a"), "1");
+  EXPECT_EQ(seen.query_param("missing"), "");
+  EXPECT_EQ(seen.body, "payload");
+  EXPECT_EQ(seen.header("X-TEST"), "Value");
+  EXPECT_TRUE(seen.remote.starts_with("127.0.0.1:")) << seen.remote;
+}
+
+TEST_F(HttpServerTest, SecurityHeadersOnEveryResponse) {
+  server_->route("GET", "/cached", [](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    HttpResponse response = HttpResponse::text(200, "x");
+    response.headers.emplace_back("Cache-Control", "private, max-age=60");
+    co_return response;
+  });
+  start();
+  for (const std::string path : {"/cached", "/missing"}) {
+    const auto response = fetch("GET", path);
+    EXPECT_EQ(response.header("x-content-type-options"), "nosniff") << path;
+    EXPECT_EQ(response.header("referrer-policy"), "no-referrer") << path;
+  }
+  EXPECT_EQ(fetch("GET", "/cached").header("cache-control"), "private, max-age=60");
+  EXPECT_EQ(fetch("GET", "/missing").header("cache-control"), "no-store");
+}
+
+TEST_F(HttpServerTest, HandlerExceptionIs500WithGenericBody) {
+  server_->route("GET", "/boom", [](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    throw std::runtime_error("secret internal detail");
+    co_return HttpResponse::text(200, "unreachable");
+  });
+  start();
+  const auto response = fetch("GET", "/boom");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(response.body.find("secret"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, HeaderAndBodyLimits) {
+  server_->route("POST", "/upload", reply("stored"));
+  start();
+  EXPECT_EQ(fetch("POST", "/upload", std::string(1024, 'a')).body, "stored");
+  EXPECT_EQ(fetch("POST", "/upload", std::string(1025, 'a')).status, 413);
+  EXPECT_EQ(fetch("POST", "/upload", "x", {{"X-Big", std::string(17 * 1024, 'h')}}).status, 431);
+  // A malformed request line gets 400.
+  EXPECT_TRUE(raw("NOT A REQUEST\r\n\r\n").starts_with("HTTP/1.1 400")) << "garbage";
+}
+
+TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
+  std::set<std::string> remotes;
+  server_->route("GET", "/who", [&](const HttpRequest& r) -> asio::awaitable<HttpResponse> {
+    remotes.insert(r.remote);
+    co_return HttpResponse::text(200, r.path);
+  });
+  start();
+  const std::string two =
+      raw("GET /who/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /who/2 HTTP/1.1\r\nHost: x\r\n\r\n",
+          2);
+  EXPECT_NE(two.find("/who/1"), std::string::npos) << two;
+  EXPECT_NE(two.find("/who/2"), std::string::npos) << two;
+  EXPECT_EQ(remotes.size(), 1u) << "both requests came over the same connection";
+}
+
+TEST_F(HttpServerTest, ConnectionCapAnswers503) {
+  HttpServer::Options options;
+  options.port = 0;
+  options.max_connections = 0;
+  server_ = std::make_unique<HttpServer>(io_.get_executor(), options);
+  server_->route("GET", "/", reply("x"));
+  start();
+  EXPECT_EQ(fetch("GET", "/").status, 503);
+}
+
+TEST_F(HttpServerTest, BindFailureIsAnError) {
+  start();
+  HttpServer::Options options;
+  options.port = server_->port();
+  HttpServer second(io_.get_executor(), options);
+  auto port = second.start();
+  ASSERT_FALSE(port);
+  EXPECT_EQ(port.error().code, "listen_failed");
+  EXPECT_NE(port.error().message.find("web.listen"), std::string::npos);
+  HttpServer::Options bad;
+  bad.host = "not-an-ip";
+  EXPECT_EQ(HttpServer(io_.get_executor(), bad).start().error().code, "bad_listen");
+}
+
+}  // namespace
+}  // namespace picbot::web

@@ -1,0 +1,98 @@
+// HTTP request/response values for routes on the host's web server
+// (bot/web/http_server.h). Plugins include this header, never the server's:
+// they mount routes through PluginContext::add_http_route. Header-only, no
+// Beast types.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace picbot::web {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: "/images/ab12?x=1"
+  std::string path;    // target before '?', not percent-decoded
+  std::string query;   // target after '?', "" when none
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names; repeats joined with ", "
+  std::string remote;                          // peer "ip:port"
+
+  // The header with this (case-insensitive) name, or "".
+  std::string header(std::string_view name) const {
+    std::string key(name);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto it = headers.find(key);
+    return it == headers.end() ? std::string() : it->second;
+  }
+
+  // The first query parameter with this name, percent-decoded ('+' is a
+  // space), or "" when absent.
+  std::string query_param(std::string_view name) const {
+    std::string_view rest = query;
+    while (!rest.empty()) {
+      const std::size_t amp = rest.find('&');
+      const std::string_view pair = rest.substr(0, amp);
+      const std::size_t eq = pair.find('=');
+      if (pair.substr(0, eq) == name)
+        return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+    return {};
+  }
+
+ private:
+  static std::string decode(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (c == '+') {
+        out += ' ';
+      } else if (c == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+        out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  // Extra headers. A Cache-Control here replaces the default "no-store".
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  static HttpResponse json(const nlohmann::json& value, int status = 200) {
+    HttpResponse response;
+    response.status = status;
+    response.content_type = "application/json";
+    response.body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return response;
+  }
+  static HttpResponse text(int status, std::string body) {
+    HttpResponse response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
+  }
+};
+
+// A route handler. It runs on the io_context thread; an exception it throws
+// becomes a 500 with a generic body (and is logged). REQUIRES: whatever the
+// handler refers to outlives the server, or the host's shutdown.
+using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
+
+}  // namespace picbot::web
