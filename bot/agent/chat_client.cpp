@@ -1,5 +1,7 @@
 #include "bot/agent/chat_client.h"
 
+#include "bot/llm/chat_endpoint.h"
+
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/llm/api_base.h"
@@ -30,10 +32,6 @@ std::string content_text(const json& content) {
     }
   }
   return text;
-}
-
-void register_keys(const ChatClientSettings& settings) {
-  for (const auto& key : settings.api_keys) SecretRegistry::instance().add(key);
 }
 
 }  // namespace
@@ -99,12 +97,12 @@ ChatClient::ChatClient(net::HttpClient& http, const Clock& clock, ChatClientSett
       clock_(clock),
       settings_(std::make_shared<const ChatClientSettings>(std::move(settings))),
       keys_(settings_->api_keys) {
-  register_keys(*settings_);
+  llm::register_api_keys(settings_->api_keys);
 }
 
 void ChatClient::reconfigure(ChatClientSettings settings) {
   settings_ = std::make_shared<const ChatClientSettings>(std::move(settings));
-  register_keys(*settings_);
+  llm::register_api_keys(settings_->api_keys);
   keys_.replace_keys(settings_->api_keys);
 }
 
@@ -117,22 +115,15 @@ boost::asio::awaitable<Result<ChatReply, ProviderError>> ChatClient::complete(Ch
                {"temperature", request.temperature}};
   if (request.tools.is_array() && !request.tools.empty()) body["tools"] = std::move(request.tools);
   const std::string body_text = body.dump(-1, ' ', false, json::error_handler_t::replace);
-  const std::string url = llm::chat_completions_url(settings->api_base);
 
+  const llm::ChatEndpoint endpoint{settings->api_base, settings->http_referer, settings->app_title, settings->proxy};
   auto attempt = [this, &settings, &body_text,
-                  &url](const std::string& key) -> boost::asio::awaitable<Result<ChatReply, ProviderError>> {
-    net::HttpRequest http_request;
-    http_request.method = "POST";
-    http_request.url = url;
-    http_request.headers = {{"Authorization", "Bearer " + key},
-                            {"Content-Type", "application/json"},
-                            {"HTTP-Referer", settings->http_referer},
-                            {"X-OpenRouter-Title", settings->app_title}};
-    http_request.body = body_text;
-    http_request.total_timeout = settings->retry.deadline;
-    http_request.max_response_bytes = kMaxResponseBytes;
-    http_request.proxy = settings->proxy;
-    co_return co_await exchange(std::move(http_request));
+                  &endpoint](const std::string& key) -> boost::asio::awaitable<Result<ChatReply, ProviderError>> {
+    net::HttpRequest request =
+        llm::chat_completion_request(endpoint, key, body_text, settings->retry.deadline, kMaxResponseBytes);
+    auto response = co_await llm::post_chat_completion(http_, std::move(request), clock_);
+    if (!response.ok()) co_return response.error();
+    co_return parse_chat_response(response->body, static_cast<int>(response->status));
   };
 
   llm::RetryingCaller caller(keys_, clock_, settings->retry);
@@ -142,17 +133,6 @@ boost::asio::awaitable<Result<ChatReply, ProviderError>> ChatClient::complete(Ch
                             outcome.attempts.size(), outcome.result.error().to_string());
   }
   co_return std::move(outcome.result);
-}
-
-boost::asio::awaitable<Result<ChatReply, ProviderError>> ChatClient::exchange(net::HttpRequest request) {
-  auto response = co_await http_.request(std::move(request));
-  if (!response.ok()) co_return llm::classify_transport_error(response.error());
-  const int status = static_cast<int>(response->status);
-  if (status < 200 || status > 299) {
-    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
-                                        clock_.now());
-  }
-  co_return parse_chat_response(response->body, status);
 }
 
 }  // namespace picbot::agent

@@ -68,7 +68,6 @@ class ChatClient {
   std::vector<llm::KeyState> key_states() const;
 
  private:
-  boost::asio::awaitable<Result<ChatReply, llm::ProviderError>> exchange(net::HttpRequest request);
 
   net::HttpClient& http_;
   const Clock& clock_;

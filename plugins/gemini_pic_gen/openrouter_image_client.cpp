@@ -1,5 +1,7 @@
 #include "plugins/gemini_pic_gen/openrouter_image_client.h"
 
+#include "bot/llm/chat_endpoint.h"
+
 #include <nlohmann/json.hpp>
 
 #include "bot/core/logging.h"
@@ -37,16 +39,11 @@ Result<std::string, ProviderError> reference_data_url(const ReferenceImage& refe
   return url;
 }
 
-void register_keys(const OpenRouterSettings& settings) {
-  for (const auto& key : settings.api_keys) SecretRegistry::instance().add(key);
-}
-
 }  // namespace
 
 // The state of one generate() call, shared by its attempts.
 struct OpenRouterImageClient::Call {
   std::shared_ptr<const OpenRouterSettings> settings;
-  std::string url;
   json body;
   std::string body_text;  // body.dump(), rebuilt when image_config is dropped
   bool sends_image_config = false;
@@ -64,12 +61,12 @@ OpenRouterImageClient::OpenRouterImageClient(net::HttpClient& http, const Clock&
       clock_(clock),
       settings_(std::make_shared<const OpenRouterSettings>(std::move(settings))),
       keys_(settings_->api_keys) {
-  register_keys(*settings_);
+  llm::register_api_keys(settings_->api_keys);
 }
 
 void OpenRouterImageClient::reconfigure(OpenRouterSettings settings) {
   settings_ = std::make_shared<const OpenRouterSettings>(std::move(settings));
-  register_keys(*settings_);
+  llm::register_api_keys(settings_->api_keys);
   keys_.replace_keys(settings_->api_keys);
 }
 
@@ -102,7 +99,6 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
     content.push_back({{"type", "image_url"}, {"image_url", {{"url", std::move(url).value()}}}});
     request.references[i].bytes = std::string();  // the data URL holds them now
   }
-  call.url = llm::chat_completions_url(settings.custom_api_base);
   call.body = {{"model", settings.model_name},
                {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})},
                {"modalities", {"image", "text"}}};
@@ -116,18 +112,10 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
        log](const std::string& key) -> boost::asio::awaitable<Result<GeneratedImage, ProviderError>> {
     const OpenRouterSettings& s = *call.settings;
     for (;;) {
-      net::HttpRequest http_request;
-      http_request.method = "POST";
-      http_request.url = call.url;
-      http_request.headers = {{"Authorization", "Bearer " + key},
-                              {"Content-Type", "application/json"},
-                              {"HTTP-Referer", s.http_referer},
-                              {"X-OpenRouter-Title", s.app_title}};
-      http_request.body = call.body_text;
-      http_request.total_timeout = retry.deadline;
-      http_request.max_response_bytes = s.max_image_bytes / 3 * 4 + kResponseOverheadBytes;
-      http_request.proxy = s.proxy;
-      auto answer = co_await exchange(std::move(http_request), s);
+      const llm::ChatEndpoint endpoint{s.custom_api_base, s.http_referer, s.app_title, s.proxy};
+      net::HttpRequest request = llm::chat_completion_request(
+          endpoint, key, call.body_text, retry.deadline, s.max_image_bytes / 3 * 4 + kResponseOverheadBytes);
+      auto answer = co_await exchange(std::move(request), s);
       if (!answer.ok() && answer.error().cls == FailureClass::kNoEndpointForModalities &&
           call.sends_image_config) {
         log->warn("model {} rejects image_config ({}); retrying once without it", s.model_name,
@@ -153,13 +141,9 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
 
 boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenRouterImageClient::exchange(
     net::HttpRequest http_request, const OpenRouterSettings& settings) {
-  auto response = co_await http_.request(std::move(http_request));
-  if (!response.ok()) co_return llm::classify_transport_error(response.error());
+  auto response = co_await llm::post_chat_completion(http_, std::move(http_request), clock_);
+  if (!response.ok()) co_return response.error();
   const int status = static_cast<int>(response->status);
-  if (status < 200 || status > 299) {
-    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
-                                        clock_.now());
-  }
   auto parsed = parse_image_response(response->body, status);
   if (!parsed.ok()) co_return parsed.error();
   GeneratedImage image = std::move(parsed->image);
