@@ -8,6 +8,8 @@
 #include "bot/net/http_client.h"
 #include "bot/plugin/plugin_context.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/fakes/napcat/in_process_bot_api.h"
+#include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
 namespace picbot::gemini {
@@ -18,23 +20,13 @@ namespace asio = boost::asio;
 using nlohmann::json;
 using picbot::testing::FakeOpenRouter;
 
-class RecordingApi final : public onebot::BotApi {
- public:
-  using BotApi::call;
-  asio::awaitable<onebot::ApiResult> call(std::int64_t, std::string action, json params, onebot::CallOptions) override {
-    calls.push_back({action, params});
-    if (action == "get_msg") co_return onebot::ApiError{onebot::ApiError::Kind::kFailed, 1200, "", "消息不存在"};
-    co_return json{{"message_id", static_cast<int>(calls.size())}};
+std::size_t images_sent(const std::vector<picbot::testing::ApiCall>& calls) {
+  std::size_t n = 0;
+  for (const auto& call : calls) {
+    for (const auto& seg : call.params.value("message", json::array())) n += seg.value("type", "") == "image";
   }
-  std::size_t images_sent() const {
-    std::size_t n = 0;
-    for (const auto& [action, params] : calls) {
-      for (const auto& seg : params.value("message", json::array())) n += seg.value("type", "") == "image";
-    }
-    return n;
-  }
-  std::vector<std::pair<std::string, json>> calls;
-};
+  return n;
+}
 
 class ToolTest : public ::testing::Test {
  protected:
@@ -65,23 +57,17 @@ class ToolTest : public ::testing::Test {
     event.message_type = "group";
     event.message = {onebot::Reply{"5"}, onebot::Text{"画只猫"}};
     MessageContext ctx(std::make_shared<const onebot::MessageEvent>(event), api, settings);
-    std::optional<ToolResult> result;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> { result = co_await tool->handler(ctx, args); }, asio::detached);
-    io.restart();
-    while (!result && io.run_one_for(std::chrono::seconds(10)) > 0) {
-    }
-    EXPECT_TRUE(result.has_value());
-    return result.value_or(ToolResult{false, "no result"});
+    return picbot::testing::run_coroutine(io, tool->handler(ctx, args));
   }
 
   std::size_t get_msg_calls() const {
-    return std::count_if(api.calls.begin(), api.calls.end(), [](const auto& c) { return c.first == "get_msg"; });
+    return std::count_if(api.calls.begin(), api.calls.end(), [](const auto& c) { return c.action == "get_msg"; });
   }
 
   asio::io_context io;
   picbot::testing::TempDir dir;
   FakeOpenRouter openrouter;
-  RecordingApi api;
+  picbot::testing::InProcessBotApi api;
   net::HttpClient http{io.get_executor()};
   WorkerPool workers{1};
   std::shared_ptr<const BotSettings> settings = std::make_shared<const BotSettings>();
@@ -103,7 +89,7 @@ TEST_F(ToolTest, DeclaresItsParameters) {
 TEST_F(ToolTest, DrawsAndSendsTheImage) {
   ToolResult result = call_tool({{"image_description", "an orange cat wearing sunglasses"}, {"aspect_ratio", "1:1"}});
   EXPECT_TRUE(result.ok) << result.content;
-  EXPECT_EQ(api.images_sent(), 1u);
+  EXPECT_EQ(images_sent(api.calls), 1u);
   ASSERT_EQ(openrouter.call_count(), 1u);
   EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"], "an orange cat wearing sunglasses");
   EXPECT_EQ(get_msg_calls(), 1u) << "the quoted message is looked up for references";
@@ -134,8 +120,8 @@ TEST_F(ToolTest, UpstreamFailureIsReturnedNotSpoken) {
   ToolResult result = call_tool({{"image_description", "x"}});
   EXPECT_FALSE(result.ok);
   EXPECT_NE(result.content.find("Tell the user"), std::string::npos);
-  EXPECT_EQ(api.images_sent(), 0u);
-  for (const auto& [action, params] : api.calls) EXPECT_NE(action, "send_group_msg") << "the agent relays failures";
+  EXPECT_EQ(images_sent(api.calls), 0u);
+  for (const auto& call : api.calls) EXPECT_NE(call.action, "send_group_msg") << "the agent relays failures";
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/run_coroutine.h"
+
+#include "tests/fakes/napcat/in_process_bot_api.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,13 +24,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// BotApi answered in-process by the fake NapCat's actions (upload_file_stream,
-// send_group_msg, ...).
-class ActionsBotApi : public onebot::BotApi {
- public:
-  boost::asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action, json params,
-                                                 onebot::CallOptions) override {
-    testing::ApiCall call{0, std::move(action), std::move(params), nullptr, "", self_id};
     calls.push_back(call);
     testing::ApiReply reply = actions.handle(call);
     if (reply.retcode == testing::kRetcodeOk) co_return std::move(reply.data);
@@ -62,17 +59,7 @@ class ImageDeliveryTest : public ::testing::Test {
 
   template <class T>
   T run(boost::asio::awaitable<T> task) {
-    std::optional<T> out;
-    boost::asio::co_spawn(
-        io_, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io_.restart();
-    const auto give_up = std::chrono::steady_clock::now() + 20s;
-    while (!out && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
-    if (!out) throw std::runtime_error("coroutine did not finish");
-    return std::move(*out);
+    return testing::run_coroutine(io_, std::move(task), std::chrono::seconds(20));
   }
 
   DeliveryResult deliver(DeliveryOptions options) {
@@ -99,7 +86,7 @@ class ImageDeliveryTest : public ::testing::Test {
   const std::string bytes_ = testing::make_png("delivered", 1000);
   StoredImage image_;
   boost::asio::io_context io_;
-  ActionsBotApi api_;
+  testing::InProcessBotApi api_;
   MessageContext ctx_{
       std::make_shared<onebot::MessageEvent>(onebot::MessageEvent{.self_id = 10001, .group_id = 1}), api_,
       std::make_shared<BotSettings>()};

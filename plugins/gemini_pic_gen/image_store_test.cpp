@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/run_coroutine.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <ctime>
@@ -34,20 +36,9 @@ void set_mtime(const fs::path& path, Clock::time_point when) {
 
 class ImageStoreTest : public ::testing::Test {
  protected:
-  // Runs one coroutine on io_ to completion (or fails the test after 10 s).
   template <class T>
   T run(boost::asio::awaitable<T> task) {
-    std::optional<T> out;
-    boost::asio::co_spawn(
-        io_, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io_.restart();
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (!out && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
-    if (!out) throw std::runtime_error("coroutine did not finish");
-    return std::move(*out);
+    return testing::run_coroutine(io_, std::move(task), std::chrono::seconds(10));
   }
 
   StoredImage save(std::string_view bytes = "", std::string_view extension = "png", ImageMeta meta = {}) {

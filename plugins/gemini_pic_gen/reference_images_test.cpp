@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/fakes/napcat/in_process_bot_api.h"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -17,22 +19,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Reason = ReferenceFailure::Reason;
 using testing::FakeHttpResponse;
-
-// BotApi answered in-process by the fake NapCat's actions (get_msg, ...).
-class ActionsBotApi : public onebot::BotApi {
- public:
-  boost::asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action, json params,
-                                                 onebot::CallOptions) override {
-    testing::ApiCall call{0, std::move(action), std::move(params), nullptr, "", self_id};
-    calls.push_back(call);
-    testing::ApiReply reply = actions.handle(call);
-    if (reply.retcode == testing::kRetcodeOk) co_return std::move(reply.data);
-    co_return onebot::ApiError{onebot::ApiError::Kind::kFailed, reply.retcode, reply.message, reply.wording};
-  }
-
-  testing::NapCatActions actions;
-  std::vector<testing::ApiCall> calls;
-};
 
 onebot::Segment image_url(std::string url) {
   return onebot::Image{.file = "ABCD.png", .url = std::move(url)};
@@ -99,7 +85,7 @@ class ReferenceImagesTest : public ::testing::Test {
   testing::FakeHttpServer server_;
   boost::asio::io_context io_;
   net::HttpClient http_{io_.get_executor()};
-  ActionsBotApi api_;
+  testing::InProcessBotApi api_;
   ReferenceOptions options_;
 };
 

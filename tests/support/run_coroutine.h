@@ -1,0 +1,32 @@
+// run_coroutine: runs one coroutine on an io_context until it finishes, for
+// tests that drive async code from a plain test body. Throws when it does
+// not finish before the deadline (a hang fails the test instead of blocking).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+
+namespace picbot::testing {
+
+template <class T>
+T run_coroutine(boost::asio::io_context& io, boost::asio::awaitable<T> task,
+                std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+  std::optional<T> out;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  io.restart();
+  const auto give_up = std::chrono::steady_clock::now() + deadline;
+  while (!out && std::chrono::steady_clock::now() < give_up) io.run_one_for(std::chrono::milliseconds(100));
+  if (!out) throw std::runtime_error("coroutine did not finish before the deadline");
+  return std::move(*out);
+}
+
+}  // namespace picbot::testing
