@@ -227,7 +227,8 @@ struct App::Impl {
   Status apply(json next) {
     const bool onebot_changed = next["onebot"] != config["onebot"];
     const json old_web = config.value("web", json::object()), new_web = next.value("web", json::object());
-    if (old_web.value("enabled", true) != new_web.value("enabled", true) || old_web.value("listen", "") != new_web.value("listen", "")) {
+    if (old_web.value("enabled", true) != new_web.value("enabled", true) ||
+        old_web.value("listen", "") != new_web.value("listen", "")) {
       logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
     }
     config = std::move(next);

@@ -24,16 +24,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-    calls.push_back(call);
-    testing::ApiReply reply = actions.handle(call);
-    if (reply.retcode == testing::kRetcodeOk) co_return std::move(reply.data);
-    co_return onebot::ApiError{onebot::ApiError::Kind::kFailed, reply.retcode, reply.message, reply.wording};
-  }
-
-  testing::NapCatActions actions;
-  std::vector<testing::ApiCall> calls;
-};
-
 std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

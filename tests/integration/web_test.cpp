@@ -46,7 +46,7 @@ net::HttpResponse http_get(const std::string& url) {
     ADD_FAILURE() << "GET " << url << " failed: " << (outcome ? outcome->error().message : "no outcome");
     return {};
   }
-  return std::move(*outcome);
+  return std::move(outcome->value());
 }
 
 std::string url_plugin_config(const FakeOpenRouter& openrouter) {
