@@ -217,8 +217,10 @@ void ChildProcess::kill9() {
 }
 
 std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
+  // Also wait for the output to reach EOF, so output() read right after
+  // holds everything the child printed.
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [this] { return exit_code_.has_value(); });
+  cv_.wait_for(lock, timeout, [this] { return exit_code_.has_value() && output_closed_; });
   return exit_code_;
 }
 

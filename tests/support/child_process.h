@@ -57,7 +57,8 @@ class ChildProcess {
   void kill9();
 
   // The exit code, or 128+signal if a signal ended it; nullopt if it is still
-  // running at the deadline.
+  // running at the deadline. Returns once the output has also reached EOF (or
+  // at the deadline), so output() then holds everything the child printed.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const;
 
