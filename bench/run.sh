@@ -51,7 +51,7 @@ if [[ $BUILD_FIRST == 1 ]]; then
   # shellcheck disable=SC2086  # the target list splits on purpose
   build $required || { echo "bench/run.sh: cannot build $required" >&2; exit 2; }
   available=$(ninja -C "$BUILD" -t targets all 2>/dev/null | cut -d: -f1)
-  for optional in quota_bench file_transfer_bench; do
+  for optional in quota_bench file_transfer_bench generation_load; do
     if grep -qx "$optional" <<<"$available"; then
       echo "building $optional" >&2
       build "$optional" || { echo "  $optional does not build: shown as n/a" >&2; rm -f "$BUILD/bench/$optional"; }
@@ -96,6 +96,17 @@ if [[ -x "$BUILD/bench/file_transfer_bench" ]]; then
     run file_transfer_bench 60 "$BUILD/bench/file_transfer_bench" --runs 2
   else
     run file_transfer_bench 600 "$BUILD/bench/file_transfer_bench" --runs 15
+  fi
+fi
+
+if [[ -x "$BUILD/bench/generation_load" ]]; then
+  GEN=("$BUILD/bench/generation_load" --picbot "$PICBOT" --json)
+  if [[ $QUICK == 1 ]]; then
+    run generation_draw 30 "${GEN[@]}" --generations 10 --delay-ms 1000
+    run generation_agent 30 "${GEN[@]}" --agent --conversations 5 --delay-ms 1000
+  else
+    run generation_draw 240 "${GEN[@]}"
+    run generation_agent 120 "${GEN[@]}" --agent
   fi
 fi
 
@@ -202,6 +213,22 @@ if ratios:
     row(f"receiver vs raw TCP (file_transfer_bench; {detail})", f"{worst}%", ">= 80%", worst >= 80)
 else:
     row("receiver vs raw TCP (file_transfer_bench)", None, ">= 80%", None)
+
+gen = ping_json("generation_draw")
+if gen:
+    p, o = gen["ping_us"], gen["image_overhead_ms"]
+    row(f"/ping p99 while {gen['jobs']} /draw wait {gen['delay_ms']} ms (p50 {p['p50']:.0f} us, max {p['max']:.0f} us; "
+        f"load {gen['load_avg_before']:.1f})", f"{p['p99']:.0f} us", "(info)", None)
+    hwm, budget = gen["vm_hwm_kb"] / 1024, 3 * gen["images_in_flight_mib"] + 30
+    row(f"VmHWM with {gen['images_in_flight_mib']:.0f} MiB of images in flight", f"{hwm:.1f} MiB",
+        f"<= {budget:.0f} MiB", hwm <= budget)
+    row(f"per-image overhead, upstream done -> image frame read (p50 {o['p50']:.1f} ms)", f"{o['p99']:.1f} ms p99",
+        "<= 10 ms", o["p99"] <= 10)
+agent = ping_json("generation_agent")
+if agent:
+    p = agent["ping_us"]
+    row(f"/ping p99 while {agent['jobs']} agent chats wait (p50 {p['p50']:.0f} us)", f"{p['p99'] / 1000:.2f} ms",
+        "<= 5 ms", p["p99"] <= 5000)
 
 width = max(len(r[0]) for r in rows)
 vwidth = max(len(r[1]) for r in rows)

@@ -151,6 +151,11 @@ struct App::Impl {
   void install_agent() {
     chat_agent->reconfigure(agent::AgentSettings::from_config(config));
     if (chat_agent->enabled()) {
+      // Opened only when needed: creating the database costs start-up time.
+      if (!agent_store_opened) {
+        agent_store_opened = true;
+        (void)chat_agent->open_store(services.data_dir / "agent.sqlite3");
+      }
       dispatcher.set_chat_handler(
           [this](MessageContext& ctx, const Wake& wake) { return chat_agent->handle(ctx, wake); });
     } else {
@@ -340,6 +345,7 @@ struct App::Impl {
   Dispatcher dispatcher;
   HostServices services;
   std::unique_ptr<agent::Agent> chat_agent;
+  bool agent_store_opened = false;
   std::vector<RunningPlugin> plugins;
   std::unique_ptr<web::HttpServer> web_server;  // after plugins: its routes call into them
   std::unique_ptr<net::ForwardClient> forward;
@@ -361,7 +367,6 @@ Status App::start() {
   SecretRegistry::instance().set(impl_->schema.secret_values(impl_->config));
   if (Status s = register_builtin_commands(impl_->registry, [this] { return reload(); }); !s) return s;
   if (Status s = impl_->chat_agent->register_commands(); !s) return s;
-  (void)impl_->chat_agent->open_store(impl_->services.data_dir / "agent.sqlite3");
   impl_->install_agent();
   if (Status s = impl_->start_web(); !s) return s;
   if (Status s = impl_->start_plugins(); !s) return s;
