@@ -26,6 +26,7 @@
 // a failure, 2 on a usage error. Every wait has a deadline; picbot is
 // stopped (SIGTERM, then SIGKILL) at the end.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +38,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
@@ -47,6 +49,7 @@
 #include "bench/load_napcat_link.h"
 #include "bench/rss_sampler.h"
 #include "tests/fakes/chat/fake_chat_server.h"
+#include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -70,7 +73,7 @@ constexpr char kPath[] = "/onebot/v11/ws";
 constexpr char kImageKey[] = "sk-or-v1-bench-key-aaaaaaaaaaaa1111";
 constexpr char kChatKey[] = "sk-chat-bench-key-bbbbbbbbbbbb2222";
 constexpr std::int64_t kSelfId = 10001;
-constexpr std::int64_t kJobGroup = 300'000'000;   // job i: group kJobGroup + i, user kJobUser + i
+constexpr std::int64_t kJobGroup = 300'000'000;  // job i: group kJobGroup + i, user kJobUser + i
 constexpr std::int64_t kJobUser = 30'000;
 constexpr std::int64_t kPingGroup = 500'000'000;  // probe k: group kPingGroup + k
 constexpr std::int64_t kPingUser = 20'000;
@@ -93,6 +96,13 @@ double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
   return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+double own_cpu_s() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 std::int64_t unix_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
@@ -184,17 +194,25 @@ struct Deliveries {
   // True when `call` is a job's reply (recorded here).
   bool take(const json& call) {
     const auto group = group_of(call);
-    if (!group || *group < kJobGroup || *group >= kJobGroup + static_cast<std::int64_t>(at.size())) return false;
+    if (!group || *group < kJobGroup || *group >= kJobGroup + static_cast<std::int64_t>(at.size()))
+      return false;
     const auto i = static_cast<std::size_t>(*group - kJobGroup);
     const json message = call["params"].value("message", json());
     const bool good = agent ? plain_text(message).find("好的") != std::string::npos : has_image(message);
     if (!good || at[i]) {
       ++wrong_replies;
-      if (wrong_examples.size() < 3) wrong_examples.push_back(call.dump().substr(0, 300));
+      if (wrong_examples.size() < 3) wrong_examples.push_back(call.dump().substr(0, 300));  // rare
       return true;
     }
     at[i] = std::chrono::steady_clock::now();
-    message_bytes[i] = call.dump().size();
+    std::size_t bytes = 0;  // the payload strings (base64 image, text), not a re-serialisation
+    for (const auto& segment : message) {
+      if (!segment.is_object() || !segment.contains("data") || !segment["data"].is_object()) continue;
+      for (const auto& [key, value] : segment["data"].items()) {
+        if (value.is_string()) bytes += value.get_ref<const std::string&>().size();
+      }
+    }
+    message_bytes[i] = bytes;
     ++delivered;
     return true;
   }
@@ -212,6 +230,8 @@ struct Result {
   std::vector<double> overhead_ms;  // per image: fake starts writing -> image frame read
   double frame_mb = 0;              // median send_group_msg frame size
   double all_delivered_s = 0;       // jobs sent -> last delivery
+  double picbot_cpu_s = 0;          // picbot's CPU, jobs sent -> last delivery
+  double generator_cpu_s = 0;       // this process (fakes + link) over the same span
 };
 
 std::string config_yaml(const Options& o, const fs::path& data_dir, const std::string& image_base,
@@ -251,11 +271,46 @@ std::string output_tail(const ChildProcess& p, std::size_t lines = 30) {
 Result run(const Options& o) {
   Result r;
   r.jobs = o.jobs;
+  // The upstream answer: FakeOpenRouter's kPng shape, built once. The route
+  // is wrapped so that the moment each response is handed to the fake's
+  // server (plus its scripted delay, a timer) is known per prompt.
+  const std::string png = picbot::testing::make_png("generation_load", o.image_bytes);
+  const json message = {
+      {"role", "assistant"},
+      {"content", "Here is your picture."},
+      {"images",
+       json::array({{{"type", "image_url"},
+                     {"image_url", {{"url", picbot::testing::make_data_url("image/png", png)}}}}})}};
+  const json completion = {
+      {"id", "gen-fake"},
+      {"object", "chat.completion"},
+      {"model", "google/gemini-2.5-flash-image"},
+      {"choices", json::array({{{"index", 0}, {"finish_reason", "stop"}, {"message", message}}})}};
+  const picbot::testing::FakeHttpResponse canned = picbot::testing::FakeHttpResponse::json(completion);
+  std::mutex upstream_mutex;
+  std::vector<std::optional<SteadyTime>> upstream_done(o.jobs);  // guarded by upstream_mutex
+  std::size_t upstream_calls = 0;                                // guarded by upstream_mutex
   FakeOpenRouter openrouter;
   FakeOpenRouter::Options image_options;
   image_options.delay = o.delay;
   image_options.image_size = o.image_bytes;
   openrouter.set_default(FakeOpenRouter::Script::kPng, image_options);
+  openrouter.server().on("POST", "/api/v1/chat/completions",
+                         [&](const picbot::testing::FakeHttpRequest& request) {
+                           picbot::testing::FakeHttpResponse response = canned;
+                           response.delay = o.delay;
+                           static const std::regex prompt(R"(cat (\d+))");
+                           std::smatch m;
+                           const std::string& body = request.body;
+                           std::lock_guard lock(upstream_mutex);
+                           ++upstream_calls;
+                           if (std::regex_search(body, m, prompt)) {
+                             const auto i = std::stoul(m[1]);
+                             if (i < upstream_done.size())
+                               upstream_done[i] = std::chrono::steady_clock::now() + o.delay;
+                           }
+                           return response;
+                         });
   FakeChatServer chat;
   chat.set_default(ChatScript::reply("好的").after(o.delay));
 
@@ -317,6 +372,8 @@ Result run(const Options& o) {
   picbot::bench::RssSampler sampler(picbot.pid(), 10ms);
   // All jobs at once: queued frames, written back to back.
   const auto jobs_sent = std::chrono::steady_clock::now();
+  const auto cpu_before = picbot::bench::read_cpu_ns(picbot.pid());
+  const double own_cpu_before = own_cpu_s();
   for (std::size_t i = 0; i < o.jobs; ++i) {
     const auto n = static_cast<std::int64_t>(i);
     const std::string frame = o.agent ? at_bot_event(next_message_id++, kJobGroup + n, kJobUser + n, "hi")
@@ -344,6 +401,9 @@ Result run(const Options& o) {
   };
   auto outcome = link.flood(std::move(fillers), 0, delivery_match, o.delay + 120s);
   r.load_after = picbot::bench::load_average_1min();
+  const auto cpu_after = picbot::bench::read_cpu_ns(picbot.pid());
+  if (cpu_before && cpu_after) r.picbot_cpu_s = static_cast<double>(*cpu_after - *cpu_before) / 1e9;
+  r.generator_cpu_s = own_cpu_s() - own_cpu_before;
   sampler.stop();
   r.rss_peak_kb = sampler.peak_kb();
   if (auto m = picbot::bench::read_memory(picbot.pid())) {
@@ -361,16 +421,11 @@ Result run(const Options& o) {
   r.frame_mb = percentile(sizes, 50) / 1e6;
 
   if (!o.agent) {
-    // The fake writes its response `delay` after the request arrived (a timer on its own thread).
-    const std::regex prompt(R"(cat (\d+))");
-    for (const auto& call : openrouter.calls()) {
-      std::smatch m;
-      const std::string body = call.body.dump();
-      if (!std::regex_search(body, m, prompt)) continue;
-      const auto i = std::stoul(m[1]);
-      if (i >= o.jobs || !deliveries.at[i]) continue;
+    std::lock_guard lock(upstream_mutex);
+    for (std::size_t i = 0; i < o.jobs; ++i) {
+      if (!upstream_done[i] || !deliveries.at[i]) continue;
       r.overhead_ms.push_back(
-          std::chrono::duration<double, std::milli>(*deliveries.at[i] - (call.at + o.delay)).count());
+          std::chrono::duration<double, std::milli>(*deliveries.at[i] - *upstream_done[i]).count());
     }
     if (r.overhead_ms.size() != o.jobs) return fail("upstream calls do not match the jobs");
   } else if (chat.request_count() < o.jobs) {
@@ -391,7 +446,8 @@ json to_json(const Options& o, const Result& r) {
               {"delivered", r.delivered},
               {"pings", r.ping_us.size()},
               {"ping_us",
-               {{"p50", percentile(r.ping_us, 50)}, {"p99", percentile(r.ping_us, 99)},
+               {{"p50", percentile(r.ping_us, 50)},
+                {"p99", percentile(r.ping_us, 99)},
                 {"max", percentile(r.ping_us, 100)}}},
               {"rss_idle_kb", r.rss_idle_kb},
               {"rss_peak_kb", r.rss_peak_kb},
@@ -399,6 +455,8 @@ json to_json(const Options& o, const Result& r) {
               {"images_in_flight_mib", in_flight_mb},
               {"all_delivered_s", r.all_delivered_s},
               {"reply_frame_mb", r.frame_mb},
+              {"picbot_cpu_s", r.picbot_cpu_s},
+              {"generator_cpu_s", r.generator_cpu_s},
               {"load_avg_before", r.load_before},
               {"load_avg_after", r.load_after}};
   if (!o.agent) {
@@ -411,24 +469,27 @@ json to_json(const Options& o, const Result& r) {
 }
 
 void print_table(const Options& o, const Result& r) {
-  std::printf("generation_load %s: %zu jobs, upstream delay %lld ms, load avg (1 min) %.2f before / %.2f after\n",
-              o.agent ? "--agent" : "(draw)", r.jobs, static_cast<long long>(o.delay.count()), r.load_before,
-              r.load_after);
+  std::printf(
+      "generation_load %s: %zu jobs, upstream delay %lld ms, load avg (1 min) %.2f before / %.2f after\n",
+      o.agent ? "--agent" : "(draw)", r.jobs, static_cast<long long>(o.delay.count()), r.load_before,
+      r.load_after);
   std::printf("  %-40s %.0f / %.0f / %.0f us (%zu probes, one per %lld ms)\n", "/ping p50 / p99 / max",
-              percentile(r.ping_us, 50), percentile(r.ping_us, 99), percentile(r.ping_us, 100), r.ping_us.size(),
-              static_cast<long long>(o.ping_interval.count()));
+              percentile(r.ping_us, 50), percentile(r.ping_us, 99), percentile(r.ping_us, 100),
+              r.ping_us.size(), static_cast<long long>(o.ping_interval.count()));
   std::printf("  %-40s %zu/%zu (last %.2f s after the jobs were sent; frame %.2f MB)\n", "replies delivered",
               r.delivered, r.jobs, r.all_delivered_s, r.frame_mb);
+  std::printf("  %-40s picbot %.2f s, this generator (fakes + link) %.2f s (jobs sent -> last reply)\n",
+              "CPU", r.picbot_cpu_s, r.generator_cpu_s);
   std::printf("  %-40s idle %.1f MiB, peak VmRSS %.1f MiB, VmHWM %.1f MiB\n", "picbot memory",
               static_cast<double>(r.rss_idle_kb) / 1024, static_cast<double>(r.rss_peak_kb) / 1024,
               static_cast<double>(r.hwm_kb) / 1024);
   if (!o.agent) {
     const double in_flight = static_cast<double>(o.jobs * o.image_bytes) / 1048576.0;
-    std::printf("  %-40s %.1f MiB (goal VmHWM <= 3 x that + 30 = %.0f MiB)\n", "image bytes in flight", in_flight,
-                3 * in_flight + 30);
+    std::printf("  %-40s %.1f MiB (goal VmHWM <= 3 x that + 30 = %.0f MiB)\n", "image bytes in flight",
+                in_flight, 3 * in_flight + 30);
     std::printf("  %-40s %.1f / %.1f / %.1f ms (fake starts writing -> image frame read)\n",
-                "per-image overhead p50 / p99 / max", percentile(r.overhead_ms, 50), percentile(r.overhead_ms, 99),
-                percentile(r.overhead_ms, 100));
+                "per-image overhead p50 / p99 / max", percentile(r.overhead_ms, 50),
+                percentile(r.overhead_ms, 99), percentile(r.overhead_ms, 100));
   }
 }
 

@@ -177,6 +177,10 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     co_return co_await fail(ctx.tr("gemini.error.disk"), "disk");
   }
 
+  // When many images finish together, sending them all at once would hold
+  // every encoded frame in memory and flood NapCat's link; a few at a time.
+  std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
+  co_await deps_.deliveries.wait_turn(*delivery_slot);
   DeliveryResult delivery = co_await prepare_image_segment(ctx, *stored, image.bytes, settings->delivery);
   onebot::Message message{std::move(delivery.segment)};
   std::string note = remaining_note;
@@ -186,6 +190,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   }
   if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
   auto sent = co_await ctx.reply(std::move(message), in_group);
+  delivery_slot.reset();
   if (!sent) {
     logger()->warn("sending the image to {} failed: {}", in_group ? event.group_id : event.user_id,
                    sent.error().describe());

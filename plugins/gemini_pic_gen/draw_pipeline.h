@@ -49,6 +49,9 @@ class DrawPipeline {
     OpenRouterImageClient& client;
     ImageStore& images;
     JobQueue& jobs;
+    // Limits how many finished images are encoded and sent at once, keyed per
+    // delivery: each one is a multi-megabyte frame.
+    JobQueue& deliveries;
     net::HttpClient& http;
     const Clock& clock;
   };
@@ -75,6 +78,7 @@ class DrawPipeline {
   std::shared_ptr<const PluginSettings> settings_;
   AsyncQuotaStore* quotas_ = nullptr;
   DrawCounters counters_;
+  std::int64_t delivery_serial_ = 0;
 };
 
 // "18:30" when t is today (local time), else "11-24 18:30".

@@ -63,6 +63,9 @@ std::string first_prefix(const MessageContext& ctx) {
   return prefixes.empty() ? std::string() : prefixes.back();
 }
 
+// Images encoded and sent at the same time (each is a frame of several MB).
+constexpr std::size_t kConcurrentDeliveries = 4;
+
 class GeminiPicGenPlugin final : public Plugin {
  public:
   std::string_view name() const override { return "gemini_pic_gen"; }
@@ -92,8 +95,9 @@ class GeminiPicGenPlugin final : public Plugin {
       ctx.logger()->info("images are not served over HTTP: {}", s.error().message);
     }
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
+    deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
     pipeline_ = std::make_unique<DrawPipeline>(
-        DrawPipeline::Deps{*client_, *images_, *jobs_, ctx.http(), ctx.clock()}, settings_);
+        DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.clock()}, settings_);
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
@@ -417,6 +421,7 @@ class GeminiPicGenPlugin final : public Plugin {
   std::unique_ptr<OpenRouterImageClient> client_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<JobQueue> jobs_;
+  std::unique_ptr<JobQueue> deliveries_;
   std::unique_ptr<AsyncQuotaStore> quotas_;
   std::unique_ptr<DrawPipeline> pipeline_;
 };

@@ -14,13 +14,13 @@ struct JobQueue::Ticket::Waiter {
   bool admitted = false;
 };
 
-JobQueue::Ticket::Ticket(JobQueue* queue, std::int64_t user_id, std::shared_ptr<Waiter> waiter,
+JobQueue::Ticket::Ticket(JobQueue* queue, std::int64_t key, std::shared_ptr<Waiter> waiter,
                          std::size_t position)
-    : queue_(queue), user_id_(user_id), waiter_(std::move(waiter)), initial_position_(position) {}
+    : queue_(queue), key_(key), waiter_(std::move(waiter)), initial_position_(position) {}
 
 JobQueue::Ticket::Ticket(Ticket&& other) noexcept
     : queue_(std::exchange(other.queue_, nullptr)),
-      user_id_(other.user_id_),
+      key_(other.key_),
       waiter_(std::move(other.waiter_)),
       initial_position_(other.initial_position_) {}
 
@@ -31,16 +31,16 @@ JobQueue::Ticket::~Ticket() {
 JobQueue::JobQueue(asio::any_io_executor executor, std::size_t capacity)
     : executor_(std::move(executor)), capacity_(std::max<std::size_t>(capacity, 1)) {}
 
-std::optional<JobQueue::Ticket> JobQueue::try_enter(std::int64_t user_id) {
-  if (!users_.insert(user_id).second) return std::nullopt;
+std::optional<JobQueue::Ticket> JobQueue::try_enter(std::int64_t key) {
+  if (!keys_.insert(key).second) return std::nullopt;
   auto waiter = std::make_shared<Ticket::Waiter>(executor_);
   if (running_ < capacity_ && waiting_.empty()) {
     ++running_;
     waiter->admitted = true;
-    return Ticket(this, user_id, std::move(waiter), 0);
+    return Ticket(this, key, std::move(waiter), 0);
   }
   waiting_.push_back(waiter);
-  return Ticket(this, user_id, std::move(waiter), waiting_.size());
+  return Ticket(this, key, std::move(waiter), waiting_.size());
 }
 
 asio::awaitable<void> JobQueue::wait_turn(Ticket& ticket) {
@@ -55,7 +55,7 @@ void JobQueue::set_capacity(std::size_t capacity) {
 }
 
 void JobQueue::leave(Ticket& ticket) {
-  users_.erase(ticket.user_id_);
+  keys_.erase(ticket.key_);
   if (ticket.waiter_->admitted) {
     --running_;
   } else {

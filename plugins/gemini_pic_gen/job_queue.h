@@ -1,6 +1,6 @@
-// JobQueue: admission for long generation jobs. Each user has at most one
-// job (queued or running); at most `capacity` jobs run at once and the rest
-// wait in FIFO order. A Ticket holds a place; destroying it frees the place
+// JobQueue: admission for long jobs. Each key (a user id, or an id unique
+// per job) has at most one job, queued or running; at most `capacity` jobs
+// run at once and the rest wait in FIFO order. A Ticket holds a place; destroying it frees the place
 // and lets the next job run.
 // Thread-safety: io_context thread only.
 #pragma once
@@ -31,17 +31,17 @@ class JobQueue {
    private:
     friend class JobQueue;
     struct Waiter;
-    Ticket(JobQueue* queue, std::int64_t user_id, std::shared_ptr<Waiter> waiter, std::size_t position);
+    Ticket(JobQueue* queue, std::int64_t key, std::shared_ptr<Waiter> waiter, std::size_t position);
     JobQueue* queue_;
-    std::int64_t user_id_;
+    std::int64_t key_;
     std::shared_ptr<Waiter> waiter_;
     std::size_t initial_position_;
   };
 
   JobQueue(boost::asio::any_io_executor executor, std::size_t capacity);
 
-  // A place for user_id, or nullopt when that user already has a job.
-  std::optional<Ticket> try_enter(std::int64_t user_id);
+  // A place for key, or nullopt when that key already has a job.
+  std::optional<Ticket> try_enter(std::int64_t key);
 
   // Completes when the ticket's job may run (at once if it already may).
   boost::asio::awaitable<void> wait_turn(Ticket& ticket);
@@ -59,7 +59,7 @@ class JobQueue {
   std::size_t capacity_;
   std::size_t running_ = 0;
   std::list<std::shared_ptr<Ticket::Waiter>> waiting_;
-  std::unordered_set<std::int64_t> users_;
+  std::unordered_set<std::int64_t> keys_;
 };
 
 }  // namespace picbot::gemini
