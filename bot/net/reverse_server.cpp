@@ -13,6 +13,7 @@
 
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
+#include "bot/net/tcp_listener.h"
 #include "bot/net/websocket_session.h"
 
 namespace picbot::net {
@@ -54,21 +55,7 @@ std::string presented_token(const http::request<http::empty_body>& req, std::str
 
 struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
   Impl(asio::any_io_executor executor, Options opts, onebot::LinkHandler& h)
-      : acceptor(executor), options(std::move(opts)), handler(h) {}
-
-  asio::awaitable<void> accept_loop() {
-    auto self = shared_from_this();
-    while (acceptor.is_open()) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
-        logger()->warn("reverse WS accept failed: {}", ec.message());
-        continue;
-      }
-      socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(acceptor.get_executor(), handle(std::move(socket)), asio::detached);
-    }
-  }
+      : listener(std::move(executor), "onebot.listen"), options(std::move(opts)), handler(h) {}
 
   static asio::awaitable<void> respond(beast::tcp_stream& stream, http::status status, std::string body) {
     http::response<http::string_body> res{status, 11};
@@ -148,7 +135,7 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     --connections;
   }
 
-  tcp::acceptor acceptor;
+  TcpListener listener;
   Options options;
   onebot::LinkHandler& handler;
   std::size_t connections = 0;
@@ -160,30 +147,16 @@ ReverseServer::ReverseServer(asio::any_io_executor executor, Options options, on
 ReverseServer::~ReverseServer() { stop(); }
 
 Result<std::uint16_t> ReverseServer::start() {
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return Error::make("bad_listen", "onebot.listen: '" + impl_->options.host + "' is not an IP address");
-  const tcp::endpoint endpoint(address, impl_->options.port);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor.close(ec);
-    return Error::make("listen_failed", "cannot listen on " + impl_->options.host + ":" +
-                                            std::to_string(impl_->options.port) + ": " + ec.message());
-  }
-  const std::uint16_t port = acceptor.local_endpoint().port();
-  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
-  logger()->info("reverse WS listening on {}:{}{}", impl_->options.host, port, impl_->options.path);
+  auto port = impl_->listener.start(impl_->options.host, impl_->options.port,
+                                    [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
+                                      if (auto impl = weak.lock()) co_await impl->handle(std::move(socket));
+                                    });
+  if (!port) return port.error();
+  logger()->info("reverse WS listening on {}:{}{}", impl_->options.host, *port, impl_->options.path);
   return port;
 }
 
-void ReverseServer::stop() {
-  beast::error_code ignored;
-  impl_->acceptor.close(ignored);
-}
+void ReverseServer::stop() { impl_->listener.stop(); }
 
 std::size_t ReverseServer::connections() const { return impl_->connections; }
 

@@ -1,5 +1,7 @@
 #include "bot/web/http_server.h"
 
+#include "bot/net/tcp_listener.h"
+
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -48,21 +50,8 @@ struct Route {
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::any_io_executor executor, Options opts) : acceptor(executor), options(std::move(opts)) {}
-
-  asio::awaitable<void> accept_loop() {
-    auto self = shared_from_this();
-    while (acceptor.is_open()) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
-        logger()->warn("web: accept failed: {}", ec.message());
-        continue;
-      }
-      socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(acceptor.get_executor(), serve(std::move(socket)), asio::detached);
-    }
-  }
+  Impl(asio::any_io_executor executor, Options opts)
+      : listener(std::move(executor), "web.listen"), options(std::move(opts)) {}
 
   // The handler for method + path: 404 / 405 responses come back as errors.
   std::variant<const Route*, HttpResponse> find_route(const std::string& method,
@@ -245,7 +234,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     stream.close();
   }
 
-  tcp::acceptor acceptor;
+  net::TcpListener listener;
   Options options;
   std::vector<Route> routes;
   std::set<beast::tcp_stream*> streams;
@@ -270,31 +259,20 @@ void HttpServer::route(std::string method, std::string path_prefix, Handler hand
 }
 
 Result<std::uint16_t> HttpServer::start() {
-  beast::error_code ec;
-  const auto& options = impl_->options;
-  const auto address = asio::ip::make_address(options.host, ec);
-  if (ec) return Error::make("bad_listen", "web.listen: '" + options.host + "' is not an IP address");
-  const tcp::endpoint endpoint(address, options.port);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor.close(ec);
-    return Error::make("listen_failed", "web.listen: cannot listen on " + options.host + ":" +
-                                            std::to_string(options.port) + ": " + ec.message());
-  }
-  impl_->port = acceptor.local_endpoint().port();
-  asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
-  logger()->info("web console listening on {}:{}", options.host, impl_->port);
-  return impl_->port;
+  auto port = impl_->listener.start(impl_->options.host, impl_->options.port,
+                                    [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
+                                      if (auto impl = weak.lock()) co_await impl->serve(std::move(socket));
+                                    });
+  if (!port) return port.error();
+  impl_->port = *port;
+  logger()->info("web console listening on {}:{}", impl_->options.host, impl_->port);
+  return port;
 }
 
 void HttpServer::stop() {
   impl_->stopped = true;
+  impl_->listener.stop();
   beast::error_code ignored;
-  impl_->acceptor.close(ignored);
   for (auto* stream : impl_->streams) stream->socket().close(ignored);
 }
 
