@@ -100,6 +100,19 @@ void append_json_string(std::string_view text, std::string& out) {
   out += '"';
   std::size_t i = 0;
   while (i < text.size()) {
+    // Plain ASCII needs no escaping: copy whole runs (an image's base64 is
+    // megabytes of it).
+    std::size_t run = i;
+    while (run < text.size()) {
+      const unsigned char r = static_cast<unsigned char>(text[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(text.data() + i, run - i);
+      i = run;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       const std::size_t length = utf8_sequence_length(text, i);
@@ -147,6 +160,21 @@ void append_message_json(const Message& message, std::string& out) {
     } else if (const auto* at = std::get_if<At>(&segment); at != nullptr && at->name.empty()) {
       out += R"({"type":"at","data":{"qq":)";
       append_json_string(at->qq, out);
+      out += "}}";
+    } else if (const auto* image = std::get_if<Image>(&segment)) {
+      // Images carry megabytes of base64: no JSON DOM copy of them.
+      out += R"({"type":"image","data":{"file":)";
+      append_json_string(image->file, out);
+      if (!image->url.empty()) {
+        out += R"(,"url":)";
+        append_json_string(image->url, out);
+      }
+      if (!image->summary.empty()) {
+        out += R"(,"summary":)";
+        append_json_string(image->summary, out);
+      }
+      if (image->sub_type != 0) out += R"(,"sub_type":)" + std::to_string(image->sub_type);
+      if (image->file_size) out += R"(,"file_size":)" + std::to_string(*image->file_size);
       out += "}}";
     } else {
       out += segment_to_json(segment).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -111,6 +111,9 @@ TEST(AppendMessageJson, ParsesToMessageToJson) {
                               .text(" quote \" backslash \\ newline \n tab \t bell \x07 中文 ✓")
                               .segment(At{"all", "everyone"})
                               .image_file("https://x/y.png")
+                              .segment(Image{.file = "a\"b.png", .url = "https://x/z", .summary = "[图片]",
+                                             .sub_type = 1, .file_size = 1234})
+                              .image_base64(std::string(3000, '\x7f'))
                               .segment(Unknown{"poke", {{"type", "1"}, {"id", "2"}}})
                               .build();
   std::string out = "prefix:";
