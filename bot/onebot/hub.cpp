@@ -1,13 +1,13 @@
 #include "bot/onebot/hub.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-
 #include <charconv>
 #include <optional>
 
@@ -48,7 +48,9 @@ auto logger() {
   return l;
 }
 
-std::string encode_params(const json& params) { return params.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string encode_params(const json& params) {
+  return params.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 // Action names are plain identifiers (send_group_msg), so they need no escaping.
 std::string encode_request(std::string_view action, std::string_view params_json, std::uint64_t echo) {
@@ -76,7 +78,8 @@ Hub::Hub(asio::any_io_executor executor, Options options, EventSink& sink)
     : executor_(std::move(executor)), options_(options), sink_(sink) {}
 
 Hub::~Hub() {
-  for (auto& [echo, call] : pending_) call->finish(ApiError{ApiError::Kind::kLinkClosed, 0, "shutting down", {}});
+  for (auto& [echo, call] : pending_)
+    call->finish(ApiError{ApiError::Kind::kLinkClosed, 0, "shutting down", {}});
 }
 
 void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
@@ -87,8 +90,8 @@ void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
   link->set_watchdog(options_.heartbeat_interval * 3);
   LinkEntry& ref = *entry;
   links_[link->id()] = std::move(entry);
-  logger()->info("link #{} open: {} (self_id {}, role {})", link->id(), link->description(),
-                 info.self_id, info.role.empty() ? "-" : info.role);
+  logger()->info("link #{} open: {} (self_id {}, role {})", link->id(), link->description(), info.self_id,
+                 info.role.empty() ? "-" : info.role);
   if (info.self_id != 0) {
     register_account(ref, info.self_id);
   } else {
@@ -100,25 +103,19 @@ void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
 asio::awaitable<void> Hub::learn_self_id(std::uint64_t link_id) {
   const auto it = links_.find(link_id);
   if (it == links_.end()) co_return;
-  const auto link = it->second->link;
   // Sent on this link specifically: no account is registered for it yet.
-  PendingCall pending(executor_);
-  const std::uint64_t echo = next_echo_++;
-  pending.link_id = link_id;
-  pending.timer.expires_after(std::chrono::seconds(10));
-  pending_[echo] = &pending;
-  link->send(encode_request("get_login_info", "{}", echo));
-  while (!pending.result && pending.timer.expiry() > std::chrono::steady_clock::now()) {
-    co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  pending_.erase(echo);
-  if (!pending.result || !pending.result->ok()) {
-    logger()->warn("link #{}: get_login_info failed: {}", link_id,
-                   pending.result ? pending.result->error().describe() : "timeout");
+  const auto link = it->second->link;
+  CallOptions options;
+  options.timeout = std::chrono::seconds(10);
+  std::string params = "{}";
+  const ApiResult result =
+      co_await send_and_wait(*link, "get_login_info", std::move(params), std::move(options));
+  if (!result.ok()) {
+    logger()->warn("link #{}: get_login_info failed: {}", link_id, result.error().describe());
     co_return;
   }
   const auto entry = links_.find(link_id);
-  const json& data = pending.result->value();
+  const json& data = result.value();
   if (entry != links_.end() && entry->second->self_id == 0 && data.is_object()) {
     register_account(*entry->second, json_to_id(data.value("user_id", json())));
   }
@@ -210,14 +207,16 @@ void Hub::on_close(Link& link, std::string_view reason) {
   std::size_t failed = 0;
   for (auto p = pending_.begin(); p != pending_.end();) {
     if (p->second->link_id == link.id()) {
-      p->second->finish(ApiError{ApiError::Kind::kLinkClosed, 0, "connection closed: " + std::string(reason), {}});
+      p->second->finish(
+          ApiError{ApiError::Kind::kLinkClosed, 0, "connection closed: " + std::string(reason), {}});
       p = pending_.erase(p);
       ++failed;
     } else {
       ++p;
     }
   }
-  logger()->info("link #{} closed ({}); account {}; {} pending call(s) failed", link.id(), reason, self_id, failed);
+  logger()->info("link #{} closed ({}); account {}; {} pending call(s) failed", link.id(), reason, self_id,
+                 failed);
 }
 
 Link* Hub::pick_link(std::int64_t self_id) {
@@ -235,42 +234,52 @@ Link* Hub::pick_link(std::int64_t self_id) {
   return nullptr;
 }
 
-asio::awaitable<ApiResult> Hub::call(std::int64_t self_id, std::string action, json params, CallOptions options) {
+asio::awaitable<ApiResult> Hub::call(std::int64_t self_id, std::string action, json params,
+                                     CallOptions options) {
   return call_encoded(self_id, std::move(action), encode_params(params), std::move(options));
 }
 
-asio::awaitable<ApiResult> Hub::call_encoded(std::int64_t self_id, std::string action, std::string params_json,
-                                             CallOptions options) {
+asio::awaitable<ApiResult> Hub::call_encoded(std::int64_t self_id, std::string action,
+                                             std::string params_json, CallOptions options) {
   ++counters_.api_calls;
   Link* link = pick_link(self_id);
   if (link == nullptr) {
     ++counters_.api_failures;
     co_return ApiError{ApiError::Kind::kNoLink, 0, fmt::format("no connection for account {}", self_id), {}};
   }
+  if (auto it = links_.find(link->id()); it != links_.end()) ++it->second->frames_out;
+  ApiResult result = co_await send_and_wait(*link, action, std::move(params_json), std::move(options));
+  if (!result.ok()) {
+    ++counters_.api_failures;
+    logger()->warn("{} on account {} failed: {}", action, self_id, result.error().describe());
+  }
+  co_return result;
+}
+
+asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view action, std::string params_json,
+                                              CallOptions options) {
   PendingCall pending(executor_);
   const std::uint64_t echo = next_echo_++;
-  pending.link_id = link->id();
+  pending.link_id = link.id();
   pending.on_stream_frame = std::move(options.on_stream_frame);
   pending.timer.expires_after(options.timeout);
   pending_[echo] = &pending;
-  if (auto it = links_.find(link->id()); it != links_.end()) ++it->second->frames_out;
-  link->send(encode_request(action, params_json, echo));
+  link.send(encode_request(action, params_json, echo));
   params_json = std::string();  // a large request (a base64 image) need not live until the answer
 
   while (!pending.result) {
     co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (pending.result) break;
     const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
-    if (pending.timer.expiry() <= std::chrono::steady_clock::now() || cancelled != asio::cancellation_type::none) {
+    if (pending.timer.expiry() <= std::chrono::steady_clock::now() ||
+        cancelled != asio::cancellation_type::none) {
       pending_.erase(echo);
-      pending.result.emplace(ApiError{ApiError::Kind::kTimeout, 0,
-                                      fmt::format("{} got no answer within {} ms", action, options.timeout.count()),
-                                      {}});
+      pending.result.emplace(
+          ApiError{ApiError::Kind::kTimeout,
+                   0,
+                   fmt::format("{} got no answer within {} ms", action, options.timeout.count()),
+                   {}});
     }
-  }
-  if (!pending.result->ok()) {
-    ++counters_.api_failures;
-    logger()->warn("{} on account {} failed: {}", action, self_id, pending.result->error().describe());
   }
   co_return std::move(*pending.result);
 }
@@ -283,8 +292,8 @@ std::vector<LinkStatus> Hub::links() const {
   std::vector<LinkStatus> out;
   out.reserve(links_.size());
   for (const auto& [id, entry] : links_) {
-    out.push_back(LinkStatus{id, entry->self_id, entry->link->description(), entry->info.role, entry->connected_at,
-                             entry->frames_in, entry->frames_out});
+    out.push_back(LinkStatus{id, entry->self_id, entry->link->description(), entry->info.role,
+                             entry->connected_at, entry->frames_in, entry->frames_out});
   }
   return out;
 }

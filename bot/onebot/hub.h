@@ -12,7 +12,6 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -70,8 +69,8 @@ class Hub final : public LinkHandler, public BotApi {
   using BotApi::call;
   boost::asio::awaitable<ApiResult> call(std::int64_t self_id, std::string action, nlohmann::json params,
                                          CallOptions options) override;
-  boost::asio::awaitable<ApiResult> call_encoded(std::int64_t self_id, std::string action, std::string params_json,
-                                                 CallOptions options) override;
+  boost::asio::awaitable<ApiResult> call_encoded(std::int64_t self_id, std::string action,
+                                                 std::string params_json, CallOptions options) override;
 
   // Closes every link cleanly (WebSocket close code).
   void close_all(int code = 1000);
@@ -90,13 +89,17 @@ class Hub final : public LinkHandler, public BotApi {
   void handle_event(LinkEntry& entry, Event event);
   Link* pick_link(std::int64_t self_id);
   boost::asio::awaitable<void> learn_self_id(std::uint64_t link_id);
+  // Sends one request on `link` and waits for its answer (or the timeout,
+  // cancellation, or the link dropping).
+  boost::asio::awaitable<ApiResult> send_and_wait(Link& link, std::string_view action,
+                                                  std::string params_json, CallOptions options);
 
   boost::asio::any_io_executor executor_;
   Options options_;
   EventSink& sink_;
   std::unordered_map<std::uint64_t, std::unique_ptr<LinkEntry>> links_;  // by link id
-  std::unordered_map<std::int64_t, std::uint64_t> accounts_;            // self_id -> link id
-  std::unordered_map<std::uint64_t, PendingCall*> pending_;             // echo -> call
+  std::unordered_map<std::int64_t, std::uint64_t> accounts_;             // self_id -> link id
+  std::unordered_map<std::uint64_t, PendingCall*> pending_;              // echo -> call
   std::uint64_t next_echo_ = 1;
   HubCounters counters_;
 };
