@@ -20,8 +20,7 @@ Status register_builtin_commands(CommandRegistry& registry, std::function<Status
       .usage = "host.help.help",
       .admin_only = false,
       .handler = [&registry](CommandContext& ctx) -> asio::awaitable<void> {
-        const auto& prefixes = ctx.settings().command_prefixes;
-        const std::string prefix = prefixes.empty() ? std::string() : prefixes.back();
+        const std::string prefix = ctx.settings().display_prefix();
         std::string text = ctx.tr("host.help_header");
         for (const auto& entry : registry.commands()) {
           if (entry.command.admin_only && !ctx.is_admin()) continue;

@@ -115,9 +115,8 @@ asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::M
       // An unknown command in a group may belong to another bot: stay quiet
       // unless the bot was addressed directly.
       if (wake.at_bot || wake.nickname || !event->is_group()) {
-        std::string prefix;
-        if (!settings->command_prefixes.empty()) prefix = settings->command_prefixes.back();
-        std::string hint = ctx.tr("host.unknown_command", fmt::arg("command", wake.command), fmt::arg("prefix", prefix));
+        std::string hint = ctx.tr("host.unknown_command", fmt::arg("command", wake.command),
+                                  fmt::arg("prefix", settings->display_prefix()));
         co_await ctx.reply_text(std::move(hint), event->is_group());
       }
       co_return;

@@ -23,6 +23,9 @@ struct BotSettings {
   // REQUIRES: section was validated against the schema.
   static BotSettings from_config(const nlohmann::json& bot_section);
 
+  // The prefix to show in help and hints: the shortest configured one, or "".
+  std::string display_prefix() const { return command_prefixes.empty() ? std::string() : command_prefixes.back(); }
+
   bool is_admin(std::int64_t user_id) const { return admins.count(user_id) != 0; }
   // False for groups the bot must ignore (deny list, or not on a non-empty allow list).
   bool group_allowed(std::int64_t group_id) const;

@@ -58,11 +58,6 @@ bool has_non_ascii(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
-std::string first_prefix(const MessageContext& ctx) {
-  const auto& prefixes = ctx.settings().command_prefixes;
-  return prefixes.empty() ? std::string() : prefixes.back();
-}
-
 // Images encoded and sent at the same time (each is a frame of several MB).
 constexpr std::size_t kConcurrentDeliveries = 4;
 
@@ -226,7 +221,7 @@ class GeminiPicGenPlugin final : public Plugin {
   asio::awaitable<void> draw_command(CommandContext& ctx) {
     ParsedPrompt parsed = parse_prompt(ctx.args());
     if (parsed.prompt.empty()) {
-      std::string usage = ctx.tr("gemini.usage.draw", fmt::arg("prefix", first_prefix(ctx)));
+      std::string usage = ctx.tr("gemini.usage.draw", fmt::arg("prefix", ctx.settings().display_prefix()));
       co_await ctx.reply_text(std::move(usage), ctx.is_group());
       co_return;
     }
@@ -322,7 +317,7 @@ class GeminiPicGenPlugin final : public Plugin {
     } else if (first == "group" || first == "群") {
       const std::int64_t group = onebot::json_to_id(json(second));
       if (group == 0) {
-        text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", first_prefix(ctx)));
+        text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", ctx.settings().display_prefix()));
         co_await ctx.reply_text(std::move(text), ctx.is_group());
         co_return;
       }
@@ -332,7 +327,7 @@ class GeminiPicGenPlugin final : public Plugin {
       result = co_await quotas_->reset_all();
       text = ctx.tr("gemini.quota.reset_all");
     } else {
-      text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", first_prefix(ctx)));
+      text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", ctx.settings().display_prefix()));
     }
     if (!result) text = ctx.tr("gemini.quota.store_error");
     co_await ctx.reply_text(std::move(text), ctx.is_group());
@@ -346,7 +341,7 @@ class GeminiPicGenPlugin final : public Plugin {
     const bool is_model = what == "model";
     std::string text;
     if (!is_model && what != "baseurl") {
-      text = ctx.tr("gemini.banana.usage", fmt::arg("prefix", first_prefix(ctx)));
+      text = ctx.tr("gemini.banana.usage", fmt::arg("prefix", ctx.settings().display_prefix()));
     } else if (value.empty()) {
       const auto& current = client_->settings();
       std::string shown = is_model ? current.model_name : llm::normalize_api_base(current.custom_api_base);
