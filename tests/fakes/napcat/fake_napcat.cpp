@@ -651,26 +651,36 @@ std::optional<int> FakeNapCat::wait_for_peer_close(int conn, std::chrono::millis
   return impl_->states[conn].peer_close_code;
 }
 
-std::int64_t FakeNapCat::send_group_message(int conn, std::int64_t group_id, std::int64_t user_id,
-                                            nlohmann::json message, std::string nickname, std::string role) {
-  const json segments = message_segments(message);
-  const std::int64_t id = impl_->actions.next_message_id();
+namespace {
+// The fields NapCat puts in every message event, in NapCat's order.
+ordered_json message_event(std::int64_t self_id, std::int64_t id, std::int64_t user_id, const char* message_type,
+                           const char* sub_type, ordered_json sender, const json& segments) {
   ordered_json event;
-  event["self_id"] = impl_->self_id_of(conn);
+  event["self_id"] = self_id;
   event["user_id"] = user_id;
   event["time"] = unix_seconds();
   event["message_id"] = id;
   event["message_seq"] = id;
   event["real_id"] = id;
   event["real_seq"] = std::to_string(id);
-  event["message_type"] = "group";
-  event["sender"] = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}, {"role", role}};
+  event["message_type"] = message_type;
+  event["sender"] = std::move(sender);
   event["raw_message"] = to_cq_string(segments);
   event["font"] = 14;
-  event["sub_type"] = "normal";
+  event["sub_type"] = sub_type;
   event["message"] = ordered_json(segments);
   event["message_format"] = "array";
   event["post_type"] = "message";
+  return event;
+}
+}  // namespace
+
+std::int64_t FakeNapCat::send_group_message(int conn, std::int64_t group_id, std::int64_t user_id,
+                                            nlohmann::json message, std::string nickname, std::string role) {
+  const json segments = message_segments(message);
+  ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}, {"role", role}};
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id, "group",
+                                     "normal", std::move(sender), segments);
   event["group_id"] = group_id;
   event["group_name"] = "测试群" + std::to_string(group_id);
   return impl_->send_message_event(conn, std::move(event));
@@ -679,23 +689,9 @@ std::int64_t FakeNapCat::send_group_message(int conn, std::int64_t group_id, std
 std::int64_t FakeNapCat::send_private_message(int conn, std::int64_t user_id, nlohmann::json message,
                                               std::string nickname) {
   const json segments = message_segments(message);
-  const std::int64_t id = impl_->actions.next_message_id();
-  ordered_json event;
-  event["self_id"] = impl_->self_id_of(conn);
-  event["user_id"] = user_id;
-  event["time"] = unix_seconds();
-  event["message_id"] = id;
-  event["message_seq"] = id;
-  event["real_id"] = id;
-  event["real_seq"] = std::to_string(id);
-  event["message_type"] = "private";
-  event["sender"] = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}};
-  event["raw_message"] = to_cq_string(segments);
-  event["font"] = 14;
-  event["sub_type"] = "friend";
-  event["message"] = ordered_json(segments);
-  event["message_format"] = "array";
-  event["post_type"] = "message";
+  ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}};
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id, "private",
+                                     "friend", std::move(sender), segments);
   return impl_->send_message_event(conn, std::move(event));
 }
 
