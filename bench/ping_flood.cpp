@@ -151,6 +151,9 @@ std::string config_yaml(const fs::path& data_dir, const std::string& log_level, 
   yaml += std::string("  access_token: \"") + kToken + "\"\n";
   yaml += "bot:\n";
   yaml += "  admins: [1]\n";
+  // The console stays on, as deployed, on a port of its own.
+  yaml += "web:\n";
+  yaml += "  listen: \"127.0.0.1:0\"\n";
   if (with_marker) yaml += std::string(kReloadMarker) + ": 1\n";
   return yaml;
 }

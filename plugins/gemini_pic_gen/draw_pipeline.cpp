@@ -164,7 +164,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     std::string message = describe_failure(ctx, error, *settings);
     co_return co_await fail(std::move(message), std::string(llm::failure_class_name(error.cls)));
   }
-  const GeneratedImage& image = generated.value();
+  GeneratedImage& image = generated.value();
   logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                      .count(),
@@ -181,7 +181,8 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   // every encoded frame in memory and flood NapCat's link; a few at a time.
   std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
   co_await deps_.deliveries.wait_turn(*delivery_slot);
-  DeliveryResult delivery = co_await prepare_image_segment(ctx, *stored, image.bytes, settings->delivery);
+  DeliveryResult delivery =
+      co_await prepare_image_segment(ctx, *stored, image.bytes, std::move(image.base64_uri), settings->delivery);
   onebot::Message message{std::move(delivery.segment)};
   std::string note = remaining_note;
   if (!references.failures.empty()) {

@@ -53,7 +53,7 @@ class ImageDeliveryTest : public ::testing::Test {
   }
 
   DeliveryResult deliver(DeliveryOptions options) {
-    return run(prepare_image_segment(ctx_, image_, bytes_, options));
+    return run(prepare_image_segment(ctx_, image_, bytes_, {}, options));
   }
 
   static DeliveryOptions mode(DeliveryMode m) {
