@@ -177,6 +177,14 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     co_return co_await fail(ctx.tr("gemini.error.disk"), "disk");
   }
 
+  // Many images can wait for a delivery slot together: hold one copy of
+  // each (its base64 text when that is what gets sent), not two.
+  if (!image.base64_uri.empty() && delivers_inline(settings->delivery, stored->size)) {
+    std::string().swap(image.bytes);
+  } else {
+    std::string().swap(image.base64_uri);
+  }
+
   // When many images finish together, sending them all at once would hold
   // every encoded frame in memory and flood NapCat's link; a few at a time.
   std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);

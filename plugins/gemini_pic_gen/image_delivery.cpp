@@ -196,6 +196,11 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(digest, length);
 }
 
+bool delivers_inline(const DeliveryOptions& options, std::size_t size) {
+  return options.mode == DeliveryMode::kBase64 ||
+         (options.mode == DeliveryMode::kAuto && size <= options.stream_threshold_bytes);
+}
+
 onebot::Segment base64_image_segment(std::string_view bytes, std::string base64_uri) {
   return image_segment(base64_uri.empty() ? base64_file(bytes) : std::move(base64_uri));
 }
@@ -205,7 +210,7 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
                                                 const DeliveryOptions& options) {
   DeliveryMode mode = options.mode;
   if (mode == DeliveryMode::kAuto) {
-    mode = bytes.size() > options.stream_threshold_bytes ? DeliveryMode::kStream : DeliveryMode::kBase64;
+    mode = delivers_inline(options, image.size) ? DeliveryMode::kBase64 : DeliveryMode::kStream;
   }
   if (mode == DeliveryMode::kFileSend && filesend::is_local_address(options.nap_server_address)) {
     logger()->info("nap_server_address {} is this machine: NapCat reads {} directly, no file transfer needed",
