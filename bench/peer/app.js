@@ -9,7 +9,7 @@
 //   koishi ready in <ms> ms, reverse WS listening on 127.0.0.1:<port><path>
 'use strict'
 const started = process.hrtime.bigint()
-const { App } = require('koishi')
+const { App, HTTP } = require('koishi')
 const server = require('@koishijs/plugin-server').default
 const onebot = require('koishi-plugin-adapter-onebot').default
 
@@ -27,6 +27,7 @@ if (!(port > 0 && port < 65536)) {
 
 // Warnings only: Koishi's info logging (one line per message) would dominate.
 const app = new App({ prefix: ['/'], logger: { levels: { base: 2 } } })
+app.plugin(HTTP) // the adapter's bots inject 'http'; a bare App does not provide it
 app.plugin(server, { host: '127.0.0.1', port, maxPort: port + 100 })
 // Key names read from node_modules/koishi-plugin-adapter-onebot/lib/index.js
 // (WsServer.Options: protocol 'ws-reverse', path; BaseBot: selfId).
