@@ -28,9 +28,10 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${PICBOT_BENCH_BUILD:-$ROOT/build-bench}
+# Absolute: the benchmarks start picbot from their own temp dirs.
+BUILD=$(realpath -m "${PICBOT_BENCH_BUILD:-$ROOT/build-bench}")
 JOBS=${PICBOT_BENCH_JOBS:-2}
-PICBOT=${PICBOT_BINARY:-$BUILD/bot/app/picbot}
+PICBOT=$(realpath -m "${PICBOT_BINARY:-$BUILD/bot/app/picbot}")
 QUICK=0
 BUILD_FIRST=1
 CALLGRIND=auto
