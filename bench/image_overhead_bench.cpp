@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/core/clock.h"
+#include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/message.h"
 #include "plugins/gemini_pic_gen/image_delivery.h"
@@ -81,4 +82,13 @@ BENCHMARK(BM_BodyToSendFrame)->Arg(2 * 1024 * 1024)->Unit(benchmark::kMillisecon
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The image store logs one info line per save; keep stdout for the results
+  // (bench/run.sh reads them as JSON).
+  picbot::log::set_level("warn");
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
