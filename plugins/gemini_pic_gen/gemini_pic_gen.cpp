@@ -13,6 +13,7 @@
 #include "plugins/gemini_pic_gen/draw_pipeline.h"
 #include "plugins/gemini_pic_gen/plugin_messages.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
+#include "plugins/gemini_pic_gen/quota_admin.h"
 
 namespace picbot::gemini {
 namespace asio = boost::asio;
@@ -310,26 +311,27 @@ class GeminiPicGenPlugin final : public Plugin {
     std::istringstream words(ctx.args());
     std::string first, second;
     words >> first >> second;
-    Status result;
+    std::optional<QuotaScope> scope;
     if (target_user != 0) {
-      result = co_await quotas_->reset_bucket("user:" + std::to_string(target_user));
+      scope = QuotaScope::user(target_user);
       text = ctx.tr("gemini.quota.reset_user", fmt::arg("user", target_user));
     } else if (first == "group" || first == "群") {
       const std::int64_t group = onebot::json_to_id(json(second));
-      if (group == 0) {
-        text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", ctx.settings().display_prefix()));
-        co_await ctx.reply_text(std::move(text), ctx.is_group());
-        co_return;
+      if (group > 0) {
+        scope = QuotaScope::group(group);
+        text = ctx.tr("gemini.quota.reset_group", fmt::arg("group", group));
       }
-      result = co_await quotas_->reset_bucket("group:" + std::to_string(group));
-      text = ctx.tr("gemini.quota.reset_group", fmt::arg("group", group));
     } else if (first.empty()) {
-      result = co_await quotas_->reset_all();
+      scope = QuotaScope::all();
       text = ctx.tr("gemini.quota.reset_all");
-    } else {
-      text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", ctx.settings().display_prefix()));
     }
-    if (!result) text = ctx.tr("gemini.quota.store_error");
+    if (!scope) {
+      text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", ctx.settings().display_prefix()));
+    } else {
+      const std::string by = "admin " + std::to_string(ctx.event().user_id);
+      if (Status reset = co_await reset_quotas(*quotas_, *scope, by); !reset)
+        text = ctx.tr("gemini.quota.store_error");
+    }
     co_await ctx.reply_text(std::move(text), ctx.is_group());
   }
 
