@@ -63,6 +63,8 @@ class DrawPipeline {
   boost::asio::awaitable<DrawOutcome> draw(MessageContext& ctx, DrawRequest request, bool speak);
 
   const DrawStats& stats() const { return stats_; }
+  // Also counts in metrics (see DrawStats::set_metrics).
+  void set_metrics(Metrics* metrics) { stats_.set_metrics(metrics); }
 
  private:
   std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,

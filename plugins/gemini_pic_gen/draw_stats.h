@@ -1,6 +1,9 @@
 // DrawStats: what the drawings did since the plugin started, for the status
 // page and /metrics: upstream generations by result, their latency, quota
-// denials, images delivered and delivery failures.
+// denials, images delivered and delivery failures. With a Metrics registry
+// attached, every event is also counted there as picbot_generations_total
+// {result}, picbot_generation_duration_seconds, picbot_quota_denials_total,
+// picbot_images_delivered_total and picbot_image_delivery_failures_total.
 // Thread-safety: io_context thread only (like DrawPipeline, which feeds it).
 #pragma once
 
@@ -10,6 +13,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "bot/core/metrics.h"
 
 namespace picbot::gemini {
 
@@ -38,17 +43,23 @@ class DrawStats {
     Latency latency;  // of every upstream call, successful or not
   };
 
+  // Counts every later event in metrics too (which must outlive this); the
+  // counters start at this object's counts, so they show (at 0) before their
+  // first event.
+  void set_metrics(Metrics* metrics);
+
   // One upstream generation ended with result ("success" or a failure
   // class name) after latency.
   void generation_finished(std::string_view result, std::chrono::duration<double> latency);
-  void quota_denied() { ++stats_.quota_denials; }
-  void image_delivered() { ++stats_.images_delivered; }
-  void delivery_failed() { ++stats_.delivery_failures; }
+  void quota_denied();
+  void image_delivered();
+  void delivery_failed();
 
   const Snapshot& snapshot() const { return stats_; }
 
  private:
   Snapshot stats_;
+  Metrics* metrics_ = nullptr;
 };
 
 }  // namespace picbot::gemini

@@ -39,5 +39,31 @@ TEST(DrawStats, LatencyBucketsIncludeTheirUpperBound) {
   EXPECT_EQ(latency.counts.back(), 1u);
 }
 
+TEST(DrawStats, CountsInTheMetricsRegistry) {
+  Metrics metrics;
+  DrawStats stats;
+  stats.set_metrics(&metrics);
+  std::string text = metrics.render();
+  EXPECT_NE(text.find("picbot_generations_total{result=\"success\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("picbot_quota_denials_total 0"), std::string::npos) << text;
+
+  stats.generation_finished("success", 12s);
+  stats.generation_finished("content_filtered", 3s);
+  stats.quota_denied();
+  stats.image_delivered();
+  stats.delivery_failed();
+  text = metrics.render();
+  for (const char* line :
+       {"picbot_generations_total{result=\"success\"} 1",
+        "picbot_generations_total{result=\"content_filtered\"} 1", "picbot_quota_denials_total 1",
+        "picbot_images_delivered_total 1", "picbot_image_delivery_failures_total 1",
+        "picbot_generation_duration_seconds_bucket{le=\"5\"} 1",
+        "picbot_generation_duration_seconds_bucket{le=\"15\"} 2",
+        "picbot_generation_duration_seconds_bucket{le=\"+Inf\"} 2",
+        "picbot_generation_duration_seconds_count 2"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+}
+
 }  // namespace
 }  // namespace picbot::gemini

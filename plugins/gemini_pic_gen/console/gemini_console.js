@@ -156,12 +156,12 @@
     api.every(15000, refresh);
   }
 
-  window.picbotConsole.registerPage("quotas", async (container, api) => {
+  // The labels load once; a page left meanwhile is not drawn over the next one.
+  const page = (render) => async (container, api) => {
+    const shown = location.hash;
     await loadLabels(api);
-    renderQuotas(container, api);
-  });
-  window.picbotConsole.registerPage("gallery", async (container, api) => {
-    await loadLabels(api);
-    renderGallery(container, api);
-  });
+    if (location.hash === shown) render(container, api);
+  };
+  window.picbotConsole.registerPage("quotas", page(renderQuotas));
+  window.picbotConsole.registerPage("gallery", page(renderGallery));
 })();
