@@ -212,7 +212,8 @@ TEST(ConsoleTest, InvalidValuesAreReportedPerFieldAndNothingIsWritten) {
   auto answer = client.post("/api/config", {{"values", values}});
   ASSERT_EQ(answer.status, 400) << answer.body;
   std::set<std::string> paths;
-  for (const auto& e : json::parse(answer.body)["errors"]) paths.insert(e["path"].get<std::string>());
+  const json errors = json::parse(answer.body)["errors"];
+  for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
   EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.max_retry_attempts")) << answer.body;
   EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.rate_limit.group_limits[0].limit")) << answer.body;
   EXPECT_TRUE(paths.count("log_level")) << answer.body;
