@@ -363,6 +363,12 @@ TEST(ConsoleTest, MetricsNeedTheTokenOrALogin) {
       << text;
   EXPECT_NE(text.find("# TYPE picbot_commands_total counter\npicbot_commands_total 1\n"), std::string::npos)
       << text;
+  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("picbot_onebot_api_calls_total{action=\"send_private_msg\",result=\"ok\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE picbot_onebot_api_seconds histogram\n"), std::string::npos) << text;
   // Every sample line is "name{labels} value".
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
