@@ -171,15 +171,17 @@ struct App::Impl {
     };
     sandbox = std::make_unique<Sandbox>(
         io.get_executor(), workers,
-        [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi& api, bool admin) {
+        [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi&, bool admin) {
           BotSettings as_user = *dispatcher.settings();
           if (admin)
             as_user.admins.insert(event->user_id);
           else
             as_user.admins.erase(event->user_id);
-          return dispatcher.handle_message(std::move(event), api,
+          // Replies go to the sandbox through sandbox_api, so they count like real ones.
+          return dispatcher.handle_message(std::move(event), *sandbox_api,
                                            std::make_shared<const BotSettings>(as_user));
         });
+    sandbox_api = std::make_unique<MeteredApi>(*sandbox, metrics);
     console->add_route("GET", "/api/status",
                        [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
                          co_return web::HttpResponse::json(status_json());
@@ -251,7 +253,7 @@ struct App::Impl {
             {"onebot", {{"mode", config["onebot"].value("mode", "reverse")}, {"links", std::move(links)}}},
             {"messages",
              {{"in", d.messages_in},
-              {"out", metered_api.messages_out()},
+              {"out", metered_api.messages_out() + (sandbox_api ? sandbox_api->messages_out() : 0)},
               {"commands", d.commands_run},
               {"commands_denied", d.commands_denied},
               {"handler_errors", d.handler_errors},
@@ -588,6 +590,7 @@ struct App::Impl {
   std::unique_ptr<web::HttpServer> web_server;  // after plugins: its routes call into them
   std::unique_ptr<web::Console> console;
   std::unique_ptr<Sandbox> sandbox;
+  std::unique_ptr<MeteredApi> sandbox_api;  // wraps sandbox
   std::map<std::string, std::function<json()>> status_providers;
   const std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   std::unique_ptr<net::ForwardClient> forward;

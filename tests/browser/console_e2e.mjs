@@ -19,11 +19,26 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({viewport: {width: 1100, height: 900}});
 const problems = [];
-page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+// Expected refusals (wrong password 401, invalid config 400) are part of the
+// test; a missing file or a server error is a problem.
+page.on("console", (m) => {
+  if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
+});
+page.on("response", (r) => { if (r.status() === 404 || r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`); });
 page.on("pageerror", (e) => problems.push("page error: " + e.message));
 page.setDefaultTimeout(15000);
 
 let step = "start";
+// Polls fn(arg) in the page until it is true or the deadline passes.
+// (page.waitForFunction re-evaluates through eval, which the console's CSP forbids.)
+async function waitFor(fn, arg, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await page.evaluate(fn, arg)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
+}
 async function sendInSandbox(text, admin) {
   await page.fill("#sandbox-user", "10001");
   await page.fill("#sandbox-group", "20001");
@@ -82,28 +97,30 @@ try {
   await page.goto(url + "/#sandbox");
   await page.waitForSelector("#sandbox-form");
   let before = await sendInSandbox("/ping", false);
-  await page.waitForFunction((n) => {
+  await waitFor((n) => {
     const out = document.querySelectorAll(".bubble.out");
     return out.length > n && out[out.length - 1].textContent.includes("pong");
   }, before);
 
   step = "sandbox: the running bot uses the new model (/banana model)";
   before = await sendInSandbox("/banana model", true);
-  await page.waitForFunction(([n, m]) => {
+  await waitFor(([n, m]) => {
     const out = document.querySelectorAll(".bubble.out");
     return out.length > n && out[out.length - 1].textContent.includes(m);
   }, [before, model]);
 
   step = "sandbox: /draw shows the image";
   before = await sendInSandbox("/draw a cat", false);
-  await page.waitForFunction((n) => {
+  await waitFor((n) => {
+    const out = document.querySelectorAll(".bubble.out");
     const images = document.querySelectorAll(".bubble.out img.sandbox-image");
-    return images.length > 0 && images[images.length - 1].complete && images[images.length - 1].naturalWidth > 0;
-  }, before, {timeout: 30000});
+    return out.length > n && images.length > 0 && images[images.length - 1].complete &&
+           images[images.length - 1].naturalWidth > 0;
+  }, before, 30000);
 
   step = "logs page";
   await page.goto(url + "/#logs");
-  await page.waitForFunction(() => (document.getElementById("log-lines") || {}).textContent?.includes("config saved"));
+  await waitFor(() => (document.getElementById("log-lines") || {}).textContent?.includes("config saved"));
 
   step = "phone layout";
   await page.setViewportSize({width: 390, height: 844});

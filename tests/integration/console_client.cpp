@@ -82,7 +82,8 @@ std::optional<json> ConsoleClient::sandbox_reply(std::int64_t user_id, std::int6
       [&] {
         auto answer = get("/api/sandbox/messages?after=" + std::to_string(sandbox_seen_));
         if (answer.status != 200) return false;
-        for (const auto& m : json::parse(answer.body)["messages"]) {
+        const json body = json::parse(answer.body);
+        for (const auto& m : body["messages"]) {
           sandbox_seen_ = std::max(sandbox_seen_, m["id"].get<std::uint64_t>());
           if (m["direction"] == "out" && (!match || match(m))) {
             reply = m;

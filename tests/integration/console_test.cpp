@@ -212,7 +212,8 @@ TEST(ConsoleTest, InvalidValuesAreReportedPerFieldAndNothingIsWritten) {
   auto answer = client.post("/api/config", {{"values", values}});
   ASSERT_EQ(answer.status, 400) << answer.body;
   std::set<std::string> paths;
-  for (const auto& e : json::parse(answer.body)["errors"]) paths.insert(e["path"].get<std::string>());
+  const json errors = json::parse(answer.body)["errors"];
+  for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
   EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.max_retry_attempts")) << answer.body;
   EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.rate_limit.group_limits[0].limit")) << answer.body;
   EXPECT_TRUE(paths.count("log_level")) << answer.body;
@@ -362,6 +363,12 @@ TEST(ConsoleTest, MetricsNeedTheTokenOrALogin) {
       << text;
   EXPECT_NE(text.find("# TYPE picbot_commands_total counter\npicbot_commands_total 1\n"), std::string::npos)
       << text;
+  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("picbot_onebot_api_calls_total{action=\"send_private_msg\",result=\"ok\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE picbot_onebot_api_seconds histogram\n"), std::string::npos) << text;
   // Every sample line is "name{labels} value".
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {

@@ -82,7 +82,7 @@ function renderStatus(section) {
       el("div", {}, el("h3", {text: name}), el("pre", {text: JSON.stringify(value, null, 2)})));
     const errors = data.errors.length ? el("pre", {class: "log", text: data.errors.join("\n")})
                                       : el("p", {text: t("console.status.no_errors")});
-    body.replaceChildren(
+    body.replaceChildren(...[
       el("div", {class: "card"}, el("h2", {text: t("console.status.connections")}), links),
       el("div", {class: "card"}, el("h2", {text: t("console.status.messages")}),
          el("div", {class: "stats"}, stat(t("console.status.messages_in"), data.messages.in, "stat-in"),
@@ -91,7 +91,7 @@ function renderStatus(section) {
             stat(t("console.status.api_calls"), data.api.calls), stat(t("console.status.api_failures"), data.api.failures),
             stat(t("console.status.uptime"), duration(data.uptime_seconds)))),
       plugins.length ? el("div", {class: "card"}, el("h2", {text: t("console.status.plugins")}), plugins) : null,
-      el("div", {class: "card"}, el("h2", {text: t("console.status.errors")}), errors));
+      el("div", {class: "card"}, el("h2", {text: t("console.status.errors")}), errors)].filter(Boolean));
   });
 }
 
