@@ -117,7 +117,7 @@
     const grid = styled(el("div", {id: "gemini-gallery"}), {
       display: "grid", gridTemplateColumns: "repeat(auto-fill, minmax(min(220px, 100%), 1fr))", gap: "10px"});
     const note = el("p", {class: "desc"});
-    let shown = "";
+    let shown = null;  // the ids on screen, comma-separated
 
     function card(image) {
       const src = BASE + "/gallery/" + image.id;
