@@ -18,7 +18,6 @@ constexpr MessageEntry kConsoleLabels[] = {
      "{limit} per user by default, resetting every {minutes} minutes"},
     {"gemini.console.no_buckets", "还没有任何额度记录。", "No quota buckets yet."},
     {"gemini.console.col_bucket", "对象", "Bucket"},
-    {"gemini.console.col_tier", "规则", "Rule"},
     {"gemini.console.col_used", "已用 / 上限", "Used / limit"},
     {"gemini.console.col_remaining", "剩余", "Left"},
     {"gemini.console.col_window_start", "窗口开始", "Window start"},

@@ -20,7 +20,8 @@
   }
 
   function when(api, ms) {
-    return ms === null || ms === undefined ? "—" : new Date(ms).toLocaleString(api.lang);
+    if (ms === null || ms === undefined) return "—";
+    return new Date(ms).toLocaleString(api.lang, {month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit"});
   }
 
   // The console's CSP forbids style attributes; CSSOM properties are allowed.
@@ -88,18 +89,21 @@
         table.replaceChildren(el("p", {text: t("gemini.console.no_buckets")}));
         return;
       }
-      const head = el("tr", {}, ["bucket", "tier", "used", "remaining", "window_start", "resets_at", ""].map(
+      // Four columns, each with a small second line, so a phone needs no sideways scrolling.
+      const small = (text) => el("div", {class: "desc", text});
+      const head = el("tr", {}, ["bucket", "used", "resets_at", ""].map(
         (k) => el("th", {text: k ? t("gemini.console.col_" + k) : ""})));
       const rows = data.buckets.map((b) => {
         const [kind, target] = b.bucket.split(":");
+        const left = b.remaining === null ? "—" : b.remaining < 0 ? "∞" : b.remaining;
         return el("tr", {"data-bucket": b.bucket},
-          el("td", {text: b.bucket}), el("td", {text: t("gemini.console.tier_" + b.tier)}),
-          el("td", {class: "used", text: usage(b)}),
-          el("td", {text: b.remaining === null ? "—" : b.remaining < 0 ? "∞" : b.remaining}),
-          el("td", {text: when(api, b.window_start_ms)}), el("td", {text: when(api, b.resets_at_ms)}),
-          el("td", {}, b.used > 0 ? el("button", {class: "secondary", text: t("gemini.console.reset"),
-            onclick: () => reset({scope: kind, id: target}, t("gemini.console.confirm_reset", {scope: b.bucket}))})
-                                  : null));
+          el("td", {}, b.bucket, small(t("gemini.console.tier_" + b.tier))),
+          el("td", {}, el("span", {class: "used", text: usage(b)}), small(t("gemini.console.col_remaining") + " " + left)),
+          el("td", {}, when(api, b.resets_at_ms),
+             b.window_start_ms === null ? null : small(t("gemini.console.col_window_start") + " " + when(api, b.window_start_ms))),
+          el("td", {}, b.used > 0 ? styled(el("button", {class: "secondary", text: t("gemini.console.reset"),
+            onclick: () => reset({scope: kind, id: target}, t("gemini.console.confirm_reset", {scope: b.bucket}))}),
+                                           {whiteSpace: "nowrap"}) : null));
       });
       table.replaceChildren(el("table", {}, head, rows));
     }
