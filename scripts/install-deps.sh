@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
 # Installs everything picbot needs to build, run and test, from Debian 12's
-# own packages. Safe to run again; does nothing when all is installed.
+# own packages (and, for the browser test and the Koishi comparison, npm
+# packages pinned by a committed package-lock.json). Safe to run again; does
+# nothing when all is installed.
 #
-#   scripts/install-deps.sh [--test] [--bench]
+#   scripts/install-deps.sh [--test] [--fuzz] [--bench]
 #
-# --test is accepted for symmetry (the test deps are always installed).
-# --bench adds what bench/run.sh --callgrind / --peer need: valgrind, Node.js
-# and npm (from apt only when `node`/`npm` are missing), then `npm ci` in
-# bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9, pinned by its
-# package-lock.json, into bench/peer/node_modules).
+# --test   what the tests need beyond the build: chromium and Node.js/npm for
+#          the web console's browser test, then `npm ci` in tests/browser
+#          (playwright-core only drives the browser; it downloads nothing).
+# --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
+# --bench  valgrind and Node.js/npm for bench/run.sh --callgrind / --peer, then
+#          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9).
+# Node.js and npm come from apt only when `node`/`npm` are missing, so a node
+# from elsewhere (e.g. NodeSource, which bundles npm) is kept.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bench=0
-for arg in "$@"; do
-  case "$arg" in
-    --test) ;;
-    --bench) bench=1 ;;
-    *) echo "usage: scripts/install-deps.sh [--test] [--bench]" >&2; exit 2 ;;
-  esac
-done
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
-if ((bench)); then
-  packages+=(valgrind)
+npm_dirs=()
+need_node=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) packages+=(chromium); need_node=1; npm_dirs+=(tests/browser) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    --bench) packages+=(valgrind); need_node=1; npm_dirs+=(bench/peer) ;;
+    *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;
+  esac
+done
+if ((need_node)); then
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
 fi
@@ -39,6 +45,6 @@ if ((${#missing[@]})); then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-if ((bench)); then
-  (cd "$root/bench/peer" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+for dir in "${npm_dirs[@]}"; do
+  (cd "$root/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done

@@ -5,18 +5,22 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "bot/agent/agent.h"
 #include "bot/app/builtin_commands.h"
 #include "bot/app/host_messages.h"
+#include "bot/app/metered_api.h"
+#include "bot/app/sandbox.h"
+#include "bot/config/config_edit.h"
 #include "bot/config/config_writer.h"
 #include "bot/core/clock.h"
 #include "bot/core/logging.h"
+#include "bot/core/metrics.h"
 #include "bot/core/secret.h"
 #include "bot/core/worker_pool.h"
 #include "bot/dispatch/dispatcher.h"
@@ -25,6 +29,7 @@
 #include "bot/net/reverse_server.h"
 #include "bot/onebot/hub.h"
 #include "bot/plugin/plugin_context.h"
+#include "bot/web/console.h"
 #include "bot/web/health.h"
 #include "bot/web/http_server.h"
 
@@ -68,19 +73,29 @@ struct RunningPlugin {
 }  // namespace
 
 struct App::Impl {
-  Impl(asio::io_context& io_context, std::filesystem::path path, config::Schema s, config::LoadedConfig loaded)
+  Impl(asio::io_context& io_context, std::filesystem::path path, config::Schema s,
+       config::LoadedConfig loaded)
       : io(io_context),
         config_path(std::move(path)),
         schema(std::move(s)),
         config(std::move(loaded.values)),
+        file_config(std::move(loaded.file_values)),
+        env_overrides(std::move(loaded.env_overrides)),
+        load_warnings(std::move(loaded.warnings)),
         settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"]))),
         http(io.get_executor()),
         hub(io.get_executor(), hub_options(config), dispatcher),
-        dispatcher(io.get_executor(), hub, registry, settings),
+        metered_api(hub, metrics),
+        dispatcher(io.get_executor(), metered_api, registry, settings),
         signals(io, SIGINT, SIGTERM, SIGHUP),
-        shutdown_timer(io) {
+        shutdown_timer(io),
+        file_timer(io) {
     services.executor = io.get_executor();
-    services.api = &hub;
+    services.api = &metered_api;
+    services.metrics = &metrics;
+    services.set_status_provider = [this](const std::string& plugin, std::function<json()> provider) {
+      status_providers[plugin] = std::move(provider);
+    };
     services.http = &http;
     services.workers = &workers;
     services.clock = &Clock::system();
@@ -117,18 +132,226 @@ struct App::Impl {
     const auto address = asio::ip::make_address(options.host, ec);
     if (ec) return Error::make("bad_config", "web.listen: '" + listen->first + "' is not an IP address");
     if (!address.is_loopback() && web_config.value("password", "").empty()) {
-      return Error::make("bad_config", "web.listen is " + listen_text +
-                                           " (not a loopback address) but web.password is empty: set web.password "
-                                           "(or PICBOT_WEB_PASSWORD), listen on 127.0.0.1, or set web.enabled: false");
+      return Error::make("bad_config",
+                         "web.listen is " + listen_text +
+                             " (not a loopback address) but web.password is empty: set web.password "
+                             "(or PICBOT_WEB_PASSWORD), listen on 127.0.0.1, or set web.enabled: false");
     }
     web_server = std::make_unique<web::HttpServer>(io.get_executor(), options);
     web_server->route("GET", "/health", web::make_health_handler([this] { return hub.links().size(); }));
     if (auto port = web_server->start(); !port) return port.error();
-    services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler) -> Status {
+    services.add_http_route = [this](std::string method, std::string prefix,
+                                     web::HttpHandler handler) -> Status {
       web_server->route(std::move(method), std::move(prefix), std::move(handler));
       return {};
     };
+    return start_console();
+  }
+
+  web::Console::Options console_options() const {
+    const json web_config = config.value("web", json::object());
+    return {.password = web_config.value("password", ""),
+            .metrics_token = web_config.value("metrics_token", ""),
+            .data_dir = services.data_dir,
+            .language = config["bot"].value("language", "zh-CN")};
+  }
+
+  // The web console: login, pages, and the host's API routes.
+  Status start_console() {
+    console =
+        std::make_unique<web::Console>(*web_server, workers, Clock::system(), metrics, console_options());
+    if (Status s = console->start(); !s) return s;
+    console->set_metrics_refresh([this] { refresh_metrics(); });
+    services.add_console_route = [this](const std::string& plugin, std::string method, std::string path,
+                                        web::HttpHandler handler) {
+      return console->add_plugin_route(plugin, std::move(method), std::move(path), std::move(handler));
+    };
+    services.add_console_page = [this](const std::string& plugin, web::ConsolePage page) {
+      return console->add_plugin_page(plugin, std::move(page));
+    };
+    sandbox = std::make_unique<Sandbox>(
+        io.get_executor(), workers,
+        [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi&, bool admin) {
+          BotSettings as_user = *dispatcher.settings();
+          if (admin)
+            as_user.admins.insert(event->user_id);
+          else
+            as_user.admins.erase(event->user_id);
+          // Replies go to the sandbox through sandbox_api, so they count like real ones.
+          return dispatcher.handle_message(std::move(event), *sandbox_api,
+                                           std::make_shared<const BotSettings>(as_user));
+        });
+    sandbox_api = std::make_unique<MeteredApi>(*sandbox, metrics);
+    console->add_route("GET", "/api/status",
+                       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+                         co_return web::HttpResponse::json(status_json());
+                       });
+    console->add_route("GET", "/api/config/schema",
+                       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+                         co_return web::HttpResponse::json(schema.to_json());
+                       });
+    console->add_route("GET", "/api/config",
+                       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+                         co_return web::HttpResponse::json(config_json());
+                       });
+    console->add_route("POST", "/api/config",
+                       [this](const web::HttpRequest& request) { return save_config(request); });
+    console->add_route("POST", "/api/sandbox/send",
+                       [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
+                         const json body = json::parse(request.body, nullptr, false);
+                         if (!body.is_object()) {
+                           co_return web::HttpResponse::json(
+                               {{"error", "bad_request"}, {"message", "expected a JSON object"}}, 400);
+                         }
+                         auto id = sandbox->send(
+                             body.value("user_id", std::int64_t{0}), body.value("group_id", std::int64_t{0}),
+                             body.value("admin", false), body.value("text", std::string()));
+                         if (!id)
+                           co_return web::HttpResponse::json(
+                               {{"error", id.error().code}, {"message", id.error().message}}, 400);
+                         co_return web::HttpResponse::json({{"id", *id}});
+                       });
+    console->add_route("GET", "/api/sandbox/messages",
+                       [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
+                         std::uint64_t after = 0;
+                         const std::string text = request.query_param("after");
+                         std::from_chars(text.data(), text.data() + text.size(), after);
+                         co_return web::HttpResponse::json(sandbox->messages_after(after));
+                       });
     return {};
+  }
+
+  json status_json() const {
+    const auto now = std::chrono::system_clock::now();
+    json links = json::array();
+    for (const auto& link : hub.links()) {
+      links.push_back(
+          {{"self_id", link.self_id},
+           {"description", link.description},
+           {"role", link.role},
+           {"connected_at",
+            std::chrono::duration_cast<std::chrono::seconds>(link.connected_at.time_since_epoch()).count()},
+           {"uptime_seconds",
+            std::chrono::duration_cast<std::chrono::seconds>(now - link.connected_at).count()},
+           {"frames_in", link.frames_in},
+           {"frames_out", link.frames_out}});
+    }
+    json plugin_status = json::object();
+    for (const auto& [name, provider] : status_providers) {
+      try {
+        plugin_status[name] = provider();
+      } catch (const std::exception& e) {
+        plugin_status[name] = {{"error", e.what()}};
+      }
+    }
+    const auto& d = dispatcher.counters();
+    const auto& h = hub.counters();
+    return {{"version", PICBOT_VERSION},
+            {"uptime_seconds",
+             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_at)
+                 .count()},
+            {"onebot", {{"mode", config["onebot"].value("mode", "reverse")}, {"links", std::move(links)}}},
+            {"messages",
+             {{"in", d.messages_in},
+              {"out", metered_api.messages_out() + (sandbox_api ? sandbox_api->messages_out() : 0)},
+              {"commands", d.commands_run},
+              {"commands_denied", d.commands_denied},
+              {"handler_errors", d.handler_errors},
+              {"dropped", d.events_dropped}}},
+            {"api", {{"calls", h.api_calls}, {"failures", h.api_failures}}},
+            {"plugins", std::move(plugin_status)},
+            {"errors", log::recent_problems(20)}};
+  }
+
+  // Counters kept by the dispatcher and hub, copied at scrape time.
+  void refresh_metrics() {
+    const auto& d = dispatcher.counters();
+    metrics.set_counter("picbot_messages_in_total", "Messages received (including the console sandbox)", {},
+                        static_cast<double>(d.messages_in));
+    metrics.set_counter("picbot_commands_total", "Commands run", {}, static_cast<double>(d.commands_run));
+    metrics.set_counter("picbot_commands_denied_total", "Admin-only commands refused", {},
+                        static_cast<double>(d.commands_denied));
+    metrics.set_counter("picbot_handler_errors_total", "Message handlers that failed", {},
+                        static_cast<double>(d.handler_errors));
+    metrics.set_counter("picbot_events_dropped_total", "Events dropped because the backlog was full", {},
+                        static_cast<double>(d.events_dropped));
+  }
+
+  // The config file's values for the editor: secrets masked, plus which keys
+  // the environment overrides and which keys of the file are unknown.
+  json config_json() const {
+    json overrides = json::array();
+    for (const auto& o : env_overrides) overrides.push_back({{"path", o.path}, {"env", o.env}});
+    return {{"values", schema.masked(file_config)},
+            {"env_overrides", std::move(overrides)},
+            {"unknown_keys", unknown_keys()},
+            {"path", config_path.string()}};
+  }
+
+  json unknown_keys() const {
+    json keys = json::array();
+    for (const auto& w : load_warnings) keys.push_back(w.path);
+    return keys;
+  }
+
+  // POST /api/config {"values": {...}}: validate all, write atomically
+  // (.bak kept), reload through the same path as /reload.
+  asio::awaitable<web::HttpResponse> save_config(const web::HttpRequest& request) {
+    const json body = json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("values") || !body["values"].is_object()) {
+      co_return web::HttpResponse::json(
+          {{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}}, 400);
+    }
+    const json submitted = config::restore_masked_secrets(schema, body["values"], file_config);
+    auto validated = config::validate_config(schema, submitted, config::Environment{});
+    if (!validated) {
+      json errors = json::array();
+      for (const auto& issue : validated.error())
+        errors.push_back({{"path", issue.path}, {"message", issue.message}});
+      co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
+    }
+    json ignored = json::array();  // keys the form sent that the schema does not know
+    for (const auto& w : validated->warnings) ignored.push_back(w.path);
+    const json dropped = unknown_keys();
+    const std::string language = validated->values["bot"].value("language", "zh-CN");
+    auto write = [path = config_path, yaml = config::render_yaml(schema, validated->values, language)] {
+      return config::save_config_file(path, yaml);
+    };
+    const Status saved = co_await workers.run(write);
+    if (!saved) {
+      logger()->error("web console: saving {} failed: {}", config_path.string(), saved.error().message);
+      co_return web::HttpResponse::json({{"error", "save_failed"}, {"message", saved.error().message}}, 500);
+    }
+    const auto changed = config::changed_paths(file_config, validated->values);
+    json answer{{"saved", true},
+                {"changed", changed},
+                {"restart_required", config::restart_required_paths(schema, changed)},
+                {"unknown_keys_dropped", dropped},
+                {"ignored_keys", std::move(ignored)}};
+    logger()->info("web console: config saved ({} key(s) changed)", changed.size());
+    if (Status s = reload(); !s) answer["reload_error"] = s.error().message;
+    co_return web::HttpResponse::json(answer);
+  }
+
+  // Hand edits: the file's mtime and size are checked every second; a
+  // change goes through reload() (a bad file keeps the running config).
+  void watch_file() {
+    file_timer.expires_after(std::chrono::seconds(1));
+    file_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping) return;
+      if (file_stamp() != known_stamp) {
+        logger()->info("config file {} changed on disk: reloading", config_path.string());
+        (void)reload();
+      }
+      watch_file();
+    });
+  }
+
+  std::pair<std::filesystem::file_time_type, std::uintmax_t> file_stamp() const {
+    std::error_code ec;
+    const auto time = std::filesystem::last_write_time(config_path, ec);
+    const auto size = std::filesystem::file_size(config_path, ec);
+    return {time, ec ? 0 : size};
   }
 
   // web.public_base_url without a trailing '/'; when empty, derived from the
@@ -194,9 +417,11 @@ struct App::Impl {
     options.access_token = token;
     options.max_connections = static_cast<std::size_t>(onebot.value("max_connections", 16));
     options.max_message_bytes = static_cast<std::size_t>(max_bytes);
-    if (token.empty() && options.host != "127.0.0.1" && options.host != "::1" && options.host != "localhost") {
-      logger()->warn("onebot.listen is {} with no onebot.access_token: anyone who can reach it can drive the bot",
-                     options.host);
+    if (token.empty() && options.host != "127.0.0.1" && options.host != "::1" &&
+        options.host != "localhost") {
+      logger()->warn(
+          "onebot.listen is {} with no onebot.access_token: anyone who can reach it can drive the bot",
+          options.host);
     }
     reverse = std::make_unique<net::ReverseServer>(io.get_executor(), options, hub);
     auto port = reverse->start();
@@ -238,6 +463,7 @@ struct App::Impl {
     }
     config = std::move(next);
     SecretRegistry::instance().set(schema.secret_values(config));
+    if (console) console->reconfigure(console_options());
     log::set_level(config.value("log_level", "info"));
     dispatcher.set_settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"])));
     install_agent();
@@ -262,12 +488,16 @@ struct App::Impl {
   }
 
   Status reload() {
+    known_stamp = file_stamp();
     auto loaded = config::load_config_file(schema, config_path, config::process_environment());
     if (!loaded) {
       logger()->error("reload refused, the running config stays: {}", join_issues(loaded.error()));
       return Error::make("bad_config", join_issues(loaded.error()));
     }
     for (const auto& warning : loaded->warnings) logger()->warn("config: {}", config::format_issue(warning));
+    file_config = std::move(loaded->file_values);
+    env_overrides = std::move(loaded->env_overrides);
+    load_warnings = std::move(loaded->warnings);
     Status s = apply(std::move(loaded->values));
     if (s) logger()->info("config reloaded from {}", config_path.string());
     return s;
@@ -296,7 +526,8 @@ struct App::Impl {
     }
     auto validated = config::validate_config(schema, file, config::Environment{});
     if (!validated) return Error::make("bad_config", join_issues(validated.error()));
-    if (Status s = config::save_config_file(config_path, config::render_yaml(schema, validated->values)); !s) return s;
+    if (Status s = config::save_config_file(config_path, config::render_yaml(schema, validated->values)); !s)
+      return s;
     return reload();
   }
 
@@ -318,40 +549,56 @@ struct App::Impl {
     if (stopping) return;
     stopping = true;
     signals.cancel();
+    file_timer.cancel();
     for (auto& running : plugins) running.plugin->stop();
     if (web_server) web_server->stop();
     stop_transport();
     // Give the close handshakes a moment, then stop whatever is left.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-    asio::co_spawn(io, [this, give_up]() -> asio::awaitable<void> {
-      while (!hub.links().empty() && std::chrono::steady_clock::now() < give_up) {
-        shutdown_timer.expires_after(std::chrono::milliseconds(20));
-        co_await shutdown_timer.async_wait(asio::use_awaitable);
-      }
-      spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
-      io.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [this, give_up]() -> asio::awaitable<void> {
+          while (!hub.links().empty() && std::chrono::steady_clock::now() < give_up) {
+            shutdown_timer.expires_after(std::chrono::milliseconds(20));
+            co_await shutdown_timer.async_wait(asio::use_awaitable);
+          }
+          spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+          io.stop();
+        },
+        asio::detached);
   }
 
   asio::io_context& io;
   std::filesystem::path config_path;
   config::Schema schema;
   json config;
+  json file_config;  // the file's values without environment overrides (what saving writes)
+  std::vector<config::EnvOverride> env_overrides;
+  std::vector<config::ConfigIssue> load_warnings;
   std::shared_ptr<const BotSettings> settings;
   WorkerPool workers{2};
   net::HttpClient http;
   CommandRegistry registry;
+  Metrics metrics;
   onebot::Hub hub;
+  MeteredApi metered_api;
   Dispatcher dispatcher;
   HostServices services;
   std::unique_ptr<agent::Agent> chat_agent;
   bool agent_store_opened = false;
   std::vector<RunningPlugin> plugins;
   std::unique_ptr<web::HttpServer> web_server;  // after plugins: its routes call into them
+  std::unique_ptr<web::Console> console;
+  std::unique_ptr<Sandbox> sandbox;
+  std::unique_ptr<MeteredApi> sandbox_api;  // wraps sandbox
+  std::map<std::string, std::function<json()>> status_providers;
+  const std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   std::unique_ptr<net::ForwardClient> forward;
   std::unique_ptr<net::ReverseServer> reverse;
   asio::signal_set signals;
   asio::steady_timer shutdown_timer;
+  asio::steady_timer file_timer;
+  std::pair<std::filesystem::file_time_type, std::uintmax_t> known_stamp;
   bool stopping = false;
 };
 
@@ -372,7 +619,10 @@ Status App::start() {
   if (Status s = impl_->start_plugins(); !s) return s;
   if (Status s = impl_->start_transport(); !s) return s;
   impl_->watch_signals();
-  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  impl_->known_stamp = impl_->file_stamp();
+  impl_->watch_file();
+  const auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   logger()->info("picbot ready in {:.1f} ms", ms);
   return {};
 }

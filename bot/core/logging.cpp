@@ -22,8 +22,11 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
   std::vector<std::string> recent(std::size_t max_lines) {
     std::lock_guard lock(mutex_);
-    const std::size_t n = std::min(max_lines, ring_.size());
-    return {ring_.end() - static_cast<std::ptrdiff_t>(n), ring_.end()};
+    return tail(ring_, max_lines);
+  }
+  std::vector<std::string> recent_problems(std::size_t max_lines) {
+    std::lock_guard lock(mutex_);
+    return tail(problems_, max_lines);
   }
 
  protected:
@@ -39,6 +42,10 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     formatter_->format(copy, line);
     std::string text(line.data(), line.size());
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (copy.level >= spdlog::level::warn) {
+      problems_.push_back(text);
+      if (problems_.size() > kProblemRingSize) problems_.pop_front();
+    }
     ring_.push_back(std::move(text));
     if (ring_.size() > kRingSize) ring_.pop_front();
   }
@@ -47,9 +54,16 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
 
  private:
+  static std::vector<std::string> tail(const std::deque<std::string>& ring, std::size_t max_lines) {
+    const std::size_t n = std::min(max_lines, ring.size());
+    return {ring.end() - static_cast<std::ptrdiff_t>(n), ring.end()};
+  }
+
   static constexpr std::size_t kRingSize = 1000;
+  static constexpr std::size_t kProblemRingSize = 100;
   std::vector<spdlog::sink_ptr> targets_;
   std::deque<std::string> ring_;
+  std::deque<std::string> problems_;  // warn and above
 };
 
 struct State {
@@ -113,6 +127,10 @@ bool set_level(std::string_view level) {
 }
 
 std::vector<std::string> recent(std::size_t max_lines) { return state().sink->recent(max_lines); }
+
+std::vector<std::string> recent_problems(std::size_t max_lines) {
+  return state().sink->recent_problems(max_lines);
+}
 
 std::string truncate(std::string_view text, std::size_t max_chars) {
   if (text.size() <= max_chars) return std::string(text);

@@ -33,6 +33,9 @@ bool set_level(std::string_view level);
 
 // The most recent lines (already redacted), for the web console. Thread-safe.
 std::vector<std::string> recent(std::size_t max_lines);
+// The most recent warn/error/critical lines (already redacted), for the
+// console's "last errors". Thread-safe.
+std::vector<std::string> recent_problems(std::size_t max_lines);
 
 // Shortens text for a log line: at most max_chars, with a marker when cut.
 std::string truncate(std::string_view text, std::size_t max_chars = 512);

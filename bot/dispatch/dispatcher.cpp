@@ -1,9 +1,8 @@
 #include "bot/dispatch/dispatcher.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-
-#include <algorithm>
 
 #include "bot/core/logging.h"
 #include "bot/core/memory.h"
@@ -40,8 +39,9 @@ void Dispatcher::on_event(onebot::Event event) {
   }
   if (backlog_.size() >= options_.max_backlog) {
     if (counters_.events_dropped++ % 1000 == 0) {
-      logger()->warn("overloaded: {} handlers running and {} events queued; message {} from {} dropped ({} so far)",
-                     in_flight_, backlog_.size(), shared->message_id, shared->user_id, counters_.events_dropped);
+      logger()->warn(
+          "overloaded: {} handlers running and {} events queued; message {} from {} dropped ({} so far)",
+          in_flight_, backlog_.size(), shared->message_id, shared->user_id, counters_.events_dropped);
     }
     return;
   }
@@ -94,9 +94,10 @@ void Dispatcher::schedule_trim() {
 }
 
 asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::MessageEvent> event,
-                                                 onebot::BotApi& api) {
+                                                 onebot::BotApi& api,
+                                                 std::shared_ptr<const BotSettings> settings_override) {
   ++counters_.messages_in;
-  const auto settings = settings_;
+  const auto settings = settings_override ? std::move(settings_override) : settings_;
   if (event->is_group() && !settings->group_allowed(event->group_id)) co_return;
   if (event->user_id == event->self_id) co_return;
 

@@ -16,9 +16,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <deque>
 #include <exception>
@@ -63,9 +61,11 @@ class Dispatcher final : public onebot::EventSink {
   void on_event(onebot::Event event) override;
 
   // Handles one message with replies going through `api` (the sandbox uses
-  // its own). Completes when every handler it started has finished.
+  // its own) and, when given, `settings` instead of the current ones (the
+  // sandbox's "as admin"). Completes when every handler it started has finished.
   boost::asio::awaitable<void> handle_message(std::shared_ptr<const onebot::MessageEvent> event,
-                                              onebot::BotApi& api);
+                                              onebot::BotApi& api,
+                                              std::shared_ptr<const BotSettings> settings = nullptr);
 
   void set_settings(std::shared_ptr<const BotSettings> settings) { settings_ = std::move(settings); }
   std::shared_ptr<const BotSettings> settings() const { return settings_; }

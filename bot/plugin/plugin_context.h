@@ -4,24 +4,26 @@
 // One per plugin; lives as long as the host.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "bot/core/clock.h"
+#include "bot/core/metrics.h"
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
 #include "bot/plugin/bot_settings.h"
 #include "bot/plugin/command_registry.h"
 #include "bot/plugin/plugin.h"
+#include "bot/web/console_types.h"
 #include "bot/web/http_types.h"
 
 namespace picbot {
@@ -49,6 +51,15 @@ struct HostServices {
   // Base URL at which the web server is reachable from outside, without a
   // trailing '/'; "" when unknown (see App). May be empty.
   std::function<std::string()> public_base_url;
+  // The process's metrics registry (/metrics). May be null in unit tests.
+  Metrics* metrics = nullptr;
+  // Web console hooks (see PluginContext). Empty when the web server is off.
+  std::function<Status(const std::string& plugin, std::string method, std::string path,
+                       web::HttpHandler handler)>
+      add_console_route;
+  std::function<Status(const std::string& plugin, web::ConsolePage page)> add_console_page;
+  std::function<void(const std::string& plugin, std::function<nlohmann::json()> provider)>
+      set_status_provider;
 };
 
 class PluginContext {
@@ -83,13 +94,50 @@ class PluginContext {
   // Routes are public: the handler does its own authorisation. Error
   // "web_disabled" when the host runs no web server.
   Status add_http_route(std::string method, std::string path_prefix, web::HttpHandler handler) {
-    if (!services_.add_http_route) return Error::make("web_disabled", "the web server is off (web.enabled: false)");
+    if (!services_.add_http_route)
+      return Error::make("web_disabled", "the web server is off (web.enabled: false)");
     return services_.add_http_route(std::move(method), std::move(path_prefix), std::move(handler));
   }
 
   // The web server's public base URL ("https://bot.example.com"), or "" when
   // there is none (see HostServices::public_base_url).
-  std::string public_base_url() const { return services_.public_base_url ? services_.public_base_url() : std::string(); }
+  std::string public_base_url() const {
+    return services_.public_base_url ? services_.public_base_url() : std::string();
+  }
+
+  // Mounts a web console API route at /api/plugins/<name><path> (path starts
+  // with '/'; prefix matching as in HttpServer). The console checks the login
+  // session first, and for every method but GET the X-CSRF-Token header, so
+  // the handler sees only authenticated requests. JSON in and out by
+  // convention (HttpResponse::json); binary answers (images) are allowed.
+  // Error "web_disabled" without a web server, "bad_route" for a bad path.
+  Status add_console_route(std::string method, std::string path, web::HttpHandler handler) {
+    if (!services_.add_console_route)
+      return Error::make("web_disabled", "the web server is off (web.enabled: false)");
+    return services_.add_console_route(name_, std::move(method), std::move(path), std::move(handler));
+  }
+
+  // Adds a page to the console's navigation (see web::ConsolePage). Error
+  // "web_disabled" without a web server, "bad_page" for a bad id.
+  Status add_console_page(web::ConsolePage page) {
+    if (!services_.add_console_page)
+      return Error::make("web_disabled", "the web server is off (web.enabled: false)");
+    return services_.add_console_page(name_, std::move(page));
+  }
+
+  // Sets the JSON object shown in this plugin's section of the console's
+  // status page and API (/api/status "plugins".<name>). Called on the
+  // io_context thread for each status request; must not block.
+  void set_status_provider(std::function<nlohmann::json()> provider) {
+    if (services_.set_status_provider) services_.set_status_provider(name_, std::move(provider));
+  }
+
+  // The metrics registry rendered at /metrics. Prefix names with
+  // "picbot_<plugin>_" (e.g. picbot_gemini_generations_total).
+  Metrics& metrics() {
+    static Metrics unused;  // unit tests that build HostServices by hand
+    return services_.metrics ? *services_.metrics : unused;
+  }
 
   // Saves plugins.<name>.<key> = value to the config file.
   Status save_config_value(const std::string& key, const nlohmann::json& value) {

@@ -89,7 +89,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   if (settings->quota.enabled && quotas_ != nullptr) {
     const QuotaDecision decision = resolve(settings->quota, event.user_id, event.group_id, ctx.is_admin());
     if (decision.kind == QuotaDecision::kBlocked) {
-      ++counters_.quota_denied;
+      stats_.quota_denied();
       outcome.message = ctx.tr("gemini.quota.disabled");
       if (speak) co_await ctx.reply_text(outcome.message, in_group);
       co_return outcome;
@@ -104,7 +104,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
         co_return outcome;
       }
       if (!reserved->granted) {
-        ++counters_.quota_denied;
+        stats_.quota_denied();
         const std::string when =
             reserved->resets_at ? format_reset_time(*reserved->resets_at, deps_.clock.now()) : std::string("-");
         const bool group_pool = decision.tier == "group";
@@ -121,8 +121,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   }
 
   // From here every exit must settle the reservation.
-  auto fail = [&](std::string message, std::string failure_class) -> asio::awaitable<DrawOutcome> {
-    ++counters_.failed[failure_class];
+  auto fail = [&](std::string message) -> asio::awaitable<DrawOutcome> {
     if (!reservation.empty() && quotas_ != nullptr) {
       if (Status s = co_await quotas_->release(reservation); !s) {
         logger()->error("quota release failed: {}", s.error().message);
@@ -149,32 +148,37 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   }
   if (!request.requires_reference_for.empty() && references.images.empty()) {
     std::string message = ctx.tr("gemini.need_reference", fmt::arg("name", request.requires_reference_for));
-    co_return co_await fail(std::move(message), "no_reference");
+    co_return co_await fail(std::move(message));
   }
 
+  // The client's model, which /banana may have switched away from the settings'.
+  std::string model = deps_.client.settings().model_name;
   const auto started = std::chrono::steady_clock::now();
   ImageRequest image_request;
   image_request.prompt = request.prompt;
   image_request.references = std::move(references.images);
   image_request.aspect_ratio = request.aspect_ratio;
   auto generated = co_await deps_.client.generate(std::move(image_request));
+  const auto took = std::chrono::steady_clock::now() - started;
   if (!generated) {
     const auto& error = generated.error();
+    stats_.generation_finished(llm::failure_class_name(error.cls), took);
     logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
     std::string message = describe_failure(ctx, error, *settings);
-    co_return co_await fail(std::move(message), std::string(llm::failure_class_name(error.cls)));
+    co_return co_await fail(std::move(message));
   }
+  stats_.generation_finished("success", took);
   GeneratedImage& image = generated.value();
   logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-                     .count(),
-                 image.bytes.size(), image.mime);
+                 std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),
+                 image.mime);
 
-  ImageMeta meta{request.prompt, event.user_id, event.group_id};
+  ImageMeta meta{request.prompt, event.user_id, event.group_id, std::move(model)};
   auto stored = co_await deps_.images.save(image.bytes, image.extension, std::move(meta));
   if (!stored) {
+    stats_.delivery_failed();
     logger()->error("cannot save image: {}", stored.error().message);
-    co_return co_await fail(ctx.tr("gemini.error.disk"), "disk");
+    co_return co_await fail(ctx.tr("gemini.error.disk"));
   }
 
   // Many images can wait for a delivery slot together: hold one copy of
@@ -203,15 +207,16 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   if (!sent) {
     logger()->warn("sending the image to {} failed: {}", in_group ? event.group_id : event.user_id,
                    sent.error().describe());
+    stats_.delivery_failed();
     std::string text = ctx.tr("gemini.error.send_failed", fmt::arg("detail", sent.error().describe()));
-    co_return co_await fail(std::move(text), "send_failed");
+    co_return co_await fail(std::move(text));
   }
   if (!reservation.empty() && quotas_ != nullptr) {
     if (Status s = co_await quotas_->commit(reservation); !s) {
       logger()->error("quota commit failed: {}", s.error().message);
     }
   }
-  ++counters_.succeeded;
+  stats_.image_delivered();
   outcome.delivered = true;
   outcome.message = note;
   co_return outcome;

@@ -8,7 +8,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 #include "bot/core/clock.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
+#include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/image_store.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/openrouter_image_client.h"
@@ -35,12 +35,6 @@ struct DrawRequest {
 struct DrawOutcome {
   bool delivered = false;
   std::string message;  // what the user was told, or is to be told
-};
-
-struct DrawCounters {
-  std::uint64_t succeeded = 0;
-  std::uint64_t quota_denied = 0;
-  std::map<std::string, std::uint64_t> failed;  // by failure class name
 };
 
 class DrawPipeline {
@@ -68,7 +62,9 @@ class DrawPipeline {
   // the caller relays outcome.message.
   boost::asio::awaitable<DrawOutcome> draw(MessageContext& ctx, DrawRequest request, bool speak);
 
-  const DrawCounters& counters() const { return counters_; }
+  const DrawStats& stats() const { return stats_; }
+  // Also counts in metrics (see DrawStats::set_metrics).
+  void set_metrics(Metrics* metrics) { stats_.set_metrics(metrics); }
 
  private:
   std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
@@ -77,7 +73,7 @@ class DrawPipeline {
   Deps deps_;
   std::shared_ptr<const PluginSettings> settings_;
   AsyncQuotaStore* quotas_ = nullptr;
-  DrawCounters counters_;
+  DrawStats stats_;
   std::int64_t delivery_serial_ = 0;
 };
 

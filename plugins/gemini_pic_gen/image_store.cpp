@@ -13,7 +13,9 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <system_error>
 
 #include "bot/core/logging.h"
@@ -24,6 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using boost::asio::awaitable;
+using nlohmann::json;
+
+constexpr std::string_view kSidecarSuffix = ".json";
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = log::get("gemini");
@@ -41,6 +46,59 @@ std::optional<ImageFormat> format_for_extension(std::string_view extension) {
     if (image_extension(format) == extension) return format;
   }
   return std::nullopt;
+}
+
+std::int64_t to_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+bool is_id(std::string_view text) {
+  return text.size() == 32 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// "<store file name>.json".
+bool is_sidecar_name(std::string_view name) {
+  return name.ends_with(kSidecarSuffix) &&
+         is_store_file_name(name.substr(0, name.size() - kSidecarSuffix.size()));
+}
+
+// ".<image or sidecar name>.tmp": what write_atomically leaves when a crash
+// interrupts it.
+bool is_temp_name(std::string_view name) {
+  constexpr std::string_view kTemp = ".tmp";
+  if (!name.starts_with('.') || !name.ends_with(kTemp)) return false;
+  const std::string_view inner = name.substr(1, name.size() - 1 - kTemp.size());
+  return is_store_file_name(inner) || is_sidecar_name(inner);
+}
+
+// The sidecar's text. A prompt that is not valid UTF-8 is stored with
+// U+FFFD in place of the bad bytes rather than failing the save.
+std::string sidecar_text(std::string_view id, Clock::time_point created, const ImageMeta& meta) {
+  const json sidecar{{"id", id},
+                     {"prompt", meta.prompt},
+                     {"user_id", meta.user_id},
+                     {"group_id", meta.group_id},
+                     {"time", to_ms(created)},
+                     {"model", meta.model}};
+  return sidecar.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// The id, time and meta a sidecar holds, into image; false when the text is
+// not a sidecar this store wrote.
+bool read_sidecar(std::string_view text, StoredImage& image) {
+  const json sidecar = json::parse(text, nullptr, false);
+  if (!sidecar.is_object()) return false;
+  const json id = sidecar.value("id", json()), time = sidecar.value("time", json());
+  if (!id.is_string() || !is_id(id.get<std::string>()) || !time.is_number_integer()) return false;
+  image.id = id.get<std::string>();
+  image.created = Clock::time_point(std::chrono::milliseconds(time.get<std::int64_t>()));
+  const json prompt = sidecar.value("prompt", json()), model = sidecar.value("model", json());
+  const json user = sidecar.value("user_id", json()), group = sidecar.value("group_id", json());
+  if (prompt.is_string()) image.meta.prompt = prompt.get<std::string>();
+  if (model.is_string()) image.meta.model = model.get<std::string>();
+  if (user.is_number_integer()) image.meta.user_id = user.get<std::int64_t>();
+  if (group.is_number_integer()) image.meta.group_id = group.get<std::int64_t>();
+  return true;
 }
 
 std::string file_name_for(Clock::time_point now, std::string_view extension) {
@@ -81,8 +139,9 @@ Status write_atomically(const fs::path& target, std::string_view bytes) {
   return {};
 }
 
+// Writes the sidecar, then the image: an image on disk always has its sidecar.
 Result<StoredImage> save_blocking(const fs::path& dir, std::string_view bytes, std::string_view extension,
-                                  Clock::time_point now) {
+                                  Clock::time_point now, std::string_view sidecar) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Error::make("disk", "cannot create directory " + dir.string() + ": " + ec.message());
@@ -92,7 +151,12 @@ Result<StoredImage> save_blocking(const fs::path& dir, std::string_view bytes, s
     path = dir / file_name_for(now, extension);
     if (!fs::exists(fs::symlink_status(path, ec))) break;
   }
-  if (auto written = write_atomically(path, bytes); !written) return written.error();
+  const fs::path meta_path = sidecar_path(path);
+  if (auto written = write_atomically(meta_path, sidecar); !written) return written.error();
+  if (auto written = write_atomically(path, bytes); !written) {
+    ::unlink(meta_path.c_str());
+    return written.error();
+  }
   StoredImage image;
   image.path = std::move(path);
   image.size = bytes.size();
@@ -108,8 +172,18 @@ std::optional<Clock::time_point> modification_time(const fs::directory_entry& en
   return std::chrono::time_point_cast<Clock::time_point::duration>(std::chrono::file_clock::to_sys(mtime));
 }
 
-// Deletes expired store files in dir. created holds the index's times by
-// file name. Returns the names deleted. Blocking.
+// Deletes a file that may already be gone; true when it is gone. Logs
+// other failures.
+bool remove_quietly(const fs::path& path, std::string_view what) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  if (ec) logger()->warn("cannot delete {} {}: {}", what, path.string(), ec.message());
+  return !ec;
+}
+
+// Deletes expired store files in dir, each with its sidecar, and sidecars
+// at least ttl old whose image is gone. created holds the index's times by
+// file name. Returns the image names deleted. Blocking.
 std::vector<std::string> delete_expired(const fs::path& dir,
                                         const std::map<std::string, Clock::time_point>& created,
                                         Clock::time_point now, std::chrono::minutes ttl) {
@@ -121,25 +195,73 @@ std::vector<std::string> delete_expired(const fs::path& dir,
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::directory_entry& entry = *it;
     const std::string name = entry.path().filename().string();
-    if (!is_store_file_name(name)) continue;
+    const bool is_image = is_store_file_name(name);
+    if (!is_image && !is_sidecar_name(name)) continue;
     // symlink_status: a link is never followed nor deleted, even if it has our name.
     std::error_code status_error;
     if (!fs::is_regular_file(entry.symlink_status(status_error))) continue;
     std::optional<Clock::time_point> born;
-    if (auto known = created.find(name); known != created.end()) {
+    if (auto known = created.find(name); is_image && known != created.end()) {
       born = known->second;
     } else {
       born = modification_time(entry);
     }
     if (!born || now - *born < ttl) continue;
-    std::error_code remove_error;
-    if (fs::remove(entry.path(), remove_error)) {
+    if (!is_image) {
+      // An orphan: its image was deleted by hand, or a crash came between the two deletions.
+      const fs::path image = dir / name.substr(0, name.size() - kSidecarSuffix.size());
+      std::error_code image_error;
+      if (!fs::exists(fs::symlink_status(image, image_error)))
+        remove_quietly(entry.path(), "expired sidecar");
+      continue;
+    }
+    if (remove_quietly(entry.path(), "expired image")) {
       deleted.push_back(name);
-    } else if (remove_error) {
-      logger()->warn("cannot delete expired image {}: {}", entry.path().string(), remove_error.message());
+      remove_quietly(sidecar_path(entry.path()), "expired sidecar");
     }
   }
   return deleted;
+}
+
+// The unexpired images in dir with what their sidecars say, and deletes
+// interrupted writes' temp files. Blocking.
+std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point now,
+                                          std::chrono::minutes ttl) {
+  std::vector<StoredImage> found;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    logger()->warn("cannot list {}: {}", dir.string(), ec.message());
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    const std::string name = entry.path().filename().string();
+    std::error_code status_error;
+    if (!fs::is_regular_file(entry.symlink_status(status_error))) continue;
+    if (is_temp_name(name)) {
+      if (remove_quietly(entry.path(), "stale temp file")) logger()->info("deleted stale temp file {}", name);
+      continue;
+    }
+    if (!is_store_file_name(name)) continue;
+    const auto format = format_for_extension(name.substr(name.rfind('.') + 1));
+    StoredImage image;
+    image.path = entry.path();
+    image.extension = std::string(image_extension(*format));
+    image.mime = std::string(image_mime(*format));
+    std::error_code size_error;
+    image.size = static_cast<std::size_t>(entry.file_size(size_error));
+    std::ifstream in(sidecar_path(entry.path()), std::ios::binary);
+    const std::string sidecar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.is_open() || !read_sidecar(sidecar, image)) {
+      logger()->warn("image {} has no readable sidecar: listed without its prompt", name);
+      const auto mtime = modification_time(entry);
+      if (!mtime) continue;
+      image.id = random_hex(16);
+      image.created = *mtime;
+    }
+    if (now - image.created >= ttl) continue;  // the sweep deletes it
+    found.push_back(std::move(image));
+  }
+  return found;
 }
 
 }  // namespace
@@ -170,6 +292,10 @@ bool is_store_file_name(std::string_view name) {
   return std::regex_match(name.begin(), name.end(), pattern);
 }
 
+fs::path sidecar_path(const fs::path& image) {
+  return fs::path(image.string() + std::string(kSidecarSuffix));
+}
+
 ImageStore::ImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
                        Options options)
     : executor_(executor), pool_(pool), clock_(clock), options_(std::move(options)), sweep_timer_(executor) {}
@@ -182,13 +308,16 @@ awaitable<Result<StoredImage>> ImageStore::save(std::string_view bytes, std::str
   }
   const Clock::time_point now = clock_.now();
   const std::string_view canonical = image_extension(*format);
-  auto saved = co_await pool_.run([&] { return save_blocking(options_.dir, bytes, canonical, now); });
+  std::string id = random_hex(16);
+  const std::string sidecar = sidecar_text(id, now, meta);
+  auto saved =
+      co_await pool_.run([&] { return save_blocking(options_.dir, bytes, canonical, now, sidecar); });
   if (!saved) {
     logger()->error("saving image failed: {}", saved.error().to_string());
     co_return saved.error();
   }
   StoredImage image = std::move(saved.value());
-  image.id = random_hex(16);
+  image.id = std::move(id);
   image.extension = std::string(canonical);
   image.mime = std::string(image_mime(*format));
   image.meta = std::move(meta);
@@ -238,9 +367,15 @@ awaitable<Status> ImageStore::remove(std::string_view id) {
     path = it->second.path;
     index_.erase(it);
   }
+  // The image first: a sidecar without its image is an orphan the sweep
+  // removes; an image without its sidecar would lose its prompt.
   std::error_code ec;
-  co_await pool_.run([&] { fs::remove(path, ec); });
+  co_await pool_.run([&] {
+    fs::remove(path, ec);
+    if (!ec) fs::remove(sidecar_path(path), ec);
+  });
   if (ec) co_return Error::make("disk", "cannot delete " + path.string() + ": " + ec.message());
+  logger()->info("deleted image {}", path.filename().string());
   co_return Status{};
 }
 
@@ -274,6 +409,23 @@ awaitable<std::size_t> ImageStore::cleanup_expired() {
   co_return deleted.size();
 }
 
+awaitable<std::size_t> ImageStore::restore() {
+  const Clock::time_point now = clock_.now();
+  auto found = co_await pool_.run([&] { return restore_blocking(options_.dir, now, options_.ttl); });
+  std::size_t added = 0;
+  {
+    std::lock_guard lock(mu_);
+    std::set<fs::path> indexed;
+    for (const auto& [id, image] : index_) indexed.insert(image.path);
+    for (StoredImage& image : found) {
+      if (indexed.contains(image.path)) continue;
+      added += index_.emplace(image.id, std::move(image)).second;
+    }
+  }
+  if (added > 0) logger()->info("{} image(s) from before the restart are listed again", added);
+  co_return added;
+}
+
 void ImageStore::start() {
   if (started_ || stopped_) return;
   started_ = true;
@@ -286,6 +438,11 @@ void ImageStore::stop() {
 }
 
 awaitable<void> ImageStore::sweep_loop() {
+  try {
+    co_await restore();
+  } catch (const std::exception& e) {
+    logger()->error("listing the images of the last run failed: {}", e.what());
+  }
   while (!stopped_) {
     sweep_timer_.expires_after(options_.sweep_interval);
     boost::system::error_code ec;

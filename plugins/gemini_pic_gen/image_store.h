@@ -4,7 +4,11 @@
 //
 // Files are named gemini_image_YYYYmmdd_HHMMSS_<8 hex>.<png|jpg|webp> (local
 // time) and written atomically (temp file in the same directory, then
-// rename). All disk work runs on the WorkerPool, never on the event loop.
+// rename). Next to each image a sidecar <image>.json holds its id, prompt,
+// user, group, time and model, so the gallery survives a restart; it is
+// written (atomically) before the image and deleted after it, so an image
+// on disk always has its sidecar. All disk work runs on the WorkerPool,
+// never on the event loop.
 //
 // Threading: save(), remove(), read(), cleanup_expired(), start() and stop()
 // run on the executor's thread; find() and recent() may be called from any
@@ -33,7 +37,8 @@ namespace picbot::gemini {
 
 struct ImageMeta {
   std::string prompt;
-  std::int64_t user_id = 0, group_id = 0;
+  std::int64_t user_id = 0, group_id = 0;  // group_id 0: a private chat
+  std::string model;                       // the model that drew it
 };
 
 struct StoredImage {
@@ -53,6 +58,9 @@ std::string random_hex(std::size_t bytes);
 // gemini_image_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp).
 bool is_store_file_name(std::string_view name);
 
+// The sidecar of an image file: "<image>.json" in the same directory.
+std::filesystem::path sidecar_path(const std::filesystem::path& image);
+
 class ImageStore {
  public:
   struct Options {
@@ -65,11 +73,11 @@ class ImageStore {
   ImageStore(const ImageStore&) = delete;
   ImageStore& operator=(const ImageStore&) = delete;
 
-  // Writes bytes as a new image (creating the directory if needed) and
-  // indexes it. extension is "png", "jpg" ("jpeg" is taken as "jpg") or
-  // "webp". Errors: "bad_extension"; "disk" with the path and the OS message
-  // (read-only or missing directory, full disk, ...). Nothing is left behind
-  // on failure.
+  // Writes bytes as a new image, with its sidecar (creating the directory if
+  // needed), and indexes it. extension is "png", "jpg" ("jpeg" is taken as
+  // "jpg") or "webp". Errors: "bad_extension"; "disk" with the path and the
+  // OS message (read-only or missing directory, full disk, ...). Nothing is
+  // left behind on failure.
   boost::asio::awaitable<Result<StoredImage>> save(std::string_view bytes, std::string_view extension,
                                                    ImageMeta meta);
 
@@ -80,9 +88,9 @@ class ImageStore {
   // Up to n unexpired images, newest first.
   std::vector<StoredImage> recent(std::size_t n) const;
 
-  // Forgets the image and deletes its file. Errors: "not_found" for an
-  // unknown id, "disk" when the file could not be deleted (it is forgotten
-  // anyway).
+  // Forgets the image and deletes its file and sidecar. Errors: "not_found"
+  // for an unknown id, "disk" when a file could not be deleted (the image is
+  // forgotten anyway).
   boost::asio::awaitable<Status> remove(std::string_view id);
 
   // The file's bytes. Errors: "not_found" when the file is gone, "disk".
@@ -91,12 +99,20 @@ class ImageStore {
   // Deletes the regular files in the directory whose names match
   // is_store_file_name and that are at least ttl old: by the index's created
   // time, or by modification time for files not in the index (left from a
-  // previous run). Other files, symlinks and directories are never touched.
-  // Expired entries leave the index. Returns how many files were deleted.
+  // previous run), each with its sidecar; and sidecars at least ttl old whose
+  // image is gone. Other files, symlinks and directories are never touched.
+  // Expired entries leave the index. Returns how many images were deleted.
   boost::asio::awaitable<std::size_t> cleanup_expired();
 
-  // Starts calling cleanup_expired() every sweep_interval. Idempotent; does
-  // nothing after stop().
+  // Indexes the unexpired images a previous run left, with the id and meta
+  // of their sidecars (an image without a readable sidecar gets a new id,
+  // empty meta and its modification time), and deletes the temp files of
+  // writes a crash interrupted. Images already indexed are kept as they are.
+  // Returns how many images it indexed.
+  boost::asio::awaitable<std::size_t> restore();
+
+  // Runs restore(), then cleanup_expired() every sweep_interval. Idempotent;
+  // does nothing after stop().
   void start();
   // Stops the sweep for good. Idempotent.
   void stop();

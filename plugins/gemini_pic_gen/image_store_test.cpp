@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/run_coroutine.h"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
 namespace picbot::gemini {
@@ -78,7 +78,7 @@ TEST(ImageStoreNames, RandomHexIsFreshEachTime) {
 
 TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
   const std::string png = testing::make_png("first", 2000);
-  const StoredImage image = save(png, "png", {"a red fox", 42, 7});
+  const StoredImage image = save(png, "png", {"a red fox", 42, 7, "google/gemini-2.5-flash-image"});
 
   // Name: gemini_image_<local YYYYmmdd_HHMMSS of the injected clock>_<8 hex>.png
   const std::time_t t = std::chrono::system_clock::to_time_t(clock_.now());
@@ -101,9 +101,20 @@ TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
   EXPECT_EQ(image.meta.user_id, 42);
   EXPECT_EQ(image.meta.group_id, 7);
 
+  EXPECT_EQ(image.meta.model, "google/gemini-2.5-flash-image");
+
   EXPECT_EQ(slurp(image.path), png);
-  // Only the final file: the temp file was renamed, not left behind.
-  EXPECT_EQ(list_dir(images()), std::set<std::string>{name});
+  // Only the final files: the temp files were renamed, not left behind.
+  EXPECT_EQ(list_dir(images()), (std::set<std::string>{name, name + ".json"}));
+  EXPECT_EQ(sidecar_path(image.path), images() / (name + ".json"));
+  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(image.path)));
+  EXPECT_EQ(sidecar["id"], image.id);
+  EXPECT_EQ(sidecar["prompt"], "a red fox");
+  EXPECT_EQ(sidecar["user_id"], 42);
+  EXPECT_EQ(sidecar["group_id"], 7);
+  EXPECT_EQ(sidecar["model"], "google/gemini-2.5-flash-image");
+  EXPECT_EQ(sidecar["time"],
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count());
 
   const auto found = store_.find(image.id);
   ASSERT_TRUE(found);
@@ -143,6 +154,8 @@ TEST_F(ImageStoreTest, RecentIsNewestFirstAndRemoveForgets) {
 
   EXPECT_TRUE(run(store_.remove(second.id)).ok());
   EXPECT_FALSE(fs::exists(second.path));
+  EXPECT_FALSE(fs::exists(sidecar_path(second.path)));
+  EXPECT_TRUE(fs::exists(sidecar_path(first.path)));
   EXPECT_FALSE(store_.find(second.id));
   auto again = run(store_.remove(second.id));
   ASSERT_FALSE(again.ok());
@@ -203,6 +216,92 @@ TEST_F(ImageStoreTest, CleanupDeletesOnlyExpiredFilesOfItsOwn) {
   EXPECT_TRUE(fs::is_symlink(dir / "gemini_image_20240101_000000_aaaaaaaa.png"));
   EXPECT_EQ(slurp(target), "target");
   EXPECT_EQ(run(store_.cleanup_expired()), 0u);
+}
+
+TEST_F(ImageStoreTest, CleanupDeletesSidecarsWithTheirImagesAndOldOrphans) {
+  const StoredImage image = save();
+  const Clock::time_point start = clock_.now();
+  // A sidecar whose image was deleted by hand, old and fresh.
+  const auto old_orphan = dir_.write_file("images/gemini_image_20240101_000000_0123abcd.png.json", "{}");
+  set_mtime(old_orphan, start - 1h);
+  const auto fresh_orphan = dir_.write_file("images/gemini_image_20240101_000000_89abcdef.png.json", "{}");
+  set_mtime(fresh_orphan, start);
+  const auto foreign = dir_.write_file("images/notes.json", "{}");
+  set_mtime(foreign, start - 24h);
+
+  EXPECT_EQ(run(store_.cleanup_expired()), 0u) << "orphan sidecars are not images";
+  EXPECT_FALSE(fs::exists(old_orphan));
+  EXPECT_TRUE(fs::exists(fresh_orphan));
+  EXPECT_TRUE(fs::exists(sidecar_path(image.path)));
+
+  clock_.advance(16min);
+  EXPECT_EQ(run(store_.cleanup_expired()), 1u);
+  EXPECT_FALSE(fs::exists(image.path));
+  EXPECT_FALSE(fs::exists(sidecar_path(image.path)));
+  EXPECT_FALSE(fs::exists(fresh_orphan)) << "now old enough too";
+  EXPECT_EQ(list_dir(images()), std::set<std::string>{"notes.json"});
+}
+
+TEST_F(ImageStoreTest, RestoreListsThePreviousRunsImagesAndDropsTempFiles) {
+  const StoredImage kept = save("", "png", {"a red fox", 42, 7, "m1"});
+  clock_.advance(1min);
+  const StoredImage jpeg = save(testing::make_jpeg(), "jpg", {"一只猫", 43, 0, "m2"});
+  const Clock::time_point now = clock_.now();
+  // From an older version: no sidecar; aged by modification time.
+  const auto bare =
+      dir_.write_file("images/gemini_image_20240101_000000_0123abcd.webp", testing::make_webp());
+  set_mtime(bare, now - 2min);
+  const auto stale = dir_.write_file("images/gemini_image_20240101_000000_89abcdef.png", "stale");
+  set_mtime(stale, now - 1h);
+  // A sidecar that is not one of ours keeps the image listed, without meta.
+  const auto garbled = dir_.write_file("images/gemini_image_20240101_000000_aaaaaaaa.png", "garbled");
+  set_mtime(garbled, now - 1min);
+  dir_.write_file("images/gemini_image_20240101_000000_aaaaaaaa.png.json", R"({"id": "../x"})");
+  // Interrupted writes, and a dot file that is not ours.
+  dir_.write_file("images/.gemini_image_20240101_000000_bbbbbbbb.png.tmp", "half");
+  dir_.write_file("images/.gemini_image_20240101_000000_bbbbbbbb.png.json.tmp", "{");
+  dir_.write_file("images/.notes.tmp", "keep");
+
+  ImageStore restarted(io_.get_executor(), pool_, clock_, {images(), 15min, 1s});
+  EXPECT_EQ(run(restarted.restore()), 4u);
+  const auto listed = restarted.recent(10);
+  ASSERT_EQ(listed.size(), 4u);
+  const auto found = restarted.find(kept.id);
+  ASSERT_TRUE(found) << "the sidecar's id survives the restart";
+  EXPECT_EQ(found->path, kept.path);
+  EXPECT_EQ(found->created, kept.created);
+  EXPECT_EQ(found->meta.prompt, "a red fox");
+  EXPECT_EQ(found->meta.user_id, 42);
+  EXPECT_EQ(found->meta.group_id, 7);
+  EXPECT_EQ(found->meta.model, "m1");
+  EXPECT_EQ(found->mime, "image/png");
+  EXPECT_EQ(found->size, kept.size);
+  const auto cat = restarted.find(jpeg.id);
+  ASSERT_TRUE(cat);
+  EXPECT_EQ(cat->meta.prompt, "一只猫");
+  EXPECT_EQ(cat->mime, "image/jpeg");
+  for (const auto& image : listed) {
+    if (image.path == bare || image.path == garbled) {
+      EXPECT_TRUE(image.meta.prompt.empty());
+      EXPECT_EQ(image.id.size(), 32u);
+    }
+  }
+  auto bytes = run(restarted.read(*found));
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes, slurp(kept.path));
+
+  const auto names = list_dir(images());
+  EXPECT_FALSE(names.contains(".gemini_image_20240101_000000_bbbbbbbb.png.tmp"));
+  EXPECT_FALSE(names.contains(".gemini_image_20240101_000000_bbbbbbbb.png.json.tmp"));
+  EXPECT_TRUE(names.contains(".notes.tmp"));
+  EXPECT_TRUE(names.contains(stale.filename().string())) << "restore lists; the sweep deletes";
+  EXPECT_EQ(run(restarted.restore()), 0u) << "already indexed images are not listed twice";
+}
+
+TEST_F(ImageStoreTest, PromptThatIsNotUtf8IsStillSaved) {
+  const StoredImage image = save("", "png", {std::string("bad \xff byte"), 1, 0, "m"});
+  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(image.path)));
+  EXPECT_EQ(sidecar["prompt"], "bad \xEF\xBF\xBD byte");
 }
 
 TEST_F(ImageStoreTest, CleanupOfAMissingDirectoryDeletesNothing) {

@@ -1,8 +1,56 @@
 #include "plugins/gemini_pic_gen/plugin_messages.h"
 
+#include <nlohmann/json.hpp>
+
 #include "bot/core/message_table.h"
 
 namespace picbot::gemini {
+namespace {
+
+// The Quotas and Gallery pages of the web console (console/gemini_console.js).
+constexpr MessageEntry kConsoleLabels[] = {
+    {"gemini.console.page_quotas", "绘图额度", "Quotas"},
+    {"gemini.console.page_gallery", "图库", "Gallery"},
+    {"gemini.console.quotas", "绘图额度", "Drawing quotas"},
+    {"gemini.console.quota_on", "额度限制已启用", "Quotas are on"},
+    {"gemini.console.quota_off", "额度限制未启用（仍显示已有记录）", "Quotas are off (existing counts are still shown)"},
+    {"gemini.console.quota_rules", "默认每人 {limit} 次，每 {minutes} 分钟重置",
+     "{limit} per user by default, resetting every {minutes} minutes"},
+    {"gemini.console.no_buckets", "还没有任何额度记录。", "No quota buckets yet."},
+    {"gemini.console.col_bucket", "对象", "Bucket"},
+    {"gemini.console.col_used", "已用 / 上限", "Used / limit"},
+    {"gemini.console.col_remaining", "剩余", "Left"},
+    {"gemini.console.col_window_start", "窗口开始", "Window start"},
+    {"gemini.console.col_resets_at", "重置时间", "Resets at"},
+    {"gemini.console.tier_user", "用户单独限额", "User limit"},
+    {"gemini.console.tier_group", "群共享额度", "Group pool"},
+    {"gemini.console.tier_default", "默认限额", "Default limit"},
+    {"gemini.console.tier_unconfigured", "已移除的群配置", "Group no longer configured"},
+    {"gemini.console.reset_title", "重置额度", "Reset quotas"},
+    {"gemini.console.reset_hint", "与 /reset_images 命令相同：重置后从下一次绘图重新计数。",
+     "The same as the /reset_images command: counting starts again with the next drawing."},
+    {"gemini.console.scope", "范围", "Scope"},
+    {"gemini.console.scope_user", "用户", "User"},
+    {"gemini.console.scope_group", "群", "Group"},
+    {"gemini.console.id", "QQ 号 / 群号", "User or group id"},
+    {"gemini.console.reset", "重置", "Reset"},
+    {"gemini.console.reset_all", "全部重置", "Reset all"},
+    {"gemini.console.confirm_reset", "确定重置 {scope} 的绘图次数吗？", "Reset the drawing count of {scope}?"},
+    {"gemini.console.confirm_reset_all", "确定重置所有用户和群的绘图次数吗？",
+     "Reset the drawing counts of every user and group?"},
+    {"gemini.console.reset_done", "已重置：{scope}", "Reset: {scope}"},
+    {"gemini.console.gallery", "最近生成的图片", "Recent images"},
+    {"gemini.console.gallery_hint", "图片保存 {minutes} 分钟后自动删除。",
+     "Images are deleted {minutes} minutes after they were made."},
+    {"gemini.console.no_images", "暂无图片。", "No images."},
+    {"gemini.console.by_user", "用户 {user}", "user {user}"},
+    {"gemini.console.in_group", "群 {group}", "group {group}"},
+    {"gemini.console.private", "私聊", "private chat"},
+    {"gemini.console.delete", "删除", "Delete"},
+    {"gemini.console.confirm_delete", "确定删除这张图片吗？", "Delete this image?"},
+};
+
+}  // namespace
 
 void register_plugin_messages() {
   MessageTable::instance().add({
@@ -90,6 +138,17 @@ void register_plugin_messages() {
       {"gemini.banana.saved", "已切换为 {value} 并写入配置文件。", "Switched to {value} and saved to the config file."},
       {"gemini.banana.save_failed", "切换成功，但写入配置文件失败：{detail}", "Switched, but saving the config failed: {detail}"},
   });
+  for (const MessageEntry& label : kConsoleLabels) MessageTable::instance().add({label});
+}
+
+nlohmann::json console_labels() {
+  nlohmann::json labels{{"zh-CN", nlohmann::json::object()}, {"en", nlohmann::json::object()}};
+  for (const MessageEntry& label : kConsoleLabels) {
+    const std::string key(label.key);
+    labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
+    labels["en"][key] = MessageTable::instance().lookup("en", key);
+  }
+  return labels;
 }
 
 }  // namespace picbot::gemini

@@ -2,6 +2,7 @@
 // image segment back at the fake NapCat, plus quotas across a restart.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "bot/onebot/base64.h"
@@ -112,11 +113,14 @@ TEST_F(DrawTest, DrawDeliversTheUpstreamImageBytes) {
 
   // The acknowledgement came first, and the file is on disk.
   EXPECT_GE(napcat.count_calls("send_group_msg"), 2u);
-  std::size_t images_on_disk = 0;
+  std::vector<std::string> on_disk;
   for (const auto& entry : std::filesystem::directory_iterator(bot->dir() / "data" / "images")) {
-    images_on_disk += entry.path().filename().string().starts_with("gemini_image_");
+    on_disk.push_back(entry.path().filename().string());
   }
-  EXPECT_EQ(images_on_disk, 1u);
+  std::sort(on_disk.begin(), on_disk.end());
+  ASSERT_EQ(on_disk.size(), 2u) << "the image and its sidecar";
+  EXPECT_TRUE(on_disk[0].starts_with("gemini_image_") && on_disk[0].ends_with(".png")) << on_disk[0];
+  EXPECT_EQ(on_disk[1], on_disk[0] + ".json");
   // API keys never reach the log.
   EXPECT_EQ(bot->process().output().find(kKeyA), std::string::npos);
 }

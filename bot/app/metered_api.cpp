@@ -1,0 +1,50 @@
+#include "bot/app/metered_api.h"
+
+#include <chrono>
+
+namespace picbot {
+namespace asio = boost::asio;
+
+namespace {
+bool is_send(const std::string& action) {
+  return action == "send_msg" || action == "send_group_msg" || action == "send_private_msg";
+}
+
+const char* result_label(const onebot::ApiResult& result) {
+  return result ? "ok" : onebot::to_string(result.error().kind);
+}
+}  // namespace
+
+void MeteredApi::record(const std::string& action, const onebot::ApiResult& result, double seconds) {
+  metrics_.increment("picbot_onebot_api_calls_total", "OneBot API calls by action and result",
+                     {{"action", action}, {"result", result_label(result)}});
+  metrics_.observe("picbot_onebot_api_seconds", "OneBot API call latency in seconds", seconds,
+                   {{"action", action}});
+  if (result && is_send(action)) {
+    ++messages_out_;
+    metrics_.increment("picbot_messages_out_total", "Messages the bot sent");
+  }
+}
+
+asio::awaitable<onebot::ApiResult> MeteredApi::call(std::int64_t self_id, std::string action,
+                                                    nlohmann::json params, onebot::CallOptions options) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string name = action;
+  onebot::ApiResult result =
+      co_await inner_.call(self_id, std::move(action), std::move(params), std::move(options));
+  record(name, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return result;
+}
+
+asio::awaitable<onebot::ApiResult> MeteredApi::call_encoded(std::int64_t self_id, std::string action,
+                                                            std::string params_json,
+                                                            onebot::CallOptions options) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string name = action;
+  onebot::ApiResult result =
+      co_await inner_.call_encoded(self_id, std::move(action), std::move(params_json), std::move(options));
+  record(name, result, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return result;
+}
+
+}  // namespace picbot

@@ -1,0 +1,36 @@
+// MeteredApi: a BotApi that forwards every call to another one (the hub) and
+// counts it in Metrics: picbot_onebot_api_calls_total{action,result},
+// picbot_onebot_api_seconds{action} and, for send_*_msg that succeeded,
+// picbot_messages_out_total. Thread-safety: as the wrapped api.
+#pragma once
+
+#include <atomic>
+
+#include "bot/core/metrics.h"
+#include "bot/onebot/bot_api.h"
+
+namespace picbot {
+
+class MeteredApi final : public onebot::BotApi {
+ public:
+  MeteredApi(onebot::BotApi& inner, Metrics& metrics) : inner_(inner), metrics_(metrics) {}
+
+  using BotApi::call;
+  boost::asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action,
+                                                 nlohmann::json params, onebot::CallOptions options) override;
+  boost::asio::awaitable<onebot::ApiResult> call_encoded(std::int64_t self_id, std::string action,
+                                                         std::string params_json,
+                                                         onebot::CallOptions options) override;
+
+  // Messages sent successfully (send_msg, send_group_msg, send_private_msg).
+  std::uint64_t messages_out() const { return messages_out_; }
+
+ private:
+  void record(const std::string& action, const onebot::ApiResult& result, double seconds);
+
+  onebot::BotApi& inner_;
+  Metrics& metrics_;
+  std::atomic<std::uint64_t> messages_out_{0};
+};
+
+}  // namespace picbot

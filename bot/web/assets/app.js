@@ -1,0 +1,460 @@
+// picbot console: one script, no build step. Pages: status, config (form
+// generated from the schema), logs, sandbox chat, and plugin pages.
+"use strict";
+
+const state = {csrf: "", lang: "zh-CN", labels: {}, pages: [], timers: [], schema: null};
+
+// ---- helpers -------------------------------------------------------------
+function t(key, vars) {
+  let text = (state.labels[state.lang] || {})[key] || (state.labels["zh-CN"] || {})[key] || key;
+  for (const [name, value] of Object.entries(vars || {})) text = text.split("{" + name + "}").join(String(value));
+  return text;
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function request(method, path, body) {
+  const options = {method, credentials: "same-origin", headers: {}};
+  if (method !== "GET") options.headers["X-CSRF-Token"] = state.csrf;
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  if (response.status === 401) {
+    window.location.href = "/login";
+    throw new Error("login required");
+  }
+  const type = response.headers.get("content-type") || "";
+  const data = type.startsWith("application/json") ? await response.json() : await response.text();
+  return {status: response.status, ok: response.ok, data};
+}
+const api = {get: (p) => request("GET", p), post: (p, b) => request("POST", p, b === undefined ? {} : b)};
+
+function toast(text) {
+  const box = document.getElementById("toast");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
+}
+
+function every(ms, fn) {
+  fn();
+  state.timers.push(setInterval(fn, ms));
+}
+
+function duration(seconds) {
+  seconds = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
+  return (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + (seconds % 60) + "s";
+}
+
+// ---- status --------------------------------------------------------------
+function renderStatus(section) {
+  section.replaceChildren(el("div", {id: "status-body"}));
+  every(2000, async () => {
+    const {ok, data} = await api.get("/api/status");
+    if (!ok) return;
+    const body = document.getElementById("status-body");
+    if (!body) return;
+    const links = data.onebot.links.length === 0 ? el("p", {text: t("console.status.no_connections")}) :
+      el("table", {}, el("tr", {}, el("th", {text: t("console.status.self_id")}), el("th", {text: t("console.status.link")}),
+                                    el("th", {text: t("console.status.uptime")})),
+         data.onebot.links.map((l) => el("tr", {}, el("td", {text: l.self_id || "?"}), el("td", {text: l.description}),
+                                             el("td", {text: duration(l.uptime_seconds)}))));
+    const stat = (label, value, id) => el("div", {class: "stat"}, label, el("b", {id, text: value}));
+    const plugins = Object.entries(data.plugins || {}).map(([name, value]) =>
+      el("div", {}, el("h3", {text: name}), el("pre", {text: JSON.stringify(value, null, 2)})));
+    const errors = data.errors.length ? el("pre", {class: "log", text: data.errors.join("\n")})
+                                      : el("p", {text: t("console.status.no_errors")});
+    body.replaceChildren(...[
+      el("div", {class: "card"}, el("h2", {text: t("console.status.connections")}), links),
+      el("div", {class: "card"}, el("h2", {text: t("console.status.messages")}),
+         el("div", {class: "stats"}, stat(t("console.status.messages_in"), data.messages.in, "stat-in"),
+            stat(t("console.status.messages_out"), data.messages.out, "stat-out"),
+            stat(t("console.status.commands"), data.messages.commands),
+            stat(t("console.status.api_calls"), data.api.calls), stat(t("console.status.api_failures"), data.api.failures),
+            stat(t("console.status.uptime"), duration(data.uptime_seconds)))),
+      plugins.length ? el("div", {class: "card"}, el("h2", {text: t("console.status.plugins")}), plugins) : null,
+      el("div", {class: "card"}, el("h2", {text: t("console.status.errors")}), errors)].filter(Boolean));
+  });
+}
+
+// ---- config form -----------------------------------------------------------
+// Each renderer returns {node, get()} for one schema field at path.
+function desc(field) {
+  return field.description ? (state.lang === "en" ? field.description.en : field.description.zh) : "";
+}
+
+function fieldShell(field, path, input, extra) {
+  const id = "f-" + path.replace(/[^a-zA-Z0-9_]/g, "-");
+  input.id = id;
+  const label = el("label", {for: id}, field.key,
+                   field.restart_required ? el("span", {class: "badge", text: t("console.config.restart")}) : null);
+  return el("div", {class: "field", "data-path": path}, label,
+            el("div", {class: "desc", text: desc(field)}), input, extra || null,
+            el("div", {class: "field-error"}));
+}
+
+function parseScalar(type, text) {
+  if (type === "int" && /^-?\d+$/.test(text.trim())) return parseInt(text, 10);
+  if (type === "float" && text.trim() !== "" && !isNaN(Number(text))) return Number(text);
+  return text;  // the server reports what is wrong, next to the field
+}
+
+function renderField(field, value, path) {
+  const type = field.type;
+  if (type === "object") return renderObject(field, value, path);
+  if (type === "object_list") return renderObjectList(field, value, path);
+  if (type === "bool") {
+    const input = el("input", {type: "checkbox"});
+    input.checked = value === true;
+    return {node: fieldShell(field, path, input), get: () => input.checked};
+  }
+  if (type === "enum") {
+    const input = el("select", {}, field.enum.map((v) => el("option", {value: v, text: v})));
+    input.value = value ?? field.default;
+    return {node: fieldShell(field, path, input), get: () => input.value};
+  }
+  if (type === "int" || type === "float") {
+    const input = el("input", {type: "text", inputmode: type === "int" ? "numeric" : "decimal"});
+    input.value = value === null || value === undefined ? "" : String(value);
+    return {node: fieldShell(field, path, input),
+            get: () => input.value.trim() === "" ? null : parseScalar(type, input.value)};
+  }
+  if (type === "text") {
+    const input = el("textarea", {rows: 5});
+    input.value = value ?? "";
+    return {node: fieldShell(field, path, input), get: () => input.value};
+  }
+  if (type === "list") {
+    const input = el("textarea", {rows: 3, autocomplete: "off"});
+    input.value = (value || []).join("\n");
+    const hint = el("div", {class: "desc", text: t("console.config.list_hint") +
+                                                  (field.secret ? " · " + t("console.config.secret_hint") : "")});
+    return {node: fieldShell(field, path, input, hint),
+            get: () => input.value.split("\n").map((s) => s.trim()).filter((s) => s !== "")
+                                     .map((s) => parseScalar(field.item_type, s))};
+  }
+  if (type === "map") {
+    const input = el("textarea", {rows: 4, class: "json"});
+    input.value = JSON.stringify(value || {}, null, 2);
+    return {node: fieldShell(field, path, input, el("div", {class: "desc", text: "JSON"})),
+            get: () => { try { return JSON.parse(input.value); } catch (e) { return input.value; } }};
+  }
+  // string, secret
+  const input = el("input", {type: "text", autocomplete: "off", spellcheck: "false"});
+  input.value = value ?? "";
+  const hint = type === "secret" ? el("div", {class: "desc", text: t("console.config.secret_hint")}) : null;
+  if (type === "secret") input.dataset.secret = "1";
+  return {node: fieldShell(field, path, input, hint), get: () => input.value};
+}
+
+function renderObject(field, value, path) {
+  value = value || {};
+  const parts = [];
+  const box = el("fieldset", {"data-path": path}, el("legend", {text: field.key}),
+                 el("div", {class: "desc", text: desc(field)}), el("div", {class: "field-error"}));
+  for (const child of field.children || []) {
+    const childPath = path ? path + "." + child.key : child.key;
+    if (child.only_when_present) {
+      // Plugin sections: present in the file = the plugin runs.
+      const toggle = el("input", {type: "checkbox", id: "present-" + child.key});
+      toggle.checked = child.key in value;
+      const inner = renderObject(child, value[child.key] || defaultsOf(child), childPath);
+      inner.node.hidden = !toggle.checked;
+      toggle.addEventListener("change", () => { inner.node.hidden = !toggle.checked; });
+      box.append(el("div", {class: "field"}, el("label", {for: toggle.id}, toggle, " " + child.key + " — " +
+                                                     t("console.config.enabled_plugin"))), inner.node);
+      parts.push({key: child.key, get: () => toggle.checked ? inner.get() : undefined});
+      continue;
+    }
+    const rendered = renderField(child, value[child.key], childPath);
+    box.append(rendered.node);
+    parts.push({key: child.key, get: rendered.get});
+  }
+  return {node: box, get: () => {
+    const out = {};
+    for (const part of parts) {
+      const v = part.get();
+      if (v !== undefined) out[part.key] = v;
+    }
+    return out;
+  }};
+}
+
+function defaultsOf(field) {
+  if (field.type !== "object") return field.default;
+  const out = {};
+  for (const child of field.children || []) if (!child.only_when_present) out[child.key] = defaultsOf(child);
+  return out;
+}
+
+function renderObjectList(field, value, path) {
+  const items = [];
+  const list = el("div", {});
+  const box = el("fieldset", {"data-path": path}, el("legend", {text: field.key}),
+                 el("div", {class: "desc", text: desc(field)}), el("div", {class: "field-error"}), list);
+  const add = (itemValue) => {
+    const entry = {};
+    const render = () => {
+      const index = items.indexOf(entry);
+      const obj = renderObject({key: "#" + (index + 1), children: field.children}, itemValue, path + "[" + index + "]");
+      entry.get = obj.get;
+      const remove = el("button", {type: "button", class: "secondary", text: t("console.config.remove"),
+                                    onclick: () => { itemValue = entry.get(); items.splice(items.indexOf(entry), 1);
+                                                     entry.node.remove(); items.forEach((i) => i.rerender()); }});
+      const node = el("div", {class: "list-item"}, obj.node, remove);
+      if (entry.node) entry.node.replaceWith(node); else list.append(node);
+      entry.node = node;
+    };
+    entry.rerender = () => { itemValue = entry.get(); render(); };
+    items.push(entry);
+    render();
+  };
+  (value || []).forEach(add);
+  box.append(el("button", {type: "button", class: "secondary", text: t("console.config.add"),
+                           onclick: () => add(defaultsOf({type: "object", children: field.children}))}));
+  return {node: box, get: () => items.map((i) => i.get())};
+}
+
+function showErrors(form, errors) {
+  form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+  form.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
+  const unplaced = [];
+  for (const error of errors) {
+    // The field itself, or the closest enclosing one that is on the page.
+    let path = error.path, target = null;
+    while (path && !target) {
+      target = form.querySelector(`[data-path="${CSS.escape(path)}"]`);
+      if (!target) path = path.includes(".") || path.includes("[") ? path.replace(/(\.[^.[\]]*|\[\d+\])$/, "") : "";
+    }
+    if (!target) { unplaced.push(error); continue; }
+    target.classList.add("invalid");
+    const slot = target.querySelector(":scope > .field-error");
+    slot.textContent = (slot.textContent ? slot.textContent + "; " : "") +
+                       (path === error.path ? "" : error.path + ": ") + error.message;
+  }
+  return unplaced;
+}
+
+async function renderConfig(section) {
+  section.replaceChildren(el("p", {text: "…"}));
+  const [schemaAnswer, configAnswer] = await Promise.all([api.get("/api/config/schema"), api.get("/api/config")]);
+  const schema = schemaAnswer.data, config = configAnswer.data;
+  const notices = el("div", {id: "config-notices"});
+  if (config.unknown_keys && config.unknown_keys.length) {
+    notices.append(el("div", {class: "notice warn", text: t("console.config.unknown_keys", {keys: config.unknown_keys.join(", ")})}));
+  }
+  for (const problem of config.file_errors || []) {
+    notices.append(el("div", {class: "notice bad", text: (problem.path ? problem.path + ": " : "") + problem.message}));
+  }
+  const root = renderObject(schema, config.values, "");
+  for (const override of config.env_overrides || []) {
+    const target = root.node.querySelector(`[data-path="${CSS.escape(override.path)}"]`);
+    if (target) target.append(el("div", {class: "desc", text: t("console.config.env_override", {env: override.env})}));
+  }
+  const result = el("div", {id: "config-result"});
+  const save = el("button", {type: "submit", id: "config-save", text: t("console.config.save")});
+  const form = el("form", {id: "config-form", novalidate: true}, notices, root.node, el("div", {class: "actions"}, save, result));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    result.replaceChildren();
+    try {
+      const {status, data} = await api.post("/api/config", {values: root.get()});
+      if (status === 200) {
+        showErrors(form, []);
+        result.append(el("span", {class: "notice", id: "config-saved", text: t("console.config.saved")}));
+        if (data.restart_required && data.restart_required.length) {
+          result.append(el("span", {class: "notice warn", text: t("console.config.restart_needed", {keys: data.restart_required.join(", ")})}));
+        }
+        if (data.reload_error) result.append(el("span", {class: "notice bad", text: data.reload_error}));
+      } else if (data && data.errors) {
+        const unplaced = showErrors(form, data.errors);
+        result.append(el("span", {class: "notice bad", id: "config-invalid", text: t("console.config.invalid", {count: data.errors.length})}));
+        for (const e of unplaced) result.append(el("div", {class: "error", text: (e.path ? e.path + ": " : "") + e.message}));
+        const first = form.querySelector(".invalid");
+        if (first) first.scrollIntoView({block: "center"});
+      } else {
+        result.append(el("span", {class: "notice bad", text: t("console.error.network", {detail: status})}));
+      }
+    } catch (e) {
+      result.append(el("span", {class: "notice bad", text: t("console.error.network", {detail: e.message})}));
+    } finally {
+      save.disabled = false;
+    }
+  });
+  section.replaceChildren(form);
+}
+
+// ---- logs ------------------------------------------------------------------
+function renderLogs(section) {
+  const box = el("pre", {class: "log", id: "log-lines"});
+  let paused = false;
+  const toggle = el("button", {type: "button", class: "secondary", text: t("console.logs.pause"),
+                               onclick: () => { paused = !paused; toggle.textContent = t(paused ? "console.logs.resume" : "console.logs.pause"); }});
+  section.replaceChildren(el("div", {class: "card"}, el("div", {class: "actions"}, toggle), box));
+  every(1500, async () => {
+    if (paused) return;
+    const {ok, data} = await api.get("/api/logs?lines=300");
+    if (!ok) return;
+    const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 20;
+    box.textContent = data.lines.join("\n");
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  });
+}
+
+// ---- sandbox ---------------------------------------------------------------
+function segmentNodes(segments) {
+  return segments.map((seg) => {
+    if (seg.type === "text") return document.createTextNode(seg.data.text);
+    if (seg.type === "image") return seg.data.src ? el("img", {src: seg.data.src, alt: "image", class: "sandbox-image"})
+                                                   : el("span", {text: "[image]"});
+    if (seg.type === "at") return document.createTextNode("@" + seg.data.qq + " ");
+    if (seg.type === "reply") return el("span", {class: "desc", text: "↩ #" + seg.data.id + " "});
+    return el("span", {class: "desc", text: "[" + seg.type + "]"});
+  });
+}
+
+function renderSandbox(section) {
+  const chat = el("div", {class: "chat", id: "sandbox-chat"});
+  const user = el("input", {id: "sandbox-user", value: localStorage.sandboxUser || "10001", inputmode: "numeric"});
+  const group = el("input", {id: "sandbox-group", value: localStorage.sandboxGroup ?? "20001", inputmode: "numeric"});
+  const admin = el("input", {type: "checkbox", id: "sandbox-admin"});
+  admin.checked = localStorage.sandboxAdmin === "1";
+  const text = el("input", {id: "sandbox-text", autocomplete: "off", placeholder: "/help"});
+  const error = el("div", {class: "error"});
+  const form = el("form", {id: "sandbox-form"},
+    el("div", {class: "form-row"},
+       el("label", {}, t("console.sandbox.user_id"), user), el("label", {}, t("console.sandbox.group_id"), group),
+       el("label", {}, admin, " " + t("console.sandbox.as_admin"))),
+    el("div", {class: "form-row"}, el("label", {}, t("console.sandbox.message"), text),
+       el("button", {type: "submit", id: "sandbox-send", text: t("console.sandbox.send")})), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    localStorage.sandboxUser = user.value; localStorage.sandboxGroup = group.value;
+    localStorage.sandboxAdmin = admin.checked ? "1" : "0";
+    const body = {user_id: Number(user.value), group_id: group.value.trim() === "" ? 0 : Number(group.value),
+                  admin: admin.checked, text: text.value};
+    const {ok, data} = await api.post("/api/sandbox/send", body);
+    if (!ok) { error.textContent = data.message || data.error || String(data); return; }
+    text.value = "";
+    poll();
+  });
+  section.replaceChildren(el("div", {class: "card"}, el("p", {class: "desc", text: t("console.sandbox.hint")}), chat, form));
+  let after = 0;
+  const poll = async () => {
+    const {ok, data} = await api.get("/api/sandbox/messages?after=" + after);
+    if (!ok) return;
+    for (const m of data.messages) {
+      after = Math.max(after, m.id);
+      const who = m.direction === "in" ? t("console.sandbox.you") + " (" + m.user_id + ")" : t("console.sandbox.bot");
+      const where = m.group_id ? " · " + m.group_id : "";
+      chat.append(el("div", {class: "bubble " + m.direction, "data-direction": m.direction},
+                     el("span", {class: "who", text: who + where}), segmentNodes(m.segments)));
+      chat.scrollTop = chat.scrollHeight;
+    }
+  };
+  every(1000, poll);
+}
+
+// ---- plugin pages ----------------------------------------------------------
+const pluginRenderers = {};
+window.picbotConsole = {registerPage(id, render) { pluginRenderers[id] = render; }};
+
+async function renderPlugin(section, page) {
+  section.replaceChildren();
+  const key = page.id;
+  if (!pluginRenderers[key]) {
+    await new Promise((resolve, reject) => {
+      document.head.append(el("script", {src: page.script, onload: resolve, onerror: reject}));
+    });
+  }
+  const base = page.api;
+  const pluginApi = {
+    get: (p) => api.get(base + p), post: (p, b) => api.post(base + p, b), lang: state.lang, t, el,
+    every,
+  };
+  if (pluginRenderers[key]) pluginRenderers[key](section, pluginApi);
+}
+
+// ---- shell -----------------------------------------------------------------
+const builtin = [["status", renderStatus], ["config", renderConfig], ["logs", renderLogs], ["sandbox", renderSandbox]];
+
+function buildNav() {
+  const nav = document.getElementById("nav");
+  nav.replaceChildren(...builtin.map(([id]) => el("a", {href: "#" + id, "data-page": id, text: t("console.nav." + id)})),
+                      ...state.pages.map((p) => el("a", {href: "#plugin/" + p.plugin + "/" + p.id,
+                                                         "data-page": "plugin/" + p.plugin + "/" + p.id,
+                                                         text: p.title[state.lang] || p.title["zh-CN"]})));
+  document.getElementById("lang-toggle").textContent = t("console.language");
+  document.getElementById("logout").textContent = t("console.logout");
+  document.title = t("console.title");
+}
+
+function route() {
+  state.timers.forEach(clearInterval);
+  state.timers = [];
+  const name = (location.hash || "#status").slice(1);
+  document.querySelectorAll(".page").forEach((p) => { p.hidden = true; });
+  document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.page === name));
+  document.getElementById("nav").classList.remove("open");
+  const found = builtin.find(([id]) => id === name);
+  if (found) {
+    const section = document.getElementById("page-" + found[0]);
+    section.hidden = false;
+    found[1](section);
+    return;
+  }
+  const page = state.pages.find((p) => name === "plugin/" + p.plugin + "/" + p.id);
+  if (page) {
+    const section = document.getElementById("page-plugin");
+    section.hidden = false;
+    renderPlugin(section, page).catch((e) => toast(t("console.error.network", {detail: e.message || e})));
+    return;
+  }
+  location.hash = "#status";
+}
+
+async function main() {
+  const [session, labels, pages] = await Promise.all([api.get("/api/session"), api.get("/api/labels"), api.get("/api/pages")]);
+  state.csrf = session.data.csrf;
+  state.labels = labels.data;
+  state.pages = pages.data;
+  state.lang = localStorage.lang || session.data.language || "zh-CN";
+  document.documentElement.lang = state.lang;
+  buildNav();
+  document.getElementById("menu-toggle").addEventListener("click", () => document.getElementById("nav").classList.toggle("open"));
+  document.getElementById("lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "en" ? "zh-CN" : "en";
+    localStorage.lang = state.lang;
+    document.documentElement.lang = state.lang;
+    buildNav();
+    route();
+  });
+  document.getElementById("logout").addEventListener("click", async () => {
+    await api.post("/api/logout");
+    window.location.href = "/login";
+  });
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+main().catch((e) => toast(String(e)));

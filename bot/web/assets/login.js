@@ -1,0 +1,28 @@
+// Login page: POST /login as JSON, then go to the console.
+"use strict";
+document.getElementById("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = document.getElementById("login-error");
+  error.textContent = "";
+  try {
+    const response = await fetch("/login", {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({password: document.getElementById("password").value}),
+      credentials: "same-origin",
+    });
+    if (response.ok) {
+      window.location.href = "/";
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 429) {
+      const s = body.retry_after_seconds || "?";
+      error.textContent = `失败次数过多，请 ${s} 秒后再试 / Too many failed attempts, try again in ${s} s`;
+    } else {
+      error.textContent = "密码错误 / Wrong password";
+    }
+  } catch (e) {
+    error.textContent = String(e);
+  }
+});

@@ -1,0 +1,375 @@
+#include "bot/web/console.h"
+
+#include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <system_error>
+
+#include "bot/core/logging.h"
+#include "bot/core/message_table.h"
+#include "bot/core/secret.h"
+#include "bot/web/embedded_asset.h"
+#include "bot/web/password_hash.h"
+
+namespace picbot::web {
+
+std::span<const EmbeddedAsset> console_assets();  // generated from bot/web/assets
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+auto logger() {
+  static auto l = log::get("web");
+  return l;
+}
+
+// Console labels (zh-CN default, en). The pages fetch them from /api/labels.
+constexpr MessageEntry kConsoleMessages[] = {
+    {"console.title", "picbot 管理后台", "picbot console"},
+    {"console.login", "登录", "Log in"},
+    {"console.logout", "退出登录", "Log out"},
+    {"console.password", "密码", "Password"},
+    {"console.login_failed", "密码错误", "Wrong password"},
+    {"console.login_limited", "失败次数过多，请 {seconds} 秒后再试",
+     "Too many failed attempts, try again in {seconds} s"},
+    {"console.nav.status", "状态", "Status"},
+    {"console.nav.config", "配置", "Settings"},
+    {"console.nav.logs", "日志", "Logs"},
+    {"console.nav.sandbox", "沙盒聊天", "Sandbox chat"},
+    {"console.status.connections", "OneBot 连接", "OneBot connections"},
+    {"console.status.no_connections", "没有连接", "No connection"},
+    {"console.status.self_id", "QQ 号", "Account"},
+    {"console.status.link", "连接", "Link"},
+    {"console.status.uptime", "在线时长", "Uptime"},
+    {"console.status.messages", "消息", "Messages"},
+    {"console.status.messages_in", "收到", "Received"},
+    {"console.status.messages_out", "发出", "Sent"},
+    {"console.status.commands", "命令", "Commands"},
+    {"console.status.api_calls", "API 调用", "API calls"},
+    {"console.status.api_failures", "API 失败", "API failures"},
+    {"console.status.plugins", "插件", "Plugins"},
+    {"console.status.errors", "最近的错误与警告", "Last errors and warnings"},
+    {"console.status.no_errors", "没有错误", "No errors"},
+    {"console.config.save", "保存", "Save"},
+    {"console.config.saved", "已保存并生效", "Saved and applied"},
+    {"console.config.restart_needed", "以下设置需要重启后生效：{keys}",
+     "These settings take effect after a restart: {keys}"},
+    {"console.config.invalid", "有 {count} 处错误，未保存", "{count} error(s), nothing was saved"},
+    {"console.config.unknown_keys", "配置文件中的未知项（保存后移除，旧文件保留为 .bak）：{keys}",
+     "Unknown keys in the file (removed on save; the old file stays as .bak): {keys}"},
+    {"console.config.env_override", "由环境变量 {env} 提供", "Set by the environment variable {env}"},
+    {"console.config.restart", "需重启", "needs restart"},
+    {"console.config.secret_hint", "已隐藏；不修改则保持原值", "Hidden; unchanged unless you edit it"},
+    {"console.config.add", "添加", "Add"},
+    {"console.config.remove", "删除", "Remove"},
+    {"console.config.default", "默认值", "Default"},
+    {"console.config.enabled_plugin", "启用此插件", "Enable this plugin"},
+    {"console.config.list_hint", "每行一项", "One item per line"},
+    {"console.logs.pause", "暂停", "Pause"},
+    {"console.logs.resume", "继续", "Resume"},
+    {"console.sandbox.user_id", "用户 QQ 号", "User id"},
+    {"console.sandbox.group_id", "群号（留空为私聊）", "Group id (empty: private chat)"},
+    {"console.sandbox.as_admin", "以管理员身份", "As admin"},
+    {"console.sandbox.message", "消息", "Message"},
+    {"console.sandbox.send", "发送", "Send"},
+    {"console.sandbox.hint", "消息经过真实的分发器、AI 助手和插件，只有 OneBot 连接被替换。",
+     "Messages go through the real dispatcher, agent and plugins; only the OneBot link is replaced."},
+    {"console.sandbox.you", "你", "You"},
+    {"console.sandbox.bot", "机器人", "Bot"},
+    {"console.error.network", "请求失败：{detail}", "Request failed: {detail}"},
+    {"console.language", "English", "中文"},
+};
+
+const std::regex& page_id_pattern() {
+  static const std::regex pattern("[a-z0-9_-]{1,40}");
+  return pattern;
+}
+
+HttpResponse error_json(int status, std::string code, std::string message = {}) {
+  json body{{"error", std::move(code)}};
+  if (!message.empty()) body["message"] = std::move(message);
+  return HttpResponse::json(body, status);
+}
+
+asio::awaitable<HttpResponse> ready(HttpResponse response) { co_return response; }
+
+HttpResponse asset_response(const EmbeddedAsset& asset) {
+  HttpResponse response;
+  response.content_type = std::string(asset.content_type);
+  response.body = std::string(asset.data);
+  add_console_headers(response);
+  return response;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+void add_console_headers(HttpResponse& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name == "Content-Security-Policy") return;
+  }
+  response.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: "
+      "blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action "
+      "'self'; frame-ancestors 'none'");
+  response.headers.emplace_back("X-Frame-Options", "DENY");
+}
+
+Console::Console(HttpServer& server, WorkerPool& workers, const Clock& clock, Metrics& metrics,
+                 Options options)
+    : server_(server), workers_(workers), metrics_(metrics), options_(std::move(options)), auth_(clock, {}) {}
+
+void Console::reconfigure(Options options) {
+  const bool had_password = !options_.password.empty();
+  options_ = std::move(options);
+  if (had_password && options_.password.empty() && password_hash_.empty()) {
+    if (Status s = load_or_create_password_hash(); !s) logger()->error("web console: {}", s.error().message);
+  }
+}
+
+Status Console::load_or_create_password_hash() {
+  const auto path = options_.data_dir / "web_password.hash";
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    password_hash_ = read_file(path);
+    if (password_hash_.starts_with("scrypt$")) return {};
+    return Error::make("bad_password_hash",
+                       path.string() + " is not a password hash: delete it to get a new password");
+  }
+  const std::string password = generate_password();
+  auto hash = hash_password(password);
+  if (!hash) return hash.error();
+  std::filesystem::create_directories(options_.data_dir, ec);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << *hash << "\n";
+    if (!out) return Error::make("write_failed", "cannot write " + path.string());
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ec);
+  password_hash_ = *hash;
+  logger()->warn(
+      "web console password (shown only once, only its hash is kept in {}): {}  -- set web.password to "
+      "choose "
+      "your own",
+      path.string(), password);
+  return {};
+}
+
+Status Console::start() {
+  for (const auto& entry : kConsoleMessages) MessageTable::instance().add({entry});
+  if (options_.password.empty()) {
+    if (Status s = load_or_create_password_hash(); !s) return s;
+  }
+  const auto assets = console_assets();
+  auto serve_asset = [assets](std::string name) -> HttpHandler {
+    return [assets, name](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+      const auto* asset = find_asset(assets, name);
+      if (!asset) co_return HttpResponse::text(404, "not found\n");
+      co_return asset_response(*asset);
+    };
+  };
+
+  // Public: the login page and what it needs.
+  server_.route("GET", "/login", [assets](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+    std::string name = request.path == "/login" ? "login.html" : request.path.substr(7);
+    if (name != "login.html" && name != "login.js" && name != "style.css")
+      co_return HttpResponse::text(404, "not found\n");
+    const auto* asset = find_asset(assets, name);
+    if (!asset) co_return HttpResponse::text(404, "not found\n");
+    co_return asset_response(*asset);
+  });
+  server_.route("POST", "/login", [this](const HttpRequest& request) { return login(request); });
+
+  // Pages and assets behind the login.
+  // "/" is a prefix of every path: anything else is a 404, logged in or not.
+  server_.route("GET", "/", [index = guarded(serve_asset("index.html"), true)](const HttpRequest& request) {
+    if (request.path == "/" || request.path == "/index.html") return index(request);
+    return ready(HttpResponse::text(404, "not found\n"));
+  });
+  server_.route("GET", "/assets/",
+                guarded(
+                    [assets, this](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+                      const std::string name = request.path.substr(8);
+                      if (name.starts_with("plugins/")) {
+                        for (const auto& p : pages_) {
+                          if (name == "plugins/" + p.plugin + "/" + p.page.id + ".js") {
+                            HttpResponse response;
+                            response.content_type = "text/javascript; charset=utf-8";
+                            response.body = p.page.script;
+                            add_console_headers(response);
+                            co_return response;
+                          }
+                        }
+                        co_return HttpResponse::text(404, "not found\n");
+                      }
+                      const auto* asset = find_asset(assets, name);
+                      if (!asset || name.ends_with(".html")) co_return HttpResponse::text(404, "not found\n");
+                      co_return asset_response(*asset);
+                    },
+                    true));
+
+  add_route("POST", "/api/logout", [this](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+    if (const auto* session = auth_.find(request.header("cookie"))) auth_.end_session(session->id);
+    HttpResponse response = HttpResponse::json({{"ok", true}});
+    response.headers.emplace_back("Set-Cookie", ConsoleAuth::clear_cookie());
+    co_return response;
+  });
+  add_route("GET", "/api/session", [this](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+    const auto* session = auth_.find(request.header("cookie"));
+    co_return HttpResponse::json({{"csrf", session ? session->csrf : ""}, {"language", options_.language}});
+  });
+  add_route("GET", "/api/labels", [](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    json labels{{"zh-CN", json::object()}, {"en", json::object()}};
+    for (const auto& entry : kConsoleMessages) {
+      const std::string key(entry.key);
+      labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
+      labels["en"][key] = MessageTable::instance().lookup("en", key);
+    }
+    co_return HttpResponse::json(labels);
+  });
+  add_route("GET", "/api/pages", [this](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    json pages = json::array();
+    for (const auto& p : pages_) {
+      pages.push_back({{"plugin", p.plugin},
+                       {"id", p.page.id},
+                       {"title", {{"zh-CN", p.page.title_zh}, {"en", p.page.title_en}}},
+                       {"script", "/assets/plugins/" + p.plugin + "/" + p.page.id + ".js"},
+                       {"api", "/api/plugins/" + p.plugin}});
+    }
+    co_return HttpResponse::json(pages);
+  });
+  add_route("GET", "/api/logs", [](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+    std::size_t lines = 200;
+    if (const std::string text = request.query_param("lines"); !text.empty()) {
+      try {
+        lines = std::clamp<std::size_t>(std::stoul(text), 1, 1000);
+      } catch (const std::exception&) {
+        co_return error_json(400, "bad_lines", "lines: expected a number from 1 to 1000");
+      }
+    }
+    co_return HttpResponse::json({{"lines", log::recent(lines)}});
+  });
+
+  server_.route("GET", "/metrics", [this](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+    const std::string authorization = request.header("authorization");
+    const bool token_ok = !options_.metrics_token.empty() && authorization.starts_with("Bearer ") &&
+                          constant_time_equals(authorization.substr(7), options_.metrics_token);
+    if (!token_ok && !auth_.find(request.header("cookie"))) {
+      HttpResponse denied =
+          error_json(401, "unauthorized", "log in or send Authorization: Bearer <web.metrics_token>");
+      denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+      co_return denied;
+    }
+    if (metrics_refresh_) metrics_refresh_();
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics_.render();
+    co_return response;
+  });
+  return {};
+}
+
+HttpHandler Console::guarded(HttpHandler inner, bool page) {
+  return [this, inner = std::move(inner), page](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+    const auto* session = auth_.find(request.header("cookie"));
+    if (!session) {
+      if (page) {
+        HttpResponse redirect = HttpResponse::text(303, "see /login\n");
+        redirect.headers.emplace_back("Location", "/login");
+        co_return redirect;
+      }
+      co_return error_json(401, "login_required", "log in first (POST /login)");
+    }
+    if (request.method != "GET" && request.method != "HEAD" &&
+        !constant_time_equals(request.header("x-csrf-token"), session->csrf)) {
+      co_return error_json(403, "csrf", "missing or wrong X-CSRF-Token header");
+    }
+    HttpResponse response = co_await inner(request);
+    add_console_headers(response);
+    // Last line of defence: no configured secret leaves in a JSON answer.
+    if (response.content_type == "application/json")
+      response.body = SecretRegistry::instance().redact(response.body);
+    co_return response;
+  };
+}
+
+void Console::add_route(std::string method, std::string path, HttpHandler handler) {
+  server_.route(std::move(method), std::move(path), guarded(std::move(handler), false));
+}
+
+Status Console::add_plugin_route(const std::string& plugin, std::string method, std::string path,
+                                 HttpHandler handler) {
+  if (!path.starts_with("/") || path.find("..") != std::string::npos) {
+    return Error::make("bad_route", "console route path must start with '/': " + path);
+  }
+  add_route(std::move(method), "/api/plugins/" + plugin + path, std::move(handler));
+  return {};
+}
+
+Status Console::add_plugin_page(const std::string& plugin, ConsolePage page) {
+  if (!std::regex_match(page.id, page_id_pattern())) {
+    return Error::make("bad_page", "console page id must match [a-z0-9_-]{1,40}: " + page.id);
+  }
+  for (auto& existing : pages_) {
+    if (existing.plugin == plugin && existing.page.id == page.id) {
+      existing.page = std::move(page);
+      return {};
+    }
+  }
+  pages_.push_back(PluginPage{plugin, std::move(page)});
+  return {};
+}
+
+asio::awaitable<bool> Console::password_matches(std::string password) {
+  if (!options_.password.empty()) co_return constant_time_equals(password, options_.password);
+  auto verify = [password = std::move(password), stored = password_hash_] {
+    return verify_password(password, stored);
+  };
+  const bool matches = co_await workers_.run(verify);
+  co_return matches;
+}
+
+asio::awaitable<HttpResponse> Console::login(const HttpRequest& request) {
+  // A JSON body cannot come from a cross-site HTML form (login CSRF).
+  if (!request.header("content-type").starts_with("application/json")) {
+    co_return error_json(415, "json_required", "send {\"password\": ...} as application/json");
+  }
+  if (auto wait = auth_.login_blocked(request.remote)) {
+    HttpResponse limited = error_json(429, "rate_limited");
+    limited.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    json body = json::parse(limited.body);
+    body["retry_after_seconds"] = wait->count();
+    limited.body = body.dump();
+    co_return limited;
+  }
+  const json body = json::parse(request.body, nullptr, false);
+  const std::string password = body.is_object() && body.contains("password") && body["password"].is_string()
+                                   ? body["password"].get<std::string>()
+                                   : "";
+  bool ok = false;
+  if (!password.empty()) ok = co_await password_matches(password);
+  if (!ok) {
+    auth_.record_failure(request.remote);
+    logger()->warn("web console: failed login from {}", request.remote);
+    co_return error_json(401, "wrong_password");
+  }
+  auth_.record_success(request.remote);
+  const auto& session = auth_.create_session();
+  logger()->info("web console: login from {}", request.remote);
+  HttpResponse response = HttpResponse::json({{"csrf", session.csrf}});
+  response.headers.emplace_back("Set-Cookie", ConsoleAuth::set_cookie(session));
+  co_return response;
+}
+
+}  // namespace picbot::web

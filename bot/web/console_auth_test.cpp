@@ -1,0 +1,61 @@
+#include "bot/web/console_auth.h"
+
+#include <gtest/gtest.h>
+
+#include "bot/web/password_hash.h"
+
+namespace picbot::web {
+namespace {
+using namespace std::chrono_literals;
+
+TEST(ConsoleAuthTest, FailedLoginsAreLimitedPerClientInASlidingWindow) {
+  ManualClock clock;
+  ConsoleAuth auth(clock, {});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(auth.login_blocked("10.0.0.1:1000").has_value());
+    auth.record_failure("10.0.0.1:" + std::to_string(1000 + i));  // a new port is the same client
+    clock.advance(10s);
+  }
+  auto wait = auth.login_blocked("10.0.0.1:2000");
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(*wait, 250s);  // the first failure leaves the 300 s window in 250 s
+  EXPECT_FALSE(auth.login_blocked("10.0.0.2:1000").has_value());
+  clock.advance(250s);
+  EXPECT_FALSE(auth.login_blocked("10.0.0.1:2000").has_value());
+}
+
+TEST(ConsoleAuthTest, SessionsComeFromTheCookieAndExpireWhenIdle) {
+  ManualClock clock;
+  ConsoleAuth auth(clock, {.idle_timeout = 3600s});
+  const std::string id = auth.create_session().id;
+  EXPECT_EQ(id.size(), 64u);
+  const auto* session = auth.find("theme=dark; picbot_session=" + id + "; x=y");
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->csrf.size(), 64u);
+  EXPECT_NE(session->csrf, id);
+  EXPECT_EQ(auth.find("picbot_session=nope"), nullptr);
+  EXPECT_EQ(auth.find(""), nullptr);
+  clock.advance(3599s);
+  EXPECT_NE(auth.find("picbot_session=" + id), nullptr);  // refreshed
+  clock.advance(3601s);
+  EXPECT_EQ(auth.find("picbot_session=" + id), nullptr);
+  EXPECT_EQ(ConsoleAuth::set_cookie(ConsoleAuth::Session{"abc", "x", {}}),
+            "picbot_session=abc; HttpOnly; SameSite=Strict; Path=/");
+}
+
+TEST(PasswordHashTest, VerifiesOnlyTheRightPassword) {
+  auto stored = hash_password("correct horse");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(stored->starts_with("scrypt$16384$8$1$"));
+  EXPECT_EQ(stored->find("correct"), std::string::npos);
+  EXPECT_TRUE(verify_password("correct horse", *stored));
+  EXPECT_TRUE(verify_password("correct horse", *stored + "\n"));
+  EXPECT_FALSE(verify_password("correct horsf", *stored));
+  EXPECT_FALSE(verify_password("correct horse", "scrypt$16384$8$1$zz$00"));
+  EXPECT_FALSE(verify_password("", ""));
+  EXPECT_NE(*hash_password("correct horse"), *stored);  // salted
+  EXPECT_EQ(generate_password().size(), 16u);
+}
+
+}  // namespace
+}  // namespace picbot::web

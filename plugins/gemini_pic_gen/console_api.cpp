@@ -1,0 +1,112 @@
+#include "plugins/gemini_pic_gen/console_api.h"
+
+namespace picbot::gemini {
+namespace {
+
+using nlohmann::json;
+
+json ms_or_null(const std::optional<Clock::time_point>& t) {
+  if (!t) return nullptr;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+template <class T>
+json value_or_null(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+json entry_json(const QuotaEntry& entry) {
+  return json{{"bucket", entry.bucket},
+              {"tier", entry.tier},
+              {"id", entry.id},
+              {"limit", value_or_null(entry.limit)},
+              {"used", entry.used},
+              {"remaining", value_or_null(entry.remaining)},
+              {"window_start_ms", ms_or_null(entry.window_start)},
+              {"resets_at_ms", ms_or_null(entry.resets_at)}};
+}
+
+json image_json(const StoredImage& image) {
+  return json{{"id", image.id},
+              {"prompt", image.meta.prompt},
+              {"user_id", image.meta.user_id},
+              {"group_id", image.meta.group_id},
+              {"time_ms", ms_or_null(image.created)},
+              {"model", image.meta.model},
+              {"mime", image.mime},
+              {"size", image.size}};
+}
+
+json key_json(const llm::KeyState& key) {
+  return json{{"index", key.index},
+              {"key", key.masked_key},
+              {"status", llm::key_status_name(key.status)},
+              {"available_at_ms", ms_or_null(key.available_at)},
+              {"reason", key.reason},
+              {"successes", key.successes},
+              {"failures", key.failures}};
+}
+
+Error unavailable() {
+  return Error::make("unavailable", "the quota database could not be opened; see the log");
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<json>> ConsoleApi::quotas(QuotaConfig config) {
+  if (quotas_ == nullptr) co_return unavailable();
+  auto entries = co_await list_quotas(*quotas_, config);
+  if (!entries) co_return entries.error();
+  json buckets = json::array();
+  for (const QuotaEntry& entry : *entries) buckets.push_back(entry_json(entry));
+  co_return json{{"enabled", config.enabled},
+                 {"default_limit", config.default_limit},
+                 {"reset_interval_minutes", config.reset_interval_minutes},
+                 {"exempt_admins", config.exempt_admins},
+                 {"now_ms", ms_or_null(deps_.clock.now())},
+                 {"buckets", std::move(buckets)}};
+}
+
+boost::asio::awaitable<Result<json>> ConsoleApi::reset(json body) {
+  auto scope = QuotaScope::from_json(body);
+  if (!scope) co_return scope.error();
+  if (quotas_ == nullptr) co_return unavailable();
+  Status reset = co_await reset_quotas(*quotas_, *scope, "web console");
+  if (!reset) co_return reset.error();
+  co_return json{{"reset", scope->describe()}};
+}
+
+json ConsoleApi::gallery(std::size_t limit) const {
+  json images = json::array();
+  for (const StoredImage& image : deps_.images.recent(limit)) images.push_back(image_json(image));
+  return json{{"ttl_minutes", deps_.images.options().ttl.count()}, {"images", std::move(images)}};
+}
+
+boost::asio::awaitable<Result<ImageFile>> ConsoleApi::image(std::string id) {
+  std::optional<StoredImage> image = deps_.images.find(id);
+  if (!image) co_return Error::make("not_found", "no image " + id + " (unknown, expired or deleted)");
+  auto bytes = co_await deps_.images.read(*image);
+  if (!bytes) co_return bytes.error();
+  co_return ImageFile{image->mime, std::move(*bytes)};
+}
+
+boost::asio::awaitable<Status> ConsoleApi::remove(std::string id) {
+  co_return co_await deps_.images.remove(id);
+}
+
+json ConsoleApi::status() const {
+  const DrawStats::Snapshot& stats = deps_.stats.snapshot();
+  json generations = json::object();
+  for (const auto& [result, count] : stats.generations) generations[result] = count;
+  json keys = json::array();
+  for (const llm::KeyState& key : deps_.key_states()) keys.push_back(key_json(key));
+  return json{{"generations", std::move(generations)},
+              {"quota_denials", stats.quota_denials},
+              {"images_delivered", stats.images_delivered},
+              {"delivery_failures", stats.delivery_failures},
+              {"latency", {{"count", stats.latency.count}, {"sum_seconds", stats.latency.sum_seconds}}},
+              {"keys", std::move(keys)},
+              {"queue", {{"running", deps_.jobs.running()}, {"waiting", deps_.jobs.waiting()}}}};
+}
+
+}  // namespace picbot::gemini

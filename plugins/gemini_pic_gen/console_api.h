@@ -1,0 +1,82 @@
+// ConsoleApi: the plugin's part of the web console as plain calls that take
+// and return JSON: the quota list and reset (the same reset_quotas() as
+// /reset_images), the gallery of recent images (list, bytes, delete) and the
+// status section (generations, keys masked, queue). The host's console routes
+// call these; they hold no HTTP details. No response ever holds an API key
+// in clear: keys appear only as KeyState::masked_key.
+// Thread-safety: io_context thread only.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bot/core/clock.h"
+#include "bot/core/result.h"
+#include "bot/llm/key_pool.h"
+#include "plugins/gemini_pic_gen/draw_stats.h"
+#include "plugins/gemini_pic_gen/image_store.h"
+#include "plugins/gemini_pic_gen/job_queue.h"
+#include "plugins/gemini_pic_gen/quota_admin.h"
+
+namespace picbot::gemini {
+
+// An image's bytes with their MIME type, for the gallery's <img>.
+struct ImageFile {
+  std::string mime;
+  std::string bytes;
+};
+
+class ConsoleApi {
+ public:
+  struct Deps {
+    ImageStore& images;
+    const DrawStats& stats;
+    const JobQueue& jobs;
+    std::function<std::vector<llm::KeyState>()> key_states;  // masked
+    const Clock& clock;
+  };
+
+  explicit ConsoleApi(Deps deps) : deps_(std::move(deps)) {}
+
+  // May stay null (no quota database): quotas() and reset() then fail with
+  // "unavailable".
+  void set_quota_store(AsyncQuotaStore* quotas) { quotas_ = quotas; }
+
+  // {"enabled", "default_limit", "reset_interval_minutes", "exempt_admins",
+  //  "now_ms", "buckets": [{"bucket", "tier", "id", "limit", "used",
+  //  "remaining", "window_start_ms", "resets_at_ms"}]}; limit, remaining and
+  // the times are null when they do not apply (see QuotaEntry).
+  boost::asio::awaitable<Result<nlohmann::json>> quotas(QuotaConfig config);
+
+  // body: {"scope": "all" | "user" | "group", "id": ...} (QuotaScope).
+  // Returns {"reset": "<scope described>"}. Errors: "bad_request",
+  // "unavailable", or the store's.
+  boost::asio::awaitable<Result<nlohmann::json>> reset(nlohmann::json body);
+
+  // {"ttl_minutes", "images": [{"id", "prompt", "user_id", "group_id",
+  //  "time_ms", "model", "mime", "size"}]}, newest first, at most limit.
+  nlohmann::json gallery(std::size_t limit) const;
+
+  // Errors: "not_found" for unknown, expired or deleted ids; "disk".
+  boost::asio::awaitable<Result<ImageFile>> image(std::string id);
+
+  // Deletes the image and its sidecar. Errors as ImageStore::remove().
+  boost::asio::awaitable<Status> remove(std::string id);
+
+  // {"generations": {"success": n, "<failure class>": n, ...},
+  //  "quota_denials", "images_delivered", "delivery_failures",
+  //  "latency": {"count", "sum_seconds"},
+  //  "keys": [{"index", "key" (masked), "status", "available_at_ms",
+  //            "reason", "successes", "failures"}],
+  //  "queue": {"running", "waiting"}}
+  nlohmann::json status() const;
+
+ private:
+  Deps deps_;
+  AsyncQuotaStore* quotas_ = nullptr;
+};
+
+}  // namespace picbot::gemini

@@ -1,0 +1,205 @@
+#include "plugins/gemini_pic_gen/console_api.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "bot/core/secret.h"
+#include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/run_coroutine.h"
+#include "tests/support/temp_dir.h"
+
+namespace picbot::gemini {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr char kKeyA[] = "sk-or-v1-console-test-key-aaaa1111";
+constexpr char kKeyB[] = "sk-or-v1-console-test-key-bbbb2222";
+
+std::int64_t ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+class ConsoleApiTest : public ::testing::Test {
+ protected:
+  ConsoleApiTest() {
+    auto opened = QuotaStore::open(dir_.path() / "quota.sqlite3", clock_);
+    EXPECT_TRUE(opened.ok());
+    quotas_ = std::make_unique<AsyncQuotaStore>(pool_, std::move(*opened));
+    console_.set_quota_store(quotas_.get());
+    config_.enabled = true;
+    config_.default_limit = 3;
+    config_.reset_interval_minutes = 60;
+    config_.group_limits = {{777, 10}};
+  }
+
+  template <class T>
+  T run(boost::asio::awaitable<T> task) {
+    return testing::run_coroutine(io_, std::move(task), 10s);
+  }
+
+  void use(std::int64_t user, std::int64_t group) {
+    auto reserved = run(quotas_->try_reserve(resolve(config_, user, group, false), 60min));
+    ASSERT_TRUE(reserved.ok() && reserved->granted);
+    ASSERT_TRUE(run(quotas_->commit(reserved->reservation_id)).ok());
+  }
+
+  StoredImage save(std::string prompt, std::int64_t user, std::int64_t group) {
+    auto saved = run(images_.save(
+        png_, "png", ImageMeta{std::move(prompt), user, group, "google/gemini-2.5-flash-image"}));
+    EXPECT_TRUE(saved.ok());
+    return *saved;
+  }
+
+  json quota_list() {
+    auto listed = run(console_.quotas(config_));
+    EXPECT_TRUE(listed.ok()) << listed.error().to_string();
+    return listed.ok() ? *listed : json();
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  boost::asio::io_context io_;
+  WorkerPool pool_{1};
+  ImageStore images_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 60s}};
+  DrawStats stats_;
+  JobQueue jobs_{io_.get_executor(), 2};
+  llm::KeyPool keys_{{kKeyA, kKeyB}};
+  QuotaConfig config_;
+  std::unique_ptr<AsyncQuotaStore> quotas_;
+  ConsoleApi console_{{images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); }, clock_}};
+  const std::string png_ = testing::make_png("console", 500);
+};
+
+TEST_F(ConsoleApiTest, QuotasListEveryBucketWithItsWindow) {
+  use(42, 0);
+  use(42, 0);
+  use(43, 777);
+  const json list = quota_list();
+  EXPECT_EQ(list["enabled"], true);
+  EXPECT_EQ(list["default_limit"], 3);
+  EXPECT_EQ(list["reset_interval_minutes"], 60);
+  EXPECT_EQ(list["now_ms"], ms(clock_.now()));
+  ASSERT_EQ(list["buckets"].size(), 2u) << list.dump();
+  const json& user = list["buckets"][0];
+  EXPECT_EQ(user["bucket"], "user:42");
+  EXPECT_EQ(user["tier"], "default");
+  EXPECT_EQ(user["limit"], 3);
+  EXPECT_EQ(user["used"], 2);
+  EXPECT_EQ(user["remaining"], 1);
+  EXPECT_EQ(user["window_start_ms"], ms(clock_.now()));
+  EXPECT_EQ(user["resets_at_ms"], ms(clock_.now() + 60min));
+  const json& group = list["buckets"][1];
+  EXPECT_EQ(group["bucket"], "group:777");
+  EXPECT_EQ(group["tier"], "group");
+  EXPECT_EQ(group["used"], 1);
+  EXPECT_EQ(group["remaining"], 9);
+}
+
+TEST_F(ConsoleApiTest, ResetTakesAScopeAndRejectsBadOnes) {
+  use(42, 0);
+  use(43, 777);
+  auto bad = run(console_.reset(json{{"scope", "user"}}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "bad_request");
+
+  auto user = run(console_.reset(json{{"scope", "user"}, {"id", "42"}}));
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ((*user)["reset"], "user 42");
+  json list = quota_list();
+  ASSERT_EQ(list["buckets"].size(), 1u);
+  EXPECT_EQ(list["buckets"][0]["bucket"], "group:777");
+  EXPECT_EQ(list["buckets"][0]["used"], 1);
+
+  ASSERT_TRUE(run(console_.reset(json{{"scope", "all"}})).ok());
+  list = quota_list();
+  ASSERT_EQ(list["buckets"].size(), 1u) << "the configured group stays listed";
+  EXPECT_EQ(list["buckets"][0]["used"], 0);
+  EXPECT_TRUE(list["buckets"][0]["resets_at_ms"].is_null());
+}
+
+TEST_F(ConsoleApiTest, WithoutAQuotaStoreQuotasAreUnavailable) {
+  console_.set_quota_store(nullptr);
+  auto listed = run(console_.quotas(config_));
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.error().code, "unavailable");
+  auto reset = run(console_.reset(json{{"scope", "all"}}));
+  ASSERT_FALSE(reset.ok());
+  EXPECT_EQ(reset.error().code, "unavailable");
+}
+
+TEST_F(ConsoleApiTest, GalleryListsFetchesAndDeletes) {
+  const StoredImage older = save("a red fox", 42, 777);
+  clock_.advance(1min);
+  const StoredImage newer = save("一只猫", 43, 0);
+  const json gallery = console_.gallery(10);
+  EXPECT_EQ(gallery["ttl_minutes"], 15);
+  ASSERT_EQ(gallery["images"].size(), 2u);
+  const json& first = gallery["images"][0];
+  EXPECT_EQ(first["id"], newer.id);
+  EXPECT_EQ(first["prompt"], "一只猫");
+  EXPECT_EQ(first["user_id"], 43);
+  EXPECT_EQ(first["group_id"], 0);
+  EXPECT_EQ(first["time_ms"], ms(clock_.now()));
+  EXPECT_EQ(first["model"], "google/gemini-2.5-flash-image");
+  EXPECT_EQ(first["mime"], "image/png");
+  EXPECT_EQ(first["size"], png_.size());
+  EXPECT_EQ(gallery["images"][1]["prompt"], "a red fox");
+  EXPECT_EQ(gallery["images"][1]["group_id"], 777);
+  EXPECT_EQ(gallery.dump().find(dir_.path().string()), std::string::npos) << "no server paths";
+  EXPECT_EQ(console_.gallery(1)["images"].size(), 1u);
+
+  auto file = run(console_.image(older.id));
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(file->mime, "image/png");
+  EXPECT_EQ(file->bytes, png_);
+
+  ASSERT_TRUE(run(console_.remove(older.id)).ok());
+  EXPECT_FALSE(fs::exists(older.path));
+  EXPECT_FALSE(fs::exists(sidecar_path(older.path)));
+  EXPECT_TRUE(fs::exists(sidecar_path(newer.path)));
+  auto gone = run(console_.image(older.id));
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, "not_found");
+  auto again = run(console_.remove(older.id));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "not_found");
+  EXPECT_EQ(console_.gallery(10)["images"].size(), 1u);
+  auto unknown = run(console_.image("../../etc/passwd"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, "not_found");
+}
+
+TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
+  stats_.generation_finished("success", 2s);
+  stats_.generation_finished("rate_limited", 1s);
+  stats_.quota_denied();
+  stats_.image_delivered();
+  const auto slot = keys_.next(clock_.now());
+  ASSERT_TRUE(slot);
+  keys_.report(*slot, {llm::KeyOutcome::Kind::kNoCredits, std::nullopt, "402 no credits"}, clock_.now());
+
+  const json status = console_.status();
+  EXPECT_EQ(status["generations"], (json{{"success", 1}, {"rate_limited", 1}}));
+  EXPECT_EQ(status["quota_denials"], 1);
+  EXPECT_EQ(status["images_delivered"], 1);
+  EXPECT_EQ(status["delivery_failures"], 0);
+  EXPECT_EQ(status["latency"]["count"], 2);
+  EXPECT_DOUBLE_EQ(status["latency"]["sum_seconds"].get<double>(), 3.0);
+  EXPECT_EQ(status["queue"], (json{{"running", 0}, {"waiting", 0}}));
+  ASSERT_EQ(status["keys"].size(), 2u);
+  EXPECT_EQ(status["keys"][0]["status"], "cooling_down");
+  EXPECT_EQ(status["keys"][0]["key"], mask_secret(kKeyA));
+  EXPECT_EQ(status["keys"][0]["available_at_ms"], ms(clock_.now() + 1h));
+  EXPECT_EQ(status["keys"][1]["status"], "active");
+  EXPECT_TRUE(status["keys"][1]["available_at_ms"].is_null());
+  const std::string text = status.dump();
+  EXPECT_EQ(text.find(kKeyA), std::string::npos);
+  EXPECT_EQ(text.find(kKeyB), std::string::npos);
+}
+
+}  // namespace
+}  // namespace picbot::gemini

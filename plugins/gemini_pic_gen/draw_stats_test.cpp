@@ -1,0 +1,69 @@
+#include "plugins/gemini_pic_gen/draw_stats.h"
+
+#include <gtest/gtest.h>
+
+namespace picbot::gemini {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(DrawStats, CountsGenerationsByResult) {
+  DrawStats stats;
+  stats.generation_finished("success", 3s);
+  stats.generation_finished("success", 4s);
+  stats.generation_finished("no_credits", 1s);
+  stats.quota_denied();
+  stats.image_delivered();
+  stats.delivery_failed();
+  const auto& s = stats.snapshot();
+  EXPECT_EQ(s.generations,
+            (std::map<std::string, std::uint64_t, std::less<>>{{"success", 2}, {"no_credits", 1}}));
+  EXPECT_EQ(s.quota_denials, 1u);
+  EXPECT_EQ(s.images_delivered, 1u);
+  EXPECT_EQ(s.delivery_failures, 1u);
+}
+
+TEST(DrawStats, LatencyBucketsIncludeTheirUpperBound) {
+  DrawStats stats;
+  stats.generation_finished("success", 1s);      // <= 1
+  stats.generation_finished("success", 1001ms);  // <= 2.5
+  stats.generation_finished("transient", 300s);  // <= 300
+  stats.generation_finished("deadline", 301s);   // +Inf
+  stats.generation_finished("success", -1s);     // a clock step back counts as 0
+  const auto& latency = stats.snapshot().latency;
+  EXPECT_EQ(latency.count, 5u);
+  EXPECT_DOUBLE_EQ(latency.sum_seconds, 1 + 1.001 + 300 + 301);
+  EXPECT_EQ(latency.counts[0], 2u);
+  EXPECT_EQ(latency.counts[1], 1u);
+  EXPECT_EQ(latency.counts[DrawStats::kLatencyBounds.size() - 1], 1u);
+  EXPECT_EQ(latency.counts.back(), 1u);
+}
+
+TEST(DrawStats, CountsInTheMetricsRegistry) {
+  Metrics metrics;
+  DrawStats stats;
+  stats.set_metrics(&metrics);
+  std::string text = metrics.render();
+  EXPECT_NE(text.find("picbot_generations_total{result=\"success\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("picbot_quota_denials_total 0"), std::string::npos) << text;
+
+  stats.generation_finished("success", 12s);
+  stats.generation_finished("content_filtered", 3s);
+  stats.quota_denied();
+  stats.image_delivered();
+  stats.delivery_failed();
+  text = metrics.render();
+  for (const char* line :
+       {"picbot_generations_total{result=\"success\"} 1",
+        "picbot_generations_total{result=\"content_filtered\"} 1", "picbot_quota_denials_total 1",
+        "picbot_images_delivered_total 1", "picbot_image_delivery_failures_total 1",
+        "picbot_generation_duration_seconds_bucket{le=\"5\"} 1",
+        "picbot_generation_duration_seconds_bucket{le=\"15\"} 2",
+        "picbot_generation_duration_seconds_bucket{le=\"+Inf\"} 2",
+        "picbot_generation_duration_seconds_count 2"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace picbot::gemini

@@ -1,0 +1,143 @@
+// End-to-end test of the web console in Debian's chromium (playwright-core).
+// Run by browser_test.cpp, which starts picbot and the fake OpenRouter and
+// passes: CONSOLE_URL, CONSOLE_PASSWORD, MODEL_NAME (to set), QUOTA_LIMIT (to
+// set), SCREENSHOT_DIR, CHROMIUM. Exits 0 when every step passed; on failure
+// prints the step and saves SCREENSHOT_DIR/console-failure.png.
+import {chromium} from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD");
+const model = env("MODEL_NAME"), quota = env("QUOTA_LIMIT"), shots = env("SCREENSHOT_DIR");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const page = await browser.newPage({viewport: {width: 1100, height: 900}});
+const problems = [];
+// Expected refusals (wrong password 401, invalid config 400) are part of the
+// test; a missing file or a server error is a problem.
+page.on("console", (m) => {
+  if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
+});
+page.on("response", (r) => { if (r.status() === 404 || r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+page.on("pageerror", (e) => problems.push("page error: " + e.message));
+page.setDefaultTimeout(15000);
+
+let step = "start";
+// Polls fn(arg) in the page until it is true or the deadline passes.
+// (page.waitForFunction re-evaluates through eval, which the console's CSP forbids.)
+async function waitFor(fn, arg, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await page.evaluate(fn, arg)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
+}
+async function sendInSandbox(text, admin) {
+  await page.fill("#sandbox-user", "10001");
+  await page.fill("#sandbox-group", "20001");
+  await page.setChecked("#sandbox-admin", admin);
+  const before = await page.locator(".bubble.out").count();
+  await page.fill("#sandbox-text", text);
+  await page.click("#sandbox-send");
+  return before;
+}
+
+try {
+  step = "login page";
+  await page.goto(url + "/");
+  await page.waitForURL(/\/login$/);
+  await page.fill("#password", "wrong password");
+  await page.click("#login-button");
+  await page.waitForSelector("#login-error:not(:empty)");
+
+  step = "login";
+  await page.fill("#password", password);
+  await page.click("#login-button");
+  await page.waitForSelector("#nav a[data-page=status]");
+
+  step = "status page";
+  await page.waitForSelector("#stat-in");
+
+  step = "config: validation error next to the field";
+  await page.goto(url + "/#config");
+  await page.waitForSelector("#config-form");
+  const retries = "#f-plugins-gemini_pic_gen-max_retry_attempts";
+  const previousRetries = await page.inputValue(retries);
+  await page.fill(retries, "three");
+  await page.click("#config-save");
+  await page.waitForSelector("#config-invalid");
+  const fieldError = await page.textContent(
+    '[data-path="plugins.gemini_pic_gen.max_retry_attempts"] > .field-error');
+  if (!fieldError || !fieldError.length) throw new Error("no error shown next to max_retry_attempts");
+
+  step = "config: change model_name and a quota limit, save";
+  await page.fill(retries, previousRetries);
+  await page.fill("#f-plugins-gemini_pic_gen-model_name", model);
+  await page.setChecked("#f-plugins-gemini_pic_gen-rate_limit-enabled", true);
+  await page.fill("#f-plugins-gemini_pic_gen-rate_limit-default_limit", quota);
+  await page.click("#config-save");
+  await page.waitForSelector("#config-saved");
+  const secret = await page.inputValue("#f-plugins-gemini_pic_gen-openrouter_api_keys");
+  if (!secret.includes("…")) throw new Error("the API key is not shown masked: " + secret.length + " chars");
+
+  step = "config: the saved values show after a reload of the page";
+  await page.reload();
+  await page.waitForSelector("#config-form");
+  if (await page.inputValue("#f-plugins-gemini_pic_gen-model_name") !== model) throw new Error("model_name did not stick");
+  if (await page.inputValue("#f-plugins-gemini_pic_gen-rate_limit-default_limit") !== quota) throw new Error("default_limit did not stick");
+
+  step = "sandbox: /ping";
+  await page.goto(url + "/#sandbox");
+  await page.waitForSelector("#sandbox-form");
+  let before = await sendInSandbox("/ping", false);
+  await waitFor((n) => {
+    const out = document.querySelectorAll(".bubble.out");
+    return out.length > n && out[out.length - 1].textContent.includes("pong");
+  }, before);
+
+  step = "sandbox: the running bot uses the new model (/banana model)";
+  before = await sendInSandbox("/banana model", true);
+  await waitFor(([n, m]) => {
+    const out = document.querySelectorAll(".bubble.out");
+    return out.length > n && out[out.length - 1].textContent.includes(m);
+  }, [before, model]);
+
+  step = "sandbox: /draw shows the image";
+  before = await sendInSandbox("/draw a cat", false);
+  await waitFor((n) => {
+    const out = document.querySelectorAll(".bubble.out");
+    const images = document.querySelectorAll(".bubble.out img.sandbox-image");
+    return out.length > n && images.length > 0 && images[images.length - 1].complete &&
+           images[images.length - 1].naturalWidth > 0;
+  }, before, 30000);
+
+  step = "logs page";
+  await page.goto(url + "/#logs");
+  await waitFor(() => (document.getElementById("log-lines") || {}).textContent?.includes("config saved"));
+
+  step = "phone layout";
+  await page.setViewportSize({width: 390, height: 844});
+  await page.goto(url + "/#status");
+  await page.waitForSelector("#stat-in");
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (wide > 400) throw new Error("the status page scrolls sideways on a phone: " + wide + "px");
+  await page.screenshot({path: shots + "/console-phone.png", fullPage: true});
+  if (problems.length) throw new Error(problems.join("\n"));
+  console.log("browser test passed");
+  await browser.close();
+  process.exit(0);
+} catch (error) {
+  console.error(`browser test failed at step "${step}": ${error.message}`);
+  for (const p of problems) console.error(p);
+  await page.screenshot({path: shots + "/console-failure.png", fullPage: true}).catch(() => {});
+  console.error(`screenshot: ${shots}/console-failure.png`);
+  await browser.close();
+  process.exit(1);
+}

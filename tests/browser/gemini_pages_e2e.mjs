@@ -1,0 +1,106 @@
+// gemini_pic_gen's console pages in Debian's chromium (playwright-core), on a
+// phone-sized viewport. Run by gemini_browser_test.cpp, which starts picbot
+// (quotas on, default_limit 3) with the fake OpenRouter and passes
+// CONSOLE_URL, CONSOLE_PASSWORD, SCREENSHOT_DIR and CHROMIUM. Draws once in
+// the sandbox as user 10001, then: the Quotas page shows user:10001 at 1 / 3
+// and its reset button (after the confirmation) clears it; the Gallery page
+// shows the image (loaded) with its prompt, and Delete (after the
+// confirmation) removes it. Exits 0 when every step passed; on failure prints
+// the step and saves SCREENSHOT_DIR/gemini-pages-failure.png.
+import {chromium} from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), shots = env("SCREENSHOT_DIR");
+const prompt = "一只戴墨镜的橘猫";
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const page = await browser.newPage({viewport: {width: 390, height: 844}, isMobile: true, hasTouch: true});
+const problems = [];
+page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+page.on("pageerror", (e) => problems.push("page error: " + e.message));
+const dialogs = [];
+page.on("dialog", async (d) => { dialogs.push(d.message()); await d.accept(); });
+page.setDefaultTimeout(15000);
+
+// Polls with evaluate: waitForFunction evaluates a string, which the console's CSP forbids.
+async function waitFor(fn, arg, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await page.evaluate(fn, arg)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
+}
+const fitsTheScreen = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+
+let step = "start";
+try {
+  step = "login";
+  await page.goto(url + "/login");
+  await page.fill("#password", password);
+  await page.click("#login-button");
+  await page.waitForSelector("#nav a[data-page=status]", {state: "attached"});
+
+  step = "sandbox: /draw";
+  await page.goto(url + "/#sandbox");
+  await page.waitForSelector("#sandbox-form");
+  await page.fill("#sandbox-user", "10001");
+  await page.fill("#sandbox-group", "20001");
+  await page.fill("#sandbox-text", "/draw " + prompt);
+  await page.click("#sandbox-send");
+  await waitFor(() => {
+    const images = document.querySelectorAll(".bubble.out img");
+    return images.length > 0 && images[0].complete && images[0].naturalWidth > 0;
+  }, null, 30000);
+
+  step = "quotas page lists the bucket";
+  await page.goto(url + "/#plugin/gemini_pic_gen/quotas");
+  const row = 'tr[data-bucket="user:10001"]';
+  await waitFor((r) => document.querySelector(r + " .used")?.textContent === "1 / 3", row);
+  if (!(await page.textContent("#gemini-quota-summary")).includes("3")) throw new Error("no quota summary");
+  if (!(await fitsTheScreen())) throw new Error("the quotas page is wider than the phone");
+
+  step = "quotas page: reset the user after confirming";
+  await page.click(row + " button");
+  await waitFor((r) => document.querySelector(r) === null, row);
+  if (dialogs.length !== 1 || !dialogs[0].includes("user:10001")) throw new Error("no confirmation: " + dialogs);
+
+  step = "gallery page shows the image with its prompt";
+  await page.goto(url + "/#plugin/gemini_pic_gen/gallery");
+  const card = "#gemini-gallery .card";
+  await waitFor((c) => {
+    const img = document.querySelector(c + " img");
+    return img !== null && img.complete && img.naturalWidth > 0;
+  }, card);
+  if ((await page.textContent(card + " .prompt")) !== prompt) throw new Error("the prompt is not shown");
+  const details = await page.textContent(card);
+  if (!details.includes("10001") || !details.includes("20001")) throw new Error("user or group missing: " + details);
+  if (!(await fitsTheScreen())) throw new Error("the gallery is wider than the phone");
+
+  step = "gallery page: delete after confirming";
+  await page.click(card + " button");
+  await waitFor((c) => document.querySelector(c) === null, card);
+  if (dialogs.length !== 2) throw new Error("no confirmation before deleting");
+
+  step = "gallery page stays empty after a reload";
+  await page.reload();
+  await waitFor(() => (document.getElementById("gemini-gallery") || {}).textContent?.length > 0);
+  if (await page.locator(card).count() !== 0) throw new Error("the deleted image came back");
+
+  if (problems.length) throw new Error(problems.join("\n"));
+  console.log("gemini pages e2e: ok");
+  await browser.close();
+} catch (error) {
+  console.error(`FAILED at step "${step}": ${error.message}`);
+  if (problems.length) console.error(problems.join("\n"));
+  await page.screenshot({path: `${shots}/gemini-pages-failure.png`, fullPage: true}).catch(() => {});
+  await browser.close();
+  process.exit(1);
+}

@@ -1,0 +1,382 @@
+// End to end for the web console on the real binary: login and sessions,
+// CSRF, the failed-login limit, the generated password, the config editor
+// (validation per field, atomic save with .bak, masked secrets, live apply),
+// hand edits picked up, the sandbox chat and /metrics.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/console_client.h"
+#include "tests/integration/picbot_runner.h"
+#include "tests/support/wait.h"
+
+namespace picbot::testing {
+namespace {
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr char kToken[] = "onebot-token-0123456789";
+constexpr char kPassword[] = "console-pass-123456";
+constexpr char kMetricsToken[] = "metrics-token-abcdef123";
+constexpr char kKey[] = "sk-or-v1-console-key-aaaaaaaa1111";
+
+std::string console_config(const std::string& web_extra, const std::string& rest = "") {
+  return std::string("data_dir: \"{data_dir}\"\n") +
+         "log_level: debug\n"
+         "onebot:\n"
+         "  mode: reverse\n"
+         "  listen: \"127.0.0.1:0\"\n"
+         "  access_token: \"" +
+         kToken +
+         "\"\n"
+         "web:\n"
+         "  listen: \"127.0.0.1:0\"\n" +
+         web_extra +
+         "bot:\n"
+         "  admins: [1]\n" +
+         rest;
+}
+
+std::string with_password() {
+  return console_config(std::string("  password: \"") + kPassword + "\"\n  metrics_token: \"" +
+                        kMetricsToken + "\"\n");
+}
+
+std::string plugin_section(const FakeOpenRouter& openrouter, const std::string& extra = "") {
+  return std::string("plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"") + kKey + "\"]\n" +
+         "    custom_api_base: \"" + openrouter.api_base() +
+         "\"\n    max_retry_attempts: 1\n    acknowledge: false\n" + extra;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool has_image(const json& message) {
+  for (const auto& seg : message["segments"]) {
+    if (seg.value("type", "") == "image" &&
+        seg["data"].value("src", "").starts_with("data:image/png;base64,"))
+      return true;
+  }
+  return false;
+}
+
+TEST(ConsoleTest, EverythingButHealthAndLoginNeedsASession) {
+  PicbotRunner bot(with_password());
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  EXPECT_EQ(client.get("/health").status, 200);
+  auto login_page = client.get("/login");
+  EXPECT_EQ(login_page.status, 200);
+  EXPECT_NE(login_page.body.find("name=\"viewport\""), std::string::npos);
+  const std::string csp = login_page.header("content-security-policy");
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(client.get("/login/login.js").status, 200);
+  EXPECT_EQ(client.get("/login/app.js").status, 404);  // only the login page's own files are public
+
+  for (const char* path : {"/api/status", "/api/config", "/api/config/schema", "/api/logs", "/api/pages",
+                           "/api/labels", "/api/session", "/api/sandbox/messages", "/metrics"}) {
+    EXPECT_EQ(client.get(path).status, 401) << path;
+  }
+  for (const char* path : {"/", "/assets/app.js", "/assets/style.css"}) {
+    auto response = client.get(path);
+    EXPECT_EQ(response.status, 303) << path;
+    EXPECT_EQ(response.header("location"), "/login") << path;
+  }
+  EXPECT_EQ(client.post_with_csrf("/api/config", json{{"values", json::object()}}, std::nullopt).status, 401);
+  EXPECT_EQ(client.post_with_csrf("/api/sandbox/send", json{{"text", "/ping"}}, std::nullopt).status, 401);
+  EXPECT_EQ(client.get("/nothing").status, 404);
+  // A forged cookie is no session.
+  EXPECT_EQ(client.get("/api/status", {{"Cookie", "picbot_session=" + std::string(64, 'a')}}).status, 401);
+}
+
+TEST(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndWritesNeedTheCsrfToken) {
+  PicbotRunner bot(with_password());
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  EXPECT_EQ(client.login("wrong-password").status, 401);
+  EXPECT_EQ(client
+                .raw("POST", "/login", {{"Content-Type", "application/x-www-form-urlencoded"}},
+                     std::string("password=") + kPassword)
+                .status,
+            415);
+  auto login = client.login(kPassword);
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string cookie = login.header("set-cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("Path=/"), std::string::npos) << cookie;
+  EXPECT_EQ(client.csrf().size(), 64u);
+
+  auto status = client.get("/api/status");
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(status.header("x-frame-options"), "DENY");
+  EXPECT_EQ(client.get("/").status, 200);
+  EXPECT_EQ(client.get("/api/session").body.find(client.csrf()) != std::string::npos, true);
+
+  // Writes without the token, or with another one, are refused.
+  const json ping{{"user_id", 5}, {"group_id", 0}, {"text", "/ping"}};
+  EXPECT_EQ(client.post_with_csrf("/api/sandbox/send", ping, std::nullopt).status, 403);
+  EXPECT_EQ(client.post_with_csrf("/api/sandbox/send", ping, std::string(64, '0')).status, 403);
+  EXPECT_EQ(client.post("/api/sandbox/send", ping).status, 200);
+
+  EXPECT_EQ(client.post("/api/logout", json::object()).status, 200);
+  EXPECT_EQ(client.get("/api/status").status, 401);
+}
+
+TEST(ConsoleTest, FailedLoginsAreRateLimited) {
+  PicbotRunner bot(with_password());
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(client.login("nope-" + std::to_string(i)).status, 401) << i;
+  auto limited = client.login(kPassword);  // even the right password waits now
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_FALSE(limited.header("retry-after").empty());
+  EXPECT_GT(json::parse(limited.body)["retry_after_seconds"].get<int>(), 0);
+  EXPECT_EQ(bot.process().output().find(kPassword), std::string::npos);
+}
+
+TEST(ConsoleTest, GeneratedPasswordIsPrintedOnceAndOnlyItsHashIsStored) {
+  PicbotRunner bot(console_config(""));
+  ASSERT_TRUE(bot.start());
+  std::vector<std::string> captures;
+  ASSERT_TRUE(bot.process().wait_for_line(std::regex(R"(web console password \(shown only once.*\): (\S+))"),
+                                          1s, &captures))
+      << bot.process().output();
+  const std::string password = captures[1];
+  const auto hash_file = bot.dir() / "data" / "web_password.hash";
+  ASSERT_TRUE(std::filesystem::exists(hash_file));
+  const std::string stored = read_file(hash_file);
+  EXPECT_TRUE(stored.starts_with("scrypt$")) << stored;
+  EXPECT_EQ(stored.find(password), std::string::npos);
+  EXPECT_EQ(std::filesystem::status(hash_file).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
+  ConsoleClient client(bot.web_port());
+  EXPECT_EQ(client.login(password).status, 200);
+
+  // A restart keeps the password and does not print it again.
+  ASSERT_EQ(bot.stop(), 0);
+  ASSERT_TRUE(bot.start());
+  EXPECT_EQ(bot.process().output().find("shown only once"), std::string::npos) << bot.process().output();
+  ConsoleClient again(bot.web_port());
+  EXPECT_EQ(again.login(password).status, 200);
+}
+
+TEST(ConsoleTest, SchemaDescribesEveryFieldForTheForm) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const json schema = json::parse(client.get("/api/config/schema").body);
+  auto child = [](const json& field, const std::string& key) {
+    for (const auto& c : field["children"]) {
+      if (c["key"] == key) return c;
+    }
+    return json();
+  };
+  const json web = child(schema, "web");
+  EXPECT_EQ(child(web, "password")["type"], "secret");
+  EXPECT_EQ(child(web, "listen")["restart_required"], true);
+  EXPECT_FALSE(child(web, "listen")["description"]["zh"].get<std::string>().empty());
+  EXPECT_FALSE(child(web, "listen")["description"]["en"].get<std::string>().empty());
+  const json plugin = child(child(schema, "plugins"), "gemini_pic_gen");
+  EXPECT_EQ(child(plugin, "model_name")["default"], "google/gemini-2.5-flash-image");
+  EXPECT_EQ(child(child(plugin, "rate_limit"), "group_limits")["type"], "object_list");
+  const json labels = json::parse(client.get("/api/labels").body);
+  EXPECT_EQ(labels["zh-CN"]["console.nav.config"], "配置");
+  EXPECT_EQ(labels["en"]["console.nav.config"], "Settings");
+}
+
+TEST(ConsoleTest, InvalidValuesAreReportedPerFieldAndNothingIsWritten) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const std::string before = read_file(bot.config_path());
+  json values = json::parse(client.get("/api/config").body)["values"];
+  values["plugins"]["gemini_pic_gen"]["max_retry_attempts"] = "three";
+  values["plugins"]["gemini_pic_gen"]["rate_limit"]["group_limits"] =
+      json::array({{{"group_id", 5}, {"limit", "x"}}});
+  values["log_level"] = "loud";
+  auto answer = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(answer.status, 400) << answer.body;
+  std::set<std::string> paths;
+  const json errors = json::parse(answer.body)["errors"];
+  for (const auto& e : errors) paths.insert(e["path"].get<std::string>());
+  EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.max_retry_attempts")) << answer.body;
+  EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.rate_limit.group_limits[0].limit")) << answer.body;
+  EXPECT_TRUE(paths.count("log_level")) << answer.body;
+  EXPECT_EQ(read_file(bot.config_path()), before);
+  EXPECT_FALSE(std::filesystem::exists(bot.config_path().string() + ".bak"));
+}
+
+TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const std::string before = read_file(bot.config_path());
+
+  auto config = client.get("/api/config");
+  ASSERT_EQ(config.status, 200);
+  for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
+    EXPECT_EQ(config.body.find(secret), std::string::npos) << secret;
+  }
+  json values = json::parse(config.body)["values"];
+  EXPECT_EQ(values["onebot"]["access_token"], "…6789");  // masked
+  values["plugins"]["gemini_pic_gen"]["model_name"] = "test/console-model";
+  values["web"]["listen"] = "127.0.0.1:1";  // needs a restart
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  const json answer = json::parse(saved.body);
+  EXPECT_EQ(answer["restart_required"], json::array({"web.listen"})) << saved.body;
+  EXPECT_NE(
+      std::find(answer["changed"].begin(), answer["changed"].end(), "plugins.gemini_pic_gen.model_name"),
+      answer["changed"].end());
+
+  const std::string after = read_file(bot.config_path());
+  EXPECT_NE(after.find("test/console-model"), std::string::npos);
+  // Unedited secrets keep their values; the comments of the example are there.
+  EXPECT_NE(after.find(kKey), std::string::npos);
+  EXPECT_NE(after.find(kToken), std::string::npos);
+  EXPECT_NE(after.find(kPassword), std::string::npos);
+  EXPECT_NE(after.find("# "), std::string::npos);
+  EXPECT_EQ(read_file(bot.config_path().string() + ".bak"), before);
+  // No temp files left next to it.
+  for (const auto& entry : std::filesystem::directory_iterator(bot.dir())) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "picbot.yaml" || name == "picbot.yaml.bak" || name == "data") << name;
+  }
+  EXPECT_TRUE(bot.wait_for_log("config reloaded", 5s));
+  for (const char* path : {"/api/status", "/api/config", "/api/logs?lines=1000"}) {
+    const std::string body = client.get(path).body;
+    for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
+      EXPECT_EQ(body.find(secret), std::string::npos) << path << " leaks " << secret;
+    }
+  }
+  for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
+    EXPECT_EQ(bot.process().output().find(secret), std::string::npos) << secret;
+  }
+}
+
+TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+
+  auto pong = client.sandbox_reply(7, 20001, false, "/ping", 5s);
+  ASSERT_TRUE(pong) << bot.process().output();
+  EXPECT_EQ(ConsoleClient::text_of(*pong), "pong");
+
+  json values = json::parse(client.get("/api/config").body)["values"];
+  values["plugins"]["gemini_pic_gen"]["model_name"] = "test/live-model";
+  values["plugins"]["gemini_pic_gen"]["rate_limit"]["enabled"] = true;
+  values["plugins"]["gemini_pic_gen"]["rate_limit"]["default_limit"] = 1;
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["restart_required"], json::array());
+
+  auto image = client.sandbox_reply(7, 20001, false, "/draw a cat", 10s, has_image);
+  ASSERT_TRUE(image) << bot.process().output();
+  ASSERT_EQ(openrouter.calls().size(), 1u);
+  EXPECT_EQ(openrouter.calls()[0].body["model"], "test/live-model");
+  // The new quota (1 per user) holds: the second drawing is refused.
+  auto denied = client.sandbox_reply(7, 20001, false, "/draw a dog", 10s);
+  ASSERT_TRUE(denied);
+  EXPECT_NE(ConsoleClient::text_of(*denied).find("1/1"), std::string::npos) << denied->dump();
+  EXPECT_EQ(openrouter.calls().size(), 1u);
+  // As admin (exempt) it still draws.
+  EXPECT_TRUE(client.sandbox_reply(7, 20001, true, "/draw a dog", 10s, has_image));
+}
+
+TEST(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+
+  std::string text = read_file(bot.config_path());
+  text += "    model_name: \"test/hand-edited\"\n";
+  {
+    std::ofstream out(bot.config_path(), std::ios::trunc);
+    out << text;
+  }
+  ASSERT_TRUE(bot.wait_for_log("changed on disk: reloading", 5s)) << bot.process().output();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return json::parse(
+                   client.get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"] ==
+               "test/hand-edited";
+      },
+      5s));
+  ASSERT_TRUE(client.sandbox_reply(3, 0, false, "/draw a cat", 10s, has_image)) << bot.process().output();
+  EXPECT_EQ(openrouter.calls().back().body["model"], "test/hand-edited");
+
+  {
+    std::ofstream out(bot.config_path(), std::ios::app);
+    out << "log_level: [broken\n";
+  }
+  ASSERT_TRUE(bot.wait_for_log("reload refused, the running config stays", 5s)) << bot.process().output();
+  auto pong = client.sandbox_reply(3, 0, false, "/ping", 5s);
+  ASSERT_TRUE(pong);
+  EXPECT_EQ(ConsoleClient::text_of(*pong), "pong");
+  const json status = json::parse(client.get("/api/status").body);
+  bool listed = false;
+  for (const auto& line : status["errors"])
+    listed = listed || line.get<std::string>().find("reload refused") != std::string::npos;
+  EXPECT_TRUE(listed) << status.dump();
+}
+
+TEST(ConsoleTest, MetricsNeedTheTokenOrALogin) {
+  PicbotRunner bot(with_password());
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  EXPECT_EQ(client.get("/metrics").status, 401);
+  EXPECT_EQ(client.get("/metrics", {{"Authorization", "Bearer wrong-token"}}).status, 401);
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  ASSERT_TRUE(client.sandbox_reply(9, 0, false, "/ping", 5s));
+  auto metrics = client.get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  ConsoleClient anonymous(bot.web_port());
+  auto by_token = anonymous.get("/metrics", {{"Authorization", std::string("Bearer ") + kMetricsToken}});
+  ASSERT_EQ(by_token.status, 200);
+  EXPECT_TRUE(by_token.header("content-type").starts_with("text/plain; version=0.0.4"))
+      << by_token.header("content-type");
+  const std::string& text = by_token.body;
+  EXPECT_NE(text.find("# TYPE picbot_messages_in_total counter\npicbot_messages_in_total 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE picbot_commands_total counter\npicbot_commands_total 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("picbot_onebot_api_calls_total{action=\"send_private_msg\",result=\"ok\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# TYPE picbot_onebot_api_seconds histogram\n"), std::string::npos) << text;
+  // Every sample line is "name{labels} value".
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("#")) continue;
+    EXPECT_TRUE(std::regex_match(line, std::regex(R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eInf]+)")))
+        << line;
+  }
+}
+
+}  // namespace
+}  // namespace picbot::testing

@@ -1,0 +1,279 @@
+// End to end for gemini_pic_gen's part of the web console on the real
+// binary, driven through the console's sandbox chat and the fake OpenRouter:
+// the quota list and its reset (the same operation as /reset_images), the
+// gallery (list with prompts, bytes, delete with the sidecar, across a
+// restart), the status section, the metrics, and no API key in clear.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "bot/core/secret.h"
+#include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/console_client.h"
+#include "tests/integration/picbot_runner.h"
+#include "tests/support/wait.h"
+
+namespace picbot::testing {
+namespace {
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Script = FakeOpenRouter::Script;
+
+constexpr char kToken[] = "onebot-token-0123456789";
+constexpr char kPassword[] = "gemini-console-pass-1";
+constexpr char kKey[] = "sk-or-v1-gemini-console-key-aaaa1111";
+constexpr char kApi[] = "/api/plugins/gemini_pic_gen";
+constexpr std::int64_t kGroup = 20001;
+
+std::string config(const FakeOpenRouter& openrouter) {
+  return std::string("data_dir: \"{data_dir}\"\n") +
+         "onebot:\n  mode: reverse\n  listen: \"127.0.0.1:0\"\n  access_token: \"" + kToken + "\"\n" +
+         "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" + kPassword + "\"\n" + "bot:\n  admins: [1]\n" +
+         "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" + kKey + "\"]\n" +
+         "    custom_api_base: \"" + openrouter.api_base() + "\"\n" +
+         "    max_retry_attempts: 1\n    acknowledge: false\n" +
+         "    rate_limit:\n      enabled: true\n      default_limit: 3\n      reset_interval_minutes: 60\n" +
+         "      group_limits: [{group_id: 30003, limit: 5}]\n" +
+         "      user_limits: [{user_id: 8, limit: 0}]\n";
+}
+
+bool has_image(const json& message) {
+  for (const auto& seg : message["segments"]) {
+    if (seg.value("type", "") == "image") return true;
+  }
+  return false;
+}
+
+class GeminiConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bot = std::make_unique<PicbotRunner>(config(openrouter));
+    ASSERT_TRUE(bot->start());
+    login();
+  }
+
+  void login() {
+    client = std::make_unique<ConsoleClient>(bot->web_port());
+    ASSERT_EQ(client->login(kPassword).status, 200);
+  }
+
+  // GET/POST under the plugin's API; the body parsed (null when not JSON).
+  json get(const std::string& path, int expected = 200) {
+    auto response = client->get(kApi + path);
+    EXPECT_EQ(response.status, expected) << path << ": " << response.body;
+    bodies.push_back(response.body);
+    return json::parse(response.body, nullptr, false);
+  }
+  json post(const std::string& path, const json& body, int expected = 200) {
+    auto response = client->post(kApi + path, body);
+    EXPECT_EQ(response.status, expected) << path << ": " << response.body;
+    bodies.push_back(response.body);
+    return json::parse(response.body, nullptr, false);
+  }
+  net::HttpResponse remove(const std::string& path, bool with_csrf = true) {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Cookie", client->cookie()}};
+    if (with_csrf) headers.emplace_back("X-CSRF-Token", client->csrf());
+    auto response = client->raw("DELETE", kApi + path, headers);
+    bodies.push_back(response.body);
+    return response;
+  }
+
+  json plugin_status() {
+    auto response = client->get("/api/status");
+    bodies.push_back(response.body);
+    return json::parse(response.body)["plugins"]["gemini_pic_gen"];
+  }
+
+  // Sends text as user in group (0: private) and waits for the reply that
+  // matches (an image when want_image), then for the drawing to settle its
+  // quota unit: it has finished once the queue is empty.
+  std::optional<json> say(std::int64_t user, std::int64_t group, const std::string& text, bool want_image,
+                          bool admin = false) {
+    std::function<bool(const json&)> match;
+    if (want_image) match = has_image;
+    auto reply = client->sandbox_reply(user, group, admin, text, 10s, match);
+    EXPECT_TRUE(wait_until(
+        [&] {
+          return plugin_status()["queue"] == json{{"running", 0}, {"waiting", 0}};
+        },
+        10s));
+    return reply;
+  }
+
+  json bucket(const json& quotas, const std::string& name) {
+    for (const auto& b : quotas["buckets"]) {
+      if (b["bucket"] == name) return b;
+    }
+    return nullptr;
+  }
+
+  void TearDown() override {
+    // No API key in clear in anything the console answered.
+    for (const auto& body : bodies) EXPECT_EQ(body.find(kKey), std::string::npos) << body;
+  }
+
+  FakeOpenRouter openrouter;
+  std::unique_ptr<PicbotRunner> bot;
+  std::unique_ptr<ConsoleClient> client;
+  std::vector<std::string> bodies;
+};
+
+TEST_F(GeminiConsoleTest, QuotasListEveryBucketAndResetIsTheResetImagesOperation) {
+  ASSERT_TRUE(say(7, 0, "/draw a cat", true)) << bot->process().output();
+
+  json quotas = get("/quotas");
+  EXPECT_EQ(quotas["enabled"], true);
+  EXPECT_EQ(quotas["default_limit"], 3);
+  EXPECT_EQ(quotas["reset_interval_minutes"], 60);
+  const json mine = bucket(quotas, "user:7");
+  ASSERT_TRUE(mine.is_object()) << quotas.dump();
+  EXPECT_EQ(mine["tier"], "default");
+  EXPECT_EQ(mine["used"], 1);
+  EXPECT_EQ(mine["limit"], 3);
+  EXPECT_EQ(mine["remaining"], 2);
+  EXPECT_EQ(mine["resets_at_ms"].get<std::int64_t>() - mine["window_start_ms"].get<std::int64_t>(), 3600000);
+  // Configured entries are listed before their first drawing.
+  EXPECT_EQ(bucket(quotas, "group:30003")["tier"], "group");
+  EXPECT_EQ(bucket(quotas, "group:30003")["used"], 0);
+  EXPECT_EQ(bucket(quotas, "user:8")["limit"], 0);
+
+  auto status = say(7, 0, "/quota", false);
+  ASSERT_TRUE(status);
+  EXPECT_NE(ConsoleClient::text_of(*status).find("2/3"), std::string::npos) << status->dump();
+
+  // Writes need the CSRF token; a bad scope is a clear 400.
+  EXPECT_EQ(
+      client->post_with_csrf(std::string(kApi) + "/quotas/reset", {{"scope", "all"}}, std::nullopt).status,
+      403);
+  EXPECT_EQ(post("/quotas/reset", {{"scope", "user"}}, 400)["error"], "bad_request");
+  EXPECT_EQ(post("/quotas/reset", {{"scope", "user"}, {"id", 7}})["reset"], "user 7");
+  EXPECT_TRUE(bot->wait_for_log("web console reset user 7")) << bot->process().output();
+  EXPECT_TRUE(bucket(get("/quotas"), "user:7").is_null());
+  status = say(7, 0, "/quota", false);
+  ASSERT_TRUE(status);
+  EXPECT_NE(ConsoleClient::text_of(*status).find("3/3"), std::string::npos) << status->dump();
+
+  // The chat command goes through the same operation (and the same log line).
+  ASSERT_TRUE(say(7, kGroup, "/draw a dog", true));
+  EXPECT_EQ(bucket(get("/quotas"), "user:7")["used"], 1);
+  auto reset = say(1, kGroup, "/reset_images", false, true);
+  ASSERT_TRUE(reset);
+  EXPECT_TRUE(bot->wait_for_log("admin 1 reset all quotas")) << bot->process().output();
+  EXPECT_TRUE(bucket(get("/quotas"), "user:7").is_null());
+}
+
+TEST_F(GeminiConsoleTest, GalleryListsFetchesAndDeletesImagesWithTheirSidecars) {
+  EXPECT_EQ(client->get(std::string(kApi) + "/gallery").status, 200);
+  EXPECT_EQ(ConsoleClient(bot->web_port()).get(std::string(kApi) + "/gallery").status, 401);
+  EXPECT_EQ(get("/gallery")["images"], json::array());
+
+  ASSERT_TRUE(say(7, kGroup, "/draw 一只戴墨镜的橘猫", true)) << bot->process().output();
+  ASSERT_EQ(openrouter.served_images().size(), 1u);
+  json gallery = get("/gallery");
+  EXPECT_EQ(gallery["ttl_minutes"], 15);
+  ASSERT_EQ(gallery["images"].size(), 1u) << gallery.dump();
+  const json image = gallery["images"][0];
+  EXPECT_EQ(image["prompt"], "一只戴墨镜的橘猫");
+  EXPECT_EQ(image["user_id"], 7);
+  EXPECT_EQ(image["group_id"], kGroup);
+  EXPECT_EQ(image["model"], "google/gemini-2.5-flash-image");
+  EXPECT_EQ(image["mime"], "image/png");
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  EXPECT_LT(std::abs(now_ms - image["time_ms"].get<std::int64_t>()), 60000);
+  const std::string id = image["id"];
+
+  auto bytes = client->get(std::string(kApi) + "/gallery/" + id);
+  ASSERT_EQ(bytes.status, 200);
+  EXPECT_EQ(bytes.header("content-type"), "image/png");
+  EXPECT_EQ(bytes.body, openrouter.served_images()[0]);
+  get("/gallery/" + std::string(32, '0'), 404);
+  get("/gallery/..%2F..%2Fpicbot.yaml", 404);
+
+  // On disk: the image and its sidecar.
+  const auto images = bot->dir() / "data" / "images";
+  std::set<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(images))
+    files.insert(entry.path().filename().string());
+  ASSERT_EQ(files.size(), 2u);
+  const std::string name = *files.begin();
+  EXPECT_EQ(*files.rbegin(), name + ".json");
+
+  // A restart lists it again, under the same id.
+  ASSERT_EQ(bot->stop(), 0);
+  ASSERT_TRUE(bot->start());
+  login();
+  ASSERT_TRUE(wait_until([&] { return get("/gallery")["images"].size() == 1; }, 5s));
+  EXPECT_EQ(get("/gallery")["images"][0]["id"], id);
+  EXPECT_EQ(get("/gallery")["images"][0]["prompt"], "一只戴墨镜的橘猫");
+
+  EXPECT_EQ(remove("/gallery/" + id, false).status, 403);
+  auto deleted = remove("/gallery/" + id);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(json::parse(deleted.body)["deleted"], id);
+  EXPECT_FALSE(std::filesystem::exists(images / name));
+  EXPECT_FALSE(std::filesystem::exists(images / (name + ".json")));
+  EXPECT_EQ(get("/gallery")["images"], json::array());
+  get("/gallery/" + id, 404);
+  EXPECT_EQ(remove("/gallery/" + id).status, 404);
+}
+
+TEST_F(GeminiConsoleTest, StatusAndMetricsCountGenerationsDenialsAndKeys) {
+  ASSERT_TRUE(say(7, 0, "/draw a cat", true)) << bot->process().output();
+  openrouter.push(kKey, Script::k402);
+  auto failed = say(7, 0, "/draw a dog", false);
+  ASSERT_TRUE(failed);
+  auto denied = say(8, 0, "/draw a cow", false);  // user_limits 0: blocked
+  ASSERT_TRUE(denied);
+
+  const json status = plugin_status();
+  EXPECT_EQ(status["generations"], (json{{"success", 1}, {"no_credits", 1}})) << status.dump();
+  EXPECT_EQ(status["quota_denials"], 1);
+  EXPECT_EQ(status["images_delivered"], 1);
+  EXPECT_EQ(status["delivery_failures"], 0);
+  EXPECT_EQ(status["latency"]["count"], 2);
+  ASSERT_EQ(status["keys"].size(), 1u);
+  EXPECT_EQ(status["keys"][0]["key"], mask_secret(kKey));
+  EXPECT_EQ(status["keys"][0]["status"], "cooling_down");
+  EXPECT_TRUE(status["keys"][0]["available_at_ms"].is_number());
+
+  auto metrics = client->get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  bodies.push_back(metrics.body);
+  for (const char* line :
+       {"picbot_generations_total{result=\"success\"} 1\n",
+        "picbot_generations_total{result=\"no_credits\"} 1\n", "picbot_quota_denials_total 1\n",
+        "picbot_images_delivered_total 1\n", "picbot_image_delivery_failures_total 0\n",
+        "# TYPE picbot_generation_duration_seconds histogram\n",
+        "picbot_generation_duration_seconds_count 2\n"}) {
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line << metrics.body;
+  }
+}
+
+TEST_F(GeminiConsoleTest, PagesAreListedWithTheirScriptAndLabels) {
+  auto pages = client->get("/api/pages");
+  ASSERT_EQ(pages.status, 200);
+  std::set<std::string> ids;
+  std::string script;
+  for (const auto& page : json::parse(pages.body)) {
+    if (page["plugin"] != "gemini_pic_gen") continue;
+    ids.insert(page["id"]);
+    script = page["script"];
+    if (page["id"] == "gallery") {
+      EXPECT_EQ(page["title"]["en"], "Gallery");
+    }
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"quotas", "gallery"}));
+  auto js = client->get(script);
+  ASSERT_EQ(js.status, 200);
+  EXPECT_NE(js.body.find("registerPage(\"quotas\""), std::string::npos);
+  EXPECT_NE(js.body.find("registerPage(\"gallery\""), std::string::npos);
+  const json labels = get("/labels");
+  EXPECT_EQ(labels["en"]["gemini.console.delete"], "Delete");
+  EXPECT_EQ(labels["zh-CN"]["gemini.console.delete"], "删除");
+}
+
+}  // namespace
+}  // namespace picbot::testing
