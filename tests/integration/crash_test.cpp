@@ -9,6 +9,7 @@
 #include <iostream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "bot/store/database.h"
@@ -62,6 +63,19 @@ bool has_image(const json& message) {
   return false;
 }
 
+// Users (from "user:<id>" buckets) with a row in the given state.
+std::set<std::int64_t> users_with(store::Database& db, const char* where) {
+  auto& statement = db.prepare(std::string("SELECT bucket FROM quota_uses WHERE ") + where);
+  std::set<std::int64_t> users;
+  for (auto row = statement.step(); row.ok() && *row == store::Statement::Step::kRow;
+       row = statement.step()) {
+    const std::string bucket(statement.column_text(0));
+    if (bucket.starts_with("user:")) users.insert(std::stoll(bucket.substr(5)));
+  }
+  statement.reset();
+  return users;
+}
+
 std::int64_t count_rows(store::Database& db, const char* sql) {
   auto& statement = db.prepare(sql);
   auto row = statement.step();
@@ -73,6 +87,15 @@ std::int64_t count_rows(store::Database& db, const char* sql) {
 // N /draw requests from fresh users per run; each run is killed with -9 after
 // a random number of delivered images plus a random few milliseconds, so the
 // kill lands in every stage (queue, generation, saving, sending, commit).
+//
+// The one window no protocol with NapCat can close: the bot recorded "being
+// sent" and died before the frame left the process. The restart must then
+// charge it (the image may have reached the chat), so that user is charged
+// without an image. The test therefore demands equality per user, except for
+// users whose reservation the dead process had left in the "sending" state
+// and whose frame never arrived; those are counted and printed. An image
+// delivered but not charged, a charge without a reason, or any reservation
+// still open after the restart fails the test.
 TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredImages) {
   std::mt19937_64 random(test_seed());
   FakeOpenRouter openrouter;
@@ -80,6 +103,7 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
   FakeNapCat napcat;
   std::mutex mu;
   std::map<std::int64_t, int> delivered;  // images per user, as NapCat saw them
+  std::set<std::int64_t> sending_at_kill;  // users whose image was being sent when a run died
   int total = 0;
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
     if (has_image(c.params["message"])) {
@@ -113,6 +137,11 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
         std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20'000)(random)));
     bot.process().kill9();
     ASSERT_TRUE(bot.process().wait_exit(5s).has_value());
+    {
+      auto dead = store::Database::open(bot.dir() / "data" / "quota.sqlite3");
+      ASSERT_TRUE(dead.ok());
+      sending_at_kill.merge(users_with(**dead, "committed = 2"));
+    }
     std::cout << "run " << run << ": killed after " << delivered_total() - before << " image(s)" << std::endl;
   }
 
@@ -120,12 +149,23 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
   ASSERT_TRUE(bot.start());
   auto db = store::Database::open(bot.dir() / "data" / "quota.sqlite3");
   ASSERT_TRUE(db.ok());
-  EXPECT_EQ(count_rows(**db, "SELECT COUNT(*) FROM quota_uses WHERE committed = 1"), delivered_total())
-      << "committed counts must equal the images NapCat received";
   EXPECT_EQ(count_rows(**db, "SELECT COUNT(*) FROM quota_uses WHERE committed <> 1"), 0)
       << "a dangling reservation still counts";
+  const std::set<std::int64_t> charged = users_with(**db, "committed = 1");
   std::lock_guard lock(mu);
-  for (const auto& [user, images] : delivered) EXPECT_EQ(images, 1) << "user " << user;
+  int in_flight = 0;
+  for (const auto& [user, images] : delivered) {
+    EXPECT_EQ(images, 1) << "user " << user << " got the image twice";
+    EXPECT_TRUE(charged.count(user)) << "user " << user << " got an image that is not counted";
+  }
+  for (const std::int64_t user : charged) {
+    if (delivered.count(user)) continue;
+    EXPECT_TRUE(sending_at_kill.count(user)) << "user " << user << " is charged but got no image";
+    ++in_flight;
+  }
+  EXPECT_EQ(static_cast<int>(charged.size()), total + in_flight);
+  std::cout << charged.size() << " charged, " << total << " delivered, " << in_flight
+            << " charged while in flight at a kill (frame not yet out of the dead process)" << std::endl;
 }
 
 // A kill in the middle of `/banana model ... save` (the config save path)

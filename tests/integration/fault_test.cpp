@@ -522,6 +522,32 @@ TEST(DiskFaults, UnwritableImageDirectoryIsAClearMessageAndReleasesTheUnit) {
   EXPECT_TRUE(bot.process().running());
 }
 
+// The disk "fills up" in the middle of the image write: picbot runs under a
+// 64 KiB file size limit (RLIMIT_FSIZE, which root is subject to too) and
+// the image is 200 KB, so write() fails with EFBIG after a partial write.
+TEST(DiskFaults, WriteFailingMidwayIsAClearMessageLeavesNoPartialFileAndReleasesTheUnit) {
+  FakeOpenRouter openrouter;
+  openrouter.set_default(Script::kPng, FakeOpenRouter::Options{.image_size = 200 * 1024});
+  PicbotRunner bot(
+      reverse_config(kToken) +
+      plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 2\n"));
+  bot.set_wrapper({"prlimit", "--fsize=65536", "--"});
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(say(napcat, *conn, 42, "/draw cat", "磁盘错误")) << bot.process().output();
+  EXPECT_TRUE(bot.wait_for_log("cannot save image: cannot write .*File too large"));
+  ASSERT_TRUE(say(napcat, *conn, 42, "/quota", "2/2")) << "the unit was released";
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(bot.dir() / "data" / "images")) {
+    ADD_FAILURE() << "left behind: " << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 0u);
+  EXPECT_TRUE(bot.process().running());
+}
+
 // Another connection holds the quota database's write lock: bounded retries
 // (busy_timeout_seconds x 5 attempts), then a clear message; once the lock is
 // gone drawing works again.

@@ -72,8 +72,9 @@ void PicbotRunner::rewrite_config(const std::string& yaml) {
 
 bool PicbotRunner::start(std::chrono::milliseconds timeout) {
   if (process_) expect_no_secrets_in_log();
-  auto started = ChildProcess::start({picbot_binary().string(), "--config", config_path().string()}, env_,
-                                     dir_.path());
+  std::vector<std::string> argv = wrapper_;
+  argv.insert(argv.end(), {picbot_binary().string(), "--config", config_path().string()});
+  auto started = ChildProcess::start(std::move(argv), env_, dir_.path());
   if (!started) {
     ADD_FAILURE() << "cannot start picbot: " << started.error().message;
     return false;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -39,6 +40,9 @@ class PicbotRunner {
   // Sends SIGTERM and returns the exit code (nullopt if it did not exit in time).
   std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   void rewrite_config(const std::string& yaml);
+  // Runs picbot through a wrapper from the next start() on, e.g.
+  // {"prlimit", "--fsize=65536", "--"} (it must exec picbot in place).
+  void set_wrapper(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
   // Fails the test (ADD_FAILURE) for every remembered secret in the current
   // process's output. Runs by itself before a restart and at destruction.
   void expect_no_secrets_in_log();
@@ -49,6 +53,7 @@ class PicbotRunner {
   std::map<std::string, std::string> env_;
   std::unique_ptr<ChildProcess> process_;
   std::set<std::string> secrets_;
+  std::vector<std::string> wrapper_;
   std::uint16_t reverse_port_ = 0;
   std::uint16_t web_port_ = 0;
 };
