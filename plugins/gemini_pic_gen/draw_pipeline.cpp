@@ -198,11 +198,18 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
     // From here a crash may leave the image delivered: a restart charges it.
     if (!reservation.empty() && quotas_ != nullptr) {
-      if (Status s = co_await quotas_->mark_sending(reservation); !s) {
+      if (Status s = co_await quotas_->set_sending(reservation, true); !s) {
         logger()->error("quota store failed: {}", s.error().message);
       }
     }
     co_return co_await ctx.reply(std::move(message), in_group);
+  };
+  // The image is known not to be out: a crash from here must not charge it.
+  auto not_sent = [&]() -> asio::awaitable<void> {
+    if (reservation.empty() || quotas_ == nullptr) co_return;
+    if (Status s = co_await quotas_->set_sending(reservation, false); !s) {
+      logger()->error("quota store failed: {}", s.error().message);
+    }
   };
   auto sent = co_await send_image();
   if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {
@@ -210,6 +217,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
         "sending the image to {} failed ({}); sending it again once the link is back (waiting up to "
         "{} ms)",
         in_group ? event.group_id : event.user_id, sent.error().describe(), settings->resend_wait.count());
+    co_await not_sent();
     const bool back = co_await ctx.api().wait_for_account(event.self_id, settings->resend_wait);
     if (back) {
       sent = co_await send_image();

@@ -197,14 +197,15 @@ Status QuotaStore::commit(std::string_view reservation_id) {
   });
 }
 
-Status QuotaStore::mark_sending(std::string_view reservation_id) {
+Status QuotaStore::set_sending(std::string_view reservation_id, bool sending) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};
   return db_->transaction([&] {
     return db_
-        ->prepare("UPDATE quota_uses SET committed = 2 WHERE bucket = ?1 AND token = ?2 AND committed = 0")
+        ->prepare("UPDATE quota_uses SET committed = ?3 WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
         .bind_text(1, key->bucket)
         .bind_text(2, key->token)
+        .bind_int64(3, sending ? 2 : 0)
         .run();
   });
 }
@@ -317,8 +318,8 @@ boost::asio::awaitable<Status> AsyncQuotaStore::commit(std::string reservation_i
   co_return co_await call([&](QuotaStore& s) { return s.commit(reservation_id); });
 }
 
-boost::asio::awaitable<Status> AsyncQuotaStore::mark_sending(std::string reservation_id) {
-  co_return co_await call([&](QuotaStore& s) { return s.mark_sending(reservation_id); });
+boost::asio::awaitable<Status> AsyncQuotaStore::set_sending(std::string reservation_id, bool sending) {
+  co_return co_await call([&](QuotaStore& s) { return s.set_sending(reservation_id, sending); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::release(std::string reservation_id) {

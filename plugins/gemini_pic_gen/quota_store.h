@@ -12,7 +12,7 @@
 // - A reservation neither committed nor released within reservation_ttl stops
 //   counting (its process probably died). Committing it later, inside the same
 //   window, still charges it.
-// - Crash recovery: mark_sending() is called just before the image goes to
+// - Crash recovery: set_sending(id, true) is called just before the image goes to
 //   the chat. recover_after_restart(), run once at start-up before any
 //   request, charges the reservations left in that state (the image may have
 //   reached the user) and releases the others (they never left the bot), so
@@ -101,9 +101,10 @@ class QuotaStore {
   // Charges a reservation. Committing twice counts once. "not_found" when
   // it was released or its window has ended.
   Status commit(std::string_view reservation_id);
-  // Records that the reservation's image is being sent (see the header
-  // comment). Committed uses and unknown ids are left alone.
-  Status mark_sending(std::string_view reservation_id);
+  // Records that the reservation's image is being sent, or (false) that the
+  // send failed and the image is not out (see the header comment).
+  // Committed uses and unknown ids are left alone.
+  Status set_sending(std::string_view reservation_id, bool sending);
   // Gives a reservation back (sending or not). Unknown ids and committed uses
   // are left alone.
   Status release(std::string_view reservation_id);
@@ -151,7 +152,7 @@ class AsyncQuotaStore {
   boost::asio::awaitable<Result<ReserveOutcome>> try_reserve(QuotaDecision decision,
                                                              std::chrono::milliseconds reset_interval);
   boost::asio::awaitable<Status> commit(std::string reservation_id);
-  boost::asio::awaitable<Status> mark_sending(std::string reservation_id);
+  boost::asio::awaitable<Status> set_sending(std::string reservation_id, bool sending);
   boost::asio::awaitable<Status> release(std::string reservation_id);
   boost::asio::awaitable<Result<Usage>> usage(std::string bucket, std::int64_t limit,
                                               std::chrono::milliseconds reset_interval);

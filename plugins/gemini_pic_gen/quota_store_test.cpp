@@ -230,7 +230,7 @@ TEST_F(QuotaStoreTest, RestartChargesSendingAndReleasesTheRest) {
   use(a);                                  // committed: stays
   const std::string held = reserve(a);     // died before sending: released
   const std::string sending = reserve(a);  // died while sending: charged
-  ASSERT_TRUE(store_->mark_sending(sending).ok());
+  ASSERT_TRUE(store_->set_sending(sending, true).ok());
   EXPECT_EQ(used("user:1"), 3);
   store_ = open();
   auto recovered = store_->recover_after_restart();
@@ -247,14 +247,20 @@ TEST_F(QuotaStoreTest, RestartChargesSendingAndReleasesTheRest) {
 TEST_F(QuotaStoreTest, ReleaseGivesBackASendingReservation) {
   const auto a = counted("user:1", 10);
   const std::string sending = reserve(a);
-  ASSERT_TRUE(store_->mark_sending(sending).ok());
+  ASSERT_TRUE(store_->set_sending(sending, true).ok());
   ASSERT_TRUE(store_->release(sending).ok());
   EXPECT_EQ(used("user:1"), 0);
   // A sending reservation keeps counting past reservation_ttl (it is settled at restart).
   const std::string again = reserve(a);
-  ASSERT_TRUE(store_->mark_sending(again).ok());
+  ASSERT_TRUE(store_->set_sending(again, true).ok());
   clock_.advance(30min);
   EXPECT_EQ(used("user:1"), 1);
+  // A send that failed (waiting for a reconnect) is back to reserved: a restart releases it.
+  ASSERT_TRUE(store_->set_sending(again, false).ok());
+  auto recovered = store_->recover_after_restart();
+  ASSERT_TRUE(recovered.ok());
+  EXPECT_EQ(recovered->charged, 0);
+  EXPECT_EQ(recovered->released, 1);
 }
 
 TEST_F(QuotaStoreTest, StateSurvivesReopeningTheFile) {
