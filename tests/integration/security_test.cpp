@@ -95,12 +95,12 @@ TEST(ReverseServerLimits, ConnectionsBeyondTheCapAreRefused) {
 
 class SsrfTest : public ::testing::Test {
  protected:
-  void start(bool allow_private) {
+  void start(bool allow_private, const std::string& extra = "") {
     bot = std::make_unique<PicbotRunner>(
         reverse_config(kToken) + "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" + kImageKey +
         "\"]\n    custom_api_base: \"" + openrouter.api_base() +
         "\"\n    max_retry_attempts: 1\n    acknowledge: false\n    allow_private_network: " +
-        (allow_private ? "true" : "false") + "\n");
+        (allow_private ? "true" : "false") + "\n" + extra);
     ASSERT_TRUE(bot->start());
     auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kToken);
     ASSERT_TRUE(c.ok());
@@ -109,11 +109,11 @@ class SsrfTest : public ::testing::Test {
       return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, make_png("reference", 64)};
     });
   }
-  json quoted_image_draw() {
+  json quoted_image_draw(const std::string& path = "/ref.png") {
     const std::int64_t quoted = napcat.send_group_message(
         conn, 777, 43,
-        json::array({json{{"type", "image"},
-                          {"data", {{"file", "ref.png"}, {"url", cdn.base_url() + "/ref.png"}}}}}));
+        json::array(
+            {json{{"type", "image"}, {"data", {{"file", "ref.png"}, {"url", cdn.base_url() + path}}}}}));
     return json::array({json{{"type", "reply"}, {"data", {{"id", std::to_string(quoted)}}}},
                         json{{"type", "text"}, {"data", {{"text", "/draw make it blue"}}}}});
   }
@@ -160,6 +160,54 @@ TEST_F(SsrfTest, UpstreamImageLinkToAPrivateAddressIsFetchedWhenAllowed) {
       napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s, skip))
       << bot->process().output();
   EXPECT_EQ(openrouter.served_images().size(), 1u);
+}
+
+// Reference downloads (allowed to reach the loopback CDN): redirects stay on
+// http/https and stop after 3, the size cap holds, non-images are refused. In
+// each case the drawing goes on without the reference and the user is told.
+TEST_F(SsrfTest, ReferenceDownloadRulesHoldEndToEnd) {
+  start(true, "    max_reference_image_mb: 0.1\n");
+  const std::string png = make_png("reference", 64);
+  cdn.on("GET", "/hop", [&](const FakeHttpRequest& request) {
+    // /hop<n> redirects to /hop<n-1>; /hop0 serves the image.
+    const int n = std::stoi(request.target.substr(4));
+    if (n == 0) return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, png};
+    return FakeHttpResponse{302, {{"Location", "/hop" + std::to_string(n - 1)}}, ""};
+  });
+  cdn.on("GET", "/to-ftp", [](const FakeHttpRequest&) {
+    return FakeHttpResponse{302, {{"Location", "ftp://127.0.0.1/ref.png"}}, ""};
+  });
+  cdn.on("GET", "/to-file", [](const FakeHttpRequest&) {
+    return FakeHttpResponse{302, {{"Location", "file:///etc/passwd"}}, ""};
+  });
+  cdn.on("GET", "/page.html", [](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "text/html"}}, "<html>not an image</html>"};
+  });
+  cdn.on("GET", "/big.png", [](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, make_png("big", 300 * 1024)};
+  });
+  struct Case {
+    std::string path;
+    std::string note;  // "" = the reference is used
+  };
+  const std::vector<Case> cases = {
+      {"/hop3", ""},          // 3 redirects: followed
+      {"/hop4", "已跳过"},    // a 4th: refused
+      {"/to-ftp", "已跳过"},  // off http/https
+      {"/to-file", "已跳过"}, {"/page.html", "不是 PNG/JPEG/WEBP"}, {"/big.png", "太大"},
+  };
+  for (const auto& c : cases) {
+    const std::size_t before = openrouter.call_count();
+    auto reply = say_group(napcat, conn, 42, quoted_image_draw(c.path), c.note);
+    ASSERT_TRUE(reply) << c.path << "\n" << bot->process().output();
+    ASSERT_TRUE(has_image(reply->params["message"])) << c.path;
+    ASSERT_EQ(openrouter.call_count(), before + 1);
+    EXPECT_EQ(openrouter.calls().back().body["messages"][0]["content"].size(), c.note.empty() ? 2u : 1u)
+        << c.path;
+  }
+  std::size_t served = 0;
+  for (const auto& request : cdn.requests()) served += request.target == "/hop0";
+  EXPECT_EQ(served, 1u) << "only the 3-redirect chain may reach the image";
 }
 
 // ---- The agent: admin-only actions and prompt injection -------------------
