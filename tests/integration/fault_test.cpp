@@ -208,6 +208,7 @@ void ping_flood_with_drops(PicbotRunner& bot, FakeNapCat& napcat, ReplyLedger& l
   EXPECT_TRUE(bot.process().running());
 }
 
+// LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ReversePingFloodSurvivesHundredDrops) {
   PicbotRunner bot(with_onebot_keys(reverse_config(kToken), "  api_timeout_seconds: 60\n"));
   ASSERT_TRUE(bot.start());
@@ -236,6 +237,7 @@ int wait_for_new_connection(FakeNapCat& napcat, int previous) {
   return found;
 }
 
+// LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ForwardPingFloodSurvivesHundredDrops) {
   FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
   const auto port = napcat.listen();
@@ -297,6 +299,7 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
   EXPECT_EQ(count_lines(bot, "图片已生成，但发送"), 0u);
 }
 
+// LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ReverseImageIsResentOnceAfterEachOfHundredDrops) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(reverse_config(kToken) + plugin_config(openrouter));
@@ -309,6 +312,7 @@ TEST(LinkDrops, ReverseImageIsResentOnceAfterEachOfHundredDrops) {
   image_sends_with_drops(bot, napcat, openrouter, connect(0), connect);
 }
 
+// LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ForwardImageIsResentOnceAfterEachOfHundredDrops) {
   FakeOpenRouter openrouter;
   FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
