@@ -52,6 +52,10 @@ std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
   return out;
 }
 
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
 // Splits "host:port" ("[::1]:8080" for IPv6).
 Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& listen, const char* key) {
   const std::size_t colon = listen.rfind(':');
@@ -388,8 +392,7 @@ struct App::Impl {
 
   static onebot::Hub::Options hub_options(const json& config) {
     onebot::Hub::Options options;
-    const double seconds = config["onebot"].value("heartbeat_interval_seconds", 30.0);
-    options.heartbeat_interval = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    options.heartbeat_interval = seconds_to_ms(config["onebot"].value("heartbeat_interval_seconds", 30.0));
     return options;
   }
 
@@ -403,6 +406,9 @@ struct App::Impl {
       options.url = onebot.value("url", options.url);
       options.access_token = token;
       options.max_message_bytes = static_cast<std::size_t>(max_bytes);
+      options.min_backoff = seconds_to_ms(onebot.value("reconnect_initial_seconds", 1.0));
+      options.max_backoff =
+          std::max(options.min_backoff, seconds_to_ms(onebot.value("reconnect_max_seconds", 30.0)));
       forward = std::make_unique<net::ForwardClient>(io.get_executor(), options, hub);
       Status s = forward->start();
       if (s) logger()->info("forward WS: connecting to {}", options.url);
@@ -612,6 +618,9 @@ Status App::start() {
   const auto started = std::chrono::steady_clock::now();
   register_host_messages();
   SecretRegistry::instance().set(impl_->schema.secret_values(impl_->config));
+  for (const auto& name : config::remove_stale_temp_files(impl_->config_path)) {
+    logger()->warn("removed {}, left by a config save that was interrupted", name);
+  }
   if (Status s = register_builtin_commands(impl_->registry, [this] { return reload(); }); !s) return s;
   if (Status s = impl_->chat_agent->register_commands(); !s) return s;
   impl_->install_agent();

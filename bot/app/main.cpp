@@ -3,7 +3,7 @@
 //   picbot [--config PATH] [--check-config] [--version]
 //          [--print-example-config [--lang en]]
 #include <boost/asio/io_context.hpp>
-
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -35,6 +35,9 @@ picbot::config::Schema build_schema() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past a file size limit (ulimit -f, systemd LimitFSIZE) must fail
+  // with EFBIG like a full disk, not kill the bot.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::string config_path = "config/picbot.yaml";
   std::string language = "zh-CN";
   bool check_only = false;

@@ -310,6 +310,29 @@ std::string render_example_yaml(const Schema& schema, std::string_view language)
   return render_yaml(schema, schema.defaults(true), language);
 }
 
+std::vector<std::string> remove_stale_temp_files(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::path target = path;
+  if (std::filesystem::is_symlink(path, ec)) target = std::filesystem::canonical(path, ec);
+  if (ec) return {};
+  const std::filesystem::path dir =
+      target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
+  // The names replace_file() gives its temporary files, for the file and its backup.
+  const std::string name = target.filename().string();
+  const std::string prefixes[] = {"." + name + ".tmp-", "." + name + ".bak.tmp-"};
+  std::vector<std::string> removed;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    for (const auto& prefix : prefixes) {
+      if (file.starts_with(prefix) && file.size() == prefix.size() + 6 && it->is_regular_file(ec)) {
+        if (std::filesystem::remove(it->path(), ec)) removed.push_back(file);
+        break;
+      }
+    }
+  }
+  return removed;
+}
+
 Status save_config_file(const std::filesystem::path& path, std::string_view yaml_text) {
   std::error_code ec;
   std::filesystem::path target = path;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/config/schema.h"
 #include "bot/core/result.h"
@@ -31,5 +32,10 @@ std::string render_example_yaml(const Schema& schema, std::string_view language 
 // files get mode 0600 (they hold secrets); existing files keep their mode. A
 // symlink at path is followed. Blocking disk I/O: call from a worker thread.
 Status save_config_file(const std::filesystem::path& path, std::string_view yaml_text);
+
+// Deletes the temporary files a save_config_file(path, ...) killed midway
+// left next to path (and next to its .bak). Returns the names removed. Call
+// at start-up, before anything saves. Blocking.
+std::vector<std::string> remove_stale_temp_files(const std::filesystem::path& path);
 
 }  // namespace picbot::config

@@ -207,6 +207,21 @@ TEST_F(SaveConfigTest, FailedReplaceLeavesTargetUntouchedAndNoTemporaryFile) {
   EXPECT_TRUE(std::filesystem::is_directory(path / "inside"));
 }
 
+TEST_F(SaveConfigTest, StaleTemporaryFilesOfThisConfigAreRemoved) {
+  auto path = dir_ / "picbot.yaml";
+  { std::ofstream(path) << "x: 1\n"; }
+  { std::ofstream(dir_ / ".picbot.yaml.tmp-a1B2c3") << "half"; }
+  { std::ofstream(dir_ / ".picbot.yaml.bak.tmp-Zz9900") << "half"; }
+  { std::ofstream(dir_ / ".other.yaml.tmp-a1B2c3") << "not ours"; }
+  { std::ofstream(dir_ / ".picbot.yaml.tmp-toolongname") << "not ours"; }
+  auto removed = remove_stale_temp_files(path);
+  std::sort(removed.begin(), removed.end());
+  EXPECT_EQ(removed, (std::vector<std::string>{".picbot.yaml.bak.tmp-Zz9900", ".picbot.yaml.tmp-a1B2c3"}));
+  EXPECT_EQ(dir_entries(), (std::vector<std::string>{".other.yaml.tmp-a1B2c3", ".picbot.yaml.tmp-toolongname",
+                                                     "picbot.yaml"}));
+  EXPECT_EQ(read_file(path), "x: 1\n");
+}
+
 TEST_F(SaveConfigTest, MissingDirectoryIsAnError) {
   Status saved = save_config_file(dir_ / "nope" / "picbot.yaml", "x: 1\n");
   ASSERT_FALSE(saved.ok());

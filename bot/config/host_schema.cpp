@@ -37,6 +37,14 @@ Field onebot_section() {
               "Expected heartbeat interval in seconds. The watchdog drops the connection after 3x this "
               "without a heartbeat; NapCat's own reported interval wins once known.",
               0.1, 3600),
+          float_field(
+              "reconnect_initial_seconds", 1,
+              "forward 模式下断线后首次重连前的等待时间（秒），之后每次翻倍（带随机抖动）。",
+              "Forward mode: wait before the first reconnect after the link drops, in seconds; doubled "
+              "after each failed attempt (with jitter).",
+              0.001, 600),
+          float_field("reconnect_max_seconds", 30, "forward 模式下两次重连之间的最长等待时间（秒）。",
+                      "Forward mode: longest wait between two reconnect attempts, in seconds.", 0.001, 3600),
           int_field("max_connections", 16, "reverse 模式下允许的最大同时连接数。",
                     "Maximum simultaneous connections in reverse mode.", 1, 1024),
           int_field(

@@ -1,6 +1,7 @@
 // ForwardClient: connects to NapCat's WebSocket server (onebot.url, ws:// or
-// wss://) and keeps reconnecting with exponential backoff and jitter (1 s
-// growing to 30 s, reset after a successful connect). One connection carries
+// wss://) and keeps reconnecting with exponential backoff and jitter (by
+// default 1 s growing to 30 s, onebot.reconnect_*; reset after a successful
+// connect). One connection carries
 // events and API calls. The token goes in `Authorization: Bearer`.
 // Thread-safety: io_context thread only.
 #pragma once

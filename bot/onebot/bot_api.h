@@ -47,6 +47,16 @@ class BotApi {
                                                          std::string params_json, CallOptions options) {
     return call(self_id, std::move(action), nlohmann::json::parse(params_json), std::move(options));
   }
+
+  // Waits until account self_id has a connection (true at once when it has
+  // one), or until timeout passes (false). For resending after a reconnect.
+  // The default, for carriers without links, answers false at once.
+  virtual boost::asio::awaitable<bool> wait_for_account(std::int64_t self_id,
+                                                        std::chrono::milliseconds timeout) {
+    (void)self_id;
+    (void)timeout;
+    co_return false;
+  }
 };
 
 }  // namespace picbot::onebot

@@ -134,6 +134,8 @@ void Hub::register_account(LinkEntry& entry, std::int64_t self_id) {
   } else {
     logger()->info("account {} served by link #{}", self_id, link_id);
   }
+  const auto [first, last] = account_waiters_.equal_range(self_id);
+  for (auto w = first; w != last; ++w) w->second->cancel();
 }
 
 void Hub::on_frame(Link& link, std::string_view frame) {
@@ -254,6 +256,16 @@ asio::awaitable<ApiResult> Hub::call_encoded(std::int64_t self_id, std::string a
     logger()->warn("{} on account {} failed: {}", action, self_id, result.error().describe());
   }
   co_return result;
+}
+
+asio::awaitable<bool> Hub::wait_for_account(std::int64_t self_id, std::chrono::milliseconds timeout) {
+  if (pick_link(self_id) != nullptr) co_return true;
+  asio::steady_timer timer(executor_);
+  timer.expires_after(timeout);
+  const auto waiter = account_waiters_.emplace(self_id, &timer);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  account_waiters_.erase(waiter);
+  co_return pick_link(self_id) != nullptr;
 }
 
 asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view action, std::string params_json,

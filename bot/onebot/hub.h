@@ -6,14 +6,17 @@
 //  - An account that reconnects is served by its newest link; calls made
 //    after the reconnect go out on the new link.
 //  - Calls pending on a link fail at once (kLinkClosed) when it drops.
+//  - wait_for_account() wakes as soon as the account is served again.
 //  - A malformed frame is logged (warn, truncated copy) and skipped; the link
 //    stays up.
 // Thread-safety: io_context thread only.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -71,6 +74,8 @@ class Hub final : public LinkHandler, public BotApi {
                                          CallOptions options) override;
   boost::asio::awaitable<ApiResult> call_encoded(std::int64_t self_id, std::string action,
                                                  std::string params_json, CallOptions options) override;
+  boost::asio::awaitable<bool> wait_for_account(std::int64_t self_id,
+                                                std::chrono::milliseconds timeout) override;
 
   // Closes every link cleanly (WebSocket close code).
   void close_all(int code = 1000);
@@ -100,6 +105,8 @@ class Hub final : public LinkHandler, public BotApi {
   std::unordered_map<std::uint64_t, std::unique_ptr<LinkEntry>> links_;  // by link id
   std::unordered_map<std::int64_t, std::uint64_t> accounts_;             // self_id -> link id
   std::unordered_map<std::uint64_t, PendingCall*> pending_;              // echo -> call
+  // Timers of wait_for_account() callers, cancelled when their account registers.
+  std::multimap<std::int64_t, boost::asio::steady_timer*> account_waiters_;
   std::uint64_t next_echo_ = 1;
   HubCounters counters_;
 };

@@ -111,6 +111,43 @@ TEST_F(HubTest, PendingCallsFailAtOnceWhenLinkDrops) {
   EXPECT_EQ(result->error().kind, ApiError::Kind::kLinkClosed);
 }
 
+TEST_F(HubTest, WaitForAccountWakesWhenTheAccountReconnects) {
+  auto first = open_link(1, 111);
+  std::optional<bool> back;
+  auto wait = [&]() -> asio::awaitable<void> {
+    back = co_await hub.wait_for_account(111, std::chrono::seconds(30));
+  };
+  asio::co_spawn(io, wait, asio::detached);
+  io.poll();
+  io.restart();
+  EXPECT_EQ(back, true) << "served now: no wait";
+
+  hub.on_close(*first, "reset");
+  back.reset();
+  asio::co_spawn(io, wait, asio::detached);
+  io.poll();
+  io.restart();
+  EXPECT_FALSE(back.has_value());
+  open_link(2, 222);  // another account does not wake it
+  io.poll();
+  io.restart();
+  EXPECT_FALSE(back.has_value());
+  open_link(3, 111);
+  io.poll();
+  io.restart();
+  EXPECT_EQ(back, true);
+}
+
+TEST_F(HubTest, WaitForAccountGivesUpAtTheDeadline) {
+  std::optional<bool> back;
+  auto wait = [&]() -> asio::awaitable<void> {
+    back = co_await hub.wait_for_account(111, std::chrono::milliseconds(20));
+  };
+  asio::co_spawn(io, wait, asio::detached);
+  io.run_for(std::chrono::seconds(2));
+  EXPECT_EQ(back, false);
+}
+
 TEST_F(HubTest, CallTimesOut) {
   open_link(1, 111);
   start_call(111, "slow_action", std::chrono::milliseconds(20));

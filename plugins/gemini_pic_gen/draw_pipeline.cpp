@@ -22,6 +22,12 @@ std::tm local_tm(Clock::time_point t) {
   return out;
 }
 
+// The link dropped before the answer, or there was none: NapCat most likely
+// never got the message, so one resend after the reconnect is safe.
+bool link_lost(const onebot::ApiError& error) {
+  return error.kind == onebot::ApiError::Kind::kLinkClosed || error.kind == onebot::ApiError::Kind::kNoLink;
+}
+
 std::string shorten(std::string_view text, std::size_t max_chars) {
   // Cut on a UTF-8 boundary.
   if (text.size() <= max_chars) return std::string(text);
@@ -189,21 +195,51 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     std::string().swap(image.base64_uri);
   }
 
-  // When many images finish together, sending them all at once would hold
-  // every encoded frame in memory and flood NapCat's link; a few at a time.
-  std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
-  co_await deps_.deliveries.wait_turn(*delivery_slot);
-  DeliveryResult delivery =
-      co_await prepare_image_segment(ctx, *stored, image.bytes, std::move(image.base64_uri), settings->delivery);
-  onebot::Message message{std::move(delivery.segment)};
   std::string note = remaining_note;
   if (!references.failures.empty()) {
     if (!note.empty()) note += "\n";
     note += describe_failures(references.failures, ctx.language());
   }
-  if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
-  auto sent = co_await ctx.reply(std::move(message), in_group);
-  delivery_slot.reset();
+  // When many images finish together, sending them all at once would hold
+  // every encoded frame in memory and flood NapCat's link; a few at a time.
+  auto send_image = [&]() -> asio::awaitable<MessageIdResult> {
+    std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
+    co_await deps_.deliveries.wait_turn(*delivery_slot);
+    // A copy of the base64 text: a resend after a reconnect needs it again.
+    DeliveryResult delivery =
+        co_await prepare_image_segment(ctx, *stored, image.bytes, image.base64_uri, settings->delivery);
+    onebot::Message message{std::move(delivery.segment)};
+    if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
+    // From here a crash may leave the image delivered: a restart charges it.
+    if (!reservation.empty() && quotas_ != nullptr) {
+      if (Status s = co_await quotas_->set_sending(reservation, true); !s) {
+        logger()->error("quota store failed: {}", s.error().message);
+      }
+    }
+    co_return co_await ctx.reply(std::move(message), in_group);
+  };
+  // The image is known not to be out: a crash from here must not charge it.
+  auto not_sent = [&]() -> asio::awaitable<void> {
+    if (reservation.empty() || quotas_ == nullptr) co_return;
+    if (Status s = co_await quotas_->set_sending(reservation, false); !s) {
+      logger()->error("quota store failed: {}", s.error().message);
+    }
+  };
+  auto sent = co_await send_image();
+  if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {
+    logger()->warn(
+        "sending the image to {} failed ({}); sending it again once the link is back (waiting up to "
+        "{} ms)",
+        in_group ? event.group_id : event.user_id, sent.error().describe(), settings->resend_wait.count());
+    co_await not_sent();
+    const bool back = co_await ctx.api().wait_for_account(event.self_id, settings->resend_wait);
+    if (back) {
+      sent = co_await send_image();
+    } else {
+      logger()->warn("account {} did not reconnect within {} ms: the image is not resent", event.self_id,
+                     settings->resend_wait.count());
+    }
+  }
   if (!sent) {
     logger()->warn("sending the image to {} failed: {}", in_group ? event.group_id : event.user_id,
                    sent.error().describe());

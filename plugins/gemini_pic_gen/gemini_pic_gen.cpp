@@ -200,12 +200,23 @@ class GeminiPicGenPlugin final : public Plugin {
     QuotaStoreOptions options;
     options.reservation_ttl = std::chrono::milliseconds(
         static_cast<long long>(settings_->openrouter.request_timeout_seconds * 1000) + 5 * 60 * 1000);
+    options.database.busy_timeout = settings_->quota_busy_timeout;
     std::error_code ignored;
     std::filesystem::create_directories(ctx.data_dir(), ignored);
     auto store = QuotaStore::open(ctx.data_dir() / "quota.sqlite3", ctx.clock(), options);
     if (!store) {
       ctx.logger()->error("cannot open the quota database: {}; quotas are NOT enforced", store.error().message);
       return;
+    }
+    // Before the first request: what a killed process left must not keep counting.
+    if (auto recovered = (*store)->recover_after_restart(); !recovered) {
+      ctx.logger()->error("cannot settle reservations left by the previous run: {}",
+                          recovered.error().message);
+    } else if (recovered->charged + recovered->released > 0) {
+      ctx.logger()->warn(
+          "previous run ended with drawings in flight: {} reservation(s) released, {} charged "
+          "(their image was being sent)",
+          recovered->released, recovered->charged);
     }
     quotas_ = std::make_unique<AsyncQuotaStore>(ctx.workers(), std::move(*store));
     pipeline_->set_quota_store(quotas_.get());

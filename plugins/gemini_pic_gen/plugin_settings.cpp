@@ -22,48 +22,61 @@ std::vector<Field> plugin_schema() {
       secret_field("openrouter_api_key", "（旧版）单个 OpenRouter 密钥，会并入密钥列表。",
                    "(Legacy) a single OpenRouter key, added to the list."),
       string_field("model_name", "google/gemini-2.5-flash-image", "图像生成模型。", "Image model."),
-      string_field("custom_api_base", "",
-                   "自定义 API 地址，可带或不带 /v1、/api/v1；留空使用 OpenRouter。",
+      string_field("custom_api_base", "", "自定义 API 地址，可带或不带 /v1、/api/v1；留空使用 OpenRouter。",
                    "Custom API base, with or without /v1 or /api/v1; empty = OpenRouter."),
       int_field("max_retry_attempts", 3, "每个密钥的最大尝试次数（1 = 不重试）。",
                 "Attempts per key (1 = no retry).", 1, 10),
       float_field("backoff_initial_seconds", 2, "首次重试前的等待（秒），之后翻倍。",
                   "Wait before the first retry, in seconds; doubles after.", 0, 60),
-      float_field("backoff_max_seconds", 10, "重试等待的上限（秒）。", "Longest wait between retries, in seconds.",
-                  0, 600),
+      float_field("backoff_max_seconds", 10, "重试等待的上限（秒）。",
+                  "Longest wait between retries, in seconds.", 0, 600),
       float_field("request_timeout_seconds", 180, "一次生成（含全部重试）的总时限（秒）。",
                   "Deadline of one generation, all retries included, in seconds.", 1, 3600),
       string_field("http_referer", "https://github.com/picbot", "发送给 OpenRouter 的 HTTP-Referer。",
                    "HTTP-Referer sent to OpenRouter."),
       string_field("app_title", "picbot", "发送给 OpenRouter 的 X-OpenRouter-Title。",
                    "X-OpenRouter-Title sent to OpenRouter."),
-      string_field("proxy", "", "访问 OpenRouter 的代理，如 http://127.0.0.1:7890 或 socks5://127.0.0.1:1080。",
+      string_field("proxy", "",
+                   "访问 OpenRouter 的代理，如 http://127.0.0.1:7890 或 socks5://127.0.0.1:1080。",
                    "Proxy for OpenRouter, e.g. http://127.0.0.1:7890 or socks5://127.0.0.1:1080."),
       string_field("aspect_ratio", "", "默认画面比例（如 16:9）；留空由模型决定。",
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
-      enum_field("image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
-                 "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "
-                 "侧的文件接收器；stream 使用 NapCat 分片上传；url 使用 Web 后台的图片链接。",
-                 "How images reach NapCat: auto/base64 work anywhere; file only when NapCat runs on the same "
-                 "host; file_send uses the file receiver next to NapCat; stream uses NapCat's chunked upload; "
-                 "url uses the web console's image links."),
-      string_field("nap_server_address", "localhost", "NapCat 侧文件接收器的地址（image_delivery: file_send）。",
+      enum_field(
+          "image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
+          "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "
+          "侧的文件接收器；stream 使用 NapCat 分片上传；url 使用 Web 后台的图片链接。",
+          "How images reach NapCat: auto/base64 work anywhere; file only when NapCat runs on the same "
+          "host; file_send uses the file receiver next to NapCat; stream uses NapCat's chunked upload; "
+          "url uses the web console's image links."),
+      string_field("nap_server_address", "localhost",
+                   "NapCat 侧文件接收器的地址（image_delivery: file_send）。",
                    "Host of the file receiver next to NapCat (image_delivery: file_send)."),
       int_field("nap_server_port", 3658, "文件接收器端口。", "File receiver port.", 1, 65535),
       secret_field("file_send_token", "文件接收器的共享密钥（可选，需与 --token 一致）。",
                    "Shared secret for the file receiver (optional; must match its --token).",
                    "PICBOT_FILE_SEND_TOKEN"),
-      int_field("image_ttl_minutes", 15, "生成的图片保留多少分钟后删除。", "Minutes generated images are kept.", 1,
-                10080),
-      int_field("max_reference_images", 3, "每次最多使用的参考图数量。", "Most reference images per request.", 0, 16),
-      float_field("max_reference_image_mb", 10, "单张参考图的大小上限（MB）。", "Size cap of one reference image (MB).",
-                  0.1, 64),
-      bool_field("allow_private_network", false,
-                 "允许从内网/本机地址下载参考图（同机部署时使用）。",
-                 "Allow reference downloads from private or loopback addresses (same-host setups)."),
+      int_field("image_ttl_minutes", 15, "生成的图片保留多少分钟后删除。",
+                "Minutes generated images are kept.", 1, 10080),
+      int_field("max_reference_images", 3, "每次最多使用的参考图数量。", "Most reference images per request.",
+                0, 16),
+      float_field("max_reference_image_mb", 10, "单张参考图的大小上限（MB）。",
+                  "Size cap of one reference image (MB).", 0.1, 64),
+      bool_field(
+          "allow_private_network", false,
+          "允许从内网/本机地址下载参考图及上游返回的图片链接（同机部署时使用）。",
+          "Allow downloads of reference images, and of image links the upstream returns, from private or "
+          "loopback addresses (same-host setups)."),
+      float_field(
+          "resend_wait_seconds", 60,
+          "图片发送时与 NapCat 的连接断开：等待重连的最长时间（秒），重连后重发一次；0 = "
+          "不重发，直接告知失败。",
+          "When the NapCat link drops while an image is being sent: how long to wait for the reconnect, "
+          "in seconds, then send it once more; 0 = no resend, report the failure.",
+          0, 3600),
       int_field("max_concurrent_generations", 8, "同时进行的生成任务上限，其余排队。",
                 "Most generations at once; the rest wait in a queue.", 1, 256),
-      bool_field("acknowledge", true, "开始生成时先回复“正在生成…”。", "Say \"generating…\" when a job starts."),
+      bool_field("acknowledge", true, "开始生成时先回复“正在生成…”。",
+                 "Say \"generating…\" when a job starts."),
       bool_field("translate_prompt", false, "/draw 的非英文提示词先由对话模型翻译成英文。",
                  "Translate non-English /draw prompts to English with the chat model first."),
       needs_restart(map_field("presets", FieldType::kText, json{{"手办化", kFigurinePrompt}},
@@ -83,13 +96,20 @@ std::vector<Field> plugin_schema() {
                                  int_field("limit", 10, "全群共享的次数；0 = 禁止，-1 = 不限。",
                                            "Shared by the whole group; 0 = blocked, -1 = unlimited.", -1)},
                                 "按群设置的共享额度。", "Per-group shared limits."),
-              object_list_field("user_limits",
-                                {mark_required(int_field("user_id", 0, "QQ 号。", "QQ id.", 1)),
-                                 int_field("limit", 10, "该用户在所有会话中的次数；0 = 禁止，-1 = 不限。",
-                                           "The user's own count across chats; 0 = blocked, -1 = unlimited.", -1)},
-                                "按用户设置的额度（优先于群与默认额度）。",
-                                "Per-user limits (win over group and default limits)."),
+              object_list_field(
+                  "user_limits",
+                  {mark_required(int_field("user_id", 0, "QQ 号。", "QQ id.", 1)),
+                   int_field("limit", 10, "该用户在所有会话中的次数；0 = 禁止，-1 = 不限。",
+                             "The user's own count across chats; 0 = blocked, -1 = unlimited.", -1)},
+                  "按用户设置的额度（优先于群与默认额度）。",
+                  "Per-user limits (win over group and default limits)."),
               bool_field("exempt_admins", true, "管理员不受次数限制。", "Admins are not limited."),
+              needs_restart(float_field(
+                  "busy_timeout_seconds", 5,
+                  "额度数据库被其他连接锁住时每次尝试的等待时间（秒）；共尝试 5 次后告知用户稍后再试。",
+                  "How long each attempt waits while another connection locks the quota database, in "
+                  "seconds; after 5 attempts the user is told to try again later.",
+                  0.01, 60)),
           },
           "绘图次数限制。", "Drawing quotas."),
   };
@@ -114,10 +134,16 @@ Result<PluginSettings> PluginSettings::from_config(const json& section) {
   s.references.max_count = static_cast<std::size_t>(section.value("max_reference_images", 3));
   s.references.max_bytes = static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
+  // The same switch covers images the upstream hands back as data[].url.
+  s.openrouter.allow_private_download_addresses = s.references.allow_private_network;
 
   s.image_ttl = std::chrono::minutes(section.value("image_ttl_minutes", 15));
   s.max_concurrent_generations = section.value("max_concurrent_generations", 8);
   s.acknowledge = section.value("acknowledge", true);
+  s.resend_wait =
+      std::chrono::milliseconds(static_cast<long long>(section.value("resend_wait_seconds", 60.0) * 1000));
+  s.quota_busy_timeout = std::chrono::milliseconds(static_cast<long long>(
+      section.value("rate_limit", json::object()).value("busy_timeout_seconds", 5.0) * 1000));
   s.translate_prompt = section.value("translate_prompt", false);
   if (section.contains("presets") && section["presets"].is_object()) {
     for (const auto& [name, prompt] : section["presets"].items()) {

@@ -27,6 +27,11 @@ struct PluginSettings {
   std::chrono::minutes image_ttl{15};
   int max_concurrent_generations = 8;
   bool acknowledge = true;       // "正在生成…" before a long job
+  // A send that failed because the link dropped is retried once if the
+  // account reconnects within this long; zero: no resend.
+  std::chrono::milliseconds resend_wait{60'000};
+  // Each attempt's wait for a locked quota database (rate_limit.busy_timeout_seconds).
+  std::chrono::milliseconds quota_busy_timeout{5'000};
   bool translate_prompt = false;  // ask the chat model to translate /draw prompts
   std::map<std::string, std::string> presets;  // command -> prompt template ({prompt} = user text)
 

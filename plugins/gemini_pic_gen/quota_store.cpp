@@ -10,7 +10,8 @@ using store::Statement;
 using Step = Statement::Step;
 
 // quota_buckets: one row per bucket with an open (or ended, not yet cleared)
-// window. quota_uses: one row per reservation (committed = 0) or charged use
+// window. quota_uses: one row per reservation (committed = 0), reservation
+// whose image is being sent (committed = 2, see kSending) or charged use
 // (committed = 1) in that window, so a window holds about `limit` rows and
 // committing twice finds the same row. Keyed by (bucket, token) so a bucket's
 // rows share a page: a reserve or commit dirties one or two pages.
@@ -114,7 +115,7 @@ Result<QuotaStore::Window> QuotaStore::read_window(std::string_view bucket, std:
   if (now >= start_ms + interval_ms) return Window{std::nullopt, true, 0};
 
   Statement& count = db_->prepare(
-      "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed = 1 OR created_ms > ?2)");
+      "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed <> 0 OR created_ms > ?2)");
   row = count.bind_text(1, bucket).bind_int64(2, now - options_.reservation_ttl.count()).step();
   if (!row.ok()) return row.error();
   const std::int64_t used = count.column_int64(0);
@@ -196,11 +197,36 @@ Status QuotaStore::commit(std::string_view reservation_id) {
   });
 }
 
+Status QuotaStore::set_sending(std::string_view reservation_id, bool sending) {
+  std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
+  if (!key) return {};
+  return db_->transaction([&] {
+    return db_
+        ->prepare("UPDATE quota_uses SET committed = ?3 WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
+        .bind_text(1, key->bucket)
+        .bind_text(2, key->token)
+        .bind_int64(3, sending ? 2 : 0)
+        .run();
+  });
+}
+
+Result<RecoveredReservations> QuotaStore::recover_after_restart() {
+  return db_->transaction([&]() -> Result<RecoveredReservations> {
+    RecoveredReservations recovered;
+    if (Status s = db_->exec("UPDATE quota_uses SET committed = 1 WHERE committed = 2"); !s.ok())
+      return s.error();
+    recovered.charged = db_->changes();
+    if (Status s = db_->exec("DELETE FROM quota_uses WHERE committed = 0"); !s.ok()) return s.error();
+    recovered.released = db_->changes();
+    return recovered;
+  });
+}
+
 Status QuotaStore::release(std::string_view reservation_id) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};  // "" (nothing to settle) or not one of ours: nothing to give back
   return db_->transaction([&] {
-    return db_->prepare("DELETE FROM quota_uses WHERE bucket = ?1 AND token = ?2 AND committed = 0")
+    return db_->prepare("DELETE FROM quota_uses WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
         .bind_text(1, key->bucket)
         .bind_text(2, key->token)
         .run();
@@ -232,7 +258,7 @@ Result<std::vector<BucketUsage>> QuotaStore::list_buckets(std::chrono::milliseco
             "SELECT b.bucket, b.window_start_ms,"
             "  (SELECT COUNT(*) FROM quota_uses u WHERE u.bucket = b.bucket AND u.committed = 1),"
             "  (SELECT COUNT(*) FROM quota_uses u"
-            "     WHERE u.bucket = b.bucket AND u.committed = 0 AND u.created_ms > ?2)"
+            "     WHERE u.bucket = b.bucket AND (u.committed = 2 OR (u.committed = 0 AND u.created_ms > ?2)))"
             " FROM quota_buckets b WHERE b.window_start_ms > ?1 ORDER BY b.bucket");
         select.bind_int64(1, now - interval_ms).bind_int64(2, now - options_.reservation_ttl.count());
         std::vector<BucketUsage> buckets;
@@ -290,6 +316,10 @@ boost::asio::awaitable<Result<ReserveOutcome>> AsyncQuotaStore::try_reserve(
 
 boost::asio::awaitable<Status> AsyncQuotaStore::commit(std::string reservation_id) {
   co_return co_await call([&](QuotaStore& s) { return s.commit(reservation_id); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::set_sending(std::string reservation_id, bool sending) {
+  co_return co_await call([&](QuotaStore& s) { return s.set_sending(reservation_id, sending); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::release(std::string reservation_id) {

@@ -12,6 +12,12 @@
 // - A reservation neither committed nor released within reservation_ttl stops
 //   counting (its process probably died). Committing it later, inside the same
 //   window, still charges it.
+// - Crash recovery: set_sending(id, true) is called just before the image goes to
+//   the chat. recover_after_restart(), run once at start-up before any
+//   request, charges the reservations left in that state (the image may have
+//   reached the user) and releases the others (they never left the bot), so
+//   nothing a dead process held keeps counting until reservation_ttl. It
+//   assumes one picbot process per database file.
 // - A check-and-reserve is one BEGIN IMMEDIATE transaction, so concurrent
 //   requests, from any number of connections, never grant beyond the limit.
 #pragma once
@@ -63,6 +69,12 @@ struct Usage {
   std::optional<Clock::time_point> resets_at;  // nullopt: no window open
 };
 
+// What recover_after_restart() did.
+struct RecoveredReservations {
+  std::int64_t charged = 0;   // left while the image was being sent
+  std::int64_t released = 0;  // left before that
+};
+
 // One bucket with an open window, for the web console.
 struct BucketUsage {
   std::string bucket;
@@ -89,8 +101,15 @@ class QuotaStore {
   // Charges a reservation. Committing twice counts once. "not_found" when
   // it was released or its window has ended.
   Status commit(std::string_view reservation_id);
-  // Gives a reservation back. Unknown ids and committed uses are left alone.
+  // Records that the reservation's image is being sent, or (false) that the
+  // send failed and the image is not out (see the header comment).
+  // Committed uses and unknown ids are left alone.
+  Status set_sending(std::string_view reservation_id, bool sending);
+  // Gives a reservation back (sending or not). Unknown ids and committed uses
+  // are left alone.
   Status release(std::string_view reservation_id);
+  // Settles what a previous process left (see the header comment).
+  Result<RecoveredReservations> recover_after_restart();
 
   // The bucket's state now. limit -1 gives remaining -1.
   Result<Usage> usage(std::string_view bucket, std::int64_t limit, std::chrono::milliseconds reset_interval);
@@ -133,6 +152,7 @@ class AsyncQuotaStore {
   boost::asio::awaitable<Result<ReserveOutcome>> try_reserve(QuotaDecision decision,
                                                              std::chrono::milliseconds reset_interval);
   boost::asio::awaitable<Status> commit(std::string reservation_id);
+  boost::asio::awaitable<Status> set_sending(std::string reservation_id, bool sending);
   boost::asio::awaitable<Status> release(std::string reservation_id);
   boost::asio::awaitable<Result<Usage>> usage(std::string bucket, std::int64_t limit,
                                               std::chrono::milliseconds reset_interval);

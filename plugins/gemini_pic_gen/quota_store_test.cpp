@@ -225,6 +225,44 @@ TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
   EXPECT_EQ(usage->remaining, 0);
 }
 
+TEST_F(QuotaStoreTest, RestartChargesSendingAndReleasesTheRest) {
+  const auto a = counted("user:1", 10);
+  use(a);                                  // committed: stays
+  const std::string held = reserve(a);     // died before sending: released
+  const std::string sending = reserve(a);  // died while sending: charged
+  ASSERT_TRUE(store_->set_sending(sending, true).ok());
+  EXPECT_EQ(used("user:1"), 3);
+  store_ = open();
+  auto recovered = store_->recover_after_restart();
+  ASSERT_TRUE(recovered.ok()) << recovered.error().to_string();
+  EXPECT_EQ(recovered->charged, 1);
+  EXPECT_EQ(recovered->released, 1);
+  EXPECT_EQ(used("user:1"), 2);
+  // At once, not after reservation_ttl; and the released one is gone for good.
+  EXPECT_EQ(store_->commit(held).error().code, "not_found");
+  EXPECT_TRUE(store_->commit(sending).ok()) << "committing a charged reservation again counts once";
+  EXPECT_EQ(used("user:1"), 2);
+}
+
+TEST_F(QuotaStoreTest, ReleaseGivesBackASendingReservation) {
+  const auto a = counted("user:1", 10);
+  const std::string sending = reserve(a);
+  ASSERT_TRUE(store_->set_sending(sending, true).ok());
+  ASSERT_TRUE(store_->release(sending).ok());
+  EXPECT_EQ(used("user:1"), 0);
+  // A sending reservation keeps counting past reservation_ttl (it is settled at restart).
+  const std::string again = reserve(a);
+  ASSERT_TRUE(store_->set_sending(again, true).ok());
+  clock_.advance(30min);
+  EXPECT_EQ(used("user:1"), 1);
+  // A send that failed (waiting for a reconnect) is back to reserved: a restart releases it.
+  ASSERT_TRUE(store_->set_sending(again, false).ok());
+  auto recovered = store_->recover_after_restart();
+  ASSERT_TRUE(recovered.ok());
+  EXPECT_EQ(recovered->charged, 0);
+  EXPECT_EQ(recovered->released, 1);
+}
+
 TEST_F(QuotaStoreTest, StateSurvivesReopeningTheFile) {
   const QuotaDecision d = counted("user:1", 3);
   const auto start = clock_.now();

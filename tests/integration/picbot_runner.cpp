@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "tests/support/paths.h"
 
@@ -18,21 +19,62 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 }
 }  // namespace
 
+std::set<std::string> secrets_in_yaml(const std::string& yaml) {
+  static const std::regex key_line(
+      R"(^\s*(-\s*)?[A-Za-z_]*(api_keys?|token|password|secret)[A-Za-z_]*\s*:\s*(.*)$)", std::regex::icase);
+  static const std::regex value(R"re("([^"]*)"|'([^']*)'|([^\s,\[\]"'#][^,\[\]#]*[^\s,\[\]#]))re");
+  std::set<std::string> out;
+  std::istringstream lines(yaml);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (!std::regex_match(line, m, key_line)) continue;
+    const std::string rest = m[3].str();
+    for (auto it = std::sregex_iterator(rest.begin(), rest.end(), value); it != std::sregex_iterator();
+         ++it) {
+      std::string v = (*it)[1].matched ? (*it)[1].str() : (*it)[2].matched ? (*it)[2].str() : (*it)[3].str();
+      if (v.size() >= 8) out.insert(v);
+    }
+  }
+  return out;
+}
+
 PicbotRunner::PicbotRunner(std::string yaml, std::map<std::string, std::string> env) : env_(std::move(env)) {
+  static const std::regex secret_name("KEY|TOKEN|PASSWORD|SECRET", std::regex::icase);
+  for (const auto& [name, value] : env_) {
+    if (std::regex_search(name, secret_name) && value.size() >= 8) secrets_.insert(value);
+  }
   rewrite_config(yaml);
 }
 
 PicbotRunner::~PicbotRunner() {
   if (process_ && process_->running()) process_->kill9();
+  if (process_) {
+    process_->wait_exit(std::chrono::seconds(5));
+    expect_no_secrets_in_log();
+  }
+}
+
+void PicbotRunner::expect_no_secrets_in_log() {
+  if (!process_) return;
+  const std::string output = process_->output();
+  for (const auto& secret : secrets_) {
+    if (output.find(secret) != std::string::npos) {
+      ADD_FAILURE() << "a configured secret (" << secret.substr(0, 4) << "…, " << secret.size()
+                    << " chars) appears in clear in picbot's output";
+    }
+  }
 }
 
 void PicbotRunner::rewrite_config(const std::string& yaml) {
+  secrets_.merge(secrets_in_yaml(yaml));
   std::ofstream(config_path()) << replace_all(yaml, "{data_dir}", (dir_.path() / "data").string());
 }
 
 bool PicbotRunner::start(std::chrono::milliseconds timeout) {
-  auto started = ChildProcess::start({picbot_binary().string(), "--config", config_path().string()}, env_,
-                                     dir_.path());
+  if (process_) expect_no_secrets_in_log();
+  std::vector<std::string> argv = wrapper_;
+  argv.insert(argv.end(), {picbot_binary().string(), "--config", config_path().string()});
+  auto started = ChildProcess::start(std::move(argv), env_, dir_.path());
   if (!started) {
     ADD_FAILURE() << "cannot start picbot: " << started.error().message;
     return false;

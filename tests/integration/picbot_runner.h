@@ -1,13 +1,17 @@
 // PicbotRunner: starts the real picbot binary with a config written into a
 // temporary directory, and waits for it to be ready. Integration tests drive
-// it through the fakes.
+// it through the fakes. Every secret in the config (keys, tokens, passwords)
+// and in secret-looking environment variables is remembered; the test fails
+// if one appears in clear in picbot's output.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -36,14 +40,28 @@ class PicbotRunner {
   // Sends SIGTERM and returns the exit code (nullopt if it did not exit in time).
   std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   void rewrite_config(const std::string& yaml);
+  // Runs picbot through a wrapper from the next start() on, e.g.
+  // {"prlimit", "--fsize=65536", "--"} (it must exec picbot in place).
+  void set_wrapper(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
+  // Fails the test (ADD_FAILURE) for every remembered secret in the current
+  // process's output. Runs by itself before a restart and at destruction.
+  void expect_no_secrets_in_log();
+  const std::set<std::string>& secrets() const { return secrets_; }
 
  private:
   TempDir dir_;
   std::map<std::string, std::string> env_;
   std::unique_ptr<ChildProcess> process_;
+  std::set<std::string> secrets_;
+  std::vector<std::string> wrapper_;
   std::uint16_t reverse_port_ = 0;
   std::uint16_t web_port_ = 0;
 };
+
+// The values of secret-looking keys (api_key(s), token, password, secret) in
+// a YAML text, as scalars or flow lists; values shorter than 8 characters are
+// ignored (they would match ordinary text).
+std::set<std::string> secrets_in_yaml(const std::string& yaml);
 
 // A minimal reverse-mode config on 127.0.0.1:0 with the given token; the web
 // server listens on 127.0.0.1:0 too (so parallel tests never collide).
