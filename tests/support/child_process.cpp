@@ -237,9 +237,10 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
 
 std::string ChildProcess::sanitizer_report() const {
   // "==123==ERROR: AddressSanitizer: ...", "==123==ERROR: LeakSanitizer: ...",
-  // "file.cpp:10:5: runtime error: ..." (UBSan).
+  // "file.cpp:10:5: runtime error: ..." (UBSan), "==123== ERROR SUMMARY: 2
+  // errors ..." (valgrind memcheck, when the binary runs under it).
   static const std::regex report(
-      R"(==\d+==ERROR: (AddressSanitizer|LeakSanitizer)|:\d+:\d+: runtime error: )");
+      R"(==\d+==ERROR: (AddressSanitizer|LeakSanitizer)|:\d+:\d+: runtime error: |==\d+== ERROR SUMMARY: [1-9])");
   std::lock_guard lock(mu_);
   for (const auto& line : lines_) {
     if (std::regex_search(line, report)) return line;

@@ -64,8 +64,9 @@ class ChildProcess {
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const;
 
-  // The first line of an AddressSanitizer, LeakSanitizer or UBSan report in
-  // the output so far, or "" when there is none.
+  // The first line of an AddressSanitizer, LeakSanitizer or UBSan report, or
+  // of a valgrind error summary with errors, in the output so far; "" when
+  // there is none.
   std::string sanitizer_report() const;
 
  private:

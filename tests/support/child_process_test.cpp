@@ -93,7 +93,8 @@ TEST(ChildProcessTest, PassesEnvironmentAndWorkingDirectory) {
 TEST(ChildProcessTest, SanitizerReportInChildFailsTheTest) {
   for (const char* report : {"==42==ERROR: AddressSanitizer: heap-use-after-free on address 0x1",
                              "==42==ERROR: LeakSanitizer: detected memory leaks",
-                             "bot/app/app.cpp:10:5: runtime error: signed integer overflow"}) {
+                             "bot/app/app.cpp:10:5: runtime error: signed integer overflow",
+                             "==42== ERROR SUMMARY: 3 errors from 2 contexts (suppressed: 0 from 0)"}) {
     EXPECT_NONFATAL_FAILURE(
         {
           auto child =
@@ -104,7 +105,9 @@ TEST(ChildProcessTest, SanitizerReportInChildFailsTheTest) {
         },
         "sanitizer report from child");
   }
-  auto clean = start_shell("echo 'a runtime error: in a chat message is no report'");
+  auto clean = start_shell(
+      "echo 'a runtime error: in a chat message is no report'; echo '==42== ERROR SUMMARY: 0 errors from 0 "
+      "contexts'");
   ASSERT_NE(clean, nullptr);
   clean->wait_exit(5s);
   EXPECT_EQ(clean->sanitizer_report(), "");
