@@ -214,7 +214,8 @@ class Validator {
       out[child.key] =
           validate_field(child, value, join_key(path, child.key), pointer / child.key, env_allowed);
     }
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& item : object.items()) {
+      const std::string& key = item.key();
       bool known =
           std::any_of(children.begin(), children.end(), [&](const Field& f) { return f.key == key; });
       if (!known) warnings_.push_back({join_key(path, key), "unknown key, ignored"});

@@ -1,6 +1,7 @@
 #include "tests/support/child_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -116,6 +117,16 @@ ChildProcess::~ChildProcess() {
   kill(-pid_, SIGKILL);  // grandchildren left behind after the leader exited
   int status = 0;
   waitpid(pid_, &status, 0);
+  {
+    // Let the reader drain what the child printed last (a leak report is
+    // written at exit); a grandchild that keeps the pipe open ends the wait.
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(2), [this] { return output_closed_; });
+  }
+  if (const std::string report = sanitizer_report(); !report.empty()) {
+    ADD_FAILURE() << "sanitizer report from child " << pid_ << ": " << report << "\nfull output:\n"
+                  << output();
+  }
   const char wake = 1;
   (void)!write(wake_write_fd_, &wake, 1);
   reader_.join();
@@ -222,6 +233,20 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, timeout, [this] { return exit_code_.has_value() && output_closed_; });
   return exit_code_;
+}
+
+std::string ChildProcess::sanitizer_report() const {
+  // "==123==ERROR: AddressSanitizer: ...", "==123==ERROR: LeakSanitizer: ...",
+  // "file.cpp:10:5: runtime error: ..." (UBSan), "==123== ERROR SUMMARY: 2
+  // errors ..." (valgrind memcheck, when the binary runs under it).
+  static const std::regex report(
+      R"(==\d+==ERROR: (AddressSanitizer|LeakSanitizer)|:\d+:\d+: runtime error: |==\d+== ERROR SUMMARY: [1-9])");
+  std::lock_guard lock(mu_);
+  for (const auto& line : lines_) {
+    if (std::regex_search(line, report)) return line;
+  }
+  if (std::regex_search(partial_line_, report)) return partial_line_;
+  return {};
 }
 
 bool ChildProcess::running() const {

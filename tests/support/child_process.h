@@ -32,7 +32,9 @@ class ChildProcess {
                                                      std::filesystem::path cwd = {});
 
   // Kills the whole process group with SIGKILL if the child still runs, then
-  // reaps it.
+  // reaps it. A sanitizer report in the child's output (see
+  // sanitizer_report) fails the current test, so a sanitized build catches
+  // errors in the programs the tests start, not only in the tests.
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -61,6 +63,11 @@ class ChildProcess {
   // at the deadline), so output() then holds everything the child printed.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   bool running() const;
+
+  // The first line of an AddressSanitizer, LeakSanitizer or UBSan report, or
+  // of a valgrind error summary with errors, in the output so far; "" when
+  // there is none.
+  std::string sanitizer_report() const;
 
  private:
   ChildProcess(pid_t pid, int output_fd, int wake_fd_read, int wake_fd_write);

@@ -1,5 +1,6 @@
 #include "tests/support/child_process.h"
 
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -85,6 +86,31 @@ TEST(ChildProcessTest, PassesEnvironmentAndWorkingDirectory) {
   EXPECT_EQ(child->wait_exit(5s), 0);
   EXPECT_TRUE(child->wait_for_line(std::regex("^v42$"), 5s));
   EXPECT_TRUE(child->wait_for_line(std::regex("^hello$"), 5s));
+}
+
+// A sanitized build must fail the test when the program it starts reports
+// an error, even though the test itself never looks at the output.
+TEST(ChildProcessTest, SanitizerReportInChildFailsTheTest) {
+  for (const char* report : {"==42==ERROR: AddressSanitizer: heap-use-after-free on address 0x1",
+                             "==42==ERROR: LeakSanitizer: detected memory leaks",
+                             "bot/app/app.cpp:10:5: runtime error: signed integer overflow",
+                             "==42== ERROR SUMMARY: 3 errors from 2 contexts (suppressed: 0 from 0)"}) {
+    EXPECT_NONFATAL_FAILURE(
+        {
+          auto child =
+              ChildProcess::start({"/bin/sh", "-c", std::string("echo start; echo '") + report + "' >&2"});
+          ASSERT_TRUE(child.ok());
+          EXPECT_TRUE(child.value()->wait_exit(std::chrono::seconds(5)).has_value());
+          EXPECT_EQ(child.value()->sanitizer_report(), report);
+        },
+        "sanitizer report from child");
+  }
+  auto clean = start_shell(
+      "echo 'a runtime error: in a chat message is no report'; echo '==42== ERROR SUMMARY: 0 errors from 0 "
+      "contexts'");
+  ASSERT_NE(clean, nullptr);
+  clean->wait_exit(5s);
+  EXPECT_EQ(clean->sanitizer_report(), "");
 }
 
 TEST(ChildProcessTest, MissingProgramIsAnError) {
