@@ -6,7 +6,9 @@
 //
 //   file_transfer_bench [--runs N] [--dir PATH] [--check]
 //
-// --check exits 1 when a size misses the goal.
+// --check exits 1 when a size misses the goal. Besides the table it prints one
+// machine-readable line per size for bench/run.sh:
+//   RESULT receiver_ratio_<N>MB <percent> %
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
     BaselineSink baseline(directory);
     ReceiverUnderTest receiver(directory);
     std::mt19937_64 engine(42);
+    std::vector<std::string> results;  // printed after the table
     std::printf("dir: %s, runs per size: %d (median of whole transfers, MB = 10^6 bytes)\n",
                 directory.c_str(), runs);
     std::printf("%8s %16s %16s %8s\n", "size", "baseline MB/s", "receiver MB/s", "ratio");
@@ -239,7 +242,10 @@ int main(int argc, char** argv) {
       goal_met = goal_met && ratio >= 0.8;
       std::printf("%6zuMB %16.0f %16.0f %7.0f%%%s\n", size / 1'000'000, base, ours, ratio * 100,
                   ratio >= 0.8 ? "" : "  (below 80% goal)");
+      results.push_back("RESULT receiver_ratio_" + std::to_string(size / 1'000'000) + "MB " +
+                        std::to_string(ratio * 100) + " %");
     }
+    for (const auto& line : results) std::printf("%s\n", line.c_str());
   }
   if (!scratch.empty()) fs::remove_all(scratch);
   return check && !goal_met ? 1 : 0;

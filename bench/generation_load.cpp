@@ -243,6 +243,7 @@ std::string config_yaml(const Options& o, const fs::path& data_dir, const std::s
   y += std::string("  path: ") + kPath + "\n";
   y += std::string("  access_token: \"") + kToken + "\"\n";
   y += "bot:\n  admins: [1]\n";
+  y += "web:\n  listen: \"127.0.0.1:0\"\n";  // never clashes with a running bot's console
   if (o.agent) {
     y += "llm:\n  enabled: true\n";
     y += "  api_base: \"" + chat_base + "\"\n";

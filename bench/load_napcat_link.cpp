@@ -52,13 +52,17 @@ struct NapCatLink::Impl {
   }
 
   // NapCat's answer: success with a fresh message_id for the send actions,
-  // 1404 for anything else.
+  // the account for get_login_info (Koishi's adapter waits for it before it
+  // counts the bot online), 1404 for anything else.
   std::string answer(const json& call) {
     const std::string action = call.value("action", "");
     std::string frame;
     if (is_send_action(action)) {
       frame = R"({"status":"ok","retcode":0,"data":{"message_id":)" + std::to_string(next_message_id++) +
               R"(},"message":"","wording":"")";
+    } else if (action == "get_login_info") {
+      frame = R"({"status":"ok","retcode":0,"data":{"user_id":)" + std::to_string(self_id) +
+              R"(,"nickname":"bench"},"message":"","wording":"")";
     } else {
       frame = R"({"status":"failed","retcode":1404,"data":null,"message":"不支持的Api )" + action +
               R"(","wording":"不支持的Api )" + action + "\"";
@@ -70,6 +74,7 @@ struct NapCatLink::Impl {
 
   asio::awaitable<void> connect_and_handshake(std::uint16_t port, std::string path, std::int64_t self_id,
                                               std::string token) {
+    this->self_id = self_id;
     const asio::ip::tcp::endpoint endpoint(asio::ip::address_v4::loopback(), port);
     auto [connect_ec] = co_await beast::get_lowest_layer(ws).async_connect(endpoint, use_tuple);
     if (connect_ec) {
@@ -207,6 +212,7 @@ struct NapCatLink::Impl {
   std::uint64_t frames_queued = 0;
   std::uint64_t frames_written = 0;
   std::uint64_t next_message_id = 1;
+  std::int64_t self_id = 0;
 
   // The flood in progress (or the last one).
   bool flooding = false;

@@ -10,5 +10,6 @@ add_executable(ping_flood
   ${PROJECT_SOURCE_DIR}/tests/support/temp_dir.cpp)
 target_include_directories(ping_flood PRIVATE ${PROJECT_SOURCE_DIR})
 target_link_libraries(ping_flood PRIVATE picbot_asio nlohmann_json::nlohmann_json Threads::Threads)
-target_compile_definitions(ping_flood PRIVATE PICBOT_DEFAULT_BINARY="${PROJECT_BINARY_DIR}/bot/app/picbot")
+target_compile_definitions(ping_flood PRIVATE PICBOT_DEFAULT_BINARY="${PROJECT_BINARY_DIR}/bot/app/picbot"
+                           PICBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 target_compile_options(ping_flood PRIVATE -Wall -Wextra -Wno-unused-parameter)

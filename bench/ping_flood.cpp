@@ -5,6 +5,7 @@
 //   ping_flood [--messages N] [--window K] [--picbot PATH] [--json] [--keep-running]
 //              [--log-level LEVEL] [--timeout SECONDS] [--perf FILE]
 //   ping_flood --callgrind [--messages N] [--callgrind-dir DIR]
+//   ping_flood --koishi [--messages N] [--window K] [--peer-dir DIR] [--json]
 //
 // One run: start picbot with a temporary reverse config (127.0.0.1:0, token,
 // data_dir in the temp dir), read "reverse WS listening on 127.0.0.1:<port>"
@@ -29,10 +30,19 @@
 // else (startup, connect, warm-up, sentinel, shutdown) is the same in both
 // runs and cancels out.
 //
+// --koishi floods picbot, then Koishi (bench/peer/app.js: Koishi 4.18 with
+// koishi-plugin-adapter-onebot 6.9 in ws-reverse mode, /ping -> pong) with the
+// same events on the same kind of link, and reports both and the ratios.
+// Koishi gets the same treatment: started fresh, ready line, lifecycle event,
+// warm-up /ping, flood, sentinel, SIGTERM.
+//
 // Exit status: 0 when every event got its pong, 1 on a failure (crash, hang,
 // wrong or missing reply), 2 on a usage error.
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -101,9 +111,16 @@ struct Options {
   std::string log_level = "warn";
   std::chrono::seconds timeout{0};  // 0: a default per mode
   std::string perf_file;
+  bool koishi = false;
+  std::string peer_dir = PICBOT_SOURCE_DIR "/bench/peer";
 };
 
-// What one picbot run measured.
+// The bot under test.
+enum class Bot { picbot, koishi };
+
+const char* bot_name(Bot bot) { return bot == Bot::koishi ? "koishi" : "picbot"; }
+
+// What one bot run measured.
 struct RunResult {
   bool ok = false;
   std::string error;
@@ -151,6 +168,9 @@ std::string config_yaml(const fs::path& data_dir, const std::string& log_level, 
   yaml += std::string("  access_token: \"") + kToken + "\"\n";
   yaml += "bot:\n";
   yaml += "  admins: [1]\n";
+  // The console stays on, as deployed, on a port of its own.
+  yaml += "web:\n";
+  yaml += "  listen: \"127.0.0.1:0\"\n";
   if (with_marker) yaml += std::string(kReloadMarker) + ": 1\n";
   return yaml;
 }
@@ -248,8 +268,8 @@ std::string output_tail(const ChildProcess& process, std::size_t lines = 30) {
   return out;
 }
 
-// Stops picbot: SIGTERM, then SIGKILL if it has not exited in time.
-std::optional<int> stop_picbot(ChildProcess& process, std::chrono::milliseconds grace) {
+// Stops the bot: SIGTERM, then SIGKILL if it has not exited in time.
+std::optional<int> stop_bot(ChildProcess& process, std::chrono::milliseconds grace) {
   process.signal(SIGTERM);
   auto code = process.wait_exit(grace);
   if (!code) {
@@ -269,12 +289,31 @@ struct RunPlan {
   std::chrono::milliseconds stop_grace{5s};
   std::string perf_file;
   bool keep_running = false;
+  Bot bot = Bot::picbot;
 };
 
-void wait_until_interrupted(ChildProcess& picbot, const RunResult& result) {
-  std::fprintf(stderr, "picbot (pid %d) keeps running on 127.0.0.1:%u%s; Ctrl-C stops it\n",
-               static_cast<int>(picbot.pid()), result.port, kPath);
-  while (!g_interrupted && picbot.running()) std::this_thread::sleep_for(100ms);
+// A loopback port that was free a moment ago (Koishi's server plugin cannot
+// listen on port 0 and report the port; it moves on when this one is taken).
+std::optional<std::uint16_t> free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return std::nullopt;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  std::optional<std::uint16_t> port;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+void wait_until_interrupted(ChildProcess& bot, const RunResult& result) {
+  std::fprintf(stderr, "the bot (pid %d) keeps running on 127.0.0.1:%u%s; Ctrl-C stops it\n",
+               static_cast<int>(bot.pid()), result.port, kPath);
+  while (!g_interrupted && bot.running()) std::this_thread::sleep_for(100ms);
 }
 
 RunResult run_once(const Options& options, const RunPlan& plan) {
@@ -285,41 +324,56 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   std::ofstream(config) << config_yaml(data_dir, "info", false);
 
   std::vector<std::string> argv = plan.wrapper;
-  argv.insert(argv.end(), {options.picbot, "--config", config.string()});
+  std::regex ready_line(R"(picbot ready in ([0-9.]+) ms)");
+  if (plan.bot == Bot::koishi) {
+    const auto port = free_loopback_port();
+    if (!port) {
+      result.error = "no free loopback port for Koishi";
+      return result;
+    }
+    argv.insert(argv.end(), {"node", (fs::path(options.peer_dir) / "app.js").string(), "--port",
+                             std::to_string(*port), "--path", kPath, "--self-id", std::to_string(kSelfId)});
+    ready_line = std::regex(R"(koishi ready in ([0-9.]+) ms, reverse WS listening on 127\.0\.0\.1:(\d+))");
+  } else {
+    argv.insert(argv.end(), {options.picbot, "--config", config.string()});
+  }
   const auto spawned_at = std::chrono::steady_clock::now();
   auto started = ChildProcess::start(argv, {}, dir.path());
   if (!started) {
-    result.error = "cannot start picbot: " + started.error().message;
+    result.error = std::string("cannot start ") + bot_name(plan.bot) + ": " + started.error().message;
     return result;
   }
-  ChildProcess& picbot = *started.value();
+  ChildProcess& bot = *started.value();
   auto fail = [&](std::string why) {
-    result.error = std::move(why) + "\n--- picbot output (tail) ---\n" + output_tail(picbot);
-    result.exit_code = stop_picbot(picbot, plan.stop_grace);
+    result.error = std::move(why) + "\n--- " + bot_name(plan.bot) + " output (tail) ---\n" + output_tail(bot);
+    result.exit_code = stop_bot(bot, plan.stop_grace);
     return result;
   };
 
   std::vector<std::string> captures;
-  if (!picbot.wait_for_line(std::regex(R"(picbot ready in ([0-9.]+) ms)"), plan.ready_timeout, &captures)) {
-    return fail("picbot did not print its ready line within " + std::to_string(plan.ready_timeout.count()) +
-                " ms");
+  if (!bot.wait_for_line(ready_line, plan.ready_timeout, &captures)) {
+    return fail(std::string(bot_name(plan.bot)) + " did not print its ready line within " +
+                std::to_string(plan.ready_timeout.count()) + " ms");
   }
   result.startup_wall_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - spawned_at).count();
   result.startup_reported_ms = std::stod(captures[1]);
-  if (!picbot.wait_for_line(std::regex(R"(reverse WS listening on 127\.0\.0\.1:(\d+))"), 0ms, &captures)) {
+  if (plan.bot == Bot::koishi) {
+    result.port = static_cast<std::uint16_t>(std::stoi(captures[2]));
+  } else if (!bot.wait_for_line(std::regex(R"(reverse WS listening on 127\.0\.0\.1:(\d+))"), 0ms, &captures)) {
     return fail("no 'reverse WS listening on 127.0.0.1:<port>' line");
+  } else {
+    result.port = static_cast<std::uint16_t>(std::stoi(captures[1]));
   }
-  result.port = static_cast<std::uint16_t>(std::stoi(captures[1]));
 
-  if (options.log_level != "info") {
+  if (plan.bot == Bot::picbot && options.log_level != "info") {
     std::ofstream(config, std::ios::trunc) << config_yaml(data_dir, options.log_level, true);
-    picbot.signal(SIGHUP);
-    if (!picbot.wait_for_line(std::regex(kReloadMarker), plan.step_timeout)) {
+    bot.signal(SIGHUP);
+    if (!bot.wait_for_line(std::regex(kReloadMarker), plan.step_timeout)) {
       return fail("picbot did not reload its config after SIGHUP");
     }
   }
-  if (auto memory = picbot::bench::read_memory(picbot.pid())) result.rss_ready_kb = memory->rss_kb;
+  if (auto memory = picbot::bench::read_memory(bot.pid())) result.rss_ready_kb = memory->rss_kb;
 
   NapCatLink link(g_interrupted);
   if (auto error = link.connect(result.port, kPath, kSelfId, kToken, plan.step_timeout)) return fail(*error);
@@ -329,7 +383,7 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   auto warmup = link.flood(ping_batch(1, kWarmupGroup, next_message_id), 0, pong_matcher(kWarmupGroup, 1),
                            plan.step_timeout);
   if (!warmup.error.empty()) return fail("warm-up /ping: " + warmup.error);
-  if (auto memory = picbot::bench::read_memory(picbot.pid())) {
+  if (auto memory = picbot::bench::read_memory(bot.pid())) {
     result.rss_idle_kb = memory->rss_kb;
     result.rss_idle_anon_kb = memory->anon_kb;
     result.rss_idle_file_kb = memory->file_kb;
@@ -341,7 +395,7 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   std::unique_ptr<ChildProcess> perf;
   if (!plan.perf_file.empty()) {
     auto perf_started = ChildProcess::start({"perf", "record", "-e", "cpu-clock", "-F", "4000", "-p",
-                                             std::to_string(picbot.pid()), "-o", plan.perf_file});
+                                             std::to_string(bot.pid()), "-o", plan.perf_file});
     if (!perf_started) return fail("cannot start perf: " + perf_started.error().message);
     perf = std::move(perf_started.value());
     // perf prints nothing once attached; picbot is idle until the flood, so
@@ -350,8 +404,8 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   }
 
   result.load_before = picbot::bench::load_average_1min();
-  picbot::bench::RssSampler sampler(picbot.pid(), 10ms);
-  const auto cpu_before = picbot::bench::read_cpu_ns(picbot.pid());
+  picbot::bench::RssSampler sampler(bot.pid(), 10ms);
+  const auto cpu_before = picbot::bench::read_cpu_ns(bot.pid());
   const double client_cpu_before = process_cpu_s();
   const auto flood_started = std::chrono::steady_clock::now();
   if (plan.messages > 0) {
@@ -360,7 +414,7 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   }
   auto last = link.flood(std::move(sentinel), 0, pong_matcher(kSentinelGroup, 1), plan.step_timeout);
   const auto digested = std::chrono::steady_clock::now();
-  const auto cpu_after = picbot::bench::read_cpu_ns(picbot.pid());
+  const auto cpu_after = picbot::bench::read_cpu_ns(bot.pid());
   result.client_cpu_s = process_cpu_s() - client_cpu_before;
   sampler.stop();
   result.load_after = picbot::bench::load_average_1min();
@@ -371,7 +425,7 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
 
   result.rss_peak_kb = sampler.peak_kb();
   result.rss_samples = sampler.samples();
-  if (auto memory = picbot::bench::read_memory(picbot.pid())) {
+  if (auto memory = picbot::bench::read_memory(bot.pid())) {
     result.hwm_kb = memory->hwm_kb;
     result.rss_after_kb = memory->rss_kb;
     result.rss_peak_kb = std::max(result.rss_peak_kb, memory->rss_kb);
@@ -386,13 +440,13 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
     return fail("flood: " + std::to_string(result.flood.bad_calls) + " unexpected calls");
   if (!last.error.empty()) return fail("sentinel /ping: " + last.error);
 
-  if (plan.keep_running) wait_until_interrupted(picbot, result);
+  if (plan.keep_running) wait_until_interrupted(bot, result);
   link.close(plan.step_timeout);
-  result.exit_code = stop_picbot(picbot, plan.stop_grace);
+  result.exit_code = stop_bot(bot, plan.stop_grace);
   if (result.exit_code != 0) {
-    result.error = "picbot did not exit cleanly after SIGTERM (exit " +
+    result.error = std::string(bot_name(plan.bot)) + " did not exit cleanly after SIGTERM (exit " +
                    (result.exit_code ? std::to_string(*result.exit_code) : std::string("timeout")) + ")\n" +
-                   output_tail(picbot);
+                   output_tail(bot);
     return result;
   }
   result.ok = true;
@@ -415,6 +469,7 @@ json result_json(const Options& options, const RunPlan& plan, const RunResult& r
   const auto& lat = r.flood.latency_us;
   json out = {
       {"ok", r.ok},
+      {"bot", bot_name(plan.bot)},
       {"messages", plan.messages},
       {"window", plan.window},
       {"log_level", options.log_level},
@@ -453,12 +508,13 @@ void print_table(const Options& options, const RunPlan& plan, const RunResult& r
   const double n = static_cast<double>(plan.messages);
   const auto& lat = r.flood.latency_us;
   std::printf(
-      "ping_flood: %zu x /ping on 1 connection, window %s, picbot log_level %s, load avg (1 min) %.2f "
+      "ping_flood: %s, %zu x /ping on 1 connection, window %s, log_level %s, load avg (1 min) %.2f "
       "before / %.2f after\n",
-      plan.messages, window_text(plan.window).c_str(), options.log_level.c_str(), r.load_before,
+      bot_name(plan.bot), plan.messages, window_text(plan.window).c_str(),
+      plan.bot == Bot::koishi ? "warn (app.js)" : options.log_level.c_str(), r.load_before,
       r.load_after);
   std::printf("  %-34s %s\n", "metric", "value");
-  std::printf("  %-34s %.1f ms\n", "startup (picbot's ready line)", r.startup_reported_ms);
+  std::printf("  %-34s %.1f ms\n", "startup (the bot's ready line)", r.startup_reported_ms);
   std::printf("  %-34s %.1f ms\n", "startup (spawn -> ready line read)", r.startup_wall_ms);
   std::printf("  %-34s %.1f MiB\n", "RSS after ready (no link)", mib(r.rss_ready_kb));
   std::printf("  %-34s %.1f MiB (anonymous %.1f + files/libraries %.1f)\n",
@@ -476,7 +532,7 @@ void print_table(const Options& options, const RunPlan& plan, const RunResult& r
                 percentile(lat, 99), percentile(lat, 100));
   }
   if (n > 0) {
-    std::printf("  %-34s %.2f us per message (%.3f s for the flood, all threads)\n", "picbot CPU",
+    std::printf("  %-34s %.2f us per message (%.3f s for the flood, all threads)\n", "bot CPU",
                 r.cpu_flood_s * 1e6 / n, r.cpu_flood_s);
     std::printf("  %-34s %.2f us per message\n", "generator CPU (this process)", r.client_cpu_s * 1e6 / n);
   }
@@ -540,10 +596,72 @@ int run_callgrind(const Options& options) {
   return 0;
 }
 
+// picbot, then Koishi, with the same plan; ratios are Koishi / picbot for
+// costs and picbot / Koishi for throughput, so "x times better" reads > 1.
+int run_side_by_side(const Options& options) {
+  const fs::path app = fs::path(options.peer_dir) / "app.js";
+  if (!fs::exists(app) || !fs::exists(fs::path(options.peer_dir) / "node_modules" / "koishi")) {
+    std::fprintf(stderr, "ping_flood: no Koishi in %s (scripts/install-deps.sh --bench runs npm ci there)\n",
+                 options.peer_dir.c_str());
+    return 2;
+  }
+  RunPlan plans[2];
+  RunResult results[2];
+  for (int i = 0; i < 2; ++i) {
+    plans[i].messages = options.messages;
+    plans[i].window = options.window;
+    plans[i].bot = i == 0 ? Bot::picbot : Bot::koishi;
+    plans[i].ready_timeout = 60s;  // node loads ~170 packages
+    plans[i].flood_timeout = options.timeout.count() > 0 ? std::chrono::milliseconds(options.timeout) : 900s;
+    std::fprintf(stderr, "flooding %s with %zu x /ping (load avg %.2f)...\n", bot_name(plans[i].bot),
+                 plans[i].messages, picbot::bench::load_average_1min());
+    results[i] = run_once(options, plans[i]);
+    if (!results[i].ok) {
+      std::fprintf(stderr, "ping_flood: %s FAILED: %s\n", bot_name(plans[i].bot), results[i].error.c_str());
+      return 1;
+    }
+  }
+  const RunResult& p = results[0];
+  const RunResult& k = results[1];
+  auto rate = [](const RunResult& r) {
+    return r.flood_wall_s > 0 ? static_cast<double>(r.flood.replies) / r.flood_wall_s : 0.0;
+  };
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  const json ratios = {
+      {"throughput_picbot_over_koishi", ratio(rate(p), rate(k))},
+      {"cpu_per_msg_koishi_over_picbot", ratio(k.cpu_flood_s, p.cpu_flood_s)},
+      {"rss_idle_koishi_over_picbot",
+       ratio(static_cast<double>(k.rss_idle_kb), static_cast<double>(p.rss_idle_kb))},
+      {"rss_peak_koishi_over_picbot",
+       ratio(static_cast<double>(std::max(k.rss_peak_kb, k.hwm_kb)),
+             static_cast<double>(std::max(p.rss_peak_kb, p.hwm_kb)))},
+      {"startup_koishi_over_picbot", ratio(k.startup_wall_ms, p.startup_wall_ms)},
+  };
+  if (options.json_output) {
+    std::printf("%s\n", json{{"ok", true},
+                             {"picbot", result_json(options, plans[0], p)},
+                             {"koishi", result_json(options, plans[1], k)},
+                             {"ratios", ratios}}
+                            .dump()
+                            .c_str());
+    return 0;
+  }
+  print_table(options, plans[0], p);
+  print_table(options, plans[1], k);
+  std::printf("side by side: picbot %.1fx Koishi's throughput; Koishi uses %.1fx the CPU per /ping, %.1fx the "
+              "idle RSS, %.1fx the flood RSS\n",
+              ratios["throughput_picbot_over_koishi"].get<double>(),
+              ratios["cpu_per_msg_koishi_over_picbot"].get<double>(),
+              ratios["rss_idle_koishi_over_picbot"].get<double>(),
+              ratios["rss_peak_koishi_over_picbot"].get<double>());
+  return 0;
+}
+
 constexpr char kUsage[] =
     "usage: ping_flood [--messages N] [--window K] [--picbot PATH] [--json] [--keep-running]\n"
     "                  [--log-level LEVEL] [--timeout SECONDS] [--perf FILE]\n"
     "       ping_flood --callgrind [--messages N] [--callgrind-dir DIR] [--json]\n"
+    "       ping_flood --koishi [--messages N] [--window K] [--peer-dir DIR] [--json]\n"
     "  --messages N       /ping events in the flood (default 20000; 2000 with --callgrind)\n"
     "  --window K         at most K events unanswered (default 0: write them all at once)\n"
     "  --picbot PATH      the picbot binary (default: the one of this build)\n"
@@ -553,7 +671,9 @@ constexpr char kUsage[] =
     "  --timeout SECONDS  give up on the flood after this long (default 120; 900 under callgrind)\n"
     "  --perf FILE        record a perf cpu-clock profile of picbot during the flood into FILE\n"
     "  --callgrind        instructions per /ping under valgrind (runs with 0 and N pings)\n"
-    "  --callgrind-dir D  keep the callgrind profiles in D\n";
+    "  --callgrind-dir D  keep the callgrind profiles in D\n"
+    "  --koishi           flood picbot, then Koishi (bench/peer/app.js), and report the ratios\n"
+    "  --peer-dir DIR     where app.js and its node_modules are (default: the source tree's bench/peer)\n";
 
 std::optional<Options> parse_options(int argc, char** argv) {
   Options options;
@@ -581,6 +701,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
       options.keep_running = true;
     } else if (arg == "--callgrind") {
       options.callgrind = true;
+    } else if (arg == "--koishi") {
+      options.koishi = true;
+    } else if (arg == "--peer-dir" && has_value) {
+      options.peer_dir = argv[++i];
     } else {
       return std::nullopt;
     }
@@ -602,6 +726,7 @@ int main(int argc, char** argv) {
   }
   install_signal_handlers();
   if (options->callgrind) return run_callgrind(*options);
+  if (options->koishi) return run_side_by_side(*options);
 
   RunPlan plan;
   plan.messages = options->messages;

@@ -1,7 +1,6 @@
 #include "bot/net/http_client.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,11 +20,11 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <unordered_map>
 
 #include "bot/core/logging.h"
+#include "bot/net/curl_library.h"
 
 namespace picbot::net {
 namespace {
@@ -33,10 +32,9 @@ namespace {
 using Outcome = Result<HttpResponse, HttpError>;
 using CompletionHandler = boost::asio::any_completion_handler<void(Outcome)>;
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+// Only called once HttpClient::Impl::get() has loaded the library: no
+// transfer or multi handle exists before that.
+const CurlLibrary& curl() { return *CurlLibrary::load().value(); }
 
 std::string to_lower(std::string_view text) {
   std::string out(text);
@@ -102,8 +100,8 @@ struct Transfer {
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
   ~Transfer() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
-    curl_slist_free_all(header_list);
+    if (easy != nullptr) curl().easy_cleanup(easy);
+    curl().slist_free_all(header_list);
   }
 
   std::uint64_t id = 0;
@@ -128,7 +126,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   if (body.empty()) {
     curl_off_t length = -1;
-    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0 &&
+    if (curl().easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0 &&
         static_cast<std::uint64_t>(length) <= t->request.max_response_bytes) {
       body.reserve(static_cast<size_t>(length));
     }
@@ -189,17 +187,17 @@ bool is_valid_method(std::string_view method) {
 // only a literal target host can be checked; names the proxy resolves, and
 // redirect targets, are not.
 bool targets_private_literal(const std::string& url) {
-  CURLU* parsed = curl_url();
+  CURLU* parsed = curl().url();
   if (parsed == nullptr) return false;
   bool blocked = false;
   char* host = nullptr;
-  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+  if (curl().url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl().url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
     const std::string name = to_lower(host);
     blocked = is_private_address(name) || name == "localhost" || name.ends_with(".localhost");
-    curl_free(host);
+    curl().free(host);
   }
-  curl_url_cleanup(parsed);
+  curl().url_cleanup(parsed);
   return blocked;
 }
 
@@ -221,19 +219,19 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
   t->id = id;
   t->request = std::move(request);
   const HttpRequest& r = t->request;
-  t->easy = curl_easy_init();
+  t->easy = curl().easy_init();
   if (t->easy == nullptr) return make_error(HttpError::Kind::kOther, "curl_easy_init failed");
 
   for (const auto& [name, value] : r.headers) {
     // "Name;" is curl's way to send a header with an empty value.
     const std::string line = value.empty() ? name + ";" : name + ": " + value;
-    curl_slist* next = curl_slist_append(t->header_list, line.c_str());
+    curl_slist* next = curl().slist_append(t->header_list, line.c_str());
     if (next == nullptr) return make_error(HttpError::Kind::kOther, "out of memory building headers");
     t->header_list = next;
   }
   if (!has_expect) {
     // Large POSTs would otherwise wait up to 1 s for "100 Continue".
-    curl_slist* next = curl_slist_append(t->header_list, "Expect:");
+    curl_slist* next = curl().slist_append(t->header_list, "Expect:");
     if (next == nullptr) return make_error(HttpError::Kind::kOther, "out of memory building headers");
     t->header_list = next;
   }
@@ -241,7 +239,7 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
   CURL* easy = t->easy;
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
-    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, option, value);
+    if (rc == CURLE_OK) rc = curl().easy_setopt(easy, option, value);
   };
   set(CURLOPT_URL, r.url.c_str());
   set(CURLOPT_PRIVATE, static_cast<void*>(t.get()));
@@ -283,7 +281,7 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     set(CURLOPT_PREREQDATA, static_cast<void*>(t.get()));
   }
   if (rc != CURLE_OK) {
-    return make_error(HttpError::Kind::kOther, std::string("curl setup failed: ") + curl_easy_strerror(rc));
+    return make_error(HttpError::Kind::kOther, std::string("curl setup failed: ") + curl().easy_strerror(rc));
   }
   return t;
 }
@@ -335,9 +333,9 @@ HttpError::Kind kind_of(CURLcode code) {
 Outcome outcome_of(Transfer& t, CURLcode code) {
   if (code == CURLE_OK) {
     HttpResponse response = std::move(t.response);
-    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &response.status);
+    curl().easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &response.status);
     char* effective_url = nullptr;
-    if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK && effective_url) {
+    if (curl().easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK && effective_url) {
       response.effective_url = effective_url;
     }
     return response;
@@ -349,7 +347,7 @@ Outcome outcome_of(Transfer& t, CURLcode code) {
   if (t.blocked) {
     return make_error(HttpError::Kind::kBlockedAddress, "peer is a private or loopback address");
   }
-  std::string message = curl_easy_strerror(code);
+  std::string message = curl().easy_strerror(code);
   if (t.error_buffer[0] != '\0') message += std::string(": ") + t.error_buffer.data();
   return make_error(kind_of(code), std::move(message));
 }
@@ -359,17 +357,17 @@ Outcome outcome_of(Transfer& t, CURLcode code) {
 class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
  public:
   explicit CurlMulti(boost::asio::any_io_executor executor)
-      : executor_(std::move(executor)), multi_(curl_multi_init()), timer_(executor_) {
+      : executor_(std::move(executor)), multi_(curl().multi_init()), timer_(executor_) {
     if (multi_ == nullptr) throw std::bad_alloc();
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
+    curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
+    curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
 
   ~CurlMulti() {
     for (auto& [id, t] : transfers_) {
-      curl_multi_remove_handle(multi_, t->easy);
+      curl().multi_remove_handle(multi_, t->easy);
       t->slot.clear();
       complete(std::move(t->handler), make_error(HttpError::Kind::kCancelled, "HTTP client shut down"));
     }
@@ -377,7 +375,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     for (auto& [fd, watch] : sockets_) close_watch(*watch);
     sockets_.clear();
     timer_.cancel();
-    curl_multi_cleanup(multi_);
+    curl().multi_cleanup(multi_);
   }
 
   CurlMulti(const CurlMulti&) = delete;
@@ -398,10 +396,10 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     }
     CURL* easy = t->easy;
     transfers_.emplace(id, std::move(t));
-    const CURLMcode rc = curl_multi_add_handle(multi_, easy);
+    const CURLMcode rc = curl().multi_add_handle(multi_, easy);
     if (rc != CURLM_OK) {
       finish(id, make_error(HttpError::Kind::kOther,
-                            std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc)));
+                            std::string("curl_multi_add_handle: ") + curl().multi_strerror(rc)));
     }
   }
 
@@ -464,7 +462,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
                                dup_fd < 0 ? std::strerror(errno) : ec.message());
         return;  // curl's own timeout will end the transfer
       }
-      curl_multi_assign(multi_, fd, fresh.get());
+      curl().multi_assign(multi_, fd, fresh.get());
       it = sockets_.emplace(fd, std::move(fresh)).first;
     }
     it->second->wanted = what;
@@ -505,7 +503,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
 
   void act(curl_socket_t fd, int events) {
     int running = 0;
-    curl_multi_socket_action(multi_, fd, events, &running);
+    curl().multi_socket_action(multi_, fd, events, &running);
     collect_done();
   }
 
@@ -513,11 +511,11 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
 
   void collect_done() {
     int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    while (CURLMsg* message = curl().multi_info_read(multi_, &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
       const CURLcode code = message->data.result;
       char* user = nullptr;
-      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &user);
+      curl().easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &user);
       auto* t = reinterpret_cast<Transfer*>(user);
       finish(t->id, outcome_of(*t, code));
     }
@@ -534,7 +532,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     if (it == transfers_.end()) return;
     std::unique_ptr<Transfer> t = std::move(it->second);
     transfers_.erase(it);
-    curl_multi_remove_handle(multi_, t->easy);
+    curl().multi_remove_handle(multi_, t->easy);
     if (!from_slot) t->slot.clear();
     if (!outcome.ok()) {
       log::get("http")->debug("{} request failed: {}: {}", t->request.method, to_string(outcome.error().kind),
@@ -606,19 +604,20 @@ const char* to_string(HttpError::Kind kind) {
   return "other";
 }
 
-// curl's global state (OpenSSL/gnutls init, ~2.4 MiB resident) and the multi
-// handle are created on the first request, so a bot whose plugins make no
-// HTTP calls never pays for them.
+// libcurl itself (loaded with dlopen), its global state and the multi handle
+// are created on the first request, so a bot that makes no HTTP call never
+// maps them (~3 MB resident).
 struct HttpClient::Impl {
   boost::asio::any_io_executor executor;
   std::shared_ptr<CurlMulti> multi;
 
-  CurlMulti& get() {
+  Result<CurlMulti*, HttpError> get() {
     if (!multi) {
-      init_curl_once();
+      auto library = CurlLibrary::load();
+      if (!library.ok()) return make_error(HttpError::Kind::kOther, library.error());
       multi = std::make_shared<CurlMulti>(executor);
     }
-    return *multi;
+    return multi.get();
   }
 };
 
@@ -628,7 +627,9 @@ HttpClient::HttpClient(boost::asio::any_io_executor executor)
 HttpClient::~HttpClient() = default;
 
 boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request(HttpRequest request) {
-  CurlMulti& multi = impl_->get();
+  auto loaded = impl_->get();
+  if (!loaded.ok()) co_return loaded.error();
+  CurlMulti& multi = *loaded.value();
   auto transfer = make_transfer(std::move(request), multi.next_id());
   if (!transfer.ok()) co_return transfer.error();
   // Initiation runs before this coroutine yields, while the client is alive.

@@ -65,8 +65,25 @@ Result<std::string> base64_decode(std::string_view text) {
   std::uint32_t group = 0;
   int filled = 0;   // sextets in the current 4-character group
   int padding = 0;  // '=' seen so far; once non-zero only '=' and whitespace may follow
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const std::uint8_t value = kDecode[static_cast<unsigned char>(text[i])];
+    // Fast path: four alphabet characters at a group boundary (nearly all of
+    // an unwrapped payload). Anything else takes the careful path below.
+    if (filled == 0 && padding == 0) {
+      while (i + 4 <= text.size()) {
+        const std::uint32_t a = kDecode[in[i]], b = kDecode[in[i + 1]], c = kDecode[in[i + 2]],
+                            d = kDecode[in[i + 3]];
+        if ((a | b | c | d) >= 64) break;
+        const std::uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
+        dst[0] = static_cast<char>(quad >> 16);
+        dst[1] = static_cast<char>(quad >> 8);
+        dst[2] = static_cast<char>(quad);
+        dst += 3;
+        i += 4;
+      }
+      if (i >= text.size()) break;
+    }
+    const std::uint8_t value = kDecode[in[i]];
     if (value < 64) {
       if (padding > 0) return bad_base64(fmt::format("base64 data after padding at offset {}", i));
       group = (group << 6) | value;

@@ -49,6 +49,25 @@ TEST(Base64, SkipsWhitespaceAndNewlines) {
   EXPECT_EQ(*split_padding, "f");
 }
 
+TEST(Base64, LongInputWithBreaksAnywhereMatchesTheUnbrokenDecode) {
+  std::string bytes;
+  for (int i = 0; i < 3000; ++i) bytes.push_back(static_cast<char>(i * 7 + i / 256));
+  const std::string encoded = base64_encode(bytes);
+  for (std::size_t step : {1, 3, 5, 64, 76}) {
+    std::string broken;
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+      broken.push_back(encoded[i]);
+      if ((i + 1) % step == 0) broken += "\r\n";
+    }
+    auto decoded = base64_decode(broken);
+    ASSERT_TRUE(decoded.ok()) << step << ": " << decoded.error().to_string();
+    EXPECT_EQ(*decoded, bytes) << step;
+  }
+  auto bad_late = base64_decode(encoded.substr(0, 400) + "!" + encoded.substr(401));
+  ASSERT_FALSE(bad_late.ok());
+  EXPECT_NE(bad_late.error().message.find("offset 400"), std::string::npos) << bad_late.error().message;
+}
+
 TEST(Base64, RejectsTruncatedInput) {
   for (const char* truncated : {"Zm9vYmF", "Zm9vY", "Zm9vYg", "Zm9vYg=", "Z", "Zm9vYmFy\nZm"}) {
     auto decoded = base64_decode(truncated);

@@ -1,7 +1,8 @@
-// Internal to bot/onebot: the lenient field readers of ids.h for Boost.JSON
-// values, so parse_frame can read a frame parsed into a per-frame arena
-// (Boost.JSON) with the same rules as the nlohmann::json path. Each function
-// behaves exactly like its nlohmann::json namesake in ids.h.
+// The lenient field readers of ids.h for Boost.JSON values, so parse_frame
+// (and other hot parsers, such as the image response parser) can read a
+// document parsed into a per-document arena with the same rules as the
+// nlohmann::json path. Each function behaves exactly like its nlohmann::json
+// namesake in ids.h.
 #pragma once
 
 #include <boost/json/value.hpp>

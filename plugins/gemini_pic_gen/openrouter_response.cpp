@@ -2,21 +2,26 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <cctype>
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "bot/onebot/base64.h"
+#include "bot/onebot/json_view.h"
 
 namespace picbot::gemini {
 namespace {
 
 using llm::FailureClass;
 using llm::ProviderError;
-using nlohmann::json;
+namespace bj = boost::json;
 
 constexpr std::size_t kModelTextChars = 120;
+constexpr std::string_view kBase64Scheme = "base64://";
+// Deeper nesting is no chat completion; the cap also bounds the parser's stack.
+constexpr std::size_t kMaxJsonDepth = 64;
 
 ProviderError bad_response(std::string message) {
   return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
@@ -113,22 +118,29 @@ Result<GeneratedImage, ProviderError> decode_base64_image(std::string_view paylo
   auto format = verify_image(*decoded, declared);
   if (!format.ok()) return format.error();
   GeneratedImage image;
+  // The upstream's text is exactly what "base64://" needs when it is the
+  // canonical, unwrapped encoding: saves re-encoding ~2 MB per image.
+  if (payload.size() == (decoded->size() + 2) / 3 * 4) {
+    image.base64_uri.reserve(kBase64Scheme.size() + payload.size());
+    image.base64_uri.append(kBase64Scheme).append(payload);
+  }
   image.bytes = std::move(decoded).value();
   image.mime = std::string(image_mime(*format));
   image.extension = std::string(image_extension(*format));
   return image;
 }
 
-const json* member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
+const bj::value* member(const bj::value& object, const char* key) {
+  const bj::value* value = onebot::find_field(object, key);
+  return value == nullptr || value->is_null() ? nullptr : value;
 }
 
-const std::string* string_member(const json& object, const char* key) {
-  const json* value = member(object, key);
-  return value && value->is_string() ? &value->get_ref<const std::string&>() : nullptr;
+const bj::string* string_member(const bj::value& object, const char* key) {
+  const bj::value* value = member(object, key);
+  return value ? value->if_string() : nullptr;
 }
+
+std::string_view view(const bj::string& text) { return {text.data(), text.size()}; }
 
 struct Candidate {
   enum class Kind { kDataUrl, kBase64, kUrl };
@@ -178,27 +190,27 @@ void scan_text(std::string_view text, std::vector<Candidate>& candidates, std::s
   append_text(prose, kept);
 }
 
-void collect_image_url(const json& part, std::vector<Candidate>& candidates) {
-  const json* image_url = member(part, "image_url");
-  const std::string* url = nullptr;
+void collect_image_url(const bj::value& part, std::vector<Candidate>& candidates) {
+  const bj::value* image_url = member(part, "image_url");
+  const bj::string* url = nullptr;
   if (image_url && image_url->is_string()) {
-    url = &image_url->get_ref<const std::string&>();
+    url = image_url->if_string();
   } else if (image_url) {
     url = string_member(*image_url, "url");
   } else {
     url = string_member(part, "url");
   }
   if (!url) return;
-  const bool inline_data = starts_with_ci(*url, "data:");
-  candidates.push_back({inline_data ? Candidate::Kind::kDataUrl : Candidate::Kind::kUrl, *url});
+  const bool inline_data = starts_with_ci(view(*url), "data:");
+  candidates.push_back({inline_data ? Candidate::Kind::kDataUrl : Candidate::Kind::kUrl, view(*url)});
 }
 
-bool is_filtered(const json& choice) {
-  const std::string* finish = string_member(choice, "finish_reason");
+bool is_filtered(const bj::value& choice) {
+  const bj::string* finish = string_member(choice, "finish_reason");
   if (finish && *finish == "content_filter") return true;
-  const std::string* native = string_member(choice, "native_finish_reason");
+  const bj::string* native = string_member(choice, "native_finish_reason");
   if (!native) return false;
-  const std::string reason = lower(*native);
+  const std::string reason = lower(view(*native));
   return reason.find("safety") != std::string::npos || reason.find("prohibited") != std::string::npos ||
          reason.find("blocklist") != std::string::npos;
 }
@@ -281,47 +293,57 @@ Result<GeneratedImage, ProviderError> decode_data_url(std::string_view url) {
 }
 
 Result<ParsedImageResponse, ProviderError> parse_image_response(std::string_view body, int http_status) {
-  const json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object()) {
+  // One arena per body: the ~3 MB image string is copied into it once,
+  // instead of growing a std::string character by character.
+  bj::monotonic_resource arena;
+  bj::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  std::error_code parse_error;
+  const bj::value root = bj::parse(body, parse_error, &arena, options);
+  if (parse_error || !root.is_object()) {
     return bad_response("malformed JSON in the response (" + std::to_string(body.size()) +
                         " bytes): " + llm::sanitize_message(body, 80));
   }
-  if (auto error = llm::error_in_body(root, http_status)) return *error;
+  if (const bj::value* error = onebot::find_field(root, "error")) {
+    // error_in_body reads only the error object; convert just that.
+    const nlohmann::json error_only = {{"error", onebot::to_nlohmann(*error)}};
+    if (auto failure = llm::error_in_body(error_only, http_status)) return *failure;
+  }
 
   std::vector<Candidate> candidates;
   std::string text;
-  const json* choice = nullptr;
-  if (const json* choices = member(root, "choices"); choices && choices->is_array() && !choices->empty()) {
-    choice = &(*choices)[0];
+  const bj::value* choice = nullptr;
+  if (const bj::value* choices = member(root, "choices"); choices && choices->is_array()) {
+    if (!choices->get_array().empty()) choice = &choices->get_array()[0];
   }
-  const json* message = choice ? member(*choice, "message") : nullptr;
+  const bj::value* message = choice ? member(*choice, "message") : nullptr;
   if (message) {
-    if (const json* images = member(*message, "images"); images && images->is_array()) {
-      for (const json& image : *images) collect_image_url(image, candidates);
+    if (const bj::value* images = member(*message, "images"); images && images->is_array()) {
+      for (const bj::value& image : images->get_array()) collect_image_url(image, candidates);
     }
-    if (const json* content = member(*message, "content"); content && content->is_string()) {
-      scan_text(content->get_ref<const std::string&>(), candidates, text);
+    if (const bj::value* content = member(*message, "content"); content && content->is_string()) {
+      scan_text(view(content->get_string()), candidates, text);
     } else if (content && content->is_array()) {
-      for (const json& part : *content) {
-        const std::string* type = string_member(part, "type");
-        const std::string* part_text = string_member(part, "text");
+      for (const bj::value& part : content->get_array()) {
+        const bj::string* type = string_member(part, "type");
+        const bj::string* part_text = string_member(part, "text");
         if (type && *type == "image_url") {
           collect_image_url(part, candidates);
         } else if (part_text) {
-          scan_text(*part_text, candidates, text);
+          scan_text(view(*part_text), candidates, text);
         }
       }
     }
-    if (const std::string* refusal = string_member(*message, "refusal")) append_text(text, *refusal);
+    if (const bj::string* refusal = string_member(*message, "refusal")) append_text(text, view(*refusal));
   }
-  const json* data = member(root, "data");
+  const bj::value* data = member(root, "data");
   if (data && data->is_array()) {
-    for (const json& item : *data) {
-      if (const std::string* b64 = string_member(item, "b64_json")) {
-        candidates.push_back({Candidate::Kind::kBase64, *b64});
+    for (const bj::value& item : data->get_array()) {
+      if (const bj::string* b64 = string_member(item, "b64_json")) {
+        candidates.push_back({Candidate::Kind::kBase64, view(*b64)});
       }
     }
-    for (const json& item : *data) {
+    for (const bj::value& item : data->get_array()) {
       if (member(item, "url")) collect_image_url(item, candidates);
     }
   }
@@ -363,9 +385,9 @@ Result<ParsedImageResponse, ProviderError> parse_image_response(std::string_view
                          llm::sanitize_message(text, kModelTextChars), std::nullopt};
   }
   if (!choice && !data) return bad_response("the response has neither choices nor data");
-  const std::string* finish = choice ? string_member(*choice, "finish_reason") : nullptr;
+  const bj::string* finish = choice ? string_member(*choice, "finish_reason") : nullptr;
   return bad_response("no image in the response" +
-                      (finish ? " (finish_reason " + *finish + ")" : std::string()));
+                      (finish ? " (finish_reason " + std::string(view(*finish)) + ")" : std::string()));
 }
 
 }  // namespace picbot::gemini

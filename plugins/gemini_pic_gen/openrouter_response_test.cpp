@@ -107,6 +107,26 @@ TEST(OpenRouterResponseTest, DataB64Json) {
   EXPECT_EQ(result->image.mime, "image/png");
 }
 
+TEST(OpenRouterResponseTest, KeepsTheUpstreamsCanonicalBase64ForDelivery) {
+  const std::string png = make_png("reuse", 5000);
+  const std::string encoded = onebot::base64_encode(png);
+  auto canonical = parse(json{{"data", json::array({{{"b64_json", encoded}}})}});
+  ASSERT_TRUE(canonical.ok());
+  EXPECT_EQ(canonical->image.base64_uri, "base64://" + encoded);
+  // Wrapped lines decode to the same image, but are not sent on as they are.
+  std::string wrapped = encoded;
+  for (std::size_t at = 76; at < wrapped.size(); at += 77) wrapped.insert(at, "\n");
+  auto rewrapped = parse(with_images({"data:image/png;base64," + wrapped}));
+  ASSERT_TRUE(rewrapped.ok());
+  EXPECT_EQ(rewrapped->image.bytes, png);
+  EXPECT_TRUE(rewrapped->image.base64_uri.empty());
+}
+
+TEST(OpenRouterResponseTest, TooDeeplyNestedJsonIsABadResponse) {
+  const std::string deep = "{\"a\":" + std::string(200, '[') + std::string(200, ']') + "}";
+  expect_error(parse_image_response(deep), FailureClass::kBadResponse, "malformed JSON");
+}
+
 TEST(OpenRouterResponseTest, DataUrlToDownload) {
   auto result = parse(json{{"data", json::array({{{"url", "https://cdn.example.com/i.png"}}})}});
   ASSERT_TRUE(result.ok());
