@@ -202,12 +202,11 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   }
   // When many images finish together, sending them all at once would hold
   // every encoded frame in memory and flood NapCat's link; a few at a time.
-  auto send_image = [&]() -> asio::awaitable<MessageIdResult> {
+  auto send_image = [&](std::string_view bytes, std::string base64_uri) -> asio::awaitable<MessageIdResult> {
     std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
     co_await deps_.deliveries.wait_turn(*delivery_slot);
-    // A copy of the base64 text: a resend after a reconnect needs it again.
     DeliveryResult delivery =
-        co_await prepare_image_segment(ctx, *stored, image.bytes, image.base64_uri, settings->delivery);
+        co_await prepare_image_segment(ctx, *stored, bytes, std::move(base64_uri), settings->delivery);
     onebot::Message message{std::move(delivery.segment)};
     if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
     // From here a crash may leave the image delivered: a restart charges it.
@@ -225,7 +224,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
       logger()->error("quota store failed: {}", s.error().message);
     }
   };
-  auto sent = co_await send_image();
+  auto sent = co_await send_image(image.bytes, std::move(image.base64_uri));
   if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {
     logger()->warn(
         "sending the image to {} failed ({}); sending it again once the link is back (waiting up to "
@@ -234,7 +233,14 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     co_await not_sent();
     const bool back = co_await ctx.api().wait_for_account(event.self_id, settings->resend_wait);
     if (back) {
-      sent = co_await send_image();
+      // The first attempt used up the image's base64 text: send the saved file.
+      auto saved = co_await deps_.images.read(*stored);
+      if (saved) {
+        sent = co_await send_image(*saved, std::string());
+      } else {
+        logger()->error("cannot read {} back to resend it: {}", stored->path.filename().string(),
+                        saved.error().message);
+      }
     } else {
       logger()->warn("account {} did not reconnect within {} ms: the image is not resent", event.self_id,
                      settings->resend_wait.count());

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 
+#include "bot/onebot/base64.h"
 #include "bot/store/database.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
@@ -68,6 +69,18 @@ bool has_image(const json& message) {
     if (seg.value("type", "") == "image") return true;
   }
   return false;
+}
+
+// The decoded bytes of the message's base64 image segment ("" if none).
+std::string image_bytes_of(const json& message) {
+  for (const auto& seg : message) {
+    if (seg.value("type", "") != "image") continue;
+    const std::string file = seg["data"].value("file", "");
+    if (!file.starts_with("base64://")) return "";
+    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
+    return decoded ? *decoded : "";
+  }
+  return "";
 }
 
 std::int64_t target_user(const ApiCall& c) { return json_id(c.params.value("user_id", json())).value_or(0); }
@@ -264,12 +277,14 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
   std::mutex mu;
   std::set<std::int64_t> swallowed;
   std::map<std::int64_t, int> delivered;
+  std::map<std::int64_t, std::string> delivered_bytes;
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
     std::lock_guard lock(mu);
     const std::int64_t user = target_user(c);
     if (has_image(c.params["message"])) {
       if (swallowed.insert(user).second) return no_answer();
       ++delivered[user];
+      delivered_bytes[user] = image_bytes_of(c.params["message"]);
     }
     return ApiReply::ok(json{{"message_id", 1}});
   });
@@ -292,6 +307,8 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
     ASSERT_TRUE(wait_until([&] { return images_of(user) == 1; }, 10s))
         << "round " << round << ": the image was not resent after the reconnect\n"
         << bot.process().output();
+    std::lock_guard lock(mu);
+    EXPECT_EQ(delivered_bytes[user], openrouter.served_images().at(round)) << "round " << round << ": not the same image";
   }
   EXPECT_EQ(openrouter.call_count(), static_cast<std::size_t>(kDrops)) << "an image was generated twice";
   std::lock_guard lock(mu);

@@ -20,8 +20,8 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 }  // namespace
 
 std::set<std::string> secrets_in_yaml(const std::string& yaml) {
-  static const std::regex key_line(
-      R"(^\s*(-\s*)?[A-Za-z_]*(api_keys?|token|password|secret)[A-Za-z_]*\s*:\s*(.*)$)", std::regex::icase);
+  static const std::regex key_line(R"(^\s*(-\s*)?[A-Za-z_]*(api_keys?|token|password|secret)\s*:\s*(.*)$)",
+                                   std::regex::icase);
   static const std::regex value(R"re("([^"]*)"|'([^']*)'|([^\s,\[\]"'#][^,\[\]#]*[^\s,\[\]#]))re");
   std::set<std::string> out;
   std::istringstream lines(yaml);

@@ -58,9 +58,9 @@ class PicbotRunner {
   std::uint16_t web_port_ = 0;
 };
 
-// The values of secret-looking keys (api_key(s), token, password, secret) in
-// a YAML text, as scalars or flow lists; values shorter than 8 characters are
-// ignored (they would match ordinary text).
+// The values of secret-looking keys (names ending in api_key(s), token,
+// password or secret) in a YAML text, as scalars or flow lists; values
+// shorter than 8 characters are ignored (they would match ordinary text).
 std::set<std::string> secrets_in_yaml(const std::string& yaml);
 
 // A minimal reverse-mode config on 127.0.0.1:0 with the given token; the web

@@ -56,6 +56,27 @@ std::optional<ApiCall> say_group(FakeNapCat& napcat, int conn, std::int64_t user
       timeout, skip);
 }
 
+// ---- The log check every integration test runs ----------------------------
+
+TEST(SecretsInLogs, EverySecretLookingValueOfTheConfigIsWatched) {
+  const std::string yaml =
+      "onebot:\n"
+      "  access_token: \"tok-0123456789\"\n"
+      "web:\n"
+      "  password: 'pass-word-99'\n"
+      "llm:\n"
+      "  api_keys: [\"sk-chat-aaaaaaaa\", \"sk-chat-bbbbbbbb\"]\n"
+      "plugins:\n"
+      "  gemini_pic_gen:\n"
+      "    openrouter_api_key: sk-or-plain-12345678\n"
+      "    file_send_token: \"short\"\n"
+      "    model_name: \"google/gemini-2.5-flash-image\"\n"
+      "    max_tokens: 123456789\n";
+  EXPECT_EQ(secrets_in_yaml(yaml),
+            (std::set<std::string>{"tok-0123456789", "pass-word-99", "sk-chat-aaaaaaaa", "sk-chat-bbbbbbbb",
+                                   "sk-or-plain-12345678"}));
+}
+
 // ---- Reverse server ---------------------------------------------------------
 
 TEST(ReverseServerLimits, OversizedFrameDropsThatLinkOnly) {
