@@ -89,7 +89,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   if (settings->quota.enabled && quotas_ != nullptr) {
     const QuotaDecision decision = resolve(settings->quota, event.user_id, event.group_id, ctx.is_admin());
     if (decision.kind == QuotaDecision::kBlocked) {
-      ++counters_.quota_denied;
+      count_quota_denial();
       outcome.message = ctx.tr("gemini.quota.disabled");
       if (speak) co_await ctx.reply_text(outcome.message, in_group);
       co_return outcome;
@@ -104,7 +104,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
         co_return outcome;
       }
       if (!reserved->granted) {
-        ++counters_.quota_denied;
+        count_quota_denial();
         const std::string when =
             reserved->resets_at ? format_reset_time(*reserved->resets_at, deps_.clock.now()) : std::string("-");
         const bool group_pool = decision.tier == "group";
@@ -122,7 +122,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
 
   // From here every exit must settle the reservation.
   auto fail = [&](std::string message, std::string failure_class) -> asio::awaitable<DrawOutcome> {
-    ++counters_.failed[failure_class];
+    count_draw(failure_class);
     if (!reservation.empty() && quotas_ != nullptr) {
       if (Status s = co_await quotas_->release(reservation); !s) {
         logger()->error("quota release failed: {}", s.error().message);
@@ -158,6 +158,13 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   image_request.references = std::move(references.images);
   image_request.aspect_ratio = request.aspect_ratio;
   auto generated = co_await deps_.client.generate(std::move(image_request));
+  if (metrics_) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string result =
+        generated ? std::string("ok") : std::string(llm::failure_class_name(generated.error().cls));
+    metrics_->observe("picbot_gemini_generation_seconds", "Image generation latency (OpenRouter) in seconds",
+                      seconds, {{"result", result}});
+  }
   if (!generated) {
     const auto& error = generated.error();
     logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
@@ -202,10 +209,27 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
       logger()->error("quota commit failed: {}", s.error().message);
     }
   }
-  ++counters_.succeeded;
+  count_draw("ok");
   outcome.delivered = true;
   outcome.message = note;
   co_return outcome;
+}
+
+void DrawPipeline::count_draw(const std::string& result) {
+  if (result == "ok") {
+    ++counters_.succeeded;
+  } else {
+    ++counters_.failed[result];
+  }
+  if (metrics_) {
+    metrics_->increment("picbot_gemini_draws_total", "Drawings by result (ok or failure class)",
+                        {{"result", result}});
+  }
+}
+
+void DrawPipeline::count_quota_denial() {
+  ++counters_.quota_denied;
+  if (metrics_) metrics_->increment("picbot_gemini_quota_denials_total", "Drawings refused by a quota");
 }
 
 }  // namespace picbot::gemini

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "bot/core/clock.h"
+#include "bot/core/metrics.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
 #include "plugins/gemini_pic_gen/image_store.h"
@@ -62,6 +63,9 @@ class DrawPipeline {
   // May stay null (no quota database): quotas are then not enforced and the
   // failure is logged at start-up.
   void set_quota_store(AsyncQuotaStore* quotas) { quotas_ = quotas; }
+  // Where drawings, generation latency and quota denials are counted for
+  // /metrics (picbot_gemini_*). May stay null.
+  void set_metrics(Metrics* metrics) { metrics_ = metrics; }
 
   // Runs one drawing for the sender of ctx. With speak, every outcome is sent
   // to the chat; without (the LLM tool), only progress and the image are, and
@@ -76,7 +80,12 @@ class DrawPipeline {
 
   Deps deps_;
   std::shared_ptr<const PluginSettings> settings_;
+  // result: "ok" or a failure class ("rate_limited", "no_reference", ...).
+  void count_draw(const std::string& result);
+  void count_quota_denial();
+
   AsyncQuotaStore* quotas_ = nullptr;
+  Metrics* metrics_ = nullptr;
   DrawCounters counters_;
   std::int64_t delivery_serial_ = 0;
 };

@@ -93,6 +93,8 @@ class GeminiPicGenPlugin final : public Plugin {
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
     pipeline_ = std::make_unique<DrawPipeline>(
         DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.clock()}, settings_);
+    pipeline_->set_metrics(&ctx.metrics());
+    ctx.set_status_provider([this] { return status_json(); });
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
@@ -331,6 +333,23 @@ class GeminiPicGenPlugin final : public Plugin {
     }
     if (!result) text = ctx.tr("gemini.quota.store_error");
     co_await ctx.reply_text(std::move(text), ctx.is_group());
+  }
+
+  // The plugin's section of the console's status page: model, keys (masked,
+  // with their state) and drawings by result.
+  json status_json() const {
+    json keys = json::array();
+    for (const auto& key : client_->key_states()) {
+      keys.push_back({{"key", key.masked_key},
+                      {"status", std::string(llm::key_status_name(key.status))},
+                      {"reason", key.reason},
+                      {"successes", key.successes},
+                      {"failures", key.failures}});
+    }
+    const DrawCounters& counters = pipeline_->counters();
+    return {{"model", client_->settings().model_name},
+            {"keys", std::move(keys)},
+            {"draws", {{"succeeded", counters.succeeded}, {"failed", counters.failed}, {"quota_denied", counters.quota_denied}}}};
   }
 
   asio::awaitable<void> banana_command(CommandContext& ctx) {

@@ -301,6 +301,21 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   EXPECT_EQ(openrouter.calls().size(), 1u);
   // As admin (exempt) it still draws.
   EXPECT_TRUE(client.sandbox_reply(7, 20001, true, "/draw a dog", 10s, has_image));
+
+  // The plugin's status section and metrics show it.
+  const json status = json::parse(client.get("/api/status").body);
+  const json& plugin = status["plugins"]["gemini_pic_gen"];
+  EXPECT_EQ(plugin["model"], "test/live-model") << status.dump();
+  EXPECT_EQ(plugin["draws"]["succeeded"], 2) << status.dump();
+  EXPECT_EQ(plugin["draws"]["quota_denied"], 1) << status.dump();
+  ASSERT_EQ(plugin["keys"].size(), 1u);
+  EXPECT_EQ(plugin["keys"][0]["status"], "active");
+  EXPECT_EQ(status.dump().find(kKey), std::string::npos);
+  const std::string metrics = client.get("/metrics").body;
+  EXPECT_NE(metrics.find("picbot_gemini_draws_total{result=\"ok\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("picbot_gemini_quota_denials_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("picbot_gemini_generation_seconds_count{result=\"ok\"} 2\n"), std::string::npos)
+      << metrics;
 }
 
 TEST(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
