@@ -271,6 +271,22 @@ TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
   }
 }
 
+TEST(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
+  PicbotRunner bot(with_password() + "my_notes: \"keep me\"\n");
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const json config = json::parse(client.get("/api/config").body);
+  EXPECT_EQ(config["unknown_keys"], json::array({"my_notes"})) << config.dump();
+  json values = config["values"];
+  values["log_level"] = "warn";
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["unknown_keys_dropped"], json::array({"my_notes"})) << saved.body;
+  EXPECT_NE(read_file(bot.config_path().string() + ".bak").find("my_notes: \"keep me\""), std::string::npos);
+  EXPECT_NE(read_file(bot.config_path()).find("log_level: warn"), std::string::npos);
+}
+
 TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(with_password() + plugin_section(openrouter));
