@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/console_client.h"
 #include "tests/integration/picbot_runner.h"
@@ -287,6 +288,34 @@ TEST(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
   EXPECT_NE(read_file(bot.config_path()).find("log_level: warn"), std::string::npos);
 }
 
+TEST(ConsoleTest, AChangeUnderOnebotReconnects) {
+  FakeNapCat napcat;
+  const std::uint16_t port = napcat.listen();
+  PicbotRunner bot(std::string("data_dir: \"{data_dir}\"\n") +
+                   "onebot:\n  mode: forward\n  url: \"ws://127.0.0.1:" + std::to_string(port) +
+                   "/\"\n  access_token: \"" + kToken +
+                   "\"\n"
+                   "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
+                   kPassword + "\"\n");
+  ASSERT_TRUE(bot.start());
+  ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  json values = json::parse(client.get("/api/config").body)["values"];
+  values["onebot"]["access_token"] = "a-new-onebot-token-42";
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["restart_required"], json::array());
+  ASSERT_TRUE(bot.wait_for_log("onebot settings changed: reconnecting", 5s)) << bot.process().output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return napcat.connection_count() == 1 &&
+               napcat.last_upgrade_headers()["authorization"] == "Bearer a-new-onebot-token-42";
+      },
+      10s))
+      << bot.process().output();
+}
+
 TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(with_password() + plugin_section(openrouter));
@@ -394,7 +423,8 @@ TEST(ConsoleTest, MetricsNeedTheTokenOrALogin) {
       << text;
   EXPECT_NE(text.find("# TYPE picbot_commands_total counter\npicbot_commands_total 1\n"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"), std::string::npos)
+  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("picbot_onebot_api_calls_total{action=\"send_private_msg\",result=\"ok\"} 1\n"),
             std::string::npos)
