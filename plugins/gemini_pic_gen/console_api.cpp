@@ -100,7 +100,8 @@ json ConsoleApi::status() const {
   for (const auto& [result, count] : stats.generations) generations[result] = count;
   json keys = json::array();
   for (const llm::KeyState& key : deps_.key_states()) keys.push_back(key_json(key));
-  return json{{"generations", std::move(generations)},
+  return json{{"model", deps_.model()},
+              {"generations", std::move(generations)},
               {"quota_denials", stats.quota_denials},
               {"images_delivered", stats.images_delivered},
               {"delivery_failures", stats.delivery_failures},

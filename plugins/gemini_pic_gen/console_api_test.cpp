@@ -70,7 +70,8 @@ class ConsoleApiTest : public ::testing::Test {
   llm::KeyPool keys_{{kKeyA, kKeyB}};
   QuotaConfig config_;
   std::unique_ptr<AsyncQuotaStore> quotas_;
-  ConsoleApi console_{{images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); }, clock_}};
+  ConsoleApi console_{{images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
+                       [] { return std::string("test/model"); }, clock_}};
   const std::string png_ = testing::make_png("console", 500);
 };
 
@@ -183,6 +184,7 @@ TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
   keys_.report(*slot, {llm::KeyOutcome::Kind::kNoCredits, std::nullopt, "402 no credits"}, clock_.now());
 
   const json status = console_.status();
+  EXPECT_EQ(status["model"], "test/model");
   EXPECT_EQ(status["generations"], (json{{"success", 1}, {"rate_limited", 1}}));
   EXPECT_EQ(status["quota_denials"], 1);
   EXPECT_EQ(status["images_delivered"], 1);

@@ -247,7 +247,8 @@ TEST_F(GeminiConsoleTest, StatusAndMetricsCountGenerationsDenialsAndKeys) {
         "picbot_generations_total{result=\"no_credits\"} 1\n", "picbot_quota_denials_total 1\n",
         "picbot_images_delivered_total 1\n", "picbot_image_delivery_failures_total 0\n",
         "# TYPE picbot_generation_duration_seconds histogram\n",
-        "picbot_generation_duration_seconds_count 2\n"}) {
+        "picbot_generation_duration_seconds_count{result=\"success\"} 1\n",
+        "picbot_generation_duration_seconds_count{result=\"no_credits\"} 1\n"}) {
     EXPECT_NE(metrics.body.find(line), std::string::npos) << line << metrics.body;
   }
 }
