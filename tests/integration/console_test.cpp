@@ -134,6 +134,22 @@ TEST(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndWritesNeedTheCsrfToken) {
   EXPECT_EQ(client.get("/api/status").status, 401);
 }
 
+TEST(ConsoleTest, ChangingThePasswordEndsEverySession) {
+  PicbotRunner bot(with_password());
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  json values = json::parse(client.get("/api/config").body)["values"];
+  values["web"]["password"] = "another-password-789";
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(client.get("/api/status").status, 401);
+  ConsoleClient again(bot.web_port());
+  EXPECT_EQ(again.login(kPassword).status, 401);
+  EXPECT_EQ(again.login("another-password-789").status, 200);
+  EXPECT_EQ(bot.process().output().find("another-password-789"), std::string::npos);
+}
+
 TEST(ConsoleTest, FailedLoginsAreRateLimited) {
   PicbotRunner bot(with_password());
   ASSERT_TRUE(bot.start());
