@@ -52,8 +52,7 @@ json image_json(const StoredImage& image) {
 }
 
 json key_json(const llm::KeyState& key) {
-  return json{{"index", key.index},
-              {"key", key.masked_key},
+  return json{{"key", key.masked_key},
               {"status", llm::key_status_name(key.status)},
               {"cooling_until", utc_or_null(key.available_at)},
               {"reason", key.reason},

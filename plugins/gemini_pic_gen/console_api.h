@@ -70,7 +70,7 @@ class ConsoleApi {
   // {"model", "generations": {"success": n, "<failure class>": n, ...},
   //  "quota_denials", "images_delivered", "delivery_failures",
   //  "latency": {"count", "sum_seconds"},
-  //  "keys": [{"index", "key" (masked), "status", "cooling_until" (UTC),
+  //  "keys" (in configuration order): [{"key" (masked), "status", "cooling_until" (UTC),
   //            "reason", "successes", "failures"}],
   //  "queue": {"running", "waiting"}}
   nlohmann::json status() const;
