@@ -131,6 +131,11 @@ Console::Console(HttpServer& server, WorkerPool& workers, const Clock& clock, Me
 
 void Console::reconfigure(Options options) {
   const bool had_password = !options_.password.empty();
+  if (options.password != options_.password) {
+    // Whoever logged in with the old password must log in again.
+    auth_.end_all_sessions();
+    logger()->info("web console: password changed, every session ended");
+  }
   options_ = std::move(options);
   if (had_password && options_.password.empty() && password_hash_.empty()) {
     if (Status s = load_or_create_password_hash(); !s) logger()->error("web console: {}", s.error().message);

@@ -59,7 +59,7 @@ class Console {
   Status start();
 
   // Applies a reloaded web section (password, metrics token, language).
-  // Sessions stay valid.
+  // A changed password ends every session.
   void reconfigure(Options options);
 
   // Mounts an authenticated route at path (prefix matching as HttpServer).

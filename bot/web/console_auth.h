@@ -50,6 +50,8 @@ class ConsoleAuth {
   // The live session named by a Cookie header, refreshed; nullptr when none.
   const Session* find(std::string_view cookie_header);
   void end_session(std::string_view id);
+  // Ends every session (the password changed).
+  void end_all_sessions() { sessions_.clear(); }
 
   // "picbot_session=<id>; HttpOnly; SameSite=Strict; Path=/" (and an
   // expiring variant to log out).

@@ -1,5 +1,7 @@
 #include "plugins/gemini_pic_gen/console_api.h"
 
+#include <ctime>
+
 namespace picbot::gemini {
 namespace {
 
@@ -8,6 +10,18 @@ using nlohmann::json;
 json ms_or_null(const std::optional<Clock::time_point>& t) {
   if (!t) return nullptr;
   return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+// "2026-12-04T18:30:00Z": readable as it is on the status page, which shows
+// a plugin's values as text.
+json utc_or_null(const std::optional<Clock::time_point>& t) {
+  if (!t) return nullptr;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(*t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 template <class T>
@@ -38,10 +52,9 @@ json image_json(const StoredImage& image) {
 }
 
 json key_json(const llm::KeyState& key) {
-  return json{{"index", key.index},
-              {"key", key.masked_key},
+  return json{{"key", key.masked_key},
               {"status", llm::key_status_name(key.status)},
-              {"available_at_ms", ms_or_null(key.available_at)},
+              {"cooling_until", utc_or_null(key.available_at)},
               {"reason", key.reason},
               {"successes", key.successes},
               {"failures", key.failures}};
@@ -100,7 +113,8 @@ json ConsoleApi::status() const {
   for (const auto& [result, count] : stats.generations) generations[result] = count;
   json keys = json::array();
   for (const llm::KeyState& key : deps_.key_states()) keys.push_back(key_json(key));
-  return json{{"generations", std::move(generations)},
+  return json{{"model", deps_.model()},
+              {"generations", std::move(generations)},
               {"quota_denials", stats.quota_denials},
               {"images_delivered", stats.images_delivered},
               {"delivery_failures", stats.delivery_failures},

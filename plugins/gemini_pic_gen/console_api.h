@@ -36,6 +36,7 @@ class ConsoleApi {
     const DrawStats& stats;
     const JobQueue& jobs;
     std::function<std::vector<llm::KeyState>()> key_states;  // masked
+    std::function<std::string()> model;                      // the model in use
     const Clock& clock;
   };
 
@@ -66,10 +67,10 @@ class ConsoleApi {
   // Deletes the image and its sidecar. Errors as ImageStore::remove().
   boost::asio::awaitable<Status> remove(std::string id);
 
-  // {"generations": {"success": n, "<failure class>": n, ...},
+  // {"model", "generations": {"success": n, "<failure class>": n, ...},
   //  "quota_denials", "images_delivered", "delivery_failures",
   //  "latency": {"count", "sum_seconds"},
-  //  "keys": [{"index", "key" (masked), "status", "available_at_ms",
+  //  "keys" (in configuration order): [{"key" (masked), "status", "cooling_until" (UTC),
   //            "reason", "successes", "failures"}],
   //  "queue": {"running", "waiting"}}
   nlohmann::json status() const;

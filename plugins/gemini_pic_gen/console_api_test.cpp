@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <ctime>
 
 #include "bot/core/secret.h"
 #include "tests/fakes/openrouter/fake_images.h"
@@ -70,7 +71,8 @@ class ConsoleApiTest : public ::testing::Test {
   llm::KeyPool keys_{{kKeyA, kKeyB}};
   QuotaConfig config_;
   std::unique_ptr<AsyncQuotaStore> quotas_;
-  ConsoleApi console_{{images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); }, clock_}};
+  ConsoleApi console_{{images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
+                       [] { return std::string("test/model"); }, clock_}};
   const std::string png_ = testing::make_png("console", 500);
 };
 
@@ -183,6 +185,7 @@ TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
   keys_.report(*slot, {llm::KeyOutcome::Kind::kNoCredits, std::nullopt, "402 no credits"}, clock_.now());
 
   const json status = console_.status();
+  EXPECT_EQ(status["model"], "test/model");
   EXPECT_EQ(status["generations"], (json{{"success", 1}, {"rate_limited", 1}}));
   EXPECT_EQ(status["quota_denials"], 1);
   EXPECT_EQ(status["images_delivered"], 1);
@@ -193,9 +196,14 @@ TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
   ASSERT_EQ(status["keys"].size(), 2u);
   EXPECT_EQ(status["keys"][0]["status"], "cooling_down");
   EXPECT_EQ(status["keys"][0]["key"], mask_secret(kKeyA));
-  EXPECT_EQ(status["keys"][0]["available_at_ms"], ms(clock_.now() + 1h));
+  const std::time_t until = std::chrono::system_clock::to_time_t(clock_.now() + 1h);
+  std::tm utc{};
+  gmtime_r(&until, &utc);
+  char expected[32];
+  std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  EXPECT_EQ(status["keys"][0]["cooling_until"], expected);
   EXPECT_EQ(status["keys"][1]["status"], "active");
-  EXPECT_TRUE(status["keys"][1]["available_at_ms"].is_null());
+  EXPECT_TRUE(status["keys"][1]["cooling_until"].is_null());
   const std::string text = status.dump();
   EXPECT_EQ(text.find(kKeyA), std::string::npos);
   EXPECT_EQ(text.find(kKeyB), std::string::npos);

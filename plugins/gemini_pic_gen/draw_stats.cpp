@@ -63,7 +63,8 @@ void DrawStats::generation_finished(std::string_view result, std::chrono::durati
   ++stats_.latency.count;
   if (metrics_) {
     metrics_->increment(kGenerations, kGenerationsHelp, {{"result", std::string(result)}});
-    metrics_->observe(kDuration, kDurationHelp, seconds, {}, latency_buckets());
+    metrics_->observe(kDuration, kDurationHelp, seconds, {{"result", std::string(result)}},
+                      latency_buckets());
   }
 }
 

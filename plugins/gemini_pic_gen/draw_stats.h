@@ -2,7 +2,8 @@
 // page and /metrics: upstream generations by result, their latency, quota
 // denials, images delivered and delivery failures. With a Metrics registry
 // attached, every event is also counted there as picbot_generations_total
-// {result}, picbot_generation_duration_seconds, picbot_quota_denials_total,
+// {result}, picbot_generation_duration_seconds{result},
+// picbot_quota_denials_total,
 // picbot_images_delivered_total and picbot_image_delivery_failures_total.
 // Thread-safety: io_context thread only (like DrawPipeline, which feeds it).
 #pragma once

@@ -57,10 +57,11 @@ TEST(DrawStats, CountsInTheMetricsRegistry) {
        {"picbot_generations_total{result=\"success\"} 1",
         "picbot_generations_total{result=\"content_filtered\"} 1", "picbot_quota_denials_total 1",
         "picbot_images_delivered_total 1", "picbot_image_delivery_failures_total 1",
-        "picbot_generation_duration_seconds_bucket{le=\"5\"} 1",
-        "picbot_generation_duration_seconds_bucket{le=\"15\"} 2",
-        "picbot_generation_duration_seconds_bucket{le=\"+Inf\"} 2",
-        "picbot_generation_duration_seconds_count 2"}) {
+        "picbot_generation_duration_seconds_bucket{result=\"content_filtered\",le=\"5\"} 1",
+        "picbot_generation_duration_seconds_bucket{result=\"success\",le=\"10\"} 0",
+        "picbot_generation_duration_seconds_bucket{result=\"success\",le=\"15\"} 1",
+        "picbot_generation_duration_seconds_bucket{result=\"success\",le=\"+Inf\"} 1",
+        "picbot_generation_duration_seconds_count{result=\"success\"} 1"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
 }

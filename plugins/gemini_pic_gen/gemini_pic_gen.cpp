@@ -125,7 +125,8 @@ class GeminiPicGenPlugin final : public Plugin {
         DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.clock()}, settings_);
     pipeline_->set_metrics(&ctx.metrics());
     console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
-        *images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); }, ctx.clock()});
+        *images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
+        [this] { return client_->settings().model_name; }, ctx.clock()});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;

@@ -122,6 +122,13 @@ try {
   await page.goto(url + "/#logs");
   await waitFor(() => (document.getElementById("log-lines") || {}).textContent?.includes("config saved"));
 
+  step = "status page: the plugin's section shows the model and the drawing";
+  await page.goto(url + "/#status");
+  await waitFor((m) => {
+    const section = document.querySelector('[data-plugin="gemini_pic_gen"]');
+    return section && section.textContent.includes(m) && section.textContent.includes("active");
+  }, model);
+
   step = "phone layout";
   await page.setViewportSize({width: 390, height: 844});
   await page.goto(url + "/#status");

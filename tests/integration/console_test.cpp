@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/console_client.h"
 #include "tests/integration/picbot_runner.h"
@@ -131,6 +132,22 @@ TEST(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndWritesNeedTheCsrfToken) {
 
   EXPECT_EQ(client.post("/api/logout", json::object()).status, 200);
   EXPECT_EQ(client.get("/api/status").status, 401);
+}
+
+TEST(ConsoleTest, ChangingThePasswordEndsEverySession) {
+  PicbotRunner bot(with_password());
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  json values = json::parse(client.get("/api/config").body)["values"];
+  values["web"]["password"] = "another-password-789";
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(client.get("/api/status").status, 401);
+  ConsoleClient again(bot.web_port());
+  EXPECT_EQ(again.login(kPassword).status, 401);
+  EXPECT_EQ(again.login("another-password-789").status, 200);
+  EXPECT_EQ(bot.process().output().find("another-password-789"), std::string::npos);
 }
 
 TEST(ConsoleTest, FailedLoginsAreRateLimited) {
@@ -271,6 +288,50 @@ TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
   }
 }
 
+TEST(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
+  PicbotRunner bot(with_password() + "my_notes: \"keep me\"\n");
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const json config = json::parse(client.get("/api/config").body);
+  EXPECT_EQ(config["unknown_keys"], json::array({"my_notes"})) << config.dump();
+  json values = config["values"];
+  values["log_level"] = "warn";
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["unknown_keys_dropped"], json::array({"my_notes"})) << saved.body;
+  EXPECT_NE(read_file(bot.config_path().string() + ".bak").find("my_notes: \"keep me\""), std::string::npos);
+  EXPECT_NE(read_file(bot.config_path()).find("log_level: warn"), std::string::npos);
+}
+
+TEST(ConsoleTest, AChangeUnderOnebotReconnects) {
+  FakeNapCat napcat;
+  const std::uint16_t port = napcat.listen();
+  PicbotRunner bot(std::string("data_dir: \"{data_dir}\"\n") +
+                   "onebot:\n  mode: forward\n  url: \"ws://127.0.0.1:" + std::to_string(port) +
+                   "/\"\n  access_token: \"" + kToken +
+                   "\"\n"
+                   "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
+                   kPassword + "\"\n");
+  ASSERT_TRUE(bot.start());
+  ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  json values = json::parse(client.get("/api/config").body)["values"];
+  values["onebot"]["access_token"] = "a-new-onebot-token-42";
+  auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["restart_required"], json::array());
+  ASSERT_TRUE(bot.wait_for_log("onebot settings changed: reconnecting", 5s)) << bot.process().output();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return napcat.connection_count() == 1 &&
+               napcat.last_upgrade_headers()["authorization"] == "Bearer a-new-onebot-token-42";
+      },
+      10s))
+      << bot.process().output();
+}
+
 TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(with_password() + plugin_section(openrouter));
@@ -301,6 +362,23 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   EXPECT_EQ(openrouter.calls().size(), 1u);
   // As admin (exempt) it still draws.
   EXPECT_TRUE(client.sandbox_reply(7, 20001, true, "/draw a dog", 10s, has_image));
+
+  // The plugin's status section and metrics show it.
+  const json status = json::parse(client.get("/api/status").body);
+  const json& plugin = status["plugins"]["gemini_pic_gen"];
+  EXPECT_EQ(plugin["model"], "test/live-model") << status.dump();
+  EXPECT_EQ(plugin["generations"]["success"], 2) << status.dump();
+  EXPECT_EQ(plugin["images_delivered"], 2) << status.dump();
+  EXPECT_EQ(plugin["quota_denials"], 1) << status.dump();
+  ASSERT_EQ(plugin["keys"].size(), 1u);
+  EXPECT_EQ(plugin["keys"][0]["status"], "active");
+  EXPECT_EQ(status.dump().find(kKey), std::string::npos);
+  const std::string metrics = client.get("/metrics").body;
+  EXPECT_NE(metrics.find("picbot_generations_total{result=\"success\"} 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("picbot_images_delivered_total 2\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("picbot_quota_denials_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("picbot_generation_duration_seconds_count{result=\"success\"} 2\n"), std::string::npos)
+      << metrics;
 }
 
 TEST(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
@@ -363,7 +441,8 @@ TEST(ConsoleTest, MetricsNeedTheTokenOrALogin) {
       << text;
   EXPECT_NE(text.find("# TYPE picbot_commands_total counter\npicbot_commands_total 1\n"), std::string::npos)
       << text;
-  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"), std::string::npos)
+  EXPECT_NE(text.find("# TYPE picbot_messages_out_total counter\npicbot_messages_out_total 1\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("picbot_onebot_api_calls_total{action=\"send_private_msg\",result=\"ok\"} 1\n"),
             std::string::npos)

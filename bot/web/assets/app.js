@@ -79,7 +79,7 @@ function renderStatus(section) {
                                              el("td", {text: duration(l.uptime_seconds)}))));
     const stat = (label, value, id) => el("div", {class: "stat"}, label, el("b", {id, text: value}));
     const plugins = Object.entries(data.plugins || {}).map(([name, value]) =>
-      el("div", {}, el("h3", {text: name}), el("pre", {text: JSON.stringify(value, null, 2)})));
+      el("div", {class: "plugin-status", "data-plugin": name}, el("h3", {text: name}), renderValue(value)));
     const errors = data.errors.length ? el("pre", {class: "log", text: data.errors.join("\n")})
                                       : el("p", {text: t("console.status.no_errors")});
     body.replaceChildren(...[
@@ -93,6 +93,23 @@ function renderStatus(section) {
       plugins.length ? el("div", {class: "card"}, el("h2", {text: t("console.status.plugins")}), plugins) : null,
       el("div", {class: "card"}, el("h2", {text: t("console.status.errors")}), errors)].filter(Boolean));
   });
+}
+
+// Any JSON a plugin reports: objects as key/value tables, lists of objects
+// as tables with a column per key, the rest as text.
+function renderValue(value) {
+  if (Array.isArray(value)) {
+    if (value.length && value.every((v) => v && typeof v === "object" && !Array.isArray(v))) {
+      const columns = [...new Set(value.flatMap((v) => Object.keys(v)))];
+      return el("table", {}, el("tr", {}, columns.map((c) => el("th", {text: c}))),
+                value.map((row) => el("tr", {}, columns.map((c) => el("td", {}, renderValue(row[c]))))));
+    }
+    return document.createTextNode(value.map((v) => typeof v === "object" ? JSON.stringify(v) : String(v)).join(", "));
+  }
+  if (value && typeof value === "object") {
+    return el("table", {}, Object.entries(value).map(([k, v]) => el("tr", {}, el("th", {text: k}), el("td", {}, renderValue(v)))));
+  }
+  return document.createTextNode(value === null || value === undefined ? "" : String(value));
 }
 
 // ---- config form -----------------------------------------------------------

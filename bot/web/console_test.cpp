@@ -1,0 +1,138 @@
+// The console's plugin hooks on a real HttpServer: plugin routes and pages
+// are behind the login, writes behind the CSRF token, and pages are listed
+// and their scripts served.
+#include "bot/web/console.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <optional>
+
+#include "bot/net/http_client.h"
+
+namespace picbot::web {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class ConsolePluginHooksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ =
+        std::make_unique<HttpServer>(io_.get_executor(), HttpServer::Options{.host = "127.0.0.1", .port = 0});
+    console_ = std::make_unique<Console>(*server_, workers_, Clock::system(), metrics_,
+                                         Console::Options{.password = "unit-password-123"});
+    ASSERT_TRUE(console_->start());
+    auto port = server_->start();
+    ASSERT_TRUE(port);
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  net::HttpResponse fetch(std::string method, std::string path, std::string body = "",
+                          std::vector<std::pair<std::string, std::string>> headers = {}) {
+    net::HttpRequest request;
+    request.method = std::move(method);
+    request.url = base_ + path;
+    request.body = std::move(body);
+    request.headers = std::move(headers);
+    request.total_timeout = 10s;
+    std::optional<Result<net::HttpResponse, net::HttpError>> outcome;
+    bool done = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> { outcome.emplace(co_await client_.request(std::move(request))); },
+        [&](std::exception_ptr) {
+          done = true;
+          io_.stop();
+        });
+    io_.run_for(10s);
+    io_.restart();
+    if (!done || !outcome || !*outcome) {
+      ADD_FAILURE() << "request failed";
+      return {};
+    }
+    return std::move(outcome->value());
+  }
+
+  // Logs in; returns {cookie, csrf}.
+  std::pair<std::string, std::string> login() {
+    auto response = fetch("POST", "/login", R"({"password":"unit-password-123"})",
+                          {{"Content-Type", "application/json"}});
+    EXPECT_EQ(response.status, 200) << response.body;
+    const std::string cookie = response.header("set-cookie");
+    return {cookie.substr(0, cookie.find(';')), json::parse(response.body).value("csrf", "")};
+  }
+
+  asio::io_context io_;
+  WorkerPool workers_{1};
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<Console> console_;
+  net::HttpClient client_{io_.get_executor()};
+  std::string base_;
+};
+
+TEST_F(ConsolePluginHooksTest, PluginRoutesAndPagesAreBehindTheLoginAndCsrf) {
+  ASSERT_TRUE(console_->add_plugin_route("demo", "GET", "/things",
+                                         [](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+                                           co_return HttpResponse::json({{"n", 1}});
+                                         }));
+  ASSERT_TRUE(console_->add_plugin_route("demo", "POST", "/things",
+                                         [](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
+                                           co_return HttpResponse::json({{"got", json::parse(request.body)}});
+                                         }));
+  ASSERT_TRUE(console_->add_plugin_page(
+      "demo", ConsolePage{"things", "东西", "Things", "picbotConsole.registerPage('things', () => {});"}));
+  EXPECT_EQ(console_->add_plugin_page("demo", ConsolePage{"Bad Id", "", "", ""}).error().code, "bad_page");
+  EXPECT_EQ(console_->add_plugin_route("demo", "GET", "things", nullptr).error().code, "bad_route");
+
+  EXPECT_EQ(fetch("GET", "/api/plugins/demo/things").status, 401);
+  EXPECT_EQ(fetch("GET", "/assets/plugins/demo/things.js").status, 303);
+  EXPECT_EQ(fetch("POST", "/api/plugins/demo/things", "{}").status, 401);
+
+  const auto [cookie, csrf] = login();
+  auto got = fetch("GET", "/api/plugins/demo/things", "", {{"Cookie", cookie}});
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(json::parse(got.body), json({{"n", 1}}));
+  EXPECT_NE(got.header("content-security-policy").find("script-src 'self'"), std::string::npos);
+
+  EXPECT_EQ(fetch("POST", "/api/plugins/demo/things", R"({"a":2})", {{"Cookie", cookie}}).status, 403);
+  auto posted =
+      fetch("POST", "/api/plugins/demo/things", R"({"a":2})", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  ASSERT_EQ(posted.status, 200);
+  EXPECT_EQ(json::parse(posted.body), json({{"got", {{"a", 2}}}}));
+
+  const json pages = json::parse(fetch("GET", "/api/pages", "", {{"Cookie", cookie}}).body);
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(pages[0]["plugin"], "demo");
+  EXPECT_EQ(pages[0]["id"], "things");
+  EXPECT_EQ(pages[0]["title"]["en"], "Things");
+  EXPECT_EQ(pages[0]["title"]["zh-CN"], "东西");
+  EXPECT_EQ(pages[0]["api"], "/api/plugins/demo");
+  auto script = fetch("GET", pages[0]["script"].get<std::string>(), "", {{"Cookie", cookie}});
+  ASSERT_EQ(script.status, 200);
+  EXPECT_EQ(script.header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(script.body.find("registerPage('things'"), std::string::npos);
+  EXPECT_EQ(fetch("GET", "/assets/plugins/demo/other.js", "", {{"Cookie", cookie}}).status, 404);
+}
+
+TEST_F(ConsolePluginHooksTest, EmbeddedAssetsAreServedWithTheirTypes) {
+  const auto [cookie, csrf] = login();
+  auto index = fetch("GET", "/", "", {{"Cookie", cookie}});
+  ASSERT_EQ(index.status, 200);
+  EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(index.body.find("<script src=\"/assets/app.js\""), std::string::npos);
+  EXPECT_EQ(index.body.find("<script>"), std::string::npos);  // no inline script (CSP)
+  EXPECT_EQ(fetch("GET", "/assets/app.js", "", {{"Cookie", cookie}}).header("content-type"),
+            "text/javascript; charset=utf-8");
+  EXPECT_EQ(fetch("GET", "/assets/style.css", "", {{"Cookie", cookie}}).header("content-type"),
+            "text/css; charset=utf-8");
+  EXPECT_EQ(fetch("GET", "/assets/index.html", "", {{"Cookie", cookie}}).status, 404);
+  EXPECT_EQ(fetch("GET", "/assets/../../etc/passwd", "", {{"Cookie", cookie}}).status, 404);
+}
+
+}  // namespace
+}  // namespace picbot::web
