@@ -360,7 +360,8 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   result.startup_reported_ms = std::stod(captures[1]);
   if (plan.bot == Bot::koishi) {
     result.port = static_cast<std::uint16_t>(std::stoi(captures[2]));
-  } else if (!bot.wait_for_line(std::regex(R"(reverse WS listening on 127\.0\.0\.1:(\d+))"), 0ms, &captures)) {
+  } else if (!bot.wait_for_line(std::regex(R"(reverse WS listening on 127\.0\.0\.1:(\d+))"), 0ms,
+                                &captures)) {
     return fail("no 'reverse WS listening on 127.0.0.1:<port>' line");
   } else {
     result.port = static_cast<std::uint16_t>(std::stoi(captures[1]));
@@ -511,8 +512,7 @@ void print_table(const Options& options, const RunPlan& plan, const RunResult& r
       "ping_flood: %s, %zu x /ping on 1 connection, window %s, log_level %s, load avg (1 min) %.2f "
       "before / %.2f after\n",
       bot_name(plan.bot), plan.messages, window_text(plan.window).c_str(),
-      plan.bot == Bot::koishi ? "warn (app.js)" : options.log_level.c_str(), r.load_before,
-      r.load_after);
+      plan.bot == Bot::koishi ? "warn (app.js)" : options.log_level.c_str(), r.load_before, r.load_after);
   std::printf("  %-34s %s\n", "metric", "value");
   std::printf("  %-34s %.1f ms\n", "startup (the bot's ready line)", r.startup_reported_ms);
   std::printf("  %-34s %.1f ms\n", "startup (spawn -> ready line read)", r.startup_wall_ms);
@@ -632,9 +632,8 @@ int run_side_by_side(const Options& options) {
       {"cpu_per_msg_koishi_over_picbot", ratio(k.cpu_flood_s, p.cpu_flood_s)},
       {"rss_idle_koishi_over_picbot",
        ratio(static_cast<double>(k.rss_idle_kb), static_cast<double>(p.rss_idle_kb))},
-      {"rss_peak_koishi_over_picbot",
-       ratio(static_cast<double>(std::max(k.rss_peak_kb, k.hwm_kb)),
-             static_cast<double>(std::max(p.rss_peak_kb, p.hwm_kb)))},
+      {"rss_peak_koishi_over_picbot", ratio(static_cast<double>(std::max(k.rss_peak_kb, k.hwm_kb)),
+                                            static_cast<double>(std::max(p.rss_peak_kb, p.hwm_kb)))},
       {"startup_koishi_over_picbot", ratio(k.startup_wall_ms, p.startup_wall_ms)},
   };
   if (options.json_output) {
@@ -648,12 +647,13 @@ int run_side_by_side(const Options& options) {
   }
   print_table(options, plans[0], p);
   print_table(options, plans[1], k);
-  std::printf("side by side: picbot %.1fx Koishi's throughput; Koishi uses %.1fx the CPU per /ping, %.1fx the "
-              "idle RSS, %.1fx the flood RSS\n",
-              ratios["throughput_picbot_over_koishi"].get<double>(),
-              ratios["cpu_per_msg_koishi_over_picbot"].get<double>(),
-              ratios["rss_idle_koishi_over_picbot"].get<double>(),
-              ratios["rss_peak_koishi_over_picbot"].get<double>());
+  std::printf(
+      "side by side: picbot %.1fx Koishi's throughput; Koishi uses %.1fx the CPU per /ping, %.1fx the "
+      "idle RSS, %.1fx the flood RSS\n",
+      ratios["throughput_picbot_over_koishi"].get<double>(),
+      ratios["cpu_per_msg_koishi_over_picbot"].get<double>(),
+      ratios["rss_idle_koishi_over_picbot"].get<double>(),
+      ratios["rss_peak_koishi_over_picbot"].get<double>());
   return 0;
 }
 

@@ -75,12 +75,15 @@ def results(name):
     return found
 
 
+def in_ms(bench, field):
+    """A Google Benchmark time field (real_time, cpu_time) in ms."""
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[bench.get("time_unit", "ns")]
+    return bench[field] * scale
+
+
 def ms(bench):
     """A Google Benchmark's time in ms: its overhead_ms counter, else real time."""
-    if "overhead_ms" in bench:
-        return bench["overhead_ms"]
-    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[bench.get("time_unit", "ns")]
-    return bench["real_time"] * scale
+    return bench["overhead_ms"] if "overhead_ms" in bench else in_ms(bench, "real_time")
 
 
 def row(metric, value, goal, passed):
@@ -172,8 +175,10 @@ if agent:
 quota = gbench("quota_bench")
 if quota:
     rate = quota[0]["pairs_per_s"]
-    row("quota reserve+commit, WAL + synchronous=NORMAL (quota_bench)", f"{rate:,.0f}/s", ">= 20,000/s",
-        rate >= 20_000)
+    # Wall clock is the goal; the thread's CPU per pair tells load from code.
+    cpu_us = in_ms(quota[0], "cpu_time") * 1000
+    row(f"quota reserve+commit, WAL + synchronous=NORMAL (quota_bench; CPU {cpu_us:.1f} us/pair, "
+        f"wall {1e6 / rate:.1f} us)", f"{rate:,.0f}/s", ">= 20,000/s", rate >= 20_000)
 else:
     row("quota reserve+commit (quota_bench)", None, ">= 20,000/s", None)
 

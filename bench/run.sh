@@ -24,7 +24,8 @@
 # build dir shows as n/a.
 # Environment: PICBOT_BENCH_BUILD (build dir, default build-bench),
 # PICBOT_BENCH_JOBS (ninja -j, default 2), PICBOT_BINARY (picbot to measure
-# instead of the one in the build dir).
+# instead of the one in the build dir), PICBOT_BENCH_OUT (a dir that keeps each
+# benchmark's raw output, NAME.out/.err/.rc; default: a temp dir, removed).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,8 +49,13 @@ done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
 OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench"
 
-OUT=$(mktemp -d /tmp/picbot-bench-XXXXXX)
-trap 'rm -rf "$OUT"' EXIT
+if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
+  OUT=$PICBOT_BENCH_OUT
+  mkdir -p "$OUT" && rm -f "$OUT"/*.rc
+else
+  OUT=$(mktemp -d /tmp/picbot-bench-XXXXXX)
+  trap 'rm -rf "$OUT"' EXIT
+fi
 
 # ---- build -------------------------------------------------------------------
 build() {  # build TARGET...: quiet ninja; the log tail on failure

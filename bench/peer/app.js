@@ -9,6 +9,7 @@
 //   koishi ready in <ms> ms, reverse WS listening on 127.0.0.1:<port><path>
 'use strict'
 const started = process.hrtime.bigint()
+const net = require('node:net')
 const { App, HTTP } = require('koishi')
 const server = require('@koishijs/plugin-server').default
 const onebot = require('koishi-plugin-adapter-onebot').default
@@ -34,10 +35,24 @@ app.plugin(server, { host: '127.0.0.1', port, maxPort: port + 100 })
 app.plugin(onebot, { protocol: 'ws-reverse', selfId, path })
 app.command('ping').action(() => 'pong')
 
-app.start().then(() => {
+// app.start() can resolve before the HTTP server has bound its port (the
+// server plugin calls listen() without awaiting it), so the ready line waits
+// until a TCP connect to the port succeeds and the OneBot bot exists.
+function accepting(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true) })
+    socket.on('error', () => resolve(false))
+  })
+}
+async function ready() {
+  await app.start()
+  while (!app.server?.port || !app.bots.length || !(await accepting(app.server.port))) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   const ms = Number(process.hrtime.bigint() - started) / 1e6
   console.log(`koishi ready in ${ms.toFixed(1)} ms, reverse WS listening on 127.0.0.1:${app.server.port}${path}`)
-})
+}
+ready()
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => app.stop().then(() => process.exit(0), () => process.exit(1)))
 }
