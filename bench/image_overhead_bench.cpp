@@ -63,13 +63,13 @@ void BM_BodyToSendFrame(benchmark::State& state) {
       state.SkipWithError(parsed.error().to_string().c_str());
       break;
     }
-    gemini::GeneratedImage& image = parsed->image;
+    const gemini::GeneratedImage& image = parsed->image;
     auto stored = testing::run_coroutine(io, store.save(image.bytes, image.extension, {"a cat", 42, 777}));
     if (!stored.ok()) {
       state.SkipWithError(stored.error().message.c_str());
       break;
     }
-    std::string frame = build_frame({gemini::base64_image_segment(image.bytes, std::move(image.base64_uri))});
+    std::string frame = build_frame({gemini::base64_image_segment(image.bytes)});
     benchmark::DoNotOptimize(frame);
     state.PauseTiming();
     auto removed = testing::run_coroutine(io, store.remove(stored->id));

@@ -1,15 +1,17 @@
 # ping_flood: the /ping load generator. It plays NapCat (reverse WS) against
 # the real picbot binary and reads its RSS and CPU time from /proc (see
 # bench/ping_flood.cpp and docs/performance.md).
-add_executable(ping_flood
-  ${CMAKE_CURRENT_SOURCE_DIR}/ping_flood.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/load_napcat_link.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/rss_sampler.cpp
-  # Reused as is from the integration-test support (no GoogleTest inside).
-  ${PROJECT_SOURCE_DIR}/tests/support/child_process.cpp
-  ${PROJECT_SOURCE_DIR}/tests/support/temp_dir.cpp)
-target_include_directories(ping_flood PRIVATE ${PROJECT_SOURCE_DIR})
-target_link_libraries(ping_flood PRIVATE picbot_asio nlohmann_json::nlohmann_json Threads::Threads)
-target_compile_definitions(ping_flood PRIVATE PICBOT_DEFAULT_BINARY="${PROJECT_BINARY_DIR}/bot/app/picbot"
-                           PICBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-target_compile_options(ping_flood PRIVATE -Wall -Wextra -Wno-unused-parameter)
+# Needs the test support library (ChildProcess, TempDir): bench/run.sh builds
+# with PICBOT_BUILD_TESTS=ON.
+if(TARGET picbot_test_support)
+  add_executable(ping_flood
+    ${CMAKE_CURRENT_SOURCE_DIR}/ping_flood.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/load_napcat_link.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/rss_sampler.cpp)
+  target_include_directories(ping_flood PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(ping_flood PRIVATE picbot_test_support picbot_asio nlohmann_json::nlohmann_json
+                        Threads::Threads)
+  target_compile_definitions(ping_flood PRIVATE PICBOT_DEFAULT_BINARY="${PROJECT_BINARY_DIR}/bot/app/picbot"
+                             PICBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  target_compile_options(ping_flood PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endif()

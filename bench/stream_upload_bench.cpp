@@ -40,7 +40,7 @@ void BM_StreamUpload(benchmark::State& state) {
   options.mode = gemini::DeliveryMode::kStream;
 
   for (auto _ : state) {
-    auto result = testing::run_coroutine(io, gemini::prepare_image_segment(ctx, image, bytes, {}, options));
+    auto result = testing::run_coroutine(io, gemini::prepare_image_segment(ctx, image, bytes, options));
     if (result.used != gemini::DeliveryMode::kStream) state.SkipWithError("stream mode fell back to base64");
     api.calls.clear();
   }

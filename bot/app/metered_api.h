@@ -1,4 +1,4 @@
-// MeteredApi: a BotApi that forwards every call to another one (the hub) and
+// MeteredApi: a BotApi that forwards everything to another one (the hub) and
 // counts it in Metrics: picbot_onebot_api_calls_total{action,result},
 // picbot_onebot_api_seconds{action} and, for send_*_msg that succeeded,
 // picbot_messages_out_total. Thread-safety: as the wrapped api.
@@ -21,6 +21,9 @@ class MeteredApi final : public onebot::BotApi {
   boost::asio::awaitable<onebot::ApiResult> call_encoded(std::int64_t self_id, std::string action,
                                                          std::string params_json,
                                                          onebot::CallOptions options) override;
+  boost::asio::awaitable<bool> wait_for_account(std::int64_t self_id, std::chrono::milliseconds timeout) override {
+    return inner_.wait_for_account(self_id, timeout);
+  }
 
   // Messages sent successfully (send_msg, send_group_msg, send_private_msg).
   std::uint64_t messages_out() const { return messages_out_; }

@@ -174,7 +174,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     co_return co_await fail(std::move(message));
   }
   stats_.generation_finished("success", took);
-  GeneratedImage& image = generated.value();
+  const GeneratedImage& image = generated.value();
   logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),
                  image.mime);
@@ -187,14 +187,6 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     co_return co_await fail(ctx.tr("gemini.error.disk"));
   }
 
-  // Many images can wait for a delivery slot together: hold one copy of
-  // each (its base64 text when that is what gets sent), not two.
-  if (!image.base64_uri.empty() && delivers_inline(settings->delivery, stored->size)) {
-    std::string().swap(image.bytes);
-  } else {
-    std::string().swap(image.base64_uri);
-  }
-
   std::string note = remaining_note;
   if (!references.failures.empty()) {
     if (!note.empty()) note += "\n";
@@ -202,11 +194,10 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   }
   // When many images finish together, sending them all at once would hold
   // every encoded frame in memory and flood NapCat's link; a few at a time.
-  auto send_image = [&](std::string_view bytes, std::string base64_uri) -> asio::awaitable<MessageIdResult> {
+  auto send_image = [&]() -> asio::awaitable<MessageIdResult> {
     std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
     co_await deps_.deliveries.wait_turn(*delivery_slot);
-    DeliveryResult delivery =
-        co_await prepare_image_segment(ctx, *stored, bytes, std::move(base64_uri), settings->delivery);
+    DeliveryResult delivery = co_await prepare_image_segment(ctx, *stored, image.bytes, settings->delivery);
     onebot::Message message{std::move(delivery.segment)};
     if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
     // From here a crash may leave the image delivered: a restart charges it.
@@ -224,7 +215,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
       logger()->error("quota store failed: {}", s.error().message);
     }
   };
-  auto sent = co_await send_image(image.bytes, std::move(image.base64_uri));
+  auto sent = co_await send_image();
   if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {
     logger()->warn(
         "sending the image to {} failed ({}); sending it again once the link is back (waiting up to "
@@ -233,14 +224,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     co_await not_sent();
     const bool back = co_await ctx.api().wait_for_account(event.self_id, settings->resend_wait);
     if (back) {
-      // The first attempt used up the image's base64 text: send the saved file.
-      auto saved = co_await deps_.images.read(*stored);
-      if (saved) {
-        sent = co_await send_image(*saved, std::string());
-      } else {
-        logger()->error("cannot read {} back to resend it: {}", stored->path.filename().string(),
-                        saved.error().message);
-      }
+      sent = co_await send_image();
     } else {
       logger()->warn("account {} did not reconnect within {} ms: the image is not resent", event.self_id,
                      settings->resend_wait.count());

@@ -196,21 +196,13 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(digest, length);
 }
 
-bool delivers_inline(const DeliveryOptions& options, std::size_t size) {
-  return options.mode == DeliveryMode::kBase64 ||
-         (options.mode == DeliveryMode::kAuto && size <= options.stream_threshold_bytes);
-}
-
-onebot::Segment base64_image_segment(std::string_view bytes, std::string base64_uri) {
-  return image_segment(base64_uri.empty() ? base64_file(bytes) : std::move(base64_uri));
-}
+onebot::Segment base64_image_segment(std::string_view bytes) { return image_segment(base64_file(bytes)); }
 
 awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
-                                                std::string_view bytes, std::string base64_uri,
-                                                const DeliveryOptions& options) {
+                                                std::string_view bytes, const DeliveryOptions& options) {
   DeliveryMode mode = options.mode;
   if (mode == DeliveryMode::kAuto) {
-    mode = delivers_inline(options, image.size) ? DeliveryMode::kBase64 : DeliveryMode::kStream;
+    mode = image.size > options.stream_threshold_bytes ? DeliveryMode::kStream : DeliveryMode::kBase64;
   }
   if (mode == DeliveryMode::kFileSend && filesend::is_local_address(options.nap_server_address)) {
     logger()->info("nap_server_address {} is this machine: NapCat reads {} directly, no file transfer needed",
@@ -248,7 +240,7 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
     logger()->warn("{}: {} delivery failed, sending base64 instead: {}", image.path.filename().string(),
                    to_string(mode), result.fallback_reason);
   }
-  result.segment = base64_image_segment(bytes, std::move(base64_uri));
+  result.segment = base64_image_segment(bytes);
   result.used = DeliveryMode::kBase64;
   co_return result;
 }

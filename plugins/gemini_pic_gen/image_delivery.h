@@ -47,27 +47,18 @@ struct DeliveryResult {
   std::string fallback_reason;  // empty unless the configured route failed and base64 was used
 };
 
-// True when options send an image of size bytes inline as base64 (kBase64, or
-// kAuto up to stream_threshold_bytes): no route that could fail, so the
-// image's bytes are not needed once its base64 text exists.
-bool delivers_inline(const DeliveryOptions& options, std::size_t size);
-
 // Prepares the image segment for image (whose content is bytes) by
 // options.mode. kFileSend to a local nap_server_address uses kFile instead
 // (NapCat reads the file itself; logged, not a fallback). Any failure of the
 // chosen route (receiver unreachable, stream upload refused, no
-// public_base_url) falls back to base64 with a warning. base64_uri is
-// "base64://" + the encoding of bytes when the caller already has it (the
-// upstream's own text), or "" to encode here; bytes may be empty when
-// base64_uri is set and delivers_inline(). REQUIRES: bytes and image stay
-// alive until the awaitable completes.
+// public_base_url) falls back to base64 with a warning. REQUIRES: bytes and
+// image stay alive until the awaitable completes.
 boost::asio::awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
-                                                             std::string_view bytes, std::string base64_uri,
+                                                             std::string_view bytes,
                                                              const DeliveryOptions& options);
 
-// The "base64://..." image segment for bytes; base64_uri is used as is when
-// not empty (see prepare_image_segment).
-onebot::Segment base64_image_segment(std::string_view bytes, std::string base64_uri);
+// The "base64://..." image segment for bytes, encoded in one pass.
+onebot::Segment base64_image_segment(std::string_view bytes);
 
 // Returns the lower-case hex SHA-256 of bytes.
 std::string sha256_hex(std::string_view bytes);

@@ -53,7 +53,7 @@ class ImageDeliveryTest : public ::testing::Test {
   }
 
   DeliveryResult deliver(DeliveryOptions options) {
-    return run(prepare_image_segment(ctx_, image_, bytes_, {}, options));
+    return run(prepare_image_segment(ctx_, image_, bytes_, options));
   }
 
   static DeliveryOptions mode(DeliveryMode m) {
@@ -104,19 +104,6 @@ TEST_F(ImageDeliveryTest, Base64InlinesTheBytes) {
   EXPECT_EQ(file_of(result), base64_of_bytes());
   EXPECT_TRUE(result.fallback_reason.empty());
   EXPECT_EQ(send_to_group(result), 0);
-}
-
-TEST_F(ImageDeliveryTest, InlineDeliveryUsesTheGivenBase64WithoutTheBytes) {
-  auto options = mode(DeliveryMode::kAuto);
-  ASSERT_TRUE(delivers_inline(options, image_.size));
-  const auto result = run(prepare_image_segment(ctx_, image_, "", base64_of_bytes(), options));
-  EXPECT_EQ(result.used, DeliveryMode::kBase64);
-  EXPECT_EQ(file_of(result), base64_of_bytes());
-  EXPECT_EQ(send_to_group(result), 0);
-  // The auto threshold is taken from the stored image's size, not from bytes.
-  options.stream_threshold_bytes = image_.size - 1;
-  EXPECT_FALSE(delivers_inline(options, image_.size));
-  EXPECT_FALSE(delivers_inline(mode(DeliveryMode::kFile), image_.size));
 }
 
 TEST_F(ImageDeliveryTest, FileSendsAnAbsoluteFileUrl) {

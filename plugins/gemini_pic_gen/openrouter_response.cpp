@@ -19,7 +19,6 @@ using llm::ProviderError;
 namespace bj = boost::json;
 
 constexpr std::size_t kModelTextChars = 120;
-constexpr std::string_view kBase64Scheme = "base64://";
 // Deeper nesting is no chat completion; the cap also bounds the parser's stack.
 constexpr std::size_t kMaxJsonDepth = 64;
 
@@ -118,12 +117,6 @@ Result<GeneratedImage, ProviderError> decode_base64_image(std::string_view paylo
   auto format = verify_image(*decoded, declared);
   if (!format.ok()) return format.error();
   GeneratedImage image;
-  // The upstream's text is exactly what "base64://" needs when it is the
-  // canonical, unwrapped encoding: saves re-encoding ~2 MB per image.
-  if (payload.size() == (decoded->size() + 2) / 3 * 4) {
-    image.base64_uri.reserve(kBase64Scheme.size() + payload.size());
-    image.base64_uri.append(kBase64Scheme).append(payload);
-  }
   image.bytes = std::move(decoded).value();
   image.mime = std::string(image_mime(*format));
   image.extension = std::string(image_extension(*format));

@@ -29,10 +29,6 @@ struct GeneratedImage {
   std::string mime;        // from the bytes' magic number, not from what the provider claimed
   std::string extension;   // without the dot
   std::string model_text;  // text the model sent along with the image, "" if none
-  // "base64://" + the upstream's own base64 text when that text is the
-  // canonical encoding of bytes (no line breaks), else "": delivery can send
-  // it as is instead of encoding the image again.
-  std::string base64_uri;
 };
 
 // Checks that bytes are a complete PNG, JPEG or WEBP (magic number, and the
