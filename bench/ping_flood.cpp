@@ -171,6 +171,9 @@ std::string config_yaml(const fs::path& data_dir, const std::string& log_level, 
   // The console stays on, as deployed, on a port of its own.
   yaml += "web:\n";
   yaml += "  listen: \"127.0.0.1:0\"\n";
+  // A bot's steady state: the console password is set (or its hash was
+  // stored at the first start), so no one-off scrypt runs at start-up.
+  yaml += "  password: \"ping-flood-console\"\n";
   if (with_marker) yaml += std::string(kReloadMarker) + ": 1\n";
   return yaml;
 }
