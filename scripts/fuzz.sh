@@ -48,7 +48,7 @@ run_target() {
   local options=()
   [[ -f $root/tests/fuzz/$target.options ]] && read -ra options <"$root/tests/fuzz/$target.options"
   if "$build_dir/tests/fuzz/$target" "$corpus" \
-      -max_total_time="$seconds" -timeout=25 -artifact_prefix="$crashes/" -print_final_stats=1 \
+      -max_total_time="$seconds" -timeout=60 -artifact_prefix="$crashes/" -print_final_stats=1 \
       "${options[@]}" >"$build_dir/logs/$target.log" 2>&1; then
     echo "fuzz: $target: ok ($(grep -o 'cov: [0-9]*' "$build_dir/logs/$target.log" | tail -1)," \
       "$(grep -o 'stat::number_of_executed_units: [0-9]*' "$build_dir/logs/$target.log" | grep -o '[0-9]*$') execs)"

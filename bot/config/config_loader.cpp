@@ -98,42 +98,72 @@ std::string mark_text(const YAML::Mark& mark) {
   return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
 }
 
-json yaml_to_json(const YAML::Node& node, const std::string& path, Issues& errors) {
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
+// Bounds on the tree a YAML text may stand for. Anchors and aliases let a few
+// bytes describe a cycle (an alias inside its own anchor) or an exponentially
+// large tree ("billion laughs"); real configs are a few levels deep and a few
+// hundred values.
+constexpr int kMaxYamlDepth = 64;
+constexpr std::size_t kMaxYamlValues = 100'000;
+
+// YAML node graph -> JSON tree, within the bounds above.
+class YamlConverter {
+ public:
+  explicit YamlConverter(Issues& errors) : errors_(errors) {}
+
+  json convert(const YAML::Node& node, const std::string& path, int depth = 0) {
+    if (depth > kMaxYamlDepth || values_left_ == 0) {
+      if (!over_limit_) {
+        over_limit_ = true;
+        errors_.push_back({path, "nested deeper than " + std::to_string(kMaxYamlDepth) +
+                                     " levels or more than " + std::to_string(kMaxYamlValues) +
+                                     " values (a recursive or repeated alias?)"});
+      }
       return nullptr;
-    case YAML::NodeType::Scalar:
-      // "?" marks a plain scalar; quoted and explicitly tagged ones stay text.
-      return node.Tag() == "?" ? plain_scalar(node.Scalar()) : json(node.Scalar());
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      std::size_t index = 0;
-      for (const YAML::Node& item : node) {
-        out.push_back(yaml_to_json(item, join_index(path, index++), errors));
-      }
-      return out;
     }
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
-          errors.push_back({path, "keys must be plain text (" + mark_text(entry.first.Mark()) + ")"});
-          continue;
+    --values_left_;
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        return nullptr;
+      case YAML::NodeType::Scalar:
+        // "?" marks a plain scalar; quoted and explicitly tagged ones stay text.
+        return node.Tag() == "?" ? plain_scalar(node.Scalar()) : json(node.Scalar());
+      case YAML::NodeType::Sequence: {
+        json out = json::array();
+        std::size_t index = 0;
+        for (const YAML::Node& item : node) {
+          if (over_limit_) break;
+          out.push_back(convert(item, join_index(path, index++), depth + 1));
         }
-        const std::string& key = entry.first.Scalar();
-        std::string child_path = join_key(path, key);
-        if (out.contains(key)) {
-          errors.push_back({child_path, "duplicate key (" + mark_text(entry.first.Mark()) + ")"});
-          continue;
-        }
-        out[key] = yaml_to_json(entry.second, child_path, errors);
+        return out;
       }
-      return out;
+      case YAML::NodeType::Map: {
+        json out = json::object();
+        for (const auto& entry : node) {
+          if (over_limit_) break;
+          if (!entry.first.IsScalar()) {
+            errors_.push_back({path, "keys must be plain text (" + mark_text(entry.first.Mark()) + ")"});
+            continue;
+          }
+          const std::string& key = entry.first.Scalar();
+          std::string child_path = join_key(path, key);
+          if (out.contains(key)) {
+            errors_.push_back({child_path, "duplicate key (" + mark_text(entry.first.Mark()) + ")"});
+            continue;
+          }
+          out[key] = convert(entry.second, child_path, depth + 1);
+        }
+        return out;
+      }
     }
+    return nullptr;
   }
-  return nullptr;
-}
+
+ private:
+  Issues& errors_;
+  std::size_t values_left_ = kMaxYamlValues;
+  bool over_limit_ = false;
+};
 
 // ------------------------------------------------------------------ validation
 
@@ -437,7 +467,7 @@ Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view tex
     return Issues{{"", std::string("cannot parse YAML: ") + e.what()}};
   }
   Issues errors;
-  json out = yaml_to_json(root, "", errors);
+  json out = YamlConverter(errors).convert(root, "");
   if (!errors.empty()) return errors;
   return out;
 }

@@ -52,6 +52,8 @@ Environment process_environment();
 // YAML -> JSON. Plain scalars become null/bool/int/float when they look like
 // one (YAML 1.2 core schema; "0123" stays a string); quoted scalars stay
 // strings. Syntax errors and duplicate keys report line and column (1-based).
+// A tree nested deeper than 64 levels or with more than 100,000 values (as
+// recursive or repeated aliases can make from a few bytes) is an error.
 Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view text);
 
 // Validates raw (as parse_yaml returns it) against schema. Missing and null

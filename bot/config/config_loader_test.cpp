@@ -225,6 +225,34 @@ TEST(ConfigLoaderTest, DuplicateKeysAreErrors) {
   EXPECT_EQ(format_issue(raw.error()[0]), "web.listen: duplicate key (line 3, column 3)");
 }
 
+// Found by config_loader_fuzz: an alias inside its own anchor made the YAML
+// graph cyclic and the conversion recursed until the stack overflowed.
+TEST(ConfigLoaderTest, RecursiveAliasIsAnErrorNotACrash) {
+  auto raw = parse_yaml("llm: &loop\n  context: *loop\n");
+  ASSERT_FALSE(raw.ok());
+  ASSERT_EQ(raw.error().size(), 1u);
+  EXPECT_THAT(raw.error()[0].message, HasSubstr("nested deeper than 64 levels"));
+}
+
+// Aliases that repeat aliases ("billion laughs") stop at the value budget
+// instead of building a huge tree.
+TEST(ConfigLoaderTest, ExponentialAliasesAreAnError) {
+  std::string yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 6; ++level) {
+    const std::string previous = "*l" + std::to_string(level - 1);
+    yaml += "l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + previous;
+    yaml += "]\n";
+  }
+  auto raw = parse_yaml(yaml);
+  ASSERT_FALSE(raw.ok());
+  EXPECT_THAT(raw.error()[0].message, HasSubstr("more than 100000 values"));
+
+  auto nested = parse_yaml("a: &a [1, 2]\nb: [*a, *a]\n");
+  ASSERT_TRUE(nested.ok());
+  EXPECT_EQ((*nested)["b"], nlohmann::json::parse("[[1, 2], [1, 2]]"));
+}
+
 TEST(ConfigLoaderTest, ScalarsKeepTheirTextUnlessCanonical) {
   auto raw =
       parse_yaml("a: 3\nb: \"3\"\nc: 0123\nd: 1.10\ne: 0.5\nf: true\ng: True\nh: ~\ni: 'null'\nj: 1e5\n");

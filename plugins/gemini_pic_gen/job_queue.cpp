@@ -44,8 +44,11 @@ std::optional<JobQueue::Ticket> JobQueue::try_enter(std::int64_t key) {
 }
 
 asio::awaitable<void> JobQueue::wait_turn(Ticket& ticket) {
-  while (!ticket.waiter_->admitted) {
-    co_await ticket.waiter_->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  // Only the waiter is used after a suspension: the ticket may be destroyed
+  // meanwhile (its job gave up), which ASan caught as a use after free.
+  const std::shared_ptr<Ticket::Waiter> waiter = ticket.waiter_;
+  while (!waiter->admitted) {
+    co_await waiter->wake.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 

@@ -43,7 +43,9 @@ class JobQueue {
   // A place for key, or nullopt when that key already has a job.
   std::optional<Ticket> try_enter(std::int64_t key);
 
-  // Completes when the ticket's job may run (at once if it already may).
+  // Completes when the ticket's job may run (at once if it already may). If
+  // the ticket is destroyed while its job waits, it never completes; the
+  // coroutine stays suspended until the io_context goes away.
   boost::asio::awaitable<void> wait_turn(Ticket& ticket);
 
   // Takes effect as running jobs finish.

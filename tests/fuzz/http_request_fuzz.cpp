@@ -5,7 +5,10 @@
 // runs for real on 127.0.0.1 in a background thread; each input is one
 // connection that sends the bytes, half-closes and reads until the server
 // closes.
-// Invariants: the server always closes the connection (within 10 s); what it
+// Invariants: the server always closes the connection (a hang shows up as a
+// libFuzzer -timeout, or the CTest timeout in replay; no deadline here,
+// because a fuzzer at low priority on a busy machine stalls for many
+// seconds); what it
 // sends is a sequence of well-formed HTTP/1.x responses, each with the
 // security headers, and with status 200 only from a real route.
 //
@@ -14,7 +17,6 @@
 // so this target reaches it (see tests/fuzz/README.md).
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,7 +89,7 @@ Server& server() {
 }
 
 // Sends request, half-closes, and returns everything the server sent before
-// closing. Fails the check when the server keeps the connection open.
+// closing.
 std::string exchange(std::uint16_t port, std::string_view request) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   FUZZ_CHECK(fd >= 0);
@@ -104,17 +106,10 @@ std::string exchange(std::uint16_t port, std::string_view request) {
   }
   ::shutdown(fd, SHUT_WR);
   std::string received;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   char buffer[8192];
-  while (true) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{fd, POLLIN, 0};
-    FUZZ_CHECK(left.count() > 0 && ::poll(&pfd, 1, static_cast<int>(left.count())) == 1);
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;  // closed (a reset after an error response counts too)
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
     received.append(buffer, static_cast<std::size_t>(n));
-  }
+  }  // ends when the server closes (a reset after an error response counts too)
   ::close(fd);
   return received;
 }
