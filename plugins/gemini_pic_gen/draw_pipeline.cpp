@@ -128,6 +128,8 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
 
   // From here every exit must settle the reservation.
   auto fail = [&](std::string message) -> asio::awaitable<DrawOutcome> {
+    // The user may ask again the moment they read the message.
+    ticket.reset();
     if (!reservation.empty() && quotas_ != nullptr) {
       if (Status s = co_await quotas_->release(reservation); !s) {
         logger()->error("quota release failed: {}", s.error().message);
@@ -186,6 +188,11 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     logger()->error("cannot save image: {}", stored.error().message);
     co_return co_await fail(ctx.tr("gemini.error.disk"));
   }
+
+  // The generation is done: the user's next /draw, and the next queued job,
+  // may start while this image is delivered (they may see it before NapCat's
+  // answer is back); its quota unit stays reserved until the send settles.
+  ticket.reset();
 
   std::string note = remaining_note;
   if (!references.failures.empty()) {
