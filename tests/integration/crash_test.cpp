@@ -15,6 +15,7 @@
 #include "bot/store/database.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
 #include "tests/support/wait.h"
@@ -39,28 +40,13 @@ std::uint64_t test_seed() {
 }
 
 std::string plugin_config(const FakeOpenRouter& openrouter) {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" +
-         kKey +
-         "\"]\n"
-         "    custom_api_base: \"" +
-         openrouter.api_base() +
-         "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    acknowledge: false\n"
-         "    max_concurrent_generations: 4\n"
-         "    rate_limit:\n"
-         "      enabled: true\n"
-         "      default_limit: 1000\n";
-}
-
-bool has_image(const json& message) {
-  if (!message.is_array()) return false;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n"
+                               "    acknowledge: false\n"
+                               "    max_concurrent_generations: 4\n"
+                               "    rate_limit:\n"
+                               "      enabled: true\n"
+                               "      default_limit: 1000\n");
 }
 
 // Users (from "user:<id>" buckets) with a row in the given state.

@@ -9,10 +9,10 @@
 #include <mutex>
 #include <set>
 
-#include "bot/onebot/base64.h"
 #include "bot/store/database.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/wait.h"
 
@@ -26,61 +26,19 @@ constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKey[] = "sk-or-v1-fault-key-cccccccccccc3333";
 constexpr int kDrops = 100;
 
-// Fast reconnects for forward mode, inserted into the onebot section.
-std::string with_onebot_keys(std::string yaml, const std::string& keys) {
-  yaml.replace(yaml.find("  access_token"), 0, keys);
-  return yaml;
-}
-
 std::string fast_reconnect(std::string yaml) {
   return with_onebot_keys(std::move(yaml),
                           "  reconnect_initial_seconds: 0.005\n  reconnect_max_seconds: 0.02\n");
 }
 
 std::string plugin_config(const FakeOpenRouter& openrouter, const std::string& extra = "") {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" +
-         kKey +
-         "\"]\n"
-         "    custom_api_base: \"" +
-         openrouter.api_base() +
-         "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    backoff_initial_seconds: 0.01\n"
-         "    backoff_max_seconds: 0.02\n"
-         "    acknowledge: false\n"
-         "    allow_private_network: true\n" +
-         extra;
-}
-
-std::string text_of(const json& message) {
-  if (message.is_string()) return message.get<std::string>();
-  std::string out;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
-
-bool has_image(const json& message) {
-  if (!message.is_array()) return false;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
-}
-
-// The decoded bytes of the message's base64 image segment ("" if none).
-std::string image_bytes_of(const json& message) {
-  for (const auto& seg : message) {
-    if (seg.value("type", "") != "image") continue;
-    const std::string file = seg["data"].value("file", "");
-    if (!file.starts_with("base64://")) return "";
-    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
-    return decoded ? *decoded : "";
-  }
-  return "";
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n"
+                               "    backoff_initial_seconds: 0.01\n"
+                               "    backoff_max_seconds: 0.02\n"
+                               "    acknowledge: false\n"
+                               "    allow_private_network: true\n" +
+                                   extra);
 }
 
 std::int64_t target_user(const ApiCall& c) { return json_id(c.params.value("user_id", json())).value_or(0); }
@@ -284,7 +242,7 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
     if (has_image(c.params["message"])) {
       if (swallowed.insert(user).second) return no_answer();
       ++delivered[user];
-      delivered_bytes[user] = image_bytes_of(c.params["message"]);
+      delivered_bytes[user] = image_bytes_of(c.params["message"]).value_or("");
     }
     return ApiReply::ok(json{{"message_id", 1}});
   });

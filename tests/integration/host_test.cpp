@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/fakes/napcat/fake_napcat.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
 
@@ -15,15 +16,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 constexpr char kToken[] = "test-token-0123456789";
-
-std::string text_of(const json& message) {
-  std::string out;
-  if (message.is_string()) return message.get<std::string>();
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
 
 // Waits for a send_*_msg call on `conn` whose text contains `needle`.
 std::optional<ApiCall> wait_for_reply(FakeNapCat& napcat, int conn, const std::string& needle,

@@ -10,6 +10,7 @@
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 
 namespace picbot::testing {
@@ -22,28 +23,6 @@ constexpr char kToken[] = "test-token-0123456789";
 constexpr char kChatKey[] = "sk-chat-security-key-5555eeee";
 constexpr char kImageKey[] = "sk-or-v1-security-key-6666ffff";
 constexpr std::int64_t kSelf = 10001;
-
-std::string text_of(const json& message) {
-  if (message.is_string()) return message.get<std::string>();
-  std::string out;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
-
-bool has_image(const json& message) {
-  if (!message.is_array()) return false;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
-}
-
-std::string with_onebot_keys(std::string yaml, const std::string& keys) {
-  yaml.replace(yaml.find("  access_token"), 0, keys);
-  return yaml;
-}
 
 std::optional<ApiCall> say_group(FakeNapCat& napcat, int conn, std::int64_t user, json message,
                                  const std::string& needle, std::chrono::milliseconds timeout = 10s) {

@@ -8,15 +8,14 @@
 // file and unknown ids must give 404.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <optional>
 
 #include "bot/net/http_client.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/console_client.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
 #include "tests/support/wait.h"
@@ -31,35 +30,13 @@ constexpr char kKey[] = "sk-or-v1-test-key-aaaaaaaaaaaa1111";
 
 // One blocking GET with picbot's own HttpClient on a private io_context.
 net::HttpResponse http_get(const std::string& url) {
-  boost::asio::io_context io;
-  net::HttpClient client(io.get_executor());
   net::HttpRequest request;
   request.url = url;
-  request.total_timeout = 10s;
-  std::optional<Result<net::HttpResponse, net::HttpError>> outcome;
-  boost::asio::co_spawn(
-      io,
-      [&]() -> boost::asio::awaitable<void> { outcome.emplace(co_await client.request(std::move(request))); },
-      boost::asio::detached);
-  io.run();
-  if (!outcome || !*outcome) {
-    ADD_FAILURE() << "GET " << url << " failed: " << (outcome ? outcome->error().message : "no outcome");
-    return {};
-  }
-  return std::move(outcome->value());
+  return blocking_request(std::move(request));
 }
 
 std::string url_plugin_config(const FakeOpenRouter& openrouter) {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" +
-         kKey +
-         "\"]\n"
-         "    custom_api_base: \"" +
-         openrouter.api_base() +
-         "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    image_delivery: url\n";
+  return gemini_plugin_section({kKey}, openrouter.api_base(), "    max_retry_attempts: 1\n    image_delivery: url\n");
 }
 
 std::optional<std::string> image_file_of(const json& message) {
