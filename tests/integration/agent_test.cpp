@@ -16,7 +16,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kChatKey[] = "sk-chat-integration-key-0000aaaa";
 constexpr char kImageKey[] = "sk-or-v1-integration-key-1111bbbb";
 constexpr std::int64_t kSelf = 10001;
@@ -56,12 +55,12 @@ class AgentIntegrationTest : public ::testing::Test {
                                                     "    backoff_initial_seconds: 0.01\n"
                                                     "    backoff_max_seconds: 0.02\n" +
                                                         plugin_extra);
-    bot = std::make_unique<PicbotRunner>(reverse_config(kToken, extra));
+    bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken, extra));
     ASSERT_TRUE(bot->start());
     connect();
   }
   void connect() {
-    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kToken);
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
     ASSERT_TRUE(c.ok()) << c.error().message;
     conn = *c;
   }

@@ -402,7 +402,8 @@ TEST(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
                "test/hand-edited";
       },
       5s));
-  ASSERT_TRUE(client.sandbox_reply(3, 0, false, "/draw a cat", 10s, sandbox_has_image)) << bot.process().output();
+  ASSERT_TRUE(client.sandbox_reply(3, 0, false, "/draw a cat", 10s, sandbox_has_image))
+      << bot.process().output();
   EXPECT_EQ(openrouter.calls().back().body["model"], "test/hand-edited");
 
   {

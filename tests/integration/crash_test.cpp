@@ -26,7 +26,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Script = FakeOpenRouter::Script;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKey[] = "sk-or-v1-crash-key-dddddddddddd4444";
 
 std::uint64_t test_seed() {
@@ -104,12 +103,12 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
     return total;
   };
 
-  PicbotRunner bot(reverse_config(kToken) + plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + plugin_config(openrouter));
   constexpr int kKills = 5;
   constexpr int kDrawsPerRun = 12;
   for (int run = 0; run < kKills; ++run) {
     ASSERT_TRUE(bot.start()) << "run " << run;
-    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     ASSERT_TRUE(conn.ok());
     const int before = delivered_total();
     for (int i = 0; i < kDrawsPerRun; ++i) {
@@ -161,7 +160,7 @@ TEST(CrashDurability, KillNineDuringConfigSavesNeverLeavesAHalfWrittenFile) {
   std::mt19937_64 random(test_seed());
   FakeOpenRouter openrouter;
   FakeNapCat napcat;
-  PicbotRunner bot(reverse_config(kToken) + plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + plugin_config(openrouter));
   constexpr int kKills = 5;
   for (int run = 0; run < kKills; ++run) {
     // A temporary file as a kill during the write would leave it.
@@ -169,7 +168,7 @@ TEST(CrashDurability, KillNineDuringConfigSavesNeverLeavesAHalfWrittenFile) {
     std::ofstream(planted) << "onebot:\n  mode: rev";
     ASSERT_TRUE(bot.start()) << "run " << run;
     EXPECT_FALSE(std::filesystem::exists(planted)) << "leftover temp file not cleaned at start";
-    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     ASSERT_TRUE(conn.ok());
     const std::size_t skip = napcat.calls().size();
     constexpr int kSaves = 30;

@@ -19,7 +19,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Script = FakeOpenRouter::Script;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKeyA[] = "sk-or-v1-test-key-aaaaaaaaaaaa1111";
 constexpr char kKeyB[] = "sk-or-v1-test-key-bbbbbbbbbbbb2222";
 
@@ -39,12 +38,12 @@ bool is_message_to(const ApiCall& c, std::int64_t group) {
 class DrawTest : public ::testing::Test {
  protected:
   void start(const std::string& rate_limit = "") {
-    bot = std::make_unique<PicbotRunner>(reverse_config(kToken) + plugin_config(openrouter, rate_limit));
+    bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken) + plugin_config(openrouter, rate_limit));
     ASSERT_TRUE(bot->start());
     connect();
   }
   void connect() {
-    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     ASSERT_TRUE(c.ok()) << c.error().message;
     conn = *c;
   }

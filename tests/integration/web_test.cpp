@@ -25,7 +25,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKey[] = "sk-or-v1-test-key-aaaaaaaaaaaa1111";
 
 // One blocking GET with picbot's own HttpClient on a private io_context.
@@ -36,7 +35,8 @@ net::HttpResponse http_get(const std::string& url) {
 }
 
 std::string url_plugin_config(const FakeOpenRouter& openrouter) {
-  return gemini_plugin_section({kKey}, openrouter.api_base(), "    max_retry_attempts: 1\n    image_delivery: url\n");
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n    image_delivery: url\n");
 }
 
 std::optional<std::string> image_file_of(const json& message) {
@@ -47,7 +47,7 @@ std::optional<std::string> image_file_of(const json& message) {
 }
 
 TEST(WebTest, HealthAnswersWithLinkCount) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   ASSERT_NE(bot.web_port(), 0) << bot.process().output();
   const std::string url = "http://127.0.0.1:" + std::to_string(bot.web_port()) + "/health";
@@ -62,7 +62,7 @@ TEST(WebTest, HealthAnswersWithLinkCount) {
   EXPECT_EQ(body["onebot"]["links"], 0);
 
   FakeNapCat napcat;
-  ASSERT_TRUE(napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
+  ASSERT_TRUE(napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken).ok());
   EXPECT_TRUE(wait_until([&] { return json::parse(http_get(url).body)["onebot"]["links"] == 1; }, 5s));
   EXPECT_EQ(http_get("http://127.0.0.1:" + std::to_string(bot.web_port()) + "/nothing").status, 404);
   EXPECT_EQ(bot.stop(), 0);
@@ -71,10 +71,10 @@ TEST(WebTest, HealthAnswersWithLinkCount) {
 TEST(WebTest, UrlDeliveryServesTheImageFromPicbot) {
   FakeOpenRouter openrouter;
   FakeNapCat napcat;
-  PicbotRunner bot(reverse_config(kToken) + url_plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + url_plugin_config(openrouter));
   ASSERT_TRUE(bot.start());
   ASSERT_NE(bot.web_port(), 0);
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok()) << conn.error().message;
 
   napcat.send_group_message(*conn, 777, 42, "/draw a cat");
@@ -121,7 +121,7 @@ TEST(WebTest, NonLoopbackWithoutPasswordRefusesToStart) {
                                                         "  mode: reverse\n"
                                                         "  listen: \"127.0.0.1:0\"\n"
                                                         "  access_token: \"" +
-                                                        std::string(kToken) +
+                                                        std::string(kTestToken) +
                                                         "\"\n"
                                                         "web:\n"
                                                         "  listen: \"0.0.0.0:0\"\n");
