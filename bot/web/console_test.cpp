@@ -5,11 +5,10 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <optional>
 
 #include "bot/net/http_client.h"
+#include "bot/web/test_fetch.h"
 
 namespace picbot::web {
 namespace {
@@ -33,28 +32,7 @@ class ConsolePluginHooksTest : public ::testing::Test {
 
   net::HttpResponse fetch(std::string method, std::string path, std::string body = "",
                           std::vector<std::pair<std::string, std::string>> headers = {}) {
-    net::HttpRequest request;
-    request.method = std::move(method);
-    request.url = base_ + path;
-    request.body = std::move(body);
-    request.headers = std::move(headers);
-    request.total_timeout = 10s;
-    std::optional<Result<net::HttpResponse, net::HttpError>> outcome;
-    bool done = false;
-    asio::co_spawn(
-        io_,
-        [&]() -> asio::awaitable<void> { outcome.emplace(co_await client_.request(std::move(request))); },
-        [&](std::exception_ptr) {
-          done = true;
-          io_.stop();
-        });
-    io_.run_for(10s);
-    io_.restart();
-    if (!done || !outcome || !*outcome) {
-      ADD_FAILURE() << "request failed";
-      return {};
-    }
-    return std::move(outcome->value());
+    return fetch_on(io_, client_, std::move(method), base_ + path, std::move(body), std::move(headers));
   }
 
   // Logs in; returns {cookie, csrf}.

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "bot/net/http_client.h"
+#include "bot/web/test_fetch.h"
 
 namespace picbot::web {
 namespace {
@@ -24,7 +25,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using tcp = asio::ip::tcp;
-using Outcome = Result<net::HttpResponse, net::HttpError>;
 
 HttpHandler reply(std::string body) {
   return [body](const HttpRequest&) -> asio::awaitable<HttpResponse> {
@@ -65,19 +65,7 @@ class HttpServerTest : public ::testing::Test {
 
   net::HttpResponse fetch(std::string method, std::string path, std::string body = "",
                           std::vector<std::pair<std::string, std::string>> headers = {}) {
-    net::HttpRequest request;
-    request.method = std::move(method);
-    request.url = base_ + path;
-    request.body = std::move(body);
-    request.headers = std::move(headers);
-    request.total_timeout = 10s;
-    std::optional<Outcome> outcome;
-    run([&]() -> asio::awaitable<void> { outcome.emplace(co_await client_.request(std::move(request))); });
-    if (!outcome || !*outcome) {
-      ADD_FAILURE() << "request failed: " << (outcome ? outcome->error().message : "no outcome");
-      return {};
-    }
-    return std::move(outcome->value());
+    return fetch_on(io_, client_, std::move(method), base_ + path, std::move(body), std::move(headers));
   }
 
   // Sends raw bytes on one connection and returns everything read until the

@@ -181,6 +181,24 @@ bool remove_quietly(const fs::path& path, std::string_view what) {
   return !ec;
 }
 
+// Calls visit(entry, file name) for each regular file in dir; symlinks are
+// never visited. A missing dir has no files; another listing error is logged.
+// Blocking.
+template <typename Visit>
+void for_each_regular_file(const fs::path& dir, Visit visit) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    logger()->warn("cannot list {}: {}", dir.string(), ec.message());
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
+    // symlink_status: a link is never followed nor deleted, even if it has our name.
+    std::error_code status_error;
+    if (!fs::is_regular_file(entry.symlink_status(status_error))) continue;
+    visit(entry, entry.path().filename().string());
+  }
+}
+
 // Deletes expired store files in dir, each with its sidecar, and sidecars
 // at least ttl old whose image is gone. created holds the index's times by
 // file name. Returns the image names deleted. Blocking.
@@ -188,38 +206,29 @@ std::vector<std::string> delete_expired(const fs::path& dir,
                                         const std::map<std::string, Clock::time_point>& created,
                                         Clock::time_point now, std::chrono::minutes ttl) {
   std::vector<std::string> deleted;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    logger()->warn("cannot list {}: {}", dir.string(), ec.message());
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::directory_entry& entry = *it;
-    const std::string name = entry.path().filename().string();
+  for_each_regular_file(dir, [&](const fs::directory_entry& entry, const std::string& name) {
     const bool is_image = is_store_file_name(name);
-    if (!is_image && !is_sidecar_name(name)) continue;
-    // symlink_status: a link is never followed nor deleted, even if it has our name.
-    std::error_code status_error;
-    if (!fs::is_regular_file(entry.symlink_status(status_error))) continue;
+    if (!is_image && !is_sidecar_name(name)) return;
     std::optional<Clock::time_point> born;
     if (auto known = created.find(name); is_image && known != created.end()) {
       born = known->second;
     } else {
       born = modification_time(entry);
     }
-    if (!born || now - *born < ttl) continue;
+    if (!born || now - *born < ttl) return;
     if (!is_image) {
       // An orphan: its image was deleted by hand, or a crash came between the two deletions.
       const fs::path image = dir / name.substr(0, name.size() - kSidecarSuffix.size());
       std::error_code image_error;
       if (!fs::exists(fs::symlink_status(image, image_error)))
         remove_quietly(entry.path(), "expired sidecar");
-      continue;
+      return;
     }
     if (remove_quietly(entry.path(), "expired image")) {
       deleted.push_back(name);
       remove_quietly(sidecar_path(entry.path()), "expired sidecar");
     }
-  }
+  });
   return deleted;
 }
 
@@ -228,20 +237,12 @@ std::vector<std::string> delete_expired(const fs::path& dir,
 std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point now,
                                           std::chrono::minutes ttl) {
   std::vector<StoredImage> found;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    logger()->warn("cannot list {}: {}", dir.string(), ec.message());
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::directory_entry& entry = *it;
-    const std::string name = entry.path().filename().string();
-    std::error_code status_error;
-    if (!fs::is_regular_file(entry.symlink_status(status_error))) continue;
+  for_each_regular_file(dir, [&](const fs::directory_entry& entry, const std::string& name) {
     if (is_temp_name(name)) {
       if (remove_quietly(entry.path(), "stale temp file")) logger()->info("deleted stale temp file {}", name);
-      continue;
+      return;
     }
-    if (!is_store_file_name(name)) continue;
+    if (!is_store_file_name(name)) return;
     const auto format = format_for_extension(name.substr(name.rfind('.') + 1));
     StoredImage image;
     image.path = entry.path();
@@ -254,13 +255,13 @@ std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point
     if (!in.is_open() || !read_sidecar(sidecar, image)) {
       logger()->warn("image {} has no readable sidecar: listed without its prompt", name);
       const auto mtime = modification_time(entry);
-      if (!mtime) continue;
+      if (!mtime) return;
       image.id = random_hex(16);
       image.created = *mtime;
     }
-    if (now - image.created >= ttl) continue;  // the sweep deletes it
+    if (now - image.created >= ttl) return;  // the sweep deletes it
     found.push_back(std::move(image));
-  }
+  });
   return found;
 }
 

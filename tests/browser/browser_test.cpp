@@ -10,9 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/browser/browser_script.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
-#include "tests/support/paths.h"
 
 namespace picbot::testing {
 namespace {
@@ -29,39 +30,13 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 TEST(BrowserTest, ConsoleEndToEndInChromium) {
-  const auto browser_dir = source_dir() / "tests" / "browser";
-  ASSERT_TRUE(std::filesystem::exists(browser_dir / "node_modules" / "playwright-core"))
-      << "run `npm ci` in " << browser_dir << " (scripts/install-deps.sh --test does)";
-  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
-      << "apt-get install chromium (scripts/install-deps.sh --test)";
-
   FakeOpenRouter openrouter;
-  PicbotRunner bot(
-      std::string("data_dir: \"{data_dir}\"\n") +
-      "onebot:\n  mode: reverse\n  listen: \"127.0.0.1:0\"\n  access_token: \"browser-token-0123456789\"\n"
-      "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
-      kPassword +
-      "\"\n"
-      "bot:\n  admins: [1]\n"
-      "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" +
-      kKey +
-      "\"]\n"
-      "    custom_api_base: \"" +
-      openrouter.api_base() + "\"\n    max_retry_attempts: 1\n");
+  PicbotRunner bot(browser_console_config(kPassword) + "bot:\n  admins: [1]\n" +
+                   gemini_plugin_section({kKey}, openrouter.api_base(), "    max_retry_attempts: 1\n"));
   ASSERT_TRUE(bot.start());
   const std::string model = "test/browser-model";
-  auto node = ChildProcess::start({"node", (browser_dir / "console_e2e.mjs").string()},
-                                  {{"CONSOLE_URL", "http://127.0.0.1:" + std::to_string(bot.web_port())},
-                                   {"CONSOLE_PASSWORD", kPassword},
-                                   {"MODEL_NAME", model},
-                                   {"QUOTA_LIMIT", "7"},
-                                   {"SCREENSHOT_DIR", std::filesystem::current_path().string()},
-                                   {"CHROMIUM", "/usr/bin/chromium"}},
-                                  browser_dir);
-  ASSERT_TRUE(node.ok()) << node.error().message;
-  const auto code = (*node)->wait_exit(180s);
-  ASSERT_TRUE(code.has_value()) << "the browser test did not finish:\n" << (*node)->output();
-  ASSERT_EQ(*code, 0) << (*node)->output() << "\n--- picbot ---\n" << bot.process().output();
+  ASSERT_TRUE(
+      run_browser_script(bot, "console_e2e.mjs", kPassword, {{"MODEL_NAME", model}, {"QUOTA_LIMIT", "7"}}));
 
   // The file on disk and the running bot changed.
   const std::string saved = read_file(bot.config_path());

@@ -3,20 +3,12 @@
 // passes: CONSOLE_URL, CONSOLE_PASSWORD, MODEL_NAME (to set), QUOTA_LIMIT (to
 // set), SCREENSHOT_DIR, CHROMIUM. Exits 0 when every step passed; on failure
 // prints the step and saves SCREENSHOT_DIR/console-failure.png.
-import {chromium} from "playwright-core";
+import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD");
 const model = env("MODEL_NAME"), quota = env("QUOTA_LIMIT"), shots = env("SCREENSHOT_DIR");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({viewport: {width: 1100, height: 900}});
 const problems = [];
 // Expected refusals (wrong password 401, invalid config 400) are part of the
@@ -29,16 +21,7 @@ page.on("pageerror", (e) => problems.push("page error: " + e.message));
 page.setDefaultTimeout(15000);
 
 let step = "start";
-// Polls fn(arg) in the page until it is true or the deadline passes.
-// (page.waitForFunction re-evaluates through eval, which the console's CSP forbids.)
-async function waitFor(fn, arg, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (await page.evaluate(fn, arg)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
-}
+const waitFor = pollerFor(page);
 async function sendInSandbox(text, admin) {
   await page.fill("#sandbox-user", "10001");
   await page.fill("#sandbox-group", "20001");

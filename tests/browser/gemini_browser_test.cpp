@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/browser/browser_script.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
-#include "tests/support/paths.h"
 
 namespace picbot::testing {
 namespace {
@@ -22,31 +23,13 @@ constexpr char kPassword[] = "gemini-browser-pass-1";
 constexpr char kKey[] = "sk-or-v1-gemini-browser-key-aaaa1111";
 
 TEST(GeminiBrowserTest, QuotasAndGalleryPagesOnAPhone) {
-  const auto browser_dir = source_dir() / "tests" / "browser";
-  ASSERT_TRUE(std::filesystem::exists(browser_dir / "node_modules" / "playwright-core"))
-      << "run `npm ci` in " << browser_dir << " (scripts/install-deps.sh --test does)";
-  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
-      << "apt-get install chromium (scripts/install-deps.sh --test)";
-
   FakeOpenRouter openrouter;
-  PicbotRunner bot(
-      std::string("data_dir: \"{data_dir}\"\n") +
-      "onebot:\n  mode: reverse\n  listen: \"127.0.0.1:0\"\n  access_token: \"browser-token-0123456789\"\n"
-      "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
-      kPassword + "\"\n" + "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" + kKey + "\"]\n" +
-      "    custom_api_base: \"" + openrouter.api_base() + "\"\n    max_retry_attempts: 1\n" +
-      "    rate_limit:\n      enabled: true\n      default_limit: 3\n");
+  PicbotRunner bot(browser_console_config(kPassword) +
+                   gemini_plugin_section({kKey}, openrouter.api_base(),
+                                         "    max_retry_attempts: 1\n"
+                                         "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
   ASSERT_TRUE(bot.start());
-  auto node = ChildProcess::start({"node", (browser_dir / "gemini_pages_e2e.mjs").string()},
-                                  {{"CONSOLE_URL", "http://127.0.0.1:" + std::to_string(bot.web_port())},
-                                   {"CONSOLE_PASSWORD", kPassword},
-                                   {"SCREENSHOT_DIR", std::filesystem::current_path().string()},
-                                   {"CHROMIUM", "/usr/bin/chromium"}},
-                                  browser_dir);
-  ASSERT_TRUE(node.ok()) << node.error().message;
-  const auto code = (*node)->wait_exit(180s);
-  ASSERT_TRUE(code.has_value()) << "the browser test did not finish:\n" << (*node)->output();
-  ASSERT_EQ(*code, 0) << (*node)->output() << "\n--- picbot ---\n" << bot.process().output();
+  ASSERT_TRUE(run_browser_script(bot, "gemini_pages_e2e.mjs", kPassword));
 
   ASSERT_EQ(openrouter.served_images().size(), 1u);
   // The page deleted the image and its sidecar.

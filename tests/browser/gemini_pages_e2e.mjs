@@ -7,20 +7,12 @@
 // shows the image (loaded) with its prompt, and Delete (after the
 // confirmation) removes it. Exits 0 when every step passed; on failure prints
 // the step and saves SCREENSHOT_DIR/gemini-pages-failure.png.
-import {chromium} from "playwright-core";
+import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), shots = env("SCREENSHOT_DIR");
 const prompt = "一只戴墨镜的橘猫";
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({viewport: {width: 390, height: 844}, isMobile: true, hasTouch: true});
 const problems = [];
 page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
@@ -29,15 +21,7 @@ const dialogs = [];
 page.on("dialog", async (d) => { dialogs.push(d.message()); await d.accept(); });
 page.setDefaultTimeout(15000);
 
-// Polls with evaluate: waitForFunction evaluates a string, which the console's CSP forbids.
-async function waitFor(fn, arg, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (await page.evaluate(fn, arg)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
-}
+const waitFor = pollerFor(page);
 const fitsTheScreen = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
 
 let step = "start";

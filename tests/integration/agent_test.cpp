@@ -8,6 +8,7 @@
 #include "tests/fakes/chat/fake_chat_server.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 
 namespace picbot::testing {
@@ -15,25 +16,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kChatKey[] = "sk-chat-integration-key-0000aaaa";
 constexpr char kImageKey[] = "sk-or-v1-integration-key-1111bbbb";
 constexpr std::int64_t kSelf = 10001;
-
-std::string text_of(const json& message) {
-  std::string out;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
-
-bool has_image(const json& message) {
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
-}
 
 json at_bot(const std::string& text) {
   return json::array({json{{"type", "at"}, {"data", {{"qq", std::to_string(kSelf)}}}},
@@ -65,24 +50,17 @@ class AgentIntegrationTest : public ::testing::Test {
                               "    - group_id: 778\n"
                               "      scope: per_member\n" +
                               llm_extra +
-                              "plugins:\n"
-                              "  gemini_pic_gen:\n"
-                              "    openrouter_api_keys: [\"" +
-                              kImageKey +
-                              "\"]\n"
-                              "    custom_api_base: \"" +
-                              openrouter.api_base() +
-                              "\"\n"
-                              "    max_retry_attempts: 1\n"
-                              "    backoff_initial_seconds: 0.01\n"
-                              "    backoff_max_seconds: 0.02\n" +
-                              plugin_extra;
-    bot = std::make_unique<PicbotRunner>(reverse_config(kToken, extra));
+                              gemini_plugin_section({kImageKey}, openrouter.api_base(),
+                                                    "    max_retry_attempts: 1\n"
+                                                    "    backoff_initial_seconds: 0.01\n"
+                                                    "    backoff_max_seconds: 0.02\n" +
+                                                        plugin_extra);
+    bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken, extra));
     ASSERT_TRUE(bot->start());
     connect();
   }
   void connect() {
-    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kToken);
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
     ASSERT_TRUE(c.ok()) << c.error().message;
     conn = *c;
   }

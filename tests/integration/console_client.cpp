@@ -13,16 +13,10 @@ namespace picbot::testing {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-net::HttpResponse ConsoleClient::raw(const std::string& method, const std::string& path,
-                                     std::vector<std::pair<std::string, std::string>> headers,
-                                     std::string body) {
+net::HttpResponse blocking_request(net::HttpRequest request) {
   boost::asio::io_context io;
   net::HttpClient client(io.get_executor());
-  net::HttpRequest request;
-  request.method = method;
-  request.url = base_ + path;
-  request.headers = std::move(headers);
-  request.body = std::move(body);
+  const std::string what = request.method + " " + request.url;
   request.total_timeout = 10s;
   std::optional<Result<net::HttpResponse, net::HttpError>> outcome;
   boost::asio::co_spawn(
@@ -31,11 +25,21 @@ net::HttpResponse ConsoleClient::raw(const std::string& method, const std::strin
       boost::asio::detached);
   io.run();
   if (!outcome || !*outcome) {
-    ADD_FAILURE() << method << " " << path
-                  << " failed: " << (outcome ? outcome->error().message : "no outcome");
+    ADD_FAILURE() << what << " failed: " << (outcome ? outcome->error().message : "no outcome");
     return {};
   }
   return std::move(outcome->value());
+}
+
+net::HttpResponse ConsoleClient::raw(const std::string& method, const std::string& path,
+                                     std::vector<std::pair<std::string, std::string>> headers,
+                                     std::string body) {
+  net::HttpRequest request;
+  request.method = method;
+  request.url = base_ + path;
+  request.headers = std::move(headers);
+  request.body = std::move(body);
+  return blocking_request(std::move(request));
 }
 
 net::HttpResponse ConsoleClient::login(const std::string& password) {

@@ -16,6 +16,11 @@
 
 namespace picbot::testing {
 
+// Sends one request with picbot's own HttpClient on a private io_context
+// (10 s total timeout) and blocks until it finishes; a transport failure is
+// reported as a test failure and yields an empty response.
+net::HttpResponse blocking_request(net::HttpRequest request);
+
 class ConsoleClient {
  public:
   explicit ConsoleClient(std::uint16_t port) : base_("http://127.0.0.1:" + std::to_string(port)) {}

@@ -13,6 +13,7 @@
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/console_client.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/wait.h"
 
@@ -49,9 +50,8 @@ std::string with_password() {
 }
 
 std::string plugin_section(const FakeOpenRouter& openrouter, const std::string& extra = "") {
-  return std::string("plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"") + kKey + "\"]\n" +
-         "    custom_api_base: \"" + openrouter.api_base() +
-         "\"\n    max_retry_attempts: 1\n    acknowledge: false\n" + extra;
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n    acknowledge: false\n" + extra);
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -61,7 +61,7 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-bool has_image(const json& message) {
+bool sandbox_has_image(const json& message) {
   for (const auto& seg : message["segments"]) {
     if (seg.value("type", "") == "image" &&
         seg["data"].value("src", "").starts_with("data:image/png;base64,"))
@@ -351,7 +351,7 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   ASSERT_EQ(saved.status, 200) << saved.body;
   EXPECT_EQ(json::parse(saved.body)["restart_required"], json::array());
 
-  auto image = client.sandbox_reply(7, 20001, false, "/draw a cat", 10s, has_image);
+  auto image = client.sandbox_reply(7, 20001, false, "/draw a cat", 10s, sandbox_has_image);
   ASSERT_TRUE(image) << bot.process().output();
   ASSERT_EQ(openrouter.calls().size(), 1u);
   EXPECT_EQ(openrouter.calls()[0].body["model"], "test/live-model");
@@ -361,7 +361,7 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   EXPECT_NE(ConsoleClient::text_of(*denied).find("1/1"), std::string::npos) << denied->dump();
   EXPECT_EQ(openrouter.calls().size(), 1u);
   // As admin (exempt) it still draws.
-  EXPECT_TRUE(client.sandbox_reply(7, 20001, true, "/draw a dog", 10s, has_image));
+  EXPECT_TRUE(client.sandbox_reply(7, 20001, true, "/draw a dog", 10s, sandbox_has_image));
 
   // The plugin's status section and metrics show it.
   const json status = json::parse(client.get("/api/status").body);
@@ -402,7 +402,8 @@ TEST(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
                "test/hand-edited";
       },
       5s));
-  ASSERT_TRUE(client.sandbox_reply(3, 0, false, "/draw a cat", 10s, has_image)) << bot.process().output();
+  ASSERT_TRUE(client.sandbox_reply(3, 0, false, "/draw a cat", 10s, sandbox_has_image))
+      << bot.process().output();
   EXPECT_EQ(openrouter.calls().back().body["model"], "test/hand-edited");
 
   {

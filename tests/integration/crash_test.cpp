@@ -15,6 +15,7 @@
 #include "bot/store/database.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
 #include "tests/support/wait.h"
@@ -25,7 +26,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Script = FakeOpenRouter::Script;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKey[] = "sk-or-v1-crash-key-dddddddddddd4444";
 
 std::uint64_t test_seed() {
@@ -39,28 +39,13 @@ std::uint64_t test_seed() {
 }
 
 std::string plugin_config(const FakeOpenRouter& openrouter) {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" +
-         kKey +
-         "\"]\n"
-         "    custom_api_base: \"" +
-         openrouter.api_base() +
-         "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    acknowledge: false\n"
-         "    max_concurrent_generations: 4\n"
-         "    rate_limit:\n"
-         "      enabled: true\n"
-         "      default_limit: 1000\n";
-}
-
-bool has_image(const json& message) {
-  if (!message.is_array()) return false;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n"
+                               "    acknowledge: false\n"
+                               "    max_concurrent_generations: 4\n"
+                               "    rate_limit:\n"
+                               "      enabled: true\n"
+                               "      default_limit: 1000\n");
 }
 
 // Users (from "user:<id>" buckets) with a row in the given state.
@@ -118,12 +103,12 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
     return total;
   };
 
-  PicbotRunner bot(reverse_config(kToken) + plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + plugin_config(openrouter));
   constexpr int kKills = 5;
   constexpr int kDrawsPerRun = 12;
   for (int run = 0; run < kKills; ++run) {
     ASSERT_TRUE(bot.start()) << "run " << run;
-    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     ASSERT_TRUE(conn.ok());
     const int before = delivered_total();
     for (int i = 0; i < kDrawsPerRun; ++i) {
@@ -175,7 +160,7 @@ TEST(CrashDurability, KillNineDuringConfigSavesNeverLeavesAHalfWrittenFile) {
   std::mt19937_64 random(test_seed());
   FakeOpenRouter openrouter;
   FakeNapCat napcat;
-  PicbotRunner bot(reverse_config(kToken) + plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + plugin_config(openrouter));
   constexpr int kKills = 5;
   for (int run = 0; run < kKills; ++run) {
     // A temporary file as a kill during the write would leave it.
@@ -183,7 +168,7 @@ TEST(CrashDurability, KillNineDuringConfigSavesNeverLeavesAHalfWrittenFile) {
     std::ofstream(planted) << "onebot:\n  mode: rev";
     ASSERT_TRUE(bot.start()) << "run " << run;
     EXPECT_FALSE(std::filesystem::exists(planted)) << "leftover temp file not cleaned at start";
-    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     ASSERT_TRUE(conn.ok());
     const std::size_t skip = napcat.calls().size();
     constexpr int kSaves = 30;

@@ -10,6 +10,7 @@
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 
 namespace picbot::testing {
@@ -18,39 +19,16 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Script = FakeOpenRouter::Script;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKeyA[] = "sk-or-v1-test-key-aaaaaaaaaaaa1111";
 constexpr char kKeyB[] = "sk-or-v1-test-key-bbbbbbbbbbbb2222";
 
 std::string plugin_config(const FakeOpenRouter& openrouter, const std::string& rate_limit = "") {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" + kKeyA + "\", \"" + kKeyB + "\"]\n"
-         "    custom_api_base: \"" + openrouter.api_base() + "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    backoff_initial_seconds: 0.01\n"
-         "    backoff_max_seconds: 0.02\n"
-         "    allow_private_network: true\n" + rate_limit;
-}
-
-std::string text_of(const json& message) {
-  std::string out;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
-
-std::optional<std::string> image_bytes_of(const json& message) {
-  for (const auto& seg : message) {
-    if (seg.value("type", "") != "image") continue;
-    const std::string file = seg["data"].value("file", "");
-    if (!file.starts_with("base64://")) return std::nullopt;
-    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
-    if (!decoded) return std::nullopt;
-    return *decoded;
-  }
-  return std::nullopt;
+  return gemini_plugin_section({kKeyA, kKeyB}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n"
+                               "    backoff_initial_seconds: 0.01\n"
+                               "    backoff_max_seconds: 0.02\n"
+                               "    allow_private_network: true\n" +
+                                   rate_limit);
 }
 
 bool is_message_to(const ApiCall& c, std::int64_t group) {
@@ -60,12 +38,12 @@ bool is_message_to(const ApiCall& c, std::int64_t group) {
 class DrawTest : public ::testing::Test {
  protected:
   void start(const std::string& rate_limit = "") {
-    bot = std::make_unique<PicbotRunner>(reverse_config(kToken) + plugin_config(openrouter, rate_limit));
+    bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken) + plugin_config(openrouter, rate_limit));
     ASSERT_TRUE(bot->start());
     connect();
   }
   void connect() {
-    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     ASSERT_TRUE(c.ok()) << c.error().message;
     conn = *c;
   }

@@ -9,10 +9,10 @@
 #include <mutex>
 #include <set>
 
-#include "bot/onebot/base64.h"
 #include "bot/store/database.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/wait.h"
 
@@ -22,15 +22,8 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Script = FakeOpenRouter::Script;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKey[] = "sk-or-v1-fault-key-cccccccccccc3333";
 constexpr int kDrops = 100;
-
-// Fast reconnects for forward mode, inserted into the onebot section.
-std::string with_onebot_keys(std::string yaml, const std::string& keys) {
-  yaml.replace(yaml.find("  access_token"), 0, keys);
-  return yaml;
-}
 
 std::string fast_reconnect(std::string yaml) {
   return with_onebot_keys(std::move(yaml),
@@ -38,49 +31,13 @@ std::string fast_reconnect(std::string yaml) {
 }
 
 std::string plugin_config(const FakeOpenRouter& openrouter, const std::string& extra = "") {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" +
-         kKey +
-         "\"]\n"
-         "    custom_api_base: \"" +
-         openrouter.api_base() +
-         "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    backoff_initial_seconds: 0.01\n"
-         "    backoff_max_seconds: 0.02\n"
-         "    acknowledge: false\n"
-         "    allow_private_network: true\n" +
-         extra;
-}
-
-std::string text_of(const json& message) {
-  if (message.is_string()) return message.get<std::string>();
-  std::string out;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
-
-bool has_image(const json& message) {
-  if (!message.is_array()) return false;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
-}
-
-// The decoded bytes of the message's base64 image segment ("" if none).
-std::string image_bytes_of(const json& message) {
-  for (const auto& seg : message) {
-    if (seg.value("type", "") != "image") continue;
-    const std::string file = seg["data"].value("file", "");
-    if (!file.starts_with("base64://")) return "";
-    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
-    return decoded ? *decoded : "";
-  }
-  return "";
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n"
+                               "    backoff_initial_seconds: 0.01\n"
+                               "    backoff_max_seconds: 0.02\n"
+                               "    acknowledge: false\n"
+                               "    allow_private_network: true\n" +
+                                   extra);
 }
 
 std::int64_t target_user(const ApiCall& c) { return json_id(c.params.value("user_id", json())).value_or(0); }
@@ -223,13 +180,13 @@ void ping_flood_with_drops(PicbotRunner& bot, FakeNapCat& napcat, ReplyLedger& l
 
 // LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ReversePingFloodSurvivesHundredDrops) {
-  PicbotRunner bot(with_onebot_keys(reverse_config(kToken), "  api_timeout_seconds: 60\n"));
+  PicbotRunner bot(with_onebot_keys(reverse_config(kTestToken), "  api_timeout_seconds: 60\n"));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
   ReplyLedger ledger;
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) { return ledger.handle(c); });
   auto connect = [&](int) {
-    auto c = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto c = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     return c.ok() ? *c : -1;
   };
   ping_flood_with_drops(bot, napcat, ledger, connect(0), connect);
@@ -252,10 +209,10 @@ int wait_for_new_connection(FakeNapCat& napcat, int previous) {
 
 // LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ForwardPingFloodSurvivesHundredDrops) {
-  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  FakeNapCat napcat(FakeNapCat::Options{.token = kTestToken});
   const auto port = napcat.listen();
   PicbotRunner bot(
-      with_onebot_keys(fast_reconnect(forward_config(port, kToken)), "  api_timeout_seconds: 60\n"));
+      with_onebot_keys(fast_reconnect(forward_config(port, kTestToken)), "  api_timeout_seconds: 60\n"));
   ReplyLedger ledger;
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) { return ledger.handle(c); });
   ASSERT_TRUE(bot.start());
@@ -284,7 +241,7 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
     if (has_image(c.params["message"])) {
       if (swallowed.insert(user).second) return no_answer();
       ++delivered[user];
-      delivered_bytes[user] = image_bytes_of(c.params["message"]);
+      delivered_bytes[user] = image_bytes_of(c.params["message"]).value_or("");
     }
     return ApiReply::ok(json{{"message_id", 1}});
   });
@@ -319,11 +276,11 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
 // LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ReverseImageIsResentOnceAfterEachOfHundredDrops) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(reverse_config(kToken) + plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + plugin_config(openrouter));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
   auto connect = [&](int) {
-    auto c = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+    auto c = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
     return c.ok() ? *c : -1;
   };
   image_sends_with_drops(bot, napcat, openrouter, connect(0), connect);
@@ -332,9 +289,9 @@ TEST(LinkDrops, ReverseImageIsResentOnceAfterEachOfHundredDrops) {
 // LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ForwardImageIsResentOnceAfterEachOfHundredDrops) {
   FakeOpenRouter openrouter;
-  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  FakeNapCat napcat(FakeNapCat::Options{.token = kTestToken});
   const auto port = napcat.listen();
-  PicbotRunner bot(fast_reconnect(forward_config(port, kToken)) + plugin_config(openrouter));
+  PicbotRunner bot(fast_reconnect(forward_config(port, kTestToken)) + plugin_config(openrouter));
   ASSERT_TRUE(bot.start());
   const int first = wait_for_new_connection(napcat, 0);
   ASSERT_GT(first, 0);
@@ -346,7 +303,7 @@ TEST(LinkDrops, ForwardImageIsResentOnceAfterEachOfHundredDrops) {
 TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(
-      reverse_config(kToken) +
+      reverse_config(kTestToken) +
       plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
@@ -356,12 +313,12 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
     if (image_sends++ == 0) return no_answer();
     return ApiReply::failed(kRetcodeFailed, "rich media transfer failed");
   });
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_private_message(*conn, 42, "/draw cat");
   ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s));
   napcat.drop(*conn);
-  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(second.ok());
   auto told = napcat.wait_for_call(
       [&](const ApiCall& c) {
@@ -381,7 +338,7 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
 // No reconnect within resend_wait_seconds: no resend, the unit is released.
 TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(reverse_config(kToken) +
+  PicbotRunner bot(reverse_config(kTestToken) +
                    plugin_config(openrouter,
                                  "    resend_wait_seconds: 0.2\n"
                                  "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
@@ -392,13 +349,13 @@ TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
     if (has_image(c.params["message"]) && image_sends++ == 0) return no_answer();
     return ApiReply::ok(json{{"message_id", 1}});
   });
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_private_message(*conn, 42, "/draw cat");
   ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s));
   napcat.drop(*conn);
   ASSERT_TRUE(bot.wait_for_log("did not reconnect within 200 ms", 5s)) << bot.process().output();
-  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(second.ok());
   const std::size_t skip = napcat.calls().size();
   napcat.send_private_message(*second, 42, "/quota");
@@ -454,11 +411,11 @@ TEST(UpstreamFaults, WholeFailureMatrixUnderConcurrencyGivesOneOutcomePerRequest
     keys += (i ? ", \"" : "\"") + key + "\"";
     openrouter.push(key, matrix[i % matrix.size()], FakeOpenRouter::Options{.retry_after_seconds = 60});
   }
-  std::string yaml = reverse_config(kToken) + plugin_config(openrouter,
-                                                            "    request_timeout_seconds: 3\n"
-                                                            "    max_concurrent_generations: 50\n"
-                                                            "    rate_limit:\n      enabled: true\n"
-                                                            "      default_limit: 5\n");
+  std::string yaml = reverse_config(kTestToken) + plugin_config(openrouter,
+                                                                "    request_timeout_seconds: 3\n"
+                                                                "    max_concurrent_generations: 50\n"
+                                                                "    rate_limit:\n      enabled: true\n"
+                                                                "      default_limit: 5\n");
   const std::string one_key = std::string("[\"") + kKey + "\"]";
   yaml.replace(yaml.find(one_key), one_key.size(), "[" + keys + "]");
   PicbotRunner bot(yaml);
@@ -466,7 +423,7 @@ TEST(UpstreamFaults, WholeFailureMatrixUnderConcurrencyGivesOneOutcomePerRequest
   FakeNapCat napcat;
   ReplyLedger ledger;
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) { return ledger.handle(c); });
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   for (int i = 0; i < kRequests; ++i)
     napcat.send_private_message(*conn, 7000 + i, "/draw a fault " + std::to_string(i));
@@ -522,11 +479,11 @@ std::optional<ApiCall> say(FakeNapCat& napcat, int conn, std::int64_t user, cons
 TEST(DiskFaults, UnwritableImageDirectoryIsAClearMessageAndReleasesTheUnit) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(
-      reverse_config(kToken) +
+      reverse_config(kTestToken) +
       plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 2\n"));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   const auto images = bot.dir() / "data" / "images";
   std::filesystem::remove_all(images);
@@ -550,12 +507,12 @@ TEST(DiskFaults, WriteFailingMidwayIsAClearMessageLeavesNoPartialFileAndReleases
   FakeOpenRouter openrouter;
   openrouter.set_default(Script::kPng, FakeOpenRouter::Options{.image_size = 200 * 1024});
   PicbotRunner bot(
-      reverse_config(kToken) +
+      reverse_config(kTestToken) +
       plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 2\n"));
   bot.set_wrapper({"prlimit", "--fsize=65536", "--"});
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   ASSERT_TRUE(say(napcat, *conn, 42, "/draw cat", "磁盘错误")) << bot.process().output();
   EXPECT_TRUE(bot.wait_for_log("cannot save image: cannot write .*File too large"));
@@ -574,13 +531,13 @@ TEST(DiskFaults, WriteFailingMidwayIsAClearMessageLeavesNoPartialFileAndReleases
 // gone drawing works again.
 TEST(DiskFaults, LockedQuotaDatabaseIsAClearMessageThenRecovers) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(reverse_config(kToken) +
+  PicbotRunner bot(reverse_config(kTestToken) +
                    plugin_config(openrouter,
                                  "    rate_limit:\n      enabled: true\n      default_limit: 2\n"
                                  "      busy_timeout_seconds: 0.05\n"));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   auto locker = store::Database::open(bot.dir() / "data" / "quota.sqlite3");
   ASSERT_TRUE(locker.ok());

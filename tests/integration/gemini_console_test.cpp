@@ -11,6 +11,7 @@
 #include "bot/core/secret.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/console_client.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/wait.h"
 
@@ -30,15 +31,14 @@ std::string config(const FakeOpenRouter& openrouter) {
   return std::string("data_dir: \"{data_dir}\"\n") +
          "onebot:\n  mode: reverse\n  listen: \"127.0.0.1:0\"\n  access_token: \"" + kToken + "\"\n" +
          "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" + kPassword + "\"\n" + "bot:\n  admins: [1]\n" +
-         "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" + kKey + "\"]\n" +
-         "    custom_api_base: \"" + openrouter.api_base() + "\"\n" +
+         gemini_plugin_section({kKey}, openrouter.api_base()) +
          "    max_retry_attempts: 1\n    acknowledge: false\n" +
          "    rate_limit:\n      enabled: true\n      default_limit: 3\n      reset_interval_minutes: 60\n" +
          "      group_limits: [{group_id: 30003, limit: 5}]\n" +
          "      user_limits: [{user_id: 8, limit: 0}]\n";
 }
 
-bool has_image(const json& message) {
+bool sandbox_has_image(const json& message) {
   for (const auto& seg : message["segments"]) {
     if (seg.value("type", "") == "image") return true;
   }
@@ -91,7 +91,7 @@ class GeminiConsoleTest : public ::testing::Test {
   std::optional<json> say(std::int64_t user, std::int64_t group, const std::string& text, bool want_image,
                           bool admin = false) {
     std::function<bool(const json&)> match;
-    if (want_image) match = has_image;
+    if (want_image) match = sandbox_has_image;
     auto reply = client->sandbox_reply(user, group, admin, text, 10s, match);
     EXPECT_TRUE(wait_until(
         [&] {

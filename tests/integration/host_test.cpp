@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/fakes/napcat/fake_napcat.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
 
@@ -13,17 +14,6 @@ namespace picbot::testing {
 namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-constexpr char kToken[] = "test-token-0123456789";
-
-std::string text_of(const json& message) {
-  std::string out;
-  if (message.is_string()) return message.get<std::string>();
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
 
 // Waits for a send_*_msg call on `conn` whose text contains `needle`.
 std::optional<ApiCall> wait_for_reply(FakeNapCat& napcat, int conn, const std::string& needle,
@@ -37,10 +27,10 @@ std::optional<ApiCall> wait_for_reply(FakeNapCat& napcat, int conn, const std::s
 }
 
 TEST(HostReverse, PingRoundTrip) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok()) << conn.error().message;
   napcat.send_group_message(*conn, 777, 42, "/ping");
   auto reply = wait_for_reply(napcat, *conn, "pong");
@@ -55,7 +45,7 @@ TEST(HostReverse, PingRoundTrip) {
 }
 
 TEST(HostReverse, RejectsMissingOrWrongToken) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
   auto wrong = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, "wrong-token");
@@ -64,18 +54,18 @@ TEST(HostReverse, RejectsMissingOrWrongToken) {
   auto missing = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, "");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().http_status, 401);
-  auto wrong_path = napcat.connect(bot.reverse_port(), "/other", 10001, kToken);
+  auto wrong_path = napcat.connect(bot.reverse_port(), "/other", 10001, kTestToken);
   ASSERT_FALSE(wrong_path.ok());
   EXPECT_EQ(wrong_path.error().http_status, 404);
   EXPECT_TRUE(bot.wait_for_log("missing or wrong access token"));
-  EXPECT_EQ(bot.process().output().find(kToken), std::string::npos) << "the token must never be logged";
+  EXPECT_EQ(bot.process().output().find(kTestToken), std::string::npos) << "the token must never be logged";
 }
 
 TEST(HostReverse, CqStringMessagesAndAtMention) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat(FakeNapCat::Options{.message_as_cq_string = true});
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_group_message(*conn, 777, 42, json::array({json{{"type", "at"}, {"data", {{"qq", "10001"}}}},
                                                           json{{"type", "text"}, {"data", {{"text", " /ping"}}}}}));
@@ -83,10 +73,10 @@ TEST(HostReverse, CqStringMessagesAndAtMention) {
 }
 
 TEST(HostReverse, MalformedFramesAreSkippedAndLinkSurvives) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_raw(*conn, "{not json at all");
   napcat.send_raw(*conn, "[1,2,3]");
@@ -99,11 +89,11 @@ TEST(HostReverse, MalformedFramesAreSkippedAndLinkSurvives) {
 }
 
 TEST(HostReverse, TwoAccountsAtOnce) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto a = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 111, kToken);
-  auto b = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 222, kToken);
+  auto a = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 111, kTestToken);
+  auto b = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 222, kTestToken);
   ASSERT_TRUE(a.ok() && b.ok());
   napcat.send_group_message(*b, 2, 42, "/ping");
   auto reply_b = wait_for_reply(napcat, *b, "pong");
@@ -118,15 +108,15 @@ TEST(HostReverse, TwoAccountsAtOnce) {
 // AstrBot's bug: after an account reconnects, the bot receives but can never
 // send again. Here the new link replaces the old one and replies use it.
 TEST(HostReverse, ReconnectedAccountCanStillSend) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto first = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto first = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(first.ok());
   napcat.send_group_message(*first, 777, 42, "/ping");
   ASSERT_TRUE(wait_for_reply(napcat, *first, "pong"));
 
-  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(second.ok());
   // The bot closes the replaced link cleanly.
   EXPECT_EQ(napcat.wait_for_peer_close(*first, 5s), 1000);
@@ -136,7 +126,7 @@ TEST(HostReverse, ReconnectedAccountCanStillSend) {
 
   // And after an abrupt drop and a fresh connect, too.
   napcat.drop(*second);
-  auto third = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto third = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(third.ok());
   const std::size_t before_third = napcat.calls().size();
   napcat.send_group_message(*third, 777, 42, "/ping");
@@ -145,22 +135,22 @@ TEST(HostReverse, ReconnectedAccountCanStillSend) {
 
 TEST(HostReverse, WatchdogDropsASilentLink) {
   // A 0.1 s heartbeat: silence for 0.3 s drops the link.
-  std::string yaml = reverse_config(kToken);
+  std::string yaml = reverse_config(kTestToken);
   yaml.replace(yaml.find("  access_token"), 0, "  heartbeat_interval_seconds: 0.1\n");
   PicbotRunner bot(yaml);
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat(FakeNapCat::Options{.send_lifecycle = false});
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   EXPECT_TRUE(napcat.wait_for_peer_close(*conn, 5s).has_value());
   EXPECT_TRUE(bot.wait_for_log("no frame for"));
 }
 
 TEST(HostReverse, SigtermClosesLinksWith1000AndExitsZero) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_group_message(*conn, 777, 42, "/ping");
   ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong"));
@@ -172,19 +162,19 @@ TEST(HostReverse, SigtermClosesLinksWith1000AndExitsZero) {
 }
 
 TEST(HostForward, PingRoundTripWithBearerToken) {
-  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  FakeNapCat napcat(FakeNapCat::Options{.token = kTestToken});
   const auto port = napcat.listen();
-  PicbotRunner bot(forward_config(port, kToken));
+  PicbotRunner bot(forward_config(port, kTestToken));
   ASSERT_TRUE(bot.start());
   ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
-  EXPECT_EQ(napcat.last_upgrade_headers()["authorization"], std::string("Bearer ") + kToken);
+  EXPECT_EQ(napcat.last_upgrade_headers()["authorization"], std::string("Bearer ") + kTestToken);
   const int conn = napcat.connection_ids().front();
   napcat.send_group_message(conn, 777, 42, "/ping");
   ASSERT_TRUE(wait_for_reply(napcat, conn, "pong")) << bot.process().output();
 }
 
 TEST(HostForward, WrongTokenIsReportedAndRetried) {
-  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  FakeNapCat napcat(FakeNapCat::Options{.token = kTestToken});
   const auto port = napcat.listen();
   PicbotRunner bot(forward_config(port, "wrong-token-abcdefgh"));
   ASSERT_TRUE(bot.start());
@@ -193,9 +183,9 @@ TEST(HostForward, WrongTokenIsReportedAndRetried) {
 }
 
 TEST(HostForward, ReconnectsAfterTheLinkDrops) {
-  FakeNapCat napcat(FakeNapCat::Options{.token = kToken});
+  FakeNapCat napcat(FakeNapCat::Options{.token = kTestToken});
   const auto port = napcat.listen();
-  PicbotRunner bot(forward_config(port, kToken));
+  PicbotRunner bot(forward_config(port, kTestToken));
   ASSERT_TRUE(bot.start());
   ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
   const int first = napcat.connection_ids().front();
@@ -216,12 +206,12 @@ TEST(HostCli, VersionAndCheckConfig) {
   EXPECT_EQ((*version)->wait_exit(5s), 0);
   EXPECT_NE((*version)->output().find("picbot "), std::string::npos);
 
-  PicbotRunner good(reverse_config(kToken));
+  PicbotRunner good(reverse_config(kTestToken));
   auto check = ChildProcess::start({picbot_binary().string(), "--check-config", "--config", good.config_path().string()});
   ASSERT_TRUE(check.ok());
   EXPECT_EQ((*check)->wait_exit(5s), 0) << (*check)->output();
 
-  PicbotRunner bad(reverse_config(kToken, "llm:\n  max_tool_steps: many\n"));
+  PicbotRunner bad(reverse_config(kTestToken, "llm:\n  max_tool_steps: many\n"));
   auto failed = ChildProcess::start({picbot_binary().string(), "--check-config", "--config", bad.config_path().string()});
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ((*failed)->wait_exit(5s), 2);

@@ -63,9 +63,12 @@ class PicbotRunner {
 // shorter than 8 characters are ignored (they would match ordinary text).
 std::set<std::string> secrets_in_yaml(const std::string& yaml);
 
+// The OneBot access token the integration tests use unless they need their own.
+inline constexpr char kTestToken[] = "test-token-0123456789";
+
 // A minimal reverse-mode config on 127.0.0.1:0 with the given token; the web
 // server listens on 127.0.0.1:0 too (so parallel tests never collide).
-std::string reverse_config(const std::string& token = "test-token-0123456789", const std::string& extra = "");
+std::string reverse_config(const std::string& token = kTestToken, const std::string& extra = "");
 // A minimal forward-mode config pointing at the fake NapCat.
 std::string forward_config(std::uint16_t port, const std::string& token, const std::string& extra = "");
 

@@ -10,6 +10,7 @@
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 
 namespace picbot::testing {
@@ -18,32 +19,9 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using Script = FakeOpenRouter::Script;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kChatKey[] = "sk-chat-security-key-5555eeee";
 constexpr char kImageKey[] = "sk-or-v1-security-key-6666ffff";
 constexpr std::int64_t kSelf = 10001;
-
-std::string text_of(const json& message) {
-  if (message.is_string()) return message.get<std::string>();
-  std::string out;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
-  }
-  return out;
-}
-
-bool has_image(const json& message) {
-  if (!message.is_array()) return false;
-  for (const auto& seg : message) {
-    if (seg.value("type", "") == "image") return true;
-  }
-  return false;
-}
-
-std::string with_onebot_keys(std::string yaml, const std::string& keys) {
-  yaml.replace(yaml.find("  access_token"), 0, keys);
-  return yaml;
-}
 
 std::optional<ApiCall> say_group(FakeNapCat& napcat, int conn, std::int64_t user, json message,
                                  const std::string& needle, std::chrono::milliseconds timeout = 10s) {
@@ -80,14 +58,14 @@ TEST(SecretsInLogs, EverySecretLookingValueOfTheConfigIsWatched) {
 // ---- Reverse server ---------------------------------------------------------
 
 TEST(ReverseServerLimits, OversizedFrameDropsThatLinkOnly) {
-  PicbotRunner bot(with_onebot_keys(reverse_config(kToken), "  max_message_bytes: 65536\n"));
+  PicbotRunner bot(with_onebot_keys(reverse_config(kTestToken), "  max_message_bytes: 65536\n"));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", kSelf, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_raw(*conn, R"({"post_type":"meta_event","pad":")" + std::string(100 * 1024, 'x') + "\"}");
   EXPECT_TRUE(napcat.wait_for_peer_close(*conn, 5s).has_value()) << bot.process().output();
-  auto next = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", kSelf, kToken);
+  auto next = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
   ASSERT_TRUE(next.ok());
   napcat.send_group_message(*next, 777, 42, "/ping");
   EXPECT_TRUE(
@@ -96,19 +74,19 @@ TEST(ReverseServerLimits, OversizedFrameDropsThatLinkOnly) {
 }
 
 TEST(ReverseServerLimits, ConnectionsBeyondTheCapAreRefused) {
-  PicbotRunner bot(with_onebot_keys(reverse_config(kToken), "  max_connections: 2\n"));
+  PicbotRunner bot(with_onebot_keys(reverse_config(kTestToken), "  max_connections: 2\n"));
   ASSERT_TRUE(bot.start());
   FakeNapCat napcat;
-  auto a = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 111, kToken);
-  auto b = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 222, kToken);
+  auto a = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 111, kTestToken);
+  auto b = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 222, kTestToken);
   ASSERT_TRUE(a.ok() && b.ok());
-  auto c = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 333, kToken);
+  auto c = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 333, kTestToken);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().http_status, 503);
   // A closed slot is free again, as soon as the bot has seen the close.
   napcat.close(*a);
   ASSERT_TRUE(bot.wait_for_log(R"(link #\d+ closed)", 5s)) << bot.process().output();
-  auto d = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 333, kToken);
+  auto d = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 333, kTestToken);
   EXPECT_TRUE(d.ok()) << (d.ok() ? "" : d.error().message);
 }
 
@@ -118,12 +96,12 @@ class SsrfTest : public ::testing::Test {
  protected:
   void start(bool allow_private, const std::string& extra = "") {
     bot = std::make_unique<PicbotRunner>(
-        reverse_config(kToken) + "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" + kImageKey +
+        reverse_config(kTestToken) + "plugins:\n  gemini_pic_gen:\n    openrouter_api_keys: [\"" + kImageKey +
         "\"]\n    custom_api_base: \"" + openrouter.api_base() +
         "\"\n    max_retry_attempts: 1\n    acknowledge: false\n    allow_private_network: " +
         (allow_private ? "true" : "false") + "\n" + extra);
     ASSERT_TRUE(bot->start());
-    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kToken);
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
     ASSERT_TRUE(c.ok());
     conn = *c;
     cdn.on("GET", "/ref.png", [this](const FakeHttpRequest&) {
@@ -245,9 +223,9 @@ class AgentSecurityTest : public ::testing::Test {
                               kImageKey + "\"]\n    custom_api_base: \"" + openrouter.api_base() +
                               "\"\n    max_retry_attempts: 1\n    acknowledge: false\n"
                               "    rate_limit:\n      enabled: true\n      default_limit: 3\n";
-    bot = std::make_unique<PicbotRunner>(reverse_config(kToken, extra));
+    bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken, extra));
     ASSERT_TRUE(bot->start());
-    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kToken);
+    auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
     ASSERT_TRUE(c.ok());
     conn = *c;
   }

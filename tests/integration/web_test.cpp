@@ -8,15 +8,14 @@
 // file and unknown ids must give 404.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <optional>
 
 #include "bot/net/http_client.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/console_client.h"
+#include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
 #include "tests/support/wait.h"
@@ -26,40 +25,18 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-constexpr char kToken[] = "test-token-0123456789";
 constexpr char kKey[] = "sk-or-v1-test-key-aaaaaaaaaaaa1111";
 
 // One blocking GET with picbot's own HttpClient on a private io_context.
 net::HttpResponse http_get(const std::string& url) {
-  boost::asio::io_context io;
-  net::HttpClient client(io.get_executor());
   net::HttpRequest request;
   request.url = url;
-  request.total_timeout = 10s;
-  std::optional<Result<net::HttpResponse, net::HttpError>> outcome;
-  boost::asio::co_spawn(
-      io,
-      [&]() -> boost::asio::awaitable<void> { outcome.emplace(co_await client.request(std::move(request))); },
-      boost::asio::detached);
-  io.run();
-  if (!outcome || !*outcome) {
-    ADD_FAILURE() << "GET " << url << " failed: " << (outcome ? outcome->error().message : "no outcome");
-    return {};
-  }
-  return std::move(outcome->value());
+  return blocking_request(std::move(request));
 }
 
 std::string url_plugin_config(const FakeOpenRouter& openrouter) {
-  return std::string("plugins:\n") +
-         "  gemini_pic_gen:\n"
-         "    openrouter_api_keys: [\"" +
-         kKey +
-         "\"]\n"
-         "    custom_api_base: \"" +
-         openrouter.api_base() +
-         "\"\n"
-         "    max_retry_attempts: 1\n"
-         "    image_delivery: url\n";
+  return gemini_plugin_section({kKey}, openrouter.api_base(),
+                               "    max_retry_attempts: 1\n    image_delivery: url\n");
 }
 
 std::optional<std::string> image_file_of(const json& message) {
@@ -70,7 +47,7 @@ std::optional<std::string> image_file_of(const json& message) {
 }
 
 TEST(WebTest, HealthAnswersWithLinkCount) {
-  PicbotRunner bot(reverse_config(kToken));
+  PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   ASSERT_NE(bot.web_port(), 0) << bot.process().output();
   const std::string url = "http://127.0.0.1:" + std::to_string(bot.web_port()) + "/health";
@@ -85,7 +62,7 @@ TEST(WebTest, HealthAnswersWithLinkCount) {
   EXPECT_EQ(body["onebot"]["links"], 0);
 
   FakeNapCat napcat;
-  ASSERT_TRUE(napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
+  ASSERT_TRUE(napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken).ok());
   EXPECT_TRUE(wait_until([&] { return json::parse(http_get(url).body)["onebot"]["links"] == 1; }, 5s));
   EXPECT_EQ(http_get("http://127.0.0.1:" + std::to_string(bot.web_port()) + "/nothing").status, 404);
   EXPECT_EQ(bot.stop(), 0);
@@ -94,10 +71,10 @@ TEST(WebTest, HealthAnswersWithLinkCount) {
 TEST(WebTest, UrlDeliveryServesTheImageFromPicbot) {
   FakeOpenRouter openrouter;
   FakeNapCat napcat;
-  PicbotRunner bot(reverse_config(kToken) + url_plugin_config(openrouter));
+  PicbotRunner bot(reverse_config(kTestToken) + url_plugin_config(openrouter));
   ASSERT_TRUE(bot.start());
   ASSERT_NE(bot.web_port(), 0);
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok()) << conn.error().message;
 
   napcat.send_group_message(*conn, 777, 42, "/draw a cat");
@@ -144,7 +121,7 @@ TEST(WebTest, NonLoopbackWithoutPasswordRefusesToStart) {
                                                         "  mode: reverse\n"
                                                         "  listen: \"127.0.0.1:0\"\n"
                                                         "  access_token: \"" +
-                                                        std::string(kToken) +
+                                                        std::string(kTestToken) +
                                                         "\"\n"
                                                         "web:\n"
                                                         "  listen: \"0.0.0.0:0\"\n");

@@ -1,0 +1,30 @@
+// Helpers shared by the console's browser scripts (console_e2e.mjs,
+// gemini_pages_e2e.mjs): required environment variables, launching Debian's
+// chromium, and polling the page under the console's CSP.
+import {chromium} from "playwright-core";
+
+// The value of a required environment variable; throws when it is not set.
+export const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+// Chromium from $CHROMIUM (default /usr/bin/chromium), headless and sandbox-free for CI.
+export const launchChromium = () =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+
+// waitFor(fn, arg, timeout) for page: polls fn(arg) in the page until it is
+// true or the deadline passes. (page.waitForFunction re-evaluates through
+// eval, which the console's CSP forbids.)
+export const pollerFor = (page) => async (fn, arg, timeout = 15000) => {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await page.evaluate(fn, arg)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
+};

@@ -1,0 +1,57 @@
+#include "tests/integration/helpers.h"
+
+#include <string_view>
+
+#include "bot/onebot/base64.h"
+
+namespace picbot::testing {
+using nlohmann::json;
+
+std::string text_of(const json& message) {
+  if (message.is_string()) return message.get<std::string>();
+  std::string out;
+  for (const auto& seg : message) {
+    if (seg.value("type", "") == "text") out += seg["data"].value("text", "");
+  }
+  return out;
+}
+
+bool has_image(const json& message) {
+  if (!message.is_array()) return false;
+  for (const auto& seg : message) {
+    if (seg.value("type", "") == "image") return true;
+  }
+  return false;
+}
+
+std::optional<std::string> image_bytes_of(const json& message) {
+  for (const auto& seg : message) {
+    if (seg.value("type", "") != "image") continue;
+    const std::string file = seg["data"].value("file", "");
+    if (!file.starts_with("base64://")) return std::nullopt;
+    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
+    if (!decoded) return std::nullopt;
+    return *decoded;
+  }
+  return std::nullopt;
+}
+
+std::string with_onebot_keys(std::string yaml, const std::string& keys) {
+  yaml.replace(yaml.find("  access_token"), 0, keys);
+  return yaml;
+}
+
+std::string gemini_plugin_section(const std::vector<std::string>& keys, const std::string& api_base,
+                                  const std::string& extra) {
+  std::string list;
+  for (const auto& key : keys) list += (list.empty() ? "\"" : ", \"") + key + "\"";
+  return "plugins:\n"
+         "  gemini_pic_gen:\n"
+         "    openrouter_api_keys: [" +
+         list +
+         "]\n"
+         "    custom_api_base: \"" +
+         api_base + "\"\n" + extra;
+}
+
+}  // namespace picbot::testing

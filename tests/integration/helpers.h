@@ -1,0 +1,30 @@
+// Helpers shared by the integration tests: reading the OneBot messages picbot
+// sends to the fake NapCat, and building the YAML the tests start it with.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace picbot::testing {
+
+// The text of a OneBot message: a plain string, or the concatenated text
+// segments of a segment array.
+std::string text_of(const nlohmann::json& message);
+// Whether a segment array holds an image segment (false for anything else).
+bool has_image(const nlohmann::json& message);
+// The decoded bytes of the first image segment when it is inline base64;
+// nullopt when there is none, it is a URL or path, or it does not decode.
+std::optional<std::string> image_bytes_of(const nlohmann::json& message);
+
+// Inserts keys (indented lines) into the onebot section of a config made by
+// reverse_config()/forward_config(), just before its access_token line.
+std::string with_onebot_keys(std::string yaml, const std::string& keys);
+
+// A "plugins: gemini_pic_gen:" section with the given OpenRouter keys and
+// API base, followed by extra (further indented gemini_pic_gen lines).
+std::string gemini_plugin_section(const std::vector<std::string>& keys, const std::string& api_base,
+                                  const std::string& extra = "");
+
+}  // namespace picbot::testing
