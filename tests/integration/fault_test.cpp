@@ -1,7 +1,7 @@
 // Fault injection against the real binary: the NapCat link dropping during a
 // /ping flood and during image sends (both directions), the whole fake
 // OpenRouter failure matrix at once, an unwritable image directory and a
-// locked quota database. See docs/reliability-faults.md.
+// locked quota database. See docs/reliability.md, "Fault injection".
 #include <gtest/gtest.h>
 
 #include <atomic>
