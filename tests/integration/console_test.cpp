@@ -332,6 +332,28 @@ TEST(ConsoleTest, AChangeUnderOnebotReconnects) {
       << bot.process().output();
 }
 
+TEST(ConsoleTest, AdminCommandsInTheSandboxNeedTheAdminBox) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const std::string model_before = json::parse(client.get("/api/config").body)["values"]["plugins"]
+                                                                                 ["gemini_pic_gen"]["model_name"];
+
+  // The console's own admin types as user 7, who is not a bot admin.
+  for (const char* command : {"/reset_images", "/banana model evil/model save", "/reload"}) {
+    auto refused = client.sandbox_reply(7, 20001, false, command, 5s);
+    ASSERT_TRUE(refused) << command << "\n" << bot.process().output();
+    EXPECT_NE(ConsoleClient::text_of(*refused).find("仅限管理员"), std::string::npos) << refused->dump();
+  }
+  auto model = client.sandbox_reply(7, 20001, true, "/banana model", 5s);
+  ASSERT_TRUE(model);
+  EXPECT_NE(ConsoleClient::text_of(*model).find(model_before), std::string::npos) << model->dump();
+  EXPECT_EQ(json::parse(client.get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"],
+            model_before);
+}
+
 TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   FakeOpenRouter openrouter;
   PicbotRunner bot(with_password() + plugin_section(openrouter));
