@@ -358,7 +358,10 @@ asio::awaitable<HttpResponse> Console::login(const HttpRequest& request) {
     limited.body = body.dump();
     co_return limited;
   }
-  const json body = json::parse(request.body, nullptr, false);
+  // nlohmann's lexer takes a NUL byte for the end of the input, so it would
+  // accept `{"password":"..."}\0<anything>`; JSON text has no raw NUL.
+  json body;
+  if (request.body.find('\0') == std::string::npos) body = json::parse(request.body, nullptr, false);
   const std::string password = body.is_object() && body.contains("password") && body["password"].is_string()
                                    ? body["password"].get<std::string>()
                                    : "";

@@ -12,9 +12,8 @@
 // sends is a sequence of well-formed HTTP/1.x responses, each with the
 // security headers, and with status 200 only from a real route.
 //
-// The console's login (POST /api/login, session cookie, CSRF) is mounted by
-// the web console; when it exists, mount it here with mount_console_routes()
-// so this target reaches it (see tests/fuzz/README.md).
+// The console's login, sessions and CSRF have their own target,
+// console_login_fuzz.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
