@@ -55,6 +55,7 @@
 #include "bot/web/console.h"
 #include "bot/web/http_server.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/loopback_exchange.h"
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -149,30 +150,6 @@ Server& server() {
   return *s;
 }
 
-// Sends request, half-closes, and returns everything the server sent.
-std::string send_request(std::uint16_t port, std::string_view request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  FUZZ_CHECK(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  FUZZ_CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server answered an error and closed
-    sent += static_cast<std::size_t>(n);
-  }
-  ::shutdown(fd, SHUT_WR);
-  std::string received;
-  char buffer[8192];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-    received.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return received;
-}
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
   for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
@@ -253,7 +230,7 @@ void run_request(Server& s, Model& model, std::string_view step) {
   const std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
                               "Content-Length: " + std::to_string(body.size()) +
                               "\r\nConnection: close\r\n\r\n" + body;
-  const std::string response_bytes = send_request(s.port, request);
+  const std::string response_bytes = fuzz::loopback_exchange(s.port, request);
   FUZZ_CHECK(response_bytes.find(kPassword) == std::string::npos);
 
   http::response_parser<http::string_body> parser;

@@ -35,6 +35,7 @@
 #include "bot/web/health.h"
 #include "bot/web/http_server.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/loopback_exchange.h"
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -87,31 +88,6 @@ Server& server() {
   return *s;
 }
 
-// Sends request, half-closes, and returns everything the server sent before
-// closing.
-std::string exchange(std::uint16_t port, std::string_view request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  FUZZ_CHECK(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  FUZZ_CHECK(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  std::size_t sent = 0;
-  while (sent < request.size()) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server answered an error and closed
-    sent += static_cast<std::size_t>(n);
-  }
-  ::shutdown(fd, SHUT_WR);
-  std::string received;
-  char buffer[8192];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-    received.append(buffer, static_cast<std::size_t>(n));
-  }  // ends when the server closes (a reset after an error response counts too)
-  ::close(fd);
-  return received;
-}
 
 // Checks that bytes are complete responses with the security headers.
 void check_responses(std::string_view bytes) {
@@ -141,6 +117,6 @@ void check_responses(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Server& s = server();
   const std::string_view request(reinterpret_cast<const char*>(data), size);
-  check_responses(exchange(s.port, request));
+  check_responses(fuzz::loopback_exchange(s.port, request));
   return 0;
 }
