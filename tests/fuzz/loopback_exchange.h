@@ -37,6 +37,10 @@ inline std::string loopback_exchange(std::uint16_t port, std::string_view reques
   for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
     received.append(buffer, static_cast<std::size_t>(n));
   }
+  // Close with a reset: thousands of exchanges a second would otherwise fill
+  // the loopback port range with TIME_WAIT entries until connect() fails.
+  const linger reset{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   ::close(fd);
   return received;
 }
