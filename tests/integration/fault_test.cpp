@@ -316,7 +316,7 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
   auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s));
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s));
   napcat.drop(*conn);
   auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(second.ok());
@@ -352,7 +352,7 @@ TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
   auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s));
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s));
   napcat.drop(*conn);
   ASSERT_TRUE(bot.wait_for_log("did not reconnect within 200 ms", 5s)) << bot.process().output();
   auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);

@@ -136,7 +136,9 @@ TEST_F(SsrfTest, LoopbackReferenceIsRefusedByDefault) {
 TEST_F(SsrfTest, LoopbackReferenceIsUsedWhenAllowed) {
   start(true);
   ASSERT_TRUE(say_group(napcat, conn, 42, quoted_image_draw(), "")) << bot->process().output();
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s));
+  // get_msg (the quoted reply) has no "message": const operator[] must not see it.
+  ASSERT_TRUE(napcat.wait_for_call(
+      [](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s));
   EXPECT_EQ(cdn.request_count(), 1u);
   EXPECT_EQ(openrouter.calls().at(0).body["messages"][0]["content"].size(), 2u);
 }
@@ -156,7 +158,7 @@ TEST_F(SsrfTest, UpstreamImageLinkToAPrivateAddressIsFetchedWhenAllowed) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_group_message(conn, 777, 42, "/draw cat");
   ASSERT_TRUE(
-      napcat.wait_for_call([](const ApiCall& c) { return has_image(c.params["message"]); }, 10s, skip))
+      napcat.wait_for_call([](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s, skip))
       << bot->process().output();
   EXPECT_EQ(openrouter.served_images().size(), 1u);
 }
