@@ -79,7 +79,7 @@ class AgentIntegrationTest : public ::testing::Test {
     return napcat.wait_for_call(
         [&](const ApiCall& c) {
           return c.action == "send_group_msg" && c.params.value("group_id", json()) == group &&
-                 text_of(c.params["message"]).find(needle) != std::string::npos;
+                 text_of(message_of(c)).find(needle) != std::string::npos;
         },
         20s, skip);
   }
@@ -110,8 +110,8 @@ TEST_F(AgentIntegrationTest, DrawsThroughTheToolThenAnswers) {
   std::optional<std::size_t> image_at, text_at;
   for (std::size_t i = skip; i < calls.size(); ++i) {
     if (calls[i].action != "send_group_msg") continue;
-    if (!image_at && has_image(calls[i].params["message"])) image_at = i;
-    if (!text_at && text_of(calls[i].params["message"]).find("画好啦") != std::string::npos) text_at = i;
+    if (!image_at && has_image(message_of(calls[i]))) image_at = i;
+    if (!text_at && text_of(message_of(calls[i])).find("画好啦") != std::string::npos) text_at = i;
   }
   ASSERT_TRUE(image_at && text_at);
   EXPECT_LT(*image_at, *text_at);

@@ -91,7 +91,7 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
   std::set<std::int64_t> sending_at_kill;  // users whose image was being sent when a run died
   int total = 0;
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
-    if (has_image(c.params["message"])) {
+    if (has_image(message_of(c))) {
       std::lock_guard lock(mu);
       ++delivered[json_id(c.params["user_id"]).value_or(0)];
       ++total;

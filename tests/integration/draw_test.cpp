@@ -57,10 +57,10 @@ class DrawTest : public ::testing::Test {
   }
   std::optional<ApiCall> say_expect_text(std::int64_t user, json message, const std::string& needle) {
     return say(user, std::move(message),
-               [&](const ApiCall& c) { return text_of(c.params["message"]).find(needle) != std::string::npos; });
+               [&](const ApiCall& c) { return text_of(message_of(c)).find(needle) != std::string::npos; });
   }
   std::optional<ApiCall> say_expect_image(std::int64_t user, json message) {
-    return say(user, std::move(message), [](const ApiCall& c) { return image_bytes_of(c.params["message"]).has_value(); });
+    return say(user, std::move(message), [](const ApiCall& c) { return image_bytes_of(message_of(c)).has_value(); });
   }
 
   FakeOpenRouter openrouter;

@@ -71,7 +71,7 @@ class ReplyLedger {
     const std::int64_t user = target_user(call);
     if (hold_.count(user)) return no_answer();
     ++replies_[user];
-    if (has_image(call.params["message"])) ++images_[user];
+    if (has_image(message_of(call))) ++images_[user];
     return ApiReply::ok(json{{"message_id", ++serial_}});
   }
   void hold(std::int64_t user) {
@@ -238,10 +238,10 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
     std::lock_guard lock(mu);
     const std::int64_t user = target_user(c);
-    if (has_image(c.params["message"])) {
+    if (has_image(message_of(c))) {
       if (swallowed.insert(user).second) return no_answer();
       ++delivered[user];
-      delivered_bytes[user] = image_bytes_of(c.params["message"]).value_or("");
+      delivered_bytes[user] = image_bytes_of(message_of(c)).value_or("");
     }
     return ApiReply::ok(json{{"message_id", 1}});
   });
@@ -254,7 +254,7 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
     const std::size_t skip = napcat.calls().size();
     napcat.send_private_message(conn, user, "/draw cat " + std::to_string(round));
     ASSERT_TRUE(napcat.wait_for_call(
-        [&](const ApiCall& c) { return is_private_to(c, user) && has_image(c.params["message"]); }, 10s,
+        [&](const ApiCall& c) { return is_private_to(c, user) && has_image(message_of(c)); }, 10s,
         skip))
         << "round " << round << "\n"
         << bot.process().output();
@@ -309,20 +309,20 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
   FakeNapCat napcat;
   std::atomic<int> image_sends{0};
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
-    if (!has_image(c.params["message"])) return ApiReply::ok(json{{"message_id", 1}});
+    if (!has_image(message_of(c))) return ApiReply::ok(json{{"message_id", 1}});
     if (image_sends++ == 0) return no_answer();
     return ApiReply::failed(kRetcodeFailed, "rich media transfer failed");
   });
   auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s));
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
   napcat.drop(*conn);
   auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(second.ok());
   auto told = napcat.wait_for_call(
       [&](const ApiCall& c) {
-        return c.conn == *second && text_of(c.params["message"]).find("发送到群聊失败") != std::string::npos;
+        return c.conn == *second && text_of(message_of(c)).find("发送到群聊失败") != std::string::npos;
       },
       10s);
   ASSERT_TRUE(told) << bot.process().output();
@@ -330,7 +330,7 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_private_message(*second, 42, "/quota");
   ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(c.params["message"]).find("3/3") != std::string::npos; }, 5s,
+      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s,
       skip))
       << bot.process().output();
 }
@@ -346,13 +346,13 @@ TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
   FakeNapCat napcat;
   std::atomic<int> image_sends{0};
   napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
-    if (has_image(c.params["message"]) && image_sends++ == 0) return no_answer();
+    if (has_image(message_of(c)) && image_sends++ == 0) return no_answer();
     return ApiReply::ok(json{{"message_id", 1}});
   });
   auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
   napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s));
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
   napcat.drop(*conn);
   ASSERT_TRUE(bot.wait_for_log("did not reconnect within 200 ms", 5s)) << bot.process().output();
   auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
@@ -360,7 +360,7 @@ TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_private_message(*second, 42, "/quota");
   ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(c.params["message"]).find("3/3") != std::string::npos; }, 5s,
+      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s,
       skip))
       << bot.process().output();
   EXPECT_EQ(image_sends.load(), 1);
@@ -454,8 +454,8 @@ TEST(UpstreamFaults, WholeFailureMatrixUnderConcurrencyGivesOneOutcomePerRequest
   EXPECT_EQ(images, successful_calls) << "each successful upstream answer became exactly one image";
   EXPECT_EQ(quota_rows(quota_file).committed, images) << "only delivered images are charged";
   for (const auto& call : napcat.calls()) {
-    if (call.action != "send_private_msg" || has_image(call.params["message"])) continue;
-    const std::string text = text_of(call.params["message"]);
+    if (call.action != "send_private_msg" || has_image(message_of(call))) continue;
+    const std::string text = text_of(message_of(call));
     EXPECT_EQ(text.find('{'), std::string::npos) << "raw JSON reached a user: " << text;
     EXPECT_FALSE(text.empty());
   }
@@ -469,7 +469,7 @@ std::optional<ApiCall> say(FakeNapCat& napcat, int conn, std::int64_t user, cons
   napcat.send_private_message(conn, user, text);
   return napcat.wait_for_call(
       [&](const ApiCall& c) {
-        return is_private_to(c, user) && text_of(c.params["message"]).find(needle) != std::string::npos;
+        return is_private_to(c, user) && text_of(message_of(c)).find(needle) != std::string::npos;
       },
       timeout, skip);
 }

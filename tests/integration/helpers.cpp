@@ -5,6 +5,12 @@
 #include "bot/onebot/base64.h"
 
 namespace picbot::testing {
+
+const nlohmann::json& message_of(const ApiCall& call) {
+  static const nlohmann::json kNone;
+  const auto it = call.params.find("message");
+  return it == call.params.end() ? kNone : *it;
+}
 using nlohmann::json;
 
 std::string text_of(const json& message) {

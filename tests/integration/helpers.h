@@ -7,11 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/fakes/napcat/napcat_actions.h"
+
 namespace picbot::testing {
 
 // The text of a OneBot message: a plain string, or the concatenated text
 // segments of a segment array.
 std::string text_of(const nlohmann::json& message);
+// The "message" param of a call, or null when it has none (get_msg, ...):
+// reading a missing key through a const json's operator[] is undefined.
+const nlohmann::json& message_of(const ApiCall& call);
 // Whether a segment array holds an image segment (false for anything else).
 bool has_image(const nlohmann::json& message);
 // The decoded bytes of the first image segment when it is inline base64;

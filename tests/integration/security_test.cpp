@@ -29,7 +29,7 @@ std::optional<ApiCall> say_group(FakeNapCat& napcat, int conn, std::int64_t user
   napcat.send_group_message(conn, 777, user, std::move(message));
   return napcat.wait_for_call(
       [&](const ApiCall& c) {
-        return c.action == "send_group_msg" && text_of(c.params["message"]).find(needle) != std::string::npos;
+        return c.action == "send_group_msg" && text_of(message_of(c)).find(needle) != std::string::npos;
       },
       timeout, skip);
 }
@@ -69,7 +69,7 @@ TEST(ReverseServerLimits, OversizedFrameDropsThatLinkOnly) {
   ASSERT_TRUE(next.ok());
   napcat.send_group_message(*next, 777, 42, "/ping");
   EXPECT_TRUE(
-      napcat.wait_for_call([](const ApiCall& c) { return text_of(c.params["message"]) == "pong"; }, 5s))
+      napcat.wait_for_call([](const ApiCall& c) { return text_of(message_of(c)) == "pong"; }, 5s))
       << bot.process().output();
 }
 
@@ -138,7 +138,7 @@ TEST_F(SsrfTest, LoopbackReferenceIsUsedWhenAllowed) {
   ASSERT_TRUE(say_group(napcat, conn, 42, quoted_image_draw(), "")) << bot->process().output();
   // get_msg (the quoted reply) has no "message": const operator[] must not see it.
   ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s));
+      [](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
   EXPECT_EQ(cdn.request_count(), 1u);
   EXPECT_EQ(openrouter.calls().at(0).body["messages"][0]["content"].size(), 2u);
 }
@@ -158,7 +158,7 @@ TEST_F(SsrfTest, UpstreamImageLinkToAPrivateAddressIsFetchedWhenAllowed) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_group_message(conn, 777, 42, "/draw cat");
   ASSERT_TRUE(
-      napcat.wait_for_call([](const ApiCall& c) { return c.params.contains("message") && has_image(c.params["message"]); }, 10s, skip))
+      napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s, skip))
       << bot->process().output();
   EXPECT_EQ(openrouter.served_images().size(), 1u);
 }

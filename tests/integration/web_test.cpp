@@ -80,7 +80,7 @@ TEST(WebTest, UrlDeliveryServesTheImageFromPicbot) {
   napcat.send_group_message(*conn, 777, 42, "/draw a cat");
   auto reply = napcat.wait_for_call(
       [](const ApiCall& c) {
-        return c.action == "send_group_msg" && image_file_of(c.params["message"]).has_value();
+        return c.action == "send_group_msg" && image_file_of(message_of(c)).has_value();
       },
       10s);
   ASSERT_TRUE(reply) << bot.process().output();
