@@ -79,14 +79,7 @@ Result<std::uint64_t> Sandbox::send(std::int64_t user_id, std::int64_t group_id,
   logger()->info("sandbox: message {} from {} in {}{}", event->message_id, user_id,
                  group_id ? "group " + std::to_string(group_id) : std::string("private chat"),
                  admin ? " (as admin)" : "");
-  asio::co_spawn(executor_, handler_(std::move(event), *this, admin), [](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      logger()->error("sandbox: handler failed: {}", e.what());
-    }
-  });
+  asio::co_spawn(executor_, handler_(std::move(event), *this, admin), log::log_failure(logger(), "sandbox: handler"));
   return id;
 }
 

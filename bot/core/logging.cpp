@@ -137,4 +137,20 @@ std::string truncate(std::string_view text, std::size_t max_chars) {
   return std::string(text.substr(0, max_chars)) + "…(" + std::to_string(text.size()) + " bytes)";
 }
 
+std::string exception_message(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "a non-standard exception";
+  }
+}
+
+std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger, std::string what) {
+  return [logger = std::move(logger), what = std::move(what)](std::exception_ptr error) {
+    if (error) logger->error("{} failed: {}", what, exception_message(error));
+  };
+}
+
 }  // namespace picbot::log

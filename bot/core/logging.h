@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,5 +41,13 @@ std::vector<std::string> recent_problems(std::size_t max_lines);
 
 // Shortens text for a log line: at most max_chars, with a marker when cut.
 std::string truncate(std::string_view text, std::size_t max_chars = 512);
+
+// The message of an escaped exception (e.what(), or a fixed text for a
+// non-standard one). REQUIRES: error is not null.
+std::string exception_message(std::exception_ptr error);
+
+// A co_spawn completion handler for background work: logs an exception that
+// escaped it on `logger` as "<what> failed: <message>".
+std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger, std::string what);
 
 }  // namespace picbot::log

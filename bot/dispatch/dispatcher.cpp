@@ -61,13 +61,7 @@ void Dispatcher::on_handler_done(std::exception_ptr error) {
   ++handled_since_trim_;
   if (error) {
     ++counters_.handler_errors;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      logger()->error("message handler failed: {}", e.what());
-    } catch (...) {
-      logger()->error("message handler failed with a non-standard exception");
-    }
+    logger()->error("message handler failed: {}", log::exception_message(error));
   }
   if (!backlog_.empty()) {
     SharedEvent next = std::move(backlog_.front());

@@ -207,9 +207,15 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     DeliveryResult delivery = co_await prepare_image_segment(ctx, *stored, image.bytes, settings->delivery);
     onebot::Message message{std::move(delivery.segment)};
     if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
-    // From here a crash may leave the image delivered: a restart charges it.
+    // From here a crash may leave the image delivered: a restart asks the
+    // chat's history whether it arrived (DeliveryReconciler).
     if (!reservation.empty() && quotas_ != nullptr) {
-      if (Status s = co_await quotas_->set_sending(reservation, true); !s) {
+      SendingImage sending{.self_id = event.self_id,
+                           .group = in_group,
+                           .target_id = in_group ? event.group_id : event.user_id,
+                           .size = static_cast<std::int64_t>(stored->size),
+                           .file = stored->path.string()};
+      if (Status s = co_await quotas_->mark_sending(reservation, std::move(sending)); !s) {
         logger()->error("quota store failed: {}", s.error().message);
       }
     }
@@ -218,7 +224,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   // The image is known not to be out: a crash from here must not charge it.
   auto not_sent = [&]() -> asio::awaitable<void> {
     if (reservation.empty() || quotas_ == nullptr) co_return;
-    if (Status s = co_await quotas_->set_sending(reservation, false); !s) {
+    if (Status s = co_await quotas_->unmark_sending(reservation); !s) {
       logger()->error("quota store failed: {}", s.error().message);
     }
   };

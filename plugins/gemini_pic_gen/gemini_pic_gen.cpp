@@ -15,6 +15,7 @@
 #include "bot/plugin/plugin_context.h"
 #include "bot/web/embedded_asset.h"
 #include "plugins/gemini_pic_gen/console_api.h"
+#include "plugins/gemini_pic_gen/delivery_reconciler.h"
 #include "plugins/gemini_pic_gen/draw_pipeline.h"
 #include "plugins/gemini_pic_gen/plugin_messages.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
@@ -210,18 +211,36 @@ class GeminiPicGenPlugin final : public Plugin {
       return;
     }
     // Before the first request: what a killed process left must not keep counting.
+    std::vector<UnconfirmedDelivery> unconfirmed;
     if (auto recovered = (*store)->recover_after_restart(); !recovered) {
       ctx.logger()->error("cannot settle reservations left by the previous run: {}",
                           recovered.error().message);
-    } else if (recovered->charged + recovered->released > 0) {
-      ctx.logger()->warn(
-          "previous run ended with drawings in flight: {} reservation(s) released, {} charged "
-          "(their image was being sent)",
-          recovered->released, recovered->charged);
+    } else {
+      unconfirmed = std::move(recovered->unconfirmed);
+      if (recovered->charged + recovered->released > 0 || !unconfirmed.empty()) {
+        ctx.logger()->warn(
+            "previous run ended with drawings in flight: {} reservation(s) released, {} charged, {} whose "
+            "image was being sent are checked against the chat history",
+            recovered->released, recovered->charged, unconfirmed.size());
+      }
     }
     quotas_ = std::make_unique<AsyncQuotaStore>(ctx.workers(), std::move(*store));
     pipeline_->set_quota_store(quotas_.get());
     console_->set_quota_store(quotas_.get());
+    if (!unconfirmed.empty()) settle_unconfirmed(ctx, std::move(unconfirmed));
+  }
+
+  // In the background: until settled, those units keep counting.
+  void settle_unconfirmed(PluginContext& ctx, std::vector<UnconfirmedDelivery> unconfirmed) {
+    reconciler_ = std::make_unique<DeliveryReconciler>(ctx.api(), *quotas_, ctx.workers(), ReconcileOptions{});
+    asio::co_spawn(
+        ctx.executor(),
+        [this, unconfirmed = std::move(unconfirmed)]() mutable -> asio::awaitable<void> {
+          const DeliveryReconciler::Summary summary = co_await reconciler_->settle(std::move(unconfirmed));
+          ctx_->logger()->info("drawings in flight at the last crash settled: {} charged, {} given back",
+                               summary.charged, summary.released);
+        },
+        log::log_failure(ctx.logger(), "settling the drawings in flight at the last crash"));
   }
 
   // The status section, and the Quotas and Gallery pages with their API
@@ -534,6 +553,7 @@ class GeminiPicGenPlugin final : public Plugin {
   std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<JobQueue> deliveries_;
   std::unique_ptr<AsyncQuotaStore> quotas_;
+  std::unique_ptr<DeliveryReconciler> reconciler_;  // after a crash, until settled
   std::unique_ptr<DrawPipeline> pipeline_;
   std::unique_ptr<ConsoleApi> console_;
 };

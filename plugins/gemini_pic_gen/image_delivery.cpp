@@ -61,6 +61,13 @@ std::string to_hex(const unsigned char* digest, unsigned int length) {
   return hex;
 }
 
+std::string digest_hex(std::string_view bytes, const EVP_MD* algorithm) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, algorithm, nullptr);
+  return to_hex(digest, length);
+}
+
 onebot::Segment image_segment(std::string file) { return onebot::Image{.file = std::move(file)}; }
 
 std::string base64_file(std::string_view bytes) {
@@ -189,12 +196,9 @@ std::string_view to_string(DeliveryMode mode) {
   return "unknown";
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return to_hex(digest, length);
-}
+std::string sha256_hex(std::string_view bytes) { return digest_hex(bytes, EVP_sha256()); }
+
+std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5()); }
 
 onebot::Segment base64_image_segment(std::string_view bytes) { return image_segment(base64_file(bytes)); }
 

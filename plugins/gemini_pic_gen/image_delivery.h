@@ -62,5 +62,7 @@ onebot::Segment base64_image_segment(std::string_view bytes);
 
 // Returns the lower-case hex SHA-256 of bytes.
 std::string sha256_hex(std::string_view bytes);
+// Returns the lower-case hex MD5 of bytes: QQ names a sent image by it.
+std::string md5_hex(std::string_view bytes);
 
 }  // namespace picbot::gemini

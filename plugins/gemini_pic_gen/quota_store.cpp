@@ -11,7 +11,7 @@ using Step = Statement::Step;
 
 // quota_buckets: one row per bucket with an open (or ended, not yet cleared)
 // window. quota_uses: one row per reservation (committed = 0), reservation
-// whose image is being sent (committed = 2, see kSending) or charged use
+// whose image is being sent (committed = 2, see mark_sending) or charged use
 // (committed = 1) in that window, so a window holds about `limit` rows and
 // committing twice finds the same row. Keyed by (bucket, token) so a bucket's
 // rows share a page: a reserve or commit dirties one or two pages.
@@ -29,6 +29,14 @@ const std::vector<store::Migration>& migrations() {
        "  committed INTEGER NOT NULL DEFAULT 0,"
        "  PRIMARY KEY (bucket, token)"
        ") WITHOUT ROWID;"},
+      // Where a "sending" image went, for the check after a crash.
+      {2,
+       "ALTER TABLE quota_uses ADD COLUMN sending_ms INTEGER;"
+       "ALTER TABLE quota_uses ADD COLUMN send_self_id INTEGER;"
+       "ALTER TABLE quota_uses ADD COLUMN send_group INTEGER;"
+       "ALTER TABLE quota_uses ADD COLUMN send_target INTEGER;"
+       "ALTER TABLE quota_uses ADD COLUMN send_size INTEGER;"
+       "ALTER TABLE quota_uses ADD COLUMN send_file TEXT;"},
   };
   return kMigrations;
 }
@@ -197,15 +205,34 @@ Status QuotaStore::commit(std::string_view reservation_id) {
   });
 }
 
-Status QuotaStore::set_sending(std::string_view reservation_id, bool sending) {
+Status QuotaStore::mark_sending(std::string_view reservation_id, const SendingImage& image) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};
   return db_->transaction([&] {
     return db_
-        ->prepare("UPDATE quota_uses SET committed = ?3 WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
+        ->prepare(
+            "UPDATE quota_uses SET committed = 2, sending_ms = ?3, send_self_id = ?4, send_group = ?5,"
+            " send_target = ?6, send_size = ?7, send_file = ?8"
+            " WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
         .bind_text(1, key->bucket)
         .bind_text(2, key->token)
-        .bind_int64(3, sending ? 2 : 0)
+        .bind_int64(3, now_ms())
+        .bind_int64(4, image.self_id)
+        .bind_int64(5, image.group ? 1 : 0)
+        .bind_int64(6, image.target_id)
+        .bind_int64(7, image.size)
+        .bind_text(8, image.file)
+        .run();
+  });
+}
+
+Status QuotaStore::unmark_sending(std::string_view reservation_id) {
+  std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
+  if (!key) return {};
+  return db_->transaction([&] {
+    return db_->prepare("UPDATE quota_uses SET committed = 0 WHERE bucket = ?1 AND token = ?2 AND committed = 2")
+        .bind_text(1, key->bucket)
+        .bind_text(2, key->token)
         .run();
   });
 }
@@ -213,12 +240,28 @@ Status QuotaStore::set_sending(std::string_view reservation_id, bool sending) {
 Result<RecoveredReservations> QuotaStore::recover_after_restart() {
   return db_->transaction([&]() -> Result<RecoveredReservations> {
     RecoveredReservations recovered;
-    if (Status s = db_->exec("UPDATE quota_uses SET committed = 1 WHERE committed = 2"); !s.ok())
+    if (Status s = db_->exec("UPDATE quota_uses SET committed = 1 WHERE committed = 2 AND send_target IS NULL");
+        !s.ok())
       return s.error();
     recovered.charged = db_->changes();
     if (Status s = db_->exec("DELETE FROM quota_uses WHERE committed = 0"); !s.ok()) return s.error();
     recovered.released = db_->changes();
-    return recovered;
+    Statement& select = db_->prepare(
+        "SELECT bucket, token, sending_ms, send_self_id, send_group, send_target, send_size, send_file"
+        " FROM quota_uses WHERE committed = 2 ORDER BY sending_ms");
+    for (;;) {
+      Result<Step> row = select.step();
+      if (!row.ok()) return row.error();
+      if (*row == Step::kDone) return recovered;
+      recovered.unconfirmed.push_back(UnconfirmedDelivery{
+          .reservation_id = std::string(select.column_text(0)) + "/" + std::string(select.column_text(1)),
+          .sending_since = from_ms(select.column_int64(2)),
+          .image = SendingImage{.self_id = select.column_int64(3),
+                                .group = select.column_int64(4) != 0,
+                                .target_id = select.column_int64(5),
+                                .size = select.column_int64(6),
+                                .file = std::string(select.column_text(7))}});
+    }
   });
 }
 
@@ -318,8 +361,12 @@ boost::asio::awaitable<Status> AsyncQuotaStore::commit(std::string reservation_i
   co_return co_await call([&](QuotaStore& s) { return s.commit(reservation_id); });
 }
 
-boost::asio::awaitable<Status> AsyncQuotaStore::set_sending(std::string reservation_id, bool sending) {
-  co_return co_await call([&](QuotaStore& s) { return s.set_sending(reservation_id, sending); });
+boost::asio::awaitable<Status> AsyncQuotaStore::mark_sending(std::string reservation_id, SendingImage image) {
+  co_return co_await call([&](QuotaStore& s) { return s.mark_sending(reservation_id, image); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::unmark_sending(std::string reservation_id) {
+  co_return co_await call([&](QuotaStore& s) { return s.unmark_sending(reservation_id); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::release(std::string reservation_id) {

@@ -12,12 +12,15 @@
 // - A reservation neither committed nor released within reservation_ttl stops
 //   counting (its process probably died). Committing it later, inside the same
 //   window, still charges it.
-// - Crash recovery: set_sending(id, true) is called just before the image goes to
-//   the chat. recover_after_restart(), run once at start-up before any
-//   request, charges the reservations left in that state (the image may have
-//   reached the user) and releases the others (they never left the bot), so
-//   nothing a dead process held keeps counting until reservation_ttl. It
-//   assumes one picbot process per database file.
+// - Crash recovery: mark_sending(id, image) is called just before the image
+//   goes to the chat, with where it goes. recover_after_restart(), run once at
+//   start-up before any request, releases the reservations left before that
+//   (they never left the bot) and returns those left "sending": they keep
+//   counting until the caller has asked NapCat whether the image arrived and
+//   commits or releases them (see DeliveryReconciler). Rows written before
+//   the destination was recorded are charged at once. Nothing a dead process
+//   held keeps counting until reservation_ttl. It assumes one picbot process
+//   per database file.
 // - A check-and-reserve is one BEGIN IMMEDIATE transaction, so concurrent
 //   requests, from any number of connections, never grant beyond the limit.
 #pragma once
@@ -69,10 +72,29 @@ struct Usage {
   std::optional<Clock::time_point> resets_at;  // nullopt: no window open
 };
 
+// Where a reservation's image was being sent, so that after a crash the
+// chat's history can tell whether it arrived.
+struct SendingImage {
+  std::int64_t self_id = 0;    // the bot account that sent it
+  bool group = false;          // a group chat (else a private one)
+  std::int64_t target_id = 0;  // group_id or user_id
+  std::int64_t size = 0;       // bytes of the image
+  std::string file;            // its stored copy, "" if none
+};
+
+// A reservation a dead process left while its image was being sent.
+struct UnconfirmedDelivery {
+  std::string reservation_id;
+  Clock::time_point sending_since;
+  SendingImage image;
+};
+
 // What recover_after_restart() did.
 struct RecoveredReservations {
-  std::int64_t charged = 0;   // left while the image was being sent
-  std::int64_t released = 0;  // left before that
+  std::int64_t charged = 0;   // left sending, with no destination recorded
+  std::int64_t released = 0;  // left before sending
+  // Left sending with a destination: still counting until settled.
+  std::vector<UnconfirmedDelivery> unconfirmed;
 };
 
 // One bucket with an open window, for the web console.
@@ -101,10 +123,11 @@ class QuotaStore {
   // Charges a reservation. Committing twice counts once. "not_found" when
   // it was released or its window has ended.
   Status commit(std::string_view reservation_id);
-  // Records that the reservation's image is being sent, or (false) that the
-  // send failed and the image is not out (see the header comment).
-  // Committed uses and unknown ids are left alone.
-  Status set_sending(std::string_view reservation_id, bool sending);
+  // Records that the reservation's image is being sent to `image`'s chat
+  // (see the header comment). Committed uses and unknown ids are left alone.
+  Status mark_sending(std::string_view reservation_id, const SendingImage& image);
+  // Records that the send failed and the image is not out.
+  Status unmark_sending(std::string_view reservation_id);
   // Gives a reservation back (sending or not). Unknown ids and committed uses
   // are left alone.
   Status release(std::string_view reservation_id);
@@ -152,7 +175,8 @@ class AsyncQuotaStore {
   boost::asio::awaitable<Result<ReserveOutcome>> try_reserve(QuotaDecision decision,
                                                              std::chrono::milliseconds reset_interval);
   boost::asio::awaitable<Status> commit(std::string reservation_id);
-  boost::asio::awaitable<Status> set_sending(std::string reservation_id, bool sending);
+  boost::asio::awaitable<Status> mark_sending(std::string reservation_id, SendingImage image);
+  boost::asio::awaitable<Status> unmark_sending(std::string reservation_id);
   boost::asio::awaitable<Status> release(std::string reservation_id);
   boost::asio::awaitable<Result<Usage>> usage(std::string bucket, std::int64_t limit,
                                               std::chrono::milliseconds reset_interval);

@@ -22,8 +22,14 @@ class InProcessBotApi : public onebot::BotApi {
     co_return onebot::ApiError{onebot::ApiError::Kind::kFailed, reply.retcode, reply.message, reply.wording};
   }
 
+  // Every account is connected unless accounts_online is false.
+  boost::asio::awaitable<bool> wait_for_account(std::int64_t, std::chrono::milliseconds) override {
+    co_return accounts_online;
+  }
+
   NapCatActions actions;
   std::vector<ApiCall> calls;
+  bool accounts_online = true;
 };
 
 }  // namespace picbot::testing

@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "tests/fakes/napcat/cq_encode.h"
 
@@ -67,17 +68,45 @@ std::optional<std::string> decode_base64(const std::string& text) {
   return out;
 }
 
-std::string sha256_hex(const std::string& bytes) {
+std::string hex_digest(const std::string& bytes, const EVP_MD* algorithm, bool upper) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, algorithm, nullptr);
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   std::string hex;
   for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kDigits[digest[i] >> 4]);
-    hex.push_back(kDigits[digest[i] & 0x0F]);
+    hex.push_back(digits[digest[i] >> 4]);
+    hex.push_back(digits[digest[i] & 0x0F]);
   }
   return hex;
+}
+
+std::string sha256_hex(const std::string& bytes) { return hex_digest(bytes, EVP_sha256(), false); }
+
+// The bytes an image segment the bot sent stands for: base64:// data or a
+// local file; nullopt for a URL (the fake fetches nothing).
+std::optional<std::string> image_bytes(const json& data) {
+  const std::string file = data.is_object() ? data.value("file", "") : "";
+  if (starts_with(file, "base64://")) return decode_base64(file.substr(9));
+  if (starts_with(file, "http://") || starts_with(file, "https://") || file.empty()) return std::nullopt;
+  std::ifstream in(starts_with(file, "file://") ? file.substr(7) : file, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A sent image as QQ stores it and NapCat's history shows it: named by the
+// upper-case MD5 of its bytes, with a multimedia URL and the byte size.
+json as_stored_image(const json& segment) {
+  const std::optional<std::string> bytes = image_bytes(segment.value("data", json()));
+  if (!bytes) return segment;
+  const bool jpeg = bytes->rfind("\xFF\xD8", 0) == 0;
+  const std::string md5 = hex_digest(*bytes, EVP_md5(), true);
+  return {{"type", "image"},
+          {"data",
+           {{"file", md5 + (jpeg ? ".jpg" : ".png")},
+            {"subType", 0},
+            {"url", "https://multimedia.nt.qq.com.cn/download?appid=1407&fileid=fake-" + md5},
+            {"file_size", std::to_string(bytes->size())}}}};
 }
 
 // Replaces all but [A-Za-z0-9._-] in a client-chosen name, so it cannot leave the directory.
@@ -148,6 +177,44 @@ NapCatActions::NapCatActions() {
     return ApiReply::ok({{"user_id", call.self_id}, {"nickname", "fakebot"}});
   };
   defaults_["upload_file_stream"] = [this](const ApiCall& call) { return upload_file_stream(call); };
+  defaults_["get_group_msg_history"] = [this](const ApiCall& call) { return history(call, "group"); };
+  defaults_["get_friend_msg_history"] = [this](const ApiCall& call) { return history(call, "private"); };
+}
+
+ApiReply NapCatActions::history(const ApiCall& call, const std::string& message_type) {
+  const json& params = call.params;
+  const char* peer_key = message_type == "group" ? "group_id" : "user_id";
+  const auto peer = params.is_object() ? int_param(params, peer_key) : std::nullopt;
+  if (!peer) return ApiReply::failed(kRetcodeBadParams, std::string("参数 ") + peer_key + " 缺失或无效");
+  const std::int64_t count = params.is_object() ? int_param(params, "count").value_or(20) : 20;
+  const std::int64_t before = params.is_object() ? int_param(params, "message_seq").value_or(0) : 0;
+  std::vector<json> page;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = messages_.rbegin(); it != messages_.rend() && static_cast<std::int64_t>(page.size()) < count;
+         ++it) {
+      const json& m = it->second;
+      if (before > 0 && it->first > before) continue;
+      if (m.value("message_type", "") != message_type) continue;
+      const bool in_chat = message_type == "group"
+                               ? json_id(m.value("group_id", json())) == peer
+                               : json_id(m.value("user_id", json())) == peer ||
+                                     json_id(m.value("target_id", json())) == peer;
+      if (in_chat) page.push_back(m);
+    }
+  }
+  json messages = json::array();  // oldest first, as NapCat answers
+  for (auto it = page.rbegin(); it != page.rend(); ++it) {
+    json m = std::move(*it);
+    if (m.value("post_type", "") == "message_sent") {
+      for (json& segment : m["message"]) {
+        if (segment.value("type", "") == "image") segment = as_stored_image(segment);
+      }
+      m["raw_message"] = to_cq_string(m["message"]);
+    }
+    messages.push_back(std::move(m));
+  }
+  return ApiReply::ok({{"messages", std::move(messages)}});
 }
 
 std::filesystem::path NapCatActions::stream_directory() {

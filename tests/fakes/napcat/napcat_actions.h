@@ -62,8 +62,9 @@ class NapCatActions {
   // Installs the default actions: send_group_msg, send_private_msg, send_msg
   // ({message_id}, params validated like NapCat: a missing target or message
   // is 1400, an empty message or an unreadable media file 1200), get_msg (a
-  // remembered message or 1200 "消息不存在"), get_login_info, and
-  // upload_file_stream (see upload_file_stream()).
+  // remembered message or 1200 "消息不存在"), get_login_info,
+  // upload_file_stream (see upload_file_stream()), and get_group_msg_history /
+  // get_friend_msg_history (see history()).
   NapCatActions();
 
   // Answers `action` with `handler` instead of the default; a null handler
@@ -95,6 +96,11 @@ class NapCatActions {
   };
 
   ApiReply send_message(const ApiCall& call, const std::string& message_type);
+  // {group_id | user_id, message_seq?, count? (20)}: the chat's remembered
+  // messages with ids up to message_seq (0 or absent: the newest), the last
+  // `count`, oldest first, as {messages}. Images the bot sent appear as QQ
+  // stores them: file "<MD5>.png", a multimedia url, file_size.
+  ApiReply history(const ApiCall& call, const std::string& message_type);
   // NapCat's stream upload: a chunk ({stream_id, chunk_data (base64),
   // chunk_index, total_chunks, file_size, expected_sha256?, filename?}) is
   // kept and answered {type:"stream", status:"chunk_received",

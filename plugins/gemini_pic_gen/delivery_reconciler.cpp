@@ -1,0 +1,152 @@
+#include "plugins/gemini_pic_gen/delivery_reconciler.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+#include "bot/core/logging.h"
+#include "bot/onebot/ids.h"
+#include "plugins/gemini_pic_gen/image_delivery.h"
+
+namespace picbot::gemini {
+namespace {
+
+using nlohmann::json;
+
+auto logger() {
+  static auto l = log::get("gemini_pic_gen");
+  return l;
+}
+
+// NapCat may run on another host: its clock and ours can differ this much.
+constexpr std::int64_t kClockSlackSeconds = 120;
+
+std::int64_t unix_seconds(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// The MD5 of the stored copy, or "" when it is gone (after the image TTL).
+std::string file_md5(const std::string& path) {
+  if (path.empty()) return {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return in.bad() ? std::string() : md5_hex(bytes);
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// An image segment of ours: QQ names a sent image "<MD5>.<ext>". Its
+// file_size is the fallback once the stored copy (and so the MD5) is gone.
+bool is_our_image(const json& segment, const SendingImage& image, const std::string& md5) {
+  if (!segment.is_object() || onebot::field_string(segment, "type") != "image") return false;
+  const json data = segment.value("data", json::object());
+  if (!md5.empty()) {
+    const std::string file = onebot::field_string(data, "file");
+    return equals_ignoring_case(file.substr(0, file.find('.')), md5);
+  }
+  return data.is_object() && data.contains("file_size") &&
+         onebot::json_to_int(data["file_size"]) == std::optional<std::int64_t>(image.size);
+}
+
+bool is_the_delivery(const json& message, const UnconfirmedDelivery& delivery, const std::string& md5,
+                     std::int64_t since_seconds) {
+  if (!message.is_object() || onebot::field_id(message, "user_id") != delivery.image.self_id) return false;
+  if (onebot::field_id(message, "time") < since_seconds) return false;
+  const json& segments = message.contains("message") ? message["message"] : json();
+  return segments.is_array() && std::any_of(segments.begin(), segments.end(), [&](const json& segment) {
+           return is_our_image(segment, delivery.image, md5);
+         });
+}
+
+std::string chat_of(const SendingImage& image) {
+  return (image.group ? "group " : "user ") + std::to_string(image.target_id);
+}
+
+}  // namespace
+
+DeliveryReconciler::DeliveryReconciler(onebot::BotApi& api, AsyncQuotaStore& quotas, WorkerPool& workers,
+                                       ReconcileOptions options)
+    : api_(api), quotas_(quotas), workers_(workers), options_(options) {}
+
+boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
+    const UnconfirmedDelivery& delivery) {
+  const SendingImage& image = delivery.image;
+  // (GCC 12 miscompiles lambda and braced temporaries in coroutines: named locals.)
+  auto hash_stored_copy = [path = image.file] { return file_md5(path); };
+  const std::string md5 = co_await workers_.run(hash_stored_copy);
+  const std::int64_t since = unix_seconds(delivery.sending_since) - kClockSlackSeconds;
+  const std::string action = image.group ? "get_group_msg_history" : "get_friend_msg_history";
+  json params = json::object();
+  params[image.group ? "group_id" : "user_id"] = image.target_id;
+  params["count"] = options_.page_size;
+  std::int64_t anchor = 0;
+  for (int page = 0; page < options_.max_pages; ++page) {
+    if (anchor != 0) params["message_seq"] = anchor;
+    onebot::ApiResult answer = co_await api_.call(image.self_id, action, params);
+    if (!answer) {
+      logger()->warn("cannot read the history of {}: {}", chat_of(image), answer.error().describe());
+      co_return Verdict::kUnknown;
+    }
+    const json* messages = answer->is_object() && answer->contains("messages") ? &(*answer)["messages"] : nullptr;
+    if (messages == nullptr || !messages->is_array()) {
+      logger()->warn("{} answered without a messages array", action);
+      co_return Verdict::kUnknown;
+    }
+    for (const json& message : *messages) {
+      if (is_the_delivery(message, delivery, md5, since)) co_return Verdict::kDelivered;
+    }
+    // Oldest first: once the page starts before the send, nothing older matters.
+    if (static_cast<int>(messages->size()) < options_.page_size) co_return Verdict::kNotDelivered;
+    const json& oldest = messages->front();
+    if (onebot::field_id(oldest, "time") < since) co_return Verdict::kNotDelivered;
+    std::int64_t seq = onebot::field_id(oldest, "message_seq");
+    if (seq == 0) seq = onebot::field_id(oldest, "message_id");
+    if (seq == 0 || (anchor != 0 && seq >= anchor)) co_return Verdict::kUnknown;  // no way further back
+    anchor = seq;
+  }
+  co_return Verdict::kUnknown;
+}
+
+boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
+    std::vector<UnconfirmedDelivery> unconfirmed) {
+  Summary summary;
+  std::map<std::int64_t, bool> online;  // accounts already waited for
+  for (const UnconfirmedDelivery& delivery : unconfirmed) {
+    const std::int64_t self_id = delivery.image.self_id;
+    if (!online.contains(self_id)) online[self_id] = co_await api_.wait_for_account(self_id, options_.account_wait);
+    Verdict verdict = Verdict::kUnknown;
+    if (online[self_id]) verdict = co_await check(delivery);
+    const std::string chat = chat_of(delivery.image);
+    Status settled;
+    if (verdict == Verdict::kNotDelivered) {
+      settled = co_await quotas_.release(delivery.reservation_id);
+      ++summary.released;
+      logger()->info("the image a previous run was sending to {} never arrived: its quota unit is given back",
+                     chat);
+    } else {
+      settled = co_await quotas_.commit(delivery.reservation_id);
+      ++summary.charged;
+      if (verdict == Verdict::kDelivered) {
+        logger()->info("the image a previous run was sending to {} arrived: its quota unit is charged", chat);
+      } else {
+        logger()->warn("cannot tell whether the image a previous run was sending to {} arrived ({}): its quota "
+                       "unit is charged",
+                       chat, online[self_id] ? "history inconclusive" : "account not connected");
+      }
+    }
+    // not_found: the bucket's window ended meanwhile; nothing is left to settle.
+    if (!settled && settled.error().code != "not_found") {
+      logger()->error("quota store failed: {}", settled.error().message);
+    }
+  }
+  co_return summary;
+}
+
+}  // namespace picbot::gemini

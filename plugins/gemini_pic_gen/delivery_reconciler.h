@@ -1,0 +1,57 @@
+// DeliveryReconciler: settles the quota units a killed picbot left while
+// their image was being sent (QuotaStore::recover_after_restart), so the
+// counts end equal to the images users got.
+//
+// For each unit it waits for the bot account to connect, then reads the
+// chat's history from NapCat (get_group_msg_history / get_friend_msg_history,
+// newest first, page by page). An image from the bot, sent since the unit was
+// marked, named by the image's MD5 (as QQ names it; by its byte size once
+// the stored copy has expired), charges the unit; a history that reaches back past that moment without it
+// gives the unit back. When NapCat cannot tell (the account stays away, the
+// action fails, the chat is too busy to reach back that far) the unit is
+// charged: the user may have the image. Each outcome is logged.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <vector>
+
+#include "bot/core/worker_pool.h"
+#include "bot/onebot/bot_api.h"
+#include "plugins/gemini_pic_gen/quota_store.h"
+
+namespace picbot::gemini {
+
+struct ReconcileOptions {
+  std::chrono::milliseconds account_wait = std::chrono::minutes(10);  // for the account to connect
+  int page_size = 50;                                                // messages per history call
+  int max_pages = 10;                                                // then: cannot tell
+};
+
+class DeliveryReconciler {
+ public:
+  enum class Verdict { kDelivered, kNotDelivered, kUnknown };
+  struct Summary {
+    int charged = 0;   // delivered, or NapCat could not tell
+    int released = 0;  // the history shows it never arrived
+  };
+
+  // api, quotas and workers must outlive every call.
+  DeliveryReconciler(onebot::BotApi& api, AsyncQuotaStore& quotas, WorkerPool& workers,
+                     ReconcileOptions options);
+
+  // Commits or releases every one of `unconfirmed`, in order.
+  boost::asio::awaitable<Summary> settle(std::vector<UnconfirmedDelivery> unconfirmed);
+
+  // Whether `delivery`'s image is in its chat's history. The account must be
+  // connected (else kUnknown after the call times out).
+  boost::asio::awaitable<Verdict> check(const UnconfirmedDelivery& delivery);
+
+ private:
+  onebot::BotApi& api_;
+  AsyncQuotaStore& quotas_;
+  WorkerPool& workers_;
+  ReconcileOptions options_;
+};
+
+}  // namespace picbot::gemini
