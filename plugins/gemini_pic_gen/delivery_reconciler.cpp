@@ -71,9 +71,8 @@ std::string chat_of(const SendingImage& image) {
 
 }  // namespace
 
-DeliveryReconciler::DeliveryReconciler(onebot::BotApi& api, AsyncQuotaStore& quotas, WorkerPool& workers,
-                                       ReconcileOptions options)
-    : api_(api), quotas_(quotas), workers_(workers), options_(options) {}
+DeliveryReconciler::DeliveryReconciler(onebot::BotApi& api, WorkerPool& workers, ReconcileOptions options)
+    : api_(api), workers_(workers), options_(options) {}
 
 boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
     const UnconfirmedDelivery& delivery) {
@@ -115,7 +114,7 @@ boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
 }
 
 boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
-    std::vector<UnconfirmedDelivery> unconfirmed) {
+    std::vector<UnconfirmedDelivery> unconfirmed, AsyncQuotaStore& quotas) {
   Summary summary;
   std::map<std::int64_t, bool> online;  // accounts already waited for
   for (const UnconfirmedDelivery& delivery : unconfirmed) {
@@ -126,12 +125,12 @@ boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
     const std::string chat = chat_of(delivery.image);
     Status settled;
     if (verdict == Verdict::kNotDelivered) {
-      settled = co_await quotas_.release(delivery.reservation_id);
+      settled = co_await quotas.release(delivery.reservation_id);
       ++summary.released;
       logger()->info("the image a previous run was sending to {} never arrived: its quota unit is given back",
                      chat);
     } else {
-      settled = co_await quotas_.commit(delivery.reservation_id);
+      settled = co_await quotas.commit(delivery.reservation_id);
       ++summary.charged;
       if (verdict == Verdict::kDelivered) {
         logger()->info("the image a previous run was sending to {} arrived: its quota unit is charged", chat);

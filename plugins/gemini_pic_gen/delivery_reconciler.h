@@ -36,20 +36,20 @@ class DeliveryReconciler {
     int released = 0;  // the history shows it never arrived
   };
 
-  // api, quotas and workers must outlive every call.
-  DeliveryReconciler(onebot::BotApi& api, AsyncQuotaStore& quotas, WorkerPool& workers,
-                     ReconcileOptions options);
+  // api and workers must outlive every call.
+  DeliveryReconciler(onebot::BotApi& api, WorkerPool& workers, ReconcileOptions options);
 
-  // Commits or releases every one of `unconfirmed`, in order.
-  boost::asio::awaitable<Summary> settle(std::vector<UnconfirmedDelivery> unconfirmed);
+  // Commits or releases every one of `unconfirmed` in `quotas`, in order.
+  boost::asio::awaitable<Summary> settle(std::vector<UnconfirmedDelivery> unconfirmed, AsyncQuotaStore& quotas);
 
-  // Whether `delivery`'s image is in its chat's history. The account must be
-  // connected (else kUnknown after the call times out).
+  // Whether `delivery`'s image is in its chat's history (the reservation id
+  // is not used). The account must be connected (else kUnknown after the
+  // call times out). Also used before a resend: NapCat may have posted the
+  // image and lost only its answer.
   boost::asio::awaitable<Verdict> check(const UnconfirmedDelivery& delivery);
 
  private:
   onebot::BotApi& api_;
-  AsyncQuotaStore& quotas_;
   WorkerPool& workers_;
   ReconcileOptions options_;
 };

@@ -84,7 +84,7 @@ class DeliveryReconcilerTest : public ::testing::Test {
   }
 
   DeliveryReconciler reconciler(ReconcileOptions options = {}) {
-    return DeliveryReconciler(api_, *quotas_, workers_, options);
+    return DeliveryReconciler(api_, workers_, options);
   }
 
   picbot::testing::TempDir dir_;
@@ -104,7 +104,7 @@ TEST_F(DeliveryReconcilerTest, AnImageInThePrivateHistoryIsChargedAndAMissingOne
   auto r = reconciler();
   EXPECT_EQ(run_coroutine(io_, r.check(a)), Verdict::kDelivered);
   EXPECT_EQ(run_coroutine(io_, r.check(b)), Verdict::kNotDelivered);
-  const auto summary = run_coroutine(io_, r.settle({a, b}));
+  const auto summary = run_coroutine(io_, r.settle({a, b}, *quotas_));
   EXPECT_EQ(summary.charged, 1);
   EXPECT_EQ(summary.released, 1);
   EXPECT_EQ(used("user:a"), 1);
@@ -149,7 +149,7 @@ TEST_F(DeliveryReconcilerTest, PagesBackThroughABusyChatAndGivesUpWhenItCannotRe
   EXPECT_EQ(run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 2}).check(d)), Verdict::kUnknown);
   EXPECT_EQ(api_.calls.size(), 2u);
   // The unit is charged when the history cannot tell.
-  const auto summary = run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 2}).settle({d}));
+  const auto summary = run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 2}).settle({d}, *quotas_));
   EXPECT_EQ(summary.charged, 1);
   EXPECT_EQ(used("user:p"), 1);
 }
@@ -161,11 +161,11 @@ TEST_F(DeliveryReconcilerTest, AFailingHistoryActionOrAnAbsentAccountChargesTheU
                            [](const testing::ApiCall&) { return ApiReply::failed(1404, "不支持的API"); });
   auto r = reconciler();
   EXPECT_EQ(run_coroutine(io_, r.check(a)), Verdict::kUnknown);
-  EXPECT_EQ(run_coroutine(io_, r.settle({a})).charged, 1);
+  EXPECT_EQ(run_coroutine(io_, r.settle({a}, *quotas_)).charged, 1);
   api_.actions.set_handler("get_friend_msg_history", nullptr);
   api_.accounts_online = false;
   api_.calls.clear();
-  EXPECT_EQ(run_coroutine(io_, r.settle({b})).charged, 1);
+  EXPECT_EQ(run_coroutine(io_, r.settle({b}, *quotas_)).charged, 1);
   EXPECT_TRUE(api_.calls.empty()) << "no history call for an account that is not connected";
   EXPECT_EQ(used("user:f"), 1);
   EXPECT_EQ(used("user:g"), 1);

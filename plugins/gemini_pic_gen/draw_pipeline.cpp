@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "bot/core/logging.h"
+#include "plugins/gemini_pic_gen/delivery_reconciler.h"
 #include "plugins/gemini_pic_gen/image_delivery.h"
 #include "plugins/gemini_pic_gen/reference_images.h"
 
@@ -199,6 +200,14 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     if (!note.empty()) note += "\n";
     note += describe_failures(references.failures, ctx.language());
   }
+  // Where the image goes, recorded with the reservation (a restart reads the
+  // chat's history for it) and checked before a resend.
+  const SendingImage destination{.self_id = event.self_id,
+                                 .group = in_group,
+                                 .target_id = in_group ? event.group_id : event.user_id,
+                                 .size = static_cast<std::int64_t>(stored->size),
+                                 .file = stored->path.string()};
+  const Clock::time_point first_send = deps_.clock.now();
   // When many images finish together, sending them all at once would hold
   // every encoded frame in memory and flood NapCat's link; a few at a time.
   auto send_image = [&]() -> asio::awaitable<MessageIdResult> {
@@ -210,12 +219,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     // From here a crash may leave the image delivered: a restart asks the
     // chat's history whether it arrived (DeliveryReconciler).
     if (!reservation.empty() && quotas_ != nullptr) {
-      SendingImage sending{.self_id = event.self_id,
-                           .group = in_group,
-                           .target_id = in_group ? event.group_id : event.user_id,
-                           .size = static_cast<std::int64_t>(stored->size),
-                           .file = stored->path.string()};
-      if (Status s = co_await quotas_->mark_sending(reservation, std::move(sending)); !s) {
+      if (Status s = co_await quotas_->mark_sending(reservation, destination); !s) {
         logger()->error("quota store failed: {}", s.error().message);
       }
     }
@@ -228,6 +232,12 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
       logger()->error("quota store failed: {}", s.error().message);
     }
   };
+  // NapCat may have posted the image and lost only its answer with the link.
+  auto arrived_anyway = [&]() -> asio::awaitable<bool> {
+    DeliveryReconciler history(ctx.api(), deps_.workers, ReconcileOptions{});
+    const UnconfirmedDelivery sent_before{reservation, first_send, destination};
+    co_return co_await history.check(sent_before) == DeliveryReconciler::Verdict::kDelivered;
+  };
   auto sent = co_await send_image();
   if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {
     logger()->warn(
@@ -236,11 +246,15 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
         in_group ? event.group_id : event.user_id, sent.error().describe(), settings->resend_wait.count());
     co_await not_sent();
     const bool back = co_await ctx.api().wait_for_account(event.self_id, settings->resend_wait);
-    if (back) {
-      sent = co_await send_image();
-    } else {
+    if (!back) {
       logger()->warn("account {} did not reconnect within {} ms: the image is not resent", event.self_id,
                      settings->resend_wait.count());
+    } else if (const bool arrived = co_await arrived_anyway(); arrived) {
+      logger()->info("the image reached {} before the link dropped (it is in the chat history): not resent",
+                     in_group ? event.group_id : event.user_id);
+      sent = MessageIdResult(std::int64_t{0});
+    } else {
+      sent = co_await send_image();
     }
   }
   if (!sent) {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "bot/core/clock.h"
+#include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
@@ -47,6 +48,7 @@ class DrawPipeline {
     // delivery: each one is a multi-megabyte frame.
     JobQueue& deliveries;
     net::HttpClient& http;
+    WorkerPool& workers;
     const Clock& clock;
   };
 

@@ -123,7 +123,7 @@ class GeminiPicGenPlugin final : public Plugin {
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
     pipeline_ = std::make_unique<DrawPipeline>(
-        DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.clock()}, settings_);
+        DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.workers(), ctx.clock()}, settings_);
     pipeline_->set_metrics(&ctx.metrics());
     console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
         *images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
@@ -232,11 +232,11 @@ class GeminiPicGenPlugin final : public Plugin {
 
   // In the background: until settled, those units keep counting.
   void settle_unconfirmed(PluginContext& ctx, std::vector<UnconfirmedDelivery> unconfirmed) {
-    reconciler_ = std::make_unique<DeliveryReconciler>(ctx.api(), *quotas_, ctx.workers(), ReconcileOptions{});
+    reconciler_ = std::make_unique<DeliveryReconciler>(ctx.api(), ctx.workers(), ReconcileOptions{});
     asio::co_spawn(
         ctx.executor(),
         [this, unconfirmed = std::move(unconfirmed)]() mutable -> asio::awaitable<void> {
-          const DeliveryReconciler::Summary summary = co_await reconciler_->settle(std::move(unconfirmed));
+          const DeliveryReconciler::Summary summary = co_await reconciler_->settle(std::move(unconfirmed), *quotas_);
           ctx_->logger()->info("drawings in flight at the last crash settled: {} charged, {} given back",
                                summary.charged, summary.released);
         },

@@ -335,6 +335,40 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
       << bot.process().output();
 }
 
+// NapCat posted the image and only its answer was lost with the link: after
+// the reconnect the chat history shows the image, so it is not sent twice,
+// and it is charged once.
+TEST(LinkDrops, ImagePostedBeforeTheDropIsNotSentAgain) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(
+      reverse_config(kTestToken) +
+      plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  std::atomic<int> image_sends{0};
+  napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
+    ApiReply reply = ApiReply::ok(json{{"message_id", 1}});
+    if (has_image(message_of(c)) && image_sends++ == 0) reply.posted_without_answer = true;
+    return reply;
+  });
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_private_message(*conn, 42, "/draw cat");
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
+  napcat.drop(*conn);
+  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(bot.wait_for_log("it is in the chat history", 10s)) << bot.process().output();
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_private_message(*second, 42, "/quota");
+  ASSERT_TRUE(napcat.wait_for_call(
+      [](const ApiCall& c) { return text_of(message_of(c)).find("2/3") != std::string::npos; }, 5s,
+      skip))
+      << bot.process().output();
+  EXPECT_EQ(image_sends.load(), 1) << "the image was sent twice";
+  EXPECT_EQ(napcat.count_calls("get_friend_msg_history"), 1u);
+}
+
 // No reconnect within resend_wait_seconds: no resend, the unit is released.
 TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
   FakeOpenRouter openrouter;

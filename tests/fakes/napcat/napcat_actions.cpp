@@ -314,7 +314,12 @@ ApiReply NapCatActions::handle(const ApiCall& call) const {
   }
   if (!handler) return ApiReply::failed(kRetcodeUnknownAction, "不支持的API " + call.action);
   try {
-    return handler(call);
+    ApiReply reply = handler(call);
+    if (reply.posted_without_answer) {
+      if (auto it = defaults_.find(call.action); it != defaults_.end()) (void)it->second(call);
+      reply.no_reply = true;
+    }
+    return reply;
   } catch (const std::exception& e) {
     return ApiReply::failed(kRetcodeFailed, e.what());
   }

@@ -39,6 +39,9 @@ struct ApiReply {
   std::string wording;
   std::chrono::milliseconds delay{0};
   bool no_reply = false;
+  // The default action runs (a message is posted and kept for get_msg and
+  // the history) but no answer is sent: NapCat did the work, the answer was lost.
+  bool posted_without_answer = false;
   std::vector<nlohmann::json> stream_frames;
 
   static ApiReply ok(nlohmann::json data);
