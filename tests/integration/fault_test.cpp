@@ -194,19 +194,6 @@ TEST(LinkDrops, ReversePingFloodSurvivesHundredDrops) {
 }
 
 // Forward mode: picbot reconnects by itself (backoff 5-20 ms here).
-int wait_for_new_connection(FakeNapCat& napcat, int previous) {
-  int found = -1;
-  wait_until(
-      [&] {
-        for (int id : napcat.connection_ids()) {
-          if (id > previous) found = id;
-        }
-        return found > 0;
-      },
-      5s);
-  return found;
-}
-
 // LONG: 100 drops, 7-11 s.
 TEST(LinkDrops, ForwardPingFloodSurvivesHundredDrops) {
   FakeNapCat napcat(FakeNapCat::Options{.token = kTestToken});

@@ -3,8 +3,22 @@
 #include <string_view>
 
 #include "bot/onebot/base64.h"
+#include "tests/support/wait.h"
 
 namespace picbot::testing {
+
+int wait_for_new_connection(FakeNapCat& napcat, int previous) {
+  int found = -1;
+  wait_until(
+      [&] {
+        for (int id : napcat.connection_ids()) {
+          if (id > previous) found = id;
+        }
+        return found > 0;
+      },
+      std::chrono::seconds(10));
+  return found;
+}
 
 const nlohmann::json& message_of(const ApiCall& call) {
   static const nlohmann::json kNone;

@@ -7,9 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/napcat/napcat_actions.h"
 
 namespace picbot::testing {
+
+// Forward mode: waits (up to 10 s) for a connection newer than `previous`
+// (0: any) and returns its id, or -1. A dropped connection may still be
+// listed for a moment, so waiting on the count alone would race.
+int wait_for_new_connection(FakeNapCat& napcat, int previous);
 
 // The text of a OneBot message: a plain string, or the concatenated text
 // segments of a segment array.
