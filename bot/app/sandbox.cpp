@@ -79,7 +79,8 @@ Result<std::uint64_t> Sandbox::send(std::int64_t user_id, std::int64_t group_id,
   logger()->info("sandbox: message {} from {} in {}{}", event->message_id, user_id,
                  group_id ? "group " + std::to_string(group_id) : std::string("private chat"),
                  admin ? " (as admin)" : "");
-  asio::co_spawn(executor_, handler_(std::move(event), *this, admin), log::log_failure(logger(), "sandbox: handler"));
+  asio::co_spawn(executor_, handler_(std::move(event), *this, admin),
+                 log::log_failure(logger(), "sandbox: handler"));
   return id;
 }
 

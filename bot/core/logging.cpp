@@ -147,7 +147,8 @@ std::string exception_message(std::exception_ptr error) {
   }
 }
 
-std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger, std::string what) {
+std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger,
+                                                    std::string what) {
   return [logger = std::move(logger), what = std::move(what)](std::exception_ptr error) {
     if (error) logger->error("{} failed: {}", what, exception_message(error));
   };

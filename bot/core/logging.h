@@ -17,7 +17,7 @@ namespace picbot::log {
 
 struct Options {
   std::string level = "info";  // trace, debug, info, warn, error
-  std::string directory;        // empty: console only
+  std::string directory;       // empty: console only
   std::size_t max_file_bytes = 10 * 1024 * 1024;
   std::size_t max_files = 5;
 };

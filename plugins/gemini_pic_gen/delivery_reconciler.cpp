@@ -93,7 +93,8 @@ boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
       logger()->warn("cannot read the history of {}: {}", chat_of(image), answer.error().describe());
       co_return Verdict::kUnknown;
     }
-    const json* messages = answer->is_object() && answer->contains("messages") ? &(*answer)["messages"] : nullptr;
+    const json* messages =
+        answer->is_object() && answer->contains("messages") ? &(*answer)["messages"] : nullptr;
     if (messages == nullptr || !messages->is_array()) {
       logger()->warn("{} answered without a messages array", action);
       co_return Verdict::kUnknown;
@@ -119,7 +120,8 @@ boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
   std::map<std::int64_t, bool> online;  // accounts already waited for
   for (const UnconfirmedDelivery& delivery : unconfirmed) {
     const std::int64_t self_id = delivery.image.self_id;
-    if (!online.contains(self_id)) online[self_id] = co_await api_.wait_for_account(self_id, options_.account_wait);
+    if (!online.contains(self_id))
+      online[self_id] = co_await api_.wait_for_account(self_id, options_.account_wait);
     Verdict verdict = Verdict::kUnknown;
     if (online[self_id]) verdict = co_await check(delivery);
     const std::string chat = chat_of(delivery.image);
@@ -135,9 +137,10 @@ boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
       if (verdict == Verdict::kDelivered) {
         logger()->info("the image a previous run was sending to {} arrived: its quota unit is charged", chat);
       } else {
-        logger()->warn("cannot tell whether the image a previous run was sending to {} arrived ({}): its quota "
-                       "unit is charged",
-                       chat, online[self_id] ? "history inconclusive" : "account not connected");
+        logger()->warn(
+            "cannot tell whether the image a previous run was sending to {} arrived ({}): its quota "
+            "unit is charged",
+            chat, online[self_id] ? "history inconclusive" : "account not connected");
       }
     }
     // not_found: the bucket's window ended meanwhile; nothing is left to settle.

@@ -24,8 +24,8 @@ namespace picbot::gemini {
 
 struct ReconcileOptions {
   std::chrono::milliseconds account_wait = std::chrono::minutes(10);  // for the account to connect
-  int page_size = 50;                                                // messages per history call
-  int max_pages = 10;                                                // then: cannot tell
+  int page_size = 50;                                                 // messages per history call
+  int max_pages = 10;                                                 // then: cannot tell
 };
 
 class DeliveryReconciler {
@@ -40,7 +40,8 @@ class DeliveryReconciler {
   DeliveryReconciler(onebot::BotApi& api, WorkerPool& workers, ReconcileOptions options);
 
   // Commits or releases every one of `unconfirmed` in `quotas`, in order.
-  boost::asio::awaitable<Summary> settle(std::vector<UnconfirmedDelivery> unconfirmed, AsyncQuotaStore& quotas);
+  boost::asio::awaitable<Summary> settle(std::vector<UnconfirmedDelivery> unconfirmed,
+                                         AsyncQuotaStore& quotas);
 
   // Whether `delivery`'s image is in its chat's history (the reservation id
   // is not used). The account must be connected (else kUnknown after the

@@ -40,7 +40,8 @@ class DeliveryReconcilerTest : public ::testing::Test {
 
   // A unit for `bucket` marked as being sent to the chat, with the image
   // stored at <dir>/<name> (kept_file) or already swept.
-  UnconfirmedDelivery sending(const std::string& bucket, const std::string& bytes, bool group, bool kept_file = true) {
+  UnconfirmedDelivery sending(const std::string& bucket, const std::string& bytes, bool group,
+                              bool kept_file = true) {
     const std::string name = bucket + ".png";
     if (kept_file) dir_.write_file(name, bytes);
     QuotaDecision decision{QuotaDecision::kCounted, bucket, 10, "default"};
@@ -119,10 +120,15 @@ TEST_F(DeliveryReconcilerTest, GroupHistoryMatchesByMd5AndIgnoresOtherSendersIma
   const UnconfirmedDelivery d = sending("group:x", bytes, true);
   // Another member posts the very same picture: not the bot's delivery.
   const std::int64_t id = api_.actions.next_message_id();
-  api_.actions.remember(id, {{"time", std::time(nullptr)}, {"message_type", "group"}, {"group_id", kGroup},
-                             {"message_id", id}, {"user_id", kUser}, {"post_type", "message"},
-                             {"message", {{{"type", "image"},
-                                           {"data", {{"file", onebot::base64_encode(bytes)}, {"file_size", "1"}}}}}}});
+  api_.actions.remember(
+      id, {{"time", std::time(nullptr)},
+           {"message_type", "group"},
+           {"group_id", kGroup},
+           {"message_id", id},
+           {"user_id", kUser},
+           {"post_type", "message"},
+           {"message",
+            {{{"type", "image"}, {"data", {{"file", onebot::base64_encode(bytes)}, {"file_size", "1"}}}}}}});
   auto r = reconciler();
   EXPECT_EQ(run_coroutine(io_, r.check(d)), Verdict::kNotDelivered);
   deliver(d, bytes);

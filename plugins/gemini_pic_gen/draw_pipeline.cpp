@@ -60,19 +60,27 @@ std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm:
   switch (error.cls) {
     case FailureClass::kInvalidKey:
       return ctx.tr(error.http_status == 0 ? "gemini.error.no_keys" : "gemini.error.invalid_key");
-    case FailureClass::kNoCredits: return ctx.tr("gemini.error.no_credits");
-    case FailureClass::kRateLimited: return ctx.tr("gemini.error.rate_limited");
+    case FailureClass::kNoCredits:
+      return ctx.tr("gemini.error.no_credits");
+    case FailureClass::kRateLimited:
+      return ctx.tr("gemini.error.rate_limited");
     case FailureClass::kBadRequest:
       return ctx.tr("gemini.error.bad_request", fmt::arg("detail", shorten(error.message, 120)));
-    case FailureClass::kModelNotFound: return ctx.tr("gemini.error.model_not_found", fmt::arg("model", model));
-    case FailureClass::kNoEndpointForModalities: return ctx.tr("gemini.error.no_endpoint", fmt::arg("model", model));
-    case FailureClass::kTransient: return ctx.tr("gemini.error.transient");
+    case FailureClass::kModelNotFound:
+      return ctx.tr("gemini.error.model_not_found", fmt::arg("model", model));
+    case FailureClass::kNoEndpointForModalities:
+      return ctx.tr("gemini.error.no_endpoint", fmt::arg("model", model));
+    case FailureClass::kTransient:
+      return ctx.tr("gemini.error.transient");
     case FailureClass::kContentFiltered:
       if (error.message.empty()) return ctx.tr("gemini.error.content_filtered_silent");
       return ctx.tr("gemini.error.content_filtered", fmt::arg("text", shorten(error.message, 120)));
-    case FailureClass::kBadResponse: return ctx.tr("gemini.error.bad_response");
-    case FailureClass::kCancelled: return ctx.tr("gemini.error.cancelled");
-    case FailureClass::kDeadline: return ctx.tr("gemini.error.deadline");
+    case FailureClass::kBadResponse:
+      return ctx.tr("gemini.error.bad_response");
+    case FailureClass::kCancelled:
+      return ctx.tr("gemini.error.cancelled");
+    case FailureClass::kDeadline:
+      return ctx.tr("gemini.error.deadline");
   }
   return ctx.tr("gemini.error.transient");
 }
@@ -112,8 +120,9 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
       }
       if (!reserved->granted) {
         stats_.quota_denied();
-        const std::string when =
-            reserved->resets_at ? format_reset_time(*reserved->resets_at, deps_.clock.now()) : std::string("-");
+        const std::string when = reserved->resets_at
+                                     ? format_reset_time(*reserved->resets_at, deps_.clock.now())
+                                     : std::string("-");
         const bool group_pool = decision.tier == "group";
         outcome.message = ctx.tr(group_pool ? "gemini.quota.group_denied" : "gemini.quota.denied",
                                  fmt::arg("used", reserved->used), fmt::arg("limit", reserved->limit),

@@ -230,7 +230,8 @@ Status QuotaStore::unmark_sending(std::string_view reservation_id) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};
   return db_->transaction([&] {
-    return db_->prepare("UPDATE quota_uses SET committed = 0 WHERE bucket = ?1 AND token = ?2 AND committed = 2")
+    return db_
+        ->prepare("UPDATE quota_uses SET committed = 0 WHERE bucket = ?1 AND token = ?2 AND committed = 2")
         .bind_text(1, key->bucket)
         .bind_text(2, key->token)
         .run();
@@ -240,7 +241,8 @@ Status QuotaStore::unmark_sending(std::string_view reservation_id) {
 Result<RecoveredReservations> QuotaStore::recover_after_restart() {
   return db_->transaction([&]() -> Result<RecoveredReservations> {
     RecoveredReservations recovered;
-    if (Status s = db_->exec("UPDATE quota_uses SET committed = 1 WHERE committed = 2 AND send_target IS NULL");
+    if (Status s =
+            db_->exec("UPDATE quota_uses SET committed = 1 WHERE committed = 2 AND send_target IS NULL");
         !s.ok())
       return s.error();
     recovered.charged = db_->changes();

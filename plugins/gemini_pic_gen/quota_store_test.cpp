@@ -226,7 +226,8 @@ TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
 }
 
 static SendingImage image_for(std::int64_t user) {
-  return SendingImage{.self_id = 10001, .group = false, .target_id = user, .size = 1234, .file = "/img/a.png"};
+  return SendingImage{
+      .self_id = 10001, .group = false, .target_id = user, .size = 1234, .file = "/img/a.png"};
 }
 
 TEST_F(QuotaStoreTest, RestartReleasesHeldReservationsAndReturnsTheSendingOnesStillCounting) {

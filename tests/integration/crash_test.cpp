@@ -87,7 +87,8 @@ TEST(CrashDurability, KillNineDuringDrawsKeepsCommittedCountsEqualToDeliveredIma
   auto delivered = [&] {
     std::map<std::int64_t, int> images;  // per user, as NapCat saw them
     for (const ApiCall& c : napcat.calls()) {
-      if (c.action == "send_private_msg" && has_image(message_of(c))) ++images[json_id(c.params["user_id"]).value_or(0)];
+      if (c.action == "send_private_msg" && has_image(message_of(c)))
+        ++images[json_id(c.params["user_id"]).value_or(0)];
     }
     return images;
   };

@@ -241,8 +241,7 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
     const std::size_t skip = napcat.calls().size();
     napcat.send_private_message(conn, user, "/draw cat " + std::to_string(round));
     ASSERT_TRUE(napcat.wait_for_call(
-        [&](const ApiCall& c) { return is_private_to(c, user) && has_image(message_of(c)); }, 10s,
-        skip))
+        [&](const ApiCall& c) { return is_private_to(c, user) && has_image(message_of(c)); }, 10s, skip))
         << "round " << round << "\n"
         << bot.process().output();
     napcat.drop(conn);
@@ -252,7 +251,8 @@ void image_sends_with_drops(PicbotRunner& bot, FakeNapCat& napcat, FakeOpenRoute
         << "round " << round << ": the image was not resent after the reconnect\n"
         << bot.process().output();
     std::lock_guard lock(mu);
-    EXPECT_EQ(delivered_bytes[user], openrouter.served_images().at(round)) << "round " << round << ": not the same image";
+    EXPECT_EQ(delivered_bytes[user], openrouter.served_images().at(round))
+        << "round " << round << ": not the same image";
   }
   EXPECT_EQ(openrouter.call_count(), static_cast<std::size_t>(kDrops)) << "an image was generated twice";
   std::lock_guard lock(mu);
@@ -317,8 +317,7 @@ TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_private_message(*second, 42, "/quota");
   ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s,
-      skip))
+      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s, skip))
       << bot.process().output();
 }
 
@@ -349,8 +348,7 @@ TEST(LinkDrops, ImagePostedBeforeTheDropIsNotSentAgain) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_private_message(*second, 42, "/quota");
   ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(message_of(c)).find("2/3") != std::string::npos; }, 5s,
-      skip))
+      [](const ApiCall& c) { return text_of(message_of(c)).find("2/3") != std::string::npos; }, 5s, skip))
       << bot.process().output();
   EXPECT_EQ(image_sends.load(), 1) << "the image was sent twice";
   EXPECT_EQ(napcat.count_calls("get_friend_msg_history"), 1u);
@@ -381,8 +379,7 @@ TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
   const std::size_t skip = napcat.calls().size();
   napcat.send_private_message(*second, 42, "/quota");
   ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s,
-      skip))
+      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s, skip))
       << bot.process().output();
   EXPECT_EQ(image_sends.load(), 1);
 }

@@ -67,8 +67,9 @@ TEST(HostReverse, CqStringMessagesAndAtMention) {
   FakeNapCat napcat(FakeNapCat::Options{.message_as_cq_string = true});
   auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
   ASSERT_TRUE(conn.ok());
-  napcat.send_group_message(*conn, 777, 42, json::array({json{{"type", "at"}, {"data", {{"qq", "10001"}}}},
-                                                          json{{"type", "text"}, {"data", {{"text", " /ping"}}}}}));
+  napcat.send_group_message(*conn, 777, 42,
+                            json::array({json{{"type", "at"}, {"data", {{"qq", "10001"}}}},
+                                         json{{"type", "text"}, {"data", {{"text", " /ping"}}}}}));
   ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
 }
 
@@ -81,7 +82,9 @@ TEST(HostReverse, MalformedFramesAreSkippedAndLinkSurvives) {
   napcat.send_raw(*conn, "{not json at all");
   napcat.send_raw(*conn, "[1,2,3]");
   napcat.send_raw(*conn, R"({"post_type":"message","message_type":"group"})");
-  napcat.send_raw(*conn, R"({"post_type":"message","message_type":"group","user_id":"42","group_id":"777","self_id":"10001","message":"[CQ:face,id=1","message_id":"9"})");
+  napcat.send_raw(
+      *conn,
+      R"({"post_type":"message","message_type":"group","user_id":"42","group_id":"777","self_id":"10001","message":"[CQ:face,id=1","message_id":"9"})");
   napcat.send_group_message(*conn, 777, 42, "/ping");
   ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
   EXPECT_TRUE(bot.wait_for_log("malformed frame skipped"));
@@ -206,12 +209,14 @@ TEST(HostCli, VersionAndCheckConfig) {
   EXPECT_NE((*version)->output().find("picbot "), std::string::npos);
 
   PicbotRunner good(reverse_config(kTestToken));
-  auto check = ChildProcess::start({picbot_binary().string(), "--check-config", "--config", good.config_path().string()});
+  auto check = ChildProcess::start(
+      {picbot_binary().string(), "--check-config", "--config", good.config_path().string()});
   ASSERT_TRUE(check.ok());
   EXPECT_EQ((*check)->wait_exit(5s), 0) << (*check)->output();
 
   PicbotRunner bad(reverse_config(kTestToken, "llm:\n  max_tool_steps: many\n"));
-  auto failed = ChildProcess::start({picbot_binary().string(), "--check-config", "--config", bad.config_path().string()});
+  auto failed = ChildProcess::start(
+      {picbot_binary().string(), "--check-config", "--config", bad.config_path().string()});
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ((*failed)->wait_exit(5s), 2);
   EXPECT_NE((*failed)->output().find("llm.max_tool_steps"), std::string::npos) << (*failed)->output();

@@ -420,6 +420,44 @@ TEST(FakeNapCatTest, UploadFileStreamAssemblesChunksLikeNapCat) {
   EXPECT_EQ(chunk("s-5", 0, "not base64!", sha256)["retcode"], 1400);
 }
 
+// get_group_msg_history / get_friend_msg_history: the chat's messages, oldest
+// first, paged back with message_seq; images the bot sent appear as QQ
+// stores them (upper-case MD5 name, file_size).
+TEST(FakeNapCatTest, HistoryPagesBackAndShowsSentImagesAsQqStoresThem) {
+  NapCatActions actions;
+  auto call = [&](const std::string& action, json params) {
+    return actions.handle(ApiCall{0, action, std::move(params), nullptr, "", 10001});
+  };
+  // "hello world" as base64; its MD5 is 5EB63BBBE01EEED093CB22BB8F5ACDC3.
+  ASSERT_EQ(call("send_private_msg",
+                 {{"user_id", 7},
+                  {"message", {{{"type", "image"}, {"data", {{"file", "base64://aGVsbG8gd29ybGQ="}}}}}}})
+                .retcode,
+            0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(call("send_private_msg", {{"user_id", 7}, {"message", "t" + std::to_string(i)}}).retcode, 0);
+  ASSERT_EQ(call("send_group_msg", {{"group_id", 9}, {"message", "elsewhere"}}).retcode, 0);
+
+  ApiReply latest = call("get_friend_msg_history", {{"user_id", 7}, {"count", 2}});
+  ASSERT_EQ(latest.retcode, 0);
+  ASSERT_EQ(latest.data["messages"].size(), 2u);
+  EXPECT_EQ(latest.data["messages"][0]["raw_message"], "t1");
+  EXPECT_EQ(latest.data["messages"][1]["raw_message"], "t2");
+  const std::int64_t oldest = latest.data["messages"][0]["message_seq"].get<std::int64_t>();
+
+  ApiReply earlier =
+      call("get_friend_msg_history", {{"user_id", 7}, {"count", 3}, {"message_seq", oldest - 1}});
+  ASSERT_EQ(earlier.retcode, 0);
+  ASSERT_EQ(earlier.data["messages"].size(), 2u) << "the chat has nothing older";
+  const json& image = earlier.data["messages"][0]["message"][0]["data"];
+  EXPECT_EQ(image["file"], "5EB63BBBE01EEED093CB22BB8F5ACDC3.png");
+  EXPECT_EQ(image["file_size"], "11");
+  EXPECT_EQ(earlier.data["messages"][0]["user_id"], 10001);
+
+  EXPECT_EQ(call("get_group_msg_history", {{"group_id", 9}}).data["messages"].size(), 1u);
+  EXPECT_EQ(call("get_group_msg_history", json::object()).retcode, kRetcodeBadParams);
+}
+
 TEST(FakeNapCatTest, GroupMessageEventHasNapCatShapeAndGetMsgFindsIt) {
   FakeNapCat fake;
   TestClient client;

@@ -13,8 +13,8 @@ namespace picbot::testing {
 class InProcessBotApi : public onebot::BotApi {
  public:
   using BotApi::call;
-  boost::asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action, nlohmann::json params,
-                                                 onebot::CallOptions) override {
+  boost::asio::awaitable<onebot::ApiResult> call(std::int64_t self_id, std::string action,
+                                                 nlohmann::json params, onebot::CallOptions) override {
     ApiCall call{0, std::move(action), std::move(params), nullptr, "", self_id};
     calls.push_back(call);
     ApiReply reply = actions.handle(call);

@@ -191,15 +191,14 @@ ApiReply NapCatActions::history(const ApiCall& call, const std::string& message_
   std::vector<json> page;
   {
     std::lock_guard lock(mu_);
-    for (auto it = messages_.rbegin(); it != messages_.rend() && static_cast<std::int64_t>(page.size()) < count;
-         ++it) {
+    for (auto it = messages_.rbegin();
+         it != messages_.rend() && static_cast<std::int64_t>(page.size()) < count; ++it) {
       const json& m = it->second;
       if (before > 0 && it->first > before) continue;
       if (m.value("message_type", "") != message_type) continue;
-      const bool in_chat = message_type == "group"
-                               ? json_id(m.value("group_id", json())) == peer
-                               : json_id(m.value("user_id", json())) == peer ||
-                                     json_id(m.value("target_id", json())) == peer;
+      const bool in_chat = message_type == "group" ? json_id(m.value("group_id", json())) == peer
+                                                   : json_id(m.value("user_id", json())) == peer ||
+                                                         json_id(m.value("target_id", json())) == peer;
       if (in_chat) page.push_back(m);
     }
   }
