@@ -226,6 +226,17 @@ TEST_F(ConsolePasswordFileTest, TheFirstPasswordIsMadeOffTheLoopAndALoginWaitsFo
   EXPECT_EQ(fetch("POST", "/login", json{{"password", password}}.dump()).status, 200);
 }
 
+TEST_F(ConsolePasswordFileTest, APasswordIsCheckedOnTheWorkerPool) {
+  start_console();
+  EXPECT_EQ(fetch("POST", "/login", R"({"password":"first-try"})").status, 401);  // the hash is ready now
+  hold_worker();
+  start_login("second-try");
+  EXPECT_EQ(fetch("GET", "/login").status, 200);
+  EXPECT_FALSE(pending_.has_value()) << "scrypt ran on the loop";
+  release();
+  EXPECT_EQ(finish_login(), 401);
+}
+
 TEST_F(ConsolePasswordFileTest, ABadPasswordFileRefusesLoginsWith503) {
   dir_.write_file("data/web_password.hash", "not a hash\n");
   start_console();
