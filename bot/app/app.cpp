@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 #include "bot/agent/agent.h"
 #include "bot/app/builtin_commands.h"
@@ -105,8 +106,8 @@ struct App::Impl {
     services.clock = &Clock::system();
     services.data_dir = config.value("data_dir", "data");
     services.bot_settings = [this] { return dispatcher.settings(); };
-    services.save_config_value = [this](const std::string& key, const json& value) {
-      return save_config_value(key, value);
+    services.save_config_value = [this](std::string key, json value) {
+      return save_config_value(std::move(key), std::move(value));
     };
     chat_agent = std::make_unique<agent::Agent>(
         agent::Agent::Deps{io.get_executor(), http, workers, Clock::system(), registry},
@@ -318,10 +319,9 @@ struct App::Impl {
     for (const auto& w : validated->warnings) ignored.push_back(w.path);
     const json dropped = unknown_keys();
     const std::string language = validated->values["bot"].value("language", "zh-CN");
-    auto write = [path = config_path, yaml = config::render_yaml(schema, validated->values, language)] {
-      return config::save_config_file(path, yaml);
-    };
-    const Status saved = co_await workers.run(write);
+    auto new_text = [yaml = config::render_yaml(schema, validated->values, language)](
+                        const std::filesystem::path&) -> Result<std::string> { return yaml; };
+    const Status saved = co_await write_config_file(new_text);
     if (!saved) {
       logger()->error("web console: saving {} failed: {}", config_path.string(), saved.error().message);
       co_return web::HttpResponse::json({{"error", "save_failed"}, {"message", saved.error().message}}, 500);
@@ -509,32 +509,51 @@ struct App::Impl {
     return s;
   }
 
+  // Every write of the config file goes through here: new_text(path) makes
+  // the file's text and the file is saved, both on a worker, one save at a
+  // time (config_writes), so a read-modify-write never loses another save.
+  // The caller reloads afterwards, on the loop.
+  template <class NewText>
+  asio::awaitable<Status> write_config_file(NewText new_text) {
+    auto write = [path = config_path, new_text = std::move(new_text)]() -> Status {
+      Result<std::string> yaml = new_text(path);
+      if (!yaml) return yaml.error();
+      return config::save_config_file(path, *yaml);
+    };
+    co_return co_await workers.run(config_writes, write);
+  }
+
   // Writes one key into the file without baking environment secrets into it.
-  Status save_config_value(const std::string& key, const json& value) {
-    std::ifstream in(config_path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto raw = config::parse_yaml(text.str());
-    if (!raw) return Error::make("bad_config", join_issues(raw.error()));
-    json file = raw->is_object() ? *raw : json::object();
-    json* node = &file;
-    std::string_view rest = key;
-    while (true) {
-      const std::size_t dot = rest.find('.');
-      const std::string part(rest.substr(0, dot));
-      if (dot == std::string_view::npos) {
-        (*node)[part] = value;
-        break;
+  asio::awaitable<Status> save_config_value(std::string key, json value) {
+    // Read, edit and validate on the worker, in the same job as the write.
+    auto edited = [&schema = std::as_const(schema), key = std::move(key),
+                   value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
+      std::ifstream in(path);
+      std::stringstream text;
+      text << in.rdbuf();
+      auto raw = config::parse_yaml(text.str());
+      if (!raw) return Error::make("bad_config", join_issues(raw.error()));
+      json file = raw->is_object() ? *raw : json::object();
+      json* node = &file;
+      std::string_view rest = key;
+      while (true) {
+        const std::size_t dot = rest.find('.');
+        const std::string part(rest.substr(0, dot));
+        if (dot == std::string_view::npos) {
+          (*node)[part] = value;
+          break;
+        }
+        if (!(*node)[part].is_object()) (*node)[part] = json::object();
+        node = &(*node)[part];
+        rest.remove_prefix(dot + 1);
       }
-      if (!(*node)[part].is_object()) (*node)[part] = json::object();
-      node = &(*node)[part];
-      rest.remove_prefix(dot + 1);
-    }
-    auto validated = config::validate_config(schema, file, config::Environment{});
-    if (!validated) return Error::make("bad_config", join_issues(validated.error()));
-    if (Status s = config::save_config_file(config_path, config::render_yaml(schema, validated->values)); !s)
-      return s;
-    return reload();
+      auto validated = config::validate_config(schema, file, config::Environment{});
+      if (!validated) return Error::make("bad_config", join_issues(validated.error()));
+      return config::render_yaml(schema, validated->values,
+                                 validated->values["bot"].value("language", "zh-CN"));
+    };
+    if (Status saved = co_await write_config_file(edited); !saved) co_return saved;
+    co_return reload();
   }
 
   void watch_signals() {
@@ -583,6 +602,7 @@ struct App::Impl {
   std::vector<config::ConfigIssue> load_warnings;
   std::shared_ptr<const BotSettings> settings;
   WorkerPool workers{2};
+  WorkerPool::Serial config_writes = workers.make_serial();  // see write_config_file()
   net::HttpClient http;
   CommandRegistry registry;
   Metrics metrics;

@@ -40,8 +40,9 @@ struct HostServices {
   const Clock* clock = nullptr;
   std::filesystem::path data_dir;
   std::function<std::shared_ptr<const BotSettings>()> bot_settings;
-  // Writes one value into the config file (dotted path) and reloads it.
-  std::function<Status(const std::string& path, const nlohmann::json& value)> save_config_value;
+  // Writes one value into the config file (dotted path) on a worker, one
+  // save at a time, and reloads it.
+  std::function<boost::asio::awaitable<Status>(std::string path, nlohmann::json value)> save_config_value;
   // Translates text into English with the LLM agent; nullopt when the agent
   // is off, has no key, or fails (callers keep the original). May be empty.
   std::function<boost::asio::awaitable<std::optional<std::string>>(std::string text)> translate;
@@ -139,9 +140,11 @@ class PluginContext {
     return services_.metrics ? *services_.metrics : unused;
   }
 
-  // Saves plugins.<name>.<key> = value to the config file.
-  Status save_config_value(const std::string& key, const nlohmann::json& value) {
-    return services_.save_config_value("plugins." + name_ + "." + key, value);
+  // Saves plugins.<name>.<key> = value to the config file and reloads it.
+  // The disk work runs on a worker; saves never interleave.
+  boost::asio::awaitable<Status> save_config_value(std::string key, nlohmann::json value) {
+    std::string path = "plugins." + name_ + "." + key;
+    co_return co_await services_.save_config_value(std::move(path), std::move(value));
   }
 
  private:

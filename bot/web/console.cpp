@@ -1,6 +1,9 @@
 #include "bot/web/console.h"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
 #include <regex>
@@ -111,6 +114,37 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+// The console's password file: the stored hash, and the generated password
+// when the file was just created.
+struct PasswordFile {
+  std::string hash;
+  std::string new_password;
+};
+
+// Reads the hash file at path, or creates it for a generated password.
+// Blocking disk I/O and scrypt: call from a worker.
+Result<PasswordFile> read_or_create_password_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    std::string stored = read_file(path);
+    if (stored.starts_with("scrypt$")) return PasswordFile{std::move(stored), ""};
+    return Error::make("bad_password_hash",
+                       path.string() + " is not a password hash: delete it to get a new password");
+  }
+  std::string password = generate_password();
+  auto hash = hash_password(password);
+  if (!hash) return hash.error();
+  std::filesystem::create_directories(path.parent_path(), ec);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << *hash << "\n";
+    if (!out) return Error::make("write_failed", "cannot write " + path.string());
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ec);
+  return PasswordFile{std::move(*hash), std::move(password)};
+}
+
 }  // namespace
 
 void add_console_headers(HttpResponse& response) {
@@ -127,55 +161,66 @@ void add_console_headers(HttpResponse& response) {
 
 Console::Console(HttpServer& server, WorkerPool& workers, const Clock& clock, Metrics& metrics,
                  Options options)
-    : server_(server), workers_(workers), metrics_(metrics), options_(std::move(options)), auth_(clock, {}) {}
+    : server_(server),
+      workers_(workers),
+      metrics_(metrics),
+      options_(std::move(options)),
+      auth_(clock, {}),
+      hash_loaded_(server.executor(), asio::steady_timer::time_point::max()) {}
 
 void Console::reconfigure(Options options) {
-  const bool had_password = !options_.password.empty();
   if (options.password != options_.password) {
     // Whoever logged in with the old password must log in again.
     auth_.end_all_sessions();
     logger()->info("web console: password changed, every session ended");
   }
   options_ = std::move(options);
-  if (had_password && options_.password.empty() && password_hash_.empty()) {
-    if (Status s = load_or_create_password_hash(); !s) logger()->error("web console: {}", s.error().message);
-  }
+  if (options_.password.empty()) prepare_password_hash();
 }
 
-Status Console::load_or_create_password_hash() {
+void Console::prepare_password_hash() {
+  if (hash_loading_ || !password_hash_.empty()) return;
+  hash_loading_ = true;
+  asio::co_spawn(server_.executor(), load_password_hash(), asio::detached);
+}
+
+asio::awaitable<void> Console::load_password_hash() {
   const auto path = options_.data_dir / "web_password.hash";
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
-    password_hash_ = read_file(path);
-    if (password_hash_.starts_with("scrypt$")) return {};
-    return Error::make("bad_password_hash",
-                       path.string() + " is not a password hash: delete it to get a new password");
+  auto read_or_create = [path]() -> Result<PasswordFile> {
+    try {
+      return read_or_create_password_file(path);
+    } catch (const std::exception& e) {
+      return Error::make("password_file", path.string() + ": " + e.what());
+    }
+  };
+  Result<PasswordFile> loaded = co_await workers_.run(read_or_create);
+  if (!loaded) {
+    logger()->error("web console: {} (logins get 503 until this is fixed)", loaded.error().message);
+  } else {
+    password_hash_ = std::move(loaded->hash);
+    if (!loaded->new_password.empty()) {
+      logger()->warn(
+          "web console password (shown only once, only its hash is kept in {}): {}  -- set web.password to "
+          "choose your own",
+          path.string(), loaded->new_password);
+    }
   }
-  const std::string password = generate_password();
-  auto hash = hash_password(password);
-  if (!hash) return hash.error();
-  std::filesystem::create_directories(options_.data_dir, ec);
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << *hash << "\n";
-    if (!out) return Error::make("write_failed", "cannot write " + path.string());
+  hash_loading_ = false;
+  hash_loaded_.cancel();
+}
+
+asio::awaitable<bool> Console::password_hash_ready() {
+  while (hash_loading_) {
+    boost::system::error_code cancelled;
+    auto token = asio::redirect_error(asio::use_awaitable, cancelled);
+    co_await hash_loaded_.async_wait(token);
   }
-  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace, ec);
-  password_hash_ = *hash;
-  logger()->warn(
-      "web console password (shown only once, only its hash is kept in {}): {}  -- set web.password to "
-      "choose "
-      "your own",
-      path.string(), password);
-  return {};
+  co_return !password_hash_.empty();
 }
 
 Status Console::start() {
   for (const auto& entry : kConsoleMessages) MessageTable::instance().add({entry});
-  if (options_.password.empty()) {
-    if (Status s = load_or_create_password_hash(); !s) return s;
-  }
+  if (options_.password.empty()) prepare_password_hash();
   const auto assets = console_assets();
   auto serve_asset = [assets](std::string name) -> HttpHandler {
     return [assets, name](const HttpRequest&) -> asio::awaitable<HttpResponse> {
@@ -365,6 +410,13 @@ asio::awaitable<HttpResponse> Console::login(const HttpRequest& request) {
   const std::string password = body.is_object() && body.contains("password") && body["password"].is_string()
                                    ? body["password"].get<std::string>()
                                    : "";
+  if (options_.password.empty()) {
+    const bool ready = co_await password_hash_ready();
+    if (!ready) {
+      co_return error_json(503, "password_unavailable",
+                           "the console password file could not be read or created; see the log");
+    }
+  }
   bool ok = false;
   if (!password.empty()) ok = co_await password_matches(password);
   if (!ok) {

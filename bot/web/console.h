@@ -21,11 +21,16 @@
 //
 // Password: web.password (or PICBOT_WEB_PASSWORD) when set; otherwise the
 // scrypt hash in <data_dir>/web_password.hash, created with a generated
-// password on first start (printed once to the log).
-// Thread-safety: io_context thread only.
+// password on first start (printed once to the log). The file is read or
+// created on a worker; a login arriving meanwhile waits for it, and one
+// after a failure (e.g. the file is not a hash) gets 503
+// "password_unavailable". Password checks run on a worker too.
+// Thread-safety: io_context thread only. Destroy after the io_context has
+// stopped running.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -54,8 +59,8 @@ class Console {
 
   Console(HttpServer& server, WorkerPool& workers, const Clock& clock, Metrics& metrics, Options options);
 
-  // Resolves the password (creating the hash file if needed; blocking disk
-  // I/O, at start-up) and mounts the routes.
+  // Mounts the routes and, without web.password, starts reading (or
+  // creating) the password hash file on a worker.
   Status start();
 
   // Applies a reloaded web section (password, metrics token, language).
@@ -76,7 +81,11 @@ class Console {
   HttpHandler guarded(HttpHandler inner, bool page);
   boost::asio::awaitable<HttpResponse> login(const HttpRequest& request);
   boost::asio::awaitable<bool> password_matches(std::string password);
-  Status load_or_create_password_hash();
+  // Starts load_password_hash() unless it is running or the hash is known.
+  void prepare_password_hash();
+  boost::asio::awaitable<void> load_password_hash();
+  // Waits while load_password_hash() runs; true when the hash is known.
+  boost::asio::awaitable<bool> password_hash_ready();
 
   struct PluginPage {
     std::string plugin;
@@ -89,6 +98,8 @@ class Console {
   Options options_;
   ConsoleAuth auth_;
   std::string password_hash_;  // when options_.password is empty
+  bool hash_loading_ = false;
+  boost::asio::steady_timer hash_loaded_;  // never expires; cancelled to wake waiting logins
   std::vector<PluginPage> pages_;
   std::function<void()> metrics_refresh_;
 };

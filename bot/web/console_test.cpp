@@ -1,14 +1,23 @@
-// The console's plugin hooks on a real HttpServer: plugin routes and pages
-// are behind the login, writes behind the CSRF token, and pages are listed
-// and their scripts served.
+// The console on a real HttpServer: plugin routes and pages are behind the
+// login, writes behind the CSRF token, and pages are listed and their
+// scripts served. The password file is read or made on the worker pool while
+// the loop keeps serving; logins wait for it.
 #include "bot/web/console.h"
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <optional>
+#include <regex>
 
+#include "bot/core/logging.h"
 #include "bot/net/http_client.h"
 #include "bot/web/test_fetch.h"
+#include "tests/support/temp_dir.h"
 
 namespace picbot::web {
 namespace {
@@ -121,6 +130,120 @@ TEST_F(ConsolePluginHooksTest, EmbeddedAssetsAreServedWithTheirTypes) {
             "text/css; charset=utf-8");
   EXPECT_EQ(fetch("GET", "/assets/index.html", "", {{"Cookie", cookie}}).status, 404);
   EXPECT_EQ(fetch("GET", "/assets/../../etc/passwd", "", {{"Cookie", cookie}}).status, 404);
+}
+
+// A console without web.password on a one-thread pool whose thread the test
+// can hold, so the password file's work waits where the test wants it.
+class ConsolePasswordFileTest : public ::testing::Test {
+ protected:
+  ~ConsolePasswordFileTest() override {
+    if (hold_) release();
+  }
+
+  // Occupies the only worker until release().
+  void hold_worker() {
+    hold_.emplace();
+    asio::post(workers_.executor(), [held = hold_->get_future().share()] { held.wait(); });
+  }
+  void release() {
+    hold_->set_value();
+    hold_.reset();
+  }
+
+  void start_console() {
+    server_ =
+        std::make_unique<HttpServer>(io_.get_executor(), HttpServer::Options{.host = "127.0.0.1", .port = 0});
+    Console::Options options;  // no web.password: the hash file
+    options.data_dir = dir_.path() / "data";
+    console_ = std::make_unique<Console>(*server_, workers_, Clock::system(), metrics_, options);
+    ASSERT_TRUE(console_->start());
+    auto port = server_->start();
+    ASSERT_TRUE(port);
+    base_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  net::HttpResponse fetch(std::string method, std::string path, std::string body = "") {
+    return fetch_on(io_, client_, std::move(method), base_ + path, std::move(body),
+                    {{"Content-Type", "application/json"}});
+  }
+
+  // Starts POST /login without waiting for the answer.
+  void start_login(std::string password) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = base_ + "/login";
+    request.headers = {{"Content-Type", "application/json"}};
+    request.body = json{{"password", password}}.dump();
+    request.total_timeout = 10s;
+    asio::co_spawn(
+        io_,
+        [this, request]() -> asio::awaitable<void> { pending_.emplace(co_await client_.request(request)); },
+        asio::detached);
+  }
+
+  // Runs the loop until the login started by start_login() is answered.
+  int finish_login() {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pending_ && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
+    io_.restart();
+    if (!pending_ || !*pending_) return 0;
+    return (*pending_)->status;
+  }
+
+  std::filesystem::path hash_file() const { return dir_.path() / "data" / "web_password.hash"; }
+
+  testing::TempDir dir_;
+  asio::io_context io_;
+  WorkerPool workers_{1};
+  std::optional<std::promise<void>> hold_;
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<Console> console_;
+  net::HttpClient client_{io_.get_executor()};
+  std::string base_;
+  std::optional<Result<net::HttpResponse, net::HttpError>> pending_;
+};
+
+TEST_F(ConsolePasswordFileTest, TheFirstPasswordIsMadeOffTheLoopAndALoginWaitsForIt) {
+  hold_worker();
+  start_console();
+  start_login("not-the-password");
+  // The loop serves other requests while the hash waits for the worker.
+  EXPECT_EQ(fetch("GET", "/login").status, 200);
+  EXPECT_FALSE(pending_.has_value()) << "the login did not wait for the password file";
+  EXPECT_FALSE(std::filesystem::exists(hash_file())) << "the hash was made on the loop";
+
+  release();
+  EXPECT_EQ(finish_login(), 401);  // checked against the new hash, not refused as "not ready"
+  ASSERT_TRUE(std::filesystem::exists(hash_file()));
+  std::string password;
+  const std::regex shown(R"(shown only once[^:]*: (\S+))");
+  for (const auto& line : log::recent(50)) {
+    std::smatch match;
+    if (std::regex_search(line, match, shown)) password = match[1];
+  }
+  ASSERT_FALSE(password.empty()) << "the generated password was not logged";
+  EXPECT_EQ(fetch("POST", "/login", json{{"password", password}}.dump()).status, 200);
+}
+
+TEST_F(ConsolePasswordFileTest, APasswordIsCheckedOnTheWorkerPool) {
+  start_console();
+  EXPECT_EQ(fetch("POST", "/login", R"({"password":"first-try"})").status, 401);  // the hash is ready now
+  hold_worker();
+  start_login("second-try");
+  EXPECT_EQ(fetch("GET", "/login").status, 200);
+  EXPECT_FALSE(pending_.has_value()) << "scrypt ran on the loop";
+  release();
+  EXPECT_EQ(finish_login(), 401);
+}
+
+TEST_F(ConsolePasswordFileTest, ABadPasswordFileRefusesLoginsWith503) {
+  dir_.write_file("data/web_password.hash", "not a hash\n");
+  start_console();
+  const auto refused = fetch("POST", "/login", R"({"password":"anything"})");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(json::parse(refused.body)["error"], "password_unavailable");
+  EXPECT_EQ(refused.body.find("web_password.hash"), std::string::npos) << "no server path for strangers";
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ struct Route {
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(asio::any_io_executor executor, Options opts)
-      : listener(std::move(executor), "web.listen"), options(std::move(opts)) {}
+  Impl(asio::any_io_executor ex, Options opts)
+      : executor(ex), listener(std::move(ex), "web.listen"), options(std::move(opts)) {}
 
   // The handler for method + path: 404 / 405 responses come back as errors.
   std::variant<const Route*, HttpResponse> find_route(const std::string& method,
@@ -234,6 +234,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     stream.close();
   }
 
+  asio::any_io_executor executor;
   net::TcpListener listener;
   Options options;
   std::vector<Route> routes;
@@ -247,6 +248,8 @@ HttpServer::HttpServer(asio::any_io_executor executor, Options options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
 
 HttpServer::~HttpServer() { stop(); }
+
+asio::any_io_executor HttpServer::executor() const { return impl_->executor; }
 
 void HttpServer::route(std::string method, std::string path_prefix, Handler handler) {
   for (auto& route : impl_->routes) {

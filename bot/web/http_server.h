@@ -60,6 +60,8 @@ class HttpServer {
   // Stops accepting and closes open connections. Idempotent.
   void stop();
 
+  // The executor the server and its handlers run on.
+  boost::asio::any_io_executor executor() const;
   // The bound port (0 before start()).
   std::uint16_t port() const;
   const Options& options() const;

@@ -487,7 +487,8 @@ class GeminiPicGenPlugin final : public Plugin {
       client_->reconfigure(std::move(next));
       ctx_->logger()->info("admin {} switched {} to {}", ctx.event().user_id, what, value);
       if (save == "save") {
-        Status saved = ctx_->save_config_value(is_model ? "model_name" : "custom_api_base", value);
+        std::string key = is_model ? "model_name" : "custom_api_base";
+        Status saved = co_await ctx_->save_config_value(std::move(key), value);
         text = saved ? ctx.tr("gemini.banana.saved", fmt::arg("value", value))
                      : ctx.tr("gemini.banana.save_failed", fmt::arg("detail", saved.error().message));
       } else {

@@ -38,7 +38,7 @@ class ToolTest : public ::testing::Test {
     services.clock = &Clock::system();
     services.data_dir = dir.path();
     services.bot_settings = [this] { return settings; };
-    services.save_config_value = [](const std::string&, const json&) { return Status(); };
+    services.save_config_value = [](std::string, json) -> asio::awaitable<Status> { co_return Status(); };
     context.set_config(json{{"openrouter_api_keys", {"sk-or-v1-tool-test-key-0001"}},
                             {"custom_api_base", openrouter.api_base()},
                             {"max_retry_attempts", 1},

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "bot/onebot/base64.h"
 #include "tests/fakes/http/fake_http_server.h"
@@ -12,6 +13,7 @@
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
+#include "tests/support/wait.h"
 
 namespace picbot::testing {
 namespace {
@@ -195,6 +197,34 @@ TEST_F(DrawTest, AdminSwitchesAndSavesTheModel) {
   EXPECT_NE(text.str().find(kKeyA), std::string::npos) << "saving keeps the user's values";
   ASSERT_TRUE(say_expect_image(42, "/draw x"));
   EXPECT_EQ(openrouter.calls().back().body["model"], "vendor/new-image-model");
+}
+
+// Each save reads the file, sets its key and writes it back; saves queued
+// together on the worker pool must not drop each other's key.
+TEST_F(DrawTest, SavesSentTogetherKeepEachOthersKeys) {
+  start();
+  const std::size_t skip = napcat.calls().size();
+  constexpr int kPairs = 10;
+  for (int i = 0; i < kPairs; ++i) {
+    napcat.send_group_message(conn, 777, 1, "/banana model vendor/model-" + std::to_string(i) + " save");
+    napcat.send_group_message(conn, 777, 1,
+                              "/banana baseurl http://127.0.0.1:9/base-" + std::to_string(i) + " save");
+  }
+  auto saved = [&] {
+    const auto calls = napcat.calls();
+    return std::count_if(
+        calls.begin() + static_cast<std::ptrdiff_t>(skip), calls.end(), [](const ApiCall& c) {
+          return is_message_to(c, 777) && text_of(message_of(c)).find("写入配置文件") != std::string::npos;
+        });
+  };
+  ASSERT_TRUE(wait_until([&] { return saved() == 2 * kPairs; }, 20s)) << saved() << "\n"
+                                                                      << bot->process().output();
+  std::ifstream config(bot->config_path());
+  std::stringstream text;
+  text << config.rdbuf();
+  EXPECT_NE(text.str().find("vendor/model-" + std::to_string(kPairs - 1)), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("base-" + std::to_string(kPairs - 1)), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find(kKeyA), std::string::npos);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     if (response.status === 429) {
       const s = body.retry_after_seconds || "?";
       error.textContent = `失败次数过多，请 ${s} 秒后再试 / Too many failed attempts, try again in ${s} s`;
+    } else if (body.error === "password_unavailable") {
+      error.textContent = "无法读取密码文件，请查看日志 / The password file could not be read; see the log";
     } else {
       error.textContent = "密码错误 / Wrong password";
     }
