@@ -19,8 +19,12 @@ std::string ConsoleAuth::client_key(std::string_view client) {
 }
 
 void ConsoleAuth::forget_old_failures(std::deque<Clock::time_point>& failures) const {
-  const auto cutoff = clock_.now() - options_.failure_window;
+  const auto now = clock_.now();
+  const auto cutoff = now - options_.failure_window;
   while (!failures.empty() && failures.front() <= cutoff) failures.pop_front();
+  // Failures dated after now: the clock was set back. Keeping them would
+  // block the client for as long as the jump (and overflow the wait).
+  while (!failures.empty() && failures.back() > now) failures.pop_back();
 }
 
 std::optional<std::chrono::seconds> ConsoleAuth::login_blocked(std::string_view client) {

@@ -24,6 +24,28 @@ TEST(ConsoleAuthTest, FailedLoginsAreLimitedPerClientInASlidingWindow) {
   EXPECT_FALSE(auth.login_blocked("10.0.0.1:2000").has_value());
 }
 
+// Found by console_login_fuzz: a clock set back far (its fake clock wrapped)
+// made the wait overflow. A clock set back forgets the failures "from the
+// future" instead of blocking the client for as long as the jump.
+TEST(ConsoleAuthTest, AClockSetBackForgetsFailuresDatedAfterNow) {
+  ManualClock clock;
+  ConsoleAuth auth(clock, {});
+  const auto start = clock.now();
+  for (int i = 0; i < 5; ++i) auth.record_failure("10.0.0.1:1000");
+  ASSERT_TRUE(auth.login_blocked("10.0.0.1:1000").has_value());
+  clock.set(start - std::chrono::hours(24 * 365 * 100));
+  EXPECT_FALSE(auth.login_blocked("10.0.0.1:1000").has_value());
+  // Set back a little: the failures counted since then still count.
+  clock.set(start);
+  for (int i = 0; i < 5; ++i) auth.record_failure("10.0.0.1:1000");
+  clock.set(start + 60s);
+  for (int i = 0; i < 2; ++i) auth.record_failure("10.0.0.1:1000");
+  clock.set(start + 30s);
+  auto wait = auth.login_blocked("10.0.0.1:1000");
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(*wait, 270s);
+}
+
 TEST(ConsoleAuthTest, SessionsComeFromTheCookieAndExpireWhenIdle) {
   ManualClock clock;
   ConsoleAuth auth(clock, {.idle_timeout = 3600s});
