@@ -5,7 +5,6 @@
 // status section and its metrics.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-
 #include <charconv>
 #include <regex>
 #include <span>
@@ -105,8 +104,9 @@ class GeminiPicGenPlugin final : public Plugin {
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
     if (settings_->openrouter.api_keys.empty()) {
-      ctx.logger()->warn("no OpenRouter API key configured (plugins.gemini_pic_gen.openrouter_api_keys): "
-                         "drawing will fail until one is set");
+      ctx.logger()->warn(
+          "no OpenRouter API key configured (plugins.gemini_pic_gen.openrouter_api_keys): "
+          "drawing will fail until one is set");
     }
 
     client_ = std::make_unique<OpenRouterImageClient>(ctx.http(), ctx.clock(), settings_->openrouter);
@@ -114,20 +114,20 @@ class GeminiPicGenPlugin final : public Plugin {
         ctx.executor(), ctx.workers(), ctx.clock(),
         ImageStore::Options{ctx.data_dir() / "images", settings_->image_ttl, std::chrono::seconds(60)});
     images_->start();
-    if (Status s = ctx.add_http_route("GET", "/images/", [this](const web::HttpRequest& request) {
-          return serve_image(request);
-        });
+    if (Status s = ctx.add_http_route(
+            "GET", "/images/", [this](const web::HttpRequest& request) { return serve_image(request); });
         !s) {
       ctx.logger()->info("images are not served over HTTP: {}", s.error().message);
     }
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
     pipeline_ = std::make_unique<DrawPipeline>(
-        DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.workers(), ctx.clock()}, settings_);
+        DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.workers(), ctx.clock()},
+        settings_);
     pipeline_->set_metrics(&ctx.metrics());
-    console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
-        *images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
-        [this] { return client_->settings().model_name; }, ctx.clock()});
+    console_ = std::make_unique<ConsoleApi>(
+        ConsoleApi::Deps{*images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
+                         [this] { return client_->settings().model_name; }, ctx.clock()});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
@@ -161,10 +161,12 @@ class GeminiPicGenPlugin final : public Plugin {
     settings->delivery.public_base_url = ctx.public_base_url();
     if (settings->delivery.mode == DeliveryMode::kUrl) {
       if (settings->delivery.public_base_url.empty()) {
-        ctx.logger()->warn("image_delivery is url but there is no web.public_base_url (and none can be derived "
-                           "from web.listen): images are sent as base64");
+        ctx.logger()->warn(
+            "image_delivery is url but there is no web.public_base_url (and none can be derived "
+            "from web.listen): images are sent as base64");
       } else {
-        ctx.logger()->info("image_delivery url: images are served at {}/images/<id>", settings->delivery.public_base_url);
+        ctx.logger()->info("image_delivery url: images are served at {}/images/<id>",
+                           settings->delivery.public_base_url);
       }
     }
     return settings;
@@ -182,11 +184,13 @@ class GeminiPicGenPlugin final : public Plugin {
     if (!image) co_return web::HttpResponse::text(404, "not found\n");
     auto bytes = co_await images_->read(*image);
     if (!bytes) {
-      if (bytes.error().code != "not_found") ctx_->logger()->warn("cannot serve image {}: {}", id, bytes.error().message);
+      if (bytes.error().code != "not_found")
+        ctx_->logger()->warn("cannot serve image {}: {}", id, bytes.error().message);
       co_return web::HttpResponse::text(404, "not found\n");
     }
     const auto left = image->created + images_->options().ttl - ctx_->clock().now();
-    const auto max_age = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(left).count());
+    const auto max_age =
+        std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(left).count());
     web::HttpResponse response;
     response.content_type = image->mime;
     response.headers.emplace_back("Cache-Control", "private, max-age=" + std::to_string(max_age));
@@ -207,7 +211,8 @@ class GeminiPicGenPlugin final : public Plugin {
     std::filesystem::create_directories(ctx.data_dir(), ignored);
     auto store = QuotaStore::open(ctx.data_dir() / "quota.sqlite3", ctx.clock(), options);
     if (!store) {
-      ctx.logger()->error("cannot open the quota database: {}; quotas are NOT enforced", store.error().message);
+      ctx.logger()->error("cannot open the quota database: {}; quotas are NOT enforced",
+                          store.error().message);
       return;
     }
     // Before the first request: what a killed process left must not keep counting.
@@ -236,7 +241,8 @@ class GeminiPicGenPlugin final : public Plugin {
     asio::co_spawn(
         ctx.executor(),
         [this, unconfirmed = std::move(unconfirmed)]() mutable -> asio::awaitable<void> {
-          const DeliveryReconciler::Summary summary = co_await reconciler_->settle(std::move(unconfirmed), *quotas_);
+          const DeliveryReconciler::Summary summary =
+              co_await reconciler_->settle(std::move(unconfirmed), *quotas_);
           ctx_->logger()->info("drawings in flight at the last crash settled: {} charged, {} given back",
                                summary.charged, summary.released);
         },
@@ -311,23 +317,24 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   Status register_commands(PluginContext& ctx) {
-    Status s = ctx.add_command(Command{
-        .name = "draw",
-        .aliases = {"画图"},
-        .usage = "gemini.help.draw",
-        .admin_only = false,
-        .handler = [this](CommandContext& c) -> asio::awaitable<void> { co_await draw_command(c); }});
+    Status s = ctx.add_command(
+        Command{.name = "draw",
+                .aliases = {"画图"},
+                .usage = "gemini.help.draw",
+                .admin_only = false,
+                .handler = [this](CommandContext& c) -> asio::awaitable<void> { co_await draw_command(c); }});
     if (!s) return s;
     for (const auto& [preset, prompt] : settings_->presets) {
       MessageTable::instance().add({{"gemini.help.preset." + preset,
                                      "{prefix}" + preset + " [补充描述] — 预设效果（需附带或引用一张图片）",
                                      "{prefix}" + preset + " [extra text] — preset (needs an image)"}});
-      s = ctx.add_command(Command{
-          .name = preset,
-          .aliases = {},
-          .usage = "gemini.help.preset." + preset,
-          .admin_only = false,
-          .handler = [this, preset](CommandContext& c) -> asio::awaitable<void> { co_await preset_command(c, preset); }});
+      s = ctx.add_command(Command{.name = preset,
+                                  .aliases = {},
+                                  .usage = "gemini.help.preset." + preset,
+                                  .admin_only = false,
+                                  .handler = [this, preset](CommandContext& c) -> asio::awaitable<void> {
+                                    co_await preset_command(c, preset);
+                                  }});
       if (!s) return s;
     }
     s = ctx.add_command(Command{
@@ -408,14 +415,17 @@ class GeminiPicGenPlugin final : public Plugin {
           text = ctx.tr("gemini.quota.store_error");
         } else {
           const auto now = ctx_->clock().now();
-          const std::string when = usage->resets_at ? format_reset_time(*usage->resets_at, now) : std::string();
+          const std::string when =
+              usage->resets_at ? format_reset_time(*usage->resets_at, now) : std::string();
           if (decision.tier == "group") {
-            std::string reset = when.empty() ? std::string() : ctx.tr("gemini.quota.reset_suffix", fmt::arg("time", when));
+            std::string reset =
+                when.empty() ? std::string() : ctx.tr("gemini.quota.reset_suffix", fmt::arg("time", when));
             text = ctx.tr("gemini.quota.group_status", fmt::arg("remaining", usage->remaining),
                           fmt::arg("limit", decision.limit), fmt::arg("reset", reset));
           } else if (when.empty()) {
             text = ctx.tr("gemini.quota.status_fresh", fmt::arg("remaining", usage->remaining),
-                          fmt::arg("limit", decision.limit), fmt::arg("minutes", settings->quota.reset_interval_minutes));
+                          fmt::arg("limit", decision.limit),
+                          fmt::arg("minutes", settings->quota.reset_interval_minutes));
           } else {
             text = ctx.tr("gemini.quota.status", fmt::arg("remaining", usage->remaining),
                           fmt::arg("limit", decision.limit), fmt::arg("time", when));
@@ -506,20 +516,21 @@ class GeminiPicGenPlugin final : public Plugin {
         "paint, create, or modify a picture. Write image_description in English, as a detailed visual "
         "description (subject, style, composition, lighting), translating the user's words if needed. Images "
         "the user attached or quoted are used as references unless use_reference_images is false. The tool "
-        "sends the image itself; afterwards reply with one short sentence, without describing the image again.";
-    tool.parameters = json{
-        {"type", "object"},
-        {"properties",
-         {{"image_description", {{"type", "string"}, {"description", "What to draw, in English."}}},
-          {"use_reference_images",
-           {{"type", "boolean"},
-            {"description", "Use images from the user's message or quoted message as references."},
-            {"default", true}}},
-          {"aspect_ratio",
-           {{"type", "string"},
-            {"enum", {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"}},
-            {"description", "Optional aspect ratio."}}}}},
-        {"required", {"image_description"}}};
+        "sends the image itself; afterwards reply with one short sentence, without describing the image "
+        "again.";
+    tool.parameters =
+        json{{"type", "object"},
+             {"properties",
+              {{"image_description", {{"type", "string"}, {"description", "What to draw, in English."}}},
+               {"use_reference_images",
+                {{"type", "boolean"},
+                 {"description", "Use images from the user's message or quoted message as references."},
+                 {"default", true}}},
+               {"aspect_ratio",
+                {{"type", "string"},
+                 {"enum", {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"}},
+                 {"description", "Optional aspect ratio."}}}}},
+             {"required", {"image_description"}}};
     tool.handler = [this](MessageContext& ctx, const json& args) -> asio::awaitable<ToolResult> {
       co_return co_await tool_call(ctx, args);
     };
@@ -534,7 +545,8 @@ class GeminiPicGenPlugin final : public Plugin {
     DrawRequest request;
     request.prompt = description.get<std::string>();
     request.use_references = truthy(args.value("use_reference_images", json(true)), true);
-    if (const auto ratio = args.value("aspect_ratio", json()); ratio.is_string() && !ratio.get<std::string>().empty()) {
+    if (const auto ratio = args.value("aspect_ratio", json());
+        ratio.is_string() && !ratio.get<std::string>().empty()) {
       if (!is_supported_aspect_ratio(ratio.get<std::string>())) {
         co_return ToolResult{false, "unsupported aspect_ratio " + ratio.get<std::string>()};
       }

@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <limits>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -45,6 +44,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -158,7 +158,6 @@ Server& server() {
   static Server* s = new Server();  // runs until the process exits
   return *s;
 }
-
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
   for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
