@@ -21,10 +21,11 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::steady_clock;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-// Body bytes gathered before each disk write (two buffers per connection):
-// large enough that the hops to the WorkerPool are few, small enough to keep
-// memory per connection low.
-constexpr std::size_t kChunkBytes = 1024 * 1024;
+// Body bytes gathered before each disk write (two buffers per connection).
+// The last chunk's write and commit cannot overlap the network, so smaller
+// chunks finish sooner: 256 KiB gave 2 MB transfers 82 % of a raw TCP copy
+// against 68 % with 1 MiB, once the writes really ran on the WorkerPool.
+constexpr std::size_t kChunkBytes = 256 * 1024;
 constexpr int kCommitAttempts = 4;
 
 // Compares in time that depends only on the configured token's length.
