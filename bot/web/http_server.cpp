@@ -1,7 +1,5 @@
 #include "bot/web/http_server.h"
 
-#include "bot/net/tcp_listener.h"
-
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "bot/core/logging.h"
+#include "bot/net/tcp_listener.h"
 
 namespace picbot::web {
 namespace asio = boost::asio;
@@ -262,10 +261,11 @@ void HttpServer::route(std::string method, std::string path_prefix, Handler hand
 }
 
 Result<std::uint16_t> HttpServer::start() {
-  auto port = impl_->listener.start(impl_->options.host, impl_->options.port,
-                                    [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
-                                      if (auto impl = weak.lock()) co_await impl->serve(std::move(socket));
-                                    });
+  auto port =
+      impl_->listener.start(impl_->options.host, impl_->options.port,
+                            [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
+                              if (auto impl = weak.lock()) co_await impl->serve(std::move(socket));
+                            });
   if (!port) return port.error();
   impl_->port = *port;
   logger()->info("web console listening on {}:{}", impl_->options.host, impl_->port);

@@ -1,14 +1,15 @@
 // The plugin in-process: its LLM tool called with JSON arguments, against a
 // recording OneBot API and the fake OpenRouter.
+#include <gtest/gtest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "bot/net/http_client.h"
 #include "bot/plugin/plugin_context.h"
-#include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
+#include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
@@ -61,7 +62,8 @@ class ToolTest : public ::testing::Test {
   }
 
   std::size_t get_msg_calls() const {
-    return std::count_if(api.calls.begin(), api.calls.end(), [](const auto& c) { return c.action == "get_msg"; });
+    return std::count_if(api.calls.begin(), api.calls.end(),
+                         [](const auto& c) { return c.action == "get_msg"; });
   }
 
   asio::io_context io;
@@ -87,11 +89,13 @@ TEST_F(ToolTest, DeclaresItsParameters) {
 }
 
 TEST_F(ToolTest, DrawsAndSendsTheImage) {
-  ToolResult result = call_tool({{"image_description", "an orange cat wearing sunglasses"}, {"aspect_ratio", "1:1"}});
+  ToolResult result =
+      call_tool({{"image_description", "an orange cat wearing sunglasses"}, {"aspect_ratio", "1:1"}});
   EXPECT_TRUE(result.ok) << result.content;
   EXPECT_EQ(images_sent(api.calls), 1u);
   ASSERT_EQ(openrouter.call_count(), 1u);
-  EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"], "an orange cat wearing sunglasses");
+  EXPECT_EQ(openrouter.calls()[0].body["messages"][0]["content"][0]["text"],
+            "an orange cat wearing sunglasses");
   EXPECT_EQ(get_msg_calls(), 1u) << "the quoted message is looked up for references";
 }
 

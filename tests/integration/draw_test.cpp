@@ -55,14 +55,16 @@ class DrawTest : public ::testing::Test {
                              std::chrono::milliseconds timeout = 10s) {
     const std::size_t skip = napcat.calls().size();
     napcat.send_group_message(conn, 777, user, std::move(message));
-    return napcat.wait_for_call([&](const ApiCall& c) { return is_message_to(c, 777) && pred(c); }, timeout, skip);
+    return napcat.wait_for_call([&](const ApiCall& c) { return is_message_to(c, 777) && pred(c); }, timeout,
+                                skip);
   }
   std::optional<ApiCall> say_expect_text(std::int64_t user, json message, const std::string& needle) {
     return say(user, std::move(message),
                [&](const ApiCall& c) { return text_of(message_of(c)).find(needle) != std::string::npos; });
   }
   std::optional<ApiCall> say_expect_image(std::int64_t user, json message) {
-    return say(user, std::move(message), [](const ApiCall& c) { return image_bytes_of(message_of(c)).has_value(); });
+    return say(user, std::move(message),
+               [](const ApiCall& c) { return image_bytes_of(message_of(c)).has_value(); });
   }
 
   FakeOpenRouter openrouter;
@@ -113,9 +115,12 @@ TEST_F(DrawTest, QuotedImageIsSentAsReference) {
     return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, reference};
   });
   const std::int64_t quoted = napcat.send_group_message(
-      conn, 777, 43, json::array({json{{"type", "image"}, {"data", {{"file", "ref.png"}, {"url", cdn.base_url() + "/ref.png"}}}}}));
-  auto reply = say_expect_image(42, json::array({json{{"type", "reply"}, {"data", {{"id", std::to_string(quoted)}}}},
-                                                 json{{"type", "text"}, {"data", {{"text", "/draw make it blue"}}}}}));
+      conn, 777, 43,
+      json::array(
+          {json{{"type", "image"}, {"data", {{"file", "ref.png"}, {"url", cdn.base_url() + "/ref.png"}}}}}));
+  auto reply =
+      say_expect_image(42, json::array({json{{"type", "reply"}, {"data", {{"id", std::to_string(quoted)}}}},
+                                        json{{"type", "text"}, {"data", {{"text", "/draw make it blue"}}}}}));
   ASSERT_TRUE(reply) << bot->process().output();
   const auto calls = openrouter.calls();
   const json& content = calls.at(0).body["messages"][0]["content"];
@@ -163,8 +168,9 @@ TEST_F(DrawTest, QuotaChargesOnlyDeliveredImagesAndSurvivesRestart) {
   // Another user has their own count; admins reset.
   ASSERT_TRUE(say_expect_text(43, "/draw e", "剩余 1 次"));
   ASSERT_TRUE(say_expect_text(42, "/reset_images", "仅限管理员"));
-  ASSERT_TRUE(say_expect_text(1, json::array({json{{"type", "text"}, {"data", {{"text", "/reset_images "}}}},
-                                             json{{"type", "at"}, {"data", {{"qq", "42"}}}}}),
+  ASSERT_TRUE(say_expect_text(1,
+                              json::array({json{{"type", "text"}, {"data", {{"text", "/reset_images "}}}},
+                                           json{{"type", "at"}, {"data", {{"qq", "42"}}}}}),
                               "已重置用户 42"));
   ASSERT_TRUE(say_expect_text(42, "/quota", "2/2"));
 }
