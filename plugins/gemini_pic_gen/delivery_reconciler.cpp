@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include "bot/core/logging.h"
@@ -27,15 +25,6 @@ std::int64_t unix_seconds(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-// The MD5 of the stored copy, or "" when it is gone (after the image TTL).
-std::string file_md5(const std::string& path) {
-  if (path.empty()) return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return in.bad() ? std::string() : md5_hex(bytes);
-}
-
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -46,23 +35,24 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 // file_size is the fallback once the stored copy (and so the MD5) is gone.
 bool is_our_image(const json& segment, const SendingImage& image, const std::string& md5) {
   if (!segment.is_object() || onebot::field_string(segment, "type") != "image") return false;
-  const json data = segment.value("data", json::object());
+  const auto data = segment.find("data");
+  if (data == segment.end()) return false;
   if (!md5.empty()) {
-    const std::string file = onebot::field_string(data, "file");
+    const std::string file = onebot::field_string(*data, "file");
     return equals_ignoring_case(file.substr(0, file.find('.')), md5);
   }
-  return data.is_object() && data.contains("file_size") &&
-         onebot::json_to_int(data["file_size"]) == std::optional<std::int64_t>(image.size);
+  return data->is_object() && data->contains("file_size") &&
+         onebot::json_to_int((*data)["file_size"]) == std::optional<std::int64_t>(image.size);
 }
 
 bool is_the_delivery(const json& message, const UnconfirmedDelivery& delivery, const std::string& md5,
                      std::int64_t since_seconds) {
   if (!message.is_object() || onebot::field_id(message, "user_id") != delivery.image.self_id) return false;
   if (onebot::field_id(message, "time") < since_seconds) return false;
-  const json& segments = message.contains("message") ? message["message"] : json();
-  return segments.is_array() && std::any_of(segments.begin(), segments.end(), [&](const json& segment) {
-           return is_our_image(segment, delivery.image, md5);
-         });
+  const auto segments = message.find("message");
+  return segments != message.end() && segments->is_array() &&
+         std::any_of(segments->begin(), segments->end(),
+                     [&](const json& segment) { return is_our_image(segment, delivery.image, md5); });
 }
 
 std::string chat_of(const SendingImage& image) {
@@ -71,15 +61,23 @@ std::string chat_of(const SendingImage& image) {
 
 }  // namespace
 
-DeliveryReconciler::DeliveryReconciler(onebot::BotApi& api, WorkerPool& workers, ReconcileOptions options)
-    : api_(api), workers_(workers), options_(options) {}
+DeliveryReconciler::DeliveryReconciler(onebot::BotApi& api, ImageStore& images, WorkerPool& workers,
+                                       ReconcileOptions options)
+    : api_(api), images_(images), workers_(workers), options_(options) {}
+
+boost::asio::awaitable<std::string> DeliveryReconciler::stored_md5(const std::string& image_id) {
+  const std::optional<StoredImage> stored = images_.find(image_id);
+  if (!stored) co_return std::string();
+  const Result<std::string> bytes = co_await images_.read(*stored);
+  if (!bytes) co_return std::string();
+  // (GCC 12 miscompiles lambda temporaries in co_await: a named local.)
+  auto hash = [&bytes] { return md5_hex(*bytes); };
+  co_return co_await workers_.run(hash);
+}
 
 boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
-    const UnconfirmedDelivery& delivery) {
+    const UnconfirmedDelivery& delivery, std::string md5) {
   const SendingImage& image = delivery.image;
-  // (GCC 12 miscompiles lambda and braced temporaries in coroutines: named locals.)
-  auto hash_stored_copy = [path = image.file] { return file_md5(path); };
-  const std::string md5 = co_await workers_.run(hash_stored_copy);
   const std::int64_t since = unix_seconds(delivery.sending_since) - kClockSlackSeconds;
   const std::string action = image.group ? "get_group_msg_history" : "get_friend_msg_history";
   json params = json::object();
@@ -93,9 +91,8 @@ boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
       logger()->warn("cannot read the history of {}: {}", chat_of(image), answer.error().describe());
       co_return Verdict::kUnknown;
     }
-    const json* messages =
-        answer->is_object() && answer->contains("messages") ? &(*answer)["messages"] : nullptr;
-    if (messages == nullptr || !messages->is_array()) {
+    const auto messages = answer->find("messages");  // end() for a non-object too
+    if (messages == answer->end() || !messages->is_array()) {
       logger()->warn("{} answered without a messages array", action);
       co_return Verdict::kUnknown;
     }
@@ -123,7 +120,10 @@ boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
     if (!online.contains(self_id))
       online[self_id] = co_await api_.wait_for_account(self_id, options_.account_wait);
     Verdict verdict = Verdict::kUnknown;
-    if (online[self_id]) verdict = co_await check(delivery);
+    if (online[self_id]) {
+      std::string md5 = co_await stored_md5(delivery.image.image_id);
+      verdict = co_await check(delivery, std::move(md5));
+    }
     const std::string chat = chat_of(delivery.image);
     Status settled;
     if (verdict == Verdict::kNotDelivered) {

@@ -18,6 +18,7 @@
 
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
+#include "plugins/gemini_pic_gen/image_store.h"
 #include "plugins/gemini_pic_gen/quota_store.h"
 
 namespace picbot::gemini {
@@ -36,21 +37,27 @@ class DeliveryReconciler {
     int released = 0;  // the history shows it never arrived
   };
 
-  // api and workers must outlive every call.
-  DeliveryReconciler(onebot::BotApi& api, WorkerPool& workers, ReconcileOptions options);
+  // api, images and workers must outlive every call.
+  DeliveryReconciler(onebot::BotApi& api, ImageStore& images, WorkerPool& workers, ReconcileOptions options);
 
   // Commits or releases every one of `unconfirmed` in `quotas`, in order.
+  // The MD5 comes from each image's stored copy while the ImageStore keeps it.
   boost::asio::awaitable<Summary> settle(std::vector<UnconfirmedDelivery> unconfirmed,
                                          AsyncQuotaStore& quotas);
 
-  // Whether `delivery`'s image is in its chat's history (the reservation id
-  // is not used). The account must be connected (else kUnknown after the
-  // call times out). Also used before a resend: NapCat may have posted the
-  // image and lost only its answer.
-  boost::asio::awaitable<Verdict> check(const UnconfirmedDelivery& delivery);
+  // Whether `delivery`'s image is in its chat's history: an image named by
+  // `md5` (hex, any case), or when md5 is "" one of the image's byte size. The
+  // reservation id is not used. The account must be connected (else kUnknown
+  // after the call times out). Also used before a resend: NapCat may have
+  // posted the image and lost only its answer.
+  boost::asio::awaitable<Verdict> check(const UnconfirmedDelivery& delivery, std::string md5);
 
  private:
+  // The MD5 of the stored copy of image_id, or "" once it has expired.
+  boost::asio::awaitable<std::string> stored_md5(const std::string& image_id);
+
   onebot::BotApi& api_;
+  ImageStore& images_;
   WorkerPool& workers_;
   ReconcileOptions options_;
 };

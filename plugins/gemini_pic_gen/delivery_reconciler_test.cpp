@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bot/onebot/base64.h"
+#include "plugins/gemini_pic_gen/image_delivery.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
@@ -28,8 +29,8 @@ json image_message(const std::string& bytes) {
   return json::array({{{"type", "image"}, {"data", {{"file", "base64://" + onebot::base64_encode(bytes)}}}}});
 }
 
-// A real quota store and the fake NapCat's actions behind an in-process
-// BotApi; the store's clock follows the wall clock, as NapCat's times do.
+// A real quota store and image store and the fake NapCat's actions behind an
+// in-process BotApi; the clock follows the wall clock, as NapCat's times do.
 class DeliveryReconcilerTest : public ::testing::Test {
  protected:
   DeliveryReconcilerTest() : clock_(std::chrono::system_clock::now()) {
@@ -38,12 +39,16 @@ class DeliveryReconcilerTest : public ::testing::Test {
     quotas_ = std::make_unique<AsyncQuotaStore>(workers_, std::move(store).value());
   }
 
-  // A unit for `bucket` marked as being sent to the chat, with the image
-  // stored at <dir>/<name> (kept_file) or already swept.
+  // A unit for `bucket` marked as being sent to the chat, with the image in
+  // the image store (kept) or already expired from it.
   UnconfirmedDelivery sending(const std::string& bucket, const std::string& bytes, bool group,
-                              bool kept_file = true) {
-    const std::string name = bucket + ".png";
-    if (kept_file) dir_.write_file(name, bytes);
+                              bool kept = true) {
+    std::string image_id = "00000000000000000000000000000000";  // not in the store
+    if (kept) {
+      auto stored = run_coroutine(io_, images_.save(bytes, "png", ImageMeta{}));
+      EXPECT_TRUE(stored.ok());
+      image_id = stored->id;
+    }
     QuotaDecision decision{QuotaDecision::kCounted, bucket, 10, "default"};
     auto reserved = run_coroutine(io_, quotas_->try_reserve(decision, kInterval));
     EXPECT_TRUE(reserved.ok() && reserved->granted);
@@ -51,7 +56,7 @@ class DeliveryReconcilerTest : public ::testing::Test {
                        .group = group,
                        .target_id = group ? kGroup : kUser,
                        .size = static_cast<std::int64_t>(bytes.size()),
-                       .file = (dir_.path() / name).string()};
+                       .image_id = image_id};
     EXPECT_TRUE(run_coroutine(io_, quotas_->mark_sending(reserved->reservation_id, image)).ok());
     return UnconfirmedDelivery{reserved->reservation_id, clock_.now(), image};
   }
@@ -85,7 +90,7 @@ class DeliveryReconcilerTest : public ::testing::Test {
   }
 
   DeliveryReconciler reconciler(ReconcileOptions options = {}) {
-    return DeliveryReconciler(api_, workers_, options);
+    return DeliveryReconciler(api_, images_, workers_, options);
   }
 
   picbot::testing::TempDir dir_;
@@ -93,18 +98,22 @@ class DeliveryReconcilerTest : public ::testing::Test {
   boost::asio::io_context io_;
   WorkerPool workers_{1};
   std::unique_ptr<AsyncQuotaStore> quotas_;
+  ImageStore images_{io_.get_executor(), workers_, clock_, ImageStore::Options{dir_.path() / "images"}};
   picbot::testing::InProcessBotApi api_;
 };
 
 TEST_F(DeliveryReconcilerTest, AnImageInThePrivateHistoryIsChargedAndAMissingOneGivenBack) {
   const std::string arrived = picbot::testing::make_png("arrived", 4096);
   const UnconfirmedDelivery a = sending("user:a", arrived, false);
-  const UnconfirmedDelivery b = sending("user:b", picbot::testing::make_png("lost", 4096), false);
+  const std::string lost = picbot::testing::make_png("lost", 4096);
+  ASSERT_EQ(lost.size(), arrived.size());
+  const UnconfirmedDelivery b = sending("user:b", lost, false);
   deliver(a, arrived);
   chatter(3);
   auto r = reconciler();
-  EXPECT_EQ(run_coroutine(io_, r.check(a)), Verdict::kDelivered);
-  EXPECT_EQ(run_coroutine(io_, r.check(b)), Verdict::kNotDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.check(a, md5_hex(arrived))), Verdict::kDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.check(b, md5_hex(lost))), Verdict::kNotDelivered);
+  // settle() hashes the stored copies: b has a's size, only the MD5 tells them apart.
   const auto summary = run_coroutine(io_, r.settle({a, b}, *quotas_));
   EXPECT_EQ(summary.charged, 1);
   EXPECT_EQ(summary.released, 1);
@@ -130,19 +139,20 @@ TEST_F(DeliveryReconcilerTest, GroupHistoryMatchesByMd5AndIgnoresOtherSendersIma
            {"message",
             {{{"type", "image"}, {"data", {{"file", onebot::base64_encode(bytes)}, {"file_size", "1"}}}}}}});
   auto r = reconciler();
-  EXPECT_EQ(run_coroutine(io_, r.check(d)), Verdict::kNotDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.check(d, md5_hex(bytes))), Verdict::kNotDelivered);
   deliver(d, bytes);
-  EXPECT_EQ(run_coroutine(io_, r.check(d)), Verdict::kDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.check(d, md5_hex(bytes))), Verdict::kDelivered);
   EXPECT_EQ(api_.calls.back().action, "get_group_msg_history");
 }
 
 TEST_F(DeliveryReconcilerTest, WithoutTheStoredCopyTheByteSizeIdentifiesTheImage) {
   const std::string bytes = picbot::testing::make_png("swept", 5000);
-  const UnconfirmedDelivery d = sending("user:s", bytes, false, /*kept_file=*/false);
+  const UnconfirmedDelivery d = sending("user:s", bytes, false, /*kept=*/false);
   auto r = reconciler();
-  EXPECT_EQ(run_coroutine(io_, r.check(d)), Verdict::kNotDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.check(d, "")), Verdict::kNotDelivered);
   deliver(d, bytes);
-  EXPECT_EQ(run_coroutine(io_, r.check(d)), Verdict::kDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.check(d, "")), Verdict::kDelivered);
+  EXPECT_EQ(run_coroutine(io_, r.settle({d}, *quotas_)).charged, 1);
 }
 
 TEST_F(DeliveryReconcilerTest, PagesBackThroughABusyChatAndGivesUpWhenItCannotReachTheSend) {
@@ -150,9 +160,11 @@ TEST_F(DeliveryReconcilerTest, PagesBackThroughABusyChatAndGivesUpWhenItCannotRe
   const UnconfirmedDelivery d = sending("user:p", bytes, false);
   deliver(d, bytes);
   chatter(12);
-  EXPECT_EQ(run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 3}).check(d)), Verdict::kDelivered);
+  EXPECT_EQ(run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 3}).check(d, md5_hex(bytes))),
+            Verdict::kDelivered);
   api_.calls.clear();
-  EXPECT_EQ(run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 2}).check(d)), Verdict::kUnknown);
+  EXPECT_EQ(run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 2}).check(d, md5_hex(bytes))),
+            Verdict::kUnknown);
   EXPECT_EQ(api_.calls.size(), 2u);
   // The unit is charged when the history cannot tell.
   const auto summary = run_coroutine(io_, reconciler({.page_size = 5, .max_pages = 2}).settle({d}, *quotas_));
@@ -166,7 +178,7 @@ TEST_F(DeliveryReconcilerTest, AFailingHistoryActionOrAnAbsentAccountChargesTheU
   api_.actions.set_handler("get_friend_msg_history",
                            [](const testing::ApiCall&) { return ApiReply::failed(1404, "不支持的API"); });
   auto r = reconciler();
-  EXPECT_EQ(run_coroutine(io_, r.check(a)), Verdict::kUnknown);
+  EXPECT_EQ(run_coroutine(io_, r.check(a, "")), Verdict::kUnknown);
   EXPECT_EQ(run_coroutine(io_, r.settle({a}, *quotas_)).charged, 1);
   api_.actions.set_handler("get_friend_msg_history", nullptr);
   api_.accounts_online = false;

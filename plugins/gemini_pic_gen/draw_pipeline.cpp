@@ -215,7 +215,7 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
                                  .group = in_group,
                                  .target_id = in_group ? event.group_id : event.user_id,
                                  .size = static_cast<std::int64_t>(stored->size),
-                                 .file = stored->path.string()};
+                                 .image_id = stored->id};
   const Clock::time_point first_send = deps_.clock.now();
   // When many images finish together, sending them all at once would hold
   // every encoded frame in memory and flood NapCat's link; a few at a time.
@@ -242,10 +242,13 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
     }
   };
   // NapCat may have posted the image and lost only its answer with the link.
+  // The bytes are in memory: hash them rather than the stored copy.
   auto arrived_anyway = [&]() -> asio::awaitable<bool> {
-    DeliveryReconciler history(ctx.api(), deps_.workers, ReconcileOptions{});
+    DeliveryReconciler history(ctx.api(), deps_.images, deps_.workers, ReconcileOptions{});
     const UnconfirmedDelivery sent_before{reservation, first_send, destination};
-    co_return co_await history.check(sent_before) == DeliveryReconciler::Verdict::kDelivered;
+    auto hash = [&] { return md5_hex(image.bytes); };
+    std::string md5 = co_await deps_.workers.run(hash);
+    co_return co_await history.check(sent_before, std::move(md5)) == DeliveryReconciler::Verdict::kDelivered;
   };
   auto sent = co_await send_image();
   if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {

@@ -237,7 +237,8 @@ class GeminiPicGenPlugin final : public Plugin {
 
   // In the background: until settled, those units keep counting.
   void settle_unconfirmed(PluginContext& ctx, std::vector<UnconfirmedDelivery> unconfirmed) {
-    reconciler_ = std::make_unique<DeliveryReconciler>(ctx.api(), ctx.workers(), ReconcileOptions{});
+    reconciler_ =
+        std::make_unique<DeliveryReconciler>(ctx.api(), *images_, ctx.workers(), ReconcileOptions{});
     asio::co_spawn(
         ctx.executor(),
         [this, unconfirmed = std::move(unconfirmed)]() mutable -> asio::awaitable<void> {

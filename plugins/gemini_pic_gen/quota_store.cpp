@@ -36,7 +36,7 @@ const std::vector<store::Migration>& migrations() {
        "ALTER TABLE quota_uses ADD COLUMN send_group INTEGER;"
        "ALTER TABLE quota_uses ADD COLUMN send_target INTEGER;"
        "ALTER TABLE quota_uses ADD COLUMN send_size INTEGER;"
-       "ALTER TABLE quota_uses ADD COLUMN send_file TEXT;"},
+       "ALTER TABLE quota_uses ADD COLUMN send_image_id TEXT;"},
   };
   return kMigrations;
 }
@@ -212,7 +212,7 @@ Status QuotaStore::mark_sending(std::string_view reservation_id, const SendingIm
     return db_
         ->prepare(
             "UPDATE quota_uses SET committed = 2, sending_ms = ?3, send_self_id = ?4, send_group = ?5,"
-            " send_target = ?6, send_size = ?7, send_file = ?8"
+            " send_target = ?6, send_size = ?7, send_image_id = ?8"
             " WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
         .bind_text(1, key->bucket)
         .bind_text(2, key->token)
@@ -221,7 +221,7 @@ Status QuotaStore::mark_sending(std::string_view reservation_id, const SendingIm
         .bind_int64(5, image.group ? 1 : 0)
         .bind_int64(6, image.target_id)
         .bind_int64(7, image.size)
-        .bind_text(8, image.file)
+        .bind_text(8, image.image_id)
         .run();
   });
 }
@@ -249,7 +249,7 @@ Result<RecoveredReservations> QuotaStore::recover_after_restart() {
     if (Status s = db_->exec("DELETE FROM quota_uses WHERE committed = 0"); !s.ok()) return s.error();
     recovered.released = db_->changes();
     Statement& select = db_->prepare(
-        "SELECT bucket, token, sending_ms, send_self_id, send_group, send_target, send_size, send_file"
+        "SELECT bucket, token, sending_ms, send_self_id, send_group, send_target, send_size, send_image_id"
         " FROM quota_uses WHERE committed = 2 ORDER BY sending_ms");
     for (;;) {
       Result<Step> row = select.step();
@@ -262,7 +262,7 @@ Result<RecoveredReservations> QuotaStore::recover_after_restart() {
                                 .group = select.column_int64(4) != 0,
                                 .target_id = select.column_int64(5),
                                 .size = select.column_int64(6),
-                                .file = std::string(select.column_text(7))}});
+                                .image_id = std::string(select.column_text(7))}});
     }
   });
 }

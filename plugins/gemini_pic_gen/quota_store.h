@@ -79,7 +79,7 @@ struct SendingImage {
   bool group = false;          // a group chat (else a private one)
   std::int64_t target_id = 0;  // group_id or user_id
   std::int64_t size = 0;       // bytes of the image
-  std::string file;            // its stored copy, "" if none
+  std::string image_id;        // its ImageStore id, "" if none
 };
 
 // A reservation a dead process left while its image was being sent.

@@ -226,8 +226,11 @@ TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
 }
 
 static SendingImage image_for(std::int64_t user) {
-  return SendingImage{
-      .self_id = 10001, .group = false, .target_id = user, .size = 1234, .file = "/img/a.png"};
+  return SendingImage{.self_id = 10001,
+                      .group = false,
+                      .target_id = user,
+                      .size = 1234,
+                      .image_id = "0123456789abcdef0123456789abcdef"};
 }
 
 TEST_F(QuotaStoreTest, RestartReleasesHeldReservationsAndReturnsTheSendingOnesStillCounting) {
@@ -251,7 +254,7 @@ TEST_F(QuotaStoreTest, RestartReleasesHeldReservationsAndReturnsTheSendingOnesSt
   EXPECT_FALSE(left.image.group);
   EXPECT_EQ(left.image.target_id, 1);
   EXPECT_EQ(left.image.size, 1234);
-  EXPECT_EQ(left.image.file, "/img/a.png");
+  EXPECT_EQ(left.image.image_id, "0123456789abcdef0123456789abcdef");
   // At once, not after reservation_ttl; and the released one is gone for good.
   EXPECT_EQ(store_->commit(held).error().code, "not_found");
   // The unconfirmed one counts, past reservation_ttl too, until it is settled.
