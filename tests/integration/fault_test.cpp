@@ -286,102 +286,94 @@ TEST(LinkDrops, ForwardImageIsResentOnceAfterEachOfHundredDrops) {
                          [&](int previous) { return wait_for_new_connection(napcat, previous); });
 }
 
+// One /draw from user 42 (quota 3) whose image sends NapCat answers with
+// answer_image(n), n counting them from 0 (other sends: ok); the link drops
+// right after the first image send. The tests then reconnect (or not).
+class OneDrawThroughADrop : public ::testing::Test {
+ protected:
+  void draw_and_drop(const std::string& extra_config, std::function<ApiReply(int)> answer_image) {
+    bot_ = std::make_unique<PicbotRunner>(
+        reverse_config(kTestToken) +
+        plugin_config(openrouter_,
+                      extra_config + "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
+    ASSERT_TRUE(bot_->start());
+    napcat_.set_handler("send_private_msg", [this, answer_image](const ApiCall& c) {
+      if (!has_image(message_of(c))) return ApiReply::ok(json{{"message_id", 1}});
+      return answer_image(image_sends_++);
+    });
+    const int conn = reconnect();
+    ASSERT_GT(conn, 0);
+    napcat_.send_private_message(conn, 42, "/draw cat");
+    ASSERT_TRUE(napcat_.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
+    napcat_.drop(conn);
+  }
+
+  // A new connection as NapCat's account, or -1.
+  int reconnect() {
+    auto conn = napcat_.connect(bot_->reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+    return conn.ok() ? *conn : -1;
+  }
+
+  // /quota on conn answers with `remaining` ("2/3").
+  void expect_quota(int conn, const std::string& remaining) {
+    const std::size_t skip = napcat_.calls().size();
+    napcat_.send_private_message(conn, 42, "/quota");
+    ASSERT_TRUE(napcat_.wait_for_call(
+        [&](const ApiCall& c) { return text_of(message_of(c)).find(remaining) != std::string::npos; }, 5s,
+        skip))
+        << bot_->process().output();
+  }
+
+  FakeOpenRouter openrouter_;
+  FakeNapCat napcat_;
+  std::unique_ptr<PicbotRunner> bot_;
+  std::atomic<int> image_sends_{0};
+};
+
 // When the resend fails too, the user is told, and the quota unit comes back.
-TEST(LinkDrops, FailedResendIsToldToTheUserAndNotCharged) {
-  FakeOpenRouter openrouter;
-  PicbotRunner bot(
-      reverse_config(kTestToken) +
-      plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
-  ASSERT_TRUE(bot.start());
-  FakeNapCat napcat;
-  std::atomic<int> image_sends{0};
-  napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
-    if (!has_image(message_of(c))) return ApiReply::ok(json{{"message_id", 1}});
-    if (image_sends++ == 0) return no_answer();
-    return ApiReply::failed(kRetcodeFailed, "rich media transfer failed");
-  });
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
-  ASSERT_TRUE(conn.ok());
-  napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
-  napcat.drop(*conn);
-  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
-  ASSERT_TRUE(second.ok());
-  auto told = napcat.wait_for_call(
+TEST_F(OneDrawThroughADrop, FailedResendIsToldToTheUserAndNotCharged) {
+  ASSERT_NO_FATAL_FAILURE(draw_and_drop("", [](int n) {
+    return n == 0 ? no_answer() : ApiReply::failed(kRetcodeFailed, "rich media transfer failed");
+  }));
+  const int second = reconnect();
+  ASSERT_GT(second, 0);
+  auto told = napcat_.wait_for_call(
       [&](const ApiCall& c) {
-        return c.conn == *second && text_of(message_of(c)).find("发送到群聊失败") != std::string::npos;
+        return c.conn == second && text_of(message_of(c)).find("发送到群聊失败") != std::string::npos;
       },
       10s);
-  ASSERT_TRUE(told) << bot.process().output();
-  EXPECT_EQ(image_sends.load(), 2) << "one resend, no more";
-  const std::size_t skip = napcat.calls().size();
-  napcat.send_private_message(*second, 42, "/quota");
-  ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s, skip))
-      << bot.process().output();
+  ASSERT_TRUE(told) << bot_->process().output();
+  EXPECT_EQ(image_sends_.load(), 2) << "one resend, no more";
+  expect_quota(second, "3/3");
 }
 
 // NapCat posted the image and only its answer was lost with the link: after
 // the reconnect the chat history shows the image, so it is not sent twice,
 // and it is charged once.
-TEST(LinkDrops, ImagePostedBeforeTheDropIsNotSentAgain) {
-  FakeOpenRouter openrouter;
-  PicbotRunner bot(
-      reverse_config(kTestToken) +
-      plugin_config(openrouter, "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
-  ASSERT_TRUE(bot.start());
-  FakeNapCat napcat;
-  std::atomic<int> image_sends{0};
-  napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
+TEST_F(OneDrawThroughADrop, ImagePostedBeforeTheDropIsNotSentAgain) {
+  ASSERT_NO_FATAL_FAILURE(draw_and_drop("", [](int n) {
     ApiReply reply = ApiReply::ok(json{{"message_id", 1}});
-    if (has_image(message_of(c)) && image_sends++ == 0) reply.posted_without_answer = true;
+    reply.posted_without_answer = n == 0;
     return reply;
-  });
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
-  ASSERT_TRUE(conn.ok());
-  napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
-  napcat.drop(*conn);
-  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
-  ASSERT_TRUE(second.ok());
-  ASSERT_TRUE(bot.wait_for_log("it is in the chat history", 10s)) << bot.process().output();
-  const std::size_t skip = napcat.calls().size();
-  napcat.send_private_message(*second, 42, "/quota");
-  ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(message_of(c)).find("2/3") != std::string::npos; }, 5s, skip))
-      << bot.process().output();
-  EXPECT_EQ(image_sends.load(), 1) << "the image was sent twice";
-  EXPECT_EQ(napcat.count_calls("get_friend_msg_history"), 1u);
+  }));
+  const int second = reconnect();
+  ASSERT_GT(second, 0);
+  ASSERT_TRUE(bot_->wait_for_log("it is in the chat history", 10s)) << bot_->process().output();
+  expect_quota(second, "2/3");
+  EXPECT_EQ(image_sends_.load(), 1) << "the image was sent twice";
+  EXPECT_EQ(napcat_.count_calls("get_friend_msg_history"), 1u);
 }
 
 // No reconnect within resend_wait_seconds: no resend, the unit is released.
-TEST(LinkDrops, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
-  FakeOpenRouter openrouter;
-  PicbotRunner bot(reverse_config(kTestToken) +
-                   plugin_config(openrouter,
-                                 "    resend_wait_seconds: 0.2\n"
-                                 "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
-  ASSERT_TRUE(bot.start());
-  FakeNapCat napcat;
-  std::atomic<int> image_sends{0};
-  napcat.set_handler("send_private_msg", [&](const ApiCall& c) {
-    if (has_image(message_of(c)) && image_sends++ == 0) return no_answer();
-    return ApiReply::ok(json{{"message_id", 1}});
-  });
-  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
-  ASSERT_TRUE(conn.ok());
-  napcat.send_private_message(*conn, 42, "/draw cat");
-  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
-  napcat.drop(*conn);
-  ASSERT_TRUE(bot.wait_for_log("did not reconnect within 200 ms", 5s)) << bot.process().output();
-  auto second = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
-  ASSERT_TRUE(second.ok());
-  const std::size_t skip = napcat.calls().size();
-  napcat.send_private_message(*second, 42, "/quota");
-  ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return text_of(message_of(c)).find("3/3") != std::string::npos; }, 5s, skip))
-      << bot.process().output();
-  EXPECT_EQ(image_sends.load(), 1);
+TEST_F(OneDrawThroughADrop, NoReconnectWithinTheWaitGivesUpAndReleasesTheUnit) {
+  ASSERT_NO_FATAL_FAILURE(draw_and_drop("    resend_wait_seconds: 0.2\n", [](int n) {
+    return n == 0 ? no_answer() : ApiReply::ok(json{{"message_id", 1}});
+  }));
+  ASSERT_TRUE(bot_->wait_for_log("did not reconnect within 200 ms", 5s)) << bot_->process().output();
+  const int second = reconnect();
+  ASSERT_GT(second, 0);
+  expect_quota(second, "3/3");
+  EXPECT_EQ(image_sends_.load(), 1);
 }
 
 // ---- The OpenRouter failure matrix, 50 requests at once ---------------------
