@@ -27,11 +27,9 @@ while (($#)); do
 done
 "$root/scripts/install-deps.sh" --fuzz
 build_dir=${PICBOT_FUZZ_BUILD_DIR:-$root/build-fuzz}
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DPICBOT_FUZZ=ON \
-  -DPICBOT_BUILD_TESTS=OFF -DPICBOT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+  -DPICBOT_BUILD_TESTS=OFF -DPICBOT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target picbot_fuzz_targets
 ((build_only)) && exit 0
 

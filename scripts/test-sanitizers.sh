@@ -9,12 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh" --test
 build_dir=${PICBOT_ASAN_BUILD_DIR:-$root/build-asan}
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 # -O1 keeps the suite fast enough; -g1 line tables are all a sanitizer report needs.
 PICBOT_BUILD_DIR=$build_dir "$root/scripts/build.sh" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DPICBOT_SANITIZE=ON -DPICBOT_BUILD_TESTS=ON \
-  -DPICBOT_BUILD_BENCH=OFF "${launcher[@]}"
+  -DPICBOT_BUILD_BENCH=OFF
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:check_initialization_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 cd "$build_dir"
