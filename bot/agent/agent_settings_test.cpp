@@ -31,6 +31,20 @@ TEST(SessionKeyTest, ScopesAndOverrides) {
   EXPECT_EQ(session_key(s, event(0, 43)), "user:43");
 }
 
+// A temp chat (NapCat's handleTempGroupMessage: private, with the group it
+// started in) keeps its own private session, not the group's.
+TEST(SessionKeyTest, ATempChatHasThePrivateSession) {
+  const AgentSettings s = AgentSettings::from_config(json{{"llm", {{"session_scope", "per_group"}}}});
+  auto temp = onebot::parse_event(json{{"post_type", "message"},
+                                       {"message_type", "private"},
+                                       {"sub_type", "group"},
+                                       {"user_id", 42},
+                                       {"group_id", 777},
+                                       {"message", "hi"}});
+  ASSERT_TRUE(temp.ok());
+  EXPECT_EQ(session_key(s, std::get<onebot::MessageEvent>(*temp)), "user:42");
+}
+
 TEST(AgentSettingsTest, ReadsTheLlmSection) {
   const AgentSettings s =
       AgentSettings::from_config(json{{"llm",

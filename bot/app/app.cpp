@@ -299,15 +299,22 @@ struct App::Impl {
     return keys;
   }
 
-  // POST /api/config {"values": {...}}: validate all, write atomically
-  // (.bak kept), reload through the same path as /reload.
+  // POST /api/config {"values": {...}}: laid over the file's config (a key
+  // left out is unchanged), validate all, write atomically (.bak kept),
+  // reload through the same path as /reload.
   asio::awaitable<web::HttpResponse> save_config(const web::HttpRequest& request) {
     const json body = json::parse(request.body, nullptr, false);
     if (!body.is_object() || !body.contains("values") || !body["values"].is_object()) {
       co_return web::HttpResponse::json(
           {{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}}, 400);
     }
-    const json submitted = config::restore_masked_secrets(schema, body["values"], file_config);
+    auto merged = config::merge_submitted(schema, file_config, body["values"]);
+    if (!merged) {
+      json errors = json::array({{{"path", merged.error().message},
+                                  {"message", "null would reset a secret: send \"\" to empty it"}}});
+      co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
+    }
+    const json submitted = config::restore_masked_secrets(schema, std::move(*merged), file_config);
     auto validated = config::validate_config(schema, submitted, config::Environment{});
     if (!validated) {
       json errors = json::array();

@@ -1,5 +1,7 @@
 #include "bot/config/config_edit.h"
 
+#include <algorithm>
+
 #include "bot/core/secret.h"
 
 namespace picbot::config {
@@ -52,8 +54,10 @@ void restore(const Field& field, json& submitted, const json& current) {
       for (auto& [key, value] : submitted.items()) {
         auto cur = current.find(key);
         if (cur == current.end()) continue;
-        if (field.item_type == FieldType::kObject) restore_object(field.children, value, *cur);
-        else if (field.item_type == FieldType::kSecret && is_masked_form_of(value, *cur)) value = *cur;
+        if (field.item_type == FieldType::kObject)
+          restore_object(field.children, value, *cur);
+        else if (field.item_type == FieldType::kSecret && is_masked_form_of(value, *cur))
+          value = *cur;
       }
       return;
     case FieldType::kObject:
@@ -71,13 +75,49 @@ void restore(const Field& field, json& submitted, const json& current) {
   }
 }
 
+bool holds_secret(const Field& field) {
+  if (field.type == FieldType::kSecret || field.item_type == FieldType::kSecret) return true;
+  return std::any_of(field.children.begin(), field.children.end(), holds_secret);
+}
+
+const Field* child_named(const Field& object, const std::string& key) {
+  for (const Field& child : object.children) {
+    if (child.key == key) return &child;
+  }
+  return nullptr;
+}
+
+Status merge_object(const Field& field, json& current, const json& submitted, const std::string& path) {
+  for (const auto& [key, value] : submitted.items()) {
+    const std::string child_path = path.empty() ? key : path + "." + key;
+    const Field* child = child_named(field, key);
+    if (value.is_null()) {
+      // Removing a plugin's section removes its settings, secrets included, on purpose.
+      if (child != nullptr && holds_secret(*child) && !child->only_when_present)
+        return Error::make("secret_needs_value", child_path);
+      current.erase(key);
+      continue;
+    }
+    auto it = current.find(key);
+    if (child != nullptr && child->type == FieldType::kObject && value.is_object() && it != current.end() &&
+        it->is_object()) {
+      if (Status s = merge_object(*child, *it, value, child_path); !s) return s;
+      continue;
+    }
+    current[key] = value;
+  }
+  return {};
+}
+
 void diff(const json& before, const json& after, const std::string& path, std::vector<std::string>& out) {
   if (before.is_object() && after.is_object()) {
     for (const auto& [key, value] : before.items()) {
       const std::string child = path.empty() ? key : path + "." + key;
       auto it = after.find(key);
-      if (it == after.end()) out.push_back(child);
-      else diff(value, *it, child, out);
+      if (it == after.end())
+        out.push_back(child);
+      else
+        diff(value, *it, child, out);
     }
     for (const auto& [key, value] : after.items()) {
       if (!before.contains(key)) out.push_back(path.empty() ? key : path + "." + key);
@@ -88,6 +128,12 @@ void diff(const json& before, const json& after, const std::string& path, std::v
 }
 
 }  // namespace
+
+Result<json> merge_submitted(const Schema& schema, json current, const json& submitted) {
+  if (!current.is_object()) current = json::object();
+  if (Status s = merge_object(schema.root(), current, submitted, ""); !s) return s.error();
+  return current;
+}
 
 json restore_masked_secrets(const Schema& schema, json submitted, const json& current) {
   restore(schema.root(), submitted, current);

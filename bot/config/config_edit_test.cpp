@@ -11,8 +11,8 @@ using nlohmann::json;
 Schema test_schema() {
   Schema schema({
       needs_restart(string_field("data_dir", "data", "zh", "en")),
-      object_field("web", {secret_field("password", "zh", "en"), string_field("listen", "", "zh", "en")}, "zh",
-                   "en"),
+      object_field("web", {secret_field("password", "zh", "en"), string_field("listen", "", "zh", "en")},
+                   "zh", "en"),
       list_field("keys", FieldType::kSecret, json::array(), "zh", "en"),
   });
   return schema;
@@ -38,6 +38,39 @@ TEST(ConfigEditTest, UneditedMasksGetTheirSecretsBack) {
   EXPECT_EQ(restore_masked_secrets(schema, edited, current)["web"]["password"], "a-new-password");
   edited["web"]["password"] = "";
   EXPECT_EQ(restore_masked_secrets(schema, edited, current)["web"]["password"], "");
+}
+
+TEST(ConfigEditTest, APartialDocumentChangesOnlyWhatItNames) {
+  Schema schema = test_schema();
+  schema.add_plugin("draw", {secret_field("api_key", "zh", "en"), string_field("model", "m", "zh", "en")});
+  const json current{{"data_dir", "a"},
+                     {"web", {{"password", "hunter2-long-secret"}, {"listen", "x"}}},
+                     {"keys", json::array({"k1", "k2"})},
+                     {"plugins", {{"draw", {{"api_key", "sk-draw-secret-1"}, {"model", "m1"}}}}}};
+  auto merged = merge_submitted(schema, current, {{"web", {{"listen", "y"}}}, {"keys", json::array({"k3"})}});
+  ASSERT_TRUE(merged.ok());
+  json expected = current;
+  expected["web"]["listen"] = "y";
+  expected["keys"] = json::array({"k3"});  // a list is replaced as a whole
+  EXPECT_EQ(*merged, expected);
+
+  // An explicit "" empties a secret; null is refused for a secret or an object holding one.
+  merged = merge_submitted(schema, current, {{"web", {{"password", ""}}}});
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ((*merged)["web"]["password"], "");
+  for (const json& submitted :
+       {json{{"web", {{"password", nullptr}}}}, json{{"web", nullptr}}, json{{"keys", nullptr}}}) {
+    auto refused = merge_submitted(schema, current, submitted);
+    ASSERT_FALSE(refused.ok()) << submitted.dump();
+    EXPECT_EQ(refused.error().code, "secret_needs_value");
+  }
+  EXPECT_EQ(merge_submitted(schema, current, {{"web", nullptr}}).error().message, "web");
+
+  // null resets any other key (it takes its default) and switches a plugin off.
+  merged = merge_submitted(schema, current, {{"data_dir", nullptr}, {"plugins", {{"draw", nullptr}}}});
+  ASSERT_TRUE(merged.ok());
+  EXPECT_FALSE(merged->contains("data_dir"));
+  EXPECT_EQ((*merged)["plugins"], json::object());
 }
 
 TEST(ConfigEditTest, ChangedPathsAndRestart) {

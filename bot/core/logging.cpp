@@ -4,6 +4,7 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 
@@ -66,6 +67,11 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::deque<std::string> problems_;  // warn and above
 };
 
+// Lines at this level and above reach the file at once: a crash must not
+// lose the lines that explain it. Lower ones wait at most kFlushInterval.
+constexpr auto kFlushLevel = spdlog::level::warn;
+constexpr auto kFlushInterval = std::chrono::seconds(1);
+
 struct State {
   std::mutex mutex;
   std::shared_ptr<RedactingSink> sink = std::make_shared<RedactingSink>();
@@ -101,7 +107,9 @@ void init(const Options& options) {
   s.configured = true;
   s.level = spdlog::level::from_str(options.level);
   spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { l->set_level(s.level); });
-  spdlog::flush_on(spdlog::level::warn);
+  // Sets the level on the loggers that exist now; get() sets it on later ones.
+  spdlog::flush_on(kFlushLevel);
+  spdlog::flush_every(kFlushInterval);
 }
 
 std::shared_ptr<spdlog::logger> get(const std::string& module) {
@@ -112,6 +120,8 @@ std::shared_ptr<spdlog::logger> get(const std::string& module) {
   ensure_default_targets(s);
   auto logger = std::make_shared<spdlog::logger>(module, s.sink);
   logger->set_level(s.level);
+  // register_logger does not apply spdlog::flush_on to a logger made later.
+  logger->flush_on(kFlushLevel);
   spdlog::register_logger(logger);
   return logger;
 }

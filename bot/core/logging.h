@@ -23,7 +23,8 @@ struct Options {
 };
 
 // Configures every logger. Safe to call again (on config reload); existing
-// logger handles stay valid.
+// logger handles stay valid. Every logger, made before or after, flushes on
+// each warn line and above; the rest reach the file within about a second.
 void init(const Options& options);
 
 // Returns the logger for a module ("onebot", "dispatch", ...), creating it on

@@ -1,10 +1,11 @@
 #include "bot/dispatch/dispatcher.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
 
 namespace picbot {
 namespace {
@@ -39,14 +40,14 @@ class DispatcherTest : public ::testing::Test {
                                   {"host.unknown_command", "unknown {command}", "unknown {command}"}});
     settings.command_prefixes = {"/"};
     settings.admins = {1};
-    EXPECT_TRUE(registry.add_command("test", Command{"echo", {"回声"}, "", false,
-                                                     [](CommandContext& ctx) -> asio::awaitable<void> {
-                                                       co_await ctx.reply_text("echo:" + ctx.args());
-                                                     }}));
-    EXPECT_TRUE(registry.add_command("test", Command{"secret", {}, "", true,
-                                                     [](CommandContext& ctx) -> asio::awaitable<void> {
-                                                       co_await ctx.reply_text("done");
-                                                     }}));
+    EXPECT_TRUE(registry.add_command(
+        "test", Command{"echo", {"回声"}, "", false, [](CommandContext& ctx) -> asio::awaitable<void> {
+                          co_await ctx.reply_text("echo:" + ctx.args());
+                        }}));
+    EXPECT_TRUE(registry.add_command(
+        "test", Command{"secret", {}, "", true, [](CommandContext& ctx) -> asio::awaitable<void> {
+                          co_await ctx.reply_text("done");
+                        }}));
   }
 
   void send(std::int64_t user, std::int64_t group, onebot::Message message) {
@@ -109,6 +110,40 @@ TEST_F(DispatcherTest, DenyAndAllowListsSilenceGroups) {
   EXPECT_EQ(api.calls.size(), 1u);
 }
 
+// NapCat's handleTempGroupMessage (packages/napcat-onebot/api/msg.ts) sends a
+// temp chat as a private message that carries the group it started in.
+TEST_F(DispatcherTest, ATempChatIsAnsweredPrivatelyWhateverItsGroupsRules) {
+  settings.group_denylist = {777};
+  std::vector<std::string> chats;
+  dispatcher().set_chat_handler([&](MessageContext& ctx, const Wake& wake) -> asio::awaitable<void> {
+    EXPECT_FALSE(ctx.is_group());
+    chats.push_back(wake.text);
+    co_return;
+  });
+  auto temp_chat = [&](std::string text) {
+    auto event = onebot::parse_event(json{{"post_type", "message"},
+                                          {"message_type", "private"},
+                                          {"sub_type", "group"},
+                                          {"self_id", 10001},
+                                          {"user_id", 5},
+                                          {"group_id", 777},
+                                          {"temp_source", 0},
+                                          {"message", text}});
+    ASSERT_TRUE(event.ok()) << event.error().message;
+    dispatcher().on_event(std::move(*event));
+    io.run_for(std::chrono::seconds(1));
+    io.restart();
+  };
+  temp_chat("/echo hi");
+  ASSERT_EQ(api.calls.size(), 1u);
+  EXPECT_EQ(api.calls[0].action, "send_private_msg");
+  EXPECT_EQ(api.calls[0].params["user_id"], 5);
+  EXPECT_EQ(api.calls[0].params["group_id"], 777);  // the temp chat's route, not the target
+  EXPECT_EQ(api.last_text(), "echo:hi");
+  temp_chat("no mention needed");
+  EXPECT_EQ(chats, std::vector<std::string>{"no mention needed"});
+}
+
 TEST_F(DispatcherTest, UnknownCommandIsQuietUnlessAddressed) {
   send(5, 777, {onebot::Text{"/nosuch"}});
   EXPECT_TRUE(api.calls.empty());
@@ -139,17 +174,17 @@ TEST_F(DispatcherTest, SlowHandlerDoesNotDelayOthers) {
   asio::steady_timer gate(io);
   gate.expires_at(asio::steady_timer::time_point::max());
   std::vector<std::string> order;
-  ASSERT_TRUE(registry.add_command("test", Command{"slow", {}, "", false,
-                                                   [&](CommandContext&) -> asio::awaitable<void> {
-                                                     co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
-                                                     order.push_back("slow");
-                                                   }}));
-  ASSERT_TRUE(registry.add_command("test", Command{"fast", {}, "", false,
-                                                   [&](CommandContext&) -> asio::awaitable<void> {
-                                                     order.push_back("fast");
-                                                     gate.cancel();
-                                                     co_return;
-                                                   }}));
+  ASSERT_TRUE(registry.add_command(
+      "test", Command{"slow", {}, "", false, [&](CommandContext&) -> asio::awaitable<void> {
+                        co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+                        order.push_back("slow");
+                      }}));
+  ASSERT_TRUE(registry.add_command(
+      "test", Command{"fast", {}, "", false, [&](CommandContext&) -> asio::awaitable<void> {
+                        order.push_back("fast");
+                        gate.cancel();
+                        co_return;
+                      }}));
   onebot::MessageEvent slow;
   slow.self_id = 10001;
   slow.user_id = 5;

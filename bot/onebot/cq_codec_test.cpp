@@ -39,6 +39,7 @@ TEST(CqEscape, RoundTripsBothDirections) {
 TEST(ParseCq, ParsesTextAndCodes) {
   EXPECT_EQ(parse_ok("[CQ:reply,id=99][CQ:at,qq=10001] draw a cat[CQ:face,id=14]"),
             (Message{Reply{"99"}, At{"10001", ""}, Text{" draw a cat"}, Face{"14"}}));
+  EXPECT_EQ(parse_ok("[CQ:reply,seq=77]/ping"), (Message{Reply{.seq = 77}, Text{"/ping"}}));
   EXPECT_EQ(parse_ok("just text"), Message{Text{"just text"}});
   EXPECT_TRUE(parse_ok("").empty());
 }

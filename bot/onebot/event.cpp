@@ -2,7 +2,6 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-
 #include <cstddef>
 #include <limits>
 
@@ -43,9 +42,14 @@ Result<Event> parse_message_event(Json& event, bool self_sent) {
   if (out.message_type.empty()) return bad_event("message event without message_type");
   out.user_id = field_id(event, "user_id");
   if (out.user_id == 0) return bad_event("message event without user_id");
-  out.group_id = field_id(event, "group_id");
-  if (out.message_type == "group" && out.group_id == 0)
-    return bad_event("group message event without group_id");
+  const std::int64_t group_id = field_id(event, "group_id");
+  if (out.message_type == "group") {
+    if (group_id == 0) return bad_event("group message event without group_id");
+    out.group_id = group_id;
+  } else {
+    // NapCat's handleTempGroupMessage: a temp chat is private; its group_id is where it started.
+    out.temp_group_id = group_id;
+  }
   out.message_id = field_id(event, "message_id");
   out.sub_type = take_string(event, "sub_type");
   out.raw_message = take_string(event, "raw_message");
@@ -165,9 +169,11 @@ Result<Frame> parse_frame(std::string_view text) {
   const boost::json::value frame =
       boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &resource, options);
   if (ec) return parse_frame_dom(text);
-  if (!frame.is_object()) return bad_frame(std::string("frame is not a JSON object but ") + type_name_of(frame));
+  if (!frame.is_object())
+    return bad_frame(std::string("frame is not a JSON object but ") + type_name_of(frame));
   if (const auto* post_type = find_field(frame, "post_type")) {
-    if (post_type->is_string() && (post_type->get_string() == "message" || post_type->get_string() == "message_sent")) {
+    if (post_type->is_string() &&
+        (post_type->get_string() == "message" || post_type->get_string() == "message_sent")) {
       auto event = parse_message_event(frame, post_type->get_string() == "message_sent");
       if (!event) return event.error();
       return Frame(std::move(*event));

@@ -27,7 +27,15 @@ struct Sender {
 // post_type "message", or "message_sent" (the bot's own messages) with self_sent set.
 struct MessageEvent {
   std::int64_t time = 0, self_id = 0, message_id = 0, user_id = 0;
-  std::int64_t group_id = 0;  // 0 = private
+  // The group chat the event is in; 0 unless message_type is "group", so
+  // every rule keyed on it (allow-lists, wake, quotas, sessions) treats a
+  // private chat as private.
+  std::int64_t group_id = 0;
+  // A private temp chat started from a group (NapCat: message_type "private",
+  // sub_type "group", group_id = the group): that group. The reply still goes
+  // to user_id with send_private_msg, which needs this group_id to reach a
+  // stranger. 0 otherwise.
+  std::int64_t temp_group_id = 0;
   std::string message_type{}, sub_type{}, raw_message{}, group_name{};
   Message message{};
   Sender sender{};
@@ -82,7 +90,8 @@ Result<Frame> parse_frame(std::string_view text);
 // Parses an event object. Fails with code "bad_event" and a specific message
 // ("event without post_type", "unknown post_type 'x'", "message event without
 // user_id", "group message event without group_id", "message event: segment
-// 1: ...", ...). Never throws. The rvalue overload moves strings, the message
+// 1: ...", ...). message_type alone decides group or private: a private
+// event's group_id becomes temp_group_id. Never throws. The rvalue overload moves strings, the message
 // and raw/status objects out of event instead of copying them.
 Result<Event> parse_event(const nlohmann::json& event);
 Result<Event> parse_event(nlohmann::json&& event);

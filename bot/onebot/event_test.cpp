@@ -87,6 +87,27 @@ TEST(ParseFrame, PrivateMessageWithStringIdsAndCqMessage) {
   EXPECT_EQ(message.message, (Message{Text{"hello "}, Face{"14"}, Text{" [x]"}}));
 }
 
+// NapCat's handleTempGroupMessage (packages/napcat-onebot/api/msg.ts): a temp
+// chat started from a group is message_type "private", sub_type "group", with
+// the group's group_id and temp_source 0.
+TEST(ParseFrame, ATempChatFromAGroupIsPrivateAndRemembersItsGroup) {
+  const Event event = event_ok(R"({"self_id":3000,"user_id":10001,"time":1718000000,"message_id":42,
+    "message_seq":42,"real_id":42,"real_seq":"77","message_type":"private",
+    "sender":{"user_id":10001,"nickname":"临时会话","card":""},"raw_message":"/ping","font":14,
+    "sub_type":"group","message":[{"type":"text","data":{"text":"/ping"}}],"message_format":"array",
+    "post_type":"message","group_id":20002,"temp_source":0})");
+  const auto& message = std::get<MessageEvent>(event);
+  EXPECT_FALSE(message.is_group());
+  EXPECT_EQ(message.group_id, 0);
+  EXPECT_EQ(message.temp_group_id, 20002);
+  EXPECT_EQ(message.sub_type, "group");
+
+  const Event group = event_ok(R"({"post_type":"message","message_type":"group","sub_type":"normal",
+    "user_id":10001,"group_id":20002,"message":"hi"})");
+  EXPECT_EQ(std::get<MessageEvent>(group).group_id, 20002);
+  EXPECT_EQ(std::get<MessageEvent>(group).temp_group_id, 0);
+}
+
 TEST(ParseFrame, MessageSentIsSelfSent) {
   const Event event = event_ok(R"({"post_type":"message_sent","message_type":"group","sub_type":"normal",
     "time":1,"self_id":3000,"user_id":3000,"group_id":20002,"message_id":7,

@@ -59,7 +59,7 @@ Media media_from_data(Json& data) {
   return media;
 }
 
-// Wraps a required id-like field into a segment such as Reply{id}.
+// Wraps a required id-like field into a segment such as Face{id}.
 template <class T, class Json>
 Result<Segment> id_segment(Json& data, std::string_view type) {
   auto id = required_string(data, type, "id");
@@ -88,7 +88,11 @@ Result<Segment> segment_from_data(std::string type, Json& data) {
     if (!qq) return qq.error();
     return Segment(At{std::move(*qq), take_string(data, "name")});
   }
-  if (type == kTypeName<Reply>) return id_segment<Reply>(data, type);
+  if (type == kTypeName<Reply>) {
+    Reply reply{take_string(data, "id"), optional_int(data, "seq")};
+    if (reply.id.empty() && !reply.seq) return bad_segment("reply segment without id or seq");
+    return Segment(std::move(reply));
+  }
   if (type == kTypeName<Face>) return id_segment<Face>(data, type);
   if (type == kTypeName<Forward>) return id_segment<Forward>(data, type);
   if (type == kTypeName<Record>) return Segment(media_from_data<Record>(data));
@@ -102,7 +106,8 @@ Result<Segment> segment_from_data(std::string type, Json& data) {
 // moved out of it) or const boost::json::value (a frame's arena; copied).
 template <class Json>
 Result<Segment> segment_from(Json& segment) {
-  if (!segment.is_object()) return bad_segment(std::string("segment is not an object but ") + type_name_of(segment));
+  if (!segment.is_object())
+    return bad_segment(std::string("segment is not an object but ") + type_name_of(segment));
   const auto* type_field = find_field(segment, "type");
   if (type_field == nullptr || !type_field->is_string()) return bad_segment("segment without a string type");
   std::string type = take_string(segment, "type");
@@ -161,8 +166,10 @@ nlohmann::json segment_to_json(Segment&& segment) {
         } else if constexpr (std::is_same_v<T, At>) {
           data["qq"] = std::move(value.qq);
           put_if_not_empty(data, "name", std::move(value.name));
-        } else if constexpr (std::is_same_v<T, Reply> || std::is_same_v<T, Face> ||
-                             std::is_same_v<T, Forward>) {
+        } else if constexpr (std::is_same_v<T, Reply>) {
+          put_if_not_empty(data, "id", std::move(value.id));
+          put_if_set(data, "seq", value.seq);
+        } else if constexpr (std::is_same_v<T, Face> || std::is_same_v<T, Forward>) {
           data["id"] = std::move(value.id);
         } else if constexpr (kIsMedia<T>) {
           data["file"] = std::move(value.file);

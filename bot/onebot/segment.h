@@ -38,8 +38,11 @@ struct At {
   bool operator==(const At&) const = default;
 };
 
+// NapCat's OB11MessageReplySchema (packages/napcat-onebot/types/message.ts):
+// id and seq are both optional; at least one names the quoted message.
 struct Reply {
-  std::string id{};  // the quoted message_id
+  std::string id{};                   // the quoted message_id; "" when only seq is given
+  std::optional<std::int64_t> seq{};  // the quoted message's QQ sequence number (real_seq)
   bool operator==(const Reply&) const = default;
 };
 
@@ -84,7 +87,8 @@ using Message = std::vector<Segment>;
 // numbers or strings, file_size and sub_type either. A missing "data" is
 // treated as empty. Fails (code "bad_segment") when segment is not an object,
 // has no string "type", has a non-object "data", or lacks the field a known
-// type needs (text.text, at.qq, reply.id, face.id, forward.id). Never throws.
+// type needs (text.text, at.qq, reply.id or reply.seq, face.id, forward.id).
+// Never throws.
 // The rvalue overload moves strings out of segment instead of copying them.
 Result<Segment> segment_from_json(const nlohmann::json& segment);
 Result<Segment> segment_from_json(nlohmann::json&& segment);

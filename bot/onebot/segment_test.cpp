@@ -40,6 +40,17 @@ TEST(Segment, CanonicalFormsRoundTrip) {
   }
 }
 
+// NapCat's OB11MessageReplySchema (packages/napcat-onebot/types/message.ts)
+// makes id and seq optional: a seq-only reply used to drop the whole message.
+TEST(Segment, AReplyMayNameItsQuoteBySeqOnly) {
+  EXPECT_EQ(parse_ok({{"type", "reply"}, {"data", {{"seq", 77}}}}), Segment(Reply{.seq = 77}));
+  EXPECT_EQ(parse_ok({{"type", "reply"}, {"data", {{"seq", "77"}}}}), Segment(Reply{.seq = 77}));
+  EXPECT_EQ(parse_ok({{"type", "reply"}, {"data", {{"id", "5"}, {"seq", 77}}}}),
+            Segment(Reply{.id = "5", .seq = 77}));
+  EXPECT_EQ(segment_to_json(Reply{.seq = 77}), (json{{"type", "reply"}, {"data", {{"seq", 77}}}}));
+  EXPECT_EQ(segment_to_json(Reply{.id = "5"}), (json{{"type", "reply"}, {"data", {{"id", "5"}}}}));
+}
+
 TEST(Segment, ParsesTypedFields) {
   EXPECT_EQ(parse_ok({{"type", "text"}, {"data", {{"text", "hi"}}}}), Segment(Text{"hi"}));
   EXPECT_EQ(parse_ok({{"type", "at"}, {"data", {{"qq", "10001"}}}}), Segment(At{"10001", ""}));
@@ -127,7 +138,7 @@ TEST(Segment, RejectsMalformedSegments) {
       {{{"type", "text"}, {"data", "x"}}, "data is not an object"},
       {{{"type", "text"}, {"data", json::object()}}, "text segment without text"},
       {{{"type", "at"}, {"data", {{"name", "x"}}}}, "at segment without qq"},
-      {{{"type", "reply"}, {"data", json::object()}}, "reply segment without id"},
+      {{{"type", "reply"}, {"data", json::object()}}, "reply segment without id or seq"},
       {{{"type", "face"}}, "face segment without id"},
       {{{"type", "forward"}, {"data", {{"id", ""}}}}, "forward segment without id"},
   };

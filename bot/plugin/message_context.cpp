@@ -17,6 +17,12 @@ boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message me
   // The params object is written as text: no JSON DOM on the reply path.
   std::string params = group ? R"({"group_id":)" : R"({"user_id":)";
   params += std::to_string(group ? event_->group_id : event_->user_id);
+  // A temp chat: NapCat's send_private_msg reaches a stranger through the
+  // group the chat started in (createContext in action/msg/SendMsg.ts).
+  if (!group && event_->temp_group_id != 0) {
+    params += R"(,"group_id":)";
+    params += std::to_string(event_->temp_group_id);
+  }
   params += R"(,"message":)";
   onebot::append_message_json(message, params);
   params += '}';
@@ -27,10 +33,12 @@ boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message me
   }
   std::string action = group ? "send_group_msg" : "send_private_msg";
   onebot::CallOptions options;
-  auto result = co_await api_.call_encoded(event_->self_id, std::move(action), std::move(params), std::move(options));
+  auto result =
+      co_await api_.call_encoded(event_->self_id, std::move(action), std::move(params), std::move(options));
   if (!result) co_return result.error();
   const auto& data = result.value();
-  co_return data.is_object() ? onebot::json_to_id(data.value("message_id", nlohmann::json())) : std::int64_t{0};
+  co_return data.is_object() ? onebot::json_to_id(data.value("message_id", nlohmann::json()))
+                             : std::int64_t{0};
 }
 
 boost::asio::awaitable<MessageIdResult> MessageContext::reply_text(std::string text, bool at_sender) {

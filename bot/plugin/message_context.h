@@ -4,9 +4,8 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bot/core/message_table.h"
@@ -38,8 +37,10 @@ class MessageContext {
     return picbot::tr(language(), key, std::forward<Args>(args)...);
   }
 
-  // Sends a message to the chat the event came from. In groups, at_sender
-  // puts an @ of the sender in front. Returns NapCat's message_id.
+  // Sends a message to the chat the event came from: send_group_msg in a
+  // group, else send_private_msg (with the temp chat's group_id, if any). In
+  // groups, at_sender puts an @ of the sender in front. Returns NapCat's
+  // message_id.
   boost::asio::awaitable<MessageIdResult> reply(onebot::Message message, bool at_sender = false);
   boost::asio::awaitable<MessageIdResult> reply_text(std::string text, bool at_sender = false);
 

@@ -200,7 +200,16 @@ awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net
   std::optional<std::string> reply_id;
   for (const auto& segment : ctx.event().message) {
     if (const auto* image = std::get_if<onebot::Image>(&segment)) candidates.push_back(*image);
-    if (const auto* reply = std::get_if<onebot::Reply>(&segment); reply && !reply_id) reply_id = reply->id;
+    const auto* reply = std::get_if<onebot::Reply>(&segment);
+    if (reply == nullptr || reply_id) continue;
+    if (!reply->id.empty()) {
+      reply_id = reply->id;
+    } else if (reply->seq) {
+      // OneBot has no action that loads a message by its QQ seq (get_msg takes message_id).
+      logger()->info("quote given by seq {} only: it cannot be loaded, so its images are not used",
+                     *reply->seq);
+      collected.failures.push_back({0, Reason::kQuoteUnavailable, "quoted by seq only"});
+    }
   }
   if (reply_id) {
     auto quoted = co_await quoted_images(ctx, *reply_id, options);

@@ -2,13 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/fakes/napcat/in_process_bot_api.h"
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "bot/onebot/base64.h"
 #include "tests/fakes/http/fake_http_server.h"
+#include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/napcat/napcat_actions.h"
 #include "tests/fakes/openrouter/fake_images.h"
 
@@ -166,6 +165,14 @@ TEST_F(ReferenceImagesTest, OnlyTheFirstMaxCountAreFetched) {
   EXPECT_EQ(collected.failures[0].reason, Reason::kTooMany);
   EXPECT_EQ(collected.failures[1].index, 5);
   EXPECT_EQ(server_.request_count(), 3u);
+}
+
+// NapCat allows a reply segment with only seq; get_msg cannot load by seq.
+TEST_F(ReferenceImagesTest, AQuoteBySeqOnlyIsReportedAndTheRestGoesOn) {
+  auto collected = collect({onebot::Reply{.seq = 77}, image_url(url("/a.png"))});
+  ASSERT_EQ(collected.images.size(), 1u);
+  ASSERT_EQ(collected.failures.size(), 1u);
+  EXPECT_EQ(collected.failures[0].reason, Reason::kQuoteUnavailable);
 }
 
 TEST_F(ReferenceImagesTest, AnEvictedQuoteIsReportedAndTheRestGoesOn) {

@@ -288,6 +288,48 @@ TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
   }
 }
 
+// A save that names only what changed must not reset the rest: before the
+// merge, the left-out console password was regenerated and the left-out
+// onebot.access_token emptied, which switched authentication off.
+TEST(ConsoleTest, APartialSaveChangesOnlyTheKeysItNames) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(with_password() + plugin_section(openrouter));
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  ASSERT_EQ(client.login(kPassword).status, 200);
+  const json before = json::parse(client.get("/api/config").body)["values"];
+
+  auto saved = client.post("/api/config", {{"values", {{"log_level", "warn"}}}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["changed"], json::array({"log_level"})) << saved.body;
+  saved = client.post("/api/config", {{"values", {{"bot", {{"disabled_reply", "busy"}}}}}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(json::parse(saved.body)["changed"], json::array({"bot.disabled_reply"})) << saved.body;
+  // null would reset a secret: refused, and nothing is written.
+  const std::string file = read_file(bot.config_path());
+  auto refused = client.post("/api/config", {{"values", {{"onebot", {{"access_token", nullptr}}}}}});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("onebot.access_token"), std::string::npos) << refused.body;
+  EXPECT_EQ(read_file(bot.config_path()), file);
+
+  json expected = before;
+  expected["log_level"] = "warn";
+  expected["bot"]["disabled_reply"] = "busy";
+  EXPECT_EQ(json::parse(client.get("/api/config").body)["values"], expected);
+  const std::string after = read_file(bot.config_path());
+  for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
+    EXPECT_NE(after.find(secret), std::string::npos) << secret << " is gone from the file";
+  }
+  // The running bot still asks for both: the old password logs in, NapCat needs the token.
+  ConsoleClient again(bot.web_port());
+  EXPECT_EQ(again.login(kPassword).status, 200);
+  FakeNapCat napcat;
+  auto no_token = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, "");
+  ASSERT_FALSE(no_token.ok());
+  EXPECT_EQ(no_token.error().http_status, 401);
+  EXPECT_TRUE(napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
+}
+
 TEST(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
   PicbotRunner bot(with_password() + "my_notes: \"keep me\"\n");
   ASSERT_TRUE(bot.start());
@@ -338,8 +380,8 @@ TEST(ConsoleTest, AdminCommandsInTheSandboxNeedTheAdminBox) {
   ASSERT_TRUE(bot.start());
   ConsoleClient client(bot.web_port());
   ASSERT_EQ(client.login(kPassword).status, 200);
-  const std::string model_before = json::parse(client.get("/api/config").body)["values"]["plugins"]
-                                                                                 ["gemini_pic_gen"]["model_name"];
+  const std::string model_before =
+      json::parse(client.get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"];
 
   // The console's own admin types as user 7, who is not a bot admin.
   for (const char* command : {"/reset_images", "/banana model evil/model save", "/reload"}) {
@@ -399,7 +441,8 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   EXPECT_NE(metrics.find("picbot_generations_total{result=\"success\"} 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("picbot_images_delivered_total 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("picbot_quota_denials_total 1\n"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("picbot_generation_duration_seconds_count{result=\"success\"} 2\n"), std::string::npos)
+  EXPECT_NE(metrics.find("picbot_generation_duration_seconds_count{result=\"success\"} 2\n"),
+            std::string::npos)
       << metrics;
 }
 

@@ -175,6 +175,24 @@ TEST_F(DrawTest, QuotaChargesOnlyDeliveredImagesAndSurvivesRestart) {
   ASSERT_TRUE(say_expect_text(42, "/quota", "2/2"));
 }
 
+// A temp chat (NapCat's handleTempGroupMessage: private, carrying the group it
+// started in) draws as a private chat: its group's limit does not apply (here
+// that group is blocked), it counts on the user's own quota, and the image goes
+// back privately with send_private_msg, never into the group.
+TEST_F(DrawTest, ATempChatDrawsPrivatelyOnTheUsersOwnQuota) {
+  start(
+      "    rate_limit:\n      enabled: true\n      default_limit: 2\n      group_limits:\n"
+      "        - group_id: 777\n          limit: 0\n");
+  napcat.send_temp_message(conn, 777, 42, "/draw a cat");
+  auto image = napcat.wait_for_call(
+      [](const ApiCall& c) { return c.action == "send_private_msg" && image_bytes_of(message_of(c)); }, 10s);
+  ASSERT_TRUE(image) << bot->process().output();
+  EXPECT_EQ(image->params["user_id"], 42);
+  EXPECT_EQ(image->params["group_id"], 777);
+  EXPECT_NE(text_of(message_of(*image)).find("剩余 1 次"), std::string::npos) << image->raw;
+  for (const ApiCall& call : napcat.calls()) EXPECT_NE(call.action, "send_group_msg") << call.raw;
+}
+
 TEST_F(DrawTest, CountsSurviveKillNine) {
   const std::string quota = "    rate_limit:\n      enabled: true\n      default_limit: 3\n";
   start(quota);

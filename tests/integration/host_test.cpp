@@ -9,6 +9,7 @@
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/paths.h"
+#include "tests/support/wait.h"
 
 namespace picbot::testing {
 namespace {
@@ -44,6 +45,41 @@ TEST(HostReverse, PingRoundTrip) {
   EXPECT_EQ(text_of(private_reply->params["message"]), "pong");
 }
 
+// A temp chat started from a group (NapCat's handleTempGroupMessage) is a
+// private chat: answered with send_private_msg, its group_id passed as NapCat's
+// createContext (action/msg/SendMsg.ts) needs it for a stranger, and the
+// group's deny-list and mention rule do not apply. Array and CQ form.
+TEST(HostReverse, ATempChatIsAnsweredPrivatelyNeverInItsGroup) {
+  for (const bool cq_string : {false, true}) {
+    SCOPED_TRACE(cq_string ? "CQ string" : "array");
+    PicbotRunner bot(
+        reverse_config(kTestToken, "  group_denylist: [777]\n  disabled_reply: \"agent off\"\n"));
+    ASSERT_TRUE(bot.start());
+    FakeNapCat napcat(FakeNapCat::Options{.message_as_cq_string = cq_string});
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+    ASSERT_TRUE(conn.ok()) << conn.error().message;
+    napcat.send_temp_message(*conn, 777, 42, "/ping");
+    auto reply = wait_for_reply(napcat, *conn, "pong");
+    ASSERT_TRUE(reply) << bot.process().output();
+    EXPECT_EQ(reply->action, "send_private_msg");
+    EXPECT_EQ(reply->params["user_id"], 42);
+    EXPECT_EQ(reply->params["group_id"], 777);
+    // No mention needed in a private chat: the chat answer (here the disabled reply) comes.
+    napcat.send_temp_message(*conn, 777, 42, "hello");
+    auto chat = wait_for_reply(napcat, *conn, "agent off");
+    ASSERT_TRUE(chat) << bot.process().output();
+    EXPECT_EQ(chat->action, "send_private_msg");
+    // A later group message's answer comes after anything the temp chat caused.
+    napcat.send_group_message(*conn, 888, 43, "/ping");
+    ASSERT_TRUE(napcat.wait_for_call(
+        [](const ApiCall& c) { return c.action == "send_group_msg" && c.params["group_id"] == 888; }, 5s));
+    for (const ApiCall& call : napcat.calls()) {
+      EXPECT_FALSE(call.action == "send_group_msg" && call.params["group_id"] == 777) << call.raw;
+      EXPECT_NE(call.action, "send_msg") << call.raw;
+    }
+  }
+}
+
 TEST(HostReverse, RejectsMissingOrWrongToken) {
   PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
@@ -73,6 +109,25 @@ TEST(HostReverse, CqStringMessagesAndAtMention) {
   ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
 }
 
+// NapCat's OB11MessageReplySchema (packages/napcat-onebot/types/message.ts)
+// makes the reply segment's id optional when seq is given; such a message used
+// to be dropped whole as malformed.
+TEST(HostReverse, AReplyBySeqOnlyKeepsTheRestOfTheMessage) {
+  for (const bool cq_string : {false, true}) {
+    SCOPED_TRACE(cq_string ? "CQ string" : "array");
+    PicbotRunner bot(reverse_config(kTestToken));
+    ASSERT_TRUE(bot.start());
+    FakeNapCat napcat(FakeNapCat::Options{.message_as_cq_string = cq_string});
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+    ASSERT_TRUE(conn.ok());
+    napcat.send_group_message(*conn, 777, 42,
+                              json::array({json{{"type", "reply"}, {"data", {{"seq", 4242}}}},
+                                           json{{"type", "text"}, {"data", {{"text", "/ping"}}}}}));
+    ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
+    EXPECT_EQ(bot.process().output().find("malformed frame skipped"), std::string::npos);
+  }
+}
+
 TEST(HostReverse, MalformedFramesAreSkippedAndLinkSurvives) {
   PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
@@ -89,6 +144,26 @@ TEST(HostReverse, MalformedFramesAreSkippedAndLinkSurvives) {
   ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
   EXPECT_TRUE(bot.wait_for_log("malformed frame skipped"));
   EXPECT_EQ(napcat.connection_count(), 1u);
+}
+
+// The hub's logger is made after log::init: its warnings used to sit in the
+// file sink's buffer until exit (or 4 KiB later), so a crash lost them.
+TEST(HostReverse, AWarningIsInTheLogFileWithinASecond) {
+  PicbotRunner bot(reverse_config(kTestToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_raw(*conn, "{not json: flush me");
+  ASSERT_TRUE(bot.wait_for_log("malformed frame skipped"));
+  const auto file = bot.dir() / "data" / "logs" / "picbot.log";
+  auto in_file = [&] {
+    std::ifstream in(file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("malformed frame skipped") != std::string::npos;
+  };
+  EXPECT_TRUE(wait_until(in_file, 1s)) << file;
+  EXPECT_TRUE(bot.process().running());
 }
 
 TEST(HostReverse, TwoAccountsAtOnce) {

@@ -198,7 +198,8 @@ function renderObject(field, value, path) {
       toggle.addEventListener("change", () => { inner.node.hidden = !toggle.checked; });
       box.append(el("div", {class: "field"}, el("label", {for: toggle.id}, toggle, " " + child.key + " — " +
                                                      t("console.config.enabled_plugin"))), inner.node);
-      parts.push({key: child.key, get: () => toggle.checked ? inner.get() : undefined});
+      // null switches it off: a key left out of a save keeps its current value.
+      parts.push({key: child.key, get: () => toggle.checked ? inner.get() : null});
       continue;
     }
     const rendered = renderField(child, value[child.key], childPath);

@@ -653,8 +653,9 @@ std::optional<int> FakeNapCat::wait_for_peer_close(int conn, std::chrono::millis
 
 namespace {
 // The fields NapCat puts in every message event, in NapCat's order.
-ordered_json message_event(std::int64_t self_id, std::int64_t id, std::int64_t user_id, const char* message_type,
-                           const char* sub_type, ordered_json sender, const json& segments) {
+ordered_json message_event(std::int64_t self_id, std::int64_t id, std::int64_t user_id,
+                           const char* message_type, const char* sub_type, ordered_json sender,
+                           const json& segments) {
   ordered_json event;
   event["self_id"] = self_id;
   event["user_id"] = user_id;
@@ -679,8 +680,8 @@ std::int64_t FakeNapCat::send_group_message(int conn, std::int64_t group_id, std
                                             nlohmann::json message, std::string nickname, std::string role) {
   const json segments = message_segments(message);
   ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}, {"role", role}};
-  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id, "group",
-                                     "normal", std::move(sender), segments);
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id,
+                                     "group", "normal", std::move(sender), segments);
   event["group_id"] = group_id;
   event["group_name"] = "测试群" + std::to_string(group_id);
   return impl_->send_message_event(conn, std::move(event));
@@ -690,8 +691,19 @@ std::int64_t FakeNapCat::send_private_message(int conn, std::int64_t user_id, nl
                                               std::string nickname) {
   const json segments = message_segments(message);
   ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}};
-  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id, "private",
-                                     "friend", std::move(sender), segments);
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id,
+                                     "private", "friend", std::move(sender), segments);
+  return impl_->send_message_event(conn, std::move(event));
+}
+
+std::int64_t FakeNapCat::send_temp_message(int conn, std::int64_t group_id, std::int64_t user_id,
+                                           nlohmann::json message, std::string nickname) {
+  const json segments = message_segments(message);
+  ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}};
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id,
+                                     "private", "group", std::move(sender), segments);
+  event["group_id"] = group_id;
+  event["temp_source"] = 0;
   return impl_->send_message_event(conn, std::move(event));
 }
 

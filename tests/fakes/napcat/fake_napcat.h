@@ -96,6 +96,11 @@ class FakeNapCat {
   // A private (sub_type "friend") message event; see send_group_message.
   std::int64_t send_private_message(int conn, std::int64_t user_id, nlohmann::json message,
                                     std::string nickname = "tester");
+  // A temp chat message started from group_id, shaped as NapCat's
+  // handleTempGroupMessage (packages/napcat-onebot/api/msg.ts) sends it:
+  // message_type "private", sub_type "group", group_id set, temp_source 0.
+  std::int64_t send_temp_message(int conn, std::int64_t group_id, std::int64_t user_id,
+                                 nlohmann::json message, std::string nickname = "临时会话");
   // Any event object, sent as is (notices, requests, ...).
   void send_event(int conn, const nlohmann::json& event);
   // One text frame exactly as given (malformed frames included).

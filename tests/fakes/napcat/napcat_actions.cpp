@@ -387,6 +387,13 @@ ApiReply NapCatActions::send_message(const ApiCall& call, const std::string& mes
     sent["sender"]["role"] = "member";
   } else {
     sent["target_id"] = *target;
+    // send_private_msg with a group_id opens a temp chat through that group
+    // (createContext in action/msg/SendMsg.ts); NapCat reports it as
+    // handleTempGroupMessage does.
+    if (const auto via = params.contains("group_id") ? json_id(params["group_id"]) : std::nullopt) {
+      sent["sub_type"] = "group";
+      sent["group_id"] = *via;
+    }
   }
   remember(id, std::move(sent));
   return ApiReply::ok({{"message_id", id}});
