@@ -34,6 +34,7 @@ FileReceiver::FileReceiver(asio::any_io_executor executor, ReceiverOptions optio
       options_(std::move(options)),
       context_{options_, {}, pool, clock},
       acceptor_(executor),
+      accept_pacer_("listen", logger(), clock),
       cleanup_timer_(executor) {}
 
 FileReceiver::~FileReceiver() = default;
@@ -84,12 +85,10 @@ asio::awaitable<void> FileReceiver::accept_loop() {
     auto [ec, socket] = co_await acceptor_.async_accept(kAwait);
     if (stopped_) co_return;
     if (ec) {
-      // Usually EMFILE: back off instead of spinning.
-      logger()->warn("accept failed: {}", ec.message());
-      asio::steady_timer backoff(executor_, std::chrono::milliseconds(100));
-      co_await backoff.async_wait(kAwait);
+      co_await accept_pacer_.after_failure(ec);
       continue;
     }
+    accept_pacer_.after_success();
     boost::system::error_code peer_error;
     const tcp::endpoint peer_endpoint = socket.remote_endpoint(peer_error);
     if (peer_error) continue;  // already gone

@@ -23,6 +23,7 @@
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
+#include "bot/net/accept_pacer.h"
 #include "file_send_client/receiver_connection.h"
 #include "file_send_client/receiver_options.h"
 
@@ -77,6 +78,7 @@ class FileReceiver {
   ReceiverOptions options_;
   ReceiverContext context_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  net::AcceptPacer accept_pacer_;  // out of descriptors: pause, do not spin
   boost::asio::steady_timer cleanup_timer_;
   std::unordered_set<std::shared_ptr<ReceiverConnection>> connections_;
   std::atomic<std::size_t> active_{0};

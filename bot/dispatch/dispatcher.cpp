@@ -33,50 +33,72 @@ void Dispatcher::on_event(onebot::Event event) {
   auto* message = std::get_if<onebot::MessageEvent>(&event);
   if (message == nullptr || message->self_sent) return;
   auto shared = std::make_shared<const onebot::MessageEvent>(std::move(*message));
-  if (in_flight_ < options_.max_in_flight) {
+  Account& account = accounts_[shared->self_id];
+  if (in_flight_ < options_.max_in_flight && account.in_flight < options_.max_in_flight_per_account) {
     start_handler(std::move(shared));
     return;
   }
-  if (backlog_.size() >= options_.max_backlog) {
+  if (backlog_size_ >= options_.max_backlog || account.backlog.size() >= options_.max_backlog_per_account) {
     if (counters_.events_dropped++ % 1000 == 0) {
       logger()->warn(
-          "overloaded: {} handlers running and {} events queued; message {} from {} dropped ({} so far)",
-          in_flight_, backlog_.size(), shared->message_id, shared->user_id, counters_.events_dropped);
+          "overloaded: {} handlers running ({} for account {}) and {} events queued ({} for it); message {} "
+          "from "
+          "{} dropped ({} so far)",
+          in_flight_, account.in_flight, shared->self_id, backlog_size_, account.backlog.size(),
+          shared->message_id, shared->user_id, counters_.events_dropped);
     }
+    if (account.in_flight == 0 && account.backlog.empty()) accounts_.erase(shared->self_id);
     return;
   }
   ++counters_.events_queued;
-  backlog_.push_back(std::move(shared));
-  counters_.max_backlog_seen = std::max(counters_.max_backlog_seen, backlog_.size());
+  account.backlog.push_back(std::move(shared));
+  ++backlog_size_;
+  counters_.max_backlog_seen = std::max(counters_.max_backlog_seen, backlog_size_);
 }
 
 void Dispatcher::start_handler(SharedEvent event) {
+  const std::int64_t self_id = event->self_id;
   ++in_flight_;
+  ++accounts_[self_id].in_flight;
   asio::co_spawn(executor_, handle_message(std::move(event), api_),
-                 [this](std::exception_ptr error) { on_handler_done(error); });
+                 [this, self_id](std::exception_ptr error) { on_handler_done(self_id, error); });
 }
 
-void Dispatcher::on_handler_done(std::exception_ptr error) {
+void Dispatcher::start_next_waiting() {
+  if (in_flight_ >= options_.max_in_flight || backlog_size_ == 0) return;
+  // Round robin: the accounts after the last one served, then from the start.
+  auto ready = [&](const auto& item) {
+    return !item.second.backlog.empty() && item.second.in_flight < options_.max_in_flight_per_account;
+  };
+  auto it = std::find_if(accounts_.upper_bound(last_served_), accounts_.end(), ready);
+  if (it == accounts_.end()) it = std::find_if(accounts_.begin(), accounts_.end(), ready);
+  if (it == accounts_.end()) return;
+  last_served_ = it->first;
+  SharedEvent next = std::move(it->second.backlog.front());
+  it->second.backlog.pop_front();
+  --backlog_size_;
+  start_handler(std::move(next));
+}
+
+void Dispatcher::on_handler_done(std::int64_t self_id, std::exception_ptr error) {
   --in_flight_;
+  --accounts_[self_id].in_flight;
   ++handled_since_trim_;
   if (error) {
     ++counters_.handler_errors;
     logger()->error("message handler failed: {}", log::exception_message(error));
   }
-  if (!backlog_.empty()) {
-    SharedEvent next = std::move(backlog_.front());
-    backlog_.pop_front();
-    start_handler(std::move(next));
-    return;
+  start_next_waiting();
+  auto account = accounts_.find(self_id);
+  if (account != accounts_.end() && account->second.in_flight == 0 && account->second.backlog.empty()) {
+    accounts_.erase(account);
   }
-  if (in_flight_ == 0 && handled_since_trim_ >= kTrimAfterMessages) schedule_trim();
+  if (in_flight_ == 0 && backlog_size_ == 0 && handled_since_trim_ >= kTrimAfterMessages) schedule_trim();
 }
 
 void Dispatcher::schedule_trim() {
   if (trim_armed_) return;
   trim_armed_ = true;
-  // The deque keeps its blocks after a burst; give them back before trimming.
-  backlog_.shrink_to_fit();
   trim_timer_.expires_at(std::max(std::chrono::steady_clock::now(), last_trim_ + options_.trim_interval));
   trim_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;

@@ -3,14 +3,18 @@
 // and hands other wake-ups to the chat handler (the LLM agent). Every handler
 // runs in its own coroutine, so a slow one never delays another message.
 //
-// Backpressure: at most Options::max_in_flight message handlers run at once;
-// further events wait, parsed, in a FIFO backlog (a few hundred bytes each
-// instead of a coroutine stack of ~5 KB plus a pending write). The transport
-// keeps reading: API responses arrive on the same socket as events and the
-// running handlers need them to finish, so pausing reads could deadlock.
-// Beyond Options::max_backlog queued events, new ones are dropped with a
-// warning (overload). When a burst has drained, free heap is returned to the
-// OS (malloc_trim), at most once per Options::trim_interval.
+// Backpressure: at most Options::max_in_flight message handlers run at once,
+// and at most Options::max_in_flight_per_account for one account (self_id),
+// so an account whose link stops answering (its handlers each wait out their
+// API calls) slows only itself. Further events wait, parsed, in a FIFO backlog
+// per account (a few hundred bytes each instead of a coroutine stack of ~5 KB
+// plus a pending write); a freed slot goes to the next account with a waiting
+// event, in turn. The transport keeps reading: API responses arrive on the
+// same socket as events and the running handlers need them to finish, so
+// pausing reads could deadlock. Beyond Options::max_backlog queued events in
+// all, or max_backlog_per_account for one account, new ones are dropped with
+// a warning (overload). When a burst has drained, free heap is returned to
+// the OS (malloc_trim), at most once per Options::trim_interval.
 // Thread-safety: io_context thread only.
 #pragma once
 
@@ -21,6 +25,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "bot/dispatch/wake.h"
@@ -47,8 +52,10 @@ class Dispatcher final : public onebot::EventSink {
   using ChatHandler = std::function<boost::asio::awaitable<void>(MessageContext&, const Wake&)>;
 
   struct Options {
-    std::size_t max_in_flight = 256;    // message handlers running at once
-    std::size_t max_backlog = 200'000;  // parsed events waiting for a slot
+    std::size_t max_in_flight = 256;             // message handlers running at once
+    std::size_t max_in_flight_per_account = 64;  // ... for one account (self_id)
+    std::size_t max_backlog = 200'000;           // parsed events waiting for a slot
+    std::size_t max_backlog_per_account = 50'000;
     std::chrono::milliseconds trim_interval{1000};
   };
 
@@ -72,13 +79,22 @@ class Dispatcher final : public onebot::EventSink {
   void set_chat_handler(ChatHandler handler) { chat_handler_ = std::move(handler); }
   const DispatchCounters& counters() const { return counters_; }
   std::size_t in_flight() const { return in_flight_; }
-  std::size_t backlog() const { return backlog_.size(); }
+  std::size_t backlog() const { return backlog_size_; }
 
  private:
   using SharedEvent = std::shared_ptr<const onebot::MessageEvent>;
 
+  // One account's share: its running handlers and its waiting events.
+  struct Account {
+    std::size_t in_flight = 0;
+    std::deque<SharedEvent> backlog;
+  };
+
   void start_handler(SharedEvent event);
-  void on_handler_done(std::exception_ptr error);
+  void on_handler_done(std::int64_t self_id, std::exception_ptr error);
+  // Starts the oldest waiting event of the next account (in turn) that has
+  // a free slot, if the global budget allows.
+  void start_next_waiting();
   void schedule_trim();
   boost::asio::awaitable<void> run_command(CommandContext& ctx, const CommandRegistry::Entry& entry);
 
@@ -90,7 +106,9 @@ class Dispatcher final : public onebot::EventSink {
   DispatchCounters counters_;
   Options options_;
   std::size_t in_flight_ = 0;
-  std::deque<SharedEvent> backlog_;
+  std::map<std::int64_t, Account> accounts_;  // by self_id; only accounts with work
+  std::size_t backlog_size_ = 0;              // waiting events, all accounts
+  std::int64_t last_served_ = 0;              // the account a freed slot went to last
   std::size_t handled_since_trim_ = 0;
   bool trim_armed_ = false;
   std::chrono::steady_clock::time_point last_trim_{};

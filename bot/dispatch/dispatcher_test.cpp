@@ -197,5 +197,84 @@ TEST_F(DispatcherTest, SlowHandlerDoesNotDelayOthers) {
   EXPECT_EQ(order, (std::vector<std::string>{"fast", "slow"}));
 }
 
+// Issue 15, defect 7: handlers of an account whose link never answers used to
+// hold every slot, so other accounts' commands waited for minutes.
+class DispatcherBudgetTest : public DispatcherTest {
+ protected:
+  DispatcherBudgetTest() {
+    gate.expires_at(asio::steady_timer::time_point::max());
+    EXPECT_TRUE(registry.add_command(
+        "test", Command{"stuck", {}, "", false, [this](CommandContext&) -> asio::awaitable<void> {
+                          co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+                        }}));
+    EXPECT_TRUE(registry.add_command(
+        "test", Command{"mark", {}, "", false, [this](CommandContext& ctx) -> asio::awaitable<void> {
+                          order.push_back(ctx.event().self_id);
+                          co_return;
+                        }}));
+  }
+
+  void start(Dispatcher::Options options) {
+    dispatcher_ = std::make_unique<Dispatcher>(io.get_executor(), api, registry,
+                                               std::make_shared<const BotSettings>(settings), options);
+  }
+
+  void from(std::int64_t self_id, std::string text) {
+    onebot::MessageEvent e;
+    e.self_id = self_id;
+    e.user_id = 5;
+    e.message_type = "private";
+    e.message = {onebot::Text{std::move(text)}};
+    dispatcher().on_event(std::move(e));
+  }
+
+  void run_until_idle() {
+    io.run_for(std::chrono::milliseconds(200));
+    io.restart();
+  }
+
+  asio::steady_timer gate{io};
+  std::vector<std::int64_t> order;
+};
+
+TEST_F(DispatcherBudgetTest, AStuckAccountSlowsOnlyItself) {
+  start({.max_in_flight = 8, .max_in_flight_per_account = 4});
+  for (int i = 0; i < 50; ++i) from(111, "/stuck");
+  from(222, "/mark");
+  run_until_idle();
+  EXPECT_EQ(order, std::vector<std::int64_t>{222});
+  EXPECT_EQ(dispatcher().in_flight(), 4u);
+  EXPECT_EQ(dispatcher().backlog(), 46u);
+}
+
+TEST_F(DispatcherBudgetTest, AnAccountsBacklogIsCappedWithoutDroppingOthers) {
+  start({.max_in_flight = 8,
+         .max_in_flight_per_account = 2,
+         .max_backlog = 100,
+         .max_backlog_per_account = 10});
+  for (int i = 0; i < 50; ++i) from(111, "/stuck");
+  EXPECT_EQ(dispatcher().backlog(), 10u);
+  EXPECT_EQ(dispatcher().counters().events_dropped, 38u);
+  from(222, "/mark");
+  run_until_idle();
+  EXPECT_EQ(order, std::vector<std::int64_t>{222});
+}
+
+TEST_F(DispatcherBudgetTest, FreedSlotsGoToWaitingAccountsInTurn) {
+  start({.max_in_flight = 2, .max_in_flight_per_account = 2});
+  from(111, "/stuck");
+  from(111, "/stuck");
+  from(111, "/mark");
+  from(111, "/mark");
+  from(222, "/mark");
+  run_until_idle();
+  EXPECT_TRUE(order.empty());
+  gate.cancel();
+  run_until_idle();
+  EXPECT_EQ(order, (std::vector<std::int64_t>{111, 222, 111}));
+  EXPECT_EQ(dispatcher().in_flight(), 0u);
+  EXPECT_EQ(dispatcher().backlog(), 0u);
+}
+
 }  // namespace
 }  // namespace picbot

@@ -8,11 +8,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <charconv>
+#include <map>
+#include <optional>
 
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
+#include "bot/core/throttled_log.h"
+#include "bot/net/client_key.h"
 #include "bot/net/tcp_listener.h"
 #include "bot/net/websocket_session.h"
 
@@ -53,9 +56,41 @@ std::string presented_token(const http::request<http::empty_body>& req, std::str
 }
 }  // namespace
 
+// Bytes from a peer that go into a log line are cut to this many.
+constexpr std::size_t kLoggedBytes = 200;
+
 struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
   Impl(asio::any_io_executor executor, Options opts, onebot::LinkHandler& h)
-      : listener(std::move(executor), "onebot.listen"), options(std::move(opts)), handler(h) {}
+      : listener(std::move(executor), "onebot.listen"),
+        options(std::move(opts)),
+        handler(h),
+        refusals(logger(), "refused connections", Clock::system()) {}
+
+  // A connection still in its upgrade (not yet authenticated): counted
+  // against Options::max_pending and max_pending_per_client until released.
+  class PendingSlot {
+   public:
+    PendingSlot(Impl& impl, std::string client) : impl_(impl), client_(std::move(client)) {
+      ++impl_.pending;
+      ++impl_.pending_by_client[client_];
+    }
+    ~PendingSlot() {
+      --impl_.pending;
+      auto it = impl_.pending_by_client.find(client_);
+      if (--it->second == 0) impl_.pending_by_client.erase(it);
+    }
+    PendingSlot(const PendingSlot&) = delete;
+    PendingSlot& operator=(const PendingSlot&) = delete;
+
+   private:
+    Impl& impl_;
+    std::string client_;
+  };
+
+  std::size_t pending_from(const std::string& client) const {
+    auto it = pending_by_client.find(client);
+    return it == pending_by_client.end() ? 0 : it->second;
+  }
 
   static asio::awaitable<void> respond(beast::tcp_stream& stream, http::status status, std::string body) {
     http::response<http::string_body> res{status, 11};
@@ -73,9 +108,17 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     auto self = shared_from_this();
     beast::error_code ignored;
     const auto remote = socket.remote_endpoint(ignored);
-    const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+    const std::string peer = peer_text(remote);
+    const std::string client = client_key(remote.address());
+    if (pending >= options.max_pending || pending_from(client) >= options.max_pending_per_client) {
+      refusals.warn(client, "reverse WS: refused {}: {} upgrades already pending ({} from this client)", peer,
+                    pending, pending_from(client));
+      co_return;  // closes the socket unread
+    }
+    std::optional<PendingSlot> slot;
+    slot.emplace(*this, client);
     beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(10));
+    stream.expires_after(options.upgrade_timeout);
     beast::flat_buffer buffer;
     http::request_parser<http::empty_body> parser;
     parser.header_limit(16 * 1024);
@@ -88,26 +131,31 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     const std::string_view target = req.target();
     const std::size_t qmark = target.find('?');
     const std::string_view path = target.substr(0, qmark);
-    const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+    const std::string_view query =
+        qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
 
     if (path != options.path) {
-      logger()->warn("reverse WS: {} asked for {}, expected {}", peer, path, options.path);
-      co_await respond(stream, http::status::not_found, "not found; OneBot endpoint is " + options.path + "\n");
+      refusals.warn(client, "reverse WS: {} asked for {}, expected {}", peer,
+                    log::truncate(path, kLoggedBytes), options.path);
+      co_await respond(stream, http::status::not_found,
+                       "not found; OneBot endpoint is " + options.path + "\n");
       co_return;
     }
     if (!websocket::is_upgrade(req)) {
-      co_await respond(stream, http::status::upgrade_required, "picbot OneBot v11 reverse WebSocket endpoint\n");
+      co_await respond(stream, http::status::upgrade_required,
+                       "picbot OneBot v11 reverse WebSocket endpoint\n");
       co_return;
     }
-    if (!options.access_token.empty() && !constant_time_equals(presented_token(req, query), options.access_token)) {
-      logger()->warn("reverse WS: refused {} (self_id {}): missing or wrong access token", peer,
-                     std::string(req["X-Self-ID"]));
+    if (!options.access_token.empty() &&
+        !constant_time_equals(presented_token(req, query), options.access_token)) {
+      refusals.warn(client, "reverse WS: refused {} (self_id {}): missing or wrong access token", peer,
+                    log::truncate(req["X-Self-ID"], 32));
       co_await respond(stream, http::status::unauthorized, "missing or wrong access token\n");
       co_return;
     }
     if (connections >= options.max_connections) {
-      logger()->warn("reverse WS: refused {}: {} connections already open (onebot.max_connections)", peer,
-                     connections);
+      refusals.warn(client, "reverse WS: refused {}: {} connections already open (onebot.max_connections)",
+                    peer, connections);
       co_await respond(stream, http::status::service_unavailable, "too many connections\n");
       co_return;
     }
@@ -124,9 +172,10 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     ws.read_message_max(options.max_message_bytes);
     auto [accept_ec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
     if (accept_ec) {
-      logger()->warn("reverse WS: handshake with {} failed: {}", peer, accept_ec.message());
+      refusals.warn(client, "reverse WS: handshake with {} failed: {}", peer, accept_ec.message());
       co_return;
     }
+    slot.reset();
     beast::get_lowest_layer(ws).expires_never();
     ++connections;
     auto session = std::make_shared<PlainSession>(std::move(ws), "reverse " + peer, handler,
@@ -139,6 +188,9 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
   Options options;
   onebot::LinkHandler& handler;
   std::size_t connections = 0;
+  std::size_t pending = 0;
+  std::map<std::string, std::size_t> pending_by_client;
+  ThrottledLog refusals;  // lines a peer triggers at will: a budget per client
 };
 
 ReverseServer::ReverseServer(asio::any_io_executor executor, Options options, onebot::LinkHandler& handler)
@@ -147,10 +199,11 @@ ReverseServer::ReverseServer(asio::any_io_executor executor, Options options, on
 ReverseServer::~ReverseServer() { stop(); }
 
 Result<std::uint16_t> ReverseServer::start() {
-  auto port = impl_->listener.start(impl_->options.host, impl_->options.port,
-                                    [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
-                                      if (auto impl = weak.lock()) co_await impl->handle(std::move(socket));
-                                    });
+  auto port =
+      impl_->listener.start(impl_->options.host, impl_->options.port,
+                            [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
+                              if (auto impl = weak.lock()) co_await impl->handle(std::move(socket));
+                            });
   if (!port) return port.error();
   logger()->info("reverse WS listening on {}:{}{}", impl_->options.host, *port, impl_->options.path);
   return port;

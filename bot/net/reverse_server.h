@@ -2,11 +2,15 @@
 // ws://<listen>/<path>; each accepted connection becomes a Link handed to the
 // LinkHandler. Missing or wrong tokens get HTTP 401 (when a token is set),
 // other paths 404, plain HTTP 426, and connections beyond the cap 503.
+// Connections that have not finished their upgrade (not yet authenticated)
+// are capped in total and per client address (net::client_key); beyond that
+// they are closed unread. Lines a peer can trigger (refusals) are cut to a
+// few hundred bytes and rate-limited per client.
 // Thread-safety: io_context thread only.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +29,9 @@ class ReverseServer {
     std::string access_token;  // empty: no check
     std::size_t max_connections = 16;
     std::size_t max_message_bytes = 64 * 1024 * 1024;
+    std::size_t max_pending = 64;            // upgrades in progress, all clients
+    std::size_t max_pending_per_client = 8;  // upgrades in progress from one client
+    std::chrono::milliseconds upgrade_timeout{10'000};
   };
 
   ReverseServer(boost::asio::any_io_executor executor, Options options, onebot::LinkHandler& handler);

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bot/core/logging.h"
+#include "bot/net/accept_pacer.h"
 
 namespace picbot::net {
 namespace asio = boost::asio;
@@ -13,7 +14,7 @@ using tcp = asio::ip::tcp;
 
 struct TcpListener::Impl : std::enable_shared_from_this<TcpListener::Impl> {
   Impl(asio::any_io_executor executor, std::string key)
-      : acceptor(std::move(executor)), config_key(std::move(key)) {}
+      : acceptor(std::move(executor)), config_key(std::move(key)), pacer(config_key, log::get("transport")) {}
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -21,9 +22,10 @@ struct TcpListener::Impl : std::enable_shared_from_this<TcpListener::Impl> {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
-        log::get("transport")->warn("{}: accept failed: {}", config_key, ec.message());
+        co_await pacer.after_failure(ec);
         continue;
       }
+      pacer.after_success();
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       asio::co_spawn(acceptor.get_executor(), handler(std::move(socket)), asio::detached);
@@ -32,6 +34,7 @@ struct TcpListener::Impl : std::enable_shared_from_this<TcpListener::Impl> {
 
   tcp::acceptor acceptor;
   std::string config_key;
+  AcceptPacer pacer;
   Handler handler;
 };
 

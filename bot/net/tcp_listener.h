@@ -1,6 +1,7 @@
 // TcpListener: a listening TCP socket that hands every accepted connection
 // (TCP_NODELAY set) to its own coroutine. The OneBot reverse server and the
-// web server both accept through it.
+// web server both accept through it. Failed accepts go through an
+// AcceptPacer: out of descriptors, the loop pauses instead of spinning.
 // Thread-safety: io_context thread only.
 #pragma once
 

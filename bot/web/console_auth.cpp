@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bot/core/secret.h"
+#include "bot/net/client_key.h"
 #include "bot/web/password_hash.h"
 
 namespace picbot::web {
@@ -10,12 +11,8 @@ namespace picbot::web {
 ConsoleAuth::ConsoleAuth(const Clock& clock, Options options) : clock_(clock), options_(options) {}
 
 std::string ConsoleAuth::client_key(std::string_view client) {
-  // "1.2.3.4:5678" and "[::1]:5678" -> the address; a bare address stays.
-  const std::size_t colon = client.rfind(':');
-  if (colon == std::string_view::npos || (client.find(':') != colon && client.front() != '[')) {
-    return std::string(client);
-  }
-  return std::string(client.substr(0, colon));
+  if (const auto address = net::parse_peer_address(client)) return net::client_key(*address);
+  return std::string(client);
 }
 
 void ConsoleAuth::forget_old_failures(std::deque<Clock::time_point>& failures) const {
@@ -37,17 +34,25 @@ std::optional<std::chrono::seconds> ConsoleAuth::login_blocked(std::string_view 
   return std::max(wait, std::chrono::seconds(1));
 }
 
+void ConsoleAuth::make_room_for_a_client() {
+  for (auto it = failures_.begin(); it != failures_.end();) {
+    forget_old_failures(it->second);
+    it = it->second.empty() ? failures_.erase(it) : std::next(it);
+  }
+  if (failures_.size() < options_.max_clients || failures_.empty()) return;
+  // Still full: forget the client whose last failure is oldest.
+  const auto stalest = std::min_element(failures_.begin(), failures_.end(), [](const auto& a, const auto& b) {
+    return a.second.back() < b.second.back();
+  });
+  failures_.erase(stalest);
+}
+
 void ConsoleAuth::record_failure(std::string_view client) {
-  auto& failures = failures_[client_key(client)];
+  const std::string key = client_key(client);
+  if (!failures_.contains(key) && failures_.size() >= options_.max_clients) make_room_for_a_client();
+  auto& failures = failures_[key];
   forget_old_failures(failures);
   failures.push_back(clock_.now());
-  // Bounded memory: drop addresses whose failures have all expired.
-  if (failures_.size() > 4096) {
-    for (auto it = failures_.begin(); it != failures_.end();) {
-      forget_old_failures(it->second);
-      it = it->second.empty() ? failures_.erase(it) : std::next(it);
-    }
-  }
 }
 
 void ConsoleAuth::record_success(std::string_view client) {

@@ -3,9 +3,12 @@
 // A session is a random 256-bit id in the cookie "picbot_session" (HttpOnly,
 // SameSite=Strict, Path=/) and its own random CSRF token, which every write
 // must echo in the X-CSRF-Token header. Sessions expire after an idle time.
-// Failed logins are counted per client address in a sliding window: past
-// the limit, further attempts (right or wrong) are refused until the oldest
-// failure leaves the window. Time comes from the injected Clock.
+// Failed logins are counted per client (net::client_key of the address: the
+// port never counts, an IPv6 client counts by its /64) in a sliding window:
+// past the limit, further attempts (right or wrong) are refused until the
+// oldest failure leaves the window. At most Options::max_clients clients are
+// remembered; beyond that the one whose last failure is oldest is forgotten.
+// Time comes from the injected Clock.
 // Thread-safety: io_context thread only.
 #pragma once
 
@@ -27,6 +30,7 @@ class ConsoleAuth {
     std::size_t max_sessions = 64;  // the least recently used goes first
     std::size_t max_failures = 5;
     std::chrono::seconds failure_window{300};
+    std::size_t max_clients = 4096;  // remembered failing clients (bounded memory)
   };
 
   struct Session {
@@ -40,7 +44,8 @@ class ConsoleAuth {
   ConsoleAuth(const Clock& clock, Options options);
 
   // How long `client` must wait before it may try to log in again; nullopt
-  // when it may try now. client is the peer address (port ignored).
+  // when it may try now. client is the peer as HttpRequest::remote gives it
+  // ("192.0.2.7:5678", "[2001:db8::1]:5678") or a bare address.
   std::optional<std::chrono::seconds> login_blocked(std::string_view client);
   void record_failure(std::string_view client);
   void record_success(std::string_view client);
@@ -59,10 +64,12 @@ class ConsoleAuth {
   static std::string clear_cookie();
 
   std::size_t session_count() const { return sessions_.size(); }
+  std::size_t failing_clients() const { return failures_.size(); }
 
  private:
   static std::string client_key(std::string_view client);
   void forget_old_failures(std::deque<Clock::time_point>& failures) const;
+  void make_room_for_a_client();
 
   const Clock& clock_;
   Options options_;

@@ -24,6 +24,43 @@ TEST(ConsoleAuthTest, FailedLoginsAreLimitedPerClientInASlidingWindow) {
   EXPECT_FALSE(auth.login_blocked("10.0.0.1:2000").has_value());
 }
 
+// Issue 15, defect 2: an IPv6 peer's key used to include its port, so every
+// connection got a fresh budget.
+TEST(ConsoleAuthTest, AnIpv6ClientIsLimitedWhateverItsPortAndAddressInItsSlash64) {
+  ManualClock clock;
+  ConsoleAuth auth(clock, {});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(auth.login_blocked("[::1]:" + std::to_string(40000 + i)).has_value());
+    auth.record_failure("[::1]:" + std::to_string(40000 + i));
+  }
+  EXPECT_TRUE(auth.login_blocked("[::1]:50000").has_value());
+  for (int i = 0; i < 5; ++i) auth.record_failure("[2001:db8:1:2::" + std::to_string(i + 1) + "]:443");
+  EXPECT_TRUE(auth.login_blocked("[2001:db8:1:2:ffff::9]:1").has_value()) << "the same /64";
+  EXPECT_FALSE(auth.login_blocked("[2001:db8:1:3::1]:1").has_value()) << "another /64";
+}
+
+TEST(ConsoleAuthTest, AnIpv4MappedClientIsTheIpv4Client) {
+  ManualClock clock;
+  ConsoleAuth auth(clock, {});
+  for (int i = 0; i < 5; ++i) auth.record_failure("[::ffff:10.0.0.1]:" + std::to_string(1000 + i));
+  EXPECT_TRUE(auth.login_blocked("10.0.0.1:9").has_value());
+}
+
+TEST(ConsoleAuthTest, TheFailureTableIsBounded) {
+  ManualClock clock;
+  ConsoleAuth auth(clock, {.max_clients = 100});
+  for (int i = 0; i < 10'000; ++i) {
+    auth.record_failure("10." + std::to_string(i / 65536) + "." + std::to_string(i / 256 % 256) + "." +
+                        std::to_string(i % 256) + ":1");
+    clock.advance(1ms);
+  }
+  EXPECT_LE(auth.failing_clients(), 100u);
+  // The newest client is still remembered (and limited).
+  for (int i = 0; i < 4; ++i) auth.record_failure("192.0.2.1:1");
+  auth.record_failure("192.0.2.1:1");
+  EXPECT_TRUE(auth.login_blocked("192.0.2.1:2").has_value());
+}
+
 // Found by console_login_fuzz: a clock set back far (its fake clock wrapped)
 // made the wait overflow. A clock set back forgets the failures "from the
 // future" instead of blocking the client for as long as the jump.

@@ -11,12 +11,14 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <exception>
+#include <map>
 #include <optional>
-#include <set>
 #include <variant>
 #include <vector>
 
 #include "bot/core/logging.h"
+#include "bot/core/throttled_log.h"
+#include "bot/net/client_key.h"
 #include "bot/net/tcp_listener.h"
 
 namespace picbot::web {
@@ -42,6 +44,9 @@ bool prefix_matches(std::string_view path, std::string_view prefix) {
   return path.size() == prefix.size() || prefix.ends_with('/') || path[prefix.size()] == '/';
 }
 
+// Bytes from a client that go into a log line are cut to this many.
+constexpr std::size_t kLoggedBytes = 200;
+
 struct Route {
   std::string method, prefix;
   HttpHandler handler;
@@ -50,7 +55,10 @@ struct Route {
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::any_io_executor ex, Options opts)
-      : executor(ex), listener(std::move(ex), "web.listen"), options(std::move(opts)) {}
+      : executor(ex),
+        listener(std::move(ex), "web.listen"),
+        options(std::move(opts)),
+        refusals(logger(), "refused or malformed requests", Clock::system()) {}
 
   // The handler for method + path: 404 / 405 responses come back as errors.
   std::variant<const Route*, HttpResponse> find_route(const std::string& method,
@@ -110,8 +118,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     } catch (...) {
       failure = "unknown exception";
     }
-    logger()->error("web: {} {} from {} failed: {}", request.method, request.path, request.remote,
-                    log::truncate(failure, 300));
+    logger()->error("web: {} {} from {} failed: {}", request.method,
+                    log::truncate(request.path, kLoggedBytes), request.remote, log::truncate(failure, 300));
     co_return HttpResponse::text(500, "internal server error\n");
   }
 
@@ -178,41 +186,126 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return std::nullopt;  // timeout, reset, closed: nobody to answer
   }
 
+  // One open connection. Idle: waiting for the first bytes of a request, so
+  // it may be closed to make room for a newcomer.
+  struct OpenConnection {
+    std::string client;
+    bool idle = true;
+    std::uint64_t idle_since = 0;  // a sequence number: smaller is older
+  };
+
+  std::size_t open_from(const std::string& client) const {
+    auto it = per_client.find(client);
+    return it == per_client.end() ? 0 : it->second;
+  }
+
+  // Closes the idle connection that has waited longest, among `client`'s
+  // connections (or, with client empty, those of the client holding the
+  // most). Returns false when there is none.
+  bool evict_idle(const std::string& client) {
+    auto victim = open.end();
+    for (auto it = open.begin(); it != open.end(); ++it) {
+      const OpenConnection& c = it->second;
+      if (!c.idle || (!client.empty() && c.client != client)) continue;
+      if (victim == open.end()) {
+        victim = it;
+        continue;
+      }
+      const std::size_t mine = open_from(c.client), theirs = open_from(victim->second.client);
+      if (mine > theirs || (mine == theirs && c.idle_since < victim->second.idle_since)) victim = it;
+    }
+    if (victim == open.end()) return false;
+    logger()->debug("web: closing an idle connection of {} to make room", victim->second.client);
+    beast::error_code ignored;
+    victim->first->socket().close(ignored);
+    forget(victim->first);
+    return true;
+  }
+
+  // Makes room for one more connection from `client`; false when every
+  // connection that would have to go is busy with a request.
+  bool make_room(const std::string& client) {
+    if (open_from(client) >= options.max_connections_per_client && !evict_idle(client)) return false;
+    if (open.size() >= options.max_connections && !evict_idle("")) return false;
+    return true;
+  }
+
+  void remember(beast::tcp_stream* stream, const std::string& client) {
+    open.emplace(stream, OpenConnection{client, true, ++idle_sequence});
+    ++per_client[client];
+  }
+
+  // Drops a connection from the books (once: an evicted one is already gone).
+  void forget(beast::tcp_stream* stream) {
+    auto it = open.find(stream);
+    if (it == open.end()) return;
+    auto count = per_client.find(it->second.client);
+    if (--count->second == 0) per_client.erase(count);
+    open.erase(it);
+  }
+
+  // Marks the connection idle or busy; false when it was evicted meanwhile.
+  bool set_idle(beast::tcp_stream* stream, bool idle) {
+    auto it = open.find(stream);
+    if (it == open.end()) return false;
+    it->second.idle = idle;
+    if (idle) it->second.idle_since = ++idle_sequence;
+    return true;
+  }
+
+  // Reads one request: its first bytes within `first_byte_timeout` (idle, may
+  // be evicted), its header within header_timeout, its body within read_timeout.
+  asio::awaitable<beast::error_code> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                                  http::request_parser<http::string_body>& parser,
+                                                  std::chrono::milliseconds first_byte_timeout) {
+    if (buffer.size() == 0) {
+      set_idle(&stream, true);
+      stream.expires_after(first_byte_timeout);
+      auto [ec, n] =
+          co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return ec;
+      buffer.commit(n);
+      if (!set_idle(&stream, false)) co_return beast::error_code(asio::error::operation_aborted);
+    }
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    stream.expires_after(options.header_timeout);
+    auto [header_ec, header_bytes] =
+        co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (header_ec) co_return header_ec;
+    stream.expires_after(options.read_timeout);
+    auto [body_ec, body_bytes] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+    co_return body_ec;
+  }
+
   asio::awaitable<void> serve(tcp::socket socket) {
     auto self = shared_from_this();
     beast::error_code ignored;
     const auto remote = socket.remote_endpoint(ignored);
-    const std::string peer = remote.address().to_string() + ":" + std::to_string(remote.port());
+    const std::string peer = net::peer_text(remote);
+    const std::string client = net::client_key(remote.address());
     beast::tcp_stream stream(std::move(socket));
-    if (connections >= options.max_connections) {
-      logger()->warn("web: refused {}: {} connections already open", peer, connections);
+    if (!make_room(client)) {
+      refusals.warn(client, "web: refused {}: {} connections open, {} from this client, none idle", peer,
+                    open.size(), open_from(client));
       HttpResponse busy = HttpResponse::text(503, "too many connections\n");
       co_await send(stream, std::move(busy), 11, false);
       co_await linger_close(stream);
       co_return;
     }
-    ++connections;
-    streams.insert(&stream);
+    remember(&stream, client);
     beast::flat_buffer buffer;
     bool first = true;
     while (!stopped) {
-      if (!first && buffer.size() == 0) {
-        // Keep-alive: wait for the next request's first bytes with the idle timeout.
-        stream.expires_after(options.idle_timeout);
-        auto [ec, n] =
-            co_await stream.async_read_some(buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
-        if (ec) break;
-        buffer.commit(n);
-      }
-      first = false;
       http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
-      stream.expires_after(options.read_timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      const auto first_byte_timeout = first ? options.header_timeout : options.idle_timeout;
+      first = false;
+      const beast::error_code ec = co_await read_request(stream, buffer, parser, first_byte_timeout);
       if (ec) {
         if (auto response = read_error_response(ec)) {
-          logger()->info("web: {} from {}: {}", response->status, peer, ec.message());
+          refusals.log(spdlog::level::info, client, "web: {} from {}: {}", response->status, peer,
+                       ec.message());
           co_await send(stream, std::move(*response), 11, false);
           co_await linger_close(stream);
         } else if (ec != http::error::end_of_stream) {
@@ -225,11 +318,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const bool keep_alive = req.keep_alive();
       HttpRequest request = to_request(req, peer);
       HttpResponse response = co_await dispatch(request);
-      logger()->debug("web: {} {} from {} -> {}", request.method, request.path, peer, response.status);
+      logger()->debug("web: {} {} from {} -> {}", request.method, log::truncate(request.path, kLoggedBytes),
+                      peer, response.status);
       if (!co_await send(stream, std::move(response), version, keep_alive)) break;
     }
-    streams.erase(&stream);
-    --connections;
+    forget(&stream);
     stream.close();
   }
 
@@ -237,8 +330,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   net::TcpListener listener;
   Options options;
   std::vector<Route> routes;
-  std::set<beast::tcp_stream*> streams;
-  std::size_t connections = 0;
+  std::map<beast::tcp_stream*, OpenConnection> open;
+  std::map<std::string, std::size_t> per_client;  // open connections by net::client_key
+  std::uint64_t idle_sequence = 0;
+  ThrottledLog refusals;  // lines a client triggers at will: a budget per client
   std::uint16_t port = 0;
   bool stopped = false;
 };
@@ -276,11 +371,11 @@ void HttpServer::stop() {
   impl_->stopped = true;
   impl_->listener.stop();
   beast::error_code ignored;
-  for (auto* stream : impl_->streams) stream->socket().close(ignored);
+  for (auto& [stream, connection] : impl_->open) stream->socket().close(ignored);
 }
 
 std::uint16_t HttpServer::port() const { return impl_->port; }
 const HttpServer::Options& HttpServer::options() const { return impl_->options; }
-std::size_t HttpServer::connections() const { return impl_->connections; }
+std::size_t HttpServer::connections() const { return impl_->open.size(); }
 
 }  // namespace picbot::web

@@ -2,6 +2,16 @@
 // routes such as /images/<id>). One coroutine per connection, keep-alive,
 // bounded headers and bodies, read/idle timeouts and a connection cap.
 //
+// Connections: at most max_connections, and max_connections_per_client per
+// client address (net::client_key). A connection must deliver a request's
+// header within header_timeout of its accept (and of the first byte of each
+// later request). When a newcomer finds no room, the connection idle longest
+// (waiting for a request's first byte) is closed for it, from the same
+// client when that client is at its cap, else from the client holding the
+// most; only when none is idle does the newcomer get 503. So idle sockets
+// cannot lock others out of the console or /health. Lines a client can
+// trigger (refusals, malformed requests) are rate-limited per client.
+//
 // Routing: route(method, prefix, handler). A prefix matches a path equal to
 // it, or that continues it after a '/' ("/images/" matches "/images/ab12";
 // "/health" matches "/health" and "/health/x" but not "/healthz"). The
@@ -40,9 +50,11 @@ class HttpServer {
     std::uint16_t port = 6185;       // 0: any free port (see port())
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 1024 * 1024;
-    std::chrono::milliseconds read_timeout{30'000};  // one whole request, and writing its response
-    std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
-    std::size_t max_connections = 64;                // more get 503 and are closed
+    std::chrono::milliseconds header_timeout{5'000};  // accept (or first byte) to a complete header
+    std::chrono::milliseconds read_timeout{30'000};   // a request's body, and writing its response
+    std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+    std::size_t max_connections = 64;
+    std::size_t max_connections_per_client = 16;
   };
 
   HttpServer(boost::asio::any_io_executor executor, Options options);

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <functional>
@@ -212,6 +213,74 @@ TEST_F(HttpServerTest, ConnectionCapAnswers503) {
   server_->route("GET", "/", reply("x"));
   start();
   EXPECT_EQ(fetch("GET", "/").status, 503);
+}
+
+// Issue 15, defect 5: 64 idle sockets used to hold every slot for 30 s each.
+class HttpServerSlotsTest : public HttpServerTest {
+ protected:
+  void start_with(std::size_t max_connections, std::size_t per_client,
+                  std::chrono::milliseconds header_timeout = 5s) {
+    HttpServer::Options options;
+    options.port = 0;
+    options.max_connections = max_connections;
+    options.max_connections_per_client = per_client;
+    options.header_timeout = header_timeout;
+    server_ = std::make_unique<HttpServer>(io_.get_executor(), options);
+    server_->route("GET", "/health", reply("ok"));
+    start();
+  }
+
+  // Opens n connections that send `bytes` (maybe nothing) and waits until the
+  // server has taken `expected_open` connections in total.
+  void open_sockets(int n, const std::string& bytes, std::size_t expected_open) {
+    run([&]() -> asio::awaitable<void> {
+      for (int i = 0; i < n; ++i) {
+        auto& socket = sockets_.emplace_back(io_);
+        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), server_->port()},
+                                      asio::use_awaitable);
+        if (!bytes.empty()) co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
+      }
+      asio::steady_timer poll(io_);
+      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (server_->connections() != expected_open && std::chrono::steady_clock::now() < deadline) {
+        poll.expires_after(1ms);
+        co_await poll.async_wait(asio::use_awaitable);
+      }
+    });
+    ASSERT_EQ(server_->connections(), expected_open);
+  }
+
+  std::vector<tcp::socket> sockets_;
+};
+
+TEST_F(HttpServerSlotsTest, IdleConnectionsMakeRoomForANewcomer) {
+  start_with(4, 16);
+  open_sockets(4, "", 4);
+  EXPECT_EQ(fetch("GET", "/health").status, 200);
+}
+
+TEST_F(HttpServerSlotsTest, ConnectionsInTheMiddleOfARequestAreNotClosedForANewcomer) {
+  start_with(2, 16);
+  open_sockets(2, "GET /health HTTP/1.1\r\n", 2);
+  EXPECT_EQ(fetch("GET", "/health").status, 503);
+}
+
+TEST_F(HttpServerSlotsTest, OneClientHoldsAtMostItsShare) {
+  start_with(64, 3);
+  open_sockets(10, "", 3);
+  EXPECT_EQ(server_->connections(), 3u) << "the oldest idle ones made room";
+}
+
+TEST_F(HttpServerSlotsTest, AConnectionWithoutAHeaderIsClosedAtTheHeaderDeadline) {
+  start_with(64, 16, 100ms);
+  open_sockets(1, "GET /health HTTP/1.1\r\nHost: x\r\n", 1);
+  const auto started = std::chrono::steady_clock::now();
+  run([&]() -> asio::awaitable<void> {
+    char byte;
+    co_await sockets_[0].async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "not the 30 s read timeout";
+  EXPECT_EQ(server_->connections(), 0u);
 }
 
 TEST_F(HttpServerTest, BindFailureIsAnError) {

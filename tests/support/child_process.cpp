@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 extern char** environ;
 
@@ -215,6 +218,40 @@ std::vector<std::string> ChildProcess::lines() const {
 std::string ChildProcess::output() const {
   std::lock_guard lock(mu_);
   return output_;
+}
+
+bool ChildProcess::set_open_file_limit(std::size_t limit) {
+  struct rlimit current {};
+  if (prlimit(pid_, RLIMIT_NOFILE, nullptr, &current) != 0) return false;
+  struct rlimit lowered = current;
+  lowered.rlim_cur = static_cast<rlim_t>(limit);
+  return prlimit(pid_, RLIMIT_NOFILE, &lowered, nullptr) == 0;
+}
+
+std::size_t ChildProcess::open_file_count() const {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+std::chrono::milliseconds ChildProcess::cpu_time() const {
+  std::ifstream file("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  // Fields after the command (which may hold spaces) end with ')'; utime and
+  // stime are the 14th and 15th fields, the 12th and 13th after it.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos) return std::chrono::milliseconds(0);
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int skipped = 0; skipped < 11; ++skipped) rest >> field;  // state .. cmajflt
+  unsigned long long utime = 0, stime = 0;
+  rest >> utime >> stime;
+  const long ticks = sysconf(_SC_CLK_TCK);
+  return std::chrono::milliseconds((utime + stime) * 1000 / static_cast<unsigned long long>(ticks));
 }
 
 void ChildProcess::signal(int sig) {

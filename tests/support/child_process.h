@@ -53,6 +53,16 @@ class ChildProcess {
   // All output so far, as received.
   std::string output() const;
 
+  // Lowers (or raises, up to the hard limit) the child's soft limit on open
+  // descriptors (RLIMIT_NOFILE) while it runs. Returns false with errno set
+  // when prlimit refuses.
+  bool set_open_file_limit(std::size_t limit);
+  // Descriptors the child has open now (entries of /proc/<pid>/fd); 0 when
+  // it is gone.
+  std::size_t open_file_count() const;
+  // CPU time (user + system, all threads) the child has used so far.
+  std::chrono::milliseconds cpu_time() const;
+
   // Sends `sig` to the child process only (not its group).
   void signal(int sig);
   // SIGKILL to the child's process group.

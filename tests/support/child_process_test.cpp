@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "tests/support/paths.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -35,6 +38,20 @@ TEST(ChildProcessTest, CollectsLinesAndExitCode) {
   EXPECT_EQ(child->wait_exit(5s), 3);
   EXPECT_EQ(child->lines(), (std::vector<std::string>{"ready", "port=4321"}));
   EXPECT_EQ(child->output(), "ready\nport=4321\n");
+}
+
+TEST(ChildProcessTest, TheOpenFileLimitOfARunningChildCanBeLowered) {
+  auto child = start_shell("while :; do ulimit -n; sleep 0.05; done");
+  ASSERT_NE(child, nullptr);
+  EXPECT_GE(child->open_file_count(), 3u);
+  ASSERT_TRUE(child->set_open_file_limit(37)) << std::strerror(errno);
+  EXPECT_TRUE(child->wait_for_line(std::regex("^37$"), 5s)) << child->output();
+}
+
+TEST(ChildProcessTest, CpuTimeGrowsWhileTheChildComputes) {
+  auto child = start_shell("while :; do :; done");
+  ASSERT_NE(child, nullptr);
+  EXPECT_TRUE(wait_until([&] { return child->cpu_time() >= 100ms; }, 10s));
 }
 
 TEST(ChildProcessTest, WaitForLineStopsWhenOutputCloses) {
