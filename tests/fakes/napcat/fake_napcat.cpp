@@ -64,12 +64,20 @@ void configure(WebSocket& ws) {
   ws.read_message_max(kReadLimit);
 }
 
+// OB11Response in NapCat's action/OneBotAction.ts: a streamed action's
+// failure carries {type:"error", data_type:"error"} instead of null.
 ordered_json response_frame(int retcode, const json& data, const std::string& message,
                             const std::string& wording, const std::optional<json>& echo, bool streamed) {
   ordered_json frame;
   frame["status"] = retcode == kRetcodeOk ? "ok" : "failed";
   frame["retcode"] = retcode;
-  frame["data"] = retcode == kRetcodeOk ? ordered_json(data) : ordered_json(nullptr);
+  if (retcode == kRetcodeOk) {
+    frame["data"] = ordered_json(data);
+  } else if (streamed) {
+    frame["data"] = ordered_json{{"type", "error"}, {"data_type", "error"}};
+  } else {
+    frame["data"] = nullptr;
+  }
   frame["message"] = message;
   frame["wording"] = wording.empty() ? message : wording;
   if (echo) frame["echo"] = ordered_json(*echo);
@@ -368,7 +376,7 @@ class FakeNapCat::Connection : public std::enable_shared_from_this<Connection> {
       co_await delay.async_wait(use_tuple);
     }
     if (reply.no_reply) co_return;
-    const bool streamed = !reply.stream_frames.empty();
+    const bool streamed = uses_stream(call.action) || !reply.stream_frames.empty();
     for (const auto& frame_data : reply.stream_frames) {
       send(to_frame(response_frame(kRetcodeOk, frame_data, "", "", echo, true)));
     }
@@ -653,8 +661,9 @@ std::optional<int> FakeNapCat::wait_for_peer_close(int conn, std::chrono::millis
 
 namespace {
 // The fields NapCat puts in every message event, in NapCat's order.
-ordered_json message_event(std::int64_t self_id, std::int64_t id, std::int64_t user_id, const char* message_type,
-                           const char* sub_type, ordered_json sender, const json& segments) {
+ordered_json message_event(std::int64_t self_id, std::int64_t id, std::int64_t user_id,
+                           const char* message_type, const char* sub_type, ordered_json sender,
+                           const json& segments) {
   ordered_json event;
   event["self_id"] = self_id;
   event["user_id"] = user_id;
@@ -679,8 +688,8 @@ std::int64_t FakeNapCat::send_group_message(int conn, std::int64_t group_id, std
                                             nlohmann::json message, std::string nickname, std::string role) {
   const json segments = message_segments(message);
   ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}, {"role", role}};
-  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id, "group",
-                                     "normal", std::move(sender), segments);
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id,
+                                     "group", "normal", std::move(sender), segments);
   event["group_id"] = group_id;
   event["group_name"] = "测试群" + std::to_string(group_id);
   return impl_->send_message_event(conn, std::move(event));
@@ -690,8 +699,8 @@ std::int64_t FakeNapCat::send_private_message(int conn, std::int64_t user_id, nl
                                               std::string nickname) {
   const json segments = message_segments(message);
   ordered_json sender = {{"user_id", user_id}, {"nickname", nickname}, {"card", ""}};
-  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id, "private",
-                                     "friend", std::move(sender), segments);
+  ordered_json event = message_event(impl_->self_id_of(conn), impl_->actions.next_message_id(), user_id,
+                                     "private", "friend", std::move(sender), segments);
   return impl_->send_message_event(conn, std::move(event));
 }
 
