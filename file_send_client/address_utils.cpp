@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <string>
 
@@ -10,16 +9,6 @@ namespace picbot::filesend {
 namespace {
 
 namespace ip = boost::asio::ip;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool ends_with_ci(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);
-}
 
 std::optional<ip::address> parse_address(std::string_view text) {
   boost::system::error_code ec;
@@ -45,16 +34,6 @@ bool prefix_matches(const std::array<unsigned char, N>& a, const std::array<unsi
 ip::address unmap_v4(const ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
   return a;
-}
-
-bool is_local_address(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  if (iequals(host, "localhost") || ends_with_ci(host, ".localhost")) return true;
-  const auto parsed = parse_address(host);
-  if (!parsed) return false;
-  const ip::address address = unmap_v4(*parsed);
-  return address.is_loopback() || address.is_unspecified();
 }
 
 std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {

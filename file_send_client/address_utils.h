@@ -3,16 +3,10 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace picbot::filesend {
-
-// True when host names this machine: "localhost" (and "*.localhost"),
-// 127.0.0.0/8, ::1, the unspecified addresses 0.0.0.0 and ::, and their
-// IPv4-mapped IPv6 forms. Brackets ("[::1]") are accepted. A local NapCat can
-// read the bot's files directly, so no transfer is needed. Never resolves
-// names: any other host name is remote.
-bool is_local_address(std::string_view host);
 
 // Returns the IPv4 address when a is an IPv4-mapped IPv6 address, else a.
 boost::asio::ip::address unmap_v4(const boost::asio::ip::address& a);

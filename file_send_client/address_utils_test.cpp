@@ -7,22 +7,6 @@ namespace {
 
 namespace ip = boost::asio::ip;
 
-TEST(IsLocalAddressTest, LoopbackAndUnspecifiedAreLocal) {
-  for (const char* host :
-       {"localhost", "LOCALHOST", "localhost.", "napcat.localhost", "127.0.0.1", "127.0.0.53",
-        "127.255.255.254", "::1", "[::1]", "0.0.0.0", "::", "::ffff:127.0.0.1"}) {
-    EXPECT_TRUE(is_local_address(host)) << host;
-  }
-}
-
-TEST(IsLocalAddressTest, EverythingElseIsRemote) {
-  for (const char* host : {"", "napcat", "192.168.1.10", "10.0.0.1", "128.0.0.1", "126.255.255.255", "::2",
-                           "fe80::1", "example.com", "localhost.example.com", "mylocalhost",
-                           "127.0.0.1.nip.io", "::ffff:10.0.0.1", "[::1"}) {
-    EXPECT_FALSE(is_local_address(host)) << host;
-  }
-}
-
 TEST(IpNetworkTest, ParsesCidrAndBareAddresses) {
   EXPECT_EQ(IpNetwork::parse("10.0.0.0/8")->to_string(), "10.0.0.0/8");
   EXPECT_EQ(IpNetwork::parse("192.168.1.7")->to_string(), "192.168.1.7/32");

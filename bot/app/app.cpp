@@ -397,9 +397,17 @@ struct App::Impl {
     }
   }
 
+  // The onebot settings the links are made with. The rest (api_timeout_seconds)
+  // the hub applies to the next call: changing it needs no reconnect.
+  static json transport_settings(json onebot) {
+    if (onebot.is_object()) onebot.erase("api_timeout_seconds");
+    return onebot;
+  }
+
   static onebot::Hub::Options hub_options(const json& config) {
     onebot::Hub::Options options;
     options.heartbeat_interval = seconds_to_ms(config["onebot"].value("heartbeat_interval_seconds", 30.0));
+    options.api_timeout = seconds_to_ms(config["onebot"].value("api_timeout_seconds", 30.0));
     return options;
   }
 
@@ -468,7 +476,7 @@ struct App::Impl {
   }
 
   Status apply(json next) {
-    const bool onebot_changed = next["onebot"] != config["onebot"];
+    const bool onebot_changed = transport_settings(next["onebot"]) != transport_settings(config["onebot"]);
     const json old_web = config.value("web", json::object()), new_web = next.value("web", json::object());
     if (old_web.value("enabled", true) != new_web.value("enabled", true) ||
         old_web.value("listen", "") != new_web.value("listen", "")) {

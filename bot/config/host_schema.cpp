@@ -29,8 +29,12 @@ Field onebot_section() {
           secret_field("access_token", "OneBot access_token，须与 NapCat 中的设置一致；留空表示不校验。",
                        "OneBot access token, must match NapCat's setting; empty means no check.",
                        "PICBOT_ONEBOT_TOKEN"),
-          float_field("api_timeout_seconds", 30, "调用 OneBot API 的超时时间（秒）。",
-                      "Timeout of one OneBot API call, in seconds.", 1, 600),
+          float_field(
+              "api_timeout_seconds", 30,
+              "调用 OneBot API 的超时时间（秒）。修改后对之后的调用生效，无需重连。",
+              "Timeout of one OneBot API call, in seconds. A change applies to the next call, without "
+              "reconnecting.",
+              1, 600),
           float_field(
               "heartbeat_interval_seconds", 30,
               "预期心跳间隔（秒）。超过 3 倍未收到心跳即判定连接失效；NapCat 上报自身间隔后以其为准。",

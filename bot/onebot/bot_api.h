@@ -4,11 +4,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bot/core/result.h"
@@ -19,9 +18,15 @@ namespace picbot::onebot {
 using ApiResult = Result<nlohmann::json, ApiError>;
 
 struct CallOptions {
-  std::chrono::milliseconds timeout{30'000};
-  // For streamed actions: called, in order, with the data of every
-  // intermediate frame that shares the call's echo.
+  // How long to wait for the answer; zero means the carrier's default (the
+  // hub's onebot.api_timeout_seconds).
+  std::chrono::milliseconds timeout{0};
+  // Unset: the call is answered by one frame, the first with its echo,
+  // whatever it is marked (NapCat answers every upload_file_stream call with
+  // one "stream-action" frame, of data.type "stream" for a chunk).
+  // Set: the call is a download stream (download_file_stream and friends):
+  // every frame with its echo and data.type other than "response" or "error"
+  // is passed here, in order, and the "response" or "error" frame ends it.
   std::function<void(const nlohmann::json&)> on_stream_frame;
 };
 

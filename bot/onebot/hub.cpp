@@ -1,14 +1,16 @@
 #include "bot/onebot/hub.h"
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <optional>
 
 #include "bot/core/logging.h"
@@ -24,6 +26,7 @@ struct Hub::LinkEntry {
   std::chrono::system_clock::time_point connected_at;
   std::uint64_t frames_in = 0;
   std::uint64_t frames_out = 0;
+  std::chrono::milliseconds watchdog{0};  // the silence limit last given to the link
 };
 
 // Lives in the calling coroutine's frame; the hub only points at it while the
@@ -52,21 +55,47 @@ std::string encode_params(const json& params) {
   return params.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// Action names are plain identifiers (send_group_msg), so they need no escaping.
-std::string encode_request(std::string_view action, std::string_view params_json, std::uint64_t echo) {
-  constexpr std::string_view kAction = R"({"action":")", kParams = R"(","params":)", kEcho = R"(,"echo":)";
+// 128 random bits as 32 hex digits, or nullopt when the system has no
+// randomness to give. Sequential echoes would let another link guess the echo
+// of a pending call and answer it.
+std::optional<std::string> random_echo() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string echo;
+  echo.reserve(bytes.size() * 2);
+  for (const unsigned char b : bytes) {
+    echo += kDigits[b >> 4];
+    echo += kDigits[b & 0x0F];
+  }
+  return echo;
+}
+
+// Action names are plain identifiers (send_group_msg) and echoes hex digits,
+// so neither needs escaping.
+std::string encode_request(std::string_view action, std::string_view params_json, std::string_view echo) {
+  constexpr std::string_view kAction = R"({"action":")", kParams = R"(","params":)", kEcho = R"(,"echo":")";
   std::string frame;
-  frame.reserve(kAction.size() + action.size() + kParams.size() + params_json.size() + kEcho.size() + 21);
+  frame.reserve(kAction.size() + action.size() + kParams.size() + params_json.size() + kEcho.size() +
+                echo.size() + 2);
   frame += kAction;
   frame += action;
   frame += kParams;
   frame += params_json;
   frame += kEcho;
-  char digits[20];
-  const auto end = std::to_chars(digits, digits + sizeof digits, echo).ptr;
-  frame.append(digits, end);
-  frame += '}';
+  frame += echo;
+  frame += "\"}";
   return frame;
+}
+
+// A download stream's last frame: its data.type is "response" (done) or
+// "error" (NapCat's OB11Response.error for a streamed action).
+bool ends_stream(const json& data) {
+  if (!data.is_object()) return true;
+  const auto type = data.find("type");
+  if (type == data.end() || !type->is_string()) return true;
+  const auto& name = type->get_ref<const std::string&>();
+  return name == "response" || name == "error";
 }
 
 std::int64_t event_self_id(const Event& event) {
@@ -87,9 +116,9 @@ void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
   entry->link = link;
   entry->info = info;
   entry->connected_at = std::chrono::system_clock::now();
-  link->set_watchdog(options_.heartbeat_interval * 3);
   LinkEntry& ref = *entry;
   links_[link->id()] = std::move(entry);
+  set_heartbeat(ref, options_.heartbeat_interval);
   logger()->info("link #{} open: {} (self_id {}, role {})", link->id(), link->description(), info.self_id,
                  info.role.empty() ? "-" : info.role);
   if (info.self_id != 0) {
@@ -163,15 +192,28 @@ void Hub::handle_event(LinkEntry& entry, Event event) {
   register_account(entry, event_self_id(event));
   if (const auto* meta = std::get_if<MetaEvent>(&event)) {
     if (meta->meta_event_type == "heartbeat" && meta->interval_ms > 0) {
-      entry.link->set_watchdog(std::chrono::milliseconds(meta->interval_ms * 3));
+      set_heartbeat(entry, std::chrono::milliseconds(meta->interval_ms));
     }
   }
   sink_.on_event(std::move(event));
 }
 
+void Hub::set_heartbeat(LinkEntry& entry, std::chrono::milliseconds interval) {
+  const auto clamped = std::clamp(interval, kMinHeartbeat, kMaxHeartbeat);
+  const auto limit = clamped * 3;
+  if (limit == entry.watchdog) return;
+  if (clamped != interval) {
+    logger()->warn("link #{}: heartbeat interval {} ms is outside [{}, {}] ms; the watchdog uses {} ms",
+                   entry.link->id(), interval.count(), kMinHeartbeat.count(), kMaxHeartbeat.count(),
+                   clamped.count());
+  }
+  entry.watchdog = limit;
+  entry.link->set_watchdog(limit);
+}
+
 void Hub::handle_response(Link& link, ApiResponse response) {
-  const std::uint64_t echo = response.echo.is_number_unsigned() ? response.echo.get<std::uint64_t>() : 0;
-  const auto it = pending_.find(echo);
+  const auto it =
+      response.echo.is_string() ? pending_.find(response.echo.get_ref<const std::string&>()) : pending_.end();
   if (it == pending_.end()) {
     if (response.retcode == 1403) {
       logger()->error("link #{}: NapCat rejected the access token (retcode 1403): check onebot.access_token",
@@ -183,10 +225,15 @@ void Hub::handle_response(Link& link, ApiResponse response) {
     return;
   }
   PendingCall& call = *it->second;
-  const bool intermediate = response.stream == "stream-action" && response.retcode == 0 &&
-                            !(response.data.is_object() && response.data.value("type", "") == "response");
+  if (call.link_id != link.id()) {
+    logger()->warn("link #{}: answer to a call sent on link #{} ignored (forged or misrouted echo)",
+                   link.id(), call.link_id);
+    return;
+  }
+  const bool intermediate = call.on_stream_frame && response.stream == "stream-action" &&
+                            response.retcode == 0 && !ends_stream(response.data);
   if (intermediate) {
-    if (call.on_stream_frame) call.on_stream_frame(response.data);
+    call.on_stream_frame(response.data);
     return;
   }
   pending_.erase(it);
@@ -270,13 +317,18 @@ asio::awaitable<bool> Hub::wait_for_account(std::int64_t self_id, std::chrono::m
 
 asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view action, std::string params_json,
                                               CallOptions options) {
+  std::optional<std::string> echo = random_echo();
+  if (!echo) {
+    co_return ApiError{
+        ApiError::Kind::kFailed, 0, "no random bytes for the call's echo (RAND_bytes failed)", {}};
+  }
+  const auto timeout = options.timeout.count() > 0 ? options.timeout : options_.api_timeout;
   PendingCall pending(executor_);
-  const std::uint64_t echo = next_echo_++;
   pending.link_id = link.id();
   pending.on_stream_frame = std::move(options.on_stream_frame);
-  pending.timer.expires_after(options.timeout);
-  pending_[echo] = &pending;
-  link.send(encode_request(action, params_json, echo));
+  pending.timer.expires_after(timeout);
+  pending_[*echo] = &pending;
+  link.send(encode_request(action, params_json, *echo));
   params_json = std::string();  // a large request (a base64 image) need not live until the answer
 
   while (!pending.result) {
@@ -285,12 +337,11 @@ asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view actio
     const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
     if (pending.timer.expiry() <= std::chrono::steady_clock::now() ||
         cancelled != asio::cancellation_type::none) {
-      pending_.erase(echo);
-      pending.result.emplace(
-          ApiError{ApiError::Kind::kTimeout,
-                   0,
-                   fmt::format("{} got no answer within {} ms", action, options.timeout.count()),
-                   {}});
+      pending_.erase(*echo);
+      pending.result.emplace(ApiError{ApiError::Kind::kTimeout,
+                                      0,
+                                      fmt::format("{} got no answer within {} ms", action, timeout.count()),
+                                      {}});
     }
   }
   co_return std::move(*pending.result);

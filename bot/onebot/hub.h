@@ -6,6 +6,12 @@
 //  - An account that reconnects is served by its newest link; calls made
 //    after the reconnect go out on the new link.
 //  - Calls pending on a link fail at once (kLinkClosed) when it drops.
+//  - A call is answered only by a frame on the link it went out on, and its
+//    echo is 128 random bits: another link (a second account, or anyone
+//    holding the token) cannot answer it.
+//  - A call without its own timeout waits Options::api_timeout.
+//  - NapCat's heartbeat interval is clamped to [kMinHeartbeat, kMaxHeartbeat]
+//    before the watchdog (3x) is set from it.
 //  - wait_for_account() wakes as soon as the account is served again.
 //  - A malformed frame is logged (warn, truncated copy) and skipped; the link
 //    stays up.
@@ -58,7 +64,15 @@ class Hub final : public LinkHandler, public BotApi {
   struct Options {
     // Until NapCat reports its heartbeat interval, the watchdog allows 3×this.
     std::chrono::milliseconds heartbeat_interval{30'000};
+    // How long a call waits for its answer unless CallOptions::timeout is set
+    // (onebot.api_timeout_seconds).
+    std::chrono::milliseconds api_timeout{30'000};
   };
+
+  // The heartbeat intervals the watchdog accepts (the schema's range for
+  // onebot.heartbeat_interval_seconds); NapCat's reported one is clamped to it.
+  static constexpr std::chrono::milliseconds kMinHeartbeat{100};
+  static constexpr std::chrono::milliseconds kMaxHeartbeat{3'600'000};
 
   Hub(boost::asio::any_io_executor executor, Options options, EventSink& sink);
   ~Hub() override;
@@ -83,6 +97,7 @@ class Hub final : public LinkHandler, public BotApi {
   std::vector<LinkStatus> links() const;
   const HubCounters& counters() const { return counters_; }
   std::size_t pending_calls() const { return pending_.size(); }
+  // Applies to calls made and links opened from now on.
   void set_options(Options options) { options_ = options; }
 
  private:
@@ -90,6 +105,8 @@ class Hub final : public LinkHandler, public BotApi {
   struct PendingCall;
 
   void register_account(LinkEntry& entry, std::int64_t self_id);
+  // Gives the link a watchdog of 3× interval, clamped to the accepted range.
+  void set_heartbeat(LinkEntry& entry, std::chrono::milliseconds interval);
   void handle_response(Link& link, ApiResponse response);
   void handle_event(LinkEntry& entry, Event event);
   Link* pick_link(std::int64_t self_id);
@@ -104,10 +121,9 @@ class Hub final : public LinkHandler, public BotApi {
   EventSink& sink_;
   std::unordered_map<std::uint64_t, std::unique_ptr<LinkEntry>> links_;  // by link id
   std::unordered_map<std::int64_t, std::uint64_t> accounts_;             // self_id -> link id
-  std::unordered_map<std::uint64_t, PendingCall*> pending_;              // echo -> call
+  std::unordered_map<std::string, PendingCall*> pending_;                // echo -> call
   // Timers of wait_for_account() callers, cancelled when their account registers.
   std::multimap<std::int64_t, boost::asio::steady_timer*> account_waiters_;
-  std::uint64_t next_echo_ = 1;
   HubCounters counters_;
 };
 

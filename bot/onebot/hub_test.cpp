@@ -1,10 +1,10 @@
 #include "bot/onebot/hub.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
-
 #include <optional>
 
 namespace picbot::onebot {
@@ -93,8 +93,13 @@ TEST_F(HubTest, CallIsAnsweredByEcho) {
 TEST_F(HubTest, RetcodeBecomesTypedErrorWithWording) {
   auto link = open_link(1, 111);
   start_call(111, "get_msg");
-  answer(*link, json{{"status", "failed"}, {"retcode", 1200}, {"data", nullptr}, {"message", "msg"},
-                     {"wording", "消息不存在"}, {"echo", link->sent[0]["echo"]}}.dump());
+  answer(*link, json{{"status", "failed"},
+                     {"retcode", 1200},
+                     {"data", nullptr},
+                     {"message", "msg"},
+                     {"wording", "消息不存在"},
+                     {"echo", link->sent[0]["echo"]}}
+                    .dump());
   ASSERT_TRUE(result && !result->ok());
   EXPECT_EQ(result->error().kind, ApiError::Kind::kFailed);
   EXPECT_EQ(result->error().retcode, 1200);
@@ -171,15 +176,128 @@ TEST_F(HubTest, StreamFramesReachCallerInOrder) {
              [&](const json& data) { seen.push_back(data["index"].get<int>()); });
   const auto echo = link->sent[0]["echo"];
   for (int i = 0; i < 3; ++i) {
-    answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"stream", "stream-action"},
-                       {"data", {{"type", "stream"}, {"index", i}}}, {"echo", echo}}.dump());
+    answer(*link, json{{"status", "ok"},
+                       {"retcode", 0},
+                       {"stream", "stream-action"},
+                       {"data", {{"type", "stream"}, {"index", i}}},
+                       {"echo", echo}}
+                      .dump());
   }
   EXPECT_FALSE(result.has_value());
-  answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"stream", "stream-action"},
-                     {"data", {{"type", "response"}, {"done", true}}}, {"echo", echo}}.dump());
+  answer(*link, json{{"status", "ok"},
+                     {"retcode", 0},
+                     {"stream", "stream-action"},
+                     {"data", {{"type", "response"}, {"done", true}}},
+                     {"echo", echo}}
+                    .dump());
   EXPECT_EQ(seen, (std::vector<int>{0, 1, 2}));
   ASSERT_TRUE(result && result->ok());
   EXPECT_TRUE((*result)->at("done").get<bool>());
+}
+
+// NapCat's UploadFileStream declares useStream, so each call (a chunk) gets
+// exactly one frame marked stream-action whose data.type is "stream"
+// (packages/napcat-onebot/action/OneBotAction.ts, stream/UploadFileStream.ts).
+TEST_F(HubTest, UploadChunkIsAnsweredByItsOneStreamActionFrame) {
+  auto link = open_link(1, 111);
+  start_call(111, "upload_file_stream");
+  answer(*link, json{{"status", "ok"},
+                     {"retcode", 0},
+                     {"stream", "stream-action"},
+                     {"data", {{"type", "stream"}, {"status", "chunk_received"}, {"received_chunks", 1}}},
+                     {"echo", link->sent[0]["echo"]}}
+                    .dump());
+  ASSERT_TRUE(result && result->ok()) << "the chunk's single frame is its answer";
+  EXPECT_EQ((*result)->at("status"), "chunk_received");
+  EXPECT_EQ(hub.pending_calls(), 0u);
+}
+
+// OB11Response.error for a streamed action: status failed, data {type: "error"}.
+TEST_F(HubTest, DownloadStreamEndsWithAnErrorFrame) {
+  auto link = open_link(1, 111);
+  int frames = 0;
+  start_call(111, "download_file_stream", std::chrono::seconds(5), [&](const json&) { ++frames; });
+  const auto echo = link->sent[0]["echo"];
+  answer(*link, json{{"status", "ok"},
+                     {"retcode", 0},
+                     {"stream", "stream-action"},
+                     {"data", {{"type", "stream"}, {"index", 0}}},
+                     {"echo", echo}}
+                    .dump());
+  EXPECT_FALSE(result.has_value());
+  answer(*link, json{{"status", "failed"},
+                     {"retcode", 1200},
+                     {"stream", "stream-action"},
+                     {"data", {{"type", "error"}, {"data_type", "error"}}},
+                     {"message", "file not found"},
+                     {"echo", echo}}
+                    .dump());
+  EXPECT_EQ(frames, 1);
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().retcode, 1200);
+  EXPECT_EQ(hub.pending_calls(), 0u);
+}
+
+TEST_F(HubTest, AnswerOnAnotherLinkIsIgnoredAndTheRealAnswerWins) {
+  auto first = open_link(1, 111);
+  auto second = open_link(2, 222);
+  start_call(111, "get_msg");
+  const auto echo = first->sent[0]["echo"];
+  answer(*second,
+         json{{"status", "ok"}, {"retcode", 0}, {"data", {{"forged", true}}}, {"echo", echo}}.dump());
+  EXPECT_FALSE(result.has_value()) << "a frame on link 2 cannot answer a call sent on link 1";
+  EXPECT_EQ(hub.pending_calls(), 1u);
+  answer(*first,
+         json{{"status", "ok"}, {"retcode", 0}, {"data", {{"forged", false}}}, {"echo", echo}}.dump());
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ((*result)->at("forged"), false);
+}
+
+TEST_F(HubTest, EchoesAre128RandomBits) {
+  auto link = open_link(1, 111);
+  start_call(111, "get_msg");
+  start_call(111, "get_msg");
+  ASSERT_EQ(link->sent.size(), 2u);
+  for (const json& frame : link->sent) {
+    ASSERT_TRUE(frame["echo"].is_string()) << frame.dump();
+    const std::string echo = frame["echo"];
+    EXPECT_EQ(echo.size(), 32u);
+    EXPECT_EQ(echo.find_first_not_of("0123456789abcdef"), std::string::npos) << echo;
+  }
+  EXPECT_NE(link->sent[0]["echo"], link->sent[1]["echo"]);
+}
+
+TEST_F(HubTest, CallWithoutItsOwnTimeoutWaitsTheConfiguredApiTimeout) {
+  open_link(1, 111);
+  hub.set_options(Hub::Options{.api_timeout = std::chrono::milliseconds(20)});
+  start_call(111, "slow_action", std::chrono::milliseconds(0));
+  io.run_for(std::chrono::seconds(2));
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().kind, ApiError::Kind::kTimeout);
+  EXPECT_NE(result->error().message.find("within 20 ms"), std::string::npos) << result->error().message;
+
+  // A reload's new value applies to the next call.
+  io.restart();
+  hub.set_options(Hub::Options{.api_timeout = std::chrono::milliseconds(30)});
+  start_call(111, "slow_action", std::chrono::milliseconds(0));
+  io.run_for(std::chrono::seconds(2));
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_NE(result->error().message.find("within 30 ms"), std::string::npos) << result->error().message;
+}
+
+TEST_F(HubTest, HeartbeatIntervalIsClampedBeforeTheWatchdogIsSet) {
+  auto link = open_link(1, 111);
+  // 3 × this overflows a signed 64-bit count of milliseconds.
+  answer(
+      *link,
+      R"({"time":1,"self_id":111,"post_type":"meta_event","meta_event_type":"heartbeat","interval":4611686018427387904,"status":{}})");
+  EXPECT_TRUE(link->open);
+  EXPECT_EQ(link->watchdog, Hub::kMaxHeartbeat * 3);
+  answer(
+      *link,
+      R"({"time":1,"self_id":111,"post_type":"meta_event","meta_event_type":"heartbeat","interval":1,"status":{}})");
+  EXPECT_EQ(link->watchdog, Hub::kMinHeartbeat * 3);
+  EXPECT_EQ(sink.events.size(), 2u);
 }
 
 TEST_F(HubTest, ReconnectedAccountIsServedByNewLink) {
@@ -211,7 +329,9 @@ TEST_F(HubTest, MalformedFrameIsSkippedAndEventsStillFlow) {
   answer(*link, "[1,2,3]");
   EXPECT_EQ(hub.counters().malformed_frames, 2u);
   EXPECT_TRUE(link->open);
-  answer(*link, R"({"time":1,"self_id":111,"post_type":"meta_event","meta_event_type":"heartbeat","interval":5000,"status":{}})");
+  answer(
+      *link,
+      R"({"time":1,"self_id":111,"post_type":"meta_event","meta_event_type":"heartbeat","interval":5000,"status":{}})");
   ASSERT_EQ(sink.events.size(), 1u);
   EXPECT_EQ(link->watchdog, std::chrono::milliseconds(15000)) << "watchdog is 3x the heartbeat interval";
 }
@@ -223,8 +343,11 @@ TEST_F(HubTest, ForwardLinkLearnsAccountFromLoginInfo) {
   io.restart();
   ASSERT_EQ(link->sent.size(), 1u);
   EXPECT_EQ(link->sent[0]["action"], "get_login_info");
-  answer(*link, json{{"status", "ok"}, {"retcode", 0}, {"data", {{"user_id", 333}, {"nickname", "bot"}}},
-                     {"echo", link->sent[0]["echo"]}}.dump());
+  answer(*link, json{{"status", "ok"},
+                     {"retcode", 0},
+                     {"data", {{"user_id", 333}, {"nickname", "bot"}}},
+                     {"echo", link->sent[0]["echo"]}}
+                    .dump());
   ASSERT_EQ(hub.links().size(), 1u);
   EXPECT_EQ(hub.links()[0].self_id, 333);
 }

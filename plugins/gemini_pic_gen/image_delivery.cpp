@@ -12,7 +12,6 @@
 
 #include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
-#include "file_send_client/address_utils.h"
 #include "file_send_client/file_send_client.h"
 
 namespace picbot::gemini {
@@ -204,14 +203,12 @@ onebot::Segment base64_image_segment(std::string_view bytes) { return image_segm
 
 awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
                                                 std::string_view bytes, const DeliveryOptions& options) {
+  // Only auto infers a route, and never a shared filesystem: an explicit mode
+  // is the operator's choice (a receiver on 127.0.0.1 may be the published
+  // port of NapCat's container, which cannot read the bot's files).
   DeliveryMode mode = options.mode;
   if (mode == DeliveryMode::kAuto) {
     mode = image.size > options.stream_threshold_bytes ? DeliveryMode::kStream : DeliveryMode::kBase64;
-  }
-  if (mode == DeliveryMode::kFileSend && filesend::is_local_address(options.nap_server_address)) {
-    logger()->info("nap_server_address {} is this machine: NapCat reads {} directly, no file transfer needed",
-                   options.nap_server_address, image.path.string());
-    mode = DeliveryMode::kFile;
   }
 
   std::optional<Route> route;

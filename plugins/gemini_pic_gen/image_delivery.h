@@ -48,8 +48,8 @@ struct DeliveryResult {
 };
 
 // Prepares the image segment for image (whose content is bytes) by
-// options.mode. kFileSend to a local nap_server_address uses kFile instead
-// (NapCat reads the file itself; logged, not a fallback). Any failure of the
+// options.mode, exactly as configured (kFileSend to a loopback
+// nap_server_address still goes through the receiver). Any failure of the
 // chosen route (receiver unreachable, stream upload refused, no
 // public_base_url) falls back to base64 with a warning. REQUIRES: bytes and
 // image stay alive until the awaitable completes.

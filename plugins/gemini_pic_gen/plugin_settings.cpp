@@ -32,6 +32,9 @@ std::vector<Field> plugin_schema() {
                   "Longest wait between retries, in seconds.", 0, 600),
       float_field("request_timeout_seconds", 180, "一次生成（含全部重试）的总时限（秒）。",
                   "Deadline of one generation, all retries included, in seconds.", 1, 3600),
+      int_field("max_image_bytes", 32 * 1024 * 1024, "生成图片的大小上限（字节）；超出即视为生成失败。",
+                "Cap on a generated image, in bytes; a larger one counts as a failed generation.", 1024,
+                1 << 30),
       string_field("http_referer", "https://github.com/picbot", "发送给 OpenRouter 的 HTTP-Referer。",
                    "HTTP-Referer sent to OpenRouter."),
       string_field("app_title", "picbot", "发送给 OpenRouter 的 X-OpenRouter-Title。",
@@ -132,7 +135,8 @@ Result<PluginSettings> PluginSettings::from_config(const json& section) {
   s.delivery.file_send_token = section.value("file_send_token", "");
 
   s.references.max_count = static_cast<std::size_t>(section.value("max_reference_images", 3));
-  s.references.max_bytes = static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
+  s.references.max_bytes =
+      static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
   // The same switch covers images the upstream hands back as data[].url.
   s.openrouter.allow_private_download_addresses = s.references.allow_private_network;

@@ -13,6 +13,8 @@
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
 
 namespace picbot::testing {
@@ -33,14 +35,21 @@ std::string plugin_config(const FakeOpenRouter& openrouter, const std::string& r
                                    rate_limit);
 }
 
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 bool is_message_to(const ApiCall& c, std::int64_t group) {
   return c.action == "send_group_msg" && c.params.value("group_id", json()) == group;
 }
 
 class DrawTest : public ::testing::Test {
  protected:
-  void start(const std::string& rate_limit = "") {
-    bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken) + plugin_config(openrouter, rate_limit));
+  // plugin_extra: more gemini_pic_gen lines; onebot_keys: more onebot lines.
+  void start(const std::string& plugin_extra = "", const std::string& onebot_keys = "") {
+    bot = std::make_unique<PicbotRunner>(with_onebot_keys(reverse_config(kTestToken), onebot_keys) +
+                                         plugin_config(openrouter, plugin_extra));
     ASSERT_TRUE(bot->start());
     connect();
   }
@@ -249,6 +258,131 @@ TEST_F(DrawTest, SavesSentTogetherKeepEachOthersKeys) {
   EXPECT_NE(text.str().find("vendor/model-" + std::to_string(kPairs - 1)), std::string::npos) << text.str();
   EXPECT_NE(text.str().find("base-" + std::to_string(kPairs - 1)), std::string::npos) << text.str();
   EXPECT_NE(text.str().find(kKeyA), std::string::npos);
+}
+
+// Issue 15, defect 6: a second account's link answers the first link's
+// pending get_msg with a forged frame (its echo copied); the hub ignores it,
+// and the real answer, on the link the call went out on, still wins.
+TEST_F(DrawTest, ForgedAnswerFromAnotherLinkIsIgnoredAndTheRealAnswerWins) {
+  start();
+  auto other = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10002, kTestToken);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  FakeHttpServer cdn;
+  const std::string real = make_png("real reference", 64), forged = make_png("forged reference", 64);
+  cdn.on("GET", "/real.png", [&](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, real};
+  });
+  cdn.on("GET", "/forged.png", [&](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, forged};
+  });
+  napcat.set_handler("get_msg", [](const ApiCall&) {
+    ApiReply reply;
+    reply.no_reply = true;  // the test answers by hand
+    return reply;
+  });
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_group_message(
+      conn, 777, 42,
+      json::array({json{{"type", "reply"}, {"data", {{"id", "4242"}}}},
+                   json{{"type", "text"}, {"data", {{"text", "/draw make it blue"}}}}}));
+  auto get_msg = napcat.wait_for_call(action_is("get_msg"), 10s, skip);
+  ASSERT_TRUE(get_msg) << bot->process().output();
+  auto answer = [&](const std::string& image) {
+    json data = {
+        {"message_id", 4242},
+        {"message_type", "group"},
+        {"group_id", 777},
+        {"user_id", 43},
+        {"message", json::array({json{{"type", "image"},
+                                      {"data", {{"file", image}, {"url", cdn.base_url() + "/" + image}}}}})}};
+    return json{{"status", "ok"}, {"retcode", 0},          {"data", std::move(data)},  {"message", ""},
+                {"wording", ""},  {"echo", get_msg->echo}, {"stream", "normal-action"}}
+        .dump();
+  };
+  napcat.send_raw(*other, answer("forged.png"));
+  ASSERT_TRUE(bot->wait_for_log("answer to a call sent on link #\\d+ ignored", 5s))
+      << bot->process().output();
+  napcat.send_raw(conn, answer("real.png"));
+
+  auto reply = napcat.wait_for_call(
+      [](const ApiCall& c) { return is_message_to(c, 777) && image_bytes_of(message_of(c)).has_value(); },
+      10s, skip);
+  ASSERT_TRUE(reply) << bot->process().output();
+  const auto calls = openrouter.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  const json& content = calls[0].body["messages"][0]["content"];
+  ASSERT_EQ(content.size(), 2u);
+  EXPECT_EQ(content[1]["image_url"]["url"], "data:image/png;base64," + onebot::base64_encode(real))
+      << "the reference is the real message's image, not the forged one";
+}
+
+// Issue 25: NapCat answers every upload_file_stream call with one
+// stream-action frame (data.type "stream" for a chunk); the hub took it for
+// an intermediate packet, so each chunk waited api_timeout_seconds and the
+// image fell back to base64.
+TEST_F(DrawTest, StreamDeliveryCompletesAgainstNapCatsStreamActionAnswers) {
+  openrouter.set_default(Script::kPng, FakeOpenRouter::Options{.image_size = 2 * 1024 * 1024});
+  start("    image_delivery: stream\n", "  api_timeout_seconds: 10\n");
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_group_message(conn, 777, 42, "/draw 一只猫");
+  ASSERT_TRUE(napcat.wait_for_call(action_is("upload_file_stream"), 10s, skip)) << bot->process().output();
+  const auto first_chunk = std::chrono::steady_clock::now();
+  auto reply = napcat.wait_for_call(
+      [](const ApiCall& c) { return is_message_to(c, 777) && has_image(message_of(c)); }, 20s, skip);
+  const auto upload_time = std::chrono::steady_clock::now() - first_chunk;
+  ASSERT_TRUE(reply) << bot->process().output();
+
+  const std::filesystem::path file = image_file_of(message_of(*reply));
+  EXPECT_EQ(file.parent_path(), NapCatActions::stream_directory()) << file;
+  ASSERT_EQ(openrouter.served_images().size(), 1u);
+  EXPECT_EQ(read_file(file), openrouter.served_images()[0]);
+  const std::size_t chunks = (openrouter.served_images()[0].size() + 64 * 1024 - 1) / (64 * 1024);
+  EXPECT_EQ(napcat.count_calls("upload_file_stream"), chunks + 1) << "64 KiB chunks, then the completion";
+  // A chunk left waiting would cost api_timeout_seconds (10 s) by itself.
+  EXPECT_LT(upload_time, 2s);
+  EXPECT_EQ(bot->process().output().find("delivery failed"), std::string::npos) << bot->process().output();
+  std::filesystem::remove(file);
+}
+
+// auto streams above 30 MB; before the fix such an image always fell back to
+// base64 after the chunk timed out (and a 53 MB frame exceeds NapCat's limit).
+TEST_F(DrawTest, AutoDeliveryStreamsA40MbImage) {
+  openrouter.set_default(Script::kPng, FakeOpenRouter::Options{.image_size = 40 * 1024 * 1024});
+  start("    max_image_bytes: 67108864\n", "  api_timeout_seconds: 10\n");
+  auto reply = say(
+      42, "/draw 一只大猫", [](const ApiCall& c) { return has_image(message_of(c)); }, 60s);
+  ASSERT_TRUE(reply) << bot->process().output();
+  const std::filesystem::path file = image_file_of(message_of(*reply));
+  EXPECT_EQ(file.parent_path(), NapCatActions::stream_directory()) << file;
+  ASSERT_EQ(openrouter.served_images().size(), 1u);
+  EXPECT_TRUE(read_file(file) == openrouter.served_images()[0]) << "the streamed file differs";
+  EXPECT_EQ(bot->process().output().find("delivery failed"), std::string::npos);
+  std::filesystem::remove(file);
+}
+
+// Issue 25: image_delivery: file_send to 127.0.0.1 (a receiver port published
+// from NapCat's container) was replaced by file://, which the container cannot
+// open. The explicit mode goes through the shipped receiver.
+TEST_F(DrawTest, FileSendToALoopbackReceiverGoesThroughTheReceiver) {
+  TempDir napcat_side;
+  const std::filesystem::path receiver_dir = napcat_side.path() / "received";
+  auto receiver = ChildProcess::start({PICBOT_FILE_RECEIVER_BINARY, "--listen", "127.0.0.1:0", "--dir",
+                                       receiver_dir.string(), "--log-level", "info"});
+  ASSERT_TRUE(receiver.ok()) << receiver.error().message;
+  std::vector<std::string> port;
+  ASSERT_TRUE((*receiver)->wait_for_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s, &port))
+      << (*receiver)->output();
+  start("    image_delivery: file_send\n    nap_server_address: \"127.0.0.1\"\n    nap_server_port: " +
+        port[1] + "\n");
+
+  auto reply = say(42, "/draw 一只猫", [](const ApiCall& c) { return has_image(message_of(c)); });
+  ASSERT_TRUE(reply) << bot->process().output();
+  const std::filesystem::path file = image_file_of(message_of(*reply));
+  EXPECT_EQ(file.parent_path(), std::filesystem::canonical(receiver_dir)) << file;
+  ASSERT_EQ(openrouter.served_images().size(), 1u);
+  EXPECT_EQ(read_file(file), openrouter.served_images()[0]);
+  EXPECT_EQ(bot->process().output().find("delivery failed"), std::string::npos) << bot->process().output();
+  EXPECT_TRUE((*receiver)->wait_for_line(std::regex("result=ok"), 5s)) << (*receiver)->output();
 }
 
 }  // namespace

@@ -44,16 +44,21 @@ bool has_image(const json& message) {
   return false;
 }
 
-std::optional<std::string> image_bytes_of(const json& message) {
+std::string image_file_of(const json& message) {
+  if (!message.is_array()) return {};
   for (const auto& seg : message) {
-    if (seg.value("type", "") != "image") continue;
-    const std::string file = seg["data"].value("file", "");
-    if (!file.starts_with("base64://")) return std::nullopt;
-    auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
-    if (!decoded) return std::nullopt;
-    return *decoded;
+    if (seg.value("type", "") == "image" && seg.contains("data") && seg["data"].is_object())
+      return seg["data"].value("file", "");
   }
-  return std::nullopt;
+  return {};
+}
+
+std::optional<std::string> image_bytes_of(const json& message) {
+  const std::string file = image_file_of(message);
+  if (!file.starts_with("base64://")) return std::nullopt;
+  auto decoded = onebot::base64_decode(std::string_view(file).substr(9));
+  if (!decoded) return std::nullopt;
+  return *decoded;
 }
 
 std::string with_onebot_keys(std::string yaml, const std::string& keys) {

@@ -25,6 +25,8 @@ std::string text_of(const nlohmann::json& message);
 const nlohmann::json& message_of(const ApiCall& call);
 // Whether a segment array holds an image segment (false for anything else).
 bool has_image(const nlohmann::json& message);
+// The data.file of the first image segment ("" when there is none).
+std::string image_file_of(const nlohmann::json& message);
 // The decoded bytes of the first image segment when it is inline base64;
 // nullopt when there is none, it is a URL or path, or it does not decode.
 std::optional<std::string> image_bytes_of(const nlohmann::json& message);

@@ -224,6 +224,50 @@ TEST(HostReverse, WatchdogDropsASilentLink) {
   EXPECT_TRUE(bot.wait_for_log("no frame for"));
 }
 
+// Issue 15, defect 8: onebot.api_timeout_seconds bounds a call (it was a
+// fixed 30 s), and a reload's new value applies to the next call, with no
+// reconnect.
+TEST(HostReverse, ApiTimeoutSecondsBoundsCallsAndFollowsAReload) {
+  PicbotRunner bot(with_onebot_keys(reverse_config(kTestToken), "  api_timeout_seconds: 1\n"));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  napcat.set_handler("send_group_msg", [](const ApiCall&) {
+    ApiReply reply;
+    reply.no_reply = true;
+    return reply;
+  });
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_group_message(*conn, 777, 42, "/ping");
+  ASSERT_TRUE(bot.wait_for_log("send_group_msg got no answer within 1000 ms", 10s)) << bot.process().output();
+
+  bot.rewrite_config(with_onebot_keys(reverse_config(kTestToken), "  api_timeout_seconds: 2\n"));
+  bot.process().signal(SIGHUP);
+  ASSERT_TRUE(bot.wait_for_log("config reloaded", 5s)) << bot.process().output();
+  napcat.send_group_message(*conn, 777, 42, "/ping");
+  EXPECT_TRUE(bot.wait_for_log("send_group_msg got no answer within 2000 ms", 10s)) << bot.process().output();
+  EXPECT_EQ(napcat.connection_ids(), std::vector<int>{*conn}) << "a timeout change needs no reconnect";
+}
+
+// Issue 15, defect 10: 3 × a huge heartbeat interval overflowed and the
+// watchdog dropped the link at once; the interval is clamped instead.
+TEST(HostReverse, HugeHeartbeatIntervalKeepsTheLinkUp) {
+  PicbotRunner bot(reverse_config(kTestToken));
+  ASSERT_TRUE(bot.start());
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_raw(*conn,
+                  R"({"time":1,"self_id":10001,"post_type":"meta_event","meta_event_type":"heartbeat",)"
+                  R"("status":{"online":true,"good":true},"interval":4611686018427387904})");
+  ASSERT_TRUE(bot.wait_for_log("heartbeat interval 4611686018427387904 ms is outside"))
+      << bot.process().output();
+  napcat.send_group_message(*conn, 777, 42, "/ping");
+  ASSERT_TRUE(wait_for_reply(napcat, *conn, "pong")) << bot.process().output();
+  EXPECT_EQ(napcat.connection_ids(), std::vector<int>{*conn});
+  EXPECT_EQ(bot.process().output().find("no frame for"), std::string::npos);
+}
+
 TEST(HostReverse, SigtermClosesLinksWith1000AndExitsZero) {
   PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());

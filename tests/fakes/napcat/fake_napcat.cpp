@@ -64,12 +64,20 @@ void configure(WebSocket& ws) {
   ws.read_message_max(kReadLimit);
 }
 
+// OB11Response in NapCat's action/OneBotAction.ts: a streamed action's
+// failure carries {type:"error", data_type:"error"} instead of null.
 ordered_json response_frame(int retcode, const json& data, const std::string& message,
                             const std::string& wording, const std::optional<json>& echo, bool streamed) {
   ordered_json frame;
   frame["status"] = retcode == kRetcodeOk ? "ok" : "failed";
   frame["retcode"] = retcode;
-  frame["data"] = retcode == kRetcodeOk ? ordered_json(data) : ordered_json(nullptr);
+  if (retcode == kRetcodeOk) {
+    frame["data"] = ordered_json(data);
+  } else if (streamed) {
+    frame["data"] = ordered_json{{"type", "error"}, {"data_type", "error"}};
+  } else {
+    frame["data"] = nullptr;
+  }
   frame["message"] = message;
   frame["wording"] = wording.empty() ? message : wording;
   if (echo) frame["echo"] = ordered_json(*echo);
@@ -368,7 +376,7 @@ class FakeNapCat::Connection : public std::enable_shared_from_this<Connection> {
       co_await delay.async_wait(use_tuple);
     }
     if (reply.no_reply) co_return;
-    const bool streamed = !reply.stream_frames.empty();
+    const bool streamed = uses_stream(call.action) || !reply.stream_frames.empty();
     for (const auto& frame_data : reply.stream_frames) {
       send(to_frame(response_frame(kRetcodeOk, frame_data, "", "", echo, true)));
     }

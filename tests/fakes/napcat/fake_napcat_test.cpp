@@ -382,7 +382,9 @@ TEST(FakeNapCatTest, UploadFileStreamAssemblesChunksLikeNapCat) {
                        index);
   };
   // Chunks may arrive out of order; each is acknowledged with the count so far.
+  // As NapCat's UploadFileStream (useStream): one stream-action frame per call.
   json reply = chunk("s-1", 1, "d29ybGQ=", sha256);  // "world"
+  EXPECT_EQ(reply["stream"], "stream-action");
   EXPECT_EQ(
       reply["data"],
       (json{{"type", "stream"}, {"status", "chunk_received"}, {"received_chunks", 1}, {"total_chunks", 2}}));
@@ -391,6 +393,7 @@ TEST(FakeNapCatTest, UploadFileStreamAssemblesChunksLikeNapCat) {
 
   reply = client.call("upload_file_stream", {{"stream_id", "s-1"}, {"is_complete", true}}, "done");
   ASSERT_EQ(reply["retcode"], 0) << reply.dump();
+  EXPECT_EQ(reply["stream"], "stream-action");
   EXPECT_EQ(reply["data"]["type"], "response");
   EXPECT_EQ(reply["data"]["status"], "file_complete");
   EXPECT_EQ(reply["data"]["file_size"], 11);
@@ -412,6 +415,8 @@ TEST(FakeNapCatTest, UploadFileStreamAssemblesChunksLikeNapCat) {
   reply = client.call("upload_file_stream", {{"stream_id", "s-2"}, {"is_complete", true}}, 10);
   EXPECT_EQ(reply["retcode"], 1200);
   EXPECT_FALSE(reply["message"].get<std::string>().empty());
+  EXPECT_EQ(reply["stream"], "stream-action");
+  EXPECT_EQ(reply["data"], (json{{"type", "error"}, {"data_type", "error"}})) << "OB11Response.error";
   chunk("s-3", 0, "aGVsbG8g", sha256);
   EXPECT_EQ(client.call("upload_file_stream", {{"stream_id", "s-3"}, {"is_complete", true}}, 11)["retcode"],
             1200);

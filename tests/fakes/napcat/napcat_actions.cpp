@@ -216,6 +216,12 @@ ApiReply NapCatActions::history(const ApiCall& call, const std::string& message_
   return ApiReply::ok({{"messages", std::move(messages)}});
 }
 
+bool uses_stream(std::string_view action) {
+  return action == "upload_file_stream" || action == "download_file_stream" ||
+         action == "download_file_image_stream" || action == "download_file_record_stream" ||
+         action == "test_download_stream";
+}
+
 std::filesystem::path NapCatActions::stream_directory() {
   return std::filesystem::temp_directory_path() / "fake-napcat-streams";
 }

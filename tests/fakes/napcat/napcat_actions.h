@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace picbot::testing {
@@ -121,6 +122,15 @@ class NapCatActions {
   std::int64_t last_message_id_ = 1000;              // guarded by mu_
   std::map<std::string, UploadStream> streams_;      // by stream_id; guarded by mu_
 };
+
+// Whether NapCat's action declares useStream (OneBotAction.useStream, set by
+// UploadFileStream, DownloadFileStream, DownloadFileImageStream,
+// DownloadFileRecordStream and TestStreamDownload in
+// packages/napcat-onebot/action/stream/). Every answer to such an action is
+// marked "stream-action" (one frame per upload_file_stream call, whatever its
+// data.type), and a failure carries data {type:"error", data_type:"error"}
+// (OB11Response.error in action/OneBotAction.ts).
+bool uses_stream(std::string_view action);
 
 // Reads an id given as a number or a numeric string (NapCat is lenient).
 std::optional<std::int64_t> json_id(const nlohmann::json& value);
