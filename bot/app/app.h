@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+
 #include <filesystem>
 #include <memory>
 

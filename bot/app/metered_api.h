@@ -21,8 +21,7 @@ class MeteredApi final : public onebot::BotApi {
   boost::asio::awaitable<onebot::ApiResult> call_encoded(std::int64_t self_id, std::string action,
                                                          std::string params_json,
                                                          onebot::CallOptions options) override;
-  boost::asio::awaitable<bool> wait_for_account(std::int64_t self_id,
-                                                std::chrono::milliseconds timeout) override {
+  boost::asio::awaitable<bool> wait_for_account(std::int64_t self_id, std::chrono::milliseconds timeout) override {
     return inner_.wait_for_account(self_id, timeout);
   }
 
