@@ -24,6 +24,7 @@ Status register_builtin_commands(CommandRegistry& registry, std::function<Status
                                      std::string text = ctx.tr("host.help_header");
                                      for (const auto& entry : registry.commands()) {
                                        if (entry.command.admin_only && !ctx.is_admin()) continue;
+                                       if (entry.command.listed && !entry.command.listed()) continue;
                                        text += "\n" + ctx.tr(entry.command.usage, fmt::arg("prefix", prefix));
                                      }
                                      co_await ctx.reply_text(std::move(text));

@@ -77,8 +77,11 @@ Field bot_section() {
                      "Never respond in these groups."),
           enum_field("language", "zh-CN", {"zh-CN", "en"}, "机器人回复使用的语言。",
                      "Language of the bot's replies."),
-          string_field("disabled_reply", "", "AI 助手关闭时被叫到所回复的提示；留空表示不回复。",
-                       "Reply sent when the agent is off and someone addresses it; empty means stay silent."),
+          string_field(
+              "disabled_reply", "画图请用 /draw <描述>",
+              "AI 助手关闭时，有人用昵称或 @ 叫机器人（或私聊）而不是发命令时回复的提示；留空表示不回复。",
+              "Reply sent when the agent is off and someone addresses the bot by nickname or @ (or in "
+              "a private chat) without a command; empty means stay silent."),
       },
       "机器人行为设置。", "Bot behaviour.");
 }

@@ -27,6 +27,8 @@ struct Command {
   std::string usage;                 // message-table key for /help, e.g. "gemini.help.draw"
   bool admin_only = false;
   std::function<boost::asio::awaitable<void>(CommandContext&)> handler;
+  // /help lists the command only while this returns true; null: always.
+  std::function<bool()> listed;
 };
 
 // The result a tool hands back to the calling model.
