@@ -8,7 +8,8 @@
 #
 # --test   what the tests need beyond the build: chromium and Node.js/npm for
 #          the web console's browser test, then `npm ci` in tests/browser
-#          (playwright-core only drives the browser; it downloads nothing).
+#          (playwright-core only drives the browser; it downloads nothing);
+#          systemd for systemd-analyze (the .deb test checks the units).
 # --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
 # --bench  valgrind and Node.js/npm for bench/run.sh --callgrind / --peer, then
 #          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9).
@@ -26,7 +27,7 @@ npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium); need_node=1; npm_dirs+=(tests/browser) ;;
+    --test) packages+=(chromium systemd); need_node=1; npm_dirs+=(tests/browser) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench) packages+=(valgrind); need_node=1; npm_dirs+=(bench/peer) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;

@@ -134,7 +134,8 @@ Status Agent::register_commands() {
                          std::string text = ctx.tr("agent.session_cleared");
                          if (!cleared) text = ctx.tr("agent.session_clear_failed");
                          co_await ctx.reply_text(std::move(text), ctx.is_group());
-                       }});
+                       },
+                       .listed = [this] { return enabled(); }});
 }
 
 // WorkerPool::run lambdas capture by reference: the coroutine frame owns the
@@ -321,7 +322,8 @@ std::string Agent::describe_failure(const MessageContext& ctx, const llm::Provid
   const std::string& model = settings.chat.model;
   switch (error.cls) {
     case FailureClass::kInvalidKey:
-      return ctx.tr(error.http_status == 0 ? "agent.error.no_keys" : "agent.error.invalid_key");
+      // Keys that were configured and then rejected (401/403) are not "no key".
+      return ctx.tr(settings.chat.api_keys.empty() ? "agent.error.no_keys" : "agent.error.invalid_key");
     case FailureClass::kNoCredits:
       return ctx.tr("agent.error.no_credits");
     case FailureClass::kRateLimited:

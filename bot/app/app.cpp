@@ -17,6 +17,7 @@
 #include "bot/app/host_messages.h"
 #include "bot/app/metered_api.h"
 #include "bot/app/sandbox.h"
+#include "bot/app/startup_checks.h"
 #include "bot/config/config_edit.h"
 #include "bot/config/config_writer.h"
 #include "bot/core/clock.h"
@@ -57,18 +58,8 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
-// Splits "host:port" ("[::1]:8080" for IPv6).
-Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& listen, const char* key) {
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return Error::make("bad_config", std::string(key) + ": expected host:port");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port);
-  if (ec != std::errc() || end != listen.data() + listen.size() || port > 65535) {
-    return Error::make("bad_config", std::string(key) + ": bad port in '" + listen + "'");
-  }
-  return std::pair{host, static_cast<std::uint16_t>(port)};
+Error config_error(const config::ConfigIssue& issue) {
+  return Error::make("bad_config", config::format_issue(issue));
 }
 
 struct RunningPlugin {
@@ -127,21 +118,11 @@ struct App::Impl {
       logger()->info("web server off (web.enabled: false)");
       return {};
     }
-    const std::string listen_text = web_config.value("listen", "127.0.0.1:6185");
-    auto listen = split_listen(listen_text, "web.listen");
-    if (!listen) return listen.error();
+    auto listen = web_bind_address(web_config, language());
+    if (!listen) return config_error(listen.error());
     web::HttpServer::Options options;
-    options.host = listen->first == "localhost" ? "127.0.0.1" : listen->first;
-    options.port = listen->second;
-    boost::system::error_code ec;
-    const auto address = asio::ip::make_address(options.host, ec);
-    if (ec) return Error::make("bad_config", "web.listen: '" + listen->first + "' is not an IP address");
-    if (!address.is_loopback() && web_config.value("password", "").empty()) {
-      return Error::make("bad_config",
-                         "web.listen is " + listen_text +
-                             " (not a loopback address) but web.password is empty: set web.password "
-                             "(or PICBOT_WEB_PASSWORD), listen on 127.0.0.1, or set web.enabled: false");
-    }
+    options.host = listen->host;
+    options.port = listen->port;
     web_server = std::make_unique<web::HttpServer>(io.get_executor(), options);
     web_server->route("GET", "/health", web::make_health_handler([this] { return hub.links().size(); }));
     if (auto port = web_server->start(); !port) return port.error();
@@ -152,6 +133,8 @@ struct App::Impl {
     };
     return start_console();
   }
+
+  std::string language() const { return config["bot"].value("language", "zh-CN"); }
 
   web::Console::Options console_options() const {
     const json web_config = config.value("web", json::object());
@@ -429,11 +412,11 @@ struct App::Impl {
       if (s) logger()->info("forward WS: connecting to {}", options.url);
       return s;
     }
-    auto listen = split_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen");
-    if (!listen) return listen.error();
+    auto listen = parse_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen", language());
+    if (!listen) return config_error(listen.error());
     net::ReverseServer::Options options;
-    options.host = listen->first;
-    options.port = listen->second;
+    options.host = listen->host;
+    options.port = listen->port;
     options.path = onebot.value("path", options.path);
     options.access_token = token;
     options.max_connections = static_cast<std::size_t>(onebot.value("max_connections", 16));
@@ -510,7 +493,7 @@ struct App::Impl {
 
   Status reload() {
     known_stamp = file_stamp();
-    auto loaded = config::load_config_file(schema, config_path, config::process_environment());
+    auto loaded = config::load_config_file(schema, config_path, config::process_environment(), language());
     if (!loaded) {
       logger()->error("reload refused, the running config stays: {}", join_issues(loaded.error()));
       return Error::make("bad_config", join_issues(loaded.error()));

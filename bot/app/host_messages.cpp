@@ -10,14 +10,51 @@ void register_host_messages() {
       {"host.unknown_command", "未知命令 {prefix}{command}，发送 {prefix}help 查看可用命令。",
        "Unknown command {prefix}{command}. Send {prefix}help to see what I can do."},
       {"host.admin_only", "抱歉，该命令仅限管理员使用。", "Sorry, only admins can use that command."},
-      {"host.command_failed", "命令执行出错了，请稍后再试。", "Something went wrong running that command. Please try again later."},
+      {"host.command_failed", "命令执行出错了，请稍后再试。",
+       "Something went wrong running that command. Please try again later."},
       {"host.help_header", "可用命令：", "Commands you can use:"},
       {"host.help.ping", "{prefix}ping — 检查机器人是否在线", "{prefix}ping — check that the bot is alive"},
       {"host.help.help", "{prefix}help — 显示本帮助", "{prefix}help — show this help"},
-      {"host.help.reload", "{prefix}reload — 重新加载配置文件（管理员）", "{prefix}reload — reload the config file (admin)"},
+      {"host.help.reload", "{prefix}reload — 重新加载配置文件（管理员）",
+       "{prefix}reload — reload the config file (admin)"},
       {"host.reload_ok", "配置已重新加载。", "Config reloaded."},
-      {"host.reload_failed", "配置有误，未加载：{errors}", "The config has errors and was not loaded: {errors}"},
+      {"host.reload_failed", "配置有误，未加载：{errors}",
+       "The config has errors and was not loaded: {errors}"},
       {"host.admin_suffix", "（管理员）", " (admin)"},
+      {"host.listen_format", "应为 host:port 格式，实际是 “{value}”", "expected host:port, got \"{value}\""},
+      {"host.listen_port", "“{value}” 中的端口无效", "bad port in \"{value}\""},
+      {"host.listen_not_ip", "“{host}” 不是 IP 地址", "\"{host}\" is not an IP address"},
+      {"host.web_open_without_password",
+       "web.listen 是 {listen}（不是本机回环地址），但 web.password 为空，管理后台会对所有人开放：请设置 "
+       "web.password（或环境变量 PICBOT_WEB_PASSWORD），或改为监听 127.0.0.1，或设置 web.enabled: false",
+       "web.listen is {listen} (not a loopback address) but web.password is empty, so the console would be "
+       "open to anyone: set web.password (or PICBOT_WEB_PASSWORD), listen on 127.0.0.1, or set "
+       "web.enabled: false"},
+      {"cli.usage",
+       "用法：picbot [选项]\n"
+       "  --config PATH            配置文件（默认 config/picbot.yaml）\n"
+       "  --check-config           检查配置（与启动时的检查相同）后退出；有错误时退出码为 2\n"
+       "  --print-example-config   输出一份带注释、包含所有键及默认值的示例配置\n"
+       "  --lang zh-CN|en          本命令输出所用的语言（默认 zh-CN）\n"
+       "  --version                输出版本号后退出\n"
+       "  -h, --help               显示本帮助\n"
+       "示例：picbot --print-example-config > config/picbot.yaml\n",
+       "usage: picbot [options]\n"
+       "  --config PATH            config file (default config/picbot.yaml)\n"
+       "  --check-config           run the checks start runs on the config, then exit (2 on errors)\n"
+       "  --print-example-config   print a documented config with every key and its default\n"
+       "  --lang zh-CN|en          language of this command's output (default zh-CN)\n"
+       "  --version                print the version and exit\n"
+       "  -h, --help               show this help\n"
+       "example: picbot --print-example-config > config/picbot.yaml\n"},
+      {"cli.unknown_argument", "picbot：未知参数 “{argument}”", "picbot: unknown argument '{argument}'"},
+      {"cli.missing_value", "picbot：{option} 需要一个值", "picbot: {option} needs a value"},
+      {"cli.bad_language", "picbot：--lang 只能是 zh-CN 或 en，实际是 “{value}”",
+       "picbot: --lang takes zh-CN or en, got '{value}'"},
+      {"cli.config_error", "配置错误：{issue}", "config error: {issue}"},
+      {"cli.config_warning", "配置警告：{issue}", "config warning: {issue}"},
+      {"cli.config_ok", "配置正确：{path}", "config OK: {path}"},
+      {"cli.issue_line", "{path}（第 {line} 行）：{message}", "{path} (line {line}): {message}"},
   });
 }
 

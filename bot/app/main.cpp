@@ -1,7 +1,7 @@
 // picbot: a QQ bot host speaking OneBot v11 to NapCat.
 //
-//   picbot [--config PATH] [--check-config] [--version]
-//          [--print-example-config [--lang en]]
+//   picbot [--config PATH] [--check-config] [--print-example-config]
+//          [--lang zh-CN|en] [--version] [--help]
 #include <boost/asio/io_context.hpp>
 #include <csignal>
 #include <cstdio>
@@ -10,19 +10,17 @@
 #include <string_view>
 
 #include "bot/app/app.h"
+#include "bot/app/host_messages.h"
+#include "bot/app/startup_checks.h"
 #include "bot/config/config_loader.h"
 #include "bot/config/config_writer.h"
 #include "bot/core/logging.h"
+#include "bot/core/message_table.h"
 #include "bot/plugin/plugin.h"
 
 namespace {
 
-constexpr std::string_view kUsage =
-    "usage: picbot [--config PATH] [--check-config] [--version] [--print-example-config [--lang en]]\n"
-    "  --config PATH            config file (default config/picbot.yaml)\n"
-    "  --check-config           validate the config and exit (non-zero on errors)\n"
-    "  --print-example-config   print a documented config with every key and its default\n"
-    "  --version                print the version and exit\n";
+constexpr int kExitBadConfig = 2;
 
 picbot::config::Schema build_schema() {
   auto schema = picbot::config::Schema::with_host_sections();
@@ -32,56 +30,108 @@ picbot::config::Schema build_schema() {
   return schema;
 }
 
+// One issue as the operator reads it, with the key's line when known.
+std::string describe(const picbot::config::ConfigIssue& issue, std::string_view language) {
+  if (issue.line == 0 || issue.path.empty()) return picbot::config::format_issue(issue);
+  return picbot::tr(language, "cli.issue_line", fmt::arg("path", issue.path), fmt::arg("line", issue.line),
+                    fmt::arg("message", issue.message));
+}
+
+struct Options {
+  std::string config_path = "config/picbot.yaml";
+  std::string language = "zh-CN";
+  bool check_only = false;
+  bool print_example = false;
+  bool version = false;
+  bool help = false;
+};
+
+// Reads argv; on a bad argument prints why (in --lang, when it came first)
+// and the usage, and returns false.
+bool parse_arguments(int argc, char** argv, Options& options) {
+  std::string problem;
+  for (int i = 1; i < argc && problem.empty(); ++i) {
+    const std::string_view arg = argv[i];
+    const bool takes_value = arg == "--config" || arg == "--lang";
+    if (takes_value && i + 1 >= argc) {
+      problem = picbot::tr(options.language, "cli.missing_value", fmt::arg("option", arg));
+    } else if (arg == "--config") {
+      options.config_path = argv[++i];
+    } else if (arg == "--lang") {
+      const std::string_view value = argv[++i];
+      if (value != "zh-CN" && value != "en") {
+        problem = picbot::tr(options.language, "cli.bad_language", fmt::arg("value", value));
+      } else {
+        options.language = value;
+      }
+    } else if (arg == "--check-config") {
+      options.check_only = true;
+    } else if (arg == "--print-example-config") {
+      options.print_example = true;
+    } else if (arg == "--version") {
+      options.version = true;
+    } else if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else {
+      problem = picbot::tr(options.language, "cli.unknown_argument", fmt::arg("argument", arg));
+    }
+  }
+  if (problem.empty()) return true;
+  std::cerr << problem << "\n" << picbot::tr(options.language, "cli.usage");
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // A write past a file size limit (ulimit -f, systemd LimitFSIZE) must fail
   // with EFBIG like a full disk, not kill the bot.
   std::signal(SIGXFSZ, SIG_IGN);
-  std::string config_path = "config/picbot.yaml";
-  std::string language = "zh-CN";
-  bool check_only = false;
-  bool print_example = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg == "--lang" && i + 1 < argc) {
-      language = argv[++i];
-    } else if (arg == "--check-config") {
-      check_only = true;
-    } else if (arg == "--print-example-config") {
-      print_example = true;
-    } else if (arg == "--version") {
-      std::cout << "picbot " << PICBOT_VERSION << "\n";
-      return 0;
-    } else if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else {
-      std::cerr << "picbot: unknown argument '" << arg << "'\n" << kUsage;
-      return 2;
-    }
+  picbot::register_host_messages();
+  Options options;
+  if (!parse_arguments(argc, argv, options)) return kExitBadConfig;
+  const std::string& language = options.language;
+  if (options.help) {
+    std::cout << picbot::tr(language, "cli.usage");
+    return 0;
+  }
+  if (options.version) {
+    std::cout << "picbot " << PICBOT_VERSION << "\n";
+    return 0;
   }
 
   auto schema = build_schema();
-  if (print_example) {
+  if (options.print_example) {
     std::cout << picbot::config::render_example_yaml(schema, language);
     return 0;
   }
 
-  auto loaded = picbot::config::load_config_file(schema, config_path, picbot::config::process_environment());
+  const std::string& config_path = options.config_path;
+  auto loaded =
+      picbot::config::load_config_file(schema, config_path, picbot::config::process_environment(), language);
   if (!loaded) {
     for (const auto& issue : loaded.error()) {
-      std::cerr << "config error: " << picbot::config::format_issue(issue) << "\n";
+      std::cerr << picbot::tr(language, "cli.config_error", fmt::arg("issue", describe(issue, language)))
+                << "\n";
     }
-    return 2;
+    return kExitBadConfig;
   }
   for (const auto& warning : loaded->warnings) {
-    std::cerr << "config warning: " << picbot::config::format_issue(warning) << "\n";
+    std::cerr << picbot::tr(language, "cli.config_warning", fmt::arg("issue", describe(warning, language)))
+              << "\n";
   }
-  if (check_only) {
-    std::cout << "config OK: " << config_path << "\n";
+  // What start would refuse, refused here too, so --check-config says it.
+  auto problems = picbot::startup_problems(loaded->values, language);
+  if (!problems.empty()) {
+    picbot::config::attach_lines(problems, loaded->key_lines);
+    for (const auto& issue : problems) {
+      std::cerr << picbot::tr(language, "cli.config_error", fmt::arg("issue", describe(issue, language)))
+                << "\n";
+    }
+    return kExitBadConfig;
+  }
+  if (options.check_only) {
+    std::cout << picbot::tr(language, "cli.config_ok", fmt::arg("path", config_path)) << "\n";
     return 0;
   }
 

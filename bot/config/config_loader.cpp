@@ -13,6 +13,9 @@
 #include <sstream>
 #include <utility>
 
+#include "bot/config/config_messages.h"
+#include "bot/config/did_you_mean.h"
+#include "bot/core/message_table.h"
 #include "bot/core/secret.h"
 
 extern char** environ;  // NOLINT: POSIX
@@ -108,7 +111,7 @@ constexpr std::size_t kMaxYamlValues = 100'000;
 // YAML node graph -> JSON tree, within the bounds above.
 class YamlConverter {
  public:
-  explicit YamlConverter(Issues& errors) : errors_(errors) {}
+  YamlConverter(Issues& errors, KeyLines* lines) : errors_(errors), lines_(lines) {}
 
   json convert(const YAML::Node& node, const std::string& path, int depth = 0) {
     if (depth > kMaxYamlDepth || values_left_ == 0) {
@@ -133,7 +136,9 @@ class YamlConverter {
         std::size_t index = 0;
         for (const YAML::Node& item : node) {
           if (over_limit_) break;
-          out.push_back(convert(item, join_index(path, index++), depth + 1));
+          const std::string item_path = join_index(path, index++);
+          note_line(item_path, item.Mark());
+          out.push_back(convert(item, item_path, depth + 1));
         }
         return out;
       }
@@ -147,6 +152,7 @@ class YamlConverter {
           }
           const std::string& key = entry.first.Scalar();
           std::string child_path = join_key(path, key);
+          note_line(child_path, entry.first.Mark());
           if (out.contains(key)) {
             errors_.push_back({child_path, "duplicate key (" + mark_text(entry.first.Mark()) + ")"});
             continue;
@@ -160,10 +166,58 @@ class YamlConverter {
   }
 
  private:
+  void note_line(const std::string& path, const YAML::Mark& mark) {
+    if (lines_ != nullptr && mark.line >= 0) lines_->emplace(path, mark.line + 1);
+  }
+
   Issues& errors_;
+  KeyLines* lines_;
   std::size_t values_left_ = kMaxYamlValues;
   bool over_limit_ = false;
 };
+
+// The first line whose indentation holds a TAB, 0 if none. yaml-cpp reports
+// such a file with messages that do not mention the TAB.
+int first_tab_indented_line(std::string_view text) {
+  int line = 1;
+  bool in_indentation = true;
+  for (char c : text) {
+    if (c == '\n') {
+      ++line;
+      in_indentation = true;
+    } else if (in_indentation && c == '\t') {
+      return line;
+    } else if (c != ' ') {
+      in_indentation = false;
+    }
+  }
+  return 0;
+}
+
+// yaml-cpp's terse parser message in words an operator can act on.
+std::string explain_syntax_error(std::string_view text, const YAML::ParserException& e,
+                                 std::string_view language) {
+  if (int line = first_tab_indented_line(text); line != 0) {
+    return tr(language, "config.yaml_tab", fmt::arg("line", line));
+  }
+  const std::string& msg = e.msg;
+  const char* key = nullptr;
+  if (msg == YAML::ErrorMsg::MAP_VALUE || msg == YAML::ErrorMsg::MAP_KEY) {
+    key = "config.yaml_map_value";
+  } else if (msg == YAML::ErrorMsg::END_OF_MAP || msg == YAML::ErrorMsg::END_OF_SEQ) {
+    key = "config.yaml_block_end";
+  } else if (msg == YAML::ErrorMsg::BLOCK_ENTRY) {
+    key = "config.yaml_block_entry";
+  } else if (msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+    key = "config.yaml_flow_seq";
+  } else if (msg == YAML::ErrorMsg::END_OF_MAP_FLOW) {
+    key = "config.yaml_flow_map";
+  } else if (msg == YAML::ErrorMsg::EOF_IN_SCALAR || msg == YAML::ErrorMsg::SINGLE_QUOTED_CHAR) {
+    key = "config.yaml_quote";
+  }
+  if (key == nullptr) return tr(language, "config.yaml_other", fmt::arg("detail", msg));
+  return tr(language, key);
+}
 
 // ------------------------------------------------------------------ validation
 
@@ -230,10 +284,11 @@ std::string describe(const json& value, bool secret) {
 
 class Validator {
  public:
-  explicit Validator(const Environment& env) : env_(env) {}
+  Validator(const Environment& env, std::string_view language) : env_(env), language_(language) {}
 
+  // refuse_unknown: an unknown key is an error rather than a warning.
   json validate_object(const std::vector<Field>& children, const json& raw, const std::string& path,
-                       const json::json_pointer& pointer, bool env_allowed) {
+                       const json::json_pointer& pointer, bool env_allowed, bool refuse_unknown = false) {
     json out = json::object();
     const json empty = json::object();
     const json& object = raw.is_object() ? raw : empty;
@@ -248,7 +303,15 @@ class Validator {
       const std::string& key = item.key();
       bool known =
           std::any_of(children.begin(), children.end(), [&](const Field& f) { return f.key == key; });
-      if (!known) warnings_.push_back({join_key(path, key), "unknown key, ignored"});
+      if (known) continue;
+      std::vector<std::string> siblings;
+      for (const Field& child : children) siblings.push_back(child.key);
+      std::string message =
+          tr(language_, refuse_unknown ? "config.unknown_key_refused" : "config.unknown_key");
+      if (auto suggestion = closest_key(key, siblings)) {
+        message += tr(language_, "config.did_you_mean", fmt::arg("key", *suggestion));
+      }
+      (refuse_unknown ? errors_ : warnings_).push_back({join_key(path, key), std::move(message)});
     }
     return out;
   }
@@ -294,7 +357,7 @@ class Validator {
                       const json::json_pointer& pointer, bool env_allowed) {
     if (raw.is_null()) {
       if (field.type == FieldType::kObject)
-        return validate_object(field.children, raw, path, pointer, env_allowed);
+        return validate_object(field.children, raw, path, pointer, env_allowed, field.refuses_unknown_keys);
       if (field.required) error(path, "required " + expected_type(field) + " is missing");
       return field.default_value;
     }
@@ -302,7 +365,7 @@ class Validator {
     switch (field.type) {
       case FieldType::kObject:
         if (!raw.is_object()) return type_error(field, raw, path);
-        return validate_object(field.children, raw, path, pointer, env_allowed);
+        return validate_object(field.children, raw, path, pointer, env_allowed, field.refuses_unknown_keys);
       case FieldType::kObjectList:
         if (!raw.is_array()) return type_error(field, raw, path);
         out = json::array();
@@ -437,13 +500,30 @@ class Validator {
   void error(const std::string& path, std::string message) { errors_.push_back({path, std::move(message)}); }
 
   const Environment& env_;
+  std::string_view language_;
   const json null_;
 };
 
 }  // namespace
 
 std::string format_issue(const ConfigIssue& issue) {
-  return issue.path.empty() ? issue.message : issue.path + ": " + issue.message;
+  if (issue.path.empty()) return issue.message;
+  if (issue.line == 0) return issue.path + ": " + issue.message;
+  return issue.path + " (line " + std::to_string(issue.line) + "): " + issue.message;
+}
+
+void attach_lines(std::vector<ConfigIssue>& issues, const KeyLines& lines) {
+  for (ConfigIssue& issue : issues) {
+    std::string path = issue.path;
+    while (issue.line == 0 && !path.empty()) {
+      if (auto it = lines.find(path); it != lines.end()) {
+        issue.line = it->second;
+      } else {
+        const std::size_t parent_end = path.find_last_of(".[");
+        path.erase(parent_end == std::string::npos ? 0 : parent_end);
+      }
+    }
+  }
 }
 
 Environment process_environment() {
@@ -457,29 +537,35 @@ Environment process_environment() {
   return env;
 }
 
-Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view text) {
+Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view text, std::string_view language,
+                                                            KeyLines* lines) {
+  register_config_messages();
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::ParserException& e) {
-    return Issues{{"", "YAML syntax error at " + mark_text(e.mark) + ": " + e.msg}};
+    return Issues{{"", tr(language, "config.yaml_syntax", fmt::arg("line", e.mark.line + 1),
+                          fmt::arg("column", e.mark.column + 1),
+                          fmt::arg("explanation", explain_syntax_error(text, e, language)))}};
   } catch (const YAML::Exception& e) {
     return Issues{{"", std::string("cannot parse YAML: ") + e.what()}};
   }
   Issues errors;
-  json out = YamlConverter(errors).convert(root, "");
+  json out = YamlConverter(errors, lines).convert(root, "");
   if (!errors.empty()) return errors;
   return out;
 }
 
 Result<LoadedConfig, std::vector<ConfigIssue>> validate_config(const Schema& schema,
                                                                const nlohmann::json& raw,
-                                                               const Environment& env) {
+                                                               const Environment& env,
+                                                               std::string_view language) {
+  register_config_messages();
   if (!raw.is_null() && !raw.is_object()) {
-    return Issues{{"", "expected a mapping of sections at the top level, got " +
-                           describe(raw, may_hold_secret(schema.root()))}};
+    return Issues{{"", tr(language, "config.not_a_mapping",
+                          fmt::arg("found", describe(raw, may_hold_secret(schema.root()))))}};
   }
-  Validator validator(env);
+  Validator validator(env, language);
   LoadedConfig loaded;
   loaded.values = validator.validate_object(schema.root().children, raw, "", json::json_pointer(), true);
   if (!validator.errors_.empty()) {
@@ -496,15 +582,35 @@ Result<LoadedConfig, std::vector<ConfigIssue>> validate_config(const Schema& sch
 
 Result<LoadedConfig, std::vector<ConfigIssue>> load_config_file(const Schema& schema,
                                                                 const std::filesystem::path& path,
-                                                                const Environment& env) {
+                                                                const Environment& env,
+                                                                std::string_view language) {
+  register_config_messages();
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Issues{{"", "cannot read " + path.string() + ": " + std::strerror(errno)}};
+  if (!in) {
+    const int error = errno;
+    if (error == ENOENT)
+      return Issues{{"", tr(language, "config.missing_file", fmt::arg("path", path.string()))}};
+    return Issues{{"", tr(language, "config.cannot_read", fmt::arg("path", path.string()),
+                          fmt::arg("reason", std::strerror(error)))}};
+  }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return Issues{{"", "cannot read " + path.string()}};
-  auto raw = parse_yaml(text.str());
+  if (in.bad()) {
+    return Issues{{"", tr(language, "config.cannot_read", fmt::arg("path", path.string()),
+                          fmt::arg("reason", std::strerror(EIO)))}};
+  }
+  KeyLines lines;
+  auto raw = parse_yaml(text.str(), language, &lines);
   if (!raw.ok()) return raw.error();
-  return validate_config(schema, *raw, env);
+  auto loaded = validate_config(schema, *raw, env, language);
+  if (!loaded.ok()) {
+    Issues issues = std::move(loaded.error());
+    attach_lines(issues, lines);
+    return issues;
+  }
+  attach_lines(loaded->warnings, lines);
+  loaded->key_lines = std::move(lines);
+  return loaded;
 }
 
 }  // namespace picbot::config

@@ -9,6 +9,7 @@
 namespace picbot::config {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -32,9 +33,9 @@ Schema test_schema() {
 
 // Parses and validates; the YAML must be well-formed.
 Result<LoadedConfig, std::vector<ConfigIssue>> load(std::string_view yaml, const Environment& env = {}) {
-  auto raw = parse_yaml(yaml);
+  auto raw = parse_yaml(yaml, "en");
   EXPECT_TRUE(raw.ok()) << format_issue(raw.error().front());
-  return validate_config(test_schema(), raw.ok() ? *raw : nlohmann::json(), env);
+  return validate_config(test_schema(), raw.ok() ? *raw : nlohmann::json(), env, "en");
 }
 
 std::vector<std::string> messages(const std::vector<ConfigIssue>& issues) {
@@ -120,7 +121,7 @@ TEST(ConfigLoaderTest, StructureMismatchesAreErrors) {
   // onebot holds a secret, so what was found in its place is masked too.
   EXPECT_THAT(messages(loaded.error()), ElementsAre("onebot: expected mapping, got …",
                                                     "bot.nicknames: expected list of string, got \"bot\""));
-  auto top = validate_config(test_schema(), nlohmann::json::array({1}), {});
+  auto top = validate_config(test_schema(), nlohmann::json::array({1}), {}, "en");
   ASSERT_FALSE(top.ok());
   EXPECT_THAT(top.error().front().message, HasSubstr("top level"));
 }
@@ -138,14 +139,40 @@ TEST(ConfigLoaderTest, RequiredKeysInListItems) {
 }
 
 TEST(ConfigLoaderTest, UnknownKeysWarnAndAreDropped) {
-  auto loaded = load("onebot:\n  modle: forward\nplugins:\n  nope: {}\nextra: 1\n");
+  auto loaded = load("bot:\n  nicknams: [x]\nplugins:\n  nope: {}\nextra: 1\n");
   ASSERT_TRUE(loaded.ok());
   EXPECT_THAT(messages(loaded->warnings),
-              ElementsAre("onebot.modle: unknown key, ignored", "plugins.nope: unknown key, ignored",
-                          "extra: unknown key, ignored"));
-  EXPECT_FALSE(loaded->values["onebot"].contains("modle"));
+              ElementsAre("bot.nicknams: unknown key, ignored (did you mean `nicknames`?)",
+                          "plugins.nope: unknown key, ignored", "extra: unknown key, ignored"));
+  EXPECT_FALSE(loaded->values["bot"].contains("nicknams"));
   EXPECT_FALSE(loaded->values.contains("extra"));
   EXPECT_EQ(loaded->values["plugins"], nlohmann::json::object());
+}
+
+// A misspelt access_token used to be a warning, and the bot ran with no token.
+TEST(ConfigLoaderTest, UnknownKeyInOnebotOrWebIsAnErrorWithASuggestion) {
+  auto token = load("onebot:\n  acess_token: secret-token-123\n");
+  ASSERT_FALSE(token.ok());
+  EXPECT_THAT(messages(token.error()), ElementsAre(AllOf(HasSubstr("onebot.acess_token: unknown key"),
+                                                         HasSubstr("(did you mean `access_token`?)"))));
+  EXPECT_THAT(format_issue(token.error()[0]), Not(HasSubstr("secret-token-123")));
+
+  auto password = load("web:\n  pasword: hunter22hunter\n  colour: red\n");
+  ASSERT_FALSE(password.ok());
+  EXPECT_THAT(messages(password.error()),  // in key order
+              ElementsAre(AllOf(HasSubstr("web.colour: unknown key"), Not(HasSubstr("did you mean"))),
+                          AllOf(HasSubstr("web.pasword: unknown key: this section accepts no unknown keys"),
+                                HasSubstr("(did you mean `password`?)"))));
+}
+
+TEST(ConfigLoaderTest, UnknownKeyMessagesAreChineseByDefault) {
+  auto raw = parse_yaml("onebot:\n  acess_token: x\n");
+  ASSERT_TRUE(raw.ok());
+  auto loaded = validate_config(test_schema(), *raw, {});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(format_issue(loaded.error()[0]),
+            "onebot.acess_token: 未知的键：此节不接受未知的键（这里写错一个键名可能会悄悄关掉安全设置）"
+            "（是不是想写 `access_token`？）");
 }
 
 TEST(ConfigLoaderTest, ErrorsAreFollowedByWarnings) {
@@ -208,15 +235,69 @@ TEST(ConfigLoaderTest, BadEnvironmentValueNamesTheVariable) {
 }
 
 TEST(ConfigLoaderTest, YamlSyntaxErrorReportsLineAndColumn) {
-  auto raw = parse_yaml("onebot:\n  mode: reverse\nbot:\n  admins: [1, 2\nweb: {}\n");
+  auto raw = parse_yaml("onebot:\n  mode: reverse\nbot:\n  admins: [1, 2\nweb: {}\n", "en");
   ASSERT_FALSE(raw.ok());
   ASSERT_EQ(raw.error().size(), 1u);
   EXPECT_THAT(raw.error()[0].message, HasSubstr("YAML syntax error at line "));
   EXPECT_THAT(raw.error()[0].message, HasSubstr("column"));
 
-  auto tabs = parse_yaml("a:\n  b: 1\n c: 2\n");
+  EXPECT_THAT(raw.error()[0].message, HasSubstr("a list opened with '[' is not closed with ']'"));
+
+  auto indent = parse_yaml("a:\n  b: 1\n c: 2\n", "en");
+  ASSERT_FALSE(indent.ok());
+  EXPECT_THAT(indent.error()[0].message, HasSubstr("line 3"));
+  EXPECT_THAT(indent.error()[0].message, HasSubstr("indent"));
+}
+
+TEST(ConfigLoaderTest, YamlSyntaxErrorNamesATabInTheIndentation) {
+  auto tabs = parse_yaml("onebot:\n  mode: reverse\n\taccess_token: x\n", "en");
   ASSERT_FALSE(tabs.ok());
-  EXPECT_THAT(tabs.error()[0].message, HasSubstr("line 3"));
+  EXPECT_THAT(tabs.error()[0].message,
+              HasSubstr("line 3 has a TAB character in its indentation; YAML indents with spaces only"));
+
+  auto zh = parse_yaml("onebot:\n  mode: reverse\n\taccess_token: x\n");
+  ASSERT_FALSE(zh.ok());
+  EXPECT_THAT(zh.error()[0].message, HasSubstr("第 3 行的缩进里有 TAB 字符"));
+}
+
+TEST(ConfigLoaderTest, KeyPathIssuesCarryTheirLineInTheFile) {
+  auto dir = std::filesystem::path(::testing::TempDir()) / "config_loader_lines_test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir / "picbot.yaml");
+    out << "# comment\nlog_level: debug\nllm:\n  context:\n    max_turns: lots\n"
+           "  session_scope_overrides:\n    - scope: per_group\nbot:\n  nicknams: [x]\n";
+  }
+  auto failed = load_config_file(test_schema(), dir / "picbot.yaml", {}, "en");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(messages(failed.error()),
+              ElementsAre("llm.context.max_turns (line 5): expected integer, got \"lots\"",
+                          // a missing key is reported where its list item starts
+                          "llm.session_scope_overrides[0].group_id (line 7): required integer is missing",
+                          "bot.nicknams (line 9): unknown key, ignored (did you mean `nicknames`?)"));
+
+  {
+    std::ofstream out(dir / "picbot.yaml");
+    out << "bot:\n\n  nicknams: [x]\n";
+  }
+  auto loaded = load_config_file(test_schema(), dir / "picbot.yaml", {}, "en");
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_EQ(loaded->warnings[0].line, 3);
+  EXPECT_EQ(loaded->key_lines.at("bot"), 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigLoaderTest, AttachLinesFallsBackToTheNearestEnclosingKey) {
+  std::vector<ConfigIssue> issues = {{"web.listen", "x"}, {"web", "y"},     {"a.b[2].c", "z"},
+                                     {"", "w"},           {"nowhere", "v"}, {"web.listen", "kept", 9}};
+  attach_lines(issues, {{"web", 4}, {"web.listen", 6}, {"a.b", 10}});
+  EXPECT_EQ(issues[0].line, 6);
+  EXPECT_EQ(issues[1].line, 4);
+  EXPECT_EQ(issues[2].line, 10);
+  EXPECT_EQ(issues[3].line, 0);
+  EXPECT_EQ(issues[4].line, 0);
+  EXPECT_EQ(issues[5].line, 9);
 }
 
 TEST(ConfigLoaderTest, DuplicateKeysAreErrors) {
@@ -294,9 +375,11 @@ TEST(ConfigLoaderTest, LoadConfigFileReadsAndReportsMissingFiles) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->values["log_level"], "debug");
 
-  auto missing = load_config_file(test_schema(), dir / "missing.yaml", {});
+  auto missing = load_config_file(test_schema(), dir / "missing.yaml", {}, "en");
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.error()[0].message, HasSubstr("missing.yaml"));
+  EXPECT_THAT(missing.error()[0].message,
+              HasSubstr("picbot --print-example-config > " + (dir / "missing.yaml").string()));
   std::filesystem::remove_all(dir);
 }
 

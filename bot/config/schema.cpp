@@ -206,6 +206,11 @@ Field mark_required(Field field) {
   return field;
 }
 
+Field refuse_unknown_keys(Field field) {
+  field.refuses_unknown_keys = true;
+  return field;
+}
+
 std::string_view type_name(FieldType type) {
   switch (type) {
     case FieldType::kString:

@@ -43,6 +43,9 @@ struct Field {
   // kObject only: when the key is missing from the file it stays missing
   // instead of being filled with defaults (plugin sections: present = enabled).
   bool only_when_present = false;
+  // kObject only: an unknown key inside is an error, not a warning. For
+  // sections where a misspelt key would silently drop a security setting.
+  bool refuses_unknown_keys = false;
 };
 
 // Builders keep schema declarations short and readable.
@@ -63,10 +66,11 @@ Field object_list_field(std::string key, std::vector<Field> item_fields, std::st
 Field map_field(std::string key, FieldType item_type, nlohmann::json default_value, std::string zh,
                 std::string en);
 
-// Fluent modifiers: with_env(field, "PICBOT_X"), needs_restart(field).
+// Fluent modifiers: with_env(field, "PICBOT_X"), needs_restart(field), ...
 Field with_env(Field field, std::string env);
 Field needs_restart(Field field);
 Field mark_required(Field field);
+Field refuse_unknown_keys(Field field);
 
 // Returns the schema's name of a type: "string", "int", "object_list", ...
 std::string_view type_name(FieldType type);

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +27,8 @@ struct Command {
   std::string usage;                 // message-table key for /help, e.g. "gemini.help.draw"
   bool admin_only = false;
   std::function<boost::asio::awaitable<void>(CommandContext&)> handler;
+  // /help lists the command only while this returns true; null: always.
+  std::function<bool()> listed;
 };
 
 // The result a tool hands back to the calling model.
@@ -37,8 +38,8 @@ struct ToolResult {
 };
 
 struct Tool {
-  std::string name;         // "gemini-pic-gen"
-  std::string description;  // for the model
+  std::string name;           // "gemini-pic-gen"
+  std::string description;    // for the model
   nlohmann::json parameters;  // JSON schema of the arguments
   std::function<boost::asio::awaitable<ToolResult>(MessageContext&, const nlohmann::json& args)> handler;
 };
@@ -57,6 +58,10 @@ class Plugin {
   virtual std::string_view name() const = 0;
   // The keys of plugins.<name> (the host adds `enabled`).
   virtual std::vector<config::Field> config_schema() const = 0;
+  // The checks start() makes on its section (already validated against
+  // config_schema()) beyond the schema, without starting anything; for
+  // `picbot --check-config`. The error is what start() would return.
+  virtual Status check_config(const nlohmann::json& section) const { return {}; }
   // Registers commands, tools and hooks; reads ctx.config(). Called once.
   virtual Status start(PluginContext& ctx) = 0;
   // Applies a reloaded config section (already validated; ctx.config() has it).

@@ -59,7 +59,9 @@ std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm:
   const std::string& model = settings.openrouter.model_name;
   switch (error.cls) {
     case FailureClass::kInvalidKey:
-      return ctx.tr(error.http_status == 0 ? "gemini.error.no_keys" : "gemini.error.invalid_key");
+      // Keys that were configured and then rejected (401/403) are not "no key".
+      return ctx.tr(settings.openrouter.api_keys.empty() ? "gemini.error.no_keys"
+                                                         : "gemini.error.invalid_key");
     case FailureClass::kNoCredits:
       return ctx.tr("gemini.error.no_credits");
     case FailureClass::kRateLimited:
@@ -90,6 +92,13 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   const auto& event = ctx.event();
   const bool in_group = event.is_group();
   DrawOutcome outcome;
+
+  // A preset without any image cannot work: say so before "generating…".
+  if (!request.requires_reference_for.empty() && !may_have_reference_images(event)) {
+    outcome.message = ctx.tr("gemini.need_reference", fmt::arg("name", request.requires_reference_for));
+    if (speak) co_await ctx.reply_text(outcome.message, in_group);
+    co_return outcome;
+  }
 
   auto ticket = deps_.jobs.try_enter(event.user_id);
   if (!ticket) {

@@ -96,6 +96,12 @@ class GeminiPicGenPlugin final : public Plugin {
   std::string_view name() const override { return "gemini_pic_gen"; }
   std::vector<config::Field> config_schema() const override { return plugin_schema(); }
 
+  Status check_config(const nlohmann::json& section) const override {
+    auto settings = PluginSettings::from_config(section);
+    if (!settings) return settings.error();
+    return {};
+  }
+
   Status start(PluginContext& ctx) override {
     register_plugin_messages();
     register_reference_messages();

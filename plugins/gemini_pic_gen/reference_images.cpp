@@ -241,6 +241,12 @@ awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net
   co_return collected;
 }
 
+bool may_have_reference_images(const onebot::MessageEvent& event) {
+  return std::any_of(event.message.begin(), event.message.end(), [](const onebot::Segment& segment) {
+    return std::holds_alternative<onebot::Image>(segment) || std::holds_alternative<onebot::Reply>(segment);
+  });
+}
+
 void register_reference_messages() {
   MessageTable::instance().add({
       {"gemini.ref.download_failed", "第 {index} 张参考图下载失败，已跳过。",

@@ -56,6 +56,11 @@ boost::asio::awaitable<CollectedReferences> collect_reference_images(MessageCont
                                                                      net::HttpClient& http,
                                                                      const ReferenceOptions& options);
 
+// False when the message can have no reference image: it has no image
+// segment and quotes no message. (A quoted message's images are known only
+// after get_msg, so a quote counts as maybe.)
+bool may_have_reference_images(const onebot::MessageEvent& event);
+
 // One short sentence per failure (kTooMany ones merged into one) in language
 // ("zh-CN" or "en"), e.g. "第 2 张参考图下载失败，已跳过。". "" for no failures.
 std::string describe_failures(const std::vector<ReferenceFailure>& failures, std::string_view language);

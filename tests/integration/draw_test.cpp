@@ -145,6 +145,45 @@ TEST_F(DrawTest, EmptyDrawGetsUsageAndPresetNeedsAnImage) {
   EXPECT_EQ(openrouter.call_count(), 0u);
 }
 
+// A preset needs an image: without one the bot used to say "generating…"
+// first and refuse only after its turn came.
+TEST_F(DrawTest, PresetWithoutAnImageRefusesBeforeTheAcknowledgement) {
+  start();
+  const std::size_t skip = napcat.calls().size();
+  auto refusal = say_expect_text(42, "/手办化 蓝色", "参考图");
+  ASSERT_TRUE(refusal) << bot->process().output();
+  for (std::size_t i = skip; i < napcat.calls().size(); ++i) {
+    EXPECT_EQ(text_of(message_of(napcat.calls()[i])).find("正在生成"), std::string::npos)
+        << text_of(message_of(napcat.calls()[i]));
+  }
+  EXPECT_EQ(openrouter.call_count(), 0u);
+}
+
+// After a 401 disabled the only key, the next /draw said "no key configured".
+TEST_F(DrawTest, TheOnlyKeyRejectedIsReportedAsRejectedNotAsMissing) {
+  bot = std::make_unique<PicbotRunner>(reverse_config(kTestToken) +
+                                       gemini_plugin_section({kKeyA}, openrouter.api_base(),
+                                                             "    max_retry_attempts: 1\n"
+                                                             "    backoff_initial_seconds: 0.01\n"));
+  ASSERT_TRUE(bot->start());
+  connect();
+  openrouter.push(kKeyA, Script::k401);
+  ASSERT_TRUE(say_expect_text(42, "/draw cat", "无效或已停用")) << bot->process().output();
+  auto second = say(42, "/draw another cat", [](const ApiCall& c) {
+    const std::string text = text_of(message_of(c));
+    return text.find("密钥") != std::string::npos;
+  });
+  ASSERT_TRUE(second) << bot->process().output();
+  EXPECT_NE(text_of(message_of(*second)).find("无效或已停用"), std::string::npos)
+      << text_of(message_of(*second));
+  EXPECT_EQ(text_of(message_of(*second)).find("还没有配置"), std::string::npos)
+      << text_of(message_of(*second));
+  EXPECT_EQ(openrouter.call_count(), 1u) << "a disabled key is not tried again";
+  // The console says why, with the key masked.
+  EXPECT_TRUE(bot->wait_for_log(R"(all 1 API key\(s\) are disabled \(rejected with 401/403\))"))
+      << bot->process().output();
+}
+
 TEST_F(DrawTest, UpstreamFailureIsOneClearSentence) {
   start();
   openrouter.push(kKeyA, Script::k402);
