@@ -182,6 +182,14 @@ FakeHttpResponse FakeOpenRouter::respond(const Answer& answer, const json& body)
       response.body = R"({"id":"gen-fake","choices":[{"message":{"content":"hal)";
       response.headers.emplace_back("Content-Type", "application/json");
       break;
+    case Script::kDeeplyNested: {
+      // Valid JSON: only a depth limit tells it apart from an answer.
+      constexpr std::size_t kDepth = 100'000;
+      response.body = R"({"id":"gen-fake","choices":[{"message":{"role":"assistant","content":)" +
+                      std::string(kDepth, '[') + std::string(kDepth, ']') + "}}]}";
+      response.headers.emplace_back("Content-Type", "application/json");
+      break;
+    }
     case Script::kErrorIn200:
       response = FakeHttpResponse::json(
           {{"error", {{"code", 502}, {"message", "Upstream provider error mid-stream"}}}});

@@ -57,6 +57,7 @@ class FakeOpenRouter {
     kTruncatedBase64,  // images[] data URL cut in the middle of a base64 group
     kInvalidBase64,    // images[] data URL with characters outside the alphabet
     kDataUrl,          // data[].url pointing at this fake, which then serves a PNG
+    kDeeplyNested,     // HTTP 200 whose message content nests 100,000 arrays deep
   };
 
   using Options = FakeOpenRouterOptions;
