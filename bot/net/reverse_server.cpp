@@ -8,12 +8,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <charconv>
+#include <optional>
+#include <string>
 
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/net/tcp_listener.h"
+#include "bot/net/transfer_encoding.h"
 #include "bot/net/websocket_session.h"
 
 namespace picbot::net {
@@ -51,6 +53,21 @@ std::string presented_token(const http::request<http::empty_body>& req, std::str
   }
   return query_param(query, "access_token");
 }
+// Every Transfer-Encoding field of req joined with ", ", or nullopt when it has none.
+std::optional<std::string> transfer_encoding_of(const http::request<http::empty_body>& req) {
+  std::optional<std::string> joined;
+  const auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    if (joined) {
+      *joined += ", ";
+    } else {
+      joined.emplace();
+    }
+    *joined += field->value();
+  }
+  return joined;
+}
+
 }  // namespace
 
 struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
@@ -85,21 +102,31 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
       co_return;
     }
     http::request<http::empty_body> req = parser.release();
+    if (const auto coding = transfer_encoding_of(req); coding && !is_plain_chunked(*coding)) {
+      logger()->warn("reverse WS: refused {}: Transfer-Encoding '{}' is not exactly chunked", peer,
+                     log::truncate(*coding, 80));
+      co_await respond(stream, http::status::bad_request, "unsupported Transfer-Encoding\n");
+      co_return;
+    }
     const std::string_view target = req.target();
     const std::size_t qmark = target.find('?');
     const std::string_view path = target.substr(0, qmark);
-    const std::string_view query = qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
+    const std::string_view query =
+        qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
 
     if (path != options.path) {
       logger()->warn("reverse WS: {} asked for {}, expected {}", peer, path, options.path);
-      co_await respond(stream, http::status::not_found, "not found; OneBot endpoint is " + options.path + "\n");
+      co_await respond(stream, http::status::not_found,
+                       "not found; OneBot endpoint is " + options.path + "\n");
       co_return;
     }
     if (!websocket::is_upgrade(req)) {
-      co_await respond(stream, http::status::upgrade_required, "picbot OneBot v11 reverse WebSocket endpoint\n");
+      co_await respond(stream, http::status::upgrade_required,
+                       "picbot OneBot v11 reverse WebSocket endpoint\n");
       co_return;
     }
-    if (!options.access_token.empty() && !constant_time_equals(presented_token(req, query), options.access_token)) {
+    if (!options.access_token.empty() &&
+        !constant_time_equals(presented_token(req, query), options.access_token)) {
       logger()->warn("reverse WS: refused {} (self_id {}): missing or wrong access token", peer,
                      std::string(req["X-Self-ID"]));
       co_await respond(stream, http::status::unauthorized, "missing or wrong access token\n");
@@ -147,10 +174,11 @@ ReverseServer::ReverseServer(asio::any_io_executor executor, Options options, on
 ReverseServer::~ReverseServer() { stop(); }
 
 Result<std::uint16_t> ReverseServer::start() {
-  auto port = impl_->listener.start(impl_->options.host, impl_->options.port,
-                                    [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
-                                      if (auto impl = weak.lock()) co_await impl->handle(std::move(socket));
-                                    });
+  auto port =
+      impl_->listener.start(impl_->options.host, impl_->options.port,
+                            [weak = std::weak_ptr<Impl>(impl_)](tcp::socket socket) -> asio::awaitable<void> {
+                              if (auto impl = weak.lock()) co_await impl->handle(std::move(socket));
+                            });
   if (!port) return port.error();
   logger()->info("reverse WS listening on {}:{}{}", impl_->options.host, *port, impl_->options.path);
   return port;

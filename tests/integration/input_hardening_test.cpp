@@ -1,7 +1,12 @@
-// Issue 15, defect 1, against the real binary: JSON nested 100,000 levels deep
+// Issue 15 against the real binary. Defect 1: JSON nested 100,000 levels deep
 // from every outside source (the OneBot link, the web console, the image and
 // chat upstreams) is refused with a clear error, and picbot keeps serving.
+// Transfer-Encoding other than exactly "chunked" gets 400 from both HTTP
+// servers (the web console, the reverse WebSocket listener).
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tests/fakes/chat/fake_chat_server.h"
 #include "tests/fakes/napcat/fake_napcat.h"
@@ -26,6 +31,28 @@ constexpr char kImageKey[] = "sk-or-v1-deep-input-key-8888bbbb";
 std::string deep_array() {
   constexpr std::size_t kDepth = 100'000;
   return std::string(kDepth, '[') + std::string(kDepth, ']');
+}
+
+// Sends bytes to 127.0.0.1:port on one connection and returns what comes back
+// until the peer closes it (at most 5 s).
+std::string exchange(std::uint16_t port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {};
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string received;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    char chunk[4096];
+    for (ssize_t n; (n = ::recv(fd, chunk, sizeof chunk, 0)) > 0;)
+      received.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return received;
 }
 
 // Sends /ping and waits for the pong: the process is alive and its link works.
@@ -147,6 +174,35 @@ TEST(DeepInput, ADeepChatAnswerIsACleanFailure) {
     EXPECT_EQ(text_of(message_of(*reply)).find("[["), std::string::npos) << text_of(message_of(*reply));
   }
   EXPECT_EQ(chat.request_count(), 2u);
+  EXPECT_TRUE(answers_ping(napcat, *conn));
+}
+
+TEST(TransferEncoding, BothHttpServersRefuseAnythingButExactlyChunkedWith400) {
+  PicbotRunner bot(reverse_config(kTestToken));
+  ASSERT_TRUE(bot.start());
+  for (const std::string coding : {"xchunked", "chunked, identity"}) {
+    // The web console: the "body" is a second request that must not be served.
+    const std::string web =
+        exchange(bot.web_port(), "POST /api/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+                                     "\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(web.starts_with("HTTP/1.1 400")) << coding << "\n" << web;
+    EXPECT_EQ(web.find("200 OK"), std::string::npos) << coding << "\n" << web;
+    // The reverse WebSocket listener's upgrade request.
+    const std::string upgrade =
+        exchange(bot.reverse_port(),
+                 "GET /onebot/v11/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                 "Authorization: Bearer " +
+                     std::string(kTestToken) + "\r\nTransfer-Encoding: " + coding + "\r\n\r\n");
+    EXPECT_TRUE(upgrade.starts_with("HTTP/1.1 400")) << coding << "\n" << upgrade;
+  }
+  // picbot still serves both.
+  const std::string health =
+      exchange(bot.web_port(), "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(health.starts_with("HTTP/1.1 200")) << health;
+  FakeNapCat napcat;
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
+  ASSERT_TRUE(conn.ok());
   EXPECT_TRUE(answers_ping(napcat, *conn));
 }
 
