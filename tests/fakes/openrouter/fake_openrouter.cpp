@@ -214,10 +214,13 @@ FakeHttpResponse FakeOpenRouter::respond(const Answer& answer, const json& body)
       break;
     }
     case Script::kDataUrl: {
-      const std::string path = std::string(kFilesPath) + "image-" + std::to_string(++serial_) + ".png";
-      files_[path] = make_png("fake file " + std::to_string(serial_), o.image_size);
-      response = FakeHttpResponse::json(
-          {{"created", 0}, {"data", json::array({{{"url", server_.base_url() + path}}})}});
+      std::string url = o.data_url;
+      if (url.empty()) {
+        const std::string path = std::string(kFilesPath) + "image-" + std::to_string(++serial_) + ".png";
+        files_[path] = make_png("fake file " + std::to_string(serial_), o.image_size);
+        url = server_.base_url() + path;
+      }
+      response = FakeHttpResponse::json({{"created", 0}, {"data", json::array({{{"url", url}}})}});
       break;
     }
   }

@@ -27,6 +27,7 @@ struct FakeOpenRouterOptions {
   int retry_after_seconds = 1;                 // k429
   std::size_t image_size = 0;                  // PNG answers are padded to at least this many bytes
   std::string text = "Here is your picture.";  // the model's text (kTextOnly: the refusal)
+  std::string data_url;                        // kDataUrl: the link to give instead of one to this fake
 };
 
 class FakeOpenRouter {
