@@ -74,6 +74,14 @@ Result<Origin, HttpError> parse_origin(const std::string& url, const std::string
 
 HttpError blocked(const std::string& why) { return HttpError{HttpError::Kind::kBlockedAddress, why}; }
 
+// is_private_address for a parsed address; an IPv6 zone ("fe80::1%eth0")
+// does not hide the range.
+bool is_private(const boost::asio::ip::address& address) {
+  if (address.is_v6())
+    return is_private_address(boost::asio::ip::address_v6(address.to_v6().to_bytes()).to_string());
+  return is_private_address(address.to_string());
+}
+
 bool is_redirect_status(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -83,13 +91,17 @@ bool is_redirect_status(long status) {
 boost::asio::awaitable<Result<void, HttpError>> check_proxied_target(const std::string& url) {
   auto origin = parse_origin(url);
   if (!origin.ok()) co_return origin.error();
-  const std::string& host = origin->host;
-  if (host == "localhost" || host.ends_with(".localhost") || is_private_address(host)) {
+  std::string host = origin->host;
+  if (host.ends_with('.')) host.pop_back();  // "localhost." is localhost
+  if (host == "localhost" || host.ends_with(".localhost")) {
     co_return blocked("target host is a private or loopback address");
   }
   boost::system::error_code not_literal;
-  boost::asio::ip::make_address(host, not_literal);
-  if (!not_literal) co_return Result<void, HttpError>();
+  const auto literal = boost::asio::ip::make_address(host, not_literal);
+  if (!not_literal) {
+    if (is_private(literal)) co_return blocked("target host is a private or loopback address");
+    co_return Result<void, HttpError>();
+  }
 
   // The system resolver runs on Asio's resolver thread, not the event loop.
   // No AI_ADDRCONFIG: every address the name has is checked.
@@ -103,7 +115,7 @@ boost::asio::awaitable<Result<void, HttpError>> check_proxied_target(const std::
     co_return unresolved;
   }
   for (const auto& entry : results) {
-    if (is_private_address(entry.endpoint().address().to_string())) {
+    if (is_private(entry.endpoint().address())) {
       co_return blocked(host + " resolves to a private or loopback address");
     }
   }

@@ -31,7 +31,8 @@ TEST_F(ProxiedTargetTest, PrivateLiteralsAndLocalhostAreRefusedWithoutResolving)
   for (const std::string url :
        {"http://127.0.0.1/x", "http://[::1]:8080/", "https://10.1.2.3/", "http://169.254.169.254/latest",
         "http://localhost:9/", "http://img.localhost/", "http://127.1/", "http://0x7f000001/",
-        "http://[::ffff:192.168.0.1]/"}) {
+        "http://[::ffff:192.168.0.1]/", "http://[fe80::1%25eth0]/", "http://localhost./",
+        "http://img.localhost.:80/"}) {
     const auto outcome = check(url);
     ASSERT_FALSE(outcome.ok()) << url;
     EXPECT_EQ(outcome.error().kind, Kind::kBlockedAddress) << url << ": " << outcome.error().message;
