@@ -21,6 +21,17 @@ bool is_unsafe_ascii(unsigned char c) {
          std::string_view("<>:\"|?*").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
+// Bidirectional formatting characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+// U+2066-U+2069): a right-to-left override shows "cod.exe" as "exe.doc".
+bool is_bidi_control(std::string_view sequence) {
+  if (sequence == "\xD8\x9C") return true;  // U+061C arabic letter mark
+  if (sequence.size() != 3 || sequence[0] != '\xE2') return false;
+  const auto second = static_cast<unsigned char>(sequence[1]);
+  const auto third = static_cast<unsigned char>(sequence[2]);
+  return (second == 0x80 && (third == 0x8E || third == 0x8F || (third >= 0xAA && third <= 0xAE))) ||
+         (second == 0x81 && third >= 0xA6 && third <= 0xA9);
+}
+
 bool all_of_class(std::string_view text, std::size_t from, std::size_t count, bool (*pred)(char)) {
   if (text.size() < from + count) return false;
   return std::all_of(text.begin() + from, text.begin() + from + count, pred);
@@ -66,7 +77,7 @@ std::string sanitize_basename(std::string_view name) {
       i += 1;
       continue;
     }
-    clean.append(name.substr(i, length));
+    if (!is_bidi_control(name.substr(i, length))) clean.append(name.substr(i, length));
     i += length;
   }
   const auto first = clean.find_first_not_of(". ");

@@ -16,7 +16,9 @@ inline constexpr std::size_t kMaxSanitizedNameBytes = 120;
 
 // Returns a safe basename for an untrusted client name: only the part after
 // the last '/' or '\\'; control characters, malformed UTF-8 and the characters
-// <>:"|?* become '_'; leading dots and spaces (hidden files, "..") and
+// <>:"|?* become '_'; bidirectional formatting characters (U+061C, U+200E,
+// U+200F, U+202A-U+202E, U+2066-U+2069), which can disguise an extension, are
+// dropped; leading dots and spaces (hidden files, "..") and
 // trailing dots and spaces are dropped; cut at a character boundary to at most
 // kMaxSanitizedNameBytes bytes, keeping a short extension. Never empty: falls
 // back to "file".

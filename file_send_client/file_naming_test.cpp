@@ -29,6 +29,20 @@ TEST(SanitizeBasenameTest, ReplacesControlAndUnsafeBytes) {
   EXPECT_EQ(sanitize_basename("\xe7\x8c"), "__");  // cut multi-byte sequence
 }
 
+TEST(SanitizeBasenameTest, DropsBidiControlsThatDisguiseAnExtension) {
+  // "invoice\u202Egnp.exe" displays as "invoiceexe.png".
+  EXPECT_EQ(sanitize_basename("invoice\u202Egnp.exe"), "invoicegnp.exe");
+  for (const char* control : {"\u061C", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D", "\u202E",
+                              "\u2066", "\u2067", "\u2068", "\u2069"}) {
+    EXPECT_EQ(sanitize_basename(std::string("a") + control + "b.txt"), "ab.txt") << control;
+  }
+  EXPECT_EQ(sanitize_basename("\u202E\u2066"), "file");
+  // Neighbours of the ranges are kept.
+  for (const char* kept : {"\u200D", "\u2029", "\u202F", "\u2065", "\u206A", "\u061B"}) {
+    EXPECT_EQ(sanitize_basename(std::string("a") + kept + "b"), std::string("a") + kept + "b") << kept;
+  }
+}
+
 TEST(SanitizeBasenameTest, CapsLengthKeepingExtensionAndCharacters) {
   const std::string long_ascii = std::string(10 * 1024, 'a') + ".png";
   const std::string capped = sanitize_basename(long_ascii);

@@ -96,6 +96,15 @@ TEST_F(FileReceiverTest, TraversalNamesAreReducedToSafeBasenames) {
   }
 }
 
+TEST_F(FileReceiverTest, RightToLeftOverrideIsStrippedFromReceivedNames) {
+  ReceiverHarness harness(options());
+  auto result = send_sync(local_target(harness.port()), "photo\u202Egnp.exe", "x");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const std::string name = fs::path(*result).filename().string();
+  EXPECT_TRUE(name.ends_with("-photognp.exe")) << name;
+  EXPECT_EQ(name.find("\u202E"), std::string::npos) << name;
+}
+
 TEST_F(FileReceiverTest, OversizeDeclaredSizeIsRefusedBeforeWriting) {
   auto o = options();
   o.max_size = 1024;

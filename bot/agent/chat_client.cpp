@@ -1,10 +1,10 @@
 #include "bot/agent/chat_client.h"
 
-#include "bot/llm/chat_endpoint.h"
-
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/llm/api_base.h"
+#include "bot/llm/chat_endpoint.h"
 
 namespace picbot::agent {
 namespace {
@@ -37,9 +37,11 @@ std::string content_text(const json& content) {
 }  // namespace
 
 Result<ChatReply, ProviderError> parse_chat_response(std::string_view body, int http_status) {
-  json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object())
-    return bad_response("the answer is not a JSON object", http_status);
+  auto parsed_body = parse_json(body);
+  if (!parsed_body)
+    return bad_response("the answer is not JSON: " + parsed_body.error().message, http_status);
+  json& parsed = *parsed_body;
+  if (!parsed.is_object()) return bad_response("the answer is not a JSON object", http_status);
   if (auto error = llm::error_in_body(parsed, http_status)) return *error;
   const auto choices = parsed.find("choices");
   if (choices == parsed.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
@@ -116,9 +118,10 @@ boost::asio::awaitable<Result<ChatReply, ProviderError>> ChatClient::complete(Ch
   if (request.tools.is_array() && !request.tools.empty()) body["tools"] = std::move(request.tools);
   const std::string body_text = body.dump(-1, ' ', false, json::error_handler_t::replace);
 
-  const llm::ChatEndpoint endpoint{settings->api_base, settings->http_referer, settings->app_title, settings->proxy};
-  auto attempt = [this, &settings, &body_text,
-                  &endpoint](const std::string& key) -> boost::asio::awaitable<Result<ChatReply, ProviderError>> {
+  const llm::ChatEndpoint endpoint{settings->api_base, settings->http_referer, settings->app_title,
+                                   settings->proxy};
+  auto attempt = [this, &settings, &body_text, &endpoint](
+                     const std::string& key) -> boost::asio::awaitable<Result<ChatReply, ProviderError>> {
     net::HttpRequest request =
         llm::chat_completion_request(endpoint, key, body_text, settings->retry.deadline, kMaxResponseBytes);
     auto response = co_await llm::post_chat_completion(http_, std::move(request), clock_);

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "bot/core/json_limits.h"
 #include "bot/dispatch/wake.h"
 #include "bot/llm/provider_error.h"
 
@@ -58,12 +59,13 @@ std::string repair_json(std::string_view raw) {
 
 Result<json> parse_tool_arguments(std::string_view raw) {
   if (trim(raw).empty()) return json::object();
-  json parsed = json::parse(raw, nullptr, false);
-  if (parsed.is_discarded()) parsed = json::parse(repair_json(raw), nullptr, false);
-  if (parsed.is_discarded()) {
-    return Error::make("bad_arguments",
-                       "the arguments are not valid JSON: " + llm::sanitize_message(raw, 200));
+  auto read = parse_json(raw);
+  if (!read && !is_json_too_deep(read.error())) read = parse_json(repair_json(raw));
+  if (!read) {
+    return Error::make("bad_arguments", "the arguments are not valid JSON (" + read.error().message +
+                                            "): " + llm::sanitize_message(raw, 200));
   }
+  json& parsed = *read;
   if (!parsed.is_object()) {
     return Error::make("bad_arguments", "the arguments must be a JSON object, got: " +
                                             llm::sanitize_message(parsed.dump(), 200));

@@ -21,6 +21,7 @@
 #include "bot/config/config_edit.h"
 #include "bot/config/config_writer.h"
 #include "bot/core/clock.h"
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/metrics.h"
 #include "bot/core/secret.h"
@@ -184,21 +185,24 @@ struct App::Impl {
                        });
     console->add_route("POST", "/api/config",
                        [this](const web::HttpRequest& request) { return save_config(request); });
-    console->add_route("POST", "/api/sandbox/send",
-                       [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
-                         const json body = json::parse(request.body, nullptr, false);
-                         if (!body.is_object()) {
-                           co_return web::HttpResponse::json(
-                               {{"error", "bad_request"}, {"message", "expected a JSON object"}}, 400);
-                         }
-                         auto id = sandbox->send(
-                             body.value("user_id", std::int64_t{0}), body.value("group_id", std::int64_t{0}),
-                             body.value("admin", false), body.value("text", std::string()));
-                         if (!id)
-                           co_return web::HttpResponse::json(
-                               {{"error", id.error().code}, {"message", id.error().message}}, 400);
-                         co_return web::HttpResponse::json({{"id", *id}});
-                       });
+    console->add_route(
+        "POST", "/api/sandbox/send",
+        [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
+          auto parsed = parse_json(request.body);
+          if (!parsed || !parsed->is_object()) {
+            std::string message = "expected a JSON object";
+            if (!parsed) message += " (" + parsed.error().message + ")";
+            co_return web::HttpResponse::json({{"error", "bad_request"}, {"message", message}}, 400);
+          }
+          const json& body = *parsed;
+          auto id =
+              sandbox->send(body.value("user_id", std::int64_t{0}), body.value("group_id", std::int64_t{0}),
+                            body.value("admin", false), body.value("text", std::string()));
+          if (!id)
+            co_return web::HttpResponse::json({{"error", id.error().code}, {"message", id.error().message}},
+                                              400);
+          co_return web::HttpResponse::json({{"id", *id}});
+        });
     console->add_route("GET", "/api/sandbox/messages",
                        [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
                          std::uint64_t after = 0;
@@ -286,7 +290,12 @@ struct App::Impl {
   // left out is unchanged), validate all, write atomically (.bak kept),
   // reload through the same path as /reload.
   asio::awaitable<web::HttpResponse> save_config(const web::HttpRequest& request) {
-    const json body = json::parse(request.body, nullptr, false);
+    auto parsed = parse_json(request.body);
+    if (!parsed) {
+      co_return web::HttpResponse::json(
+          {{"error", "bad_request"}, {"message", "the body is not JSON: " + parsed.error().message}}, 400);
+    }
+    const json& body = *parsed;
     if (!body.is_object() || !body.contains("values") || !body["values"].is_object()) {
       co_return web::HttpResponse::json(
           {{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}}, 400);

@@ -15,6 +15,7 @@
 
 #include "bot/config/config_messages.h"
 #include "bot/config/did_you_mean.h"
+#include "bot/core/json_limits.h"
 #include "bot/core/message_table.h"
 #include "bot/core/secret.h"
 
@@ -105,7 +106,7 @@ std::string mark_text(const YAML::Mark& mark) {
 // bytes describe a cycle (an alias inside its own anchor) or an exponentially
 // large tree ("billion laughs"); real configs are a few levels deep and a few
 // hundred values.
-constexpr int kMaxYamlDepth = 64;
+constexpr int kMaxYamlDepth = static_cast<int>(kMaxJsonDepth);  // as for JSON from outside
 constexpr std::size_t kMaxYamlValues = 100'000;
 
 // YAML node graph -> JSON tree, within the bounds above.

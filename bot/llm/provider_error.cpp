@@ -8,6 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "bot/core/json_limits.h"
 #include "bot/core/secret.h"
 
 namespace picbot::llm {
@@ -170,7 +171,8 @@ ProviderError classify_http_answer(int http_status, std::string_view body,
   ProviderError error;
   error.http_status = http_status;
   error.cls = classify_status(http_status);
-  const nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto parsed_body = parse_json(body);
+  const nlohmann::json parsed = parsed_body ? *parsed_body : nlohmann::json();
   const nlohmann::json* error_object = nullptr;
   if (parsed.is_object()) {
     auto it = parsed.find("error");

@@ -25,6 +25,7 @@
 
 #include "bot/core/logging.h"
 #include "bot/net/curl_library.h"
+#include "bot/net/proxied_target.h"
 
 namespace picbot::net {
 namespace {
@@ -183,24 +184,6 @@ bool is_valid_method(std::string_view method) {
   return true;
 }
 
-// With a proxy the socket peer is the proxy (often a trusted local one), so
-// only a literal target host can be checked; names the proxy resolves, and
-// redirect targets, are not.
-bool targets_private_literal(const std::string& url) {
-  CURLU* parsed = curl().url();
-  if (parsed == nullptr) return false;
-  bool blocked = false;
-  char* host = nullptr;
-  if (curl().url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-      curl().url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-    const std::string name = to_lower(host);
-    blocked = is_private_address(name) || name == "localhost" || name.ends_with(".localhost");
-    curl().free(host);
-  }
-  curl().url_cleanup(parsed);
-  return blocked;
-}
-
 Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, std::uint64_t id) {
   if (!is_valid_method(request.method)) return make_error(HttpError::Kind::kOther, "invalid HTTP method");
   bool has_expect = false;
@@ -211,10 +194,6 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     }
     has_expect = has_expect || to_lower(name) == "expect";
   }
-  if (request.block_private_addresses && !request.proxy.empty() && targets_private_literal(request.url)) {
-    return make_error(HttpError::Kind::kBlockedAddress, "target host is a private or loopback address");
-  }
-
   auto t = std::make_unique<Transfer>();
   t->id = id;
   t->request = std::move(request);
@@ -627,6 +606,39 @@ HttpClient::HttpClient(boost::asio::any_io_executor executor)
 HttpClient::~HttpClient() = default;
 
 boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request(HttpRequest request) {
+  auto loaded = impl_->get();
+  if (!loaded.ok()) co_return loaded.error();
+  if (request.block_private_addresses && !request.proxy.empty()) {
+    co_return co_await request_through_proxy(std::move(request));
+  }
+  co_return co_await send(std::move(request));
+}
+
+boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request_through_proxy(
+    HttpRequest request) {
+  const int max_redirects = std::max(request.max_redirects, 0);
+  request.max_redirects = 0;  // followed here, so that every hop is checked first
+  for (int followed = 0;; ++followed) {
+    auto allowed = co_await check_proxied_target(request.url);
+    if (!allowed.ok()) {
+      log::get("http")->warn("refused a request before the proxy saw it: {}", allowed.error().message);
+      co_return allowed.error();
+    }
+    HttpRequest hop = request;
+    auto response = co_await send(std::move(hop));
+    if (!response.ok() || max_redirects == 0) co_return response;
+    auto next = redirect_request(request, response.value());
+    if (!next.ok()) co_return next.error();
+    if (!next->has_value()) co_return response;
+    if (followed == max_redirects) {
+      co_return make_error(HttpError::Kind::kOther,
+                           "more than " + std::to_string(max_redirects) + " redirects");
+    }
+    request = std::move(**next);
+  }
+}
+
+boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::send(HttpRequest request) {
   auto loaded = impl_->get();
   if (!loaded.ok()) co_return loaded.error();
   CurlMulti& multi = *loaded.value();

@@ -31,9 +31,13 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
   std::size_t max_response_bytes = 64 * 1024 * 1024;  // enforced while streaming
-  std::string proxy;                     // "", "http://h:p", "https://h:p", "socks5://h:p", "socks5h://h:p"
-  int max_redirects = 0;                 // redirects stay on http/https
-  bool block_private_addresses = false;  // refuse loopback/private/link-local peers (SSRF)
+  std::string proxy;      // "", "http://h:p", "https://h:p", "socks5://h:p", "socks5h://h:p"
+  int max_redirects = 0;  // redirects stay on http/https
+  // Refuse loopback/private/link-local peers (SSRF). With a proxy the peer is
+  // the proxy, so each hop's host is resolved and checked here before the
+  // proxy sees its URL, and redirects are followed here (proxied_target.h);
+  // each hop then has its own total_timeout.
+  bool block_private_addresses = false;
 };
 
 struct HttpResponse {
@@ -88,6 +92,11 @@ class HttpClient {
   std::size_t in_flight() const;
 
  private:
+  // request() for block_private_addresses with a proxy.
+  boost::asio::awaitable<Result<HttpResponse, HttpError>> request_through_proxy(HttpRequest request);
+  // One transfer, as curl performs it.
+  boost::asio::awaitable<Result<HttpResponse, HttpError>> send(HttpRequest request);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

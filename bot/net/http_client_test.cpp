@@ -518,6 +518,58 @@ TEST_F(HttpClientTest, ProxyDoesNotHideAPrivateLiteralTarget) {
   EXPECT_EQ(proxy.request_count(), 0u);
 }
 
+// The proxy here answers absolute-form requests itself: it stands in for the
+// public site 203.0.113.7 (TEST-NET-3) without any traffic leaving loopback.
+TEST_F(HttpClientTest, ProxyIsNeverAskedForARedirectToAPrivateAddress) {
+  FakeHttpServer proxy;
+  server_.on("GET", "/secret", echo);
+  proxy.on("GET", "/img.png", [this](const FakeHttpRequest&) {
+    return FakeHttpResponse{302, {{"Location", server_.base_url() + "/secret"}}, ""};
+  });
+  HttpRequest request;
+  request.url = "http://203.0.113.7/img.png";
+  request.proxy = proxy.base_url();
+  request.block_private_addresses = true;
+  request.max_redirects = 3;
+  const Outcome outcome = fetch(request);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().kind, Kind::kBlockedAddress) << outcome.error().message;
+  ASSERT_EQ(proxy.request_count(), 1u);
+  EXPECT_EQ(proxy.requests()[0].target, "http://203.0.113.7/img.png");
+  EXPECT_EQ(server_.request_count(), 0u);
+}
+
+TEST_F(HttpClientTest, ProxiedRedirectsToPublicHostsAreFollowedHopByHop) {
+  FakeHttpServer proxy;
+  proxy.on("GET", "/hop", [](const FakeHttpRequest& request) {
+    // /hop<n> redirects (relative) to /hop<n-1>; /hop0 answers.
+    const int n = std::stoi(request.path().substr(4));
+    if (n == 0) return FakeHttpResponse::text("arrived");
+    return FakeHttpResponse{302, {{"Location", "/hop" + std::to_string(n - 1)}}, ""};
+  });
+  HttpRequest request;
+  request.url = "http://203.0.113.7/hop3";
+  request.proxy = proxy.base_url();
+  request.block_private_addresses = true;
+  request.max_redirects = 3;
+  const Outcome outcome = fetch(request);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(outcome->body, "arrived");
+  EXPECT_EQ(outcome->effective_url, "http://203.0.113.7/hop0");
+  EXPECT_EQ(proxy.request_count(), 4u);
+
+  request.url = "http://203.0.113.7/hop4";
+  const Outcome too_many = fetch(request);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().kind, Kind::kOther) << too_many.error().message;
+  EXPECT_EQ(proxy.request_count(), 8u);
+
+  request.max_redirects = 0;
+  const Outcome unfollowed = fetch(request);
+  ASSERT_TRUE(unfollowed.ok()) << unfollowed.error().message;
+  EXPECT_EQ(unfollowed->status, 302);
+}
+
 TEST_F(HttpClientTest, UnreachableSocksProxyIsConnectFailed) {
   HttpRequest request = get("/");
   request.proxy = "socks5h://127.0.0.1:" + std::to_string(closed_port());

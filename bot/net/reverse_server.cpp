@@ -11,12 +11,14 @@
 #include <charconv>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/core/throttled_log.h"
 #include "bot/net/client_key.h"
 #include "bot/net/tcp_listener.h"
+#include "bot/net/transfer_encoding.h"
 #include "bot/net/websocket_session.h"
 
 namespace picbot::net {
@@ -54,6 +56,21 @@ std::string presented_token(const http::request<http::empty_body>& req, std::str
   }
   return query_param(query, "access_token");
 }
+// Every Transfer-Encoding field of req joined with ", ", or nullopt when it has none.
+std::optional<std::string> transfer_encoding_of(const http::request<http::empty_body>& req) {
+  std::optional<std::string> joined;
+  const auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    if (joined) {
+      *joined += ", ";
+    } else {
+      joined.emplace();
+    }
+    *joined += field->value();
+  }
+  return joined;
+}
+
 }  // namespace
 
 // Bytes from a peer that go into a log line are cut to this many.
@@ -128,6 +145,12 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
       co_return;
     }
     http::request<http::empty_body> req = parser.release();
+    if (const auto coding = transfer_encoding_of(req); coding && !is_plain_chunked(*coding)) {
+      refusals.warn(client, "reverse WS: refused {}: Transfer-Encoding '{}' is not exactly chunked", peer,
+                    log::truncate(*coding, 80));
+      co_await respond(stream, http::status::bad_request, "unsupported Transfer-Encoding\n");
+      co_return;
+    }
     const std::string_view target = req.target();
     const std::size_t qmark = target.find('?');
     const std::string_view path = target.substr(0, qmark);

@@ -1,10 +1,12 @@
 #include "bot/onebot/event.h"
 
+#include <boost/json/error.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <cstddef>
 #include <limits>
 
+#include "bot/core/json_limits.h"
 #include "bot/onebot/ids.h"
 #include "bot/onebot/json_view.h"
 
@@ -13,22 +15,6 @@ namespace {
 
 Error bad_event(std::string message) { return Error::make("bad_event", std::move(message)); }
 Error bad_frame(std::string message) { return Error::make("bad_frame", std::move(message)); }
-
-// Re-parses with exceptions on to learn where the text went wrong; only runs
-// for frames that already failed, so the happy path parses once.
-std::string describe_parse_error(std::string_view text) {
-  try {
-    [[maybe_unused]] const nlohmann::json unused = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    // Drop the "[json.exception.parse_error.101] " prefix.
-    std::string_view what = e.what();
-    if (const auto prefix_end = what.find("] "); prefix_end != std::string_view::npos) {
-      what.remove_prefix(prefix_end + 2);
-    }
-    return std::string(what);
-  }
-  return "parse error";
-}
 
 // Json: nlohmann::json (strings are moved out) or const boost::json::value
 // (a frame's arena).
@@ -127,8 +113,9 @@ ApiResponse parse_api_response(Json& frame) {
 // The nlohmann::json path: frames Boost.JSON refused (to report nlohmann's
 // error text, or to accept what it accepts).
 Result<Frame> parse_frame_dom(std::string_view text) {
-  nlohmann::json frame = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (frame.is_discarded()) return bad_frame("not JSON: " + describe_parse_error(text));
+  auto parsed = parse_json(text);
+  if (!parsed) return bad_frame("not JSON: " + parsed.error().message);
+  nlohmann::json& frame = *parsed;
   if (!frame.is_object())
     return bad_frame(std::string("frame is not a JSON object but ") + frame.type_name());
   if (frame.contains("post_type")) {
@@ -163,11 +150,12 @@ Result<Frame> parse_frame(std::string_view text) {
   // parse itself allocates nothing; the typed event copies what it keeps.
   alignas(std::max_align_t) unsigned char arena[8192];
   boost::json::monotonic_resource resource(arena, sizeof arena);
-  boost::json::parse_options options;
-  options.max_depth = 1000;  // nlohmann has no depth limit; forward messages nest
   boost::system::error_code ec;
-  const boost::json::value frame =
-      boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &resource, options);
+  const boost::json::value frame = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec,
+                                                      &resource, bounded_json_options());
+  if (ec == boost::json::error::too_deep) {
+    return bad_frame("not JSON: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   if (ec) return parse_frame_dom(text);
   if (!frame.is_object())
     return bad_frame(std::string("frame is not a JSON object but ") + type_name_of(frame));

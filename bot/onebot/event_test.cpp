@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bot/core/json_limits.h"
 #include "bot/onebot/cq_codec.h"
 
 namespace picbot::onebot {
@@ -215,6 +216,40 @@ TEST(ParseFrame, MalformedFramesGetSpecificErrors) {
   EXPECT_EQ(frame_error(R"({"post_type":"mystery"})").code, "bad_event");
 }
 
+// Issue 15, defect 1: a frame nested 100,000 deep (in a text field, the sender
+// or an answer's echo) crashed picbot by recursion; it is refused while parsing.
+TEST(ParseFrame, RefusesFramesNestedDeeperThanTheLimit) {
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  const std::string frames[] = {
+      R"({"post_type":"message","message_type":"private","user_id":1,"message":[{"type":"text","data":{"text":)" +
+          deep + "}}]}",
+      R"({"post_type":"message","message_type":"private","user_id":1,"message":[],"sender":{"nickname":)" +
+          deep + "}}",
+      R"({"status":"ok","retcode":0,"data":null,"echo":)" + deep + "}",
+      // Broken after the nesting: refused as too deep, not re-parsed unbounded.
+      R"({"status":"ok","retcode":0,"echo":)" + std::string(100'000, '['),
+      // Deep objects, and exactly one level past the limit.
+      R"({"post_type":"notice","notice_type":"x","raw":)" +
+          [] {
+            std::string text;
+            for (int i = 0; i < 100'000; ++i) text += R"({"a":)";
+            return text + "1" + std::string(100'000, '}');
+          }() +
+          "}",
+      R"({"status":"ok","retcode":0,"echo":)" + std::string(kMaxJsonDepth, '[') +
+          std::string(kMaxJsonDepth, ']') + "}",
+  };
+  for (const auto& frame : frames) {
+    const Error error = frame_error(frame);
+    EXPECT_EQ(error.code, "bad_frame") << frame.substr(0, 80);
+    EXPECT_EQ(error.message, "not JSON: nested deeper than 64 levels") << frame.substr(0, 80);
+  }
+  // One level less is a frame.
+  const std::string at_limit = R"({"status":"ok","retcode":0,"echo":)" + std::string(kMaxJsonDepth - 1, '[') +
+                               std::string(kMaxJsonDepth - 1, ']') + "}";
+  EXPECT_TRUE(parse_frame(at_limit).ok());
+}
+
 TEST(ParseEvent, RejectsNonObjectsAndAcceptsConstInput) {
   auto not_object = parse_event(json::array());
   ASSERT_FALSE(not_object.ok());
@@ -234,8 +269,9 @@ TEST(ParseFrame, LongUnknownPostTypeIsCut) {
 }
 
 TEST(ParseFrame, KeepsUnknownSegmentsAndNumberKinds) {
+  // 50 levels inside the segment's data: the frame nests 54 deep, under kMaxJsonDepth.
   std::string deep = "1";
-  for (int i = 0; i < 100; ++i) deep = "[" + deep + "]";
+  for (int i = 0; i < 50; ++i) deep = "[" + deep + "]";
   const std::string frame =
       R"({"post_type":"message","message_type":"private","user_id":"10001","self_id":3000,"message":[)"
       R"({"type":"poke","data":{"type":"1","id":2,"big":18446744073709551615,"f":1.5,"nested":)" +

@@ -218,9 +218,10 @@ void Hub::handle_response(Link& link, ApiResponse response) {
     if (response.retcode == 1403) {
       logger()->error("link #{}: NapCat rejected the access token (retcode 1403): check onebot.access_token",
                       link.id());
-    } else {
+    } else if (logger()->should_log(spdlog::level::debug)) {
+      // The echo is the peer's: dump it only when the line is written.
       logger()->debug("link #{}: response for unknown echo {} ignored (late answer?)", link.id(),
-                      response.echo.dump());
+                      log::truncate(response.echo.dump(-1, ' ', false, json::error_handler_t::replace), 80));
     }
     return;
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/message_table.h"
 #include "bot/core/secret.h"
@@ -403,10 +404,8 @@ asio::awaitable<HttpResponse> Console::login(const HttpRequest& request) {
     limited.body = body.dump();
     co_return limited;
   }
-  // nlohmann's lexer takes a NUL byte for the end of the input, so it would
-  // accept `{"password":"..."}\0<anything>`; JSON text has no raw NUL.
-  json body;
-  if (request.body.find('\0') == std::string::npos) body = json::parse(request.body, nullptr, false);
+  auto parsed = parse_json(request.body);
+  const json body = parsed ? std::move(*parsed) : json();
   const std::string password = body.is_object() && body.contains("password") && body["password"].is_string()
                                    ? body["password"].get<std::string>()
                                    : "";

@@ -20,6 +20,7 @@
 #include "bot/core/throttled_log.h"
 #include "bot/net/client_key.h"
 #include "bot/net/tcp_listener.h"
+#include "bot/net/transfer_encoding.h"
 
 namespace picbot::web {
 namespace asio = boost::asio;
@@ -317,6 +318,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const unsigned version = req.version();
       const bool keep_alive = req.keep_alive();
       HttpRequest request = to_request(req, peer);
+      if (const auto coding = request.headers.find("transfer-encoding");
+          coding != request.headers.end() && !net::is_plain_chunked(coding->second)) {
+        // Beast reads such a request as one without a body; the bytes after
+        // it would then pass for the next request.
+        logger()->info("web: 400 from {}: Transfer-Encoding '{}' is not exactly chunked", peer,
+                       log::truncate(coding->second, 80));
+        HttpResponse refused = HttpResponse::text(400, "bad request: unsupported Transfer-Encoding\n");
+        co_await send(stream, std::move(refused), version, false);
+        co_await linger_close(stream);
+        break;
+      }
       HttpResponse response = co_await dispatch(request);
       logger()->debug("web: {} {} from {} -> {}", request.method, log::truncate(request.path, kLoggedBytes),
                       peer, response.status);

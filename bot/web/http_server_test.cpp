@@ -189,6 +189,39 @@ TEST_F(HttpServerTest, HeaderAndBodyLimits) {
   EXPECT_TRUE(raw("NOT A REQUEST\r\n\r\n").starts_with("HTTP/1.1 400")) << "garbage";
 }
 
+// Issue 15: Beast reads "xchunked" or "chunked, identity" as no body, so the
+// body's bytes passed for the next request (smuggling). RFC 9112 §6.3: 400.
+TEST_F(HttpServerTest, TransferEncodingOtherThanExactlyChunkedIs400) {
+  int handled = 0;
+  server_->route("POST", "/upload", [&](const HttpRequest& r) -> asio::awaitable<HttpResponse> {
+    ++handled;
+    co_return HttpResponse::text(200, "stored " + r.body);
+  });
+  server_->route("GET", "/smuggled", [&](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    ++handled;
+    co_return HttpResponse::text(200, "smuggled");
+  });
+  start();
+  for (const char* coding : {"xchunked", "chunked, identity", "gzip, chunked", "identity"}) {
+    const std::string body = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::string answer = raw(
+        std::string("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + coding + "\r\n\r\n" + body,
+        2);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << coding << "\n" << answer;
+    EXPECT_EQ(answer.find("smuggled"), std::string::npos) << coding << "\n" << answer;
+  }
+  // Two fields that join to "chunked, chunked" are refused too.
+  EXPECT_TRUE(raw("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                  .starts_with("HTTP/1.1 400"));
+  EXPECT_EQ(handled, 0);
+  // Exactly "chunked", in any case, is read.
+  const std::string chunked =
+      raw("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n");
+  EXPECT_TRUE(chunked.starts_with("HTTP/1.1 200")) << chunked;
+  EXPECT_NE(chunked.find("stored ab"), std::string::npos) << chunked;
+}
+
 TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   std::set<std::string> remotes;
   server_->route("GET", "/who", [&](const HttpRequest& r) -> asio::awaitable<HttpResponse> {

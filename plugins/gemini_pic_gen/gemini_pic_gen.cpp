@@ -9,6 +9,7 @@
 #include <regex>
 #include <span>
 
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/llm/api_base.h"
 #include "bot/plugin/plugin_context.h"
@@ -275,7 +276,9 @@ class GeminiPicGenPlugin final : public Plugin {
          }},
         {"POST", "/quotas/reset",
          [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
-           json body = json::parse(request.body, nullptr, false);
+           auto parsed = parse_json(request.body);
+           json body;  // null: reset answers it as a bad request
+           if (parsed) body = std::move(*parsed);
            auto reset = co_await console_->reset(std::move(body));
            if (!reset) co_return error_response(reset.error());
            co_return web::HttpResponse::json(*reset);

@@ -18,6 +18,7 @@
 #include <set>
 #include <system_error>
 
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "plugins/gemini_pic_gen/openrouter_response.h"
 
@@ -86,8 +87,9 @@ std::string sidecar_text(std::string_view id, Clock::time_point created, const I
 // The id, time and meta a sidecar holds, into image; false when the text is
 // not a sidecar this store wrote.
 bool read_sidecar(std::string_view text, StoredImage& image) {
-  const json sidecar = json::parse(text, nullptr, false);
-  if (!sidecar.is_object()) return false;
+  const auto parsed = parse_json(text);
+  if (!parsed || !parsed->is_object()) return false;
+  const json& sidecar = *parsed;
   const json id = sidecar.value("id", json()), time = sidecar.value("time", json());
   if (!id.is_string() || !is_id(id.get<std::string>()) || !time.is_number_integer()) return false;
   image.id = id.get<std::string>();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "bot/core/json_limits.h"
 #include "bot/onebot/base64.h"
 #include "bot/onebot/json_view.h"
 
@@ -19,8 +20,6 @@ using llm::ProviderError;
 namespace bj = boost::json;
 
 constexpr std::size_t kModelTextChars = 120;
-// Deeper nesting is no chat completion; the cap also bounds the parser's stack.
-constexpr std::size_t kMaxJsonDepth = 64;
 
 ProviderError bad_response(std::string message) {
   return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
@@ -289,10 +288,12 @@ Result<ParsedImageResponse, ProviderError> parse_image_response(std::string_view
   // One arena per body: the ~3 MB image string is copied into it once,
   // instead of growing a std::string character by character.
   bj::monotonic_resource arena;
-  bj::parse_options options;
-  options.max_depth = kMaxJsonDepth;
   std::error_code parse_error;
-  const bj::value root = bj::parse(body, parse_error, &arena, options);
+  const bj::value root = bj::parse(body, parse_error, &arena, bounded_json_options());
+  if (parse_error == bj::error::too_deep) {
+    return bad_response("malformed JSON in the response: nested deeper than " +
+                        std::to_string(kMaxJsonDepth) + " levels");
+  }
   if (parse_error || !root.is_object()) {
     return bad_response("malformed JSON in the response (" + std::to_string(body.size()) +
                         " bytes): " + llm::sanitize_message(body, 80));

@@ -52,6 +52,7 @@
 #include <thread>
 #include <vector>
 
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/web/console.h"
 #include "bot/web/http_server.h"
@@ -169,7 +170,7 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 std::optional<std::string> json_password(std::string_view body) {
   boost::json::error_code ec;
   boost::json::parse_options options;
-  options.max_depth = 100000;  // the console's parser has no depth limit
+  options.max_depth = picbot::kMaxJsonDepth;  // the console refuses deeper bodies
   const boost::json::value value = boost::json::parse(body, ec, {}, options);
   if (ec || !value.is_object()) return std::nullopt;
   const auto* password = value.as_object().if_contains("password");

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <thread>
 
+#include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/web/health.h"
 #include "bot/web/http_server.h"
@@ -63,9 +64,9 @@ struct Server {
       co_return HttpResponse::json(echo);
     });
     server->route("POST", "/api/", [](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
-      const auto parsed = nlohmann::json::parse(request.body, nullptr, false);
-      co_return HttpResponse::json({{"valid_json", !parsed.is_discarded()}},
-                                   parsed.is_discarded() ? 400 : 200);
+      // As the console's routes parse their bodies.
+      const bool valid = picbot::parse_json(request.body).ok();
+      co_return HttpResponse::json({{"valid_json", valid}}, valid ? 200 : 400);
     });
     server->route("POST", "/api/throw", [](const HttpRequest&) -> asio::awaitable<HttpResponse> {
       throw std::runtime_error("handler failed");
@@ -87,7 +88,6 @@ Server& server() {
   static Server* s = new Server();  // runs until the process exits
   return *s;
 }
-
 
 // Checks that bytes are complete responses with the security headers.
 void check_responses(std::string_view bytes) {

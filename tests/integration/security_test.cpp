@@ -68,8 +68,7 @@ TEST(ReverseServerLimits, OversizedFrameDropsThatLinkOnly) {
   auto next = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", kSelf, kTestToken);
   ASSERT_TRUE(next.ok());
   napcat.send_group_message(*next, 777, 42, "/ping");
-  EXPECT_TRUE(
-      napcat.wait_for_call([](const ApiCall& c) { return text_of(message_of(c)) == "pong"; }, 5s))
+  EXPECT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return text_of(message_of(c)) == "pong"; }, 5s))
       << bot.process().output();
 }
 
@@ -137,8 +136,7 @@ TEST_F(SsrfTest, LoopbackReferenceIsUsedWhenAllowed) {
   start(true);
   ASSERT_TRUE(say_group(napcat, conn, 42, quoted_image_draw(), "")) << bot->process().output();
   // get_msg (the quoted reply) has no "message": const operator[] must not see it.
-  ASSERT_TRUE(napcat.wait_for_call(
-      [](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s));
   EXPECT_EQ(cdn.request_count(), 1u);
   EXPECT_EQ(openrouter.calls().at(0).body["messages"][0]["content"].size(), 2u);
 }
@@ -157,10 +155,55 @@ TEST_F(SsrfTest, UpstreamImageLinkToAPrivateAddressIsFetchedWhenAllowed) {
   openrouter.push(kImageKey, Script::kDataUrl);
   const std::size_t skip = napcat.calls().size();
   napcat.send_group_message(conn, 777, 42, "/draw cat");
-  ASSERT_TRUE(
-      napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s, skip))
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s, skip))
       << bot->process().output();
   EXPECT_EQ(openrouter.served_images().size(), 1u);
+}
+
+// With a proxy the bot's own sockets reach only the proxy, yet an image link
+// that redirects to a private address is still refused, before the proxy is
+// asked for the private hop. The proxy relays the chat completion to the fake
+// OpenRouter and stands in for the public site 203.0.113.7 (TEST-NET-3).
+class ProxiedSsrfTest : public SsrfTest {
+ protected:
+  void start_with_proxy(bool allow_private) {
+    proxy.set_forward_proxy(true);
+    proxy.stand_in_for("203.0.113.7");
+    proxy.on("GET", "/img.png", [this](const FakeHttpRequest&) {
+      return FakeHttpResponse{302, {{"Location", cdn.base_url() + "/ref.png"}}, ""};
+    });
+    start(allow_private, "    proxy: \"" + proxy.base_url() + "\"\n");
+    FakeOpenRouter::Options options;
+    options.data_url = "http://203.0.113.7/img.png";
+    openrouter.push(kImageKey, Script::kDataUrl, options);
+  }
+  std::size_t proxied_requests_to(const std::string& prefix) const {
+    std::size_t count = 0;
+    for (const auto& request : proxy.requests()) count += request.target.rfind(prefix, 0) == 0;
+    return count;
+  }
+
+  FakeHttpServer proxy;
+};
+
+TEST_F(ProxiedSsrfTest, ImageLinkRedirectingToAPrivateAddressIsRefused) {
+  start_with_proxy(false);
+  ASSERT_TRUE(say_group(napcat, conn, 42, "/draw cat", "无法识别")) << bot->process().output();
+  EXPECT_TRUE(bot->wait_for_log("image download failed"));
+  EXPECT_EQ(proxied_requests_to(openrouter.api_base()), 1u) << "the completion went through the proxy";
+  EXPECT_EQ(proxied_requests_to("http://203.0.113.7/img.png"), 1u);
+  EXPECT_EQ(proxied_requests_to(cdn.base_url()), 0u) << "the proxy was asked for the private hop";
+  EXPECT_EQ(cdn.request_count(), 0u);
+}
+
+TEST_F(ProxiedSsrfTest, ImageLinkRedirectingToAPrivateAddressIsFetchedWhenAllowed) {
+  start_with_proxy(true);
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_group_message(conn, 777, 42, "/draw cat");
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return has_image(message_of(c)); }, 10s, skip))
+      << bot->process().output();
+  EXPECT_EQ(proxied_requests_to(cdn.base_url() + "/ref.png"), 1u);
+  EXPECT_EQ(cdn.request_count(), 1u);
 }
 
 // Reference downloads (allowed to reach the loopback CDN): redirects stay on

@@ -15,6 +15,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace picbot::testing {
@@ -89,6 +90,15 @@ struct ServerState {
   mutable std::condition_variable arrived;
   std::vector<FakeHttpRequest> requests;  // guarded by mutex
   std::vector<Route> routes;              // guarded by mutex
+  std::set<std::string> origins;          // guarded by mutex: authorities answered here in proxy mode
+
+  // True when an absolute-form target names an authority in origins.
+  bool stands_in_for(const std::string& target) const {
+    const std::size_t start = target.find("://") + 3;
+    const std::string authority = target.substr(start, target.find('/', start) - start);
+    std::lock_guard lock(mutex);
+    return origins.contains(authority);
+  }
 };
 
 FakeHttpRequest to_fake(const http::request<http::string_body>& request) {
@@ -200,7 +210,8 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = request.method() == http::verb::head;
     const FakeHttpRequest recorded = to_fake(request);
     server_.record(recorded);
-    if (server_.forward_proxy && is_absolute_http(recorded.target)) {
+    if (server_.forward_proxy && is_absolute_http(recorded.target) &&
+        !server_.stands_in_for(recorded.target)) {
       auto exchange = std::make_shared<ProxyExchange>(
           server_.io, std::move(request),
           [self = shared_from_this()](http::response<http::string_body> response) {
@@ -395,6 +406,11 @@ void FakeHttpServer::on(std::string method, std::string path_prefix, Handler han
 }
 
 void FakeHttpServer::set_forward_proxy(bool enabled) { impl_->state.forward_proxy = enabled; }
+
+void FakeHttpServer::stand_in_for(std::string authority) {
+  std::lock_guard lock(impl_->state.mutex);
+  impl_->state.origins.insert(std::move(authority));
+}
 
 std::vector<FakeHttpRequest> FakeHttpServer::requests() const {
   std::lock_guard lock(impl_->state.mutex);

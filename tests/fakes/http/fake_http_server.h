@@ -74,6 +74,11 @@ class FakeHttpServer {
   // h:p and the upstream response relayed, like a plain HTTP proxy. Such
   // requests are recorded here (with the absolute target) but not routed.
   void set_forward_proxy(bool enabled);
+  // In forward-proxy mode, absolute-form requests to this authority
+  // ("203.0.113.7" or "host:port", as in the target) are routed to this
+  // server's handlers instead, as if it were that origin: a remote site
+  // reached through the proxy, without the test touching the internet.
+  void stand_in_for(std::string authority);
 
   // Every request received so far, in arrival order (recorded on arrival,
   // before the handler runs or any delay).

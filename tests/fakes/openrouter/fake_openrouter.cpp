@@ -182,6 +182,14 @@ FakeHttpResponse FakeOpenRouter::respond(const Answer& answer, const json& body)
       response.body = R"({"id":"gen-fake","choices":[{"message":{"content":"hal)";
       response.headers.emplace_back("Content-Type", "application/json");
       break;
+    case Script::kDeeplyNested: {
+      // Valid JSON: only a depth limit tells it apart from an answer.
+      constexpr std::size_t kDepth = 100'000;
+      response.body = R"({"id":"gen-fake","choices":[{"message":{"role":"assistant","content":)" +
+                      std::string(kDepth, '[') + std::string(kDepth, ']') + "}}]}";
+      response.headers.emplace_back("Content-Type", "application/json");
+      break;
+    }
     case Script::kErrorIn200:
       response = FakeHttpResponse::json(
           {{"error", {{"code", 502}, {"message", "Upstream provider error mid-stream"}}}});
@@ -206,10 +214,13 @@ FakeHttpResponse FakeOpenRouter::respond(const Answer& answer, const json& body)
       break;
     }
     case Script::kDataUrl: {
-      const std::string path = std::string(kFilesPath) + "image-" + std::to_string(++serial_) + ".png";
-      files_[path] = make_png("fake file " + std::to_string(serial_), o.image_size);
-      response = FakeHttpResponse::json(
-          {{"created", 0}, {"data", json::array({{{"url", server_.base_url() + path}}})}});
+      std::string url = o.data_url;
+      if (url.empty()) {
+        const std::string path = std::string(kFilesPath) + "image-" + std::to_string(++serial_) + ".png";
+        files_[path] = make_png("fake file " + std::to_string(serial_), o.image_size);
+        url = server_.base_url() + path;
+      }
+      response = FakeHttpResponse::json({{"created", 0}, {"data", json::array({{{"url", url}}})}});
       break;
     }
   }

@@ -27,6 +27,7 @@ struct FakeOpenRouterOptions {
   int retry_after_seconds = 1;                 // k429
   std::size_t image_size = 0;                  // PNG answers are padded to at least this many bytes
   std::string text = "Here is your picture.";  // the model's text (kTextOnly: the refusal)
+  std::string data_url;                        // kDataUrl: the link to give instead of one to this fake
 };
 
 class FakeOpenRouter {
@@ -57,6 +58,7 @@ class FakeOpenRouter {
     kTruncatedBase64,  // images[] data URL cut in the middle of a base64 group
     kInvalidBase64,    // images[] data URL with characters outside the alphabet
     kDataUrl,          // data[].url pointing at this fake, which then serves a PNG
+    kDeeplyNested,     // HTTP 200 whose message content nests 100,000 arrays deep
   };
 
   using Options = FakeOpenRouterOptions;
