@@ -1,6 +1,7 @@
 # picbot in a container: Debian 12, built with the project's own scripts,
 # installed from the .deb it makes. Not tested by the suite (no Docker engine
-# on the build machines); see README "Installing from the .deb / Docker".
+# on the build machines); see README.en.md "Installing from the .deb / Docker"
+# (README.md "从 .deb / Docker 安装").
 #
 #   docker build -t picbot .
 #   docker run --rm picbot --print-example-config > config/picbot.yaml
