@@ -13,8 +13,7 @@ std::string browser_console_config(const std::string& password, const std::strin
   return "data_dir: \"{data_dir}\"\n"
          "onebot:\n  mode: reverse\n  listen: \"127.0.0.1:0\"\n  access_token: \"browser-token-0123456789\"\n"
          "web:\n  listen: \"" +
-         web_listen + "\"\n  password: \"" +
-         password + "\"\n";
+         web_listen + "\"\n  password: \"" + password + "\"\n";
 }
 
 ::testing::AssertionResult run_browser_script(PicbotRunner& bot, const std::string& script,
@@ -39,7 +38,8 @@ std::string browser_console_config(const std::string& password, const std::strin
   if (!node.ok()) return ::testing::AssertionFailure() << node.error().message;
   for (const auto& action : actions) {
     // Returns early when the script ends without asking (it failed).
-    if (!(*node)->wait_for_line(std::regex("^@@picbot " + action.name + "$"), std::chrono::seconds(180))) break;
+    if (!(*node)->wait_for_line(std::regex("^@@picbot " + action.name + "$"), std::chrono::seconds(180)))
+      break;
     if (!action.run()) {
       (*node)->kill9();
       return ::testing::AssertionFailure() << "action \"" << action.name << "\" failed; the script said:\n"

@@ -17,7 +17,8 @@ namespace picbot::testing {
 
 // data_dir, a reverse onebot section on 127.0.0.1:0 and a web section with
 // the password on web_listen; further sections follow.
-std::string browser_console_config(const std::string& password, const std::string& web_listen = "127.0.0.1:0");
+std::string browser_console_config(const std::string& password,
+                                   const std::string& web_listen = "127.0.0.1:0");
 
 // Something the script asks this side to do while it runs: when the script
 // prints the line "@@picbot <name>", run() is called (e.g. stop or start

@@ -3,8 +3,10 @@
 // (TheConsoleNoticesWhenPicbotGoesAwayAndComesBack), which starts picbot and
 // passes CONSOLE_URL, CONSOLE_PASSWORD, SCREENSHOT_DIR and CHROMIUM. The
 // script prints "@@picbot stop" and "@@picbot start" for that side to stop
-// picbot and start it again on the same port and data_dir. Checks: the
-// banner shows and the status page drops its numbers; Send and Settings say
+// picbot and start it again on the same port and data_dir. Checks: with the
+// browser offline the banner shows, and back online the page refreshes
+// without a new login; with picbot stopped the banner shows and the status
+// page drops its numbers; Send and Settings say
 // that picbot is unreachable; once picbot is back, the page goes to the
 // login page and says the session ended; logging in again works. Exits 0
 // when every step passed; on failure prints the step and saves
@@ -34,6 +36,17 @@ try {
   await page.waitForSelector("#stat-in");
   if (await page.isVisible("#conn-banner")) throw new Error("the banner shows while picbot runs");
 
+  step = "the network goes away: the banner shows";
+  await page.context().setOffline(true);
+  await page.waitForSelector("#conn-banner", {state: "visible", timeout: 20000});
+  await page.waitForSelector("#status-stale");
+
+  step = "the network is back: the page refreshes, still logged in";
+  await page.context().setOffline(false);
+  await page.waitForSelector("#stat-in", {timeout: 20000});
+  if (await page.isVisible("#conn-banner")) throw new Error("the banner stays");
+  if (!page.url().endsWith("/#status") && !page.url().endsWith("/")) throw new Error("left the page: " + page.url());
+
   step = "picbot stops: the banner shows and the status page drops its numbers";
   console.log("@@picbot stop");
   await page.waitForSelector("#conn-banner", {state: "visible", timeout: 20000});
@@ -55,6 +68,10 @@ try {
   await showPage("config");
   await page.waitForSelector("#config-load-error");
   if (!(await page.textContent("#config-load-error")).includes("无法连接 picbot")) throw new Error("no reason shown");
+
+  step = "status page opened while picbot is away says so";
+  await showPage("status");
+  await page.waitForSelector("#status-stale");
 
   step = "picbot is back: the login page says the session ended";
   console.log("@@picbot start");
