@@ -4,6 +4,8 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -23,7 +25,22 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
   std::vector<std::string> recent(std::size_t max_lines) {
     std::lock_guard lock(mutex_);
-    return tail(ring_, max_lines);
+    std::vector<std::string> out;
+    const std::size_t n = std::min(max_lines, ring_.size());
+    for (auto it = ring_.end() - static_cast<std::ptrdiff_t>(n); it != ring_.end(); ++it)
+      out.push_back(it->text);
+    return out;
+  }
+  std::vector<Line> recent_lines(std::size_t max_lines, const LineFilter& filter) {
+    std::lock_guard lock(mutex_);
+    std::vector<Line> out;
+    // Newest first, then reversed: the last max_lines that match.
+    for (auto it = ring_.rbegin(); it != ring_.rend() && out.size() < max_lines; ++it) {
+      if (it->level >= filter.min_level && contains_ignoring_case(it->text, filter.contains))
+        out.push_back(*it);
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
   }
   std::vector<std::string> recent_problems(std::size_t max_lines) {
     std::lock_guard lock(mutex_);
@@ -47,7 +64,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
       problems_.push_back(text);
       if (problems_.size() > kProblemRingSize) problems_.pop_front();
     }
-    ring_.push_back(std::move(text));
+    ring_.push_back(Line{copy.level, std::move(text)});
     if (ring_.size() > kRingSize) ring_.pop_front();
   }
   void flush_() override {
@@ -55,6 +72,11 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
 
  private:
+  static bool contains_ignoring_case(std::string_view text, std::string_view needle) {
+    const auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    return std::search(text.begin(), text.end(), needle.begin(), needle.end(),
+                       [&](char a, char b) { return lower(a) == lower(b); }) != text.end();
+  }
   static std::vector<std::string> tail(const std::deque<std::string>& ring, std::size_t max_lines) {
     const std::size_t n = std::min(max_lines, ring.size());
     return {ring.end() - static_cast<std::ptrdiff_t>(n), ring.end()};
@@ -63,7 +85,7 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   static constexpr std::size_t kRingSize = 1000;
   static constexpr std::size_t kProblemRingSize = 100;
   std::vector<spdlog::sink_ptr> targets_;
-  std::deque<std::string> ring_;
+  std::deque<Line> ring_;
   std::deque<std::string> problems_;  // warn and above
 };
 
@@ -137,6 +159,10 @@ bool set_level(std::string_view level) {
 }
 
 std::vector<std::string> recent(std::size_t max_lines) { return state().sink->recent(max_lines); }
+
+std::vector<Line> recent_lines(std::size_t max_lines, const LineFilter& filter) {
+  return state().sink->recent_lines(max_lines, filter);
+}
 
 std::vector<std::string> recent_problems(std::size_t max_lines) {
   return state().sink->recent_problems(max_lines);

@@ -36,6 +36,21 @@ bool set_level(std::string_view level);
 
 // The most recent lines (already redacted), for the web console. Thread-safe.
 std::vector<std::string> recent(std::size_t max_lines);
+
+// One formatted, redacted log line and its level.
+struct Line {
+  spdlog::level::level_enum level = spdlog::level::info;
+  std::string text;
+};
+// Which recent lines recent_lines() returns: those at min_level or above
+// whose text contains `contains` (ASCII case-insensitive; empty: every line).
+struct LineFilter {
+  spdlog::level::level_enum min_level = spdlog::level::trace;
+  std::string contains;
+};
+// The last max_lines lines that pass filter, oldest first, out of the last
+// 1000 lines logged (a bounded ring). Thread-safe.
+std::vector<Line> recent_lines(std::size_t max_lines, const LineFilter& filter = {});
 // The most recent warn/error/critical lines (already redacted), for the
 // console's "last errors". Thread-safe.
 std::vector<std::string> recent_problems(std::size_t max_lines);

@@ -72,8 +72,29 @@ constexpr MessageEntry kConsoleMessages[] = {
     {"console.config.default", "默认值", "Default"},
     {"console.config.enabled_plugin", "启用此插件", "Enable this plugin"},
     {"console.config.list_hint", "每行一项", "One item per line"},
+    {"console.login.expired", "登录已失效（picbot 可能重启过），请重新登录",
+     "Your session has ended (picbot may have restarted); please log in again"},
+    {"console.conn.lost", "与 picbot 的连接已断开，正在重试…", "Lost the connection to picbot, retrying…"},
+    {"console.conn.back", "已重新连接 picbot", "Reconnected to picbot"},
+    {"console.busy", "处理中…", "Working…"},
+    {"console.loading", "加载中…", "Loading…"},
+    {"console.retry", "重试", "Retry"},
+    {"console.error.offline", "无法连接 picbot，请求未完成",
+     "picbot is unreachable; the request did not complete"},
+    {"console.error.http", "请求失败（HTTP {status}）：{detail}", "Request failed (HTTP {status}): {detail}"},
+    {"console.status.stale", "状态未知：与 picbot 的连接已断开",
+     "Status unknown: the connection to picbot is lost"},
     {"console.logs.pause", "暂停", "Pause"},
     {"console.logs.resume", "继续", "Resume"},
+    {"console.logs.level", "级别", "Level"},
+    {"console.logs.level_all", "全部", "All"},
+    {"console.logs.level_info", "信息及以上", "Info and above"},
+    {"console.logs.level_warning", "警告及以上", "Warnings and above"},
+    {"console.logs.level_error", "仅错误", "Errors only"},
+    {"console.logs.search", "搜索", "Search"},
+    {"console.logs.download", "下载", "Download"},
+    {"console.logs.empty", "没有符合条件的日志", "No matching lines"},
+    {"console.logs.paused_new", "已暂停：{count} 条新日志未显示", "Paused: {count} new line(s) not shown"},
     {"console.sandbox.user_id", "用户 QQ 号", "User id"},
     {"console.sandbox.group_id", "群号（留空为私聊）", "Group id (empty: private chat)"},
     {"console.sandbox.as_admin", "以管理员身份", "As admin"},
@@ -96,6 +117,18 @@ HttpResponse error_json(int status, std::string code, std::string message = {}) 
   json body{{"error", std::move(code)}};
   if (!message.empty()) body["message"] = std::move(message);
   return HttpResponse::json(body, status);
+}
+
+// The console labels whose key starts with prefix: {"zh-CN":{...},"en":{...}}.
+json labels_json(std::string_view prefix) {
+  json labels{{"zh-CN", json::object()}, {"en", json::object()}};
+  for (const auto& entry : kConsoleMessages) {
+    const std::string key(entry.key);
+    if (!key.starts_with(prefix)) continue;
+    labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
+    labels["en"][key] = MessageTable::instance().lookup("en", key);
+  }
+  return labels;
 }
 
 asio::awaitable<HttpResponse> ready(HttpResponse response) { co_return response; }
@@ -234,6 +267,7 @@ Status Console::start() {
   // Public: the login page and what it needs.
   server_.route("GET", "/login", [assets](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
     std::string name = request.path == "/login" ? "login.html" : request.path.substr(7);
+    if (name == "labels") co_return HttpResponse::json(labels_json("console.login"));
     if (name != "login.html" && name != "login.js" && name != "style.css")
       co_return HttpResponse::text(404, "not found\n");
     const auto* asset = find_asset(assets, name);
@@ -281,13 +315,7 @@ Status Console::start() {
     co_return HttpResponse::json({{"csrf", session ? session->csrf : ""}, {"language", options_.language}});
   });
   add_route("GET", "/api/labels", [](const HttpRequest&) -> asio::awaitable<HttpResponse> {
-    json labels{{"zh-CN", json::object()}, {"en", json::object()}};
-    for (const auto& entry : kConsoleMessages) {
-      const std::string key(entry.key);
-      labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
-      labels["en"][key] = MessageTable::instance().lookup("en", key);
-    }
-    co_return HttpResponse::json(labels);
+    co_return HttpResponse::json(labels_json("console."));
   });
   add_route("GET", "/api/pages", [this](const HttpRequest&) -> asio::awaitable<HttpResponse> {
     json pages = json::array();
@@ -309,7 +337,29 @@ Status Console::start() {
         co_return error_json(400, "bad_lines", "lines: expected a number from 1 to 1000");
       }
     }
-    co_return HttpResponse::json({{"lines", log::recent(lines)}});
+    log::LineFilter filter{.contains = request.query_param("q")};
+    if (const std::string level = request.query_param("level"); !level.empty()) {
+      filter.min_level = spdlog::level::from_str(level);
+      if (filter.min_level == spdlog::level::off) {
+        co_return error_json(400, "bad_level",
+                             "level: expected trace, debug, info, warning, error or critical");
+      }
+    }
+    const auto found = log::recent_lines(lines, filter);
+    if (request.query_param("format") == "text") {
+      HttpResponse download;
+      download.content_type = "text/plain; charset=utf-8";
+      for (const auto& line : found) download.body += line.text + "\n";
+      download.headers.emplace_back("Content-Disposition", "attachment; filename=\"picbot.log\"");
+      co_return download;
+    }
+    json out = json::array();
+    for (const auto& line : found) {
+      out.push_back({{"level", std::string(spdlog::level::to_string_view(line.level).data(),
+                                           spdlog::level::to_string_view(line.level).size())},
+                     {"text", line.text}});
+    }
+    co_return HttpResponse::json({{"lines", std::move(out)}});
   });
 
   server_.route("GET", "/metrics", [this](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
@@ -348,8 +398,8 @@ HttpHandler Console::guarded(HttpHandler inner, bool page) {
     }
     HttpResponse response = co_await inner(request);
     add_console_headers(response);
-    // Last line of defence: no configured secret leaves in a JSON answer.
-    if (response.content_type == "application/json")
+    // Last line of defence: no configured secret leaves in a JSON or text answer.
+    if (response.content_type == "application/json" || response.content_type.starts_with("text/plain"))
       response.body = SecretRegistry::instance().redact(response.body);
     co_return response;
   };

@@ -7,7 +7,7 @@
 //
 // Routes (everything but /health and /login* needs a session; writes need
 // the X-CSRF-Token header):
-//   GET  /login, /login/<asset>   the login page (public)
+//   GET  /login, /login/<asset>   the login page (public); /login/labels its labels
 //   POST /login {"password"}      -> session cookie + {"csrf"}
 //   POST /api/logout
 //   GET  /                        the console (redirects to /login without a session)
@@ -15,7 +15,10 @@
 //   GET  /api/session             {"csrf","language"}
 //   GET  /api/labels              console labels {"zh-CN":{...},"en":{...}}
 //   GET  /api/pages               plugin pages
-//   GET  /api/logs?lines=N        recent log lines
+//   GET  /api/logs?lines=N&level=L&q=T[&format=text]
+//                                 the last N (1..1000, default 200) recent log lines at level L
+//                                 or above containing T (case-insensitive), as
+//                                 {"lines":[{"level","text"}]}, or as a picbot.log download
 //   GET  /metrics                 Prometheus text
 //   *    /api/...                 host routes (add_route), /api/plugins/<plugin>/... plugin routes
 //

@@ -15,6 +15,7 @@
 #include <regex>
 
 #include "bot/core/logging.h"
+#include "bot/core/secret.h"
 #include "bot/net/http_client.h"
 #include "bot/web/test_fetch.h"
 #include "tests/support/temp_dir.h"
@@ -130,6 +131,53 @@ TEST_F(ConsolePluginHooksTest, EmbeddedAssetsAreServedWithTheirTypes) {
             "text/css; charset=utf-8");
   EXPECT_EQ(fetch("GET", "/assets/index.html", "", {{"Cookie", cookie}}).status, 404);
   EXPECT_EQ(fetch("GET", "/assets/../../etc/passwd", "", {{"Cookie", cookie}}).status, 404);
+}
+
+// The logs page's source: the recent lines from the log ring, filtered by
+// level and text, as JSON or as a download; behind the login like every
+// /api route, and with configured secrets masked.
+TEST_F(ConsolePluginHooksTest, LogsAreFilteredByLevelAndTextAndDownloadable) {
+  EXPECT_EQ(fetch("GET", "/api/logs").status, 401);
+  EXPECT_EQ(fetch("GET", "/api/logs?format=text").status, 401);
+  const auto [cookie, csrf] = login();
+  const std::vector<std::pair<std::string, std::string>> with_cookie{{"Cookie", cookie}};
+  SecretRegistry::instance().add("sk-console-logs-secret-77");
+  const auto logger = log::get("logs_route_test");
+  logger->info("logs-route-test ordinary line");
+  logger->warn("logs-route-test Odd thing, key sk-console-logs-secret-77");
+
+  auto all = fetch("GET", "/api/logs?lines=1000&q=logs-route-test", "", with_cookie);
+  ASSERT_EQ(all.status, 200) << all.body;
+  const json lines = json::parse(all.body)["lines"];
+  ASSERT_EQ(lines.size(), 2u) << all.body;
+  EXPECT_EQ(lines[0]["level"], "info");
+  EXPECT_EQ(lines[1]["level"], "warning");
+  EXPECT_EQ(all.body.find("sk-console-logs-secret-77"), std::string::npos);
+
+  auto warnings = fetch("GET", "/api/logs?level=warning&q=LOGS-ROUTE-TEST%20odd", "", with_cookie);
+  ASSERT_EQ(warnings.status, 200) << warnings.body;
+  const json warning_lines = json::parse(warnings.body)["lines"];
+  ASSERT_EQ(warning_lines.size(), 1u) << warnings.body;
+  EXPECT_NE(warning_lines[0]["text"].get<std::string>().find("Odd thing"), std::string::npos);
+
+  auto download = fetch("GET", "/api/logs?format=text&q=logs-route-test", "", with_cookie);
+  ASSERT_EQ(download.status, 200);
+  EXPECT_EQ(download.header("content-disposition"), "attachment; filename=\"picbot.log\"");
+  EXPECT_NE(download.body.find("ordinary line\n"), std::string::npos) << download.body;
+  EXPECT_EQ(download.body.find("sk-console-logs-secret-77"), std::string::npos);
+
+  EXPECT_EQ(fetch("GET", "/api/logs?level=loud", "", with_cookie).status, 400);
+  EXPECT_EQ(fetch("GET", "/api/logs?lines=many", "", with_cookie).status, 400);
+}
+
+// The login page's labels are public (it has no session), and only its own.
+TEST_F(ConsolePluginHooksTest, TheLoginPageGetsItsLabelsWithoutASession) {
+  auto labels = fetch("GET", "/login/labels");
+  ASSERT_EQ(labels.status, 200);
+  const json body = json::parse(labels.body);
+  EXPECT_FALSE(body["zh-CN"].value("console.login.expired", "").empty()) << labels.body;
+  EXPECT_FALSE(body["en"].value("console.login.expired", "").empty()) << labels.body;
+  EXPECT_FALSE(body["en"].contains("console.nav.status"));
 }
 
 // A console without web.password on a one-thread pool whose thread the test

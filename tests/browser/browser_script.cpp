@@ -2,22 +2,24 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 
 #include "tests/support/child_process.h"
 #include "tests/support/paths.h"
 
 namespace picbot::testing {
 
-std::string browser_console_config(const std::string& password) {
+std::string browser_console_config(const std::string& password, const std::string& web_listen) {
   return "data_dir: \"{data_dir}\"\n"
          "onebot:\n  mode: reverse\n  listen: \"127.0.0.1:0\"\n  access_token: \"browser-token-0123456789\"\n"
-         "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
-         password + "\"\n";
+         "web:\n  listen: \"" +
+         web_listen + "\"\n  password: \"" + password + "\"\n";
 }
 
 ::testing::AssertionResult run_browser_script(PicbotRunner& bot, const std::string& script,
                                               const std::string& password,
-                                              const std::map<std::string, std::string>& env) {
+                                              const std::map<std::string, std::string>& env,
+                                              const std::vector<ScriptAction>& actions) {
   const auto browser_dir = source_dir() / "tests" / "browser";
   if (!std::filesystem::exists(browser_dir / "node_modules" / "playwright-core")) {
     return ::testing::AssertionFailure()
@@ -34,6 +36,17 @@ std::string browser_console_config(const std::string& password) {
   auto node =
       ChildProcess::start({"node", (browser_dir / script).string()}, std::move(script_env), browser_dir);
   if (!node.ok()) return ::testing::AssertionFailure() << node.error().message;
+  for (const auto& action : actions) {
+    // Returns early when the script ends without asking (it failed).
+    if (!(*node)->wait_for_line(std::regex("^@@picbot " + action.name + "$"), std::chrono::seconds(180)))
+      break;
+    if (!action.run()) {
+      (*node)->kill9();
+      return ::testing::AssertionFailure() << "action \"" << action.name << "\" failed; the script said:\n"
+                                           << (*node)->output() << "\n--- picbot ---\n"
+                                           << bot.process().output();
+    }
+  }
   const auto code = (*node)->wait_exit(std::chrono::seconds(180));
   if (!code.has_value()) {
     return ::testing::AssertionFailure() << "the browser test did not finish:\n" << (*node)->output();

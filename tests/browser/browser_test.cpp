@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "tests/browser/browser_script.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
@@ -46,6 +48,28 @@ TEST(BrowserTest, ConsoleEndToEndInChromium) {
   ASSERT_FALSE(openrouter.calls().empty());
   EXPECT_EQ(openrouter.calls().back().body["model"], model);
   EXPECT_EQ(bot.process().output().find(kKey), std::string::npos);
+  EXPECT_EQ(bot.process().output().find(kPassword), std::string::npos);
+}
+
+// Issue 21 item 1: the page notices that picbot went away (banner, no stale
+// status, Send and Settings say so) and, when picbot is back on the same port
+// with its sessions gone, goes to the login page saying why
+// (console_reconnect_e2e.mjs asks this side to stop and start picbot).
+TEST(BrowserTest, TheConsoleNoticesWhenPicbotGoesAwayAndComesBack) {
+  PicbotRunner bot(browser_console_config(kPassword));
+  ASSERT_TRUE(bot.start());
+  const std::string web_listen = "127.0.0.1:" + std::to_string(bot.web_port());
+  const std::vector<ScriptAction> actions{
+      {"stop",
+       [&] {
+         if (!bot.stop().has_value()) return false;
+         // The new picbot must listen where the page is.
+         bot.rewrite_config(browser_console_config(kPassword, web_listen));
+         return true;
+       }},
+      {"start", [&] { return bot.start(); }},
+  };
+  ASSERT_TRUE(run_browser_script(bot, "console_reconnect_e2e.mjs", kPassword, {}, actions));
   EXPECT_EQ(bot.process().output().find(kPassword), std::string::npos);
 }
 

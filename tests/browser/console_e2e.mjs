@@ -1,8 +1,10 @@
 // End-to-end test of the web console in Debian's chromium (playwright-core).
 // Run by browser_test.cpp, which starts picbot and the fake OpenRouter and
 // passes: CONSOLE_URL, CONSOLE_PASSWORD, MODEL_NAME (to set), QUOTA_LIMIT (to
-// set), SCREENSHOT_DIR, CHROMIUM. Exits 0 when every step passed; on failure
+// set), SCREENSHOT_DIR, CHROMIUM. The logs page is checked for colour by
+// level, the level filter, search, download and pause. Exits 0 when every step passed; on failure
 // prints the step and saves SCREENSHOT_DIR/console-failure.png.
+import {readFileSync} from "node:fs";
 import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD");
@@ -104,6 +106,69 @@ try {
   step = "logs page";
   await page.goto(url + "/#logs");
   await waitFor(() => (document.getElementById("log-lines") || {}).textContent?.includes("config saved"));
+
+  step = "logs: coloured by level";
+  // The wrong password at the start logged a warning; "config saved" is info.
+  const lineColour = (text) => page.evaluate((x) => {
+    const line = [...document.querySelectorAll("#log-lines .log-line")].find((l) => l.textContent.includes(x));
+    return line ? line.dataset.level + " " + getComputedStyle(line).color : "missing";
+  }, text);
+  const warning = await lineColour("failed login"), info = await lineColour("config saved");
+  if (!warning.startsWith("warning ") || !info.startsWith("info ") || warning.split(" ").slice(1).join(" ") ===
+      info.split(" ").slice(1).join(" ")) {
+    throw new Error(`a warning and an info line look alike: ${warning} / ${info}`);
+  }
+
+  step = "logs: level filter";
+  await page.selectOption("#log-level", "warning");
+  await waitFor(() => {
+    const lines = [...document.querySelectorAll("#log-lines .log-line")];
+    return lines.length > 0 && lines.every((l) => ["warning", "error", "critical"].includes(l.dataset.level)) &&
+           lines.some((l) => l.textContent.includes("failed login"));
+  });
+
+  step = "logs: search";
+  await page.selectOption("#log-level", "");
+  await page.fill("#log-search", "CONFIG SAVED");
+  await waitFor(() => {
+    const lines = [...document.querySelectorAll("#log-lines .log-line")];
+    return lines.length > 0 && lines.every((l) => l.textContent.toLowerCase().includes("config saved"));
+  });
+  await page.fill("#log-search", "no line says this 7f3a");
+  await waitFor(() => document.querySelector("#log-lines .log-empty") !== null);
+
+  step = "logs: download what the filters select";
+  await page.fill("#log-search", "config saved");
+  await waitFor(() => document.querySelectorAll("#log-lines .log-line").length > 0);
+  if (!(await page.getAttribute("#log-download", "href")).includes("q=config%20saved")) throw new Error("download ignores the search");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#log-download")]);
+  const saved = readFileSync(await download.path(), "utf8").split("\n").filter((l) => l !== "");
+  if (download.suggestedFilename() !== "picbot.log") throw new Error("download name: " + download.suggestedFilename());
+  if (!saved.length || !saved.every((l) => l.includes("config saved"))) throw new Error("download: " + saved.join("\n"));
+
+  step = "logs: pause keeps the lines and counts the new ones";
+  await page.fill("#log-search", "failed login");
+  await waitFor(() => {
+    const lines = [...document.querySelectorAll("#log-lines .log-line")];
+    return lines.length > 0 && lines.every((l) => l.textContent.includes("failed login"));
+  });
+  await page.click("#log-pause");
+  const frozen = await page.textContent("#log-lines");
+  // One more failed login, then wait until a poll has seen it.
+  const waiting = await page.evaluate(async () => {
+    await fetch("/login", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{\"password\":\"x\"}"});
+    const answer = await (await fetch("/api/logs?lines=500&q=failed%20login")).json();
+    return answer.lines.length - document.querySelectorAll("#log-lines .log-line").length;
+  });
+  if (waiting < 1) throw new Error("the new failed login is not in the log");
+  await waitFor((n) => {
+    const count = (document.getElementById("log-note").textContent.match(/\d+/) || ["0"])[0];
+    return Number(count) >= n;
+  }, waiting);
+  if (await page.textContent("#log-lines") !== frozen) throw new Error("the paused log changed");
+  const resumed = (await page.locator("#log-lines .log-line").count()) + waiting;
+  await page.click("#log-pause");
+  await waitFor((n) => document.querySelectorAll("#log-lines .log-line").length >= n, resumed);
 
   step = "status page: the plugin's section shows the model and the drawing";
   await page.goto(url + "/#status");

@@ -2,7 +2,12 @@
 // generated from the schema), logs, sandbox chat, and plugin pages.
 "use strict";
 
-const state = {csrf: "", lang: "zh-CN", labels: {}, pages: [], timers: [], schema: null};
+// online: false from a request that could not reach picbot until one that
+// did; busy: user-started requests in flight; refresh: what the current page
+// does when picbot is back (null: render it again); onOffline: what it does
+// when picbot goes away.
+const state = {csrf: "", lang: "zh-CN", labels: {}, pages: [], timers: [], schema: null,
+               online: true, busy: 0, refresh: null, onOffline: null};
 
 // ---- helpers -------------------------------------------------------------
 function t(key, vars) {
@@ -27,23 +32,99 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-async function request(method, path, body) {
-  const options = {method, credentials: "same-origin", headers: {}};
+// Sends one request. Returns {status, ok, data} for any HTTP answer but 401;
+// throws (with a message for the user) when picbot cannot be reached or does
+// not answer within 30 s, which
+// also starts the reconnect loop, and on 401 (the session is gone), which
+// sends the browser to the login page. Requests not marked quiet (the user
+// started them) show the busy indicator while in flight.
+async function request(method, path, body, {quiet = false} = {}) {
+  // A hung picbot counts as gone: no request stays busy for ever.
+  const options = {method, credentials: "same-origin", headers: {}, cache: "no-store",
+                   signal: AbortSignal.timeout(30000)};
   if (method !== "GET") options.headers["X-CSRF-Token"] = state.csrf;
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
-  if (response.status === 401) {
-    window.location.href = "/login";
-    throw new Error("login required");
+  if (!quiet) setBusy(+1);
+  try {
+    let response, data;
+    try {
+      response = await fetch(path, options);
+      const type = response.headers.get("content-type") || "";
+      data = type.startsWith("application/json") ? await response.json() : await response.text();
+    } catch (e) {
+      if (response && response.ok) throw e;  // a bad body from a live picbot
+      connectionLost();
+      throw new Error(t("console.error.offline"));
+    }
+    if (response.status === 401) {
+      sessionEnded();
+      throw new Error(t("console.login.expired"));
+    }
+    connectionBack();
+    return {status: response.status, ok: response.ok, data};
+  } finally {
+    if (!quiet) setBusy(-1);
   }
-  const type = response.headers.get("content-type") || "";
-  const data = type.startsWith("application/json") ? await response.json() : await response.text();
-  return {status: response.status, ok: response.ok, data};
 }
-const api = {get: (p) => request("GET", p), post: (p, b) => request("POST", p, b === undefined ? {} : b)};
+const api = {get: (p, o) => request("GET", p, undefined, o), post: (p, b, o) => request("POST", p, b === undefined ? {} : b, o)};
+
+// The text for a refused request: the server's message, else its status.
+function failure(status, data) {
+  const detail = data && typeof data === "object" ? data.message || data.error : data;
+  return t("console.error.http", {status, detail: detail || ""});
+}
+
+function setBusy(delta) {
+  state.busy += delta;
+  const indicator = document.getElementById("busy");
+  indicator.textContent = t("console.busy");
+  indicator.hidden = state.busy <= 0;
+  document.getElementById("main").setAttribute("aria-busy", state.busy > 0 ? "true" : "false");
+}
+
+// ---- connection to picbot --------------------------------------------------
+// The session is gone (picbot restarted, or it expired): log in again.
+function sessionEnded() {
+  window.location.href = "/login?expired=1";
+}
+
+function connectionLost() {
+  if (!state.online) return;
+  state.online = false;
+  document.body.classList.add("offline");
+  const banner = document.getElementById("conn-banner");
+  banner.textContent = t("console.conn.lost");
+  banner.hidden = false;
+  if (state.onOffline) state.onOffline();
+  reconnect();
+}
+
+function connectionBack() {
+  if (state.online) return;
+  state.online = true;
+  document.body.classList.remove("offline");
+  document.getElementById("conn-banner").hidden = true;
+  toast(t("console.conn.back"));
+  if (state.refresh) state.refresh(); else route();
+}
+
+// Asks picbot for the session, waiting longer after each failure (0.5 s
+// doubling to 8 s), until it answers: then connectionBack() refreshes the
+// page, or a 401 sends the browser to the login page.
+async function reconnect() {
+  for (let delay = 500; !state.online; delay = Math.min(delay * 2, 8000)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (state.online) return;
+    try {
+      await request("GET", "/api/session", undefined, {quiet: true});
+    } catch (e) {
+      // still away; the next try waits longer
+    }
+  }
+}
 
 function toast(text) {
   const box = document.getElementById("toast");
@@ -53,9 +134,13 @@ function toast(text) {
   toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
+// Runs fn now and every ms while the page shows, skipping turns while
+// picbot is away (reconnect() retries then). fn's failures are its own to
+// show; an escaped one is ignored here.
 function every(ms, fn) {
-  fn();
-  state.timers.push(setInterval(fn, ms));
+  const run = () => { if (state.online) Promise.resolve().then(fn).catch(() => {}); };
+  run();
+  state.timers.push(setInterval(run, ms));
 }
 
 function duration(seconds) {
@@ -66,10 +151,22 @@ function duration(seconds) {
 
 // ---- status --------------------------------------------------------------
 function renderStatus(section) {
-  section.replaceChildren(el("div", {id: "status-body"}));
+  section.replaceChildren(el("div", {id: "status-body"}, el("p", {class: "desc", text: t("console.loading")})));
+  // Stale numbers and "connected" must not stay up while picbot is away.
+  const stale = (text) => {
+    const body = document.getElementById("status-body");
+    if (body) body.replaceChildren(el("div", {class: "notice bad", id: "status-stale", text}));
+  };
+  state.onOffline = () => stale(t("console.status.stale"));
   every(2000, async () => {
-    const {ok, data} = await api.get("/api/status");
-    if (!ok) return;
+    let answer;
+    try {
+      answer = await api.get("/api/status", {quiet: true});
+    } catch (e) {
+      return;  // connectionLost() showed it
+    }
+    const {ok, status, data} = answer;
+    if (!ok) return stale(failure(status, data));
     const body = document.getElementById("status-body");
     if (!body) return;
     const links = data.onebot.links.length === 0 ? el("p", {text: t("console.status.no_connections")}) :
@@ -272,8 +369,20 @@ function showErrors(form, errors) {
 }
 
 async function renderConfig(section) {
-  section.replaceChildren(el("p", {text: "…"}));
-  const [schemaAnswer, configAnswer] = await Promise.all([api.get("/api/config/schema"), api.get("/api/config")]);
+  section.replaceChildren(el("p", {class: "desc", id: "config-loading", text: t("console.loading")}));
+  let schemaAnswer, configAnswer;
+  try {
+    [schemaAnswer, configAnswer] = await Promise.all([api.get("/api/config/schema"), api.get("/api/config")]);
+  } catch (e) {
+    schemaAnswer = {ok: false, status: 0, data: e.message};
+  }
+  const refused = [schemaAnswer, configAnswer].find((a) => a && !a.ok);
+  if (refused) {
+    const message = refused.status ? failure(refused.status, refused.data) : refused.data;
+    section.replaceChildren(el("div", {class: "notice bad", id: "config-load-error", text: message}),
+                            el("button", {type: "button", class: "secondary", text: t("console.retry"), onclick: route}));
+    return;  // picbot's return renders the page again (state.refresh is null)
+  }
   const schema = schemaAnswer.data, config = configAnswer.data;
   const notices = el("div", {id: "config-notices"});
   if (config.unknown_keys && config.unknown_keys.length) {
@@ -310,32 +419,82 @@ async function renderConfig(section) {
         const first = form.querySelector(".invalid");
         if (first) first.scrollIntoView({block: "center"});
       } else {
-        result.append(el("span", {class: "notice bad", text: t("console.error.network", {detail: status})}));
+        result.append(el("span", {class: "notice bad", id: "config-failed", text: failure(status, data)}));
       }
     } catch (e) {
-      result.append(el("span", {class: "notice bad", text: t("console.error.network", {detail: e.message})}));
+      result.append(el("span", {class: "notice bad", id: "config-failed", text: e.message}));
     } finally {
       save.disabled = false;
     }
   });
   section.replaceChildren(form);
+  state.refresh = () => {};  // keep unsaved edits when picbot comes back
 }
 
 // ---- logs ------------------------------------------------------------------
+// The last lines of picbot's log, coloured by level, filtered by level and
+// text on the server (GET /api/logs); Pause keeps the shown lines and counts
+// the new ones; Download saves what the filters select.
 function renderLogs(section) {
-  const box = el("pre", {class: "log", id: "log-lines"});
-  let paused = false;
-  const toggle = el("button", {type: "button", class: "secondary", text: t("console.logs.pause"),
-                               onclick: () => { paused = !paused; toggle.textContent = t(paused ? "console.logs.resume" : "console.logs.pause"); }});
-  section.replaceChildren(el("div", {class: "card"}, el("div", {class: "actions"}, toggle), box));
-  every(1500, async () => {
-    if (paused) return;
-    const {ok, data} = await api.get("/api/logs?lines=300");
-    if (!ok) return;
+  const box = el("div", {class: "log", id: "log-lines"});
+  const level = el("select", {id: "log-level"},
+                   [["", "all"], ["info", "info"], ["warning", "warning"], ["error", "error"]].map(
+                     ([value, name]) => el("option", {value, text: t("console.logs.level_" + name)})));
+  const search = el("input", {type: "search", id: "log-search", autocomplete: "off", placeholder: t("console.logs.search")});
+  const pause = el("button", {type: "button", class: "secondary", id: "log-pause", text: t("console.logs.pause")});
+  const download = el("a", {class: "button secondary", id: "log-download", download: "picbot.log", text: t("console.logs.download")});
+  const note = el("div", {class: "desc", id: "log-note"});
+  // active: the filters as a query, from the last change of level or search
+  // (after typing stops); every load uses them.
+  let paused = false, shown = [], active = "";
+  const show = (lines) => {
     const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 20;
-    box.textContent = data.lines.join("\n");
+    box.replaceChildren(...(lines.length ? lines.map((line) => el("div", {class: "log-line level-" + line.level, "data-level": line.level, text: line.text}))
+                                         : [el("div", {class: "log-empty", text: t("console.logs.empty")})]));
     if (atBottom) box.scrollTop = box.scrollHeight;
+    shown = lines;
+  };
+  // force: show the answer even while paused (the user changed a filter).
+  const load = async (force) => {
+    const asked = active;
+    download.href = "/api/logs?format=text&lines=1000" + asked;
+    let answer;
+    try {
+      answer = await api.get("/api/logs?lines=500" + asked, {quiet: !force});
+    } catch (e) {
+      note.textContent = e.message;
+      return;
+    }
+    if (asked !== active) return;  // the filters changed meanwhile: their own answer follows
+    if (!answer.ok) { note.textContent = failure(answer.status, answer.data); return; }
+    const lines = answer.data.lines;
+    if (paused && !force) {
+      const last = shown.length ? shown[shown.length - 1].text : null;
+      const at = last === null ? -1 : lines.map((l) => l.text).lastIndexOf(last);
+      note.textContent = t("console.logs.paused_new", {count: lines.length - 1 - at});
+      return;
+    }
+    note.textContent = "";
+    show(lines);
+  };
+  pause.addEventListener("click", () => {
+    paused = !paused;
+    pause.textContent = t(paused ? "console.logs.resume" : "console.logs.pause");
+    pause.classList.toggle("active", paused);
+    if (!paused) load(true);
   });
+  const apply = () => {
+    active = (level.value ? "&level=" + level.value : "") + (search.value ? "&q=" + encodeURIComponent(search.value) : "");
+    load(true);
+  };
+  level.addEventListener("change", apply);
+  let typing;
+  search.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(apply, 250); });
+  section.replaceChildren(el("div", {class: "card"},
+    el("div", {class: "actions log-tools"},
+       el("label", {}, t("console.logs.level"), level), el("label", {}, t("console.logs.search"), search), pause, download),
+    note, box));
+  every(1500, () => load(false));
 }
 
 // ---- sandbox ---------------------------------------------------------------
@@ -357,7 +516,7 @@ function renderSandbox(section) {
   const admin = el("input", {type: "checkbox", id: "sandbox-admin"});
   admin.checked = localStorage.sandboxAdmin === "1";
   const text = el("input", {id: "sandbox-text", autocomplete: "off", placeholder: "/help"});
-  const error = el("div", {class: "error"});
+  const error = el("div", {class: "error", id: "sandbox-error", role: "alert"});
   const form = el("form", {id: "sandbox-form"},
     el("div", {class: "form-row"},
        el("label", {}, t("console.sandbox.user_id"), user), el("label", {}, t("console.sandbox.group_id"), group),
@@ -371,16 +530,24 @@ function renderSandbox(section) {
     localStorage.sandboxAdmin = admin.checked ? "1" : "0";
     const body = {user_id: Number(user.value), group_id: group.value.trim() === "" ? 0 : Number(group.value),
                   admin: admin.checked, text: text.value};
-    const {ok, data} = await api.post("/api/sandbox/send", body);
-    if (!ok) { error.textContent = data.message || data.error || String(data); return; }
-    text.value = "";
-    poll();
+    const send = form.querySelector("#sandbox-send");
+    send.disabled = true;
+    try {
+      const {ok, status, data} = await api.post("/api/sandbox/send", body);
+      if (!ok) { error.textContent = failure(status, data); return; }
+      text.value = "";
+      poll();
+    } catch (e) {
+      error.textContent = e.message;
+    } finally {
+      send.disabled = false;
+    }
   });
   section.replaceChildren(el("div", {class: "card"}, el("p", {class: "desc", text: t("console.sandbox.hint")}), chat, form));
   let after = 0;
   const poll = async () => {
-    const {ok, data} = await api.get("/api/sandbox/messages?after=" + after);
-    if (!ok) return;
+    const {ok, status, data} = await api.get("/api/sandbox/messages?after=" + after, {quiet: true});
+    if (!ok) { error.textContent = failure(status, data); return; }
     for (const m of data.messages) {
       after = Math.max(after, m.id);
       const who = m.direction === "in" ? t("console.sandbox.you") + " (" + m.user_id + ")" : t("console.sandbox.bot");
@@ -430,6 +597,8 @@ function buildNav() {
 function route() {
   state.timers.forEach(clearInterval);
   state.timers = [];
+  state.refresh = null;
+  state.onOffline = null;
   const name = (location.hash || "#status").slice(1);
   document.querySelectorAll(".page").forEach((p) => { p.hidden = true; });
   document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.page === name));
@@ -439,6 +608,7 @@ function route() {
     const section = document.getElementById("page-" + found[0]);
     section.hidden = false;
     found[1](section);
+    if (!state.online && state.onOffline) state.onOffline();  // opened while picbot is away
     return;
   }
   const page = state.pages.find((p) => name === "plugin/" + p.plugin + "/" + p.id);
@@ -468,11 +638,17 @@ async function main() {
     route();
   });
   document.getElementById("logout").addEventListener("click", async () => {
-    await api.post("/api/logout");
-    window.location.href = "/login";
+    try {
+      await api.post("/api/logout");
+      window.location.href = "/login";
+    } catch (e) {
+      toast(e.message);
+    }
   });
   window.addEventListener("hashchange", route);
   route();
+  // Notices a stop of picbot (or an ended session) on pages that do not poll.
+  setInterval(() => { if (state.online) api.get("/api/session", {quiet: true}).catch(() => {}); }, 5000);
 }
 
 main().catch((e) => toast(String(e)));

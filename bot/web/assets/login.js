@@ -1,5 +1,18 @@
-// Login page: POST /login as JSON, then go to the console.
+// Login page: POST /login as JSON, then go to the console. Opened as
+// /login?expired=1 when the console found its session gone: says so, in both
+// languages, with the labels from /login/labels (the console's message table).
 "use strict";
+if (new URLSearchParams(location.search).has("expired")) {
+  const notice = document.getElementById("login-notice");
+  fetch("/login/labels", {credentials: "same-origin"})
+    .then((response) => response.json())
+    .then((labels) => {
+      const key = "console.login.expired";
+      notice.textContent = labels["zh-CN"][key] + " / " + labels["en"][key];
+      notice.hidden = false;
+    })
+    .catch(() => {});
+}
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const error = document.getElementById("login-error");
