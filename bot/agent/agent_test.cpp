@@ -147,7 +147,7 @@ class AgentTest : public ::testing::Test {
     MessageContext ctx(e, api, bot_settings);
     Wake wake;
     wake.woken = true;
-    wake.text = trim(onebot::plain_text(e->message));
+    wake.text = trim_chat_text(onebot::plain_text(e->message));
     co_await agent->handle(ctx, wake);
     co_return true;
   }
