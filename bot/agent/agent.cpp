@@ -13,6 +13,7 @@
 #include "bot/agent/tool_arguments.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
+#include "bot/core/utf8.h"
 
 namespace picbot::agent {
 namespace asio = boost::asio;
