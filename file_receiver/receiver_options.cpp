@@ -1,4 +1,4 @@
-#include "file_send_client/receiver_options.h"
+#include "file_receiver/receiver_options.h"
 
 #include <algorithm>
 #include <cctype>

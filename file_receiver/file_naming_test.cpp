@@ -1,4 +1,4 @@
-#include "file_send_client/file_naming.h"
+#include "file_receiver/file_naming.h"
 
 #include <gtest/gtest.h>
 
