@@ -30,7 +30,7 @@
 
 #include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
-#include "file_send_client/file_receiver.h"
+#include "file_receiver/file_receiver.h"
 #include "file_send_client/protocol.h"
 
 namespace {

@@ -12,7 +12,7 @@
 #include <cctype>
 #include <memory>
 
-#include "file_send_client/utf8.h"
+#include "bot/core/utf8.h"
 
 namespace picbot::filesend {
 namespace {

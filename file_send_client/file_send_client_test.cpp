@@ -10,7 +10,7 @@
 #include <future>
 #include <thread>
 
-#include "file_send_client/test_support.h"
+#include "file_receiver/test_support.h"
 
 namespace picbot::filesend {
 namespace {

@@ -13,6 +13,7 @@
 #include "bot/agent/tool_arguments.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
+#include "bot/core/utf8.h"
 
 namespace picbot::agent {
 namespace asio = boost::asio;
@@ -78,7 +79,7 @@ bool reveals_system_prompt(std::string_view text, std::string_view prompt) {
   while (start < prompt.size()) {
     std::size_t end = prompt.find('\n', start);
     if (end == std::string_view::npos) end = prompt.size();
-    const std::string line = trim(prompt.substr(start, end - start));
+    const std::string line = trim_chat_text(prompt.substr(start, end - start));
     if (count_code_points(line) >= kPromptLineChars && text.find(line) != std::string_view::npos) return true;
     start = end + 1;
   }
@@ -90,7 +91,7 @@ std::string strip_quotes(std::string text) {
     const std::size_t half = pair.size() / 2;
     if (text.size() >= pair.size() && text.starts_with(pair.substr(0, half)) &&
         text.ends_with(pair.substr(half))) {
-      return trim(std::string_view(text).substr(half, text.size() - pair.size()));
+      return trim_chat_text(std::string_view(text).substr(half, text.size() - pair.size()));
     }
   }
   return text;
@@ -311,7 +312,7 @@ asio::awaitable<std::optional<std::string>> Agent::translate_to_english(std::str
     logger()->warn("translation failed ({}); using the original prompt", reply.error().to_string());
     co_return std::nullopt;
   }
-  std::string english = strip_quotes(trim(strip_inline_images(reply->content)));
+  std::string english = strip_quotes(trim_chat_text(strip_inline_images(reply->content)));
   if (english.empty()) co_return std::nullopt;
   logger()->info("translated prompt: {}", log::truncate(english, 200));
   co_return english;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/core/millis.h"
 #include "bot/llm/api_base.h"
 
 namespace picbot::agent {
@@ -19,10 +20,6 @@ const json& member(const json& object, const char* key) {
 SessionScope parse_scope(const json& value) {
   return value.is_string() && value.get<std::string>() == "per_member" ? SessionScope::kPerMember
                                                                        : SessionScope::kPerGroup;
-}
-
-std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
 void add_key(std::vector<std::string>& keys, const json& value) {

@@ -12,6 +12,7 @@
 
 #include "bot/store/database.h"
 #include "tests/fakes/chat/fake_chat_server.h"
+#include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
 namespace picbot::agent {
@@ -130,24 +131,14 @@ class AgentTest : public ::testing::Test {
 
   template <class T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> out;
-    asio::co_spawn(
-        io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io.restart();
-    const auto give_up = std::chrono::steady_clock::now() + 30s;
-    while (!out && std::chrono::steady_clock::now() < give_up) io.run_one_for(100ms);
-    EXPECT_TRUE(out) << "did not finish";
-    return out ? std::move(*out) : T{};
+    return testing::run_coroutine(io, std::move(op), 30s);
   }
 
   asio::awaitable<bool> handle_op(std::shared_ptr<const onebot::MessageEvent> e) {
     MessageContext ctx(e, api, bot_settings);
     Wake wake;
     wake.woken = true;
-    wake.text = trim(onebot::plain_text(e->message));
+    wake.text = trim_chat_text(onebot::plain_text(e->message));
     co_await agent->handle(ctx, wake);
     co_return true;
   }

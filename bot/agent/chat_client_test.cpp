@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "tests/fakes/chat/fake_chat_server.h"
+#include "tests/support/run_coroutine.h"
 
 namespace picbot::agent {
 namespace {
@@ -32,19 +33,7 @@ class ChatClientTest : public ::testing::Test {
   }
 
   Result<ChatReply, llm::ProviderError> complete(ChatRequest request) {
-    std::optional<Result<ChatReply, llm::ProviderError>> out;
-    boost::asio::co_spawn(
-        io,
-        [&]() -> boost::asio::awaitable<void> { out.emplace(co_await client.complete(std::move(request))); },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io.restart();
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!out && std::chrono::steady_clock::now() < give_up) io.run_one_for(std::chrono::milliseconds(100));
-    EXPECT_TRUE(out) << "complete() did not finish";
-    if (!out) return llm::ProviderError{FailureClass::kDeadline, 0, "test timeout", std::nullopt};
-    return std::move(*out);
+    return testing::run_coroutine(io, client.complete(std::move(request)), std::chrono::seconds(30));
   }
 
   static ChatRequest hello() {

@@ -3,21 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bot/core/utf8.h"
+
 namespace picbot::agent {
 namespace {
-
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// Byte length of the first n code points of text (all of it when shorter).
-std::size_t prefix_bytes(std::string_view text, std::size_t n) {
-  std::size_t i = 0;
-  for (std::size_t points = 0; i < text.size(); ++points) {
-    if (points == n) break;
-    ++i;
-    while (i < text.size() && is_continuation(static_cast<unsigned char>(text[i]))) ++i;
-  }
-  return i;
-}
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -81,12 +70,6 @@ std::string user_turn_text(const onebot::MessageEvent& event, const Wake& wake) 
   return strip_inline_images(name) + ": " + body;
 }
 
-std::size_t count_code_points(std::string_view text) {
-  std::size_t n = 0;
-  for (const char c : text) n += !is_continuation(static_cast<unsigned char>(c));
-  return n;
-}
-
 std::vector<Turn> trim_history(std::vector<Turn> turns, const HistoryLimits& limits) {
   const std::size_t max_messages = static_cast<std::size_t>(std::max(limits.max_turns, 0)) * 2;
   std::size_t first = turns.size() > max_messages ? turns.size() - max_messages : 0;
@@ -104,7 +87,7 @@ std::vector<std::string> split_reply(std::string_view text, std::size_t max_char
   std::vector<std::string> pieces;
   if (max_chars == 0) max_chars = 1;
   while (!text.empty()) {
-    std::size_t cut = prefix_bytes(text, max_chars);
+    std::size_t cut = code_point_prefix(text, max_chars).size();
     if (cut < text.size()) {
       const std::size_t newline = text.substr(0, cut).rfind('\n');
       if (newline != std::string_view::npos && newline >= cut / 2) cut = newline + 1;

@@ -41,9 +41,6 @@ std::string user_turn_text(const onebot::MessageEvent& event, const Wake& wake);
 // most max_chars code points in total, and starting with a user message.
 std::vector<Turn> trim_history(std::vector<Turn> turns, const HistoryLimits& limits);
 
-// Number of UTF-8 code points in text.
-std::size_t count_code_points(std::string_view text);
-
 // Splits text into pieces of at most max_chars code points, preferring to cut
 // after a newline in the second half of a piece. Empty text gives no pieces.
 std::vector<std::string> split_reply(std::string_view text, std::size_t max_chars = 1500);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "bot/core/utf8.h"
+
 namespace picbot::agent {
 namespace {
 

@@ -1,5 +1,7 @@
 #include "bot/agent/session_store.h"
 
+#include "bot/core/millis.h"
+
 namespace picbot::agent {
 namespace {
 
@@ -62,8 +64,7 @@ Result<std::vector<Turn>> SessionStore::load(std::string_view session, const His
 Status SessionStore::append(std::string_view session, const std::vector<Turn>& turns,
                             const HistoryLimits& limits) {
   std::lock_guard lock(mutex_);
-  const auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
+  const auto now_ms = to_epoch_ms(clock_.now());
   return db_->transaction([&]() -> Status {
     for (const auto& turn : turns) {
       Status inserted =

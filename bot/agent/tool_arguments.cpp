@@ -58,7 +58,7 @@ std::string repair_json(std::string_view raw) {
 }
 
 Result<json> parse_tool_arguments(std::string_view raw) {
-  if (trim(raw).empty()) return json::object();
+  if (trim_chat_text(raw).empty()) return json::object();
   auto read = parse_json(raw);
   if (!read && !is_json_too_deep(read.error())) read = parse_json(repair_json(raw));
   if (!read) {

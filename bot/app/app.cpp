@@ -24,6 +24,7 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/metrics.h"
+#include "bot/core/millis.h"
 #include "bot/core/secret.h"
 #include "bot/core/worker_pool.h"
 #include "bot/dispatch/dispatcher.h"
@@ -53,10 +54,6 @@ std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
     out += config::format_issue(issue);
   }
   return out;
-}
-
-std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
 Error config_error(const config::ConfigIssue& issue) {

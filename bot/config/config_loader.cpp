@@ -18,6 +18,7 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/message_table.h"
 #include "bot/core/secret.h"
+#include "bot/core/text.h"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -35,18 +36,6 @@ std::string join_key(const std::string& path, std::string_view key) {
 
 std::string join_index(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
 }
 
 std::optional<long long> parse_int(std::string_view text) {
@@ -440,7 +429,7 @@ class Validator {
       case FieldType::kBool: {
         if (raw.is_boolean()) return raw;
         if (!raw.is_string()) return fail();
-        std::string text = lower(trim(raw.get<std::string>()));
+        std::string text = to_lower(trim(raw.get<std::string>()));
         if (text == "true" || text == "yes" || text == "on") return json(true);
         if (text == "false" || text == "no" || text == "off") return json(false);
         return fail();

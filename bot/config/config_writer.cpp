@@ -11,6 +11,8 @@
 #include <sstream>
 #include <vector>
 
+#include "bot/core/text.h"
+
 namespace picbot::config {
 namespace {
 
@@ -27,8 +29,7 @@ bool is_plain_word(std::string_view text) {
 // Words a YAML 1.1 or 1.2 reader could take for a bool or null.
 bool is_reserved_word(std::string_view text) {
   static const char* const kWords[] = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"};
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = to_lower(text);
   for (const char* word : kWords) {
     if (lower == word) return true;
   }

@@ -1,5 +1,6 @@
 // The host's own config sections. Plugins add theirs with Schema::add_plugin.
 #include "bot/config/schema.h"
+#include "bot/config/shared_fields.h"
 
 namespace picbot::config {
 namespace {
@@ -135,14 +136,10 @@ Field llm_section() {
                                            "该群使用的会话范围。", "Session scope for this group."),
                             },
                             "按群覆盖会话范围。", "Per-group session scope overrides."),
-          string_field("proxy", "", "访问 LLM 接口使用的代理，如 http://127.0.0.1:7890；留空表示直连。",
-                       "Proxy for LLM requests, e.g. http://127.0.0.1:7890; empty means direct."),
-          int_field("max_retry_attempts", 3, "每个密钥的最大尝试次数（遇到临时错误时重试）。",
-                    "Attempts per key (transient errors are retried).", 1, 20),
-          float_field("backoff_initial_seconds", 2, "首次重试前的等待时间（秒），之后每次翻倍。",
-                      "Wait before the first retry, in seconds; doubled for each further retry.", 0, 600),
-          float_field("backoff_max_seconds", 10, "两次重试之间的最长等待时间（秒）。",
-                      "Longest wait between two retries, in seconds.", 0, 600),
+          proxy_field("访问 LLM 接口使用的代理", "Proxy for LLM requests"),
+          retry_attempts_field(20),
+          backoff_initial_field(600),
+          backoff_max_field(),
       },
       "AI 助手（LLM）设置。", "Agent (LLM) settings.");
 }

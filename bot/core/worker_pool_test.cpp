@@ -15,20 +15,15 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/run_coroutine.h"
+
 namespace picbot {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// Runs body on io until it finishes; rethrows what it threw.
-void run_coroutine(asio::io_context& io, asio::awaitable<void> body) {
-  std::exception_ptr error;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) { error = e; });
-  io.run();
-  io.restart();
-  if (error) std::rethrow_exception(error);
-}
+using testing::run_coroutine;
 
 TEST(WorkerPoolTest, RunsOnAWorkerThreadAndResumesOnTheLoop) {
   asio::io_context io;

@@ -13,9 +13,15 @@ constexpr std::string_view kSeparators[] = {"\xE3\x80\x80", "，", "：", ",", "
 std::string_view strip_leading(std::string_view s) {
   for (bool again = true; again;) {
     again = false;
-    while (starts_with_space(s)) { s.remove_prefix(1); again = true; }
+    while (starts_with_space(s)) {
+      s.remove_prefix(1);
+      again = true;
+    }
     for (auto sep : kSeparators) {
-      if (s.starts_with(sep)) { s.remove_prefix(sep.size()); again = true; }
+      if (s.starts_with(sep)) {
+        s.remove_prefix(sep.size());
+        again = true;
+      }
     }
   }
   return s;
@@ -23,7 +29,7 @@ std::string_view strip_leading(std::string_view s) {
 
 }  // namespace
 
-std::string trim(std::string_view text) {
+std::string trim_chat_text(std::string_view text) {
   text = strip_leading(text);
   while (!text.empty()) {
     if (const char c = text.back(); c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -67,12 +73,12 @@ Wake analyse_wake(const onebot::MessageEvent& event, const BotSettings& settings
       wake.command = std::string(line.substr(0, end));
       if (!wake.command.empty()) {
         wake.is_command = true;
-        wake.args = end == std::string_view::npos ? std::string() : trim(line.substr(end));
+        wake.args = end == std::string_view::npos ? std::string() : trim_chat_text(line.substr(end));
       }
       break;
     }
   }
-  wake.text = trim(rest);
+  wake.text = trim_chat_text(rest);
   wake.woken = wake.is_command || wake.at_bot || wake.nickname || !event.is_group();
   return wake;
 }

@@ -87,7 +87,9 @@ TEST(Wake, LongestPrefixWins) {
   EXPECT_EQ(w.command, "ping");
 }
 
-TEST(Trim, HandlesFullWidthSpace) { EXPECT_EQ(trim("\xE3\x80\x80 abc \xE3\x80\x80"), "abc"); }
+TEST(TrimChatText, HandlesFullWidthSpace) {
+  EXPECT_EQ(trim_chat_text("\xE3\x80\x80 abc \xE3\x80\x80"), "abc");
+}
 
 }  // namespace
 }  // namespace picbot

@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "bot/core/logging.h"
+#include "bot/core/text.h"
 #include "bot/net/curl_library.h"
 #include "bot/net/proxied_target.h"
 
@@ -36,21 +37,6 @@ using CompletionHandler = boost::asio::any_completion_handler<void(Outcome)>;
 // Only called once HttpClient::Impl::get() has loaded the library: no
 // transfer or multi handle exists before that.
 const CurlLibrary& curl() { return *CurlLibrary::load().value(); }
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() &&
-         (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 bool is_private_v4(const unsigned char* a) {
   return a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224 ||  // this-net, private, loopback, mcast
@@ -136,10 +122,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// What surrounds a header line and its parts: blanks and the line's CRLF.
+constexpr std::string_view kHeaderSpace = " \t\r\n";
+
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * count;
-  const std::string_view line = trim(std::string_view(data, bytes));
+  const std::string_view line = trim(std::string_view(data, bytes), kHeaderSpace);
   if (line.starts_with("HTTP/")) {
     // A new status line: a redirect hop, 1xx or proxy response came before.
     t->response.headers.clear();
@@ -147,8 +136,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return bytes;
-  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
-                                   std::string(trim(line.substr(colon + 1))));
+  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon), kHeaderSpace)),
+                                   std::string(trim(line.substr(colon + 1), kHeaderSpace)));
   return bytes;
 }
 

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <memory>
 
+#include "bot/core/text.h"
 #include "bot/net/curl_library.h"
 
 namespace picbot::net {
@@ -20,11 +21,6 @@ struct CurlUrlDeleter {
   void operator()(CURLU* url) const { curl().url_cleanup(url); }
 };
 using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
-
-std::string to_lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // One part of a parsed URL, "" when absent.
 std::string part(const CurlUrl& url, CURLUPart which) {

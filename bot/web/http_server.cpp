@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bot/core/logging.h"
+#include "bot/core/text.h"
 #include "bot/core/throttled_log.h"
 #include "bot/net/client_key.h"
 #include "bot/net/tcp_listener.h"
@@ -32,12 +33,6 @@ namespace {
 auto logger() {
   static auto l = log::get("web");
   return l;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool prefix_matches(std::string_view path, std::string_view prefix) {
@@ -97,7 +92,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     out.path = out.target.substr(0, qmark);
     if (qmark != std::string::npos) out.query = out.target.substr(qmark + 1);
     for (const auto& field : req) {
-      std::string& value = out.headers[lower(field.name_string())];
+      std::string& value = out.headers[to_lower(field.name_string())];
       if (!value.empty()) value += ", ";
       value += std::string(field.value());
     }
@@ -132,7 +127,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     res.set("Referrer-Policy", "no-referrer");
     bool has_cache_control = false;
     for (auto& [name, value] : response.headers) {
-      has_cache_control = has_cache_control || lower(name) == "cache-control";
+      has_cache_control = has_cache_control || to_lower(name) == "cache-control";
       res.insert(name, value);
     }
     if (!has_cache_control) res.set(http::field::cache_control, "no-store");

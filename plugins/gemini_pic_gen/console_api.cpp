@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "bot/core/millis.h"
+
 namespace picbot::gemini {
 namespace {
 
@@ -9,7 +11,7 @@ using nlohmann::json;
 
 json ms_or_null(const std::optional<Clock::time_point>& t) {
   if (!t) return nullptr;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+  return to_epoch_ms(*t);
 }
 
 // "2026-12-04T18:30:00Z": readable as it is on the status page, which shows

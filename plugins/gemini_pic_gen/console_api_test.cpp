@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <ctime>
 
+#include "bot/core/millis.h"
 #include "bot/core/secret.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
@@ -19,10 +20,6 @@ using nlohmann::json;
 
 constexpr char kKeyA[] = "sk-or-v1-console-test-key-aaaa1111";
 constexpr char kKeyB[] = "sk-or-v1-console-test-key-bbbb2222";
-
-std::int64_t ms(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 class ConsoleApiTest : public ::testing::Test {
  protected:
@@ -84,7 +81,7 @@ TEST_F(ConsoleApiTest, QuotasListEveryBucketWithItsWindow) {
   EXPECT_EQ(list["enabled"], true);
   EXPECT_EQ(list["default_limit"], 3);
   EXPECT_EQ(list["reset_interval_minutes"], 60);
-  EXPECT_EQ(list["now_ms"], ms(clock_.now()));
+  EXPECT_EQ(list["now_ms"], to_epoch_ms(clock_.now()));
   ASSERT_EQ(list["buckets"].size(), 2u) << list.dump();
   const json& user = list["buckets"][0];
   EXPECT_EQ(user["bucket"], "user:42");
@@ -92,8 +89,8 @@ TEST_F(ConsoleApiTest, QuotasListEveryBucketWithItsWindow) {
   EXPECT_EQ(user["limit"], 3);
   EXPECT_EQ(user["used"], 2);
   EXPECT_EQ(user["remaining"], 1);
-  EXPECT_EQ(user["window_start_ms"], ms(clock_.now()));
-  EXPECT_EQ(user["resets_at_ms"], ms(clock_.now() + 60min));
+  EXPECT_EQ(user["window_start_ms"], to_epoch_ms(clock_.now()));
+  EXPECT_EQ(user["resets_at_ms"], to_epoch_ms(clock_.now() + 60min));
   const json& group = list["buckets"][1];
   EXPECT_EQ(group["bucket"], "group:777");
   EXPECT_EQ(group["tier"], "group");
@@ -145,7 +142,7 @@ TEST_F(ConsoleApiTest, GalleryListsFetchesAndDeletes) {
   EXPECT_EQ(first["prompt"], "一只猫");
   EXPECT_EQ(first["user_id"], 43);
   EXPECT_EQ(first["group_id"], 0);
-  EXPECT_EQ(first["time_ms"], ms(clock_.now()));
+  EXPECT_EQ(first["time_ms"], to_epoch_ms(clock_.now()));
   EXPECT_EQ(first["model"], "google/gemini-2.5-flash-image");
   EXPECT_EQ(first["mime"], "image/png");
   EXPECT_EQ(first["size"], png_.size());

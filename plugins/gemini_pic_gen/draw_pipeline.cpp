@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "bot/core/logging.h"
+#include "bot/core/utf8.h"
 #include "plugins/gemini_pic_gen/delivery_reconciler.h"
 #include "plugins/gemini_pic_gen/image_delivery.h"
 #include "plugins/gemini_pic_gen/reference_images.h"
@@ -29,13 +30,6 @@ bool link_lost(const onebot::ApiError& error) {
   return error.kind == onebot::ApiError::Kind::kLinkClosed || error.kind == onebot::ApiError::Kind::kNoLink;
 }
 
-std::string shorten(std::string_view text, std::size_t max_chars) {
-  // Cut on a UTF-8 boundary.
-  if (text.size() <= max_chars) return std::string(text);
-  std::size_t cut = max_chars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "…";
-}
 }  // namespace
 
 std::string format_reset_time(Clock::time_point t, Clock::time_point now) {
@@ -67,7 +61,7 @@ std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm:
     case FailureClass::kRateLimited:
       return ctx.tr("gemini.error.rate_limited");
     case FailureClass::kBadRequest:
-      return ctx.tr("gemini.error.bad_request", fmt::arg("detail", shorten(error.message, 120)));
+      return ctx.tr("gemini.error.bad_request", fmt::arg("detail", utf8_shorten(error.message, 120)));
     case FailureClass::kModelNotFound:
       return ctx.tr("gemini.error.model_not_found", fmt::arg("model", model));
     case FailureClass::kNoEndpointForModalities:
@@ -76,7 +70,7 @@ std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm:
       return ctx.tr("gemini.error.transient");
     case FailureClass::kContentFiltered:
       if (error.message.empty()) return ctx.tr("gemini.error.content_filtered_silent");
-      return ctx.tr("gemini.error.content_filtered", fmt::arg("text", shorten(error.message, 120)));
+      return ctx.tr("gemini.error.content_filtered", fmt::arg("text", utf8_shorten(error.message, 120)));
     case FailureClass::kBadResponse:
       return ctx.tr("gemini.error.bad_response");
     case FailureClass::kCancelled:

@@ -11,6 +11,7 @@
 
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
+#include "bot/core/text.h"
 #include "bot/llm/api_base.h"
 #include "bot/plugin/plugin_context.h"
 #include "bot/web/embedded_asset.h"
@@ -56,8 +57,7 @@ bool truthy(const json& value, bool fallback) {
   if (value.is_boolean()) return value.get<bool>();
   if (value.is_number()) return value.get<double>() != 0;
   if (!value.is_string()) return fallback;
-  std::string s = value.get<std::string>();
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string s = to_lower(value.get<std::string>());
   if (s == "true" || s == "1" || s == "yes" || s == "y") return true;
   if (s == "false" || s == "0" || s == "no" || s == "n") return false;
   return fallback;

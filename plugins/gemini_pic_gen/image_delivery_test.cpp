@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "bot/onebot/base64.h"
-#include "file_send_client/file_receiver.h"
+#include "file_receiver/file_receiver.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/napcat/napcat_actions.h"
 #include "tests/fakes/openrouter/fake_images.h"

@@ -20,6 +20,7 @@
 
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
+#include "bot/core/millis.h"
 #include "plugins/gemini_pic_gen/openrouter_response.h"
 
 namespace picbot::gemini {
@@ -49,10 +50,6 @@ std::optional<ImageFormat> format_for_extension(std::string_view extension) {
   return std::nullopt;
 }
 
-std::int64_t to_ms(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 bool is_id(std::string_view text) {
   return text.size() == 32 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -79,7 +76,7 @@ std::string sidecar_text(std::string_view id, Clock::time_point created, const I
                      {"prompt", meta.prompt},
                      {"user_id", meta.user_id},
                      {"group_id", meta.group_id},
-                     {"time", to_ms(created)},
+                     {"time", to_epoch_ms(created)},
                      {"model", meta.model}};
   return sidecar.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "bot/core/millis.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
@@ -113,8 +114,7 @@ TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
   EXPECT_EQ(sidecar["user_id"], 42);
   EXPECT_EQ(sidecar["group_id"], 7);
   EXPECT_EQ(sidecar["model"], "google/gemini-2.5-flash-image");
-  EXPECT_EQ(sidecar["time"],
-            std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count());
+  EXPECT_EQ(sidecar["time"], to_epoch_ms(clock_.now()));
 
   const auto found = store_.find(image.id);
   ASSERT_TRUE(found);

@@ -12,6 +12,4 @@ picbot_test(gemini_openrouter_test
     ${CMAKE_CURRENT_LIST_DIR}/openrouter_response_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/openrouter_image_client_test.cpp
   DEPS gemini_openrouter picbot_fake_openrouter)
-# GCC 12 reports Asio's awaitable frame allocator as a mismatched new/delete
-# (a false positive in every coroutine).
-target_compile_options(gemini_openrouter PRIVATE -Wno-mismatched-new-delete)
+picbot_allow_coroutine_frames(gemini_openrouter)

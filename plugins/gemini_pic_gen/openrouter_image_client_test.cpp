@@ -9,6 +9,7 @@
 #include "bot/onebot/base64.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/support/run_coroutine.h"
 
 namespace picbot::gemini {
 namespace {
@@ -53,21 +54,8 @@ class OpenRouterImageClientTest : public ::testing::Test {
 
   llm::CallResult<GeneratedImage> generate(
       ImageRequest request = OpenRouterImageClientTest::request("a red fox")) {
-    std::optional<llm::CallResult<GeneratedImage>> out;
-    boost::asio::co_spawn(
-        io_,
-        [&]() -> boost::asio::awaitable<void> {
-          out.emplace(co_await client().generate_with_attempts(std::move(request)));
-        },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io_.restart();
-    const auto give_up = SteadyClock::now() + std::chrono::seconds(60);
-    while (!out && SteadyClock::now() < give_up) io_.run_one_for(milliseconds(100));
-    EXPECT_TRUE(out) << "generate() did not finish";
-    if (!out) return {llm::ProviderError{FailureClass::kDeadline, 0, "test timeout", std::nullopt}, {}};
-    return std::move(*out);
+    return testing::run_coroutine(io_, client().generate_with_attempts(std::move(request)),
+                                  std::chrono::seconds(60));
   }
 
   std::vector<std::string> keys_used() { return fake_.keys_used(); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bot/core/json_limits.h"
+#include "bot/core/text.h"
 #include "bot/onebot/base64.h"
 #include "bot/onebot/json_view.h"
 
@@ -34,12 +35,6 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
     }
   }
   return true;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool is_base64_char(char c) {
@@ -202,7 +197,7 @@ bool is_filtered(const bj::value& choice) {
   if (finish && *finish == "content_filter") return true;
   const bj::string* native = string_member(choice, "native_finish_reason");
   if (!native) return false;
-  const std::string reason = lower(view(*native));
+  const std::string reason = to_lower(view(*native));
   return reason.find("safety") != std::string::npos || reason.find("prohibited") != std::string::npos ||
          reason.find("blocklist") != std::string::npos;
 }
@@ -243,7 +238,7 @@ std::optional<ImageFormat> sniff_image_format(std::string_view bytes) {
 }
 
 std::optional<ImageFormat> format_from_mime(std::string_view mime) {
-  const std::string type = lower(mime);
+  const std::string type = to_lower(mime);
   if (type == "image/png") return ImageFormat::kPng;
   if (type == "image/jpeg" || type == "image/jpg") return ImageFormat::kJpeg;
   if (type == "image/webp") return ImageFormat::kWebp;
@@ -271,7 +266,7 @@ Result<GeneratedImage, ProviderError> decode_data_url(std::string_view url) {
   if (!starts_with_ci(url, "data:")) return bad_response("not a data URL");
   const std::size_t comma = url.find(',');
   if (comma == std::string_view::npos) return bad_response("data URL without data");
-  const std::string header = lower(url.substr(5, comma - 5));
+  const std::string header = to_lower(url.substr(5, comma - 5));
   const std::size_t semicolon = header.find(';');
   const std::string mime = header.substr(0, semicolon);
   if (semicolon == std::string::npos || header.find(";base64", semicolon) == std::string::npos) {

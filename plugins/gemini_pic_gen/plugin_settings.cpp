@@ -1,5 +1,7 @@
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 
+#include "bot/config/shared_fields.h"
+
 namespace picbot::gemini {
 using namespace config;
 using nlohmann::json;
@@ -24,12 +26,9 @@ std::vector<Field> plugin_schema() {
       string_field("model_name", "google/gemini-2.5-flash-image", "图像生成模型。", "Image model."),
       string_field("custom_api_base", "", "自定义 API 地址，可带或不带 /v1、/api/v1；留空使用 OpenRouter。",
                    "Custom API base, with or without /v1 or /api/v1; empty = OpenRouter."),
-      int_field("max_retry_attempts", 3, "每个密钥的最大尝试次数（1 = 不重试）。",
-                "Attempts per key (1 = no retry).", 1, 10),
-      float_field("backoff_initial_seconds", 2, "首次重试前的等待（秒），之后翻倍。",
-                  "Wait before the first retry, in seconds; doubles after.", 0, 60),
-      float_field("backoff_max_seconds", 10, "重试等待的上限（秒）。",
-                  "Longest wait between retries, in seconds.", 0, 600),
+      retry_attempts_field(10),
+      backoff_initial_field(60),
+      backoff_max_field(),
       float_field("request_timeout_seconds", 180, "一次生成（含全部重试）的总时限（秒）。",
                   "Deadline of one generation, all retries included, in seconds.", 1, 3600),
       int_field("max_image_bytes", 32 * 1024 * 1024, "生成图片的大小上限（字节）；超出即视为生成失败。",
@@ -39,9 +38,7 @@ std::vector<Field> plugin_schema() {
                    "HTTP-Referer sent to OpenRouter."),
       string_field("app_title", "picbot", "发送给 OpenRouter 的 X-OpenRouter-Title。",
                    "X-OpenRouter-Title sent to OpenRouter."),
-      string_field("proxy", "",
-                   "访问 OpenRouter 的代理，如 http://127.0.0.1:7890 或 socks5://127.0.0.1:1080。",
-                   "Proxy for OpenRouter, e.g. http://127.0.0.1:7890 or socks5://127.0.0.1:1080."),
+      proxy_field("访问 OpenRouter 的代理", "Proxy for OpenRouter"),
       string_field("aspect_ratio", "", "默认画面比例（如 16:9）；留空由模型决定。",
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
       enum_field(

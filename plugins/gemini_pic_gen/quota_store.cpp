@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bot/core/millis.h"
+
 namespace picbot::gemini {
 namespace {
 
@@ -40,12 +42,6 @@ const std::vector<store::Migration>& migrations() {
   };
   return kMigrations;
 }
-
-std::int64_t to_ms(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-Clock::time_point from_ms(std::int64_t ms) { return Clock::time_point(std::chrono::milliseconds(ms)); }
 
 std::int64_t remaining(std::int64_t limit, std::int64_t used) {
   return limit < 0 ? -1 : std::max<std::int64_t>(0, limit - used);
@@ -99,7 +95,7 @@ QuotaStore::QuotaStore(std::unique_ptr<Database> db, const Clock& clock, const Q
   random_.seed(seed);
 }
 
-std::int64_t QuotaStore::now_ms() const { return to_ms(clock_.now()); }
+std::int64_t QuotaStore::now_ms() const { return to_epoch_ms(clock_.now()); }
 
 std::string QuotaStore::new_token() {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -160,7 +156,7 @@ Result<ReserveOutcome> QuotaStore::try_reserve(const QuotaDecision& decision,
     }
     if (window->used >= decision.limit) {
       std::optional<Clock::time_point> resets_at;
-      if (window->start_ms) resets_at = from_ms(*window->start_ms + interval_ms);
+      if (window->start_ms) resets_at = from_epoch_ms(*window->start_ms + interval_ms);
       return denial(decision.limit, window->used, resets_at);
     }
     const std::int64_t start_ms = window->start_ms.value_or(now);
@@ -183,7 +179,7 @@ Result<ReserveOutcome> QuotaStore::try_reserve(const QuotaDecision& decision,
     granted.limit = decision.limit;
     granted.used = window->used + 1;
     granted.remaining_after_commit = remaining(decision.limit, granted.used);
-    granted.resets_at = from_ms(start_ms + interval_ms);
+    granted.resets_at = from_epoch_ms(start_ms + interval_ms);
     return granted;
   });
 }
@@ -257,7 +253,7 @@ Result<RecoveredReservations> QuotaStore::recover_after_restart() {
       if (*row == Step::kDone) return recovered;
       recovered.unconfirmed.push_back(UnconfirmedDelivery{
           .reservation_id = std::string(select.column_text(0)) + "/" + std::string(select.column_text(1)),
-          .sending_since = from_ms(select.column_int64(2)),
+          .sending_since = from_epoch_ms(select.column_int64(2)),
           .image = SendingImage{.self_id = select.column_int64(3),
                                 .group = select.column_int64(4) != 0,
                                 .target_id = select.column_int64(5),
@@ -288,7 +284,7 @@ Result<Usage> QuotaStore::usage(std::string_view bucket, std::int64_t limit,
         Usage usage;
         usage.used = window->used;
         usage.remaining = remaining(limit, window->used);
-        if (window->start_ms) usage.resets_at = from_ms(*window->start_ms + interval_ms);
+        if (window->start_ms) usage.resets_at = from_epoch_ms(*window->start_ms + interval_ms);
         return usage;
       },
       Database::Mode::kDeferred);
@@ -313,8 +309,8 @@ Result<std::vector<BucketUsage>> QuotaStore::list_buckets(std::chrono::milliseco
           if (*row == Step::kDone) return buckets;
           const std::int64_t start_ms = select.column_int64(1);
           buckets.push_back(BucketUsage{.bucket = std::string(select.column_text(0)),
-                                        .window_start = from_ms(start_ms),
-                                        .resets_at = from_ms(start_ms + interval_ms),
+                                        .window_start = from_epoch_ms(start_ms),
+                                        .resets_at = from_epoch_ms(start_ms + interval_ms),
                                         .committed = select.column_int64(2),
                                         .reserved = select.column_int64(3)});
         }

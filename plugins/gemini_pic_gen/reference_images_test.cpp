@@ -10,6 +10,7 @@
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/napcat/napcat_actions.h"
 #include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/run_coroutine.h"
 
 namespace picbot::gemini {
 namespace {
@@ -52,20 +53,7 @@ class ReferenceImagesTest : public ::testing::Test {
     event->message_type = "group";
     event->message = std::move(message);
     MessageContext ctx(event, api_, std::make_shared<BotSettings>());
-    std::optional<CollectedReferences> out;
-    boost::asio::co_spawn(
-        io_,
-        [&]() -> boost::asio::awaitable<void> {
-          out.emplace(co_await collect_reference_images(ctx, http_, options_));
-        },
-        [](std::exception_ptr e) {
-          if (e) std::rethrow_exception(e);
-        });
-    io_.restart();
-    const auto give_up = std::chrono::steady_clock::now() + 30s;
-    while (!out && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
-    if (!out) throw std::runtime_error("collect_reference_images did not finish");
-    return std::move(*out);
+    return testing::run_coroutine(io_, collect_reference_images(ctx, http_, options_), 30s);
   }
 
   // Remembers a message holding images for get_msg; returns its id.

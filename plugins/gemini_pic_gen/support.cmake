@@ -13,11 +13,4 @@ picbot_test(gemini_support_test
     ${CMAKE_CURRENT_LIST_DIR}/image_delivery_test.cpp
   DEPS gemini_support picbot_fake_http picbot_fake_napcat picbot_fake_openrouter file_receiver
        picbot_test_support)
-# GCC 12 reports Asio's awaitable frame allocator as a mismatched new/delete
-# (a false positive in every coroutine).
-if(TARGET gemini_support)
-  target_compile_options(gemini_support PRIVATE -Wno-mismatched-new-delete)
-endif()
-if(TARGET gemini_support_test)
-  target_compile_options(gemini_support_test PRIVATE -Wno-mismatched-new-delete)
-endif()
+picbot_allow_coroutine_frames(gemini_support gemini_support_test)

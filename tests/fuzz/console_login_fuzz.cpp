@@ -54,6 +54,7 @@
 
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
+#include "bot/core/text.h"
 #include "bot/web/console.h"
 #include "bot/web/http_server.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -88,16 +89,13 @@ class FuzzClock final : public Clock {
   std::atomic<std::int64_t> ns_{kStart.count()};
 };
 
+// The blanks an HTTP header value may carry around it (RFC 9110 OWS).
+constexpr std::string_view kBlanks = " \t";
+
 struct KnownSession {
   std::string id;
   std::string csrf;
 };
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
 
 // The sessions logged in to by the current input, shared with the write
 // route's handler on the server thread.
@@ -109,7 +107,7 @@ struct Sessions {
   bool authorizes(std::string_view cookie, std::string_view csrf) {
     std::lock_guard lock(mutex);
     for (const auto& s : list) {
-      if (trim(csrf) == s.csrf && cookie.find(s.id) != std::string_view::npos) return true;
+      if (trim(csrf, kBlanks) == s.csrf && cookie.find(s.id) != std::string_view::npos) return true;
     }
     return false;
   }
@@ -219,8 +217,7 @@ void run_request(Server& s, Model& model, std::string_view step) {
     const std::size_t colon = line.find(':');
     if (colon == 0 || colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);
-    std::string lower = name;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = to_lower(name);
     if (lower == "host" || lower == "content-length" || lower == "connection" || lower == "transfer-encoding")
       continue;
     bool token = true;
@@ -230,9 +227,10 @@ void run_request(Server& s, Model& model, std::string_view step) {
     replace_all(value, "$CSRF-", last.csrf.empty() ? "" : last.csrf.substr(0, last.csrf.size() - 1));
     replace_all(value, "$CSRF", last.csrf);
     replace_all(value, "$SID", last.id);
-    if (lower == "cookie") cookie += (cookie.empty() ? "" : ", ") + trim(value);
-    if (lower == "x-csrf-token") csrf += (csrf.empty() ? "" : ", ") + trim(value);
-    if (lower == "content-type") content_type += (content_type.empty() ? "" : ", ") + trim(value);
+    if (lower == "cookie") cookie += (cookie.empty() ? "" : ", ") + std::string(trim(value, kBlanks));
+    if (lower == "x-csrf-token") csrf += (csrf.empty() ? "" : ", ") + std::string(trim(value, kBlanks));
+    if (lower == "content-type")
+      content_type += (content_type.empty() ? "" : ", ") + std::string(trim(value, kBlanks));
     headers += name + ":" + value + "\r\n";
   }
   const std::string body(step);

@@ -24,9 +24,9 @@
 #include "bot/core/clock.h"
 #include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
-#include "file_send_client/file_naming.h"
+#include "file_receiver/file_naming.h"
+#include "file_receiver/receiver_connection.h"
 #include "file_send_client/protocol.h"
-#include "file_send_client/receiver_connection.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace asio = boost::asio;

@@ -3,11 +3,11 @@
 // same bytes as a data URL through decode_data_url.
 // Invariants: neither throws; a found image is non-empty, passes verify_image
 // and carries the MIME type its magic number says; errors have a message.
-#include <cctype>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "bot/core/text.h"
 #include "plugins/gemini_pic_gen/openrouter_response.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -34,8 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_image(parsed.value().image);
     } else {
       // Only http(s) URLs (any case) are left for the downloader.
-      std::string scheme = parsed.value().download_url.substr(0, 8);
-      for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string scheme = picbot::to_lower(parsed.value().download_url.substr(0, 8));
       FUZZ_CHECK(scheme.starts_with("http://") || scheme.starts_with("https://"));
     }
   } else {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -70,7 +71,30 @@ bool sandbox_has_image(const json& message) {
   return false;
 }
 
-TEST(ConsoleTest, EverythingButHealthAndLoginNeedsASession) {
+// Each test starts its own picbot; start_logged_in() is the common prologue.
+class ConsoleTest : public ::testing::Test {
+ protected:
+  // Starts picbot with config and logs the console in with kPassword. Call it
+  // through ASSERT_NO_FATAL_FAILURE: a bot that does not start or a refused
+  // login ends the test.
+  void start_logged_in(const std::string& config) {
+    bot_.emplace(config);
+    ASSERT_TRUE(bot_->start());
+    client_.emplace(bot_->web_port());
+    ASSERT_EQ(client_->login(kPassword).status, 200);
+  }
+
+  PicbotRunner& bot() { return *bot_; }
+  ConsoleClient& client() { return *client_; }
+  // The values the config editor shows.
+  json config_values() { return json::parse(client_->get("/api/config").body)["values"]; }
+
+ private:
+  std::optional<PicbotRunner> bot_;
+  std::optional<ConsoleClient> client_;
+};
+
+TEST_F(ConsoleTest, EverythingButHealthAndLoginNeedsASession) {
   PicbotRunner bot(with_password());
   ASSERT_TRUE(bot.start());
   ConsoleClient client(bot.web_port());
@@ -100,7 +124,7 @@ TEST(ConsoleTest, EverythingButHealthAndLoginNeedsASession) {
   EXPECT_EQ(client.get("/api/status", {{"Cookie", "picbot_session=" + std::string(64, 'a')}}).status, 401);
 }
 
-TEST(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndWritesNeedTheCsrfToken) {
+TEST_F(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndWritesNeedTheCsrfToken) {
   PicbotRunner bot(with_password());
   ASSERT_TRUE(bot.start());
   ConsoleClient client(bot.web_port());
@@ -134,23 +158,20 @@ TEST(ConsoleTest, LoginSetsAStrictHttpOnlyCookieAndWritesNeedTheCsrfToken) {
   EXPECT_EQ(client.get("/api/status").status, 401);
 }
 
-TEST(ConsoleTest, ChangingThePasswordEndsEverySession) {
-  PicbotRunner bot(with_password());
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  json values = json::parse(client.get("/api/config").body)["values"];
+TEST_F(ConsoleTest, ChangingThePasswordEndsEverySession) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password()));
+  json values = config_values();
   values["web"]["password"] = "another-password-789";
-  auto saved = client.post("/api/config", {{"values", values}});
+  auto saved = client().post("/api/config", {{"values", values}});
   ASSERT_EQ(saved.status, 200) << saved.body;
-  EXPECT_EQ(client.get("/api/status").status, 401);
-  ConsoleClient again(bot.web_port());
+  EXPECT_EQ(client().get("/api/status").status, 401);
+  ConsoleClient again(bot().web_port());
   EXPECT_EQ(again.login(kPassword).status, 401);
   EXPECT_EQ(again.login("another-password-789").status, 200);
-  EXPECT_EQ(bot.process().output().find("another-password-789"), std::string::npos);
+  EXPECT_EQ(bot().process().output().find("another-password-789"), std::string::npos);
 }
 
-TEST(ConsoleTest, FailedLoginsAreRateLimited) {
+TEST_F(ConsoleTest, FailedLoginsAreRateLimited) {
   PicbotRunner bot(with_password());
   ASSERT_TRUE(bot.start());
   ConsoleClient client(bot.web_port());
@@ -162,7 +183,7 @@ TEST(ConsoleTest, FailedLoginsAreRateLimited) {
   EXPECT_EQ(bot.process().output().find(kPassword), std::string::npos);
 }
 
-TEST(ConsoleTest, GeneratedPasswordIsPrintedOnceAndOnlyItsHashIsStored) {
+TEST_F(ConsoleTest, GeneratedPasswordIsPrintedOnceAndOnlyItsHashIsStored) {
   PicbotRunner bot(console_config(""));
   ASSERT_TRUE(bot.start());
   std::vector<std::string> captures;
@@ -188,13 +209,10 @@ TEST(ConsoleTest, GeneratedPasswordIsPrintedOnceAndOnlyItsHashIsStored) {
   EXPECT_EQ(again.login(password).status, 200);
 }
 
-TEST(ConsoleTest, SchemaDescribesEveryFieldForTheForm) {
+TEST_F(ConsoleTest, SchemaDescribesEveryFieldForTheForm) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  const json schema = json::parse(client.get("/api/config/schema").body);
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
+  const json schema = json::parse(client().get("/api/config/schema").body);
   auto child = [](const json& field, const std::string& key) {
     for (const auto& c : field["children"]) {
       if (c["key"] == key) return c;
@@ -209,24 +227,21 @@ TEST(ConsoleTest, SchemaDescribesEveryFieldForTheForm) {
   const json plugin = child(child(schema, "plugins"), "gemini_pic_gen");
   EXPECT_EQ(child(plugin, "model_name")["default"], "google/gemini-2.5-flash-image");
   EXPECT_EQ(child(child(plugin, "rate_limit"), "group_limits")["type"], "object_list");
-  const json labels = json::parse(client.get("/api/labels").body);
+  const json labels = json::parse(client().get("/api/labels").body);
   EXPECT_EQ(labels["zh-CN"]["console.nav.config"], "配置");
   EXPECT_EQ(labels["en"]["console.nav.config"], "Settings");
 }
 
-TEST(ConsoleTest, InvalidValuesAreReportedPerFieldAndNothingIsWritten) {
+TEST_F(ConsoleTest, InvalidValuesAreReportedPerFieldAndNothingIsWritten) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  const std::string before = read_file(bot.config_path());
-  json values = json::parse(client.get("/api/config").body)["values"];
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
+  const std::string before = read_file(bot().config_path());
+  json values = config_values();
   values["plugins"]["gemini_pic_gen"]["max_retry_attempts"] = "three";
   values["plugins"]["gemini_pic_gen"]["rate_limit"]["group_limits"] =
       json::array({{{"group_id", 5}, {"limit", "x"}}});
   values["log_level"] = "loud";
-  auto answer = client.post("/api/config", {{"values", values}});
+  auto answer = client().post("/api/config", {{"values", values}});
   ASSERT_EQ(answer.status, 400) << answer.body;
   std::set<std::string> paths;
   const json errors = json::parse(answer.body)["errors"];
@@ -234,19 +249,16 @@ TEST(ConsoleTest, InvalidValuesAreReportedPerFieldAndNothingIsWritten) {
   EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.max_retry_attempts")) << answer.body;
   EXPECT_TRUE(paths.count("plugins.gemini_pic_gen.rate_limit.group_limits[0].limit")) << answer.body;
   EXPECT_TRUE(paths.count("log_level")) << answer.body;
-  EXPECT_EQ(read_file(bot.config_path()), before);
-  EXPECT_FALSE(std::filesystem::exists(bot.config_path().string() + ".bak"));
+  EXPECT_EQ(read_file(bot().config_path()), before);
+  EXPECT_FALSE(std::filesystem::exists(bot().config_path().string() + ".bak"));
 }
 
-TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
+TEST_F(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  const std::string before = read_file(bot.config_path());
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
+  const std::string before = read_file(bot().config_path());
 
-  auto config = client.get("/api/config");
+  auto config = client().get("/api/config");
   ASSERT_EQ(config.status, 200);
   for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
     EXPECT_EQ(config.body.find(secret), std::string::npos) << secret;
@@ -255,7 +267,7 @@ TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
   EXPECT_EQ(values["onebot"]["access_token"], "…6789");  // masked
   values["plugins"]["gemini_pic_gen"]["model_name"] = "test/console-model";
   values["web"]["listen"] = "127.0.0.1:1";  // needs a restart
-  auto saved = client.post("/api/config", {{"values", values}});
+  auto saved = client().post("/api/config", {{"values", values}});
   ASSERT_EQ(saved.status, 200) << saved.body;
   const json answer = json::parse(saved.body);
   EXPECT_EQ(answer["restart_required"], json::array({"web.listen"})) << saved.body;
@@ -263,172 +275,156 @@ TEST(ConsoleTest, SaveIsAtomicKeepsABackupAndNeverShowsSecrets) {
       std::find(answer["changed"].begin(), answer["changed"].end(), "plugins.gemini_pic_gen.model_name"),
       answer["changed"].end());
 
-  const std::string after = read_file(bot.config_path());
+  const std::string after = read_file(bot().config_path());
   EXPECT_NE(after.find("test/console-model"), std::string::npos);
   // Unedited secrets keep their values; the comments of the example are there.
   EXPECT_NE(after.find(kKey), std::string::npos);
   EXPECT_NE(after.find(kToken), std::string::npos);
   EXPECT_NE(after.find(kPassword), std::string::npos);
   EXPECT_NE(after.find("# "), std::string::npos);
-  EXPECT_EQ(read_file(bot.config_path().string() + ".bak"), before);
+  EXPECT_EQ(read_file(bot().config_path().string() + ".bak"), before);
   // No temp files left next to it.
-  for (const auto& entry : std::filesystem::directory_iterator(bot.dir())) {
+  for (const auto& entry : std::filesystem::directory_iterator(bot().dir())) {
     const std::string name = entry.path().filename().string();
     EXPECT_TRUE(name == "picbot.yaml" || name == "picbot.yaml.bak" || name == "data") << name;
   }
-  EXPECT_TRUE(bot.wait_for_log("config reloaded", 5s));
+  EXPECT_TRUE(bot().wait_for_log("config reloaded", 5s));
   for (const char* path : {"/api/status", "/api/config", "/api/logs?lines=1000"}) {
-    const std::string body = client.get(path).body;
+    const std::string body = client().get(path).body;
     for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
       EXPECT_EQ(body.find(secret), std::string::npos) << path << " leaks " << secret;
     }
   }
   for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
-    EXPECT_EQ(bot.process().output().find(secret), std::string::npos) << secret;
+    EXPECT_EQ(bot().process().output().find(secret), std::string::npos) << secret;
   }
 }
 
 // A save that names only what changed must not reset the rest: before the
 // merge, the left-out console password was regenerated and the left-out
 // onebot.access_token emptied, which switched authentication off.
-TEST(ConsoleTest, APartialSaveChangesOnlyTheKeysItNames) {
+TEST_F(ConsoleTest, APartialSaveChangesOnlyTheKeysItNames) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  const json before = json::parse(client.get("/api/config").body)["values"];
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
+  const json before = config_values();
 
-  auto saved = client.post("/api/config", {{"values", {{"log_level", "warn"}}}});
+  auto saved = client().post("/api/config", {{"values", {{"log_level", "warn"}}}});
   ASSERT_EQ(saved.status, 200) << saved.body;
   EXPECT_EQ(json::parse(saved.body)["changed"], json::array({"log_level"})) << saved.body;
-  saved = client.post("/api/config", {{"values", {{"bot", {{"disabled_reply", "busy"}}}}}});
+  saved = client().post("/api/config", {{"values", {{"bot", {{"disabled_reply", "busy"}}}}}});
   ASSERT_EQ(saved.status, 200) << saved.body;
   EXPECT_EQ(json::parse(saved.body)["changed"], json::array({"bot.disabled_reply"})) << saved.body;
   // null would reset a secret: refused, and nothing is written.
-  const std::string file = read_file(bot.config_path());
-  auto refused = client.post("/api/config", {{"values", {{"onebot", {{"access_token", nullptr}}}}}});
+  const std::string file = read_file(bot().config_path());
+  auto refused = client().post("/api/config", {{"values", {{"onebot", {{"access_token", nullptr}}}}}});
   EXPECT_EQ(refused.status, 400) << refused.body;
   EXPECT_NE(refused.body.find("onebot.access_token"), std::string::npos) << refused.body;
-  EXPECT_EQ(read_file(bot.config_path()), file);
+  EXPECT_EQ(read_file(bot().config_path()), file);
 
   json expected = before;
   expected["log_level"] = "warn";
   expected["bot"]["disabled_reply"] = "busy";
-  EXPECT_EQ(json::parse(client.get("/api/config").body)["values"], expected);
-  const std::string after = read_file(bot.config_path());
+  EXPECT_EQ(config_values(), expected);
+  const std::string after = read_file(bot().config_path());
   for (const char* secret : {kKey, kToken, kPassword, kMetricsToken}) {
     EXPECT_NE(after.find(secret), std::string::npos) << secret << " is gone from the file";
   }
   // The running bot still asks for both: the old password logs in, NapCat needs the token.
-  ConsoleClient again(bot.web_port());
+  ConsoleClient again(bot().web_port());
   EXPECT_EQ(again.login(kPassword).status, 200);
   FakeNapCat napcat;
-  auto no_token = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, "");
+  auto no_token = napcat.connect(bot().reverse_port(), "/onebot/v11/ws", 10001, "");
   ASSERT_FALSE(no_token.ok());
   EXPECT_EQ(no_token.error().http_status, 401);
-  EXPECT_TRUE(napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
+  EXPECT_TRUE(napcat.connect(bot().reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
 }
 
-TEST(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
-  PicbotRunner bot(with_password() + "my_notes: \"keep me\"\n");
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  const json config = json::parse(client.get("/api/config").body);
+TEST_F(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + "my_notes: \"keep me\"\n"));
+  const json config = json::parse(client().get("/api/config").body);
   EXPECT_EQ(config["unknown_keys"], json::array({"my_notes"})) << config.dump();
   json values = config["values"];
   values["log_level"] = "warn";
-  auto saved = client.post("/api/config", {{"values", values}});
+  auto saved = client().post("/api/config", {{"values", values}});
   ASSERT_EQ(saved.status, 200) << saved.body;
   EXPECT_EQ(json::parse(saved.body)["unknown_keys_dropped"], json::array({"my_notes"})) << saved.body;
-  EXPECT_NE(read_file(bot.config_path().string() + ".bak").find("my_notes: \"keep me\""), std::string::npos);
-  EXPECT_NE(read_file(bot.config_path()).find("log_level: warn"), std::string::npos);
+  EXPECT_NE(read_file(bot().config_path().string() + ".bak").find("my_notes: \"keep me\""),
+            std::string::npos);
+  EXPECT_NE(read_file(bot().config_path()).find("log_level: warn"), std::string::npos);
 }
 
-TEST(ConsoleTest, AChangeUnderOnebotReconnects) {
+TEST_F(ConsoleTest, AChangeUnderOnebotReconnects) {
   FakeNapCat napcat;
   const std::uint16_t port = napcat.listen();
-  PicbotRunner bot(std::string("data_dir: \"{data_dir}\"\n") +
-                   "onebot:\n  mode: forward\n  url: \"ws://127.0.0.1:" + std::to_string(port) +
-                   "/\"\n  access_token: \"" + kToken +
-                   "\"\n"
-                   "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
-                   kPassword + "\"\n");
-  ASSERT_TRUE(bot.start());
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(std::string("data_dir: \"{data_dir}\"\n") +
+                                          "onebot:\n  mode: forward\n  url: \"ws://127.0.0.1:" +
+                                          std::to_string(port) + "/\"\n  access_token: \"" + kToken +
+                                          "\"\n"
+                                          "web:\n  listen: \"127.0.0.1:0\"\n  password: \"" +
+                                          kPassword + "\"\n"));
   ASSERT_TRUE(napcat.wait_for_connections(1, 5s));
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  json values = json::parse(client.get("/api/config").body)["values"];
+  json values = config_values();
   values["onebot"]["access_token"] = "a-new-onebot-token-42";
-  auto saved = client.post("/api/config", {{"values", values}});
+  auto saved = client().post("/api/config", {{"values", values}});
   ASSERT_EQ(saved.status, 200) << saved.body;
   EXPECT_EQ(json::parse(saved.body)["restart_required"], json::array());
-  ASSERT_TRUE(bot.wait_for_log("onebot settings changed: reconnecting", 5s)) << bot.process().output();
+  ASSERT_TRUE(bot().wait_for_log("onebot settings changed: reconnecting", 5s)) << bot().process().output();
   EXPECT_TRUE(wait_until(
       [&] {
         return napcat.connection_count() == 1 &&
                napcat.last_upgrade_headers()["authorization"] == "Bearer a-new-onebot-token-42";
       },
       10s))
-      << bot.process().output();
+      << bot().process().output();
 }
 
-TEST(ConsoleTest, AdminCommandsInTheSandboxNeedTheAdminBox) {
+TEST_F(ConsoleTest, AdminCommandsInTheSandboxNeedTheAdminBox) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
-  const std::string model_before =
-      json::parse(client.get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"];
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
+  const std::string model_before = config_values()["plugins"]["gemini_pic_gen"]["model_name"];
 
   // The console's own admin types as user 7, who is not a bot admin.
   for (const char* command : {"/reset_images", "/banana model evil/model save", "/reload"}) {
-    auto refused = client.sandbox_reply(7, 20001, false, command, 5s);
-    ASSERT_TRUE(refused) << command << "\n" << bot.process().output();
+    auto refused = client().sandbox_reply(7, 20001, false, command, 5s);
+    ASSERT_TRUE(refused) << command << "\n" << bot().process().output();
     EXPECT_NE(ConsoleClient::text_of(*refused).find("仅限管理员"), std::string::npos) << refused->dump();
   }
-  auto model = client.sandbox_reply(7, 20001, true, "/banana model", 5s);
+  auto model = client().sandbox_reply(7, 20001, true, "/banana model", 5s);
   ASSERT_TRUE(model);
   EXPECT_NE(ConsoleClient::text_of(*model).find(model_before), std::string::npos) << model->dump();
-  EXPECT_EQ(json::parse(client.get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"],
-            model_before);
+  EXPECT_EQ(config_values()["plugins"]["gemini_pic_gen"]["model_name"], model_before);
 }
 
-TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
+TEST_F(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
 
-  auto pong = client.sandbox_reply(7, 20001, false, "/ping", 5s);
-  ASSERT_TRUE(pong) << bot.process().output();
+  auto pong = client().sandbox_reply(7, 20001, false, "/ping", 5s);
+  ASSERT_TRUE(pong) << bot().process().output();
   EXPECT_EQ(ConsoleClient::text_of(*pong), "pong");
 
-  json values = json::parse(client.get("/api/config").body)["values"];
+  json values = config_values();
   values["plugins"]["gemini_pic_gen"]["model_name"] = "test/live-model";
   values["plugins"]["gemini_pic_gen"]["rate_limit"]["enabled"] = true;
   values["plugins"]["gemini_pic_gen"]["rate_limit"]["default_limit"] = 1;
-  auto saved = client.post("/api/config", {{"values", values}});
+  auto saved = client().post("/api/config", {{"values", values}});
   ASSERT_EQ(saved.status, 200) << saved.body;
   EXPECT_EQ(json::parse(saved.body)["restart_required"], json::array());
 
-  auto image = client.sandbox_reply(7, 20001, false, "/draw a cat", 10s, sandbox_has_image);
-  ASSERT_TRUE(image) << bot.process().output();
+  auto image = client().sandbox_reply(7, 20001, false, "/draw a cat", 10s, sandbox_has_image);
+  ASSERT_TRUE(image) << bot().process().output();
   ASSERT_EQ(openrouter.calls().size(), 1u);
   EXPECT_EQ(openrouter.calls()[0].body["model"], "test/live-model");
   // The new quota (1 per user) holds: the second drawing is refused.
-  auto denied = client.sandbox_reply(7, 20001, false, "/draw a dog", 10s);
+  auto denied = client().sandbox_reply(7, 20001, false, "/draw a dog", 10s);
   ASSERT_TRUE(denied);
   EXPECT_NE(ConsoleClient::text_of(*denied).find("1/1"), std::string::npos) << denied->dump();
   EXPECT_EQ(openrouter.calls().size(), 1u);
   // As admin (exempt) it still draws.
-  EXPECT_TRUE(client.sandbox_reply(7, 20001, true, "/draw a dog", 10s, sandbox_has_image));
+  EXPECT_TRUE(client().sandbox_reply(7, 20001, true, "/draw a dog", 10s, sandbox_has_image));
 
   // The plugin's status section and metrics show it.
-  const json status = json::parse(client.get("/api/status").body);
+  const json status = json::parse(client().get("/api/status").body);
   const json& plugin = status["plugins"]["gemini_pic_gen"];
   EXPECT_EQ(plugin["model"], "test/live-model") << status.dump();
   EXPECT_EQ(plugin["generations"]["success"], 2) << status.dump();
@@ -437,7 +433,7 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
   ASSERT_EQ(plugin["keys"].size(), 1u);
   EXPECT_EQ(plugin["keys"][0]["status"], "active");
   EXPECT_EQ(status.dump().find(kKey), std::string::npos);
-  const std::string metrics = client.get("/metrics").body;
+  const std::string metrics = client().get("/metrics").body;
   EXPECT_NE(metrics.find("picbot_generations_total{result=\"success\"} 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("picbot_images_delivered_total 2\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("picbot_quota_denials_total 1\n"), std::string::npos) << metrics;
@@ -446,47 +442,44 @@ TEST(ConsoleTest, SavedSettingsApplyToTheRunningBot) {
       << metrics;
 }
 
-TEST(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
+TEST_F(ConsoleTest, HandEditsArePickedUpAndABadFileKeepsTheRunningConfig) {
   FakeOpenRouter openrouter;
-  PicbotRunner bot(with_password() + plugin_section(openrouter));
-  ASSERT_TRUE(bot.start());
-  ConsoleClient client(bot.web_port());
-  ASSERT_EQ(client.login(kPassword).status, 200);
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + plugin_section(openrouter)));
 
-  std::string text = read_file(bot.config_path());
+  std::string text = read_file(bot().config_path());
   text += "    model_name: \"test/hand-edited\"\n";
   {
-    std::ofstream out(bot.config_path(), std::ios::trunc);
+    std::ofstream out(bot().config_path(), std::ios::trunc);
     out << text;
   }
-  ASSERT_TRUE(bot.wait_for_log("changed on disk: reloading", 5s)) << bot.process().output();
+  ASSERT_TRUE(bot().wait_for_log("changed on disk: reloading", 5s)) << bot().process().output();
   ASSERT_TRUE(wait_until(
       [&] {
         return json::parse(
-                   client.get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"] ==
+                   client().get("/api/config").body)["values"]["plugins"]["gemini_pic_gen"]["model_name"] ==
                "test/hand-edited";
       },
       5s));
-  ASSERT_TRUE(client.sandbox_reply(3, 0, false, "/draw a cat", 10s, sandbox_has_image))
-      << bot.process().output();
+  ASSERT_TRUE(client().sandbox_reply(3, 0, false, "/draw a cat", 10s, sandbox_has_image))
+      << bot().process().output();
   EXPECT_EQ(openrouter.calls().back().body["model"], "test/hand-edited");
 
   {
-    std::ofstream out(bot.config_path(), std::ios::app);
+    std::ofstream out(bot().config_path(), std::ios::app);
     out << "log_level: [broken\n";
   }
-  ASSERT_TRUE(bot.wait_for_log("reload refused, the running config stays", 5s)) << bot.process().output();
-  auto pong = client.sandbox_reply(3, 0, false, "/ping", 5s);
+  ASSERT_TRUE(bot().wait_for_log("reload refused, the running config stays", 5s)) << bot().process().output();
+  auto pong = client().sandbox_reply(3, 0, false, "/ping", 5s);
   ASSERT_TRUE(pong);
   EXPECT_EQ(ConsoleClient::text_of(*pong), "pong");
-  const json status = json::parse(client.get("/api/status").body);
+  const json status = json::parse(client().get("/api/status").body);
   bool listed = false;
   for (const auto& line : status["errors"])
     listed = listed || line.get<std::string>().find("reload refused") != std::string::npos;
   EXPECT_TRUE(listed) << status.dump();
 }
 
-TEST(ConsoleTest, MetricsNeedTheTokenOrALogin) {
+TEST_F(ConsoleTest, MetricsNeedTheTokenOrALogin) {
   PicbotRunner bot(with_password());
   ASSERT_TRUE(bot.start());
   ConsoleClient client(bot.web_port());

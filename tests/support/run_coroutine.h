@@ -6,19 +6,28 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 
 namespace picbot::testing {
 
 template <class T>
 T run_coroutine(boost::asio::io_context& io, boost::asio::awaitable<T> task,
                 std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
-  std::optional<T> out;
+  // For awaitable<void>, a flag; otherwise the value.
+  std::conditional_t<std::is_void_v<T>, bool, std::optional<T>> out{};
   boost::asio::co_spawn(
-      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        if constexpr (std::is_void_v<T>) {
+          co_await std::move(task);
+          out = true;
+        } else {
+          out.emplace(co_await std::move(task));
+        }
+      },
       [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
       });
@@ -26,7 +35,7 @@ T run_coroutine(boost::asio::io_context& io, boost::asio::awaitable<T> task,
   const auto give_up = std::chrono::steady_clock::now() + deadline;
   while (!out && std::chrono::steady_clock::now() < give_up) io.run_one_for(std::chrono::milliseconds(100));
   if (!out) throw std::runtime_error("coroutine did not finish before the deadline");
-  return std::move(*out);
+  if constexpr (!std::is_void_v<T>) return std::move(*out);
 }
 
 }  // namespace picbot::testing

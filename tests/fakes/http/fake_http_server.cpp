@@ -18,6 +18,8 @@
 #include <set>
 #include <thread>
 
+#include "bot/core/text.h"
+
 namespace picbot::testing {
 namespace {
 
@@ -28,12 +30,6 @@ using tcp = asio::ip::tcp;
 
 constexpr std::uint64_t kMaxRequestBody = 256ull * 1024 * 1024;
 constexpr auto kUpstreamTimeout = std::chrono::seconds(30);
-
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_absolute_http(const std::string& target) { return target.rfind("http://", 0) == 0; }
 

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bot/core/text.h"
 #include "tests/fakes/napcat/cq_encode.h"
 
 namespace picbot::testing {
@@ -112,11 +113,6 @@ json message_segments(const json& message) {
   if (message.is_object()) return json::array({message});
   return json::array(
       {{{"type", "text"}, {"data", {{"text", message.is_string() ? message : json(message.dump())}}}}});
-}
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 // Node's querystring decoding: %XX and '+'.
@@ -481,8 +477,7 @@ asio::awaitable<void> FakeNapCat::Impl::serve_upgrade(tcp::socket socket) {
 
   const std::string target(request.target());
   std::map<std::string, std::string> headers;
-  for (const auto& field : request)
-    headers[lowercase(std::string(field.name_string()))] = std::string(field.value());
+  for (const auto& field : request) headers[to_lower(field.name_string())] = std::string(field.value());
   {
     std::lock_guard lock(mu);
     upgrade_headers = headers;

@@ -24,8 +24,8 @@
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
 #include "bot/net/accept_pacer.h"
-#include "file_send_client/receiver_connection.h"
-#include "file_send_client/receiver_options.h"
+#include "file_receiver/receiver_connection.h"
+#include "file_receiver/receiver_options.h"
 
 namespace picbot::filesend {
 

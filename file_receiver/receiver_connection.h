@@ -23,8 +23,8 @@
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
-#include "file_send_client/receiver_options.h"
-#include "file_send_client/spool_file.h"
+#include "file_receiver/receiver_options.h"
+#include "file_receiver/spool_file.h"
 
 namespace picbot::filesend {
 

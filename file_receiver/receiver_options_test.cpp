@@ -1,10 +1,10 @@
-#include "file_send_client/receiver_options.h"
+#include "file_receiver/receiver_options.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "file_send_client/test_support.h"
+#include "file_receiver/test_support.h"
 
 namespace picbot::filesend {
 namespace {

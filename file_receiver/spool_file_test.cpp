@@ -1,8 +1,8 @@
-#include "file_send_client/spool_file.h"
+#include "file_receiver/spool_file.h"
 
 #include <gtest/gtest.h>
 
-#include "file_send_client/test_support.h"
+#include "file_receiver/test_support.h"
 
 namespace picbot::filesend {
 namespace {

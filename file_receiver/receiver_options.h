@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bot/core/result.h"
-#include "file_send_client/address_utils.h"
+#include "file_receiver/address_utils.h"
 #include "file_send_client/protocol.h"
 
 namespace picbot::filesend {

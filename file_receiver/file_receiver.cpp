@@ -1,4 +1,4 @@
-#include "file_send_client/file_receiver.h"
+#include "file_receiver/file_receiver.h"
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -7,8 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bot/core/logging.h"
-#include "file_send_client/address_utils.h"
-#include "file_send_client/file_naming.h"
+#include "file_receiver/address_utils.h"
+#include "file_receiver/file_naming.h"
 
 namespace picbot::filesend {
 namespace {

@@ -1,4 +1,4 @@
-#include "file_send_client/receiver_connection.h"
+#include "file_receiver/receiver_connection.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <vector>
 
-#include "file_send_client/file_naming.h"
+#include "file_receiver/file_naming.h"
 #include "file_send_client/protocol.h"
 
 namespace picbot::filesend {

@@ -1,4 +1,4 @@
-#include "file_send_client/file_naming.h"
+#include "file_receiver/file_naming.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -7,7 +7,7 @@
 #include <ctime>
 #include <random>
 
-#include "file_send_client/utf8.h"
+#include "bot/core/utf8.h"
 
 namespace picbot::filesend {
 namespace {
@@ -39,14 +39,6 @@ bool all_of_class(std::string_view text, std::size_t from, std::size_t count, bo
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_lower_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
-
-// Longest prefix of text, at most max_bytes, that ends on a character boundary.
-std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  std::size_t end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
 
 std::string cap_length(const std::string& name) {
   if (name.size() <= kMaxSanitizedNameBytes) return name;

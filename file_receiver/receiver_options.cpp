@@ -1,4 +1,4 @@
-#include "file_send_client/receiver_options.h"
+#include "file_receiver/receiver_options.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,16 +7,12 @@
 #include <limits>
 #include <sstream>
 
+#include "bot/core/text.h"
+
 namespace picbot::filesend {
 namespace {
 
 namespace ip = boost::asio::ip;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 template <class T>
 std::optional<T> parse_number(std::string_view text) {
@@ -44,7 +40,7 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   const auto unit_start = std::find_if(text.begin(), text.end(), [](char c) { return !std::isdigit(c); });
   const auto number = parse_number<std::uint64_t>(text.substr(0, unit_start - text.begin()));
   if (!number) return std::nullopt;
-  const std::string unit = lower(text.substr(unit_start - text.begin()));
+  const std::string unit = to_lower(text.substr(unit_start - text.begin()));
   static const std::pair<std::string_view, std::uint64_t> kUnits[] = {
       {"", 1},
       {"b", 1},

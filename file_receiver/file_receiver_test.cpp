@@ -1,4 +1,4 @@
-#include "file_send_client/file_receiver.h"
+#include "file_receiver/file_receiver.h"
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
@@ -10,8 +10,8 @@
 #include <fstream>
 
 #include "bot/core/logging.h"
-#include "file_send_client/file_naming.h"
-#include "file_send_client/test_support.h"
+#include "file_receiver/file_naming.h"
+#include "file_receiver/test_support.h"
 
 namespace picbot::filesend {
 namespace {

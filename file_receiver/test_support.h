@@ -17,7 +17,7 @@
 
 #include "bot/core/clock.h"
 #include "bot/core/worker_pool.h"
-#include "file_send_client/file_receiver.h"
+#include "file_receiver/file_receiver.h"
 #include "file_send_client/file_send_client.h"
 
 namespace picbot::filesend::test {

@@ -1,4 +1,4 @@
-#include "file_send_client/address_utils.h"
+#include "file_receiver/address_utils.h"
 
 #include <gtest/gtest.h>
 

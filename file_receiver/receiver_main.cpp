@@ -10,8 +10,8 @@
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/core/worker_pool.h"
-#include "file_send_client/file_receiver.h"
-#include "file_send_client/receiver_options.h"
+#include "file_receiver/file_receiver.h"
+#include "file_receiver/receiver_options.h"
 
 #ifndef PICBOT_VERSION
 #define PICBOT_VERSION "unknown"

@@ -1,4 +1,4 @@
-#include "file_send_client/spool_file.h"
+#include "file_receiver/spool_file.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <utility>
 
-#include "file_send_client/file_naming.h"
+#include "file_receiver/file_naming.h"
 
 namespace picbot::filesend {
 namespace {

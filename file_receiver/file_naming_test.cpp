@@ -1,8 +1,8 @@
-#include "file_send_client/file_naming.h"
+#include "file_receiver/file_naming.h"
 
 #include <gtest/gtest.h>
 
-#include "file_send_client/utf8.h"
+#include "bot/core/utf8.h"
 
 namespace picbot::filesend {
 namespace {
@@ -80,17 +80,6 @@ TEST(SpoolNameTest, RoundTrips) {
   EXPECT_FALSE(is_spool_name(".picbot-part-123"));
   EXPECT_FALSE(is_spool_name(".picbot-part-000000000000123g"));
   EXPECT_NE(random_nonce(), random_nonce());
-}
-
-TEST(Utf8Test, AcceptsWellFormedRejectsTheRest) {
-  EXPECT_TRUE(is_clean_utf8("/data/猫.png"));
-  EXPECT_TRUE(is_clean_utf8("\xf0\x9f\x98\x80"));
-  EXPECT_FALSE(is_clean_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(is_clean_utf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(is_clean_utf8("\xf4\x90\x80\x80"));  // > U+10FFFF
-  EXPECT_FALSE(is_clean_utf8("\xe7\x8c"));          // truncated
-  EXPECT_FALSE(is_clean_utf8("a\nb"));
-  EXPECT_FALSE(is_clean_utf8(std::string("a\0b", 3)));
 }
 
 }  // namespace

@@ -1,8 +1,13 @@
-#include "file_send_client/utf8.h"
+#include "bot/core/utf8.h"
 
 #include <cstdint>
 
-namespace picbot::filesend {
+namespace picbot {
+namespace {
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
 
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
   const auto lead = static_cast<unsigned char>(text[i]);
@@ -40,4 +45,32 @@ bool is_clean_utf8(std::string_view text) {
   return true;
 }
 
-}  // namespace picbot::filesend
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  while (end > 0 && is_continuation(text[end])) --end;
+  return text.substr(0, end);
+}
+
+std::string utf8_shorten(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return std::string(utf8_prefix(text, max_bytes)) + "…";
+}
+
+std::size_t count_code_points(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) n += !is_continuation(c);
+  return n;
+}
+
+std::string_view code_point_prefix(std::string_view text, std::size_t max_points) {
+  std::size_t i = 0;
+  for (std::size_t points = 0; i < text.size(); ++points) {
+    if (points == max_points) break;
+    ++i;
+    while (i < text.size() && is_continuation(text[i])) ++i;
+  }
+  return text.substr(0, i);
+}
+
+}  // namespace picbot

@@ -1,4 +1,4 @@
-#include "file_send_client/test_support.h"
+#include "file_receiver/test_support.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
