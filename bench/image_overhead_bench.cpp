@@ -14,9 +14,9 @@
 #include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/message.h"
-#include "plugins/gemini_pic_gen/image_delivery.h"
-#include "plugins/gemini_pic_gen/image_store.h"
-#include "plugins/gemini_pic_gen/openrouter_response.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "plugins/gemini_pic_gen/store/image_store.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
@@ -30,7 +30,8 @@ std::string completion_body(const std::string& png) {
   nlohmann::json image = {{"type", "image_url"},
                           {"image_url", {{"url", testing::make_data_url("image/png", png)}}}};
   nlohmann::json message = {{"role", "assistant"}, {"content", "Here is your picture."}, {"images", {image}}};
-  return nlohmann::json{{"id", "gen-1"}, {"choices", {{{"finish_reason", "stop"}, {"message", message}}}}}.dump();
+  return nlohmann::json{{"id", "gen-1"}, {"choices", {{{"finish_reason", "stop"}, {"message", message}}}}}
+      .dump();
 }
 
 std::string build_frame(onebot::Message message) {
@@ -41,7 +42,8 @@ std::string build_frame(onebot::Message message) {
 }
 
 void BM_ParseResponse(benchmark::State& state) {
-  const std::string body = completion_body(testing::make_png("overhead", static_cast<std::size_t>(state.range(0))));
+  const std::string body =
+      completion_body(testing::make_png("overhead", static_cast<std::size_t>(state.range(0))));
   for (auto _ : state) {
     auto parsed = gemini::parse_image_response(body);
     if (!parsed.ok()) state.SkipWithError(parsed.error().to_string().c_str());
@@ -52,7 +54,8 @@ void BM_ParseResponse(benchmark::State& state) {
 BENCHMARK(BM_ParseResponse)->Arg(2 * 1024 * 1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_BodyToSendFrame(benchmark::State& state) {
-  const std::string body = completion_body(testing::make_png("overhead", static_cast<std::size_t>(state.range(0))));
+  const std::string body =
+      completion_body(testing::make_png("overhead", static_cast<std::size_t>(state.range(0))));
   boost::asio::io_context io;
   WorkerPool pool(2);
   testing::TempDir dir;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "plugins/gemini_pic_gen/quota_store.h"
+#include "plugins/gemini_pic_gen/quota/quota_store.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
@@ -35,7 +35,8 @@ void BM_StreamUpload(benchmark::State& state) {
   event.user_id = 42;
   event.group_id = 777;
   event.message_type = "group";
-  MessageContext ctx(std::make_shared<const onebot::MessageEvent>(event), api, std::make_shared<const BotSettings>());
+  MessageContext ctx(std::make_shared<const onebot::MessageEvent>(event), api,
+                     std::make_shared<const BotSettings>());
   gemini::DeliveryOptions options;
   options.mode = gemini::DeliveryMode::kStream;
 

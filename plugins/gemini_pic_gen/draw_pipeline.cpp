@@ -4,8 +4,8 @@
 
 #include "bot/core/logging.h"
 #include "bot/core/utf8.h"
-#include "plugins/gemini_pic_gen/delivery_reconciler.h"
-#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/delivery/delivery_reconciler.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 #include "plugins/gemini_pic_gen/reference_images.h"
 
 namespace picbot::gemini {

@@ -16,11 +16,11 @@
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
-#include "plugins/gemini_pic_gen/image_store.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
-#include "plugins/gemini_pic_gen/openrouter_image_client.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
-#include "plugins/gemini_pic_gen/quota_store.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
+#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
 

@@ -3,18 +3,17 @@
 // AstrBot plugin so operators can copy their settings over.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "bot/config/schema.h"
 #include "bot/core/result.h"
-#include "plugins/gemini_pic_gen/image_delivery.h"
-#include "plugins/gemini_pic_gen/openrouter_settings.h"
-#include "plugins/gemini_pic_gen/quota_policy.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
+#include "plugins/gemini_pic_gen/quota/quota_policy.h"
 #include "plugins/gemini_pic_gen/reference_images.h"
 
 namespace picbot::gemini {
@@ -26,13 +25,13 @@ struct PluginSettings {
   ReferenceOptions references;
   std::chrono::minutes image_ttl{15};
   int max_concurrent_generations = 8;
-  bool acknowledge = true;       // "正在生成…" before a long job
+  bool acknowledge = true;  // "正在生成…" before a long job
   // A send that failed because the link dropped is retried once if the
   // account reconnects within this long; zero: no resend.
   std::chrono::milliseconds resend_wait{60'000};
   // Each attempt's wait for a locked quota database (rate_limit.busy_timeout_seconds).
   std::chrono::milliseconds quota_busy_timeout{5'000};
-  bool translate_prompt = false;  // ask the chat model to translate /draw prompts
+  bool translate_prompt = false;               // ask the chat model to translate /draw prompts
   std::map<std::string, std::string> presets;  // command -> prompt template ({prompt} = user text)
 
   // REQUIRES: section validated against plugin_schema().

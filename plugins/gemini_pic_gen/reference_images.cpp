@@ -14,7 +14,7 @@
 #include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
 #include "bot/onebot/ids.h"
-#include "plugins/gemini_pic_gen/openrouter_response.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
 
 namespace picbot::gemini {
 namespace {

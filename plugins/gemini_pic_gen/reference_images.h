@@ -13,7 +13,7 @@
 
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
-#include "plugins/gemini_pic_gen/openrouter_image_client.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
 
 namespace picbot::gemini {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "bot/core/text.h"
-#include "plugins/gemini_pic_gen/openrouter_response.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace picbot::gemini;

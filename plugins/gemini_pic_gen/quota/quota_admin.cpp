@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/quota_admin.h"
+#include "plugins/gemini_pic_gen/quota/quota_admin.h"
 
 #include <algorithm>
 #include <charconv>

@@ -17,9 +17,9 @@
 #include "bot/core/result.h"
 #include "bot/llm/key_pool.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
-#include "plugins/gemini_pic_gen/image_store.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
-#include "plugins/gemini_pic_gen/quota_admin.h"
+#include "plugins/gemini_pic_gen/quota/quota_admin.h"
+#include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
 

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/image_store.h"
+#include "plugins/gemini_pic_gen/store/image_store.h"
 
 #include <gtest/gtest.h>
 

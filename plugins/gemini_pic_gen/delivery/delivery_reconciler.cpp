@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/delivery_reconciler.h"
+#include "plugins/gemini_pic_gen/delivery/delivery_reconciler.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include "bot/core/logging.h"
 #include "bot/onebot/ids.h"
-#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 
 namespace picbot::gemini {
 namespace {

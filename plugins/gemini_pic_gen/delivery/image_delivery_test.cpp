@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 
 #include <gtest/gtest.h>
 

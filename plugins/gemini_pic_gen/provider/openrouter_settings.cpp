@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/openrouter_settings.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
 
 #include <algorithm>
 #include <array>

@@ -41,7 +41,7 @@
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
 #include "bot/store/database.h"
-#include "plugins/gemini_pic_gen/quota_policy.h"
+#include "plugins/gemini_pic_gen/quota/quota_policy.h"
 
 namespace picbot::gemini {
 

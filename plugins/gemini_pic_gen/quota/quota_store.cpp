@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/quota_store.h"
+#include "plugins/gemini_pic_gen/quota/quota_store.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/openrouter_response.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
 
 #include <algorithm>
 #include <array>

@@ -1,12 +1,11 @@
-#include "plugins/gemini_pic_gen/openrouter_image_client.h"
-
-#include "bot/llm/chat_endpoint.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
 
 #include <nlohmann/json.hpp>
 
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/llm/api_base.h"
+#include "bot/llm/chat_endpoint.h"
 #include "bot/onebot/base64.h"
 
 namespace picbot::gemini {

@@ -1,11 +1,11 @@
-#include "plugins/gemini_pic_gen/delivery_reconciler.h"
+#include "plugins/gemini_pic_gen/delivery/delivery_reconciler.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 
 #include "bot/onebot/base64.h"
-#include "plugins/gemini_pic_gen/image_delivery.h"
+#include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"

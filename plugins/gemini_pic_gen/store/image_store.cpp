@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/image_store.h"
+#include "plugins/gemini_pic_gen/store/image_store.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -21,7 +21,7 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/millis.h"
-#include "plugins/gemini_pic_gen/openrouter_response.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
 
 namespace picbot::gemini {
 namespace {

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/console_api.h"
+#include "plugins/gemini_pic_gen/console/console_api.h"
 
 #include <ctime>
 

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/quota_policy.h"
+#include "plugins/gemini_pic_gen/quota/quota_policy.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

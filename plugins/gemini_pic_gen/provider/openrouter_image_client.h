@@ -15,8 +15,8 @@
 #include "bot/llm/provider_error.h"
 #include "bot/llm/retrying_caller.h"
 #include "bot/net/http_client.h"
-#include "plugins/gemini_pic_gen/openrouter_response.h"
-#include "plugins/gemini_pic_gen/openrouter_settings.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
 
 namespace picbot::gemini {
 

@@ -13,7 +13,7 @@
 #include "bot/core/result.h"
 #include "bot/onebot/segment.h"
 #include "bot/plugin/message_context.h"
-#include "plugins/gemini_pic_gen/image_store.h"
+#include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
 

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/openrouter_image_client.h"
+#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
 
 #include <gtest/gtest.h>
 
