@@ -81,213 +81,264 @@ std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm:
   return ctx.tr("gemini.error.transient");
 }
 
+struct DrawPipeline::Drawing {
+  Drawing(MessageContext& context, DrawRequest draw_request, bool speak_outcome,
+          std::shared_ptr<const PluginSettings> plugin_settings)
+      : ctx(context),
+        request(std::move(draw_request)),
+        speak(speak_outcome),
+        settings(std::move(plugin_settings)),
+        in_group(ctx.event().is_group()) {}
+
+  MessageContext& ctx;
+  const DrawRequest request;
+  const bool speak;  // every outcome goes to the chat (else the caller relays it)
+  const std::shared_ptr<const PluginSettings> settings;
+  const bool in_group;
+
+  // The user's one job, from admit until the image is stored.
+  std::optional<JobQueue::Ticket> ticket;
+  QuotaHold quota;
+  std::string remaining_note;  // "N left", from admit
+  std::vector<ReferenceFailure> reference_failures;
+  // The client's model, which /banana may have switched away from the settings'.
+  std::string model;
+  // Sent along with the image, and the outcome's message once delivered.
+  std::string note;
+  // Where the image goes, recorded with the reservation (a restart reads the
+  // chat's history for it) and checked before a resend.
+  SendingImage destination;
+  Clock::time_point first_send;
+};
+
 asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest request, bool speak) {
-  const auto settings = settings_;
+  Drawing drawing(ctx, std::move(request), speak, settings_);
+  std::optional<std::string> refusal = co_await admit(drawing);
+  if (refusal) co_return co_await refuse(drawing, std::move(*refusal));
+
+  Result<GeneratedImage, std::string> generated = co_await generate(drawing);
+  if (!generated) {
+    Result<void, std::string> failed(std::move(generated.error()));
+    co_return co_await settle(drawing, std::move(failed));
+  }
+  Result<StoredImage, std::string> stored = co_await store(drawing, generated.value());
+  if (!stored) {
+    Result<void, std::string> failed(std::move(stored.error()));
+    co_return co_await settle(drawing, std::move(failed));
+  }
+  // The generation is done: the user's next /draw, and the next queued job,
+  // may start while this image is delivered (they may see it before NapCat's
+  // answer is back); its quota unit stays reserved until the send settles.
+  drawing.ticket.reset();
+
+  Result<void, std::string> delivered = co_await deliver(drawing, generated.value(), stored.value());
+  co_return co_await settle(drawing, std::move(delivered));
+}
+
+asio::awaitable<std::optional<std::string>> DrawPipeline::admit(Drawing& drawing) {
+  MessageContext& ctx = drawing.ctx;
   const auto& event = ctx.event();
-  const bool in_group = event.is_group();
-  DrawOutcome outcome;
+  const PluginSettings& settings = *drawing.settings;
 
   // A preset without any image cannot work: say so before "generating…".
-  if (!request.requires_reference_for.empty() && !may_have_reference_images(event)) {
-    outcome.message = ctx.tr("gemini.need_reference", fmt::arg("name", request.requires_reference_for));
-    if (speak) co_await ctx.reply_text(outcome.message, in_group);
-    co_return outcome;
+  if (!drawing.request.requires_reference_for.empty() && !may_have_reference_images(event)) {
+    co_return ctx.tr("gemini.need_reference", fmt::arg("name", drawing.request.requires_reference_for));
   }
 
-  auto ticket = deps_.jobs.try_enter(event.user_id);
-  if (!ticket) {
-    outcome.message = ctx.tr("gemini.busy");
-    if (speak) co_await ctx.reply_text(outcome.message, in_group);
-    co_return outcome;
-  }
+  std::optional<JobQueue::Ticket> ticket = deps_.jobs.try_enter(event.user_id);
+  if (!ticket) co_return ctx.tr("gemini.busy");
+  drawing.ticket.emplace(std::move(*ticket));
 
   // Quota: reserve before the upstream call, so parallel requests cannot overspend.
-  std::string reservation;
-  std::string remaining_note;
-  if (settings->quota.enabled && quotas_ != nullptr) {
-    const QuotaDecision decision = resolve(settings->quota, event.user_id, event.group_id, ctx.is_admin());
+  if (settings.quota.enabled && quotas_ != nullptr) {
+    const QuotaDecision decision = resolve(settings.quota, event.user_id, event.group_id, ctx.is_admin());
     if (decision.kind == QuotaDecision::kBlocked) {
       stats_.quota_denied();
-      outcome.message = ctx.tr("gemini.quota.disabled");
-      if (speak) co_await ctx.reply_text(outcome.message, in_group);
-      co_return outcome;
+      co_return ctx.tr("gemini.quota.disabled");
     }
     if (decision.kind == QuotaDecision::kCounted) {
-      const auto interval = std::chrono::minutes(settings->quota.reset_interval_minutes);
-      auto reserved = co_await quotas_->try_reserve(decision, interval);
+      const auto interval = std::chrono::minutes(settings.quota.reset_interval_minutes);
+      Result<QuotaHold> reserved = co_await QuotaHold::reserve(*quotas_, decision, interval);
       if (!reserved) {
         logger()->error("quota store failed: {}", reserved.error().message);
-        outcome.message = ctx.tr("gemini.quota.store_error");
-        if (speak) co_await ctx.reply_text(outcome.message, in_group);
-        co_return outcome;
+        co_return ctx.tr("gemini.quota.store_error");
       }
-      if (!reserved->granted) {
+      const ReserveOutcome& answer = reserved->outcome();
+      const bool group_pool = decision.tier == "group";
+      if (!answer.granted) {
         stats_.quota_denied();
-        const std::string when = reserved->resets_at
-                                     ? format_reset_time(*reserved->resets_at, deps_.clock.now())
-                                     : std::string("-");
-        const bool group_pool = decision.tier == "group";
-        outcome.message = ctx.tr(group_pool ? "gemini.quota.group_denied" : "gemini.quota.denied",
-                                 fmt::arg("used", reserved->used), fmt::arg("limit", reserved->limit),
-                                 fmt::arg("time", when));
-        if (speak) co_await ctx.reply_text(outcome.message, in_group);
-        co_return outcome;
+        const std::string when =
+            answer.resets_at ? format_reset_time(*answer.resets_at, deps_.clock.now()) : std::string("-");
+        co_return ctx.tr(group_pool ? "gemini.quota.group_denied" : "gemini.quota.denied",
+                         fmt::arg("used", answer.used), fmt::arg("limit", answer.limit),
+                         fmt::arg("time", when));
       }
-      reservation = reserved->reservation_id;
-      remaining_note = ctx.tr(decision.tier == "group" ? "gemini.group_remaining" : "gemini.remaining",
-                              fmt::arg("remaining", reserved->remaining_after_commit));
+      drawing.remaining_note = ctx.tr(group_pool ? "gemini.group_remaining" : "gemini.remaining",
+                                      fmt::arg("remaining", answer.remaining_after_commit));
+      drawing.quota = std::move(reserved.value());
     }
   }
 
-  // From here every exit must settle the reservation.
-  auto fail = [&](std::string message) -> asio::awaitable<DrawOutcome> {
-    // The user may ask again the moment they read the message.
-    ticket.reset();
-    if (!reservation.empty() && quotas_ != nullptr) {
-      if (Status s = co_await quotas_->release(reservation); !s) {
-        logger()->error("quota release failed: {}", s.error().message);
-      }
-    }
-    DrawOutcome failed;
-    failed.message = std::move(message);
-    if (speak) co_await ctx.reply_text(failed.message, in_group);
-    co_return failed;
-  };
-
-  if (ticket->initial_position() > 0) {
-    std::string queued = ctx.tr("gemini.queued", fmt::arg("position", ticket->initial_position()));
-    co_await ctx.reply_text(std::move(queued), in_group);
-  } else if (settings->acknowledge) {
+  if (drawing.ticket->initial_position() > 0) {
+    std::string queued = ctx.tr("gemini.queued", fmt::arg("position", drawing.ticket->initial_position()));
+    co_await ctx.reply_text(std::move(queued), drawing.in_group);
+  } else if (settings.acknowledge) {
     std::string generating = ctx.tr("gemini.generating");
-    co_await ctx.reply_text(std::move(generating), in_group);
+    co_await ctx.reply_text(std::move(generating), drawing.in_group);
   }
-  co_await deps_.jobs.wait_turn(*ticket);
+  co_await deps_.jobs.wait_turn(*drawing.ticket);
+  co_return std::nullopt;
+}
+
+asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Drawing& drawing) {
+  MessageContext& ctx = drawing.ctx;
+  const auto& event = ctx.event();
 
   CollectedReferences references;
-  if (request.use_references) {
-    references = co_await collect_reference_images(ctx, deps_.http, settings->references);
+  if (drawing.request.use_references) {
+    references = co_await collect_reference_images(ctx, deps_.http, drawing.settings->references);
   }
-  if (!request.requires_reference_for.empty() && references.images.empty()) {
-    std::string message = ctx.tr("gemini.need_reference", fmt::arg("name", request.requires_reference_for));
-    co_return co_await fail(std::move(message));
+  drawing.reference_failures = std::move(references.failures);
+  if (!drawing.request.requires_reference_for.empty() && references.images.empty()) {
+    co_return ctx.tr("gemini.need_reference", fmt::arg("name", drawing.request.requires_reference_for));
   }
 
-  // The client's model, which /banana may have switched away from the settings'.
-  std::string model = deps_.client.settings().model_name;
+  drawing.model = deps_.client.settings().model_name;
   const auto started = std::chrono::steady_clock::now();
   ImageRequest image_request;
-  image_request.prompt = request.prompt;
+  image_request.prompt = drawing.request.prompt;
   image_request.references = std::move(references.images);
-  image_request.aspect_ratio = request.aspect_ratio;
+  image_request.aspect_ratio = drawing.request.aspect_ratio;
   auto generated = co_await deps_.client.generate(std::move(image_request));
   const auto took = std::chrono::steady_clock::now() - started;
   if (!generated) {
     const auto& error = generated.error();
     stats_.generation_finished(llm::failure_class_name(error.cls), took);
     logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
-    std::string message = describe_failure(ctx, error, *settings);
-    co_return co_await fail(std::move(message));
+    co_return describe_failure(ctx, error, *drawing.settings);
   }
   stats_.generation_finished("success", took);
   const GeneratedImage& image = generated.value();
   logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),
                  image.mime);
+  co_return std::move(generated.value());
+}
 
-  ImageMeta meta{request.prompt, event.user_id, event.group_id, std::move(model)};
+asio::awaitable<Result<StoredImage, std::string>> DrawPipeline::store(Drawing& drawing,
+                                                                      const GeneratedImage& image) {
+  const auto& event = drawing.ctx.event();
+  ImageMeta meta{drawing.request.prompt, event.user_id, event.group_id, drawing.model};
   auto stored = co_await deps_.images.save(image.bytes, image.extension, std::move(meta));
   if (!stored) {
     stats_.delivery_failed();
     logger()->error("cannot save image: {}", stored.error().message);
-    co_return co_await fail(ctx.tr("gemini.error.disk"));
+    co_return drawing.ctx.tr("gemini.error.disk");
   }
+  co_return std::move(stored.value());
+}
 
-  // The generation is done: the user's next /draw, and the next queued job,
-  // may start while this image is delivered (they may see it before NapCat's
-  // answer is back); its quota unit stays reserved until the send settles.
-  ticket.reset();
+asio::awaitable<Result<void, std::string>> DrawPipeline::deliver(Drawing& drawing,
+                                                                 const GeneratedImage& image,
+                                                                 const StoredImage& stored) {
+  MessageContext& ctx = drawing.ctx;
+  const auto& event = ctx.event();
+  const PluginSettings& settings = *drawing.settings;
+  const std::int64_t target_id = drawing.in_group ? event.group_id : event.user_id;
 
-  std::string note = remaining_note;
-  if (!references.failures.empty()) {
-    if (!note.empty()) note += "\n";
-    note += describe_failures(references.failures, ctx.language());
+  drawing.note = drawing.remaining_note;
+  if (!drawing.reference_failures.empty()) {
+    if (!drawing.note.empty()) drawing.note += "\n";
+    drawing.note += describe_failures(drawing.reference_failures, ctx.language());
   }
-  // Where the image goes, recorded with the reservation (a restart reads the
-  // chat's history for it) and checked before a resend.
-  const SendingImage destination{.self_id = event.self_id,
-                                 .group = in_group,
-                                 .target_id = in_group ? event.group_id : event.user_id,
-                                 .size = static_cast<std::int64_t>(stored->size),
-                                 .image_id = stored->id};
-  const Clock::time_point first_send = deps_.clock.now();
-  // When many images finish together, sending them all at once would hold
-  // every encoded frame in memory and flood NapCat's link; a few at a time.
-  auto send_image = [&]() -> asio::awaitable<MessageIdResult> {
-    std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
-    co_await deps_.deliveries.wait_turn(*delivery_slot);
-    DeliveryResult delivery = co_await prepare_image_segment(ctx, *stored, image.bytes, settings->delivery);
-    onebot::Message message{std::move(delivery.segment)};
-    if (!note.empty()) message.push_back(onebot::Text{"\n" + note});
-    // From here a crash may leave the image delivered: a restart asks the
-    // chat's history whether it arrived (DeliveryReconciler).
-    if (!reservation.empty() && quotas_ != nullptr) {
-      if (Status s = co_await quotas_->mark_sending(reservation, destination); !s) {
-        logger()->error("quota store failed: {}", s.error().message);
-      }
-    }
-    co_return co_await ctx.reply(std::move(message), in_group);
-  };
-  // The image is known not to be out: a crash from here must not charge it.
-  auto not_sent = [&]() -> asio::awaitable<void> {
-    if (reservation.empty() || quotas_ == nullptr) co_return;
-    if (Status s = co_await quotas_->unmark_sending(reservation); !s) {
-      logger()->error("quota store failed: {}", s.error().message);
-    }
-  };
-  // NapCat may have posted the image and lost only its answer with the link.
-  // The bytes are in memory: hash them rather than the stored copy.
-  auto arrived_anyway = [&]() -> asio::awaitable<bool> {
-    DeliveryReconciler history(ctx.api(), deps_.images, deps_.workers, ReconcileOptions{});
-    const UnconfirmedDelivery sent_before{reservation, first_send, destination};
-    auto hash = [&] { return md5_hex(image.bytes); };
-    std::string md5 = co_await deps_.workers.run(hash);
-    co_return co_await history.check(sent_before, std::move(md5)) == DeliveryReconciler::Verdict::kDelivered;
-  };
-  auto sent = co_await send_image();
-  if (!sent && link_lost(sent.error()) && settings->resend_wait.count() > 0) {
+  drawing.destination = SendingImage{.self_id = event.self_id,
+                                     .group = drawing.in_group,
+                                     .target_id = target_id,
+                                     .size = static_cast<std::int64_t>(stored.size),
+                                     .image_id = stored.id};
+  drawing.first_send = deps_.clock.now();
+
+  MessageIdResult sent = co_await send_image(drawing, image, stored);
+  if (!sent && link_lost(sent.error()) && settings.resend_wait.count() > 0) {
     logger()->warn(
         "sending the image to {} failed ({}); sending it again once the link is back (waiting up to "
         "{} ms)",
-        in_group ? event.group_id : event.user_id, sent.error().describe(), settings->resend_wait.count());
-    co_await not_sent();
-    const bool back = co_await ctx.api().wait_for_account(event.self_id, settings->resend_wait);
+        target_id, sent.error().describe(), settings.resend_wait.count());
+    // The image is known not to be out: a crash from here must not charge it.
+    co_await drawing.quota.unmark_sending();
+    const bool back = co_await ctx.api().wait_for_account(event.self_id, settings.resend_wait);
     if (!back) {
       logger()->warn("account {} did not reconnect within {} ms: the image is not resent", event.self_id,
-                     settings->resend_wait.count());
-    } else if (const bool arrived = co_await arrived_anyway(); arrived) {
-      logger()->info("the image reached {} before the link dropped (it is in the chat history): not resent",
-                     in_group ? event.group_id : event.user_id);
-      sent = MessageIdResult(std::int64_t{0});
+                     settings.resend_wait.count());
     } else {
-      sent = co_await send_image();
+      const bool arrived = co_await arrived_anyway(drawing, image);
+      if (arrived) {
+        logger()->info("the image reached {} before the link dropped (it is in the chat history): not resent",
+                       target_id);
+        sent = MessageIdResult(std::int64_t{0});
+      } else {
+        sent = co_await send_image(drawing, image, stored);
+      }
     }
   }
   if (!sent) {
-    logger()->warn("sending the image to {} failed: {}", in_group ? event.group_id : event.user_id,
-                   sent.error().describe());
+    logger()->warn("sending the image to {} failed: {}", target_id, sent.error().describe());
     stats_.delivery_failed();
-    std::string text = ctx.tr("gemini.error.send_failed", fmt::arg("detail", sent.error().describe()));
-    co_return co_await fail(std::move(text));
+    co_return ctx.tr("gemini.error.send_failed", fmt::arg("detail", sent.error().describe()));
   }
-  if (!reservation.empty() && quotas_ != nullptr) {
-    if (Status s = co_await quotas_->commit(reservation); !s) {
-      logger()->error("quota commit failed: {}", s.error().message);
-    }
+  co_return Result<void, std::string>();
+}
+
+asio::awaitable<DrawOutcome> DrawPipeline::settle(Drawing& drawing, Result<void, std::string> delivered) {
+  DrawOutcome outcome;
+  if (delivered) {
+    co_await drawing.quota.commit();
+    stats_.image_delivered();
+    outcome.delivered = true;
+    outcome.message = drawing.note;
+    co_return outcome;
   }
-  stats_.image_delivered();
-  outcome.delivered = true;
-  outcome.message = note;
+  // The user may ask again the moment they read the message.
+  drawing.ticket.reset();
+  co_await drawing.quota.release();
+  outcome.message = delivered.error();
+  if (drawing.speak) co_await drawing.ctx.reply_text(outcome.message, drawing.in_group);
   co_return outcome;
+}
+
+asio::awaitable<DrawOutcome> DrawPipeline::refuse(Drawing& drawing, std::string message) {
+  DrawOutcome outcome;
+  outcome.message = std::move(message);
+  if (drawing.speak) co_await drawing.ctx.reply_text(outcome.message, drawing.in_group);
+  co_return outcome;
+}
+
+asio::awaitable<MessageIdResult> DrawPipeline::send_image(Drawing& drawing, const GeneratedImage& image,
+                                                          const StoredImage& stored) {
+  // When many images finish together, sending them all at once would hold
+  // every encoded frame in memory and flood NapCat's link; a few at a time.
+  std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
+  co_await deps_.deliveries.wait_turn(*delivery_slot);
+  DeliveryResult delivery =
+      co_await prepare_image_segment(drawing.ctx, stored, image.bytes, drawing.settings->delivery);
+  onebot::Message message{std::move(delivery.segment)};
+  if (!drawing.note.empty()) message.push_back(onebot::Text{"\n" + drawing.note});
+  // From here a crash may leave the image delivered: a restart asks the
+  // chat's history whether it arrived (DeliveryReconciler).
+  co_await drawing.quota.mark_sending(drawing.destination);
+  co_return co_await drawing.ctx.reply(std::move(message), drawing.in_group);
+}
+
+asio::awaitable<bool> DrawPipeline::arrived_anyway(Drawing& drawing, const GeneratedImage& image) {
+  // NapCat may have posted the image and lost only its answer with the link.
+  // The bytes are in memory: hash them rather than the stored copy.
+  DeliveryReconciler history(drawing.ctx.api(), deps_.images, deps_.workers, ReconcileOptions{});
+  const UnconfirmedDelivery sent_before{drawing.quota.reservation_id(), drawing.first_send,
+                                        drawing.destination};
+  auto hash = [&] { return md5_hex(image.bytes); };
+  std::string md5 = co_await deps_.workers.run(hash);
+  const DeliveryReconciler::Verdict verdict = co_await history.check(sent_before, std::move(md5));
+  co_return verdict == DeliveryReconciler::Verdict::kDelivered;
 }
 
 }  // namespace picbot::gemini

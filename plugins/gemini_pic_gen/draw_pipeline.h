@@ -1,8 +1,9 @@
 // DrawPipeline: one drawing from request to delivered image, shared by
-// /draw, the preset commands and the gemini-pic-gen tool. In order: one job
-// per user, quota reservation, the queue, reference images, generation,
-// saving, delivery; the quota unit is committed only when the image reached
-// the chat, and released on every failure.
+// /draw, the preset commands and the gemini-pic-gen tool, in five steps:
+// admit (one job per user, the quota unit, the queue) -> generate (reference
+// images, the provider) -> store -> deliver (with one resend after a
+// reconnect) -> settle. The quota unit is committed only when the image
+// reached the chat, and released on every failure.
 // Thread-safety: io_context thread only.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 #include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
+#include "plugins/gemini_pic_gen/quota/quota_hold.h"
 #include "plugins/gemini_pic_gen/quota/quota_store.h"
 #include "plugins/gemini_pic_gen/store/image_store.h"
 
@@ -68,6 +70,34 @@ class DrawPipeline {
   void set_metrics(Metrics* metrics) { stats_.set_metrics(metrics); }
 
  private:
+  // One drawing in flight: what the steps hand on to each other.
+  struct Drawing;
+
+  // Each step's error is what the user is told.
+  // admit: nullopt when the drawing may go on (then it is its user's one job,
+  // holds its quota unit and has waited for its turn); else the refusal, with
+  // nothing held.
+  boost::asio::awaitable<std::optional<std::string>> admit(Drawing& drawing);
+  // generate: the reference images, then the provider's answer.
+  boost::asio::awaitable<Result<GeneratedImage, std::string>> generate(Drawing& drawing);
+  // store: the image saved in the image store.
+  boost::asio::awaitable<Result<StoredImage, std::string>> store(Drawing& drawing,
+                                                                 const GeneratedImage& image);
+  // deliver: the image in the chat, sent once more after a reconnect unless
+  // the chat's history shows it arrived anyway.
+  boost::asio::awaitable<Result<void, std::string>> deliver(Drawing& drawing, const GeneratedImage& image,
+                                                            const StoredImage& stored);
+  // settle: delivered -> the unit is committed; else the job is given up, the
+  // unit released and the user told why.
+  boost::asio::awaitable<DrawOutcome> settle(Drawing& drawing, Result<void, std::string> delivered);
+  // A refusal from admit, told to the user (nothing to settle).
+  boost::asio::awaitable<DrawOutcome> refuse(Drawing& drawing, std::string message);
+
+  // One send of the image, a few deliveries at a time; marks the unit "sending".
+  boost::asio::awaitable<MessageIdResult> send_image(Drawing& drawing, const GeneratedImage& image,
+                                                     const StoredImage& stored);
+  // Whether the chat's history holds the image after its send lost the answer.
+  boost::asio::awaitable<bool> arrived_anyway(Drawing& drawing, const GeneratedImage& image);
   std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
                                const PluginSettings& settings) const;
 
