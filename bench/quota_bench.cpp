@@ -24,6 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using picbot::gemini::QuotaDecision;
 using picbot::gemini::QuotaStore;
+using picbot::gemini::QuotaTier;
 
 constexpr int kUsers = 1000;
 constexpr std::int64_t kLimit = 20;
@@ -46,7 +47,7 @@ class TempDir {
 void run_pairs(benchmark::State& state, QuotaStore& store, picbot::ManualClock& clock) {
   std::vector<QuotaDecision> decisions;
   for (int u = 0; u < kUsers; ++u) {
-    decisions.push_back({QuotaDecision::kCounted, "user:" + std::to_string(u), kLimit, "default"});
+    decisions.push_back({QuotaDecision::kCounted, "user:" + std::to_string(u), kLimit, QuotaTier::kDefault});
   }
   std::int64_t n = 0;
   for (auto _ : state) {

@@ -164,7 +164,7 @@ asio::awaitable<std::optional<std::string>> DrawPipeline::admit(Drawing& drawing
         co_return ctx.tr("gemini.quota.store_error");
       }
       const ReserveOutcome& answer = reserved->outcome();
-      const bool group_pool = decision.tier == "group";
+      const bool group_pool = decision.tier == QuotaTier::kGroup;
       if (!answer.granted) {
         stats_.quota_denied();
         const std::string when =

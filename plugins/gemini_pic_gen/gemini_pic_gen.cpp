@@ -427,7 +427,7 @@ class GeminiPicGenPlugin final : public Plugin {
           const auto now = ctx_->clock().now();
           const std::string when =
               usage->resets_at ? format_reset_time(*usage->resets_at, now) : std::string();
-          if (decision.tier == "group") {
+          if (decision.tier == QuotaTier::kGroup) {
             std::string reset =
                 when.empty() ? std::string() : ctx.tr("gemini.quota.reset_suffix", fmt::arg("time", when));
             text = ctx.tr("gemini.quota.group_status", fmt::arg("remaining", usage->remaining),

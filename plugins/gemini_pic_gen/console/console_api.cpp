@@ -33,7 +33,7 @@ json value_or_null(const std::optional<T>& value) {
 
 json entry_json(const QuotaEntry& entry) {
   return json{{"bucket", entry.bucket},
-              {"tier", entry.tier},
+              {"tier", tier_name(entry.tier)},
               {"id", entry.id},
               {"limit", value_or_null(entry.limit)},
               {"used", entry.used},

@@ -49,7 +49,7 @@ class DeliveryReconcilerTest : public ::testing::Test {
       EXPECT_TRUE(stored.ok());
       image_id = stored->id;
     }
-    QuotaDecision decision{QuotaDecision::kCounted, bucket, 10, "default"};
+    QuotaDecision decision{QuotaDecision::kCounted, bucket, 10, QuotaTier::kDefault};
     auto reserved = run_coroutine(io_, quotas_->try_reserve(decision, kInterval));
     EXPECT_TRUE(reserved.ok() && reserved->granted);
     SendingImage image{.self_id = kBot,

@@ -97,12 +97,12 @@ std::vector<QuotaEntry> quota_entries(const QuotaConfig& config, const std::vect
   };
   for (const auto& [user, limit] : config.user_limits) {
     QuotaEntry& entry = entry_for(QuotaScope::user(user));
-    entry.tier = "user";
+    entry.tier = QuotaTier::kUser;
     set_limit(entry, limit);
   }
   for (const auto& [group, limit] : config.group_limits) {
     QuotaEntry& entry = entry_for(QuotaScope::group(group));
-    entry.tier = "group";
+    entry.tier = QuotaTier::kGroup;
     set_limit(entry, limit);
   }
   for (const BucketUsage& usage : open) {
@@ -115,9 +115,9 @@ std::vector<QuotaEntry> quota_entries(const QuotaConfig& config, const std::vect
     entry.used = usage.committed + usage.reserved;
     entry.window_start = usage.window_start;
     entry.resets_at = usage.resets_at;
-    if (entry.tier.empty()) {
+    if (entry.tier == QuotaTier::kUnconfigured) {  // no config entry claimed it
       const bool is_user = scope->kind == QuotaScope::kUser;
-      entry.tier = is_user ? "default" : "unconfigured";
+      entry.tier = is_user ? QuotaTier::kDefault : QuotaTier::kUnconfigured;
       set_limit(entry, is_user ? std::optional<std::int64_t>(config.default_limit) : std::nullopt);
     } else {
       const auto& limits = scope->kind == QuotaScope::kUser ? config.user_limits : config.group_limits;

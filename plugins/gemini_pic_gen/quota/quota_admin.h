@@ -41,11 +41,11 @@ struct QuotaScope {
 // One bucket as the quota page shows it.
 struct QuotaEntry {
   std::string bucket;  // "user:42", "group:777"
-  // Where the limit comes from: "user" (rate_limit.user_limits), "group"
-  // (rate_limit.group_limits), "default" (default_limit, a user's own count
-  // without an entry), or "unconfigured" (a group pool with usage whose
-  // entry was removed from the config; no limit applies to it any more).
-  std::string tier;
+  // Where the limit comes from: kUser (rate_limit.user_limits), kGroup
+  // (rate_limit.group_limits), kDefault (default_limit, a user's own count
+  // without an entry), or kUnconfigured (a group pool with usage whose entry
+  // was removed from the config; no limit applies to it any more).
+  QuotaTier tier = QuotaTier::kUnconfigured;
   std::int64_t id = 0;                    // the user or group id
   std::optional<std::int64_t> limit;      // -1 unlimited, 0 blocked; nullopt for "unconfigured"
   std::int64_t used = 0;                  // committed uses + live reservations

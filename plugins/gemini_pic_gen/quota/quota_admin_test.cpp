@@ -62,7 +62,7 @@ TEST(QuotaEntries, ListsConfiguredEntriesAndBucketsWithUsage) {
   ASSERT_EQ(entries.size(), 5u);
 
   EXPECT_EQ(entries[0].bucket, "user:42");
-  EXPECT_EQ(entries[0].tier, "default");
+  EXPECT_EQ(entries[0].tier, QuotaTier::kDefault);
   EXPECT_EQ(entries[0].limit, 5);
   EXPECT_EQ(entries[0].used, 7);
   EXPECT_EQ(entries[0].remaining, 0);
@@ -70,7 +70,7 @@ TEST(QuotaEntries, ListsConfiguredEntriesAndBucketsWithUsage) {
   EXPECT_EQ(entries[0].resets_at, start + 62min);
 
   EXPECT_EQ(entries[1].bucket, "user:100");
-  EXPECT_EQ(entries[1].tier, "user");
+  EXPECT_EQ(entries[1].tier, QuotaTier::kUser);
   EXPECT_EQ(entries[1].limit, -1);
   EXPECT_EQ(entries[1].remaining, -1);
   EXPECT_EQ(entries[1].used, 0);
@@ -78,19 +78,19 @@ TEST(QuotaEntries, ListsConfiguredEntriesAndBucketsWithUsage) {
   EXPECT_FALSE(entries[1].resets_at);
 
   EXPECT_EQ(entries[2].bucket, "user:300");
-  EXPECT_EQ(entries[2].tier, "user");
+  EXPECT_EQ(entries[2].tier, QuotaTier::kUser);
   EXPECT_EQ(entries[2].id, 300);
   EXPECT_EQ(entries[2].limit, 20);
   EXPECT_EQ(entries[2].used, 4);
   EXPECT_EQ(entries[2].remaining, 16);
 
   EXPECT_EQ(entries[3].bucket, "group:777");
-  EXPECT_EQ(entries[3].tier, "group");
+  EXPECT_EQ(entries[3].tier, QuotaTier::kGroup);
   EXPECT_EQ(entries[3].used, 4) << "live reservations count";
   EXPECT_EQ(entries[3].remaining, 4);
 
   EXPECT_EQ(entries[4].bucket, "group:888");
-  EXPECT_EQ(entries[4].tier, "unconfigured");
+  EXPECT_EQ(entries[4].tier, QuotaTier::kUnconfigured);
   EXPECT_FALSE(entries[4].limit);
   EXPECT_FALSE(entries[4].remaining);
   EXPECT_EQ(entries[4].used, 2);

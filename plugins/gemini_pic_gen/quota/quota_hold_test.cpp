@@ -17,7 +17,7 @@ using picbot::testing::run_coroutine;
 constexpr std::chrono::milliseconds kInterval = 60min;
 
 QuotaDecision counted(std::int64_t limit) {
-  return QuotaDecision{QuotaDecision::kCounted, "user:1", limit, "default"};
+  return QuotaDecision{QuotaDecision::kCounted, "user:1", limit, QuotaTier::kDefault};
 }
 
 class QuotaHoldTest : public ::testing::Test {

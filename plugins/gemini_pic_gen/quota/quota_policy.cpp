@@ -89,14 +89,32 @@ const std::int64_t* find_limit(const std::vector<std::pair<std::int64_t, std::in
   return nullptr;
 }
 
-QuotaDecision decide(std::string bucket, std::int64_t limit, std::string tier) {
+QuotaDecision decide(std::string bucket, std::int64_t limit, QuotaTier tier) {
   QuotaDecision::Kind kind = QuotaDecision::kCounted;
   if (limit < 0) kind = QuotaDecision::kUnlimited;
   if (limit == 0) kind = QuotaDecision::kBlocked;
-  return QuotaDecision{kind, std::move(bucket), limit < 0 ? -1 : limit, std::move(tier)};
+  return QuotaDecision{kind, std::move(bucket), limit < 0 ? -1 : limit, tier};
 }
 
 }  // namespace
+
+std::string_view tier_name(QuotaTier tier) {
+  switch (tier) {
+    case QuotaTier::kDisabled:
+      return "disabled";
+    case QuotaTier::kAdmin:
+      return "admin";
+    case QuotaTier::kUser:
+      return "user";
+    case QuotaTier::kGroup:
+      return "group";
+    case QuotaTier::kDefault:
+      return "default";
+    case QuotaTier::kUnconfigured:
+      return "unconfigured";
+  }
+  return "unconfigured";
+}
 
 Result<QuotaConfig> QuotaConfig::from_json(const nlohmann::json& section) {
   QuotaConfig config;
@@ -115,17 +133,18 @@ Result<QuotaConfig> QuotaConfig::from_json(const nlohmann::json& section) {
 
 QuotaDecision resolve(const QuotaConfig& config, std::int64_t user_id, std::int64_t group_id, bool is_admin) {
   const std::string user_bucket = "user:" + std::to_string(user_id);
-  if (!config.enabled) return {QuotaDecision::kUnlimited, user_bucket, -1, "disabled"};
-  if (is_admin && config.exempt_admins) return {QuotaDecision::kUnlimited, user_bucket, -1, "admin"};
+  if (!config.enabled) return {QuotaDecision::kUnlimited, user_bucket, -1, QuotaTier::kDisabled};
+  if (is_admin && config.exempt_admins)
+    return {QuotaDecision::kUnlimited, user_bucket, -1, QuotaTier::kAdmin};
   if (const std::int64_t* limit = find_limit(config.user_limits, user_id)) {
-    return decide(user_bucket, *limit, "user");
+    return decide(user_bucket, *limit, QuotaTier::kUser);
   }
   if (group_id != 0) {
     if (const std::int64_t* limit = find_limit(config.group_limits, group_id)) {
-      return decide("group:" + std::to_string(group_id), *limit, "group");
+      return decide("group:" + std::to_string(group_id), *limit, QuotaTier::kGroup);
     }
   }
-  return decide(user_bucket, config.default_limit, "default");
+  return decide(user_bucket, config.default_limit, QuotaTier::kDefault);
 }
 
 }  // namespace picbot::gemini

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,21 @@ struct QuotaConfig {
   static Result<QuotaConfig> from_json(const nlohmann::json& rate_limit_section);
 };
 
+// Why a limit applies to a request (QuotaDecision) or a bucket (the console's
+// QuotaEntry).
+enum class QuotaTier {
+  kDisabled,      // quotas are off (unlimited)
+  kAdmin,         // an exempt admin (unlimited)
+  kUser,          // rate_limit.user_limits
+  kGroup,         // rate_limit.group_limits: one pool for the whole group
+  kDefault,       // default_limit, a user's own count
+  kUnconfigured,  // a group pool with usage whose entry left the config (console only)
+};
+
+// "disabled", "admin", "user", "group", "default", "unconfigured": the
+// console's word for a tier (its labels are "gemini.console.tier_<name>").
+std::string_view tier_name(QuotaTier tier);
+
 struct QuotaDecision {
   enum Kind { kUnlimited, kBlocked, kCounted };
   Kind kind = kUnlimited;
@@ -40,9 +56,9 @@ struct QuotaDecision {
   // chat, private or group, whichever of the two tiers sets its limit.
   std::string bucket;
   std::int64_t limit = -1;  // 0 for kBlocked, -1 for kUnlimited
-  // Why this limit applies: "user", "group" or "default"; "disabled" when
-  // quotas are off and "admin" for an exempt admin (both kUnlimited).
-  std::string tier;
+  // Why this limit applies: kUser, kGroup or kDefault; kDisabled when quotas
+  // are off and kAdmin for an exempt admin (both kUnlimited).
+  QuotaTier tier = QuotaTier::kDisabled;
 };
 
 // Resolves the limit for one request; the first match wins:

@@ -34,7 +34,7 @@ void expect_decision(const QuotaDecision& d, QuotaDecision::Kind kind, const std
   EXPECT_EQ(d.kind, kind);
   EXPECT_EQ(d.bucket, bucket);
   EXPECT_EQ(d.limit, limit);
-  EXPECT_EQ(d.tier, tier);
+  EXPECT_EQ(tier_name(d.tier), tier);
 }
 
 TEST(QuotaPolicyTest, UserEntryWinsEverywhereWithTheUsersOwnBucket) {
@@ -196,6 +196,16 @@ TEST(QuotaConfigTest, BadValuesNameTheKey) {
     EXPECT_EQ(config.error().code, "bad_config");
     EXPECT_THAT(config.error().message, HasSubstr(message));
   }
+}
+
+// The console shows these words and looks up "gemini.console.tier_<name>".
+TEST(QuotaTierTest, NamesAreTheConsolesWords) {
+  EXPECT_EQ(tier_name(QuotaTier::kDisabled), "disabled");
+  EXPECT_EQ(tier_name(QuotaTier::kAdmin), "admin");
+  EXPECT_EQ(tier_name(QuotaTier::kUser), "user");
+  EXPECT_EQ(tier_name(QuotaTier::kGroup), "group");
+  EXPECT_EQ(tier_name(QuotaTier::kDefault), "default");
+  EXPECT_EQ(tier_name(QuotaTier::kUnconfigured), "unconfigured");
 }
 
 }  // namespace

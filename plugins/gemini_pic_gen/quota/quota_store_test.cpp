@@ -18,7 +18,7 @@ using ::testing::HasSubstr;
 constexpr std::chrono::milliseconds kInterval = 60min;
 
 QuotaDecision counted(std::string bucket, std::int64_t limit) {
-  return QuotaDecision{QuotaDecision::kCounted, std::move(bucket), limit, "default"};
+  return QuotaDecision{QuotaDecision::kCounted, std::move(bucket), limit, QuotaTier::kDefault};
 }
 
 QuotaStoreOptions with_ttl(std::chrono::milliseconds ttl) {
@@ -354,8 +354,8 @@ TEST_F(QuotaStoreTest, ResetAllClearsEveryBucket) {
 }
 
 TEST_F(QuotaStoreTest, UnlimitedAndBlockedDecisionsNeedNoRows) {
-  Result<ReserveOutcome> unlimited =
-      store_->try_reserve(QuotaDecision{QuotaDecision::kUnlimited, "user:1", -1, "admin"}, kInterval);
+  Result<ReserveOutcome> unlimited = store_->try_reserve(
+      QuotaDecision{QuotaDecision::kUnlimited, "user:1", -1, QuotaTier::kAdmin}, kInterval);
   ASSERT_TRUE(unlimited.ok());
   EXPECT_TRUE(unlimited->granted);
   EXPECT_TRUE(unlimited->reservation_id.empty());
@@ -363,7 +363,7 @@ TEST_F(QuotaStoreTest, UnlimitedAndBlockedDecisionsNeedNoRows) {
   EXPECT_TRUE(store_->commit(unlimited->reservation_id).ok());
 
   Result<ReserveOutcome> blocked =
-      store_->try_reserve(QuotaDecision{QuotaDecision::kBlocked, "user:1", 0, "user"}, kInterval);
+      store_->try_reserve(QuotaDecision{QuotaDecision::kBlocked, "user:1", 0, QuotaTier::kUser}, kInterval);
   ASSERT_TRUE(blocked.ok());
   EXPECT_FALSE(blocked->granted);
   EXPECT_EQ(blocked->limit, 0);
