@@ -1,5 +1,7 @@
 #include "plugins/gemini_pic_gen/quota/quota_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "bot/core/millis.h"
@@ -12,11 +14,23 @@ using store::Statement;
 using Step = Statement::Step;
 
 // quota_buckets: one row per bucket with an open (or ended, not yet cleared)
-// window. quota_uses: one row per reservation (committed = 0), reservation
-// whose image is being sent (committed = 2, see mark_sending) or charged use
-// (committed = 1) in that window, so a window holds about `limit` rows and
-// committing twice finds the same row. Keyed by (bucket, token) so a bucket's
+// window. quota_uses: one row per reservation (UseState::kReserved),
+// reservation whose image is being sent (kSending, see mark_sending) or
+// charged use (kCharged) in that window, so a window holds about `limit` rows
+// and committing twice finds the same row. Keyed by (bucket, token) so a bucket's
 // rows share a page: a reserve or commit dirties one or two pages.
+// What a quota_uses row is, stored in its `committed` column (named when it
+// held only 0 and 1; the numbers are part of the file format).
+enum class UseState : int { kReserved = 0, kCharged = 1, kSending = 2 };
+
+// sql with {reserved}, {charged} and {sending} replaced by the UseState
+// numbers. The same text every time, so the statement cache still finds it.
+std::string with_states(std::string_view sql) {
+  return fmt::format(fmt::runtime(sql), fmt::arg("reserved", static_cast<int>(UseState::kReserved)),
+                     fmt::arg("charged", static_cast<int>(UseState::kCharged)),
+                     fmt::arg("sending", static_cast<int>(UseState::kSending)));
+}
+
 const std::vector<store::Migration>& migrations() {
   static const std::vector<store::Migration> kMigrations = {
       {1,
@@ -118,8 +132,9 @@ Result<QuotaStore::Window> QuotaStore::read_window(std::string_view bucket, std:
   start.reset();
   if (now >= start_ms + interval_ms) return Window{std::nullopt, true, 0};
 
-  Statement& count = db_->prepare(
-      "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed <> 0 OR created_ms > ?2)");
+  static const std::string kCountUsed = with_states(
+      "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed <> {reserved} OR created_ms > ?2)");
+  Statement& count = db_->prepare(kCountUsed);
   row = count.bind_text(1, bucket).bind_int64(2, now - options_.reservation_ttl.count()).step();
   if (!row.ok()) return row.error();
   const std::int64_t used = count.column_int64(0);
@@ -190,11 +205,10 @@ Status QuotaStore::commit(std::string_view reservation_id) {
       "not_found", "reservation " + std::string(reservation_id) + " was released or its window ended");
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return not_found;
+  static const std::string kCharge =
+      with_states("UPDATE quota_uses SET committed = {charged} WHERE bucket = ?1 AND token = ?2");
   return db_->transaction([&]() -> Status {
-    Status updated = db_->prepare("UPDATE quota_uses SET committed = 1 WHERE bucket = ?1 AND token = ?2")
-                         .bind_text(1, key->bucket)
-                         .bind_text(2, key->token)
-                         .run();
+    Status updated = db_->prepare(kCharge).bind_text(1, key->bucket).bind_text(2, key->token).run();
     if (!updated.ok()) return updated;
     if (db_->changes() == 0) return not_found;
     return {};
@@ -204,12 +218,12 @@ Status QuotaStore::commit(std::string_view reservation_id) {
 Status QuotaStore::mark_sending(std::string_view reservation_id, const SendingImage& image) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};
+  static const std::string kMarkSending = with_states(
+      "UPDATE quota_uses SET committed = {sending}, sending_ms = ?3, send_self_id = ?4, send_group = ?5,"
+      " send_target = ?6, send_size = ?7, send_image_id = ?8"
+      " WHERE bucket = ?1 AND token = ?2 AND committed <> {charged}");
   return db_->transaction([&] {
-    return db_
-        ->prepare(
-            "UPDATE quota_uses SET committed = 2, sending_ms = ?3, send_self_id = ?4, send_group = ?5,"
-            " send_target = ?6, send_size = ?7, send_image_id = ?8"
-            " WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
+    return db_->prepare(kMarkSending)
         .bind_text(1, key->bucket)
         .bind_text(2, key->token)
         .bind_int64(3, now_ms())
@@ -225,28 +239,28 @@ Status QuotaStore::mark_sending(std::string_view reservation_id, const SendingIm
 Status QuotaStore::unmark_sending(std::string_view reservation_id) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};
-  return db_->transaction([&] {
-    return db_
-        ->prepare("UPDATE quota_uses SET committed = 0 WHERE bucket = ?1 AND token = ?2 AND committed = 2")
-        .bind_text(1, key->bucket)
-        .bind_text(2, key->token)
-        .run();
-  });
+  static const std::string kUnmarkSending = with_states(
+      "UPDATE quota_uses SET committed = {reserved} WHERE bucket = ?1 AND token = ?2 AND committed = "
+      "{sending}");
+  return db_->transaction(
+      [&] { return db_->prepare(kUnmarkSending).bind_text(1, key->bucket).bind_text(2, key->token).run(); });
 }
 
 Result<RecoveredReservations> QuotaStore::recover_after_restart() {
+  static const std::string kChargeUntargeted = with_states(
+      "UPDATE quota_uses SET committed = {charged} WHERE committed = {sending} AND send_target IS NULL");
+  static const std::string kReleaseReserved =
+      with_states("DELETE FROM quota_uses WHERE committed = {reserved}");
+  static const std::string kSelectSending = with_states(
+      "SELECT bucket, token, sending_ms, send_self_id, send_group, send_target, send_size, send_image_id"
+      " FROM quota_uses WHERE committed = {sending} ORDER BY sending_ms");
   return db_->transaction([&]() -> Result<RecoveredReservations> {
     RecoveredReservations recovered;
-    if (Status s =
-            db_->exec("UPDATE quota_uses SET committed = 1 WHERE committed = 2 AND send_target IS NULL");
-        !s.ok())
-      return s.error();
+    if (Status s = db_->exec(kChargeUntargeted); !s.ok()) return s.error();
     recovered.charged = db_->changes();
-    if (Status s = db_->exec("DELETE FROM quota_uses WHERE committed = 0"); !s.ok()) return s.error();
+    if (Status s = db_->exec(kReleaseReserved); !s.ok()) return s.error();
     recovered.released = db_->changes();
-    Statement& select = db_->prepare(
-        "SELECT bucket, token, sending_ms, send_self_id, send_group, send_target, send_size, send_image_id"
-        " FROM quota_uses WHERE committed = 2 ORDER BY sending_ms");
+    Statement& select = db_->prepare(kSelectSending);
     for (;;) {
       Result<Step> row = select.step();
       if (!row.ok()) return row.error();
@@ -266,12 +280,10 @@ Result<RecoveredReservations> QuotaStore::recover_after_restart() {
 Status QuotaStore::release(std::string_view reservation_id) {
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return {};  // "" (nothing to settle) or not one of ours: nothing to give back
-  return db_->transaction([&] {
-    return db_->prepare("DELETE FROM quota_uses WHERE bucket = ?1 AND token = ?2 AND committed <> 1")
-        .bind_text(1, key->bucket)
-        .bind_text(2, key->token)
-        .run();
-  });
+  static const std::string kRelease =
+      with_states("DELETE FROM quota_uses WHERE bucket = ?1 AND token = ?2 AND committed <> {charged}");
+  return db_->transaction(
+      [&] { return db_->prepare(kRelease).bind_text(1, key->bucket).bind_text(2, key->token).run(); });
 }
 
 Result<Usage> QuotaStore::usage(std::string_view bucket, std::int64_t limit,
@@ -295,12 +307,14 @@ Result<std::vector<BucketUsage>> QuotaStore::list_buckets(std::chrono::milliseco
   const std::int64_t interval_ms = reset_interval.count();
   return db_->transaction(
       [&]() -> Result<std::vector<BucketUsage>> {
-        Statement& select = db_->prepare(
+        static const std::string kSelectBuckets = with_states(
             "SELECT b.bucket, b.window_start_ms,"
-            "  (SELECT COUNT(*) FROM quota_uses u WHERE u.bucket = b.bucket AND u.committed = 1),"
+            "  (SELECT COUNT(*) FROM quota_uses u WHERE u.bucket = b.bucket AND u.committed = {charged}),"
             "  (SELECT COUNT(*) FROM quota_uses u"
-            "     WHERE u.bucket = b.bucket AND (u.committed = 2 OR (u.committed = 0 AND u.created_ms > ?2)))"
+            "     WHERE u.bucket = b.bucket"
+            "       AND (u.committed = {sending} OR (u.committed = {reserved} AND u.created_ms > ?2)))"
             " FROM quota_buckets b WHERE b.window_start_ms > ?1 ORDER BY b.bucket");
+        Statement& select = db_->prepare(kSelectBuckets);
         select.bind_int64(1, now - interval_ms).bind_int64(2, now - options_.reservation_ttl.count());
         std::vector<BucketUsage> buckets;
         for (;;) {
