@@ -212,7 +212,7 @@ Status ReceiverConnection::store(std::string_view data, const std::string* final
   if (committed.ok()) {
     saved_path_ = std::move(committed.value());
     spool_.reset();
-  } else if (committed.error().code != "exists") {
+  } else if (!committed.error().is_already_exists()) {
     return committed.error();
   }
   return {};  // on a name clash commit() retries

@@ -58,7 +58,7 @@ Result<std::filesystem::path> SpoolFile::commit(std::string_view final_name) {
     if (renamed == 0) ::unlink(path_.c_str());
   }
   if (renamed != 0) {
-    if (errno == EEXIST) return Error::make("exists", target.string() + " already exists");
+    if (errno == EEXIST) return Error::already_exists(target.string() + " already exists");
     return disk_error("cannot rename to", target, errno);
   }
   open_ = false;

@@ -18,6 +18,18 @@ struct Error {
   static Error make(std::string code, std::string message) {
     return Error{std::move(code), std::move(message)};
   }
+
+  // The codes callers branch on, named (in the manner of LevelDB's
+  // Status::NotFound() / IsNotFound()) so that no caller compares text. The
+  // code strings stay what logs and the web API show.
+  static Error not_found(std::string message) { return make("not_found", std::move(message)); }
+  static Error bad_request(std::string message) { return make("bad_request", std::move(message)); }
+  static Error unavailable(std::string message) { return make("unavailable", std::move(message)); }
+  static Error already_exists(std::string message) { return make("exists", std::move(message)); }
+  bool is_not_found() const { return code == "not_found"; }
+  bool is_bad_request() const { return code == "bad_request"; }
+  bool is_unavailable() const { return code == "unavailable"; }
+  bool is_already_exists() const { return code == "exists"; }
   std::string to_string() const { return code + ": " + message; }
 };
 

@@ -74,9 +74,9 @@ constexpr std::size_t kConcurrentDeliveries = 4;
 // Console API errors as {"error": code, "message"} with the matching status.
 web::HttpResponse error_response(const Error& error) {
   int status = 500;
-  if (error.code == "bad_request") status = 400;
-  if (error.code == "not_found") status = 404;
-  if (error.code == "unavailable") status = 503;
+  if (error.is_bad_request()) status = 400;
+  if (error.is_not_found()) status = 404;
+  if (error.is_unavailable()) status = 503;
   return web::HttpResponse::json(json{{"error", error.code}, {"message", error.message}}, status);
 }
 
@@ -191,7 +191,7 @@ class GeminiPicGenPlugin final : public Plugin {
     if (!image) co_return web::HttpResponse::text(404, "not found\n");
     auto bytes = co_await images_->read(*image);
     if (!bytes) {
-      if (bytes.error().code != "not_found")
+      if (!bytes.error().is_not_found())
         ctx_->logger()->warn("cannot serve image {}: {}", id, bytes.error().message);
       co_return web::HttpResponse::text(404, "not found\n");
     }

@@ -62,9 +62,7 @@ json key_json(const llm::KeyState& key) {
               {"failures", key.failures}};
 }
 
-Error unavailable() {
-  return Error::make("unavailable", "the quota database could not be opened; see the log");
-}
+Error unavailable() { return Error::unavailable("the quota database could not be opened; see the log"); }
 
 }  // namespace
 
@@ -99,7 +97,7 @@ json ConsoleApi::gallery(std::size_t limit) const {
 
 boost::asio::awaitable<Result<ImageFile>> ConsoleApi::image(std::string id) {
   std::optional<StoredImage> image = deps_.images.find(id);
-  if (!image) co_return Error::make("not_found", "no image " + id + " (unknown, expired or deleted)");
+  if (!image) co_return Error::not_found("no image " + id + " (unknown, expired or deleted)");
   auto bytes = co_await deps_.images.read(*image);
   if (!bytes) co_return bytes.error();
   co_return ImageFile{image->mime, std::move(*bytes)};

@@ -144,7 +144,7 @@ boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
       }
     }
     // not_found: the bucket's window ended meanwhile; nothing is left to settle.
-    if (!settled && settled.error().code != "not_found") {
+    if (!settled && !settled.error().is_not_found()) {
       logger()->error("quota store failed: {}", settled.error().message);
     }
   }

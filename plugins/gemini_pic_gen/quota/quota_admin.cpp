@@ -42,18 +42,16 @@ std::optional<std::int64_t> configured_limit(const std::vector<std::pair<std::in
 }  // namespace
 
 Result<QuotaScope> QuotaScope::from_json(const json& body) {
-  if (!body.is_object()) return Error::make("bad_request", "expected a JSON object with \"scope\"");
+  if (!body.is_object()) return Error::bad_request("expected a JSON object with \"scope\"");
   const json scope = body.value("scope", json());
-  if (!scope.is_string())
-    return Error::make("bad_request", "\"scope\" must be \"all\", \"user\" or \"group\"");
+  if (!scope.is_string()) return Error::bad_request("\"scope\" must be \"all\", \"user\" or \"group\"");
   const std::string& kind = scope.get_ref<const std::string&>();
   if (kind == "all") return QuotaScope::all();
   if (kind != "user" && kind != "group") {
-    return Error::make("bad_request",
-                       "\"scope\" must be \"all\", \"user\" or \"group\", not \"" + kind + "\"");
+    return Error::bad_request("\"scope\" must be \"all\", \"user\" or \"group\", not \"" + kind + "\"");
   }
   const std::int64_t id = onebot::json_to_id(body.value("id", json()));
-  if (id <= 0) return Error::make("bad_request", "\"id\" must be a positive " + kind + " id");
+  if (id <= 0) return Error::bad_request("\"id\" must be a positive " + kind + " id");
   return kind == "user" ? QuotaScope::user(id) : QuotaScope::group(id);
 }
 

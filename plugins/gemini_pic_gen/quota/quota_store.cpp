@@ -201,8 +201,8 @@ Result<ReserveOutcome> QuotaStore::try_reserve(const QuotaDecision& decision,
 
 Status QuotaStore::commit(std::string_view reservation_id) {
   if (reservation_id.empty()) return {};
-  const Error not_found = Error::make(
-      "not_found", "reservation " + std::string(reservation_id) + " was released or its window ended");
+  const Error not_found =
+      Error::not_found("reservation " + std::string(reservation_id) + " was released or its window ended");
   std::optional<ReservationKey> key = parse_reservation_id(reservation_id);
   if (!key) return not_found;
   static const std::string kCharge =

@@ -363,7 +363,7 @@ awaitable<Status> ImageStore::remove(std::string_view id) {
   {
     std::lock_guard lock(mu_);
     auto it = index_.find(id);
-    if (it == index_.end()) co_return Error::make("not_found", "no image with that id");
+    if (it == index_.end()) co_return Error::not_found("no image with that id");
     path = it->second.path;
     index_.erase(it);
   }
@@ -383,7 +383,7 @@ awaitable<Result<std::string>> ImageStore::read(const StoredImage& image) {
   const fs::path path = image.path;
   co_return co_await pool_.run([&]() -> Result<std::string> {
     std::error_code ec;
-    if (!fs::exists(path, ec)) return Error::make("not_found", "image file " + path.string() + " is gone");
+    if (!fs::exists(path, ec)) return Error::not_found("image file " + path.string() + " is gone");
     std::ifstream in(path, std::ios::binary);
     if (!in) return disk_error("cannot open", path, errno);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
