@@ -121,6 +121,12 @@ TEST(LoginLimit, HoldsOverIpv6WhateverTheSourcePort) {
 // ---- Defect 3: descriptor exhaustion at the accept loop ---------------------
 
 TEST(AcceptLoop, OutOfDescriptorsItPausesInsteadOfSpinningAndServesAgainLater) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers need descriptors themselves: UBSan's vptr check proves
+  // memory readable through a pipe(), so with none left every virtual call is
+  // reported as "invalid vptr" (a suppression cannot match an invalid vptr).
+  GTEST_SKIP() << "descriptor exhaustion disables the sanitizers' own checks; runs in the normal suite";
+#endif
   PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());
   ChildProcess& picbot = bot.process();
