@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "bot/core/secret.h"
+#include "bot/core/utf8.h"
 
 namespace picbot::log {
 namespace {
@@ -170,7 +171,7 @@ std::vector<std::string> recent_problems(std::size_t max_lines) {
 
 std::string truncate(std::string_view text, std::size_t max_chars) {
   if (text.size() <= max_chars) return std::string(text);
-  return std::string(text.substr(0, max_chars)) + "…(" + std::to_string(text.size()) + " bytes)";
+  return std::string(utf8_prefix(text, max_chars)) + "…(" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string exception_message(std::exception_ptr error) {

@@ -55,7 +55,8 @@ std::vector<Line> recent_lines(std::size_t max_lines, const LineFilter& filter =
 // console's "last errors". Thread-safe.
 std::vector<std::string> recent_problems(std::size_t max_lines);
 
-// Shortens text for a log line: at most max_chars, with a marker when cut.
+// Shortens text for a log line: at most max_chars bytes, never ending inside
+// a UTF-8 character, with a marker when cut.
 std::string truncate(std::string_view text, std::size_t max_chars = 512);
 
 // The message of an escaped exception (e.what(), or a fixed text for a

@@ -70,5 +70,12 @@ TEST(Logging, RecentLinesFilterByLevelAndTextAndTheRingIsBounded) {
   EXPECT_TRUE(recent_lines(5000, {.contains = "ring-test routine"}).empty());  // pushed out
 }
 
+TEST(Logging, TruncateNeverCutsInsideACharacter) {
+  EXPECT_EQ(truncate("short", 10), "short");
+  // "画图" is 6 bytes; a 4-byte budget keeps only the first character.
+  EXPECT_EQ(truncate("画图画图", 4), "画…(12 bytes)");
+  EXPECT_EQ(truncate("ab画", 3), "ab…(5 bytes)");
+}
+
 }  // namespace
 }  // namespace picbot::log

@@ -47,11 +47,6 @@ struct Harness {
     guarded = open;
     guarded.token = std::string(kToken);
   }
-  ~Harness() {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory, ignored);
-  }
-
   std::filesystem::path directory;
   ReceiverOptions open, guarded;
   asio::io_context io;
@@ -59,7 +54,16 @@ struct Harness {
 };
 
 Harness& harness() {
-  static Harness* h = new Harness();  // never destroyed: libFuzzer exits with _exit
+  // Never destroyed (its threads may still run when libFuzzer exits); its
+  // directory is removed at exit() instead, so runs leave nothing in /tmp.
+  static Harness* h = [] {
+    auto* made = new Harness();
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(harness().directory, ignored);
+    });
+    return made;
+  }();
   return *h;
 }
 
