@@ -72,6 +72,7 @@ constexpr MessageEntry kConsoleMessages[] = {
     {"console.config.default", "默认值", "Default"},
     {"console.config.enabled_plugin", "启用此插件", "Enable this plugin"},
     {"console.config.list_hint", "每行一项", "One item per line"},
+    {"console.login.unavailable", "无法读取密码文件，请查看日志", "The password file could not be read; see the log"},
     {"console.login.expired", "登录已失效（picbot 可能重启过），请重新登录",
      "Your session has ended (picbot may have restarted); please log in again"},
     {"console.conn.lost", "与 picbot 的连接已断开，正在重试…", "Lost the connection to picbot, retrying…"},

@@ -41,6 +41,8 @@ try {
   await page.fill("#password", "wrong password");
   await page.click("#login-button");
   await page.waitForSelector("#login-error:not(:empty)");
+  const refused = await page.textContent("#login-error");
+  if (refused !== "密码错误 / Wrong password") throw new Error("login error text: " + refused);
 
   step = "login";
   await page.fill("#password", password);

@@ -1,17 +1,25 @@
-// Login page: POST /login as JSON, then go to the console. Opened as
-// /login?expired=1 when the console found its session gone: says so, in both
-// languages, with the labels from /login/labels (the console's message table).
+// Login page: POST /login as JSON, then go to the console. Every text comes
+// from /login/labels (the console's message table), in both languages. Opened
+// as /login?expired=1 when the console found its session gone: says so.
 "use strict";
+// Both languages side by side: the page is shown before anyone chose one.
+const labels = fetch("/login/labels", {credentials: "same-origin"})
+  .then((response) => response.json())
+  .catch(() => null);
+
+async function say(key, vars = {}) {
+  const table = await labels;
+  if (!table) return key;
+  const fill = (text) => (text || key).replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? "?"));
+  return fill(table["zh-CN"][key]) + " / " + fill(table["en"][key]);
+}
+
 if (new URLSearchParams(location.search).has("expired")) {
   const notice = document.getElementById("login-notice");
-  fetch("/login/labels", {credentials: "same-origin"})
-    .then((response) => response.json())
-    .then((labels) => {
-      const key = "console.login.expired";
-      notice.textContent = labels["zh-CN"][key] + " / " + labels["en"][key];
-      notice.hidden = false;
-    })
-    .catch(() => {});
+  say("console.login.expired").then((text) => {
+    notice.textContent = text;
+    notice.hidden = false;
+  });
 }
 document.getElementById("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -30,12 +38,11 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     }
     const body = await response.json().catch(() => ({}));
     if (response.status === 429) {
-      const s = body.retry_after_seconds || "?";
-      error.textContent = `失败次数过多，请 ${s} 秒后再试 / Too many failed attempts, try again in ${s} s`;
+      error.textContent = await say("console.login_limited", {seconds: body.retry_after_seconds});
     } else if (body.error === "password_unavailable") {
-      error.textContent = "无法读取密码文件，请查看日志 / The password file could not be read; see the log";
+      error.textContent = await say("console.login.unavailable");
     } else {
-      error.textContent = "密码错误 / Wrong password";
+      error.textContent = await say("console.login_failed");
     }
   } catch (e) {
     error.textContent = String(e);
