@@ -18,6 +18,7 @@
 #include "bot/app/metered_api.h"
 #include "bot/app/sandbox.h"
 #include "bot/app/startup_checks.h"
+#include "bot/app/transport.h"
 #include "bot/config/config_edit.h"
 #include "bot/config/config_writer.h"
 #include "bot/core/clock.h"
@@ -28,10 +29,7 @@
 #include "bot/core/secret.h"
 #include "bot/core/worker_pool.h"
 #include "bot/dispatch/dispatcher.h"
-#include "bot/net/forward_client.h"
 #include "bot/net/http_client.h"
-#include "bot/net/reverse_server.h"
-#include "bot/onebot/hub.h"
 #include "bot/plugin/plugin_context.h"
 #include "bot/web/console.h"
 #include "bot/web/health.h"
@@ -78,12 +76,13 @@ struct App::Impl {
         load_warnings(std::move(loaded.warnings)),
         settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"]))),
         http(io.get_executor()),
-        hub(io.get_executor(), hub_options(config), dispatcher),
-        metered_api(hub, metrics),
+        transport(io.get_executor(), config),
+        metered_api(transport.hub(), metrics),
         dispatcher(io.get_executor(), metered_api, registry, settings),
         signals(io, SIGINT, SIGTERM, SIGHUP),
         shutdown_timer(io),
         file_timer(io) {
+    transport.deliver_events_to(dispatcher);
     services.executor = io.get_executor();
     services.api = &metered_api;
     services.metrics = &metrics;
@@ -122,7 +121,8 @@ struct App::Impl {
     options.host = listen->host;
     options.port = listen->port;
     web_server = std::make_unique<web::HttpServer>(io.get_executor(), options);
-    web_server->route("GET", "/health", web::make_health_handler([this] { return hub.links().size(); }));
+    web_server->route("GET", "/health",
+                      web::make_health_handler([this] { return transport.hub().links().size(); }));
     if (auto port = web_server->start(); !port) return port.error();
     services.add_http_route = [this](std::string method, std::string prefix,
                                      web::HttpHandler handler) -> Status {
@@ -213,7 +213,7 @@ struct App::Impl {
   json status_json() const {
     const auto now = std::chrono::system_clock::now();
     json links = json::array();
-    for (const auto& link : hub.links()) {
+    for (const auto& link : transport.hub().links()) {
       links.push_back(
           {{"self_id", link.self_id},
            {"description", link.description},
@@ -234,7 +234,7 @@ struct App::Impl {
       }
     }
     const auto& d = dispatcher.counters();
-    const auto& h = hub.counters();
+    const auto& h = transport.hub().counters();
     return {{"version", PICBOT_VERSION},
             {"uptime_seconds",
              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_at)
@@ -386,65 +386,6 @@ struct App::Impl {
     }
   }
 
-  // The onebot settings the links are made with. The rest (api_timeout_seconds)
-  // the hub applies to the next call: changing it needs no reconnect.
-  static json transport_settings(json onebot) {
-    if (onebot.is_object()) onebot.erase("api_timeout_seconds");
-    return onebot;
-  }
-
-  static onebot::Hub::Options hub_options(const json& config) {
-    onebot::Hub::Options options;
-    options.heartbeat_interval = seconds_to_ms(config["onebot"].value("heartbeat_interval_seconds", 30.0));
-    options.api_timeout = seconds_to_ms(config["onebot"].value("api_timeout_seconds", 30.0));
-    return options;
-  }
-
-  Status start_transport() {
-    const json& onebot = config["onebot"];
-    const std::string mode = onebot.value("mode", "reverse");
-    const std::string token = onebot.value("access_token", "");
-    const auto max_bytes = onebot.value("max_message_bytes", std::int64_t{64} << 20);
-    if (mode == "forward") {
-      net::ForwardClient::Options options;
-      options.url = onebot.value("url", options.url);
-      options.access_token = token;
-      options.max_message_bytes = static_cast<std::size_t>(max_bytes);
-      options.min_backoff = seconds_to_ms(onebot.value("reconnect_initial_seconds", 1.0));
-      options.max_backoff =
-          std::max(options.min_backoff, seconds_to_ms(onebot.value("reconnect_max_seconds", 30.0)));
-      forward = std::make_unique<net::ForwardClient>(io.get_executor(), options, hub);
-      Status s = forward->start();
-      if (s) logger()->info("forward WS: connecting to {}", options.url);
-      return s;
-    }
-    auto listen = parse_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen", language());
-    if (!listen) return config_error(listen.error());
-    net::ReverseServer::Options options;
-    options.host = listen->host;
-    options.port = listen->port;
-    options.path = onebot.value("path", options.path);
-    options.access_token = token;
-    options.max_connections = static_cast<std::size_t>(onebot.value("max_connections", 16));
-    options.max_message_bytes = static_cast<std::size_t>(max_bytes);
-    if (token.empty() && options.host != "127.0.0.1" && options.host != "::1" &&
-        options.host != "localhost") {
-      logger()->warn(
-          "onebot.listen is {} with no onebot.access_token: anyone who can reach it can drive the bot",
-          options.host);
-    }
-    reverse = std::make_unique<net::ReverseServer>(io.get_executor(), options, hub);
-    auto port = reverse->start();
-    if (!port) return port.error();
-    return {};
-  }
-
-  void stop_transport() {
-    if (forward) forward->stop();
-    if (reverse) reverse->stop();
-    hub.close_all(1000);
-  }
-
   Status start_plugins() {
     const json& sections = config.contains("plugins") ? config["plugins"] : json::object();
     for (const auto& factory : builtin_plugins()) {
@@ -465,19 +406,18 @@ struct App::Impl {
   }
 
   Status apply(json next) {
-    const bool onebot_changed = transport_settings(next["onebot"]) != transport_settings(config["onebot"]);
     const json old_web = config.value("web", json::object()), new_web = next.value("web", json::object());
     if (old_web.value("enabled", true) != new_web.value("enabled", true) ||
         old_web.value("listen", "") != new_web.value("listen", "")) {
       logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
     }
-    config = std::move(next);
+    const json previous = std::exchange(config, std::move(next));
     SecretRegistry::instance().set(schema.secret_values(config));
     if (console) console->reconfigure(console_options());
     log::set_level(config.value("log_level", "info"));
     dispatcher.set_settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"])));
     install_agent();
-    hub.set_options(hub_options(config));
+    transport.set_options(config);
     const json& sections = config.contains("plugins") ? config["plugins"] : json::object();
     for (auto& running : plugins) {
       const std::string& name = running.context->name();
@@ -487,14 +427,7 @@ struct App::Impl {
         logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
       }
     }
-    if (onebot_changed) {
-      logger()->info("onebot settings changed: reconnecting");
-      stop_transport();
-      forward.reset();
-      reverse.reset();
-      if (Status s = start_transport(); !s) return s;
-    }
-    return {};
+    return transport.reconnect_if_changed(previous, config, language());
   }
 
   Status reload() {
@@ -581,13 +514,13 @@ struct App::Impl {
     file_timer.cancel();
     for (auto& running : plugins) running.plugin->stop();
     if (web_server) web_server->stop();
-    stop_transport();
+    transport.stop();
     // Give the close handshakes a moment, then stop whatever is left.
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
     asio::co_spawn(
         io,
         [this, give_up]() -> asio::awaitable<void> {
-          while (!hub.links().empty() && std::chrono::steady_clock::now() < give_up) {
+          while (!transport.hub().links().empty() && std::chrono::steady_clock::now() < give_up) {
             shutdown_timer.expires_after(std::chrono::milliseconds(20));
             co_await shutdown_timer.async_wait(asio::use_awaitable);
           }
@@ -610,7 +543,7 @@ struct App::Impl {
   net::HttpClient http;
   CommandRegistry registry;
   Metrics metrics;
-  onebot::Hub hub;
+  Transport transport;
   MeteredApi metered_api;
   Dispatcher dispatcher;
   HostServices services;
@@ -623,8 +556,6 @@ struct App::Impl {
   std::unique_ptr<MeteredApi> sandbox_api;  // wraps sandbox
   std::map<std::string, std::function<json()>> status_providers;
   const std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
-  std::unique_ptr<net::ForwardClient> forward;
-  std::unique_ptr<net::ReverseServer> reverse;
   asio::signal_set signals;
   asio::steady_timer shutdown_timer;
   asio::steady_timer file_timer;
@@ -650,7 +581,7 @@ Status App::start() {
   impl_->install_agent();
   if (Status s = impl_->start_web(); !s) return s;
   if (Status s = impl_->start_plugins(); !s) return s;
-  if (Status s = impl_->start_transport(); !s) return s;
+  if (Status s = impl_->transport.start(impl_->config, impl_->language()); !s) return s;
   impl_->watch_signals();
   impl_->known_stamp = impl_->file_stamp();
   impl_->watch_file();
