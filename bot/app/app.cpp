@@ -14,6 +14,7 @@
 
 #include "bot/agent/agent.h"
 #include "bot/app/builtin_commands.h"
+#include "bot/app/config_service.h"
 #include "bot/app/host_messages.h"
 #include "bot/app/metered_api.h"
 #include "bot/app/sandbox.h"
@@ -45,15 +46,6 @@ auto logger() {
   return l;
 }
 
-std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
-  std::string out;
-  for (const auto& issue : issues) {
-    if (!out.empty()) out += "; ";
-    out += config::format_issue(issue);
-  }
-  return out;
-}
-
 Error config_error(const config::ConfigIssue& issue) {
   return Error::make("bad_config", config::format_issue(issue));
 }
@@ -68,21 +60,18 @@ struct App::Impl {
   Impl(asio::io_context& io_context, std::filesystem::path path, config::Schema s,
        config::LoadedConfig loaded)
       : io(io_context),
-        config_path(std::move(path)),
-        schema(std::move(s)),
-        config(std::move(loaded.values)),
-        file_config(std::move(loaded.file_values)),
-        env_overrides(std::move(loaded.env_overrides)),
-        load_warnings(std::move(loaded.warnings)),
+        config_service(io.get_executor(), std::move(path), std::move(s), std::move(loaded), workers),
+        config(config_service.values()),
+        schema(config_service.schema()),
         settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"]))),
         http(io.get_executor()),
         transport(io.get_executor(), config),
         metered_api(transport.hub(), metrics),
         dispatcher(io.get_executor(), metered_api, registry, settings),
-        signals(io, SIGINT, SIGTERM, SIGHUP),
-        shutdown_timer(io),
-        file_timer(io) {
+        signals(io, SIGINT, SIGTERM),
+        shutdown_timer(io) {
     transport.deliver_events_to(dispatcher);
+    config_service.set_apply([this](const json& previous) { return apply(previous); });
     services.executor = io.get_executor();
     services.api = &metered_api;
     services.metrics = &metrics;
@@ -95,7 +84,7 @@ struct App::Impl {
     services.data_dir = config.value("data_dir", "data");
     services.bot_settings = [this] { return dispatcher.settings(); };
     services.save_config_value = [this](std::string key, json value) {
-      return save_config_value(std::move(key), std::move(value));
+      return config_service.save_value(std::move(key), std::move(value));
     };
     chat_agent = std::make_unique<agent::Agent>(
         agent::Agent::Deps{io.get_executor(), http, workers, Clock::system(), registry},
@@ -178,10 +167,11 @@ struct App::Impl {
                        });
     console->add_route("GET", "/api/config",
                        [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
-                         co_return web::HttpResponse::json(config_json());
+                         co_return web::HttpResponse::json(config_service.editor_json());
                        });
-    console->add_route("POST", "/api/config",
-                       [this](const web::HttpRequest& request) { return save_config(request); });
+    console->add_route("POST", "/api/config", [this](const web::HttpRequest& request) {
+      return config_service.save_from_console(request);
+    });
     console->add_route(
         "POST", "/api/sandbox/send",
         [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
@@ -266,94 +256,6 @@ struct App::Impl {
                         static_cast<double>(d.events_dropped));
   }
 
-  // The config file's values for the editor: secrets masked, plus which keys
-  // the environment overrides and which keys of the file are unknown.
-  json config_json() const {
-    json overrides = json::array();
-    for (const auto& o : env_overrides) overrides.push_back({{"path", o.path}, {"env", o.env}});
-    return {{"values", schema.masked(file_config)},
-            {"env_overrides", std::move(overrides)},
-            {"unknown_keys", unknown_keys()},
-            {"path", config_path.string()}};
-  }
-
-  json unknown_keys() const {
-    json keys = json::array();
-    for (const auto& w : load_warnings) keys.push_back(w.path);
-    return keys;
-  }
-
-  // POST /api/config {"values": {...}}: laid over the file's config (a key
-  // left out is unchanged), validate all, write atomically (.bak kept),
-  // reload through the same path as /reload.
-  asio::awaitable<web::HttpResponse> save_config(const web::HttpRequest& request) {
-    auto parsed = parse_json(request.body);
-    if (!parsed) {
-      co_return web::HttpResponse::json(
-          {{"error", "bad_request"}, {"message", "the body is not JSON: " + parsed.error().message}}, 400);
-    }
-    const json& body = *parsed;
-    if (!body.is_object() || !body.contains("values") || !body["values"].is_object()) {
-      co_return web::HttpResponse::json(
-          {{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}}, 400);
-    }
-    auto merged = config::merge_submitted(schema, file_config, body["values"]);
-    if (!merged) {
-      json errors = json::array({{{"path", merged.error().message},
-                                  {"message", "null would reset a secret: send \"\" to empty it"}}});
-      co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
-    }
-    const json submitted = config::restore_masked_secrets(schema, std::move(*merged), file_config);
-    auto validated = config::validate_config(schema, submitted, config::Environment{});
-    if (!validated) {
-      json errors = json::array();
-      for (const auto& issue : validated.error())
-        errors.push_back({{"path", issue.path}, {"message", issue.message}});
-      co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
-    }
-    json ignored = json::array();  // keys the form sent that the schema does not know
-    for (const auto& w : validated->warnings) ignored.push_back(w.path);
-    const json dropped = unknown_keys();
-    const std::string language = validated->values["bot"].value("language", "zh-CN");
-    auto new_text = [yaml = config::render_yaml(schema, validated->values, language)](
-                        const std::filesystem::path&) -> Result<std::string> { return yaml; };
-    const Status saved = co_await write_config_file(new_text);
-    if (!saved) {
-      logger()->error("web console: saving {} failed: {}", config_path.string(), saved.error().message);
-      co_return web::HttpResponse::json({{"error", "save_failed"}, {"message", saved.error().message}}, 500);
-    }
-    const auto changed = config::changed_paths(file_config, validated->values);
-    json answer{{"saved", true},
-                {"changed", changed},
-                {"restart_required", config::restart_required_paths(schema, changed)},
-                {"unknown_keys_dropped", dropped},
-                {"ignored_keys", std::move(ignored)}};
-    logger()->info("web console: config saved ({} key(s) changed)", changed.size());
-    if (Status s = reload(); !s) answer["reload_error"] = s.error().message;
-    co_return web::HttpResponse::json(answer);
-  }
-
-  // Hand edits: the file's mtime and size are checked every second; a
-  // change goes through reload() (a bad file keeps the running config).
-  void watch_file() {
-    file_timer.expires_after(std::chrono::seconds(1));
-    file_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopping) return;
-      if (file_stamp() != known_stamp) {
-        logger()->info("config file {} changed on disk: reloading", config_path.string());
-        (void)reload();
-      }
-      watch_file();
-    });
-  }
-
-  std::pair<std::filesystem::file_time_type, std::uintmax_t> file_stamp() const {
-    std::error_code ec;
-    const auto time = std::filesystem::last_write_time(config_path, ec);
-    const auto size = std::filesystem::file_size(config_path, ec);
-    return {time, ec ? 0 : size};
-  }
-
   // web.public_base_url without a trailing '/'; when empty, derived from the
   // bound address ("http://127.0.0.1:6185") unless the server listens on
   // 0.0.0.0 / :: (no single address to give out), or "" without a server.
@@ -405,13 +307,13 @@ struct App::Impl {
     return {};
   }
 
-  Status apply(json next) {
-    const json old_web = config.value("web", json::object()), new_web = next.value("web", json::object());
+  // Makes every part follow the config just loaded (see ConfigService::reload).
+  Status apply(const json& previous) {
+    const json old_web = previous.value("web", json::object()), new_web = config.value("web", json::object());
     if (old_web.value("enabled", true) != new_web.value("enabled", true) ||
         old_web.value("listen", "") != new_web.value("listen", "")) {
       logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
     }
-    const json previous = std::exchange(config, std::move(next));
     SecretRegistry::instance().set(schema.secret_values(config));
     if (console) console->reconfigure(console_options());
     log::set_level(config.value("log_level", "info"));
@@ -430,78 +332,9 @@ struct App::Impl {
     return transport.reconnect_if_changed(previous, config, language());
   }
 
-  Status reload() {
-    known_stamp = file_stamp();
-    auto loaded = config::load_config_file(schema, config_path, config::process_environment(), language());
-    if (!loaded) {
-      logger()->error("reload refused, the running config stays: {}", join_issues(loaded.error()));
-      return Error::make("bad_config", join_issues(loaded.error()));
-    }
-    for (const auto& warning : loaded->warnings) logger()->warn("config: {}", config::format_issue(warning));
-    file_config = std::move(loaded->file_values);
-    env_overrides = std::move(loaded->env_overrides);
-    load_warnings = std::move(loaded->warnings);
-    Status s = apply(std::move(loaded->values));
-    if (s) logger()->info("config reloaded from {}", config_path.string());
-    return s;
-  }
-
-  // Every write of the config file goes through here: new_text(path) makes
-  // the file's text and the file is saved, both on a worker, one save at a
-  // time (config_writes), so a read-modify-write never loses another save.
-  // The caller reloads afterwards, on the loop.
-  template <class NewText>
-  asio::awaitable<Status> write_config_file(NewText new_text) {
-    auto write = [path = config_path, new_text = std::move(new_text)]() -> Status {
-      Result<std::string> yaml = new_text(path);
-      if (!yaml) return yaml.error();
-      return config::save_config_file(path, *yaml);
-    };
-    co_return co_await workers.run(config_writes, write);
-  }
-
-  // Writes one key into the file without baking environment secrets into it.
-  asio::awaitable<Status> save_config_value(std::string key, json value) {
-    // Read, edit and validate on the worker, in the same job as the write.
-    auto edited = [&schema = std::as_const(schema), key = std::move(key),
-                   value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      auto raw = config::parse_yaml(text.str());
-      if (!raw) return Error::make("bad_config", join_issues(raw.error()));
-      json file = raw->is_object() ? *raw : json::object();
-      json* node = &file;
-      std::string_view rest = key;
-      while (true) {
-        const std::size_t dot = rest.find('.');
-        const std::string part(rest.substr(0, dot));
-        if (dot == std::string_view::npos) {
-          (*node)[part] = value;
-          break;
-        }
-        if (!(*node)[part].is_object()) (*node)[part] = json::object();
-        node = &(*node)[part];
-        rest.remove_prefix(dot + 1);
-      }
-      auto validated = config::validate_config(schema, file, config::Environment{});
-      if (!validated) return Error::make("bad_config", join_issues(validated.error()));
-      return config::render_yaml(schema, validated->values,
-                                 validated->values["bot"].value("language", "zh-CN"));
-    };
-    if (Status saved = co_await write_config_file(edited); !saved) co_return saved;
-    co_return reload();
-  }
-
   void watch_signals() {
     signals.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
-      if (signal == SIGHUP) {
-        logger()->info("SIGHUP: reloading config");
-        (void)reload();
-        watch_signals();
-        return;
-      }
       logger()->info("signal {}: shutting down", signal);
       stop();
     });
@@ -511,7 +344,7 @@ struct App::Impl {
     if (stopping) return;
     stopping = true;
     signals.cancel();
-    file_timer.cancel();
+    config_service.stop();
     for (auto& running : plugins) running.plugin->stop();
     if (web_server) web_server->stop();
     transport.stop();
@@ -531,15 +364,11 @@ struct App::Impl {
   }
 
   asio::io_context& io;
-  std::filesystem::path config_path;
-  config::Schema schema;
-  json config;
-  json file_config;  // the file's values without environment overrides (what saving writes)
-  std::vector<config::EnvOverride> env_overrides;
-  std::vector<config::ConfigIssue> load_warnings;
-  std::shared_ptr<const BotSettings> settings;
   WorkerPool workers{2};
-  WorkerPool::Serial config_writes = workers.make_serial();  // see write_config_file()
+  ConfigService config_service;
+  const json& config;            // config_service.values()
+  const config::Schema& schema;  // config_service.schema()
+  std::shared_ptr<const BotSettings> settings;
   net::HttpClient http;
   CommandRegistry registry;
   Metrics metrics;
@@ -558,8 +387,6 @@ struct App::Impl {
   const std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   asio::signal_set signals;
   asio::steady_timer shutdown_timer;
-  asio::steady_timer file_timer;
-  std::pair<std::filesystem::file_time_type, std::uintmax_t> known_stamp;
   bool stopping = false;
 };
 
@@ -573,9 +400,7 @@ Status App::start() {
   const auto started = std::chrono::steady_clock::now();
   register_host_messages();
   SecretRegistry::instance().set(impl_->schema.secret_values(impl_->config));
-  for (const auto& name : config::remove_stale_temp_files(impl_->config_path)) {
-    logger()->warn("removed {}, left by a config save that was interrupted", name);
-  }
+  impl_->config_service.remove_stale_temp_files();
   if (Status s = register_builtin_commands(impl_->registry, [this] { return reload(); }); !s) return s;
   if (Status s = impl_->chat_agent->register_commands(); !s) return s;
   impl_->install_agent();
@@ -583,15 +408,14 @@ Status App::start() {
   if (Status s = impl_->start_plugins(); !s) return s;
   if (Status s = impl_->transport.start(impl_->config, impl_->language()); !s) return s;
   impl_->watch_signals();
-  impl_->known_stamp = impl_->file_stamp();
-  impl_->watch_file();
+  impl_->config_service.start_watching();
   const auto ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   logger()->info("picbot ready in {:.1f} ms", ms);
   return {};
 }
 
-Status App::reload() { return impl_->reload(); }
+Status App::reload() { return impl_->config_service.reload(); }
 
 void App::request_stop() { impl_->stop(); }
 
