@@ -17,6 +17,7 @@
 #include "bot/app/config_service.h"
 #include "bot/app/host_messages.h"
 #include "bot/app/metered_api.h"
+#include "bot/app/plugin_host.h"
 #include "bot/app/sandbox.h"
 #include "bot/app/startup_checks.h"
 #include "bot/app/transport.h"
@@ -50,10 +51,6 @@ Error config_error(const config::ConfigIssue& issue) {
   return Error::make("bad_config", config::format_issue(issue));
 }
 
-struct RunningPlugin {
-  std::unique_ptr<Plugin> plugin;
-  std::unique_ptr<PluginContext> context;
-};
 }  // namespace
 
 struct App::Impl {
@@ -288,25 +285,6 @@ struct App::Impl {
     }
   }
 
-  Status start_plugins() {
-    const json& sections = config.contains("plugins") ? config["plugins"] : json::object();
-    for (const auto& factory : builtin_plugins()) {
-      const std::string name(factory.name);
-      if (!sections.contains(name) || !sections[name].value("enabled", true)) {
-        logger()->info("plugin {} not enabled (add plugins.{} to the config to enable it)", name, name);
-        continue;
-      }
-      RunningPlugin running{factory.make(), std::make_unique<PluginContext>(name, services, registry)};
-      running.context->set_config(sections[name]);
-      if (Status s = running.plugin->start(*running.context); !s) {
-        return Error::make("plugin_failed", "plugin " + name + ": " + s.error().message);
-      }
-      logger()->info("plugin {} started", name);
-      plugins.push_back(std::move(running));
-    }
-    return {};
-  }
-
   // Makes every part follow the config just loaded (see ConfigService::reload).
   Status apply(const json& previous) {
     const json old_web = previous.value("web", json::object()), new_web = config.value("web", json::object());
@@ -320,15 +298,7 @@ struct App::Impl {
     dispatcher.set_settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"])));
     install_agent();
     transport.set_options(config);
-    const json& sections = config.contains("plugins") ? config["plugins"] : json::object();
-    for (auto& running : plugins) {
-      const std::string& name = running.context->name();
-      if (!sections.contains(name)) continue;
-      running.context->set_config(sections[name]);
-      if (Status s = running.plugin->reconfigure(*running.context); !s) {
-        logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
-      }
-    }
+    plugins.reconfigure(config);
     return transport.reconnect_if_changed(previous, config, language());
   }
 
@@ -345,7 +315,7 @@ struct App::Impl {
     stopping = true;
     signals.cancel();
     config_service.stop();
-    for (auto& running : plugins) running.plugin->stop();
+    plugins.stop();
     if (web_server) web_server->stop();
     transport.stop();
     // Give the close handshakes a moment, then stop whatever is left.
@@ -378,7 +348,7 @@ struct App::Impl {
   HostServices services;
   std::unique_ptr<agent::Agent> chat_agent;
   bool agent_store_opened = false;
-  std::vector<RunningPlugin> plugins;
+  PluginHost plugins{builtin_plugins(), registry};
   std::unique_ptr<web::HttpServer> web_server;  // after plugins: its routes call into them
   std::unique_ptr<web::Console> console;
   std::unique_ptr<Sandbox> sandbox;
@@ -405,7 +375,7 @@ Status App::start() {
   if (Status s = impl_->chat_agent->register_commands(); !s) return s;
   impl_->install_agent();
   if (Status s = impl_->start_web(); !s) return s;
-  if (Status s = impl_->start_plugins(); !s) return s;
+  if (Status s = impl_->plugins.start(impl_->services, impl_->config); !s) return s;
   if (Status s = impl_->transport.start(impl_->config, impl_->language()); !s) return s;
   impl_->watch_signals();
   impl_->config_service.start_watching();
