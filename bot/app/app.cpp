@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "bot/agent/agent.h"
+#include "bot/app/app_logger.h"
 #include "bot/app/builtin_commands.h"
 #include "bot/app/config_service.h"
 #include "bot/app/host_messages.h"
@@ -27,13 +28,6 @@
 namespace picbot {
 namespace asio = boost::asio;
 using nlohmann::json;
-
-namespace {
-auto logger() {
-  static auto l = log::get("app");
-  return l;
-}
-}  // namespace
 
 // The parts, in dependency order: each is built from the ones above it, and
 // destroyed before them. Wiring that goes upwards (events into the
@@ -128,7 +122,7 @@ struct App::Impl {
     const json old_web = previous.value("web", json::object()), new_web = config.value("web", json::object());
     if (old_web.value("enabled", true) != new_web.value("enabled", true) ||
         old_web.value("listen", "") != new_web.value("listen", "")) {
-      logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
+      app_logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
     }
     SecretRegistry::instance().set(config_service.schema().secret_values(config));
     web_host.reconfigure();
@@ -143,7 +137,7 @@ struct App::Impl {
   void watch_signals() {
     signals.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
-      logger()->info("signal {}: shutting down", signal);
+      app_logger()->info("signal {}: shutting down", signal);
       stop();
     });
   }
@@ -214,7 +208,7 @@ Status App::start() {
   app.config_service.start_watching();
   const auto ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  logger()->info("picbot ready in {:.1f} ms", ms);
+  app_logger()->info("picbot ready in {:.1f} ms", ms);
   return {};
 }
 

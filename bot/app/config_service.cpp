@@ -5,21 +5,16 @@
 #include <sstream>
 #include <string_view>
 
+#include "bot/app/app_logger.h"
 #include "bot/config/config_edit.h"
 #include "bot/config/config_writer.h"
 #include "bot/core/json_limits.h"
-#include "bot/core/logging.h"
 
 namespace picbot {
 namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-auto logger() {
-  static auto l = log::get("app");  // the host's start-up and reload lines share one logger
-  return l;
-}
-
 std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
   std::string out;
   for (const auto& issue : issues) {
@@ -47,7 +42,7 @@ std::string ConfigService::language() const { return config_["bot"].value("langu
 
 void ConfigService::remove_stale_temp_files() const {
   for (const auto& name : config::remove_stale_temp_files(path_)) {
-    logger()->warn("removed {}, left by a config save that was interrupted", name);
+    app_logger()->warn("removed {}, left by a config save that was interrupted", name);
   }
 }
 
@@ -67,16 +62,17 @@ Status ConfigService::reload() {
   known_stamp_ = file_stamp();
   auto loaded = config::load_config_file(schema_, path_, config::process_environment(), language());
   if (!loaded) {
-    logger()->error("reload refused, the running config stays: {}", join_issues(loaded.error()));
+    app_logger()->error("reload refused, the running config stays: {}", join_issues(loaded.error()));
     return Error::make("bad_config", join_issues(loaded.error()));
   }
-  for (const auto& warning : loaded->warnings) logger()->warn("config: {}", config::format_issue(warning));
+  for (const auto& warning : loaded->warnings)
+    app_logger()->warn("config: {}", config::format_issue(warning));
   file_config_ = std::move(loaded->file_values);
   env_overrides_ = std::move(loaded->env_overrides);
   load_warnings_ = std::move(loaded->warnings);
   const json previous = std::exchange(config_, std::move(loaded->values));
   Status s = apply_(previous);
-  if (s) logger()->info("config reloaded from {}", path_.string());
+  if (s) app_logger()->info("config reloaded from {}", path_.string());
   return s;
 }
 
@@ -179,7 +175,7 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
                       const std::filesystem::path&) -> Result<std::string> { return yaml; };
   const Status saved = co_await write_config_file(new_text);
   if (!saved) {
-    logger()->error("web console: saving {} failed: {}", path_.string(), saved.error().message);
+    app_logger()->error("web console: saving {} failed: {}", path_.string(), saved.error().message);
     co_return web::HttpResponse::json({{"error", "save_failed"}, {"message", saved.error().message}}, 500);
   }
   const auto changed = config::changed_paths(file_config_, validated->values);
@@ -188,7 +184,7 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
               {"restart_required", config::restart_required_paths(schema_, changed)},
               {"unknown_keys_dropped", dropped},
               {"ignored_keys", std::move(ignored)}};
-  logger()->info("web console: config saved ({} key(s) changed)", changed.size());
+  app_logger()->info("web console: config saved ({} key(s) changed)", changed.size());
   if (Status s = reload(); !s) answer["reload_error"] = s.error().message;
   co_return web::HttpResponse::json(answer);
 }
@@ -196,7 +192,7 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
 void ConfigService::watch_signals() {
   hangup_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
-    logger()->info("SIGHUP: reloading config");
+    app_logger()->info("SIGHUP: reloading config");
     (void)reload();
     watch_signals();
   });
@@ -209,7 +205,7 @@ void ConfigService::watch_file() {
   file_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
     if (file_stamp() != known_stamp_) {
-      logger()->info("config file {} changed on disk: reloading", path_.string());
+      app_logger()->info("config file {} changed on disk: reloading", path_.string());
       (void)reload();
     }
     watch_file();

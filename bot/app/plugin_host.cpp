@@ -2,17 +2,12 @@
 
 #include <string>
 
-#include "bot/core/logging.h"
+#include "bot/app/app_logger.h"
 
 namespace picbot {
 using nlohmann::json;
 
 namespace {
-auto logger() {
-  static auto l = log::get("app");  // the host's start-up and reload lines share one logger
-  return l;
-}
-
 const json& plugin_sections(const json& config) {
   static const json kNone = json::object();
   return config.contains("plugins") ? config["plugins"] : kNone;
@@ -30,7 +25,7 @@ Status PluginHost::start(HostServices services, const json& config) {
   for (const auto& factory : factories_) {
     const std::string name(factory.name);
     if (!sections.contains(name) || !sections[name].value("enabled", true)) {
-      logger()->info("plugin {} not enabled (add plugins.{} to the config to enable it)", name, name);
+      app_logger()->info("plugin {} not enabled (add plugins.{} to the config to enable it)", name, name);
       continue;
     }
     RunningPlugin running{factory.make(), std::make_unique<PluginContext>(name, services_, registry_)};
@@ -38,7 +33,7 @@ Status PluginHost::start(HostServices services, const json& config) {
     if (Status s = running.plugin->start(*running.context); !s) {
       return Error::make("plugin_failed", "plugin " + name + ": " + s.error().message);
     }
-    logger()->info("plugin {} started", name);
+    app_logger()->info("plugin {} started", name);
     plugins_.push_back(std::move(running));
   }
   return {};
@@ -51,7 +46,7 @@ void PluginHost::reconfigure(const json& config) {
     if (!sections.contains(name)) continue;
     running.context->set_config(sections[name]);
     if (Status s = running.plugin->reconfigure(*running.context); !s) {
-      logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
+      app_logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
     }
   }
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "bot/app/app_logger.h"
 #include "bot/app/startup_checks.h"
-#include "bot/core/logging.h"
 #include "bot/core/millis.h"
 #include "bot/net/forward_client.h"
 #include "bot/net/reverse_server.h"
@@ -12,11 +12,6 @@ namespace picbot {
 using nlohmann::json;
 
 namespace {
-auto logger() {
-  static auto l = log::get("app");  // the host's start-up and reload lines share one logger
-  return l;
-}
-
 onebot::Hub::Options hub_options(const json& config) {
   onebot::Hub::Options options;
   options.heartbeat_interval = seconds_to_ms(config["onebot"].value("heartbeat_interval_seconds", 30.0));
@@ -52,7 +47,7 @@ Status Transport::start(const json& config, std::string_view language) {
         std::max(options.min_backoff, seconds_to_ms(onebot.value("reconnect_max_seconds", 30.0)));
     forward_ = std::make_unique<net::ForwardClient>(executor_, options, hub_);
     Status s = forward_->start();
-    if (s) logger()->info("forward WS: connecting to {}", options.url);
+    if (s) app_logger()->info("forward WS: connecting to {}", options.url);
     return s;
   }
   auto listen = parse_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen", language);
@@ -65,7 +60,7 @@ Status Transport::start(const json& config, std::string_view language) {
   options.max_connections = static_cast<std::size_t>(onebot.value("max_connections", 16));
   options.max_message_bytes = static_cast<std::size_t>(max_bytes);
   if (token.empty() && options.host != "127.0.0.1" && options.host != "::1" && options.host != "localhost") {
-    logger()->warn(
+    app_logger()->warn(
         "onebot.listen is {} with no onebot.access_token: anyone who can reach it can drive the bot",
         options.host);
   }
@@ -85,7 +80,7 @@ void Transport::set_options(const json& config) { hub_.set_options(hub_options(c
 
 Status Transport::reconnect_if_changed(const json& previous, const json& config, std::string_view language) {
   if (transport_settings(config["onebot"]) == transport_settings(previous["onebot"])) return {};
-  logger()->info("onebot settings changed: reconnecting");
+  app_logger()->info("onebot settings changed: reconnecting");
   stop();
   forward_.reset();
   reverse_.reset();

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
+#include "bot/app/app_logger.h"
 #include "bot/app/config_service.h"
 #include "bot/app/metered_api.h"
 #include "bot/app/sandbox.h"
@@ -21,11 +22,6 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-auto logger() {
-  static auto l = log::get("app");  // the host's start-up and reload lines share one logger
-  return l;
-}
-
 web::Console::Options console_options(const json& config, const std::filesystem::path& data_dir) {
   const json web_config = config.value("web", json::object());
   return {.password = web_config.value("password", ""),
@@ -44,7 +40,7 @@ WebHost::~WebHost() = default;
 Status WebHost::start() {
   const json web_config = deps_.config.values().value("web", json::object());
   if (!web_config.value("enabled", true)) {
-    logger()->info("web server off (web.enabled: false)");
+    app_logger()->info("web server off (web.enabled: false)");
     return {};
   }
   auto listen = web_bind_address(web_config, deps_.config.language());
