@@ -91,8 +91,10 @@ asio::awaitable<Status> ConfigService::write_config_file(NewText new_text) {
 }
 
 asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
-  // Read, edit and validate on the worker, in the same job as the write.
-  auto edited = [&schema = schema_, key = std::move(key),
+  // Read, edit and validate on the worker, in the same job as the write. The
+  // job owns a copy of the schema: the workers are joined after this service
+  // is destroyed, so a queued save may run later.
+  auto edited = [schema = schema_, key = std::move(key),
                  value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
     std::ifstream in(path);
     std::stringstream text;

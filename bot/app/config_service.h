@@ -68,7 +68,7 @@ class ConfigService {
   // when the file or the edited config does not validate (the file is kept).
   boost::asio::awaitable<Status> save_value(std::string key, nlohmann::json value);
 
-  // The console's POST /api/config and GET /api/config (see console_routes.h).
+  // The console's POST /api/config and GET /api/config (see web_host.h).
   boost::asio::awaitable<web::HttpResponse> save_from_console(const web::HttpRequest& request);
   nlohmann::json editor_json() const;
 
