@@ -70,7 +70,7 @@ class WebHost {
   // Closes the listener and every open connection.
   void stop();
 
-  // True once start() bound the server.
+  // True once start() made the server (web.enabled and web.listen accepted).
   bool running() const { return server_ != nullptr; }
 
   // The plugins' hooks (HostServices). REQUIRES: running().
