@@ -1,11 +1,12 @@
-// App: one running bot. It owns the OneBot transport and hub, the dispatcher,
-// the plugins and the host services, all on one io_context, and handles
-// reload (SIGHUP, /reload) and graceful shutdown (SIGINT/SIGTERM: links
-// closed with code 1000, state flushed, io_context stopped within 2 s).
+// App: one running bot on one io_context. It builds the host's parts in
+// dependency order (ConfigService, Transport, the dispatcher, the agent,
+// PluginHost, WebHost; see each header) and wires start, reload (SIGHUP,
+// /reload, a file change, a console save) and graceful shutdown
+// (SIGINT/SIGTERM: plugins stopped, links closed with code 1000, logs
+// flushed, io_context stopped within 2 s).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-
 #include <filesystem>
 #include <memory>
 
