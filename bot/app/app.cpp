@@ -157,15 +157,18 @@ struct App::Impl {
     };
     sandbox = std::make_unique<Sandbox>(
         io.get_executor(), workers,
-        [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi&, bool admin) {
+        [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi&,
+               bool admin) -> asio::awaitable<std::string> {
           BotSettings as_user = *dispatcher.settings();
           if (admin)
             as_user.admins.insert(event->user_id);
           else
             as_user.admins.erase(event->user_id);
+          auto settings = std::make_shared<const BotSettings>(std::move(as_user));
+          std::string silence = sandbox_silence_reason(*event, *settings);
           // Replies go to the sandbox through sandbox_api, so they count like real ones.
-          return dispatcher.handle_message(std::move(event), *sandbox_api,
-                                           std::make_shared<const BotSettings>(as_user));
+          co_await dispatcher.handle_message(std::move(event), *sandbox_api, settings);
+          co_return silence;
         });
     sandbox_api = std::make_unique<MeteredApi>(*sandbox, metrics);
     console->add_route("GET", "/api/status",
@@ -191,10 +194,11 @@ struct App::Impl {
             if (!parsed) message += " (" + parsed.error().message + ")";
             co_return web::HttpResponse::json({{"error", "bad_request"}, {"message", message}}, 400);
           }
-          const json& body = *parsed;
-          auto id =
-              sandbox->send(body.value("user_id", std::int64_t{0}), body.value("group_id", std::int64_t{0}),
-                            body.value("admin", false), body.value("text", std::string()));
+          auto input = Sandbox::Input::from_json(*parsed);
+          if (!input)
+            co_return web::HttpResponse::json(
+                {{"error", input.error().code}, {"message", input.error().message}}, 400);
+          auto id = sandbox->send(std::move(*input));
           if (!id)
             co_return web::HttpResponse::json({{"error", id.error().code}, {"message", id.error().message}},
                                               400);
@@ -208,6 +212,17 @@ struct App::Impl {
                          co_return web::HttpResponse::json(sandbox->messages_after(after));
                        });
     return {};
+  }
+
+  // Why a sandbox message would get no reply (a console label key), or ""
+  // when it should get one.
+  std::string sandbox_silence_reason(const onebot::MessageEvent& event, const BotSettings& settings) const {
+    if (event.is_group() && !settings.group_allowed(event.group_id)) return "console.sandbox.no_reply_group";
+    const Wake wake = analyse_wake(event, settings);
+    if (wake.is_command) return "";
+    if (!wake.woken) return "console.sandbox.no_reply_not_woken";
+    if (!chat_agent->enabled()) return "console.sandbox.no_reply_llm_off";
+    return "";
   }
 
   json status_json() const {
