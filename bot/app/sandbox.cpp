@@ -247,7 +247,7 @@ json Sandbox::messages_after(std::uint64_t after) const {
   for (const auto& entry : entries_) {
     if (entry.id > after) messages.push_back(entry.value);
   }
-  return {{"messages", std::move(messages)}};
+  return {{"self_id", kSelfId}, {"messages", std::move(messages)}};
 }
 
 asio::awaitable<json> Sandbox::displayable(json segments) {

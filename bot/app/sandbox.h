@@ -64,7 +64,7 @@ class Sandbox final : public onebot::BotApi {
   // reply_to that is not a message of the transcript.
   Result<std::uint64_t> send(Input input);
 
-  // {"messages":[{id, direction:"in"|"out"|"note", user_id, group_id, time,
+  // {"self_id", "messages":[{id, direction:"in"|"out"|"note", user_id, group_id, time,
   // message_id, segments}]} for entries with id > after. Image segments carry
   // data.src; "note" entries carry "label" (a console label key) and
   // "message_id" (the message they are about) instead of segments.
