@@ -1,6 +1,7 @@
 // KeyPool: the API keys of one provider, handed out round-robin, with the
 // state each key earned from the provider's answers (cooling down after 402 or
-// 429, disabled after 401/403 until the keys are replaced on config reload).
+// 429, disabled after 401/403 until the keys are replaced on config reload or
+// the operator re-enables the key).
 #pragma once
 
 #include <chrono>
@@ -28,7 +29,7 @@ struct KeySlot {
 struct KeyOutcome {
   enum class Kind {
     kSuccess,      // the key works: a cooldown it had is over
-    kInvalid,      // 401/403: disabled until replace_keys()
+    kInvalid,      // 401/403: disabled until replace_keys() or enable()
     kNoCredits,    // 402: cools down for no_credits_cooldown
     kRateLimited,  // 429: cools down for retry_after, or rate_limit_cooldown
     kNeutral,      // a failure that says nothing about the key (5xx, timeouts, bad requests)
