@@ -55,7 +55,8 @@ struct App::Impl {
                   .hub = transport.hub(),
                   .dispatcher = dispatcher,
                   .api = metered_api,
-                  .data_dir = data_dir}),
+                  .data_dir = data_dir,
+                  .agent_enabled = [this] { return chat_agent.enabled(); }}),
         signals(io, SIGINT, SIGTERM),
         shutdown_timer(io) {
     transport.deliver_events_to(dispatcher);

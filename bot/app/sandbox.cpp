@@ -1,14 +1,18 @@
 #include "bot/app/sandbox.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 
 #include "bot/core/logging.h"
+#include "bot/core/text.h"
 #include "bot/onebot/base64.h"
 #include "bot/onebot/cq_codec.h"
+#include "bot/onebot/ids.h"
 #include "bot/onebot/message.h"
 
 namespace picbot {
@@ -35,6 +39,46 @@ std::string_view image_mime(std::string_view base64) {
   return "application/octet-stream";
 }
 
+bool is_base64(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=';
+  });
+}
+
+// A QQ number given as a JSON number or a string of digits. A missing, null
+// or empty optional one is 0.
+Result<std::int64_t> id_field(const json& body, const char* name, bool optional) {
+  const auto found = body.find(name);
+  const bool empty = found == body.end() || found->is_null() ||
+                     (found->is_string() && found->get_ref<const std::string&>().empty());
+  if (empty) {
+    if (optional) return std::int64_t{0};
+    return Error::bad_request(std::string(name) + " is missing");
+  }
+  std::int64_t value = 0;
+  if (found->is_number_integer()) return found->get<std::int64_t>();
+  if (found->is_string()) {
+    const std::string text(trim(found->get_ref<const std::string&>()));
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const bool digits =
+        !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && ec == std::errc() && end == text.data() + text.size()) return value;
+  }
+  return Error::bad_request(std::string(name) + " must be a QQ number (digits only), not " +
+                            log::truncate(found->dump(), 40));
+}
+
+// raw_message as NapCat writes it: CQ codes, with an image's file shortened
+// (a base64 image would be megabytes of text).
+std::string raw_message(onebot::Message message) {
+  for (auto& segment : message) {
+    if (auto* image = std::get_if<onebot::Image>(&segment); image && image->file.starts_with("base64://"))
+      image->file = "sandbox-image";
+  }
+  return onebot::to_cq(message);
+}
+
 onebot::ApiError failure(int retcode, std::string message) {
   return onebot::ApiError{onebot::ApiError::Kind::kFailed, retcode, std::move(message), {}};
 }
@@ -51,11 +95,67 @@ void Sandbox::record(json entry) {
   while (entries_.size() > kMaxEntries) entries_.pop_front();
 }
 
-Result<std::uint64_t> Sandbox::send(std::int64_t user_id, std::int64_t group_id, bool admin,
-                                    std::string text) {
-  if (user_id <= 0) return Error::make("bad_input", "user_id must be a positive QQ number");
-  if (group_id < 0) return Error::make("bad_input", "group_id must be 0 (private chat) or a group number");
-  if (text.empty()) return Error::make("bad_input", "the message is empty");
+Result<Sandbox::Input> Sandbox::Input::from_json(const json& body) {
+  if (!body.is_object()) return Error::make("bad_input", "expected a JSON object");
+  Input input;
+  auto user = id_field(body, "user_id", false);
+  if (!user) return Error::make("bad_user_id", user.error().message);
+  input.user_id = *user;
+  auto group = id_field(body, "group_id", true);
+  if (!group) return Error::make("bad_group_id", group.error().message);
+  input.group_id = *group;
+  if (body.contains("reply_to") && !body["reply_to"].is_null()) {
+    auto reply = id_field(body, "reply_to", false);
+    if (!reply) return Error::make("bad_input", reply.error().message);
+    input.reply_to = *reply;
+  }
+  const json admin = body.value("admin", json(false));
+  if (!admin.is_boolean()) return Error::make("bad_input", "admin must be true or false");
+  input.admin = admin.get<bool>();
+  const json text = body.value("text", json(""));
+  if (!text.is_string()) return Error::make("bad_input", "text must be a string");
+  input.text = text.get<std::string>();
+  const json image = body.value("image", json(""));
+  if (!image.is_string()) return Error::make("bad_input", "image must be base64 or a data: URL");
+  std::string_view data = image.get_ref<const std::string&>();
+  if (data.starts_with("data:")) {
+    const auto comma = data.find(',');
+    if (comma == std::string_view::npos || data.substr(0, comma).find(";base64") == std::string_view::npos)
+      return Error::make("bad_input", "image: expected a base64 data: URL");
+    data.remove_prefix(comma + 1);
+  }
+  if (!is_base64(data)) return Error::make("bad_input", "image: not base64");
+  input.image_base64 = std::string(data);
+  return input;
+}
+
+Result<std::uint64_t> Sandbox::send(Input input) {
+  if (input.user_id <= 0) return Error::make("bad_input", "user_id must be a positive QQ number");
+  if (input.group_id < 0)
+    return Error::make("bad_input", "group_id must be 0 (private chat) or a group number");
+  if (input.text.empty() && input.image_base64.empty())
+    return Error::make("bad_input", "the message is empty");
+  if (input.reply_to && find_message(*input.reply_to) == nullptr) {
+    return Error::make("bad_input",
+                       "no message " + std::to_string(*input.reply_to) + " in the sandbox to quote");
+  }
+  onebot::Message message;
+  if (input.reply_to) message.push_back(onebot::Reply{std::to_string(*input.reply_to), std::nullopt});
+  if (!input.text.empty()) {
+    // CQ codes typed by hand ([CQ:at,qq=100000]) work as they do from NapCat.
+    auto parsed = onebot::parse_cq(input.text);
+    if (parsed) {
+      for (auto& segment : *parsed) message.push_back(std::move(segment));
+    } else {
+      message.push_back(onebot::Text{input.text});
+    }
+  }
+  // NapCat sends an http url; base64:// is what the reference-image code
+  // decodes without a download.
+  if (!input.image_base64.empty()) message.push_back(onebot::Image{.file = "base64://" + input.image_base64});
+
+  const std::int64_t user_id = input.user_id;
+  const std::int64_t group_id = input.group_id;
   auto event = std::make_shared<onebot::MessageEvent>();
   event->time = unix_now();
   event->self_id = kSelfId;
@@ -64,24 +164,82 @@ Result<std::uint64_t> Sandbox::send(std::int64_t user_id, std::int64_t group_id,
   event->group_id = group_id;
   event->message_type = group_id ? "group" : "private";
   event->sub_type = group_id ? "normal" : "friend";
-  event->raw_message = text;
-  // CQ codes typed by hand ([CQ:at,qq=100000]) work as they do from NapCat.
-  auto parsed = onebot::parse_cq(text);
-  event->message = parsed ? std::move(*parsed) : onebot::Message{onebot::Text{text}};
+  event->raw_message = raw_message(message);
+  event->message = std::move(message);
   event->sender = onebot::Sender{user_id, "sandbox-" + std::to_string(user_id), "", group_id ? "member" : ""};
+  json segments = onebot::message_to_json(event->message);
+  for (auto& seg : segments) {
+    if (seg.value("type", "") != "image") continue;
+    const std::string payload = seg["data"].value("file", "").substr(9);  // after "base64://"
+    seg["data"] = {{"src", "data:" + std::string(image_mime(payload)) + ";base64," + payload}};
+  }
   record({{"direction", "in"},
           {"user_id", user_id},
           {"group_id", group_id},
-          {"admin", admin},
+          {"admin", input.admin},
           {"message_id", event->message_id},
-          {"segments", onebot::message_to_json(event->message)}});
+          {"segments", std::move(segments)}});
   const std::uint64_t id = next_entry_ - 1;
   logger()->info("sandbox: message {} from {} in {}{}", event->message_id, user_id,
                  group_id ? "group " + std::to_string(group_id) : std::string("private chat"),
-                 admin ? " (as admin)" : "");
-  asio::co_spawn(executor_, handler_(std::move(event), *this, admin),
+                 input.admin ? " (as admin)" : "");
+  asio::co_spawn(executor_, handle(std::move(event), input.admin),
                  log::log_failure(logger(), "sandbox: handler"));
   return id;
+}
+
+asio::awaitable<void> Sandbox::handle(std::shared_ptr<const onebot::MessageEvent> event, bool admin) {
+  const std::uint64_t replies_before = replies_sent_;
+  const std::int64_t message_id = event->message_id;
+  std::string silence = co_await handler_(std::move(event), *this, admin);
+  // Replies of another message handled meanwhile count too: then no note.
+  if (replies_sent_ != replies_before) co_return;
+  if (silence.empty()) silence = "console.sandbox.no_reply";
+  record({{"direction", "note"}, {"message_id", message_id}, {"label", std::move(silence)}});
+}
+
+const json* Sandbox::find_message(std::int64_t message_id) const {
+  for (const auto& entry : entries_) {
+    const json& value = entry.value;
+    if (value.value("direction", "") != "note" && value.value("message_id", std::int64_t{0}) == message_id)
+      return &value;
+  }
+  return nullptr;
+}
+
+// The shape of NapCat's GetMsg answer (packages/napcat-onebot/action/msg/
+// GetMsg.ts): time, message_type, message_id = real_id = message_seq,
+// sender, message (array form), raw_message, font, group_id, user_id.
+json Sandbox::get_msg_answer(const json& entry) const {
+  const bool out = entry.value("direction", "") == "out";
+  const std::int64_t message_id = entry.value("message_id", std::int64_t{0});
+  const std::int64_t group_id = entry.value("group_id", std::int64_t{0});
+  const std::int64_t sender_id = out ? kSelfId : entry.value("user_id", std::int64_t{0});
+  json segments = entry.value("segments", json::array());
+  for (auto& seg : segments) {
+    if (seg.value("type", "") != "image") continue;
+    // Back from the page's data: URL to what NapCat gives: a file and a url.
+    const std::string src = seg["data"].value("src", "");
+    const auto comma = src.find(";base64,");
+    const std::string file =
+        src.starts_with("data:") && comma != std::string::npos ? "base64://" + src.substr(comma + 8) : src;
+    seg["data"] = {{"file", file}, {"url", file.starts_with("base64://") ? "" : file}};
+  }
+  auto message = onebot::parse_message(segments);
+  json answer{{"time", entry.value("time", std::int64_t{0})},
+              {"message_type", group_id ? "group" : "private"},
+              {"message_id", message_id},
+              {"real_id", message_id},
+              {"message_seq", message_id},
+              {"sender",
+               {{"user_id", sender_id},
+                {"nickname", out ? "picbot sandbox" : "sandbox-" + std::to_string(sender_id)}}},
+              {"message", segments},
+              {"raw_message", message ? raw_message(*message) : std::string()},
+              {"font", 14},
+              {"user_id", sender_id}};
+  if (group_id) answer["group_id"] = group_id;
+  return answer;
 }
 
 json Sandbox::messages_after(std::uint64_t after) const {
@@ -89,7 +247,7 @@ json Sandbox::messages_after(std::uint64_t after) const {
   for (const auto& entry : entries_) {
     if (entry.id > after) messages.push_back(entry.value);
   }
-  return {{"messages", std::move(messages)}};
+  return {{"self_id", kSelfId}, {"messages", std::move(messages)}};
 }
 
 asio::awaitable<json> Sandbox::displayable(json segments) {
@@ -127,6 +285,7 @@ asio::awaitable<onebot::ApiResult> Sandbox::call(std::int64_t self_id, std::stri
     const std::int64_t message_id = next_message_id_++;
     json raw = onebot::message_to_json(std::move(*message));
     json segments = co_await displayable(std::move(raw));
+    ++replies_sent_;
     record({{"direction", "out"},
             {"action", action},
             {"user_id", params.value("user_id", std::int64_t{0})},
@@ -136,7 +295,14 @@ asio::awaitable<onebot::ApiResult> Sandbox::call(std::int64_t self_id, std::stri
     co_return json{{"message_id", message_id}};
   }
   if (action == "get_login_info") co_return json{{"user_id", kSelfId}, {"nickname", "picbot sandbox"}};
-  if (action == "get_msg") co_return failure(1200, "消息不存在 (the sandbox keeps no message history)");
+  if (action == "get_msg") {
+    const json id = params.value("message_id", json());
+    auto message_id = onebot::json_to_int(id);
+    const json* entry = message_id ? find_message(*message_id) : nullptr;
+    // NapCat fails with "消息不存在" for an unknown id (GetMsg.ts).
+    if (entry == nullptr) co_return failure(1200, "消息不存在");
+    co_return get_msg_answer(*entry);
+  }
   logger()->info("sandbox: action {} is not available in the sandbox", action);
   co_return failure(1404, action + " is not available in the sandbox");
 }

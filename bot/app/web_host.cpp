@@ -22,6 +22,18 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
+// Why a sandbox message would get no reply (a console label key), or "" when
+// it should get one.
+std::string sandbox_silence_reason(const onebot::MessageEvent& event, const BotSettings& settings,
+                                   bool agent_enabled) {
+  if (event.is_group() && !settings.group_allowed(event.group_id)) return "console.sandbox.no_reply_group";
+  const Wake wake = analyse_wake(event, settings);
+  if (wake.is_command) return "";
+  if (!wake.woken) return "console.sandbox.no_reply_not_woken";
+  if (!agent_enabled) return "console.sandbox.no_reply_llm_off";
+  return "";
+}
+
 web::Console::Options console_options(const json& config, const std::filesystem::path& data_dir) {
   const json web_config = config.value("web", json::object());
   return {.password = web_config.value("password", ""),
@@ -99,15 +111,19 @@ Status WebHost::start_console() {
   console_->set_metrics_refresh([this] { refresh_metrics(); });
   sandbox_ = std::make_unique<Sandbox>(
       deps_.executor, deps_.workers,
-      [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi&, bool admin) {
+      [this](std::shared_ptr<const onebot::MessageEvent> event, onebot::BotApi&,
+             bool admin) -> asio::awaitable<std::string> {
         BotSettings as_user = *deps_.dispatcher.settings();
         if (admin)
           as_user.admins.insert(event->user_id);
         else
           as_user.admins.erase(event->user_id);
+        auto settings = std::make_shared<const BotSettings>(std::move(as_user));
+        std::string silence =
+            sandbox_silence_reason(*event, *settings, deps_.agent_enabled && deps_.agent_enabled());
         // Replies go to the sandbox through sandbox_api_, so they count like real ones.
-        return deps_.dispatcher.handle_message(std::move(event), *sandbox_api_,
-                                               std::make_shared<const BotSettings>(as_user));
+        co_await deps_.dispatcher.handle_message(std::move(event), *sandbox_api_, settings);
+        co_return silence;
       });
   sandbox_api_ = std::make_unique<MeteredApi>(*sandbox_, deps_.metrics);
   add_host_routes();
@@ -139,10 +155,11 @@ void WebHost::add_host_routes() {
           if (!parsed) message += " (" + parsed.error().message + ")";
           co_return web::HttpResponse::json({{"error", "bad_request"}, {"message", message}}, 400);
         }
-        const json& body = *parsed;
-        auto id =
-            sandbox_->send(body.value("user_id", std::int64_t{0}), body.value("group_id", std::int64_t{0}),
-                           body.value("admin", false), body.value("text", std::string()));
+        auto input = Sandbox::Input::from_json(*parsed);
+        if (!input)
+          co_return web::HttpResponse::json(
+              {{"error", input.error().code}, {"message", input.error().message}}, 400);
+        auto id = sandbox_->send(std::move(*input));
         if (!id)
           co_return web::HttpResponse::json({{"error", id.error().code}, {"message", id.error().message}},
                                             400);

@@ -54,6 +54,8 @@ class WebHost {
     Dispatcher& dispatcher;  // counters; runs the sandbox's messages
     const MeteredApi& api;   // messages sent to the chats
     std::filesystem::path data_dir;
+    // Whether the LLM agent answers messages (the sandbox's no-reply note). Empty: off.
+    std::function<bool()> agent_enabled;
   };
 
   explicit WebHost(Deps deps);

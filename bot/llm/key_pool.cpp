@@ -62,9 +62,20 @@ std::optional<KeySlot> KeyPool::next(Clock::time_point now, const std::vector<st
 
 void KeyPool::report(const KeySlot& slot, const KeyOutcome& outcome, Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  if (slot.generation != generation_ || slot.index >= entries_.size()) return;
-  Entry& entry = entries_[slot.index];
   using Kind = KeyOutcome::Kind;
+  if (slot.generation != generation_) {
+    // The list was replaced while the call ran: the call still counts.
+    const auto same =
+        std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == slot.key; });
+    if (same == entries_.end()) return;
+    if (outcome.kind == Kind::kSuccess)
+      ++same->successes;
+    else
+      ++same->failures;
+    return;
+  }
+  if (slot.index >= entries_.size()) return;
+  Entry& entry = entries_[slot.index];
   if (outcome.kind == Kind::kSuccess) {
     ++entry.successes;
     if (entry.status == KeyState::Status::kCoolingDown) {
@@ -129,11 +140,29 @@ std::vector<KeyState> KeyPool::snapshot(Clock::time_point now) const {
 void KeyPool::replace_keys(std::vector<std::string> keys) {
   std::vector<Entry> entries = make_entries(std::move(keys));
   std::lock_guard lock(mutex_);
+  for (Entry& entry : entries) {
+    const auto old =
+        std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == entry.key; });
+    if (old == entries_.end()) continue;
+    entry.successes = old->successes;
+    entry.failures = old->failures;
+  }
   const bool unchanged = std::equal(entries.begin(), entries.end(), entries_.begin(), entries_.end(),
                                     [](const Entry& a, const Entry& b) { return a.key == b.key; });
   if (!unchanged) cursor_ = 0;
   entries_ = std::move(entries);
   ++generation_;
+}
+
+bool KeyPool::enable(std::size_t index, std::string_view masked_key) {
+  std::lock_guard lock(mutex_);
+  if (index >= entries_.size() || mask_secret(entries_[index].key) != masked_key) return false;
+  Entry& entry = entries_[index];
+  entry.status = KeyState::Status::kActive;
+  entry.available_at = {};
+  entry.reason.clear();
+  entry.cause = KeyOutcome::Kind::kSuccess;
+  return true;
 }
 
 std::size_t KeyPool::size() const {

@@ -1,6 +1,7 @@
 // KeyPool: the API keys of one provider, handed out round-robin, with the
 // state each key earned from the provider's answers (cooling down after 402 or
-// 429, disabled after 401/403 until the keys are replaced on config reload).
+// 429, disabled after 401/403 until the keys are replaced on config reload or
+// the operator re-enables the key).
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bot/core/clock.h"
@@ -27,7 +29,7 @@ struct KeySlot {
 struct KeyOutcome {
   enum class Kind {
     kSuccess,      // the key works: a cooldown it had is over
-    kInvalid,      // 401/403: disabled until replace_keys()
+    kInvalid,      // 401/403: disabled until replace_keys() or enable()
     kNoCredits,    // 402: cools down for no_credits_cooldown
     kRateLimited,  // 429: cools down for retry_after, or rate_limit_cooldown
     kNeutral,      // a failure that says nothing about the key (5xx, timeouts, bad requests)
@@ -69,17 +71,26 @@ class KeyPool {
   // down at now, and indices in exclude. nullopt when no key qualifies.
   std::optional<KeySlot> next(Clock::time_point now, const std::vector<std::size_t>& exclude = {});
 
-  // Records what an attempt with slot taught us. Ignored when slot comes from
-  // an older key list.
+  // Records what an attempt with slot taught us. When slot comes from an
+  // older key list, only the counters of the same key (if still configured)
+  // count it; its state is left alone.
   void report(const KeySlot& slot, const KeyOutcome& outcome, Clock::time_point now);
 
   // Every key with its state at now, in configuration order, keys masked.
   std::vector<KeyState> snapshot(Clock::time_point now) const;
 
   // Installs a new key list (config reload): every key becomes active again,
-  // counters restart, the round-robin position restarts at the first key
-  // unless the list is unchanged. Empty and duplicate keys are dropped.
+  // a key that was configured before keeps its success and failure counters
+  // (so they agree with the totals across a save), the round-robin position
+  // restarts at the first key unless the list is unchanged. Empty and
+  // duplicate keys are dropped.
   void replace_keys(std::vector<std::string> keys);
+
+  // The operator's "re-enable": the key at index becomes active again (a
+  // cooldown ends too). masked_key must be that key's mask_secret(), so a
+  // page showing an older list cannot re-enable the wrong key. Returns false
+  // when no key matches.
+  bool enable(std::size_t index, std::string_view masked_key);
 
   std::size_t size() const;
 

@@ -60,7 +60,51 @@ TEST(KeyPoolTest, InvalidKeyIsDisabledUntilReplaceKeys) {
   pool.replace_keys(kKeys);
   states = pool.snapshot(clock.now());
   for (const auto& state : states) EXPECT_EQ(state.status, KeyState::Status::kActive);
-  EXPECT_EQ(states[0].failures, 0u);
+  EXPECT_EQ(states[0].reason, "");
+}
+
+// A config save used to zero the per-key counters, so they disagreed with
+// the totals on the status page.
+TEST(KeyPoolTest, CountersSurviveReplaceKeysForKeysStillConfigured) {
+  ManualClock clock;
+  KeyPool pool({kKeys[0], kKeys[1]});
+  auto first = pool.next(clock.now());
+  pool.report(*first, KeyOutcome::success(), clock.now());
+  auto second = pool.next(clock.now());
+  pool.report(*second, failure(KeyOutcome::Kind::kNoCredits), clock.now());
+  auto in_flight = pool.next(clock.now());  // key 0 again
+  ASSERT_EQ(in_flight->index, 0u);
+
+  pool.replace_keys({kKeys[2], kKeys[0]});                      // key 1 removed, key 0 moved
+  pool.report(*in_flight, KeyOutcome::success(), clock.now());  // ends after the save
+  const auto states = pool.snapshot(clock.now());
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].successes + states[0].failures, 0u);  // a new key
+  EXPECT_EQ(states[1].masked_key, mask_secret(kKeys[0]));
+  EXPECT_EQ(states[1].successes, 2u);
+  EXPECT_EQ(states[1].failures, 0u);
+
+  pool.replace_keys({kKeys[2], kKeys[0], kKeys[1]});  // a key that came back starts at 0
+  EXPECT_EQ(pool.snapshot(clock.now())[2].failures, 0u);
+}
+
+TEST(KeyPoolTest, EnableBringsADisabledKeyBackOnlyWithItsMask) {
+  ManualClock clock;
+  KeyPool pool({kKeys[0], kKeys[1]});
+  auto slot = pool.next(clock.now());
+  pool.report(*slot, failure(KeyOutcome::Kind::kInvalid), clock.now());
+  EXPECT_FALSE(pool.enable(0, mask_secret(kKeys[1])));
+  EXPECT_FALSE(pool.enable(2, mask_secret(kKeys[0])));
+  EXPECT_FALSE(pool.enable(0, kKeys[0]));  // the secret itself is not the id
+  EXPECT_EQ(pool.snapshot(clock.now())[0].status, KeyState::Status::kDisabled);
+
+  EXPECT_TRUE(pool.enable(0, mask_secret(kKeys[0])));
+  const auto states = pool.snapshot(clock.now());
+  EXPECT_EQ(states[0].status, KeyState::Status::kActive);
+  EXPECT_EQ(states[0].reason, "");
+  EXPECT_EQ(states[0].failures, 1u);
+  EXPECT_EQ(next_index(pool, clock), 1u);
+  EXPECT_EQ(next_index(pool, clock), 0u);
 }
 
 TEST(KeyPoolTest, NoCreditsCoolsDownForAnHour) {

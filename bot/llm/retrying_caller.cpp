@@ -188,7 +188,8 @@ boost::asio::awaitable<RetryingCaller::ErasedOutcome> RetryingCaller::run(Erased
       }
       if (action == RetryAction::kNextKey) {
         if (last_error->cls == FailureClass::kInvalidKey) {
-          log->warn("key {} disabled until the config is reloaded", masked);
+          log->warn("key {} disabled until the config is reloaded or it is re-enabled on the status page",
+                    masked);
         }
         break;
       }

@@ -45,7 +45,7 @@ std::string format_reset_time(Clock::time_point t, Clock::time_point now) {
 }
 
 DrawPipeline::DrawPipeline(Deps deps, std::shared_ptr<const PluginSettings> settings)
-    : deps_(deps), settings_(std::move(settings)) {}
+    : deps_(deps), settings_(std::move(settings)), stats_(deps.clock) {}
 
 std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
                                            const PluginSettings& settings) const {

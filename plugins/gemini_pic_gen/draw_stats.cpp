@@ -1,6 +1,7 @@
 #include "plugins/gemini_pic_gen/draw_stats.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace picbot::gemini {
 namespace {
@@ -61,11 +62,70 @@ void DrawStats::generation_finished(std::string_view result, std::chrono::durati
   ++stats_.latency.counts[static_cast<std::size_t>(bucket)];
   stats_.latency.sum_seconds += seconds;
   ++stats_.latency.count;
+  const Clock::time_point now = clock_.now();
+  Hour& hour = hour_at(now);
+  if (result == "success") {
+    ++hour.successes;
+  } else {
+    auto failure = hour.failures.find(result);
+    if (failure == hour.failures.end()) failure = hour.failures.emplace(std::string(result), 0).first;
+    ++failure->second;
+  }
+  recent_.push_back(Sample{now, seconds});
+  if (recent_.size() > kMaxRecentLatencies) recent_.pop_front();
   if (metrics_) {
     metrics_->increment(kGenerations, kGenerationsHelp, {{"result", std::string(result)}});
     metrics_->observe(kDuration, kDurationHelp, seconds, {{"result", std::string(result)}},
                       latency_buckets());
   }
+}
+
+Clock::time_point DrawStats::hour_of(Clock::time_point t) {
+  return std::chrono::floor<std::chrono::hours>(t);
+}
+
+DrawStats::Hour& DrawStats::hour_at(Clock::time_point now) {
+  const Clock::time_point start = hour_of(now);
+  const auto index = static_cast<std::size_t>(
+      std::chrono::duration_cast<std::chrono::hours>(start.time_since_epoch()).count() %
+      static_cast<long long>(kHours));
+  Hour& hour = hours_[index];
+  if (hour.start != start) hour = Hour{start, 0, {}};  // a day old, or never used
+  return hour;
+}
+
+std::vector<DrawStats::Hour> DrawStats::last_day() const {
+  const Clock::time_point current = hour_of(clock_.now());
+  std::vector<Hour> day;
+  day.reserve(kHours);
+  for (std::size_t back = kHours; back-- > 0;) {
+    const Clock::time_point start = current - std::chrono::hours(back);
+    const auto found =
+        std::find_if(hours_.begin(), hours_.end(), [&](const Hour& h) { return h.start == start; });
+    day.push_back(found != hours_.end() ? *found : Hour{start, 0, {}});
+  }
+  return day;
+}
+
+DrawStats::Percentiles DrawStats::latency_percentiles() const {
+  const Clock::time_point since = clock_.now() - std::chrono::hours(kHours);
+  std::vector<double> seconds;
+  for (const Sample& sample : recent_) {
+    if (sample.at > since) seconds.push_back(sample.seconds);
+  }
+  Percentiles out;
+  out.count = seconds.size();
+  if (seconds.empty()) return out;
+  std::sort(seconds.begin(), seconds.end());
+  // Nearest rank: the smallest value with at least p of the calls at or below it.
+  const auto rank = [&](double p) {
+    const auto n = static_cast<double>(seconds.size());
+    const auto index = static_cast<std::size_t>(std::max(1.0, std::ceil(p * n))) - 1;
+    return seconds[std::min(index, seconds.size() - 1)];
+  };
+  out.p50_seconds = rank(0.50);
+  out.p95_seconds = rank(0.95);
+  return out;
 }
 
 }  // namespace picbot::gemini

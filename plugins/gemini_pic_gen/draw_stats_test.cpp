@@ -66,5 +66,61 @@ TEST(DrawStats, CountsInTheMetricsRegistry) {
   }
 }
 
+TEST(DrawStats, KeepsTheLastDayInHourBuckets) {
+  ManualClock clock;  // starts on a whole hour
+  DrawStats stats(clock);
+  stats.generation_finished("success", 3s);
+  stats.generation_finished("rate_limited", 1s);
+  clock.advance(2h + 10min);
+  stats.generation_finished("success", 4s);
+  stats.generation_finished("success", 5s);
+  const auto day = stats.last_day();
+  ASSERT_EQ(day.size(), DrawStats::kHours);
+  EXPECT_EQ(day.back().start, std::chrono::floor<std::chrono::hours>(clock.now()));
+  EXPECT_EQ(day.back().successes, 2u);
+  EXPECT_EQ(day[day.size() - 3].successes, 1u);
+  EXPECT_EQ(day[day.size() - 3].failures.at("rate_limited"), 1u);
+  EXPECT_EQ(day[day.size() - 2].successes, 0u);
+  EXPECT_TRUE(day[day.size() - 2].failures.empty());
+  for (std::size_t i = 1; i < day.size(); ++i) EXPECT_EQ(day[i].start - day[i - 1].start, 1h);
+}
+
+TEST(DrawStats, ForgetsHoursOlderThanADay) {
+  ManualClock clock;
+  DrawStats stats(clock);
+  stats.generation_finished("success", 3s);
+  clock.advance(24h);  // the same ring slot, a day later
+  stats.generation_finished("transient", 3s);
+  const auto day = stats.last_day();
+  EXPECT_EQ(day.back().successes, 0u);
+  EXPECT_EQ(day.back().failures.at("transient"), 1u);
+  for (const auto& hour : day) EXPECT_LE(hour.successes, 0u);
+  EXPECT_EQ(stats.latency_percentiles().count, 1u);           // the old call is out of the window too
+  EXPECT_EQ(stats.snapshot().generations.at("success"), 1u);  // totals since start stay
+}
+
+TEST(DrawStats, LatencyPercentilesAreNearestRank) {
+  ManualClock clock;
+  DrawStats stats(clock);
+  EXPECT_EQ(stats.latency_percentiles().count, 0u);
+  EXPECT_FALSE(stats.latency_percentiles().p50_seconds);
+  for (int s = 1; s <= 20; ++s) stats.generation_finished("success", std::chrono::seconds(s));
+  const auto p = stats.latency_percentiles();
+  EXPECT_EQ(p.count, 20u);
+  EXPECT_DOUBLE_EQ(*p.p50_seconds, 10);
+  EXPECT_DOUBLE_EQ(*p.p95_seconds, 19);
+}
+
+TEST(DrawStats, LatencyMemoryIsBounded) {
+  ManualClock clock;
+  DrawStats stats(clock);
+  for (std::size_t i = 0; i < DrawStats::kMaxRecentLatencies + 500; ++i) {
+    stats.generation_finished("success", i < 500 ? 100s : 1s);
+  }
+  const auto p = stats.latency_percentiles();
+  EXPECT_EQ(p.count, DrawStats::kMaxRecentLatencies);
+  EXPECT_DOUBLE_EQ(*p.p95_seconds, 1);  // the 500 slow ones were the oldest, and are gone
+}
+
 }  // namespace
 }  // namespace picbot::gemini

@@ -132,9 +132,10 @@ class GeminiPicGenPlugin final : public Plugin {
         DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.workers(), ctx.clock()},
         settings_);
     pipeline_->set_metrics(&ctx.metrics());
-    console_ = std::make_unique<ConsoleApi>(
-        ConsoleApi::Deps{*images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
-                         [this] { return client_->settings().model_name; }, ctx.clock()});
+    console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
+        *images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
+        [this](std::size_t index, std::string_view masked) { return client_->enable_key(index, masked); },
+        [this] { return client_->settings().model_name; }, ctx.clock()});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
@@ -282,6 +283,16 @@ class GeminiPicGenPlugin final : public Plugin {
            auto reset = co_await console_->reset(std::move(body));
            if (!reset) co_return error_response(reset.error());
            co_return web::HttpResponse::json(*reset);
+         }},
+        {"POST", "/keys/enable",
+         [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
+           auto parsed = parse_json(request.body);
+           json body;  // null: enable_key answers it as a bad request
+           if (parsed) body = std::move(*parsed);
+           auto enabled = console_->enable_key(body);
+           if (!enabled) co_return error_response(enabled.error());
+           ctx_->logger()->info("web console: key {} re-enabled", (*enabled)["enabled"].get<std::string>());
+           co_return web::HttpResponse::json(*enabled);
          }},
         // "/gallery" lists; "/gallery/<id>" is one image (GET) or deletes it.
         {"GET", "/gallery",

@@ -176,7 +176,9 @@ try {
   await page.goto(url + "/#status");
   await waitFor((m) => {
     const section = document.querySelector('[data-plugin="gemini_pic_gen"]');
-    return section && section.textContent.includes(m) && section.textContent.includes("active");
+    // The key's state is a label now (not the word "active"); the drawing is a bar of the chart.
+    return section && section.textContent.includes(m) && section.querySelector('tr[data-status="active"]') !== null &&
+           section.querySelector("#chart-hourly .bar-success") !== null;
   }, model);
 
   step = "phone layout";

@@ -42,5 +42,30 @@ TEST(GeminiBrowserTest, QuotasAndGalleryPagesOnAPhone) {
   EXPECT_EQ(bot.process().output().find(kKey), std::string::npos);
 }
 
+// The dashboard (chart, re-enable) and the sandbox (attach, quote, @bot,
+// scroll) in a browser: tests/browser/dashboard_e2e.mjs. Here: what reached
+// the fake OpenRouter.
+TEST(GeminiBrowserTest, DashboardAndSandboxOnAPhoneAndADesktop) {
+  FakeOpenRouter openrouter;
+  openrouter.push(kKey, FakeOpenRouter::Script::k401);
+  PicbotRunner bot(browser_console_config(kPassword) +
+                   gemini_plugin_section({kKey}, openrouter.api_base(), "    max_retry_attempts: 1\n"));
+  ASSERT_TRUE(bot.start());
+  ASSERT_TRUE(run_browser_script(bot, "dashboard_e2e.mjs", kPassword));
+
+  const auto calls = openrouter.calls();
+  ASSERT_EQ(calls.size(), 3u) << bot.process().output();
+  EXPECT_EQ(calls[0].script, FakeOpenRouter::Script::k401);
+  // The attached 1x1 PNG went with the second drawing ...
+  const nlohmann::json attached = calls[1].body["messages"][0]["content"];
+  ASSERT_EQ(attached.size(), 2u) << attached.dump().substr(0, 300);
+  EXPECT_TRUE(attached[1]["image_url"]["url"].get<std::string>().starts_with("data:image/png;base64,iVBOR"));
+  // ... and the quoted drawn image with the third.
+  const nlohmann::json quoted = calls[2].body["messages"][0]["content"];
+  ASSERT_EQ(quoted.size(), 2u) << quoted.dump().substr(0, 300);
+  EXPECT_EQ(quoted[1]["type"], "image_url");
+  EXPECT_EQ(bot.process().output().find(kKey), std::string::npos);
+}
+
 }  // namespace
 }  // namespace picbot::testing

@@ -74,8 +74,19 @@ net::HttpResponse ConsoleClient::post_with_csrf(const std::string& path, const j
 std::optional<json> ConsoleClient::sandbox_reply(std::int64_t user_id, std::int64_t group_id, bool admin,
                                                  const std::string& text, std::chrono::milliseconds timeout,
                                                  std::function<bool(const json&)> match) {
-  auto sent = post("/api/sandbox/send",
-                   {{"user_id", user_id}, {"group_id", group_id}, {"admin", admin}, {"text", text}});
+  return sandbox_reply(json{{"user_id", user_id}, {"group_id", group_id}, {"admin", admin}, {"text", text}},
+                       timeout, std::move(match));
+}
+
+json ConsoleClient::sandbox_messages(std::uint64_t after) {
+  auto answer = get("/api/sandbox/messages?after=" + std::to_string(after));
+  if (answer.status != 200) return json::array();
+  return json::parse(answer.body)["messages"];
+}
+
+std::optional<json> ConsoleClient::sandbox_reply(const json& body, std::chrono::milliseconds timeout,
+                                                 std::function<bool(const json&)> match) {
+  auto sent = post("/api/sandbox/send", body);
   if (sent.status != 200) {
     ADD_FAILURE() << "sandbox send: " << sent.status << " " << sent.body;
     return std::nullopt;

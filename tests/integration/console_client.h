@@ -45,6 +45,11 @@ class ConsoleClient {
   std::optional<nlohmann::json> sandbox_reply(std::int64_t user_id, std::int64_t group_id, bool admin,
                                               const std::string& text, std::chrono::milliseconds timeout,
                                               std::function<bool(const nlohmann::json&)> match = nullptr);
+  // The same for a whole /api/sandbox/send body (image, reply_to, ...).
+  std::optional<nlohmann::json> sandbox_reply(const nlohmann::json& body, std::chrono::milliseconds timeout,
+                                              std::function<bool(const nlohmann::json&)> match = nullptr);
+  // The sandbox transcript entries after entry id after.
+  nlohmann::json sandbox_messages(std::uint64_t after = 0);
 
   // The concatenated text segments of a sandbox message entry.
   static std::string text_of(const nlohmann::json& message);

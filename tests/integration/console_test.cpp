@@ -516,5 +516,61 @@ TEST_F(ConsoleTest, MetricsNeedTheTokenOrALogin) {
   }
 }
 
+// A user id typed with a letter used to end in HTTP 500 (a JSON type error).
+TEST_F(ConsoleTest, SandboxRefusesAUserIdThatIsNotANumberWithAMessage) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password()));
+  for (const json& user : {json("10x01"), json(nullptr), json(1.5), json("")}) {
+    auto refused = client().post("/api/sandbox/send", json{{"user_id", user}, {"text", "/ping"}});
+    EXPECT_EQ(refused.status, 400) << user.dump() << ": " << refused.body;
+    const json body = json::parse(refused.body, nullptr, false);
+    EXPECT_EQ(body["error"], "bad_user_id") << refused.body;
+    EXPECT_NE(body.value("message", "").find("user_id"), std::string::npos) << refused.body;
+  }
+  auto bad_group =
+      client().post("/api/sandbox/send", json{{"user_id", 7}, {"group_id", "g1"}, {"text", "/ping"}});
+  EXPECT_EQ(bad_group.status, 400) << bad_group.body;
+  // Digits as text are what the page's inputs hold: accepted.
+  auto pong = client().sandbox_reply(json{{"user_id", "7"}, {"group_id", ""}, {"text", "/ping"}}, 5s);
+  ASSERT_TRUE(pong) << bot().process().output();
+  EXPECT_EQ(ConsoleClient::text_of(*pong), "pong");
+}
+
+TEST_F(ConsoleTest, SandboxSaysWhyAMessageGotNoReply) {
+  // No bot.disabled_reply: with the LLM off, chat gets no answer at all.
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(
+      console_config(std::string("  password: \"") + kPassword + "\"\n", "  disabled_reply: \"\"\n")));
+  const auto note_for = [&](const json& body) -> std::string {
+    auto sent = client().post("/api/sandbox/send", body);
+    EXPECT_EQ(sent.status, 200) << sent.body;
+    const auto after = json::parse(sent.body)["id"].get<std::uint64_t>();
+    std::string label;
+    wait_until(
+        [&] {
+          for (const auto& m : client().sandbox_messages(after)) {
+            if (m["direction"] == "note") label = m["label"];
+          }
+          return !label.empty();
+        },
+        5s);
+    return label;
+  };
+  // The LLM is off: a private message that is not a command wakes nothing.
+  EXPECT_EQ(note_for(json{{"user_id", 7}, {"text", "hello"}}), "console.sandbox.no_reply_llm_off");
+  // In a group without @bot nothing is woken at all.
+  EXPECT_EQ(note_for(json{{"user_id", 7}, {"group_id", 20001}, {"text", "hello"}}),
+            "console.sandbox.no_reply_not_woken");
+  // With @bot (what the page's @bot button inserts) it is woken; the LLM is off.
+  EXPECT_EQ(note_for(json{{"user_id", 7}, {"group_id", 20001}, {"text", "[CQ:at,qq=100000] hello"}}),
+            "console.sandbox.no_reply_llm_off");
+  // A reply means no note.
+  auto pong = client().sandbox_reply(7, 0, false, "/ping", 5s);
+  ASSERT_TRUE(pong);
+  const auto last = (*pong)["id"].get<std::uint64_t>();
+  const json labels = json::parse(client().get("/api/labels").body);
+  EXPECT_FALSE(labels["zh-CN"].value("console.sandbox.no_reply_llm_off", "").empty());
+  EXPECT_FALSE(labels["en"].value("console.sandbox.no_reply_llm_off", "").empty());
+  for (const auto& m : client().sandbox_messages(last)) EXPECT_NE(m["direction"], "note") << m.dump();
+}
+
 }  // namespace
 }  // namespace picbot::testing

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "bot/core/secret.h"
+#include "bot/onebot/base64.h"
+#include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/console_client.h"
 #include "tests/integration/helpers.h"
@@ -274,6 +276,110 @@ TEST_F(GeminiConsoleTest, PagesAreListedWithTheirScriptAndLabels) {
   const json labels = get("/labels");
   EXPECT_EQ(labels["en"]["gemini.console.delete"], "Delete");
   EXPECT_EQ(labels["zh-CN"]["gemini.console.delete"], "删除");
+}
+
+TEST_F(GeminiConsoleTest, StatusHasTheDrawsOfThisHourAndLatencyPercentiles) {
+  ASSERT_TRUE(say(7, 0, "/draw a cat", true)) << bot->process().output();
+  openrouter.push(kKey, Script::k402);
+  ASSERT_TRUE(say(7, 0, "/draw a dog", false));
+
+  const json status = plugin_status();
+  ASSERT_EQ(status["hourly"].size(), 24u) << status.dump();
+  const json& now = status["hourly"].back();
+  EXPECT_EQ(now["success"], 1) << status.dump();
+  EXPECT_EQ(now["failures"], (json{{"no_credits", 1}})) << status.dump();
+  const auto start_ms = now["start_ms"].get<std::int64_t>();
+  EXPECT_EQ(start_ms % 3'600'000, 0);
+  EXPECT_EQ(start_ms - status["hourly"][0]["start_ms"].get<std::int64_t>(), 23 * 3'600'000LL);
+  EXPECT_EQ(status["latency"]["recent_count"], 2);
+  EXPECT_TRUE(status["latency"]["p50_seconds"].is_number()) << status.dump();
+  EXPECT_GE(status["latency"]["p95_seconds"].get<double>(), status["latency"]["p50_seconds"].get<double>());
+}
+
+// A config save used to zero the per-key counters, so they disagreed with
+// the totals next to them.
+TEST_F(GeminiConsoleTest, PerKeyCountersSurviveAConfigSave) {
+  ASSERT_TRUE(say(7, 0, "/draw a cat", true)) << bot->process().output();
+  auto saved = client->post(
+      "/api/config", {{"values", {{"plugins", {{"gemini_pic_gen", {{"max_concurrent_generations", 3}}}}}}}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ASSERT_TRUE(bot->wait_for_log("settings reloaded", 5s)) << bot->process().output();
+  ASSERT_TRUE(say(7, 0, "/draw a dog", true)) << bot->process().output();
+
+  const json status = plugin_status();
+  EXPECT_EQ(status["generations"]["success"], 2) << status.dump();
+  ASSERT_EQ(status["keys"].size(), 1u);
+  EXPECT_EQ(status["keys"][0]["successes"], 2) << status.dump();
+}
+
+TEST_F(GeminiConsoleTest, ReEnableBringsBackAKeyDisabledBy401) {
+  openrouter.push(kKey, Script::k401);
+  ASSERT_TRUE(say(7, 0, "/draw a cat", false));
+  json key = plugin_status()["keys"][0];
+  ASSERT_EQ(key["status"], "disabled") << key.dump();
+  EXPECT_FALSE(key["reason"].get<std::string>().empty());
+  const json body{{"index", 0}, {"key", key["key"]}};
+
+  EXPECT_EQ(client->post_with_csrf(std::string(kApi) + "/keys/enable", body, std::nullopt).status, 403);
+  post("/keys/enable", json{{"index", 0}, {"key", "sk-or-…zzzz"}}, 404);
+  post("/keys/enable", json{{"index", "first"}}, 400);
+  EXPECT_EQ(plugin_status()["keys"][0]["status"], "disabled");
+
+  const json enabled = post("/keys/enable", body);
+  EXPECT_EQ(enabled["enabled"], mask_secret(kKey));
+  key = plugin_status()["keys"][0];
+  EXPECT_EQ(key["status"], "active") << key.dump();
+  EXPECT_EQ(key["failures"], 1);
+  ASSERT_TRUE(say(7, 0, "/draw a cat", true)) << bot->process().output();
+}
+
+TEST_F(GeminiConsoleTest, SandboxAttachedImageIsSentAsReference) {
+  const std::string reference = make_png("sandbox attachment", 64);
+  const std::string data_url = "data:image/png;base64," + onebot::base64_encode(reference);
+  auto reply = client->sandbox_reply(
+      json{{"user_id", 7}, {"group_id", 0}, {"text", "/draw make it blue"}, {"image", data_url}}, 10s,
+      sandbox_has_image);
+  ASSERT_TRUE(reply) << bot->process().output();
+  const auto calls = openrouter.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  const json& content = calls[0].body["messages"][0]["content"];
+  ASSERT_EQ(content.size(), 2u) << content.dump().substr(0, 500);
+  EXPECT_EQ(content[1]["image_url"]["url"], data_url);
+}
+
+TEST_F(GeminiConsoleTest, SandboxQuoteOfAnEarlierMessageSendsItsImage) {
+  // The user's own earlier image, quoted: the plugin fetches it with get_msg.
+  const std::string reference = make_png("quoted attachment", 64);
+  const std::string data_url = "data:image/png;base64," + onebot::base64_encode(reference);
+  auto sent = client->post("/api/sandbox/send", json{{"user_id", 7}, {"text", "look"}, {"image", data_url}});
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const auto entry = json::parse(sent.body)["id"].get<std::uint64_t>();
+  const json transcript = client->sandbox_messages(entry - 1);
+  ASSERT_FALSE(transcript.empty());
+  const auto quoted = transcript[0]["message_id"].get<std::int64_t>();
+
+  auto reply = client->sandbox_reply(
+      json{{"user_id", 7}, {"text", "/draw make it blue"}, {"reply_to", quoted}}, 10s, sandbox_has_image);
+  ASSERT_TRUE(reply) << bot->process().output();
+  const json content = openrouter.calls().at(0).body["messages"][0]["content"];
+  ASSERT_EQ(content.size(), 2u) << content.dump().substr(0, 500);
+  EXPECT_EQ(content[1]["image_url"]["url"], data_url);
+
+  // The bot's drawn image, quoted, is the reference of the next drawing.
+  const auto drawn = (*reply)["message_id"].get<std::int64_t>();
+  ASSERT_TRUE(client->sandbox_reply(json{{"user_id", 7}, {"text", "/draw now red"}, {"reply_to", drawn}}, 10s,
+                                    sandbox_has_image));
+  const json second = openrouter.calls().at(1).body["messages"][0]["content"];
+  ASSERT_EQ(second.size(), 2u);
+  std::string drawn_src;
+  for (const auto& seg : (*reply)["segments"]) {
+    if (seg["type"] == "image") drawn_src = seg["data"]["src"];
+  }
+  EXPECT_EQ(second[1]["image_url"]["url"], drawn_src);
+
+  auto unknown =
+      client->post("/api/sandbox/send", json{{"user_id", 7}, {"text", "/draw x"}, {"reply_to", 999999}});
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
 }
 
 }  // namespace

@@ -176,7 +176,8 @@ function renderStatus(section) {
                                              el("td", {text: duration(l.uptime_seconds)}))));
     const stat = (label, value, id) => el("div", {class: "stat"}, label, el("b", {id, text: value}));
     const plugins = Object.entries(data.plugins || {}).map(([name, value]) =>
-      el("div", {class: "plugin-status", "data-plugin": name}, el("h3", {text: name}), renderValue(value)));
+      el("div", {class: "plugin-status", "data-plugin": name}, el("h3", {text: name}),
+         isDashboard(value) ? renderDashboard(name, value) : renderValue(value)));
     const errors = data.errors.length ? el("pre", {class: "log", text: data.errors.join("\n")})
                                       : el("p", {text: t("console.status.no_errors")});
     body.replaceChildren(...[
@@ -190,6 +191,132 @@ function renderStatus(section) {
       plugins.length ? el("div", {class: "card"}, el("h2", {text: t("console.status.plugins")}), plugins) : null,
       el("div", {class: "card"}, el("h2", {text: t("console.status.errors")}), errors)].filter(Boolean));
   });
+}
+
+// ---- dashboard of an image plugin ------------------------------------------
+// A plugin status with "hourly" (the last 24 h by hour), "latency" and
+// "keys" (see plugins/gemini_pic_gen/console/console_api.h) is drawn as a
+// dashboard: figures with labels, a bar chart, the keys with a re-enable
+// button. Anything else goes through renderValue().
+function isDashboard(value) {
+  return value && typeof value === "object" && Array.isArray(value.hourly) && Array.isArray(value.keys);
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, v] of Object.entries(attrs || {})) node.setAttribute(name, String(v));
+  node.append(...children);
+  return node;
+}
+
+function failureClass(name) {
+  const key = "console.dashboard.class." + name;
+  const text = t(key);
+  return text === key ? name : text;
+}
+
+function seconds(value) {
+  if (value === null || value === undefined) return "—";
+  return t("console.dashboard.seconds", {value: value.toFixed(value < 10 ? 2 : 1)});
+}
+
+function sumFailures(failures) {
+  return Object.values(failures || {}).reduce((a, b) => a + b, 0);
+}
+
+// 24 stacked bars (successes below, failures on top), one per hour, oldest
+// on the left; each bar's title gives the hour and its counts.
+function hourlyChart(hours) {
+  // Drawn at the width it gets (no scaling: the labels keep their size).
+  const body = document.getElementById("status-body");
+  const width = Math.max(240, Math.min(1000, (body ? body.clientWidth : 480) - 40)), height = 140;
+  const top = 6, bottom = 18, gap = Math.max(1, Math.round(width / 160));
+  const max = Math.max(1, ...hours.map((h) => h.success + sumFailures(h.failures)));
+  const slot = width / hours.length, bar = slot - gap, scale = (height - top - bottom) / max;
+  const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img", id: "chart-hourly",
+                            "aria-label": t("console.dashboard.generations")});
+  chart.append(svg("line", {x1: 0, x2: width, y1: height - bottom, y2: height - bottom, class: "chart-axis"}));
+  hours.forEach((h, i) => {
+    const failed = sumFailures(h.failures), x = i * slot + gap / 2;
+    const hour = new Date(h.start_ms);
+    const label = hour.toLocaleTimeString(state.lang, {hour: "2-digit", minute: "2-digit"});
+    const group = svg("g", {class: "chart-hour"},
+                      svg("title", {}, t("console.dashboard.hour_tip", {hour: label, success: h.success, failure: failed})));
+    const okHeight = h.success * scale, badHeight = failed * scale;
+    if (h.success) group.append(svg("rect", {x, width: bar, y: height - bottom - okHeight, height: okHeight, class: "bar-success"}));
+    if (failed) group.append(svg("rect", {x, width: bar, y: height - bottom - okHeight - badHeight, height: badHeight, class: "bar-failure"}));
+    // An invisible full-height target, so the title shows on empty hours too.
+    group.append(svg("rect", {x, width: bar, y: top, height: height - top - bottom, class: "bar-hit"}));
+    chart.append(group);
+    if (i % 6 === 0 || i === hours.length - 1) {
+      const anchor = i === 0 ? "start" : i === hours.length - 1 ? "end" : "middle";
+      const at = anchor === "start" ? x : anchor === "end" ? x + bar : x + bar / 2;
+      chart.append(svg("text", {x: at, y: height - 4, class: "chart-label", "text-anchor": anchor}, label));
+    }
+  });
+  return chart;
+}
+
+function keyState(key) {
+  if (key.status === "cooling_down") {
+    const until = key.cooling_until ? new Date(key.cooling_until).toLocaleString(state.lang) : "—";
+    return t("console.dashboard.state.cooling_down", {until});
+  }
+  return t("console.dashboard.state." + key.status);
+}
+
+function renderKeys(plugin, keys) {
+  if (!keys.length) return null;
+  const enable = async (key, button) => {
+    button.disabled = true;
+    try {
+      const {ok, status, data} = await api.post("/api/plugins/" + plugin + "/keys/enable", {index: key.index, key: key.key});
+      toast(ok ? t("console.dashboard.enabled", {key: key.key}) : failure(status, data));
+    } catch (e) {
+      toast(e.message);
+    } finally {
+      button.disabled = false;
+    }
+  };
+  const head = ["key", "key_state", "key_reason", "key_successes", "key_failures"];
+  return el("div", {class: "table-wrap"}, el("table", {class: "keys", id: "keys-" + plugin},
+    el("tr", {}, head.map((k) => el("th", {text: t("console.dashboard." + k)}))),
+    keys.map((key) => {
+      const button = key.status === "active" ? null :
+        el("button", {type: "button", class: "small enable-key", "data-index": key.index, text: t("console.dashboard.enable")});
+      if (button) button.addEventListener("click", () => enable(key, button));
+      return el("tr", {"data-status": key.status},
+                el("td", {class: "mono", text: key.key}),
+                el("td", {class: "key-state"}, el("span", {class: "pill " + key.status, text: keyState(key)}), button),
+                el("td", {text: key.reason || ""}), el("td", {text: key.successes}), el("td", {text: key.failures}));
+    })));
+}
+
+function renderDashboard(plugin, v) {
+  const generations = v.generations || {};
+  const successes = generations.success || 0;
+  const failures = Object.entries(generations).filter(([k]) => k !== "success");
+  const stat = (key, value) => el("div", {class: "stat"}, t("console.dashboard." + key), el("b", {text: value}));
+  const latency = v.latency || {};
+  const recent = v.hourly.some((h) => h.success || sumFailures(h.failures));
+  return el("div", {class: "dashboard"},
+    v.model ? el("p", {class: "desc"}, t("console.dashboard.model") + ": ", el("span", {class: "mono", text: v.model})) : null,
+    el("div", {class: "stats"},
+       stat("total_success", successes), stat("total_failure", failures.reduce((a, [, n]) => a + n, 0)),
+       stat("quota_denials", v.quota_denials ?? 0), stat("images_delivered", v.images_delivered ?? 0),
+       stat("delivery_failures", v.delivery_failures ?? 0),
+       stat("p50", seconds(latency.p50_seconds)), stat("p95", seconds(latency.p95_seconds)),
+       stat("running", (v.queue || {}).running ?? 0), stat("waiting", (v.queue || {}).waiting ?? 0)),
+    el("h4", {text: t("console.dashboard.generations")}),
+    el("div", {class: "legend"}, el("span", {class: "swatch success"}), t("console.dashboard.success"),
+       el("span", {class: "swatch failure"}), t("console.dashboard.failure")),
+    hourlyChart(v.hourly),
+    recent ? null : el("p", {class: "desc", text: t("console.dashboard.no_generations")}),
+    failures.length ? el("div", {}, el("h4", {text: t("console.dashboard.failures_by_class")}),
+      el("ul", {class: "classes"}, failures.map(([k, n]) => el("li", {}, failureClass(k) + ": ", el("b", {text: n}))))) : null,
+    v.keys.length ? el("h4", {text: t("console.dashboard.keys")}) : null,
+    renderKeys(plugin, v.keys));
 }
 
 // Any JSON a plugin reports: objects as key/value tables, lists of objects
@@ -498,15 +625,47 @@ function renderLogs(section) {
 }
 
 // ---- sandbox ---------------------------------------------------------------
-function segmentNodes(segments) {
+// The bot's QQ number in the sandbox (the server says it in every poll).
+let sandboxSelfId = 100000;
+
+function segmentNodes(segments, onImage) {
   return segments.map((seg) => {
     if (seg.type === "text") return document.createTextNode(seg.data.text);
-    if (seg.type === "image") return seg.data.src ? el("img", {src: seg.data.src, alt: "image", class: "sandbox-image"})
-                                                   : el("span", {text: "[image]"});
-    if (seg.type === "at") return document.createTextNode("@" + seg.data.qq + " ");
-    if (seg.type === "reply") return el("span", {class: "desc", text: "↩ #" + seg.data.id + " "});
+    if (seg.type === "image") {
+      if (!seg.data.src) return el("span", {text: "[image]"});
+      const img = el("img", {src: seg.data.src, alt: "image", class: "sandbox-image"});
+      if (onImage) img.addEventListener("load", onImage);
+      return img;
+    }
+    if (seg.type === "at") {
+      const who = String(seg.data.qq) === String(sandboxSelfId) ? t("console.sandbox.at_bot") : "@" + seg.data.qq;
+      return el("span", {class: "at", text: who + " "});
+    }
+    if (seg.type === "reply") return el("span", {class: "desc quote-ref", text: "↩ #" + seg.data.id + " "});
     return el("span", {class: "desc", text: "[" + seg.type + "]"});
   });
+}
+
+// Reads an image file as a data: URL small enough for one request (the
+// console takes bodies up to 1 MiB): large ones are scaled down as JPEG.
+async function imageDataUrl(file) {
+  const read = (blob) => new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+  const limit = 700 * 1024;
+  if (file.size * 4 / 3 < limit && /^image\/(png|jpeg|webp)$/.test(file.type)) return read(file);
+  const bitmap = await createImageBitmap(file);
+  for (const side of [2048, 1536, 1024, 768, 512]) {
+    const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+    const canvas = el("canvas", {width: Math.round(bitmap.width * scale), height: Math.round(bitmap.height * scale)});
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const url = canvas.toDataURL("image/jpeg", 0.85);
+    if (url.length < limit) return url;
+  }
+  throw new Error(t("console.sandbox.bad_image"));
 }
 
 function renderSandbox(section) {
@@ -515,27 +674,69 @@ function renderSandbox(section) {
   const group = el("input", {id: "sandbox-group", value: localStorage.sandboxGroup ?? "20001", inputmode: "numeric"});
   const admin = el("input", {type: "checkbox", id: "sandbox-admin"});
   admin.checked = localStorage.sandboxAdmin === "1";
-  const text = el("input", {id: "sandbox-text", autocomplete: "off", placeholder: "/help"});
+  const text = el("input", {id: "sandbox-text", autocomplete: "off", placeholder: "/help",
+                            "aria-label": t("console.sandbox.message")});
   const error = el("div", {class: "error", id: "sandbox-error", role: "alert"});
+  const file = el("input", {type: "file", id: "sandbox-file", accept: "image/png,image/jpeg,image/webp,image/gif", hidden: true});
+  const pending = el("div", {class: "pending", id: "sandbox-pending"});
+  let image = null;    // {name, url} attached to the next message
+  let replyTo = null;  // message_id quoted by the next message
+  const showPending = () => {
+    const chip = (id, label, clear) => el("span", {class: "chip", id}, label,
+      el("button", {type: "button", class: "link small", text: t("console.sandbox.remove"), onclick: () => { clear(); showPending(); }}));
+    pending.replaceChildren(...[
+      replyTo === null ? null : chip("sandbox-quoting", t("console.sandbox.quoting", {id: replyTo}), () => { replyTo = null; }),
+      image === null ? null : chip("sandbox-attached", t("console.sandbox.attached", {name: image.name}), () => { image = null; })]
+      .filter(Boolean));
+  };
+  file.addEventListener("change", async () => {
+    const chosen = file.files[0];
+    file.value = "";
+    if (!chosen) return;
+    error.textContent = "";
+    try {
+      image = {name: chosen.name, url: await imageDataUrl(chosen)};
+    } catch (e) {
+      image = null;
+      error.textContent = t("console.sandbox.bad_image");
+    }
+    showPending();
+  });
+  const atBot = el("button", {type: "button", class: "secondary compact", id: "sandbox-at", text: t("console.sandbox.at_bot")});
+  atBot.addEventListener("click", () => {
+    const code = "[CQ:at,qq=" + sandboxSelfId + "] ";
+    if (!text.value.includes(code)) text.value = code + text.value;
+    text.focus();
+  });
+  const attach = el("button", {type: "button", class: "secondary compact", id: "sandbox-attach", text: t("console.sandbox.attach")});
+  attach.addEventListener("click", () => file.click());
   const form = el("form", {id: "sandbox-form"},
     el("div", {class: "form-row"},
        el("label", {}, t("console.sandbox.user_id"), user), el("label", {}, t("console.sandbox.group_id"), group),
-       el("label", {}, admin, " " + t("console.sandbox.as_admin"))),
-    el("div", {class: "form-row"}, el("label", {}, t("console.sandbox.message"), text),
-       el("button", {type: "submit", id: "sandbox-send", text: t("console.sandbox.send")})), error);
+       el("label", {class: "check"}, admin, " " + t("console.sandbox.as_admin"))),
+    el("div", {class: "tools"}, atBot, attach, file, pending),
+    el("div", {class: "composer"}, text,
+       el("button", {type: "submit", id: "sandbox-send", class: "compact", text: t("console.sandbox.send")})), error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
-    localStorage.sandboxUser = user.value; localStorage.sandboxGroup = group.value;
+    const userId = user.value.trim(), groupId = group.value.trim();
+    if (!/^\d+$/.test(userId)) { error.textContent = t("console.sandbox.bad_user"); user.focus(); return; }
+    if (groupId !== "" && !/^\d+$/.test(groupId)) { error.textContent = t("console.sandbox.bad_group"); group.focus(); return; }
+    localStorage.sandboxUser = userId; localStorage.sandboxGroup = groupId;
     localStorage.sandboxAdmin = admin.checked ? "1" : "0";
-    const body = {user_id: Number(user.value), group_id: group.value.trim() === "" ? 0 : Number(group.value),
-                  admin: admin.checked, text: text.value};
+    const body = {user_id: userId, group_id: groupId, admin: admin.checked, text: text.value};
+    if (image) body.image = image.url;
+    if (replyTo !== null) body.reply_to = replyTo;
     const send = form.querySelector("#sandbox-send");
     send.disabled = true;
     try {
       const {ok, status, data} = await api.post("/api/sandbox/send", body);
       if (!ok) { error.textContent = failure(status, data); return; }
       text.value = "";
+      image = null;
+      replyTo = null;
+      showPending();
       poll();
     } catch (e) {
       error.textContent = e.message;
@@ -543,18 +744,28 @@ function renderSandbox(section) {
       send.disabled = false;
     }
   });
-  section.replaceChildren(el("div", {class: "card"}, el("p", {class: "desc", text: t("console.sandbox.hint")}), chat, form));
+  section.replaceChildren(el("div", {class: "card sandbox"}, el("p", {class: "desc", text: t("console.sandbox.hint")}), chat, form));
+  const toEnd = () => { chat.scrollTop = chat.scrollHeight; };
+  const quote = (messageId) => { replyTo = messageId; showPending(); text.focus(); };
   let after = 0;
   const poll = async () => {
     const {ok, status, data} = await api.get("/api/sandbox/messages?after=" + after, {quiet: true});
     if (!ok) { error.textContent = failure(status, data); return; }
+    if (data.self_id) sandboxSelfId = data.self_id;
     for (const m of data.messages) {
       after = Math.max(after, m.id);
+      if (m.direction === "note") {
+        chat.append(el("div", {class: "note", "data-direction": "note", "data-label": m.label, text: t(m.label)}));
+        continue;
+      }
       const who = m.direction === "in" ? t("console.sandbox.you") + " (" + m.user_id + ")" : t("console.sandbox.bot");
       const where = m.group_id ? " · " + m.group_id : "";
-      chat.append(el("div", {class: "bubble " + m.direction, "data-direction": m.direction},
-                     el("span", {class: "who", text: who + where}), segmentNodes(m.segments)));
-      chat.scrollTop = chat.scrollHeight;
+      const quoteButton = el("button", {type: "button", class: "link small quote", text: t("console.sandbox.quote")});
+      quoteButton.addEventListener("click", () => quote(m.message_id));
+      chat.append(el("div", {class: "bubble " + m.direction, "data-direction": m.direction, "data-message-id": m.message_id},
+                     el("span", {class: "who"}, "#" + m.message_id + " · " + who + where, quoteButton),
+                     segmentNodes(m.segments, toEnd)));
+      toEnd();
     }
   };
   every(1000, poll);

@@ -54,12 +54,20 @@ json image_json(const StoredImage& image) {
 }
 
 json key_json(const llm::KeyState& key) {
-  return json{{"key", key.masked_key},
+  return json{{"index", key.index},
+              {"key", key.masked_key},
               {"status", llm::key_status_name(key.status)},
               {"cooling_until", utc_or_null(key.available_at)},
               {"reason", key.reason},
               {"successes", key.successes},
               {"failures", key.failures}};
+}
+
+json hour_json(const DrawStats::Hour& hour) {
+  json failures = json::object();
+  for (const auto& [cls, count] : hour.failures) failures[cls] = count;
+  return json{
+      {"start_ms", to_epoch_ms(hour.start)}, {"success", hour.successes}, {"failures", std::move(failures)}};
 }
 
 Error unavailable() { return Error::unavailable("the quota database could not be opened; see the log"); }
@@ -113,14 +121,37 @@ json ConsoleApi::status() const {
   for (const auto& [result, count] : stats.generations) generations[result] = count;
   json keys = json::array();
   for (const llm::KeyState& key : deps_.key_states()) keys.push_back(key_json(key));
+  json hourly = json::array();
+  for (const DrawStats::Hour& hour : deps_.stats.last_day()) hourly.push_back(hour_json(hour));
+  const DrawStats::Percentiles percentiles = deps_.stats.latency_percentiles();
   return json{{"model", deps_.model()},
               {"generations", std::move(generations)},
               {"quota_denials", stats.quota_denials},
               {"images_delivered", stats.images_delivered},
               {"delivery_failures", stats.delivery_failures},
-              {"latency", {{"count", stats.latency.count}, {"sum_seconds", stats.latency.sum_seconds}}},
+              {"latency",
+               {{"count", stats.latency.count},
+                {"sum_seconds", stats.latency.sum_seconds},
+                {"p50_seconds", value_or_null(percentiles.p50_seconds)},
+                {"p95_seconds", value_or_null(percentiles.p95_seconds)},
+                {"recent_count", percentiles.count}}},
+              {"hourly", std::move(hourly)},
               {"keys", std::move(keys)},
               {"queue", {{"running", deps_.jobs.running()}, {"waiting", deps_.jobs.waiting()}}}};
+}
+
+Result<json> ConsoleApi::enable_key(const json& body) {
+  if (!body.is_object() || !body.contains("index") || !body["index"].is_number_integer() ||
+      body["index"].get<long long>() < 0 || !body.contains("key") || !body["key"].is_string()) {
+    return Error::bad_request("expected {\"index\": n, \"key\": \"<masked key>\"}");
+  }
+  const auto index = static_cast<std::size_t>(body["index"].get<long long>());
+  const auto masked = body["key"].get<std::string>();
+  if (!deps_.enable_key || !deps_.enable_key(index, masked)) {
+    return Error::not_found("no key " + masked + " at position " + std::to_string(index) +
+                            " (the key list changed? reload the page)");
+  }
+  return json{{"enabled", masked}};
 }
 
 }  // namespace picbot::gemini

@@ -36,7 +36,9 @@ class ConsoleApi {
     const DrawStats& stats;
     const JobQueue& jobs;
     std::function<std::vector<llm::KeyState>()> key_states;  // masked
-    std::function<std::string()> model;                      // the model in use
+    // Re-enables the key at index whose mask is masked_key (KeyPool::enable).
+    std::function<bool(std::size_t index, std::string_view masked_key)> enable_key;
+    std::function<std::string()> model;  // the model in use
     const Clock& clock;
   };
 
@@ -69,11 +71,19 @@ class ConsoleApi {
 
   // {"model", "generations": {"success": n, "<failure class>": n, ...},
   //  "quota_denials", "images_delivered", "delivery_failures",
-  //  "latency": {"count", "sum_seconds"},
-  //  "keys" (in configuration order): [{"key" (masked), "status", "cooling_until" (UTC),
+  //  "latency": {"count", "sum_seconds", "p50_seconds", "p95_seconds"
+  //              (of the last 24 h; null without a call), "recent_count"},
+  //  "hourly" (the last 24 h, oldest first): [{"start_ms", "success",
+  //            "failures": {"<failure class>": n}}],
+  //  "keys" (in configuration order): [{"index", "key" (masked), "status", "cooling_until" (UTC),
   //            "reason", "successes", "failures"}],
   //  "queue": {"running", "waiting"}}
   nlohmann::json status() const;
+
+  // body: {"index": n, "key": "<masked key>"} as status() shows it. Makes a
+  // disabled or cooling key active again; returns {"enabled": "<masked>"}.
+  // Errors: "bad_request", "not_found" (no key at index with that mask).
+  Result<nlohmann::json> enable_key(const nlohmann::json& body);
 
  private:
   Deps deps_;

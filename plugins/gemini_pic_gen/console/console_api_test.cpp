@@ -63,13 +63,15 @@ class ConsoleApiTest : public ::testing::Test {
   boost::asio::io_context io_;
   WorkerPool pool_{1};
   ImageStore images_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 60s}};
-  DrawStats stats_;
+  DrawStats stats_{clock_};
   JobQueue jobs_{io_.get_executor(), 2};
   llm::KeyPool keys_{{kKeyA, kKeyB}};
   QuotaConfig config_;
   std::unique_ptr<AsyncQuotaStore> quotas_;
-  ConsoleApi console_{{images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
-                       [] { return std::string("test/model"); }, clock_}};
+  ConsoleApi console_{
+      {images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
+       [this](std::size_t index, std::string_view masked) { return keys_.enable(index, masked); },
+       [] { return std::string("test/model"); }, clock_}};
   const std::string png_ = testing::make_png("console", 500);
 };
 
@@ -204,6 +206,36 @@ TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
   const std::string text = status.dump();
   EXPECT_EQ(text.find(kKeyA), std::string::npos);
   EXPECT_EQ(text.find(kKeyB), std::string::npos);
+}
+
+TEST_F(ConsoleApiTest, StatusHasTheLastDayByHourAndLatencyPercentiles) {
+  stats_.generation_finished("success", 2s);
+  clock_.advance(1h);
+  stats_.generation_finished("success", 4s);
+  stats_.generation_finished("no_credits", 1s);
+  const json status = console_.status();
+  ASSERT_EQ(status["hourly"].size(), DrawStats::kHours);
+  const json& now = status["hourly"].back();
+  EXPECT_EQ(now["success"], 1);
+  EXPECT_EQ(now["failures"], (json{{"no_credits", 1}}));
+  EXPECT_EQ(now["start_ms"], to_epoch_ms(std::chrono::floor<std::chrono::hours>(clock_.now())));
+  EXPECT_EQ(status["hourly"][DrawStats::kHours - 2]["success"], 1);
+  EXPECT_EQ(status["latency"]["recent_count"], 3);
+  EXPECT_DOUBLE_EQ(status["latency"]["p50_seconds"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(status["latency"]["p95_seconds"].get<double>(), 4.0);
+  EXPECT_EQ(status["keys"][1]["index"], 1);
+}
+
+TEST_F(ConsoleApiTest, EnableKeyTakesTheMaskedKeyAndItsIndex) {
+  const auto slot = keys_.next(clock_.now());
+  keys_.report(*slot, {llm::KeyOutcome::Kind::kInvalid, std::nullopt, "401 invalid key"}, clock_.now());
+  EXPECT_EQ(console_.status()["keys"][0]["status"], "disabled");
+  EXPECT_EQ(console_.enable_key(json{{"index", 0}}).error().code, "bad_request");
+  EXPECT_EQ(console_.enable_key(json{{"index", 0}, {"key", mask_secret(kKeyB)}}).error().code, "not_found");
+  auto enabled = console_.enable_key(json{{"index", 0}, {"key", mask_secret(kKeyA)}});
+  ASSERT_TRUE(enabled.ok());
+  EXPECT_EQ((*enabled)["enabled"], mask_secret(kKeyA));
+  EXPECT_EQ(console_.status()["keys"][0]["status"], "active");
 }
 
 }  // namespace

@@ -55,6 +55,8 @@ class OpenRouterImageClient {
 
   // The keys with their state, masked, for the status page.
   std::vector<llm::KeyState> key_states() const;
+  // The operator's re-enable of a key (llm::KeyPool::enable).
+  bool enable_key(std::size_t index, std::string_view masked_key) { return keys_.enable(index, masked_key); }
 
   // Valid until the next reconfigure().
   const OpenRouterSettings& settings() const { return *settings_; }
