@@ -579,7 +579,10 @@ struct App::Impl {
     stopping = true;
     signals.cancel();
     file_timer.cancel();
-    for (auto& running : plugins) running.plugin->stop();
+    for (auto& running : plugins) {
+      running.plugin->stop();
+      registry.remove_commands_of(running.context->name());
+    }
     if (web_server) web_server->stop();
     stop_transport();
     // Give the close handshakes a moment, then stop whatever is left.
