@@ -134,6 +134,7 @@ class GeminiPicGenPlugin final : public Plugin {
     client_->reconfigure(settings_->openrouter);
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
+    static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
     ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", settings_->openrouter.model_name,
                        settings_->openrouter.api_keys.size(), settings_->quota.enabled ? "on" : "off");
     return {};
