@@ -47,6 +47,18 @@ std::optional<std::string> aspect_ratio(const CommandContext& ctx) {
   return ctx.args().text("ar");
 }
 
+// The command a preset becomes; an error naming the preset when its name
+// cannot be one (one word: "my preset" would read as a subcommand).
+Result<std::string> preset_declaration(const std::string& preset) {
+  std::string declaration = preset + " [extra:text] --ar <ratio:string>";
+  auto spec = parse_declaration(declaration);
+  if (!spec || spec->name != preset || !spec->subcommand.empty()) {
+    return Error::make("bad_preset",
+                       "presets." + preset + ": a preset name is one word without <>[]| or a leading '-'");
+  }
+  return declaration;
+}
+
 // True when text has a character outside ASCII (a prompt worth translating).
 bool has_non_ascii(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
@@ -84,6 +96,9 @@ class GeminiPicGenPlugin final : public Plugin {
   Status check_config(const nlohmann::json& section) const override {
     auto settings = PluginSettings::from_config(section);
     if (!settings) return settings.error();
+    for (const auto& [preset, prompt] : settings->presets) {
+      if (auto declaration = preset_declaration(preset); !declaration) return declaration.error();
+    }
     return {};
   }
 
@@ -368,12 +383,7 @@ class GeminiPicGenPlugin final : public Plugin {
     preset_commands_.clear();
     Status result;
     for (const auto& [preset, prompt] : settings_->presets) {
-      Status s =
-          ctx.add_command(Command{.declaration = preset + " [extra:text] --ar <ratio:string>",
-                                  .description = "gemini.help.preset",
-                                  .handler = [this, preset](CommandContext& c) -> asio::awaitable<void> {
-                                    co_await preset_command(c, preset);
-                                  }});
+      Status s = add_preset(ctx, preset);
       if (!s) {
         ctx.logger()->error("preset {} is not available as a command: {}", preset, s.error().message);
         if (result) result = s;  // the first error
@@ -382,6 +392,16 @@ class GeminiPicGenPlugin final : public Plugin {
       preset_commands_.push_back(preset);
     }
     return result;
+  }
+
+  Status add_preset(PluginContext& ctx, const std::string& preset) {
+    auto declaration = preset_declaration(preset);
+    if (!declaration) return declaration.error();
+    return ctx.add_command(Command{.declaration = std::move(*declaration),
+                                   .description = "gemini.help.preset",
+                                   .handler = [this, preset](CommandContext& c) -> asio::awaitable<void> {
+                                     co_await preset_command(c, preset);
+                                   }});
   }
 
   asio::awaitable<void> draw_command(CommandContext& ctx) {
