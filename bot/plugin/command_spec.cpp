@@ -199,30 +199,16 @@ std::vector<Mention> mentions_of(const onebot::MessageEvent& event) {
 }
 
 std::string Arguments::text(std::string_view name, std::string fallback) const {
-  const auto it = values_.find(name);
-  if (it == values_.end()) return fallback;
-  const auto* value = std::get_if<std::string>(&it->second);
-  return value ? *value : fallback;
+  return get<std::string>(name, std::move(fallback));
 }
 
 std::int64_t Arguments::integer(std::string_view name, std::int64_t fallback) const {
-  const auto it = values_.find(name);
-  if (it == values_.end()) return fallback;
-  const auto* value = std::get_if<std::int64_t>(&it->second);
-  return value ? *value : fallback;
+  return get<std::int64_t>(name, fallback);
 }
 
-double Arguments::number(std::string_view name, double fallback) const {
-  const auto it = values_.find(name);
-  if (it == values_.end()) return fallback;
-  const auto* value = std::get_if<double>(&it->second);
-  return value ? *value : fallback;
-}
+double Arguments::number(std::string_view name, double fallback) const { return get<double>(name, fallback); }
 
-bool Arguments::flag(std::string_view name) const {
-  const auto it = values_.find(name);
-  return it != values_.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
-}
+bool Arguments::flag(std::string_view name) const { return get<bool>(name, false); }
 
 bool matches_subcommand(const CommandSpec& spec, std::string_view line) {
   if (spec.subcommand.empty()) return false;

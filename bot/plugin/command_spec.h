@@ -93,6 +93,14 @@ class Arguments {
   void set(std::string name, Value value) { values_.insert_or_assign(std::move(name), std::move(value)); }
 
  private:
+  template <class T>
+  T get(std::string_view name, T fallback) const {
+    const auto it = values_.find(name);
+    if (it == values_.end()) return fallback;
+    const T* value = std::get_if<T>(&it->second);
+    return value ? *value : fallback;
+  }
+
   std::map<std::string, Value, std::less<>> values_;
 };
 
