@@ -126,9 +126,9 @@ void Agent::reconfigure(AgentSettings settings) {
 
 Status Agent::register_commands() {
   return deps_.registry.add_command(
-      "agent", Command{.name = "new",
+      "agent", Command{.declaration = "new",
                        .aliases = {"reset"},
-                       .usage = "agent.help.new",
+                       .description = "agent.help.new",
                        .admin_only = false,
                        .handler = [this](CommandContext& ctx) -> asio::awaitable<void> {
                          const Status cleared = co_await clear_session(session_key(*settings_, ctx.event()));

@@ -6,8 +6,7 @@ namespace picbot::agent {
 
 void register_agent_messages() {
   MessageTable::instance().add({
-      {"agent.help.new", "{prefix}new（{prefix}reset）— 清空与我的对话记录，开始新话题",
-       "{prefix}new ({prefix}reset) — forget our conversation and start a new topic"},
+      {"agent.help.new", "清空与我的对话记录，开始新话题", "forget our conversation and start a new topic"},
       {"agent.session_cleared", "好的，之前的对话已清空，我们重新开始吧。",
        "Done: our conversation was cleared. Let's start over."},
       {"agent.session_clear_failed", "对话记录暂时无法清空，请稍后再试。",

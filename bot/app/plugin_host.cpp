@@ -52,7 +52,10 @@ void PluginHost::reconfigure(const json& config) {
 }
 
 void PluginHost::stop() {
-  for (auto& running : plugins_) running.plugin->stop();
+  for (auto& running : plugins_) {
+    running.plugin->stop();
+    registry_.remove_commands_of(running.context->name());
+  }
 }
 
 }  // namespace picbot

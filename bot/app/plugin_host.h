@@ -37,7 +37,8 @@ class PluginHost {
   // section, and calls its reconfigure() once.
   void reconfigure(const nlohmann::json& config);
 
-  // Calls each running plugin's stop(), in start order.
+  // Calls each running plugin's stop(), in start order, and takes back the
+  // commands it registered.
   void stop();
 
  private:

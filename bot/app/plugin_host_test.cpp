@@ -21,7 +21,7 @@ class FakePlugin final : public Plugin {
   Status start(PluginContext& ctx) override {
     calls.push_back(std::string(kName) + ".start " + ctx.config().dump());
     if (kRefusesStart) return Error::make("bad_config", "no key");
-    return {};
+    return ctx.add_command(Command{.declaration = std::string(kName) + " [what:text]"});
   }
   Status reconfigure(PluginContext& ctx) override {
     calls.push_back(std::string(kName) + ".reconfigure " + ctx.config().dump());
@@ -88,8 +88,11 @@ TEST_F(PluginHostTest, StopStopsEveryRunningPluginInStartOrder) {
   ASSERT_TRUE(
       host.start(HostServices{}, {{"plugins", {{"beta", json::object()}, {"alpha", json::object()}}}}));
   calls.clear();
+  ASSERT_NE(registry.find_command("alpha"), nullptr);
   host.stop();
   EXPECT_EQ(calls, (std::vector<std::string>{"alpha.stop", "beta.stop"}));
+  EXPECT_EQ(registry.find_command("alpha"), nullptr);  // taken back
+  EXPECT_TRUE(registry.commands().empty());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "bot/core/logging.h"
 #include "bot/core/memory.h"
+#include "bot/core/utf8.h"
 
 namespace picbot {
 namespace asio = boost::asio;
@@ -124,9 +125,8 @@ asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::M
     }
     const Wake wake = analyse_wake(*event, *settings);
     if (wake.is_command) {
-      if (const auto* entry = registry_.find_command(wake.command)) {
-        CommandContext command(ctx, wake.command, wake.args);
-        co_await run_command(command, *entry);
+      if (auto variants = registry_.find_variants(wake.command); !variants.empty()) {
+        co_await run_command(ctx, wake, std::move(variants));
         co_return;
       }
       // An unknown command in a group may belong to another bot: stay quiet
@@ -150,22 +150,87 @@ asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::M
   }
 }
 
-asio::awaitable<void> Dispatcher::run_command(CommandContext& ctx, const CommandRegistry::Entry& entry) {
-  if (entry.command.admin_only && !ctx.is_admin()) {
+namespace {
+
+// The variant the line names by its subcommand, else the one without a
+// subcommand; null when neither exists.
+CommandRegistry::EntryPtr select_variant(const std::vector<CommandRegistry::EntryPtr>& variants,
+                                         std::string_view line) {
+  for (const auto& entry : variants) {
+    if (matches_subcommand(entry->spec, line)) return entry;
+  }
+  for (const auto& entry : variants) {
+    if (entry->spec.subcommand.empty()) return entry;
+  }
+  return nullptr;
+}
+
+// What is wrong with the line, in the user's language.
+std::string describe(const MessageContext& ctx, const ArgError& error) {
+  const std::string arg = arg_label(error.arg, ctx.language());
+  switch (error.kind) {
+    case ArgError::kMissing:
+      return ctx.tr("host.args.missing", fmt::arg("arg", arg));
+    case ArgError::kNotInteger:
+      return ctx.tr("host.args.not_integer", fmt::arg("arg", arg), fmt::arg("given", error.given));
+    case ArgError::kNotNumber:
+      return ctx.tr("host.args.not_number", fmt::arg("arg", arg), fmt::arg("given", error.given));
+    case ArgError::kNotUser:
+      return ctx.tr("host.args.not_user", fmt::arg("arg", arg), fmt::arg("given", error.given));
+    case ArgError::kBadSubcommand:
+      return error.given.empty() ? ctx.tr("host.args.no_subcommand")
+                                 : ctx.tr("host.args.bad_subcommand", fmt::arg("given", error.given));
+  }
+  return {};
+}
+
+}  // namespace
+
+asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& wake,
+                                              std::vector<CommandRegistry::EntryPtr> variants) {
+  const CommandRegistry::EntryPtr entry = select_variant(variants, wake.args);
+  const bool admin_only = entry ? entry->command.admin_only
+                                : std::all_of(variants.begin(), variants.end(),
+                                              [](const auto& v) { return v->command.admin_only; });
+  const std::string& name = variants.front()->spec.name;
+  if (admin_only && !base.is_admin()) {
     ++counters_.commands_denied;
-    logger()->info("admin-only command /{} refused for user {}", entry.command.name, ctx.event().user_id);
-    co_await ctx.reply_text(ctx.tr("host.admin_only"), ctx.is_group());
+    logger()->info("admin-only command /{} refused for user {}", name, base.event().user_id);
+    co_await base.reply_text(base.tr("host.admin_only"), base.is_group());
     co_return;
   }
+  // The usage: one line per variant the caller may use.
+  const std::string prefix = base.settings().display_prefix();
+  std::string lines;
+  for (const auto& variant : variants) {
+    if (variant->command.admin_only && !base.is_admin()) continue;
+    if (!lines.empty()) lines += "\n";
+    lines += help_line(*variant, base.language(), prefix);
+  }
+  std::string usage = base.tr("host.args.usage", fmt::arg("usage", lines));
+  Result<Arguments, ArgError> args = ArgError{ArgError::kBadSubcommand, {}, {}};
+  if (entry) {
+    args = parse_arguments(entry->spec, wake.args, mentions_of(base.event()));
+  } else {
+    const std::string word = wake.args.substr(0, wake.args.find_first_of(" \t\r\n"));
+    args = ArgError{ArgError::kBadSubcommand, {}, utf8_shorten(word, 40)};
+  }
+  if (!args) {
+    logger()->info("command /{} from {}: the arguments do not fit", name, base.event().user_id);
+    std::string reply = describe(base, args.error()) + "\n" + usage;
+    co_await base.reply_text(std::move(reply), base.is_group());
+    co_return;
+  }
+  CommandContext ctx(base, wake.command, wake.args, std::move(*args), std::move(usage));
   ++counters_.commands_run;
-  logger()->debug("command /{} from {} (owner {})", ctx.command(), ctx.event().user_id, entry.owner);
+  logger()->debug("command /{} from {} (owner {})", ctx.command(), ctx.event().user_id, entry->owner);
   bool failed = false;
   try {
-    co_await entry.command.handler(ctx);
+    co_await entry->command.handler(ctx);
   } catch (const std::exception& e) {
     ++counters_.handler_errors;
     failed = true;
-    logger()->error("command /{} failed: {}", entry.command.name, e.what());
+    logger()->error("command /{} failed: {}", name, e.what());
   }
   if (failed) co_await ctx.reply_text(ctx.tr("host.command_failed"), ctx.is_group());
 }

@@ -96,7 +96,10 @@ class Dispatcher final : public onebot::EventSink {
   // a free slot, if the global budget allows.
   void start_next_waiting();
   void schedule_trim();
-  boost::asio::awaitable<void> run_command(CommandContext& ctx, const CommandRegistry::Entry& entry);
+  // Picks the variant, checks admin rights, parses the arguments (or replies
+  // with the usage) and runs the handler.
+  boost::asio::awaitable<void> run_command(MessageContext& ctx, const Wake& wake,
+                                           std::vector<CommandRegistry::EntryPtr> variants);
 
   boost::asio::any_io_executor executor_;
   onebot::BotApi& api_;

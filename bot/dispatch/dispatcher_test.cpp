@@ -42,7 +42,7 @@ class DispatcherTest : public ::testing::Test {
     settings.admins = {1};
     EXPECT_TRUE(registry.add_command(
         "test", Command{"echo", {"回声"}, "", false, [](CommandContext& ctx) -> asio::awaitable<void> {
-                          co_await ctx.reply_text("echo:" + ctx.args());
+                          co_await ctx.reply_text("echo:" + ctx.line());
                         }}));
     EXPECT_TRUE(registry.add_command(
         "test", Command{"secret", {}, "", true, [](CommandContext& ctx) -> asio::awaitable<void> {
@@ -95,6 +95,78 @@ TEST_F(DispatcherTest, AdminOnlyCommandRefusesOthers) {
   EXPECT_EQ(dispatcher().counters().commands_denied, 1u);
   send(1, 777, {onebot::Text{"/secret"}});
   EXPECT_EQ(api.last_text(), "done");
+}
+
+// The host parses a declared command's arguments: the handler gets typed
+// values, and a line that does not fit gets the usage built from the
+// declaration without the handler running.
+TEST_F(DispatcherTest, DeclaredArgumentsAreParsedOrAnsweredWithTheUsage) {
+  MessageTable::instance().add({{"host.args.usage", "usage: {usage}", "usage: {usage}"},
+                                {"host.args.not_integer", "<{arg}> not an integer: {given}", ""},
+                                {"host.args.not_user", "<{arg}> not a user: {given}", ""},
+                                {"host.args.missing", "missing <{arg}>", ""},
+                                {"host.args.bad_subcommand", "no subcommand {given}", ""},
+                                {"host.help.separator", " - ", " - "},
+                                {"dispatcher_test.add", "adds", "adds"}});
+  int runs = 0;
+  ASSERT_TRUE(registry.add_command(
+      "test", Command{.declaration = "add <a:integer> [b:integer]",
+                      .description = "dispatcher_test.add",
+                      .handler = [&](CommandContext& ctx) -> asio::awaitable<void> {
+                        ++runs;
+                        co_await ctx.reply_text(
+                            std::to_string(ctx.args().integer("a") + ctx.args().integer("b", 1)));
+                      }}));
+  ASSERT_TRUE(registry.add_command(
+      "test",
+      Command{.declaration = "kick <who:user>", .handler = [&](CommandContext& ctx) -> asio::awaitable<void> {
+                co_await ctx.reply_text("kick " + std::to_string(ctx.args().integer("who")));
+              }}));
+  send(5, 0, {onebot::Text{"/add 2 40"}});
+  EXPECT_EQ(api.last_text(), "42");
+  send(5, 0, {onebot::Text{"/add 2"}});
+  EXPECT_EQ(api.last_text(), "3");
+  send(5, 0, {onebot::Text{"/add two"}});
+  EXPECT_EQ(api.last_text(), "<a> not an integer: two\nusage: /add <a> [b] - adds");
+  send(5, 0, {onebot::Text{"/add 99999999999999999999"}});
+  EXPECT_EQ(api.last_text(), "<a> not an integer: 99999999999999999999\nusage: /add <a> [b] - adds");
+  send(5, 0, {onebot::Text{"/add"}});
+  EXPECT_EQ(api.last_text(), "missing <a>\nusage: /add <a> [b] - adds");
+  EXPECT_EQ(runs, 2);
+
+  // A user is an @ segment (not the bot's own) or a QQ number; CQ code typed
+  // as text is neither.
+  send(5, 777, {onebot::At{"10001", ""}, onebot::Text{" /kick "}, onebot::At{"42", "小明"}});
+  EXPECT_EQ(api.last_text(), "kick 42");
+  send(5, 0, {onebot::Text{"/kick 43"}});
+  EXPECT_EQ(api.last_text(), "kick 43");
+  send(5, 0, {onebot::Text{"/kick [CQ:at,qq=42]"}});
+  EXPECT_EQ(api.last_text(), "<who> not a user: [CQ:at,qq=42]\nusage: /kick <who>");
+}
+
+TEST_F(DispatcherTest, SubcommandsPickTheirVariant) {
+  MessageTable::instance().add({{"host.args.usage", "usage: {usage}", "usage: {usage}"},
+                                {"host.args.bad_subcommand", "no subcommand {given}", ""},
+                                {"host.admin_suffix", " (admin)", " (admin)"},
+                                {"host.help.separator", " - ", " - "}});
+  for (const char* declaration : {"cfg get <key:string>", "cfg set <key:string> <value:text>"}) {
+    ASSERT_TRUE(
+        registry.add_command("test", Command{.declaration = declaration,
+                                             .admin_only = true,
+                                             .handler = [](CommandContext& ctx) -> asio::awaitable<void> {
+                                               co_await ctx.reply_text(ctx.args().text("key") + "=" +
+                                                                       ctx.args().text("value", "?"));
+                                             }}));
+  }
+  send(1, 0, {onebot::Text{"/cfg get a"}});
+  EXPECT_EQ(api.last_text(), "a=?");
+  send(1, 0, {onebot::Text{"/cfg set a b c"}});
+  EXPECT_EQ(api.last_text(), "a=b c");
+  send(1, 0, {onebot::Text{"/cfg drop a"}});
+  EXPECT_EQ(api.last_text(),
+            "no subcommand drop\nusage: /cfg get <key> (admin)\n/cfg set <key> <value> (admin)");
+  send(5, 0, {onebot::Text{"/cfg drop a"}});
+  EXPECT_EQ(api.last_text(), "admin only") << "every variant is admin-only";
 }
 
 TEST_F(DispatcherTest, DenyAndAllowListsSilenceGroups) {

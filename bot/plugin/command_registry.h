@@ -1,13 +1,19 @@
 // CommandRegistry: everything plugins registered: commands (by name and
-// alias), LLM tools, and message hooks, with the plugin that owns each.
+// alias, each parsed from its declaration), LLM tools, and message hooks,
+// with the plugin that owns each. A plugin can take its commands back
+// (remove_command), and the host takes all of a plugin's back when it stops.
+// Entries are shared: a handler that is running keeps its entry alive even
+// when a reload removes the command meanwhile.
 // Thread-safety: io_context thread only.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bot/core/result.h"
+#include "bot/plugin/command_spec.h"
 #include "bot/plugin/plugin.h"
 
 namespace picbot {
@@ -17,25 +23,47 @@ class CommandRegistry {
   struct Entry {
     std::string owner;
     Command command;
+    CommandSpec spec;  // parsed from command.declaration
   };
+  using EntryPtr = std::shared_ptr<const Entry>;
 
-  // Fails when the name or an alias is already taken.
+  // Parses the declaration ("bad_command" naming it when it is malformed)
+  // and adds the command. A name may be registered again by the same owner
+  // with another subcommand ("banana model ...", "banana baseurl ...").
+  // Fails ("duplicate_command") when the name, an alias or the subcommand
+  // is taken.
   Status add_command(std::string owner, Command command);
+  // Removes every variant of `name` (a name, not an alias) that `owner`
+  // registered, with its aliases. Returns how many were removed.
+  std::size_t remove_command(std::string_view owner, std::string_view name);
+  // Removes every command `owner` registered; returns how many.
+  std::size_t remove_commands_of(std::string_view owner);
+
   Status add_tool(std::string owner, Tool tool);
   void add_hook(std::string owner, MessageHook hook);
 
-  // Looks up a command by name or alias; nullptr when unknown.
+  // The variants registered under a name or alias, in registration order;
+  // empty when unknown.
+  std::vector<EntryPtr> find_variants(std::string_view name) const;
+  // The first variant under a name or alias; nullptr when unknown.
   const Entry* find_command(std::string_view name) const;
   const Tool* find_tool(std::string_view name) const;
-  const std::vector<Entry>& commands() const { return commands_; }
+  const std::vector<EntryPtr>& commands() const { return commands_; }
   const std::vector<Tool>& tools() const { return tools_; }
   const std::vector<MessageHook>& hooks() const { return hooks_; }
 
  private:
-  std::vector<Entry> commands_;
-  std::map<std::string, std::size_t, std::less<>> by_name_;  // name/alias -> index
+  void rebuild_names();
+
+  std::vector<EntryPtr> commands_;
+  std::map<std::string, std::string, std::less<>> names_;  // name/alias -> command name
   std::vector<Tool> tools_;
   std::vector<MessageHook> hooks_;
 };
+
+// One line of /help for a command variant: its usage built from the
+// declaration, its description, its aliases and "admin" when admin-only.
+std::string help_line(const CommandRegistry::Entry& entry, std::string_view language,
+                      std::string_view prefix);
 
 }  // namespace picbot

@@ -13,6 +13,7 @@
 #include "bot/onebot/event.h"
 #include "bot/onebot/message.h"
 #include "bot/plugin/bot_settings.h"
+#include "bot/plugin/command_spec.h"
 
 namespace picbot {
 
@@ -56,19 +57,32 @@ class MessageContext {
   std::shared_ptr<const BotSettings> settings_;
 };
 
-// CommandContext: a MessageContext plus the parsed command line.
+// CommandContext: a MessageContext plus the command line, parsed against
+// the command's declaration.
 class CommandContext : public MessageContext {
  public:
-  CommandContext(MessageContext base, std::string command, std::string args)
-      : MessageContext(std::move(base)), command_(std::move(command)), args_(std::move(args)) {}
+  CommandContext(MessageContext base, std::string command, std::string line, Arguments args = {},
+                 std::string usage = {})
+      : MessageContext(std::move(base)),
+        command_(std::move(command)),
+        line_(std::move(line)),
+        args_(std::move(args)),
+        usage_(std::move(usage)) {}
   // The name the user typed (may be an alias), without prefix.
   const std::string& command() const { return command_; }
-  // Everything after the command name, trimmed.
-  const std::string& args() const { return args_; }
+  // Everything after the command name, trimmed, as typed.
+  const std::string& line() const { return line_; }
+  // The declared arguments, typed: args().text("prompt"), args().integer("n").
+  const Arguments& args() const { return args_; }
+  // The reply the host gives for a line that does not fit the declaration
+  // ("用法：/draw <描述> …"), for a handler that finds a value out of range.
+  const std::string& usage() const { return usage_; }
 
  private:
   std::string command_;
-  std::string args_;
+  std::string line_;
+  Arguments args_;
+  std::string usage_;
 };
 
 }  // namespace picbot

@@ -21,10 +21,18 @@ namespace picbot {
 
 class PluginContext;
 
+// A command, declared once (see bot/plugin/command_spec.h for the language):
+//   Command{.declaration = "draw <prompt:text> --ar <ratio:string>",
+//           .aliases = {"画图"}, .description = "gemini.help.draw",
+//           .handler = [](CommandContext& c) -> awaitable<void> {
+//             std::string prompt = c.args().text("prompt"); ... }}
+// The host parses the arguments before the handler runs; a line that does
+// not fit gets the usage built from the declaration, and the handler is not
+// called. /help builds its line from the declaration and the description.
 struct Command {
-  std::string name;                  // without prefix: "draw"
-  std::vector<std::string> aliases;  // "画图"
-  std::string usage;                 // message-table key for /help, e.g. "gemini.help.draw"
+  std::string declaration;           // "draw <prompt:text>": name, subcommand, arguments
+  std::vector<std::string> aliases;  // other names of the command: "画图"
+  std::string description;           // message-table key for /help: "gemini.help.draw"
   bool admin_only = false;
   std::function<boost::asio::awaitable<void>(CommandContext&)> handler;
   // /help lists the command only while this returns true; null: always.
@@ -63,6 +71,7 @@ class Plugin {
   // `picbot --check-config`. The error is what start() would return.
   virtual Status check_config(const nlohmann::json& section) const { return {}; }
   // Registers commands, tools and hooks; reads ctx.config(). Called once.
+  // The host removes the commands a plugin registered when it stops.
   virtual Status start(PluginContext& ctx) = 0;
   // Applies a reloaded config section (already validated; ctx.config() has it).
   virtual Status reconfigure(PluginContext& ctx) { return {}; }

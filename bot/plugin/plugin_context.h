@@ -67,7 +67,14 @@ class PluginContext {
  public:
   PluginContext(std::string plugin_name, HostServices& services, CommandRegistry& registry);
 
+  // Registers a command owned by this plugin (see Command and
+  // bot/plugin/command_spec.h); fails when its declaration is malformed or a
+  // name is taken.
   Status add_command(Command command) { return registry_.add_command(name_, std::move(command)); }
+  // Takes back every variant of the command `name` this plugin registered
+  // (a running handler finishes first); returns how many were removed. The
+  // host removes all of them when the plugin stops.
+  std::size_t remove_command(std::string_view name) { return registry_.remove_command(name_, name); }
   Status add_tool(Tool tool) { return registry_.add_tool(name_, std::move(tool)); }
   void add_hook(MessageHook hook) { registry_.add_hook(name_, std::move(hook)); }
 

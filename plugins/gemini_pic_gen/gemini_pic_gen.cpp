@@ -6,7 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <charconv>
-#include <regex>
 #include <span>
 
 #include "bot/core/json_limits.h"
@@ -31,27 +30,6 @@ using nlohmann::json;
 
 namespace {
 
-// Splits "--ar 16:9" / "--ar=16:9" out of a command line.
-struct ParsedPrompt {
-  std::string prompt;
-  std::optional<std::string> aspect_ratio;
-};
-
-ParsedPrompt parse_prompt(std::string_view args) {
-  static const std::regex ratio(R"((?:^|\s)--ar(?:=|\s+)(\S+))");
-  ParsedPrompt out;
-  std::string text(args);
-  std::smatch match;
-  if (std::regex_search(text, match, ratio)) {
-    out.aspect_ratio = match[1].str();
-    text = match.prefix().str() + " " + match.suffix().str();
-  }
-  const auto first = text.find_first_not_of(" \t\r\n");
-  const auto last = text.find_last_not_of(" \t\r\n");
-  out.prompt = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
-  return out;
-}
-
 // True for "true", "1", "yes", "y" (any case) and JSON true; LLMs send strings.
 bool truthy(const json& value, bool fallback) {
   if (value.is_boolean()) return value.get<bool>();
@@ -61,6 +39,24 @@ bool truthy(const json& value, bool fallback) {
   if (s == "true" || s == "1" || s == "yes" || s == "y") return true;
   if (s == "false" || s == "0" || s == "no" || s == "n") return false;
   return fallback;
+}
+
+// The --ar option of /draw and the presets, when given.
+std::optional<std::string> aspect_ratio(const CommandContext& ctx) {
+  if (!ctx.args().has("ar")) return std::nullopt;
+  return ctx.args().text("ar");
+}
+
+// The command a preset becomes; an error naming the preset when its name
+// cannot be one (one word: "my preset" would read as a subcommand).
+Result<std::string> preset_declaration(const std::string& preset) {
+  std::string declaration = preset + " [extra:text] --ar <ratio:string>";
+  auto spec = parse_declaration(declaration);
+  if (!spec || spec->name != preset || !spec->subcommand.empty()) {
+    return Error::make("bad_preset",
+                       "presets." + preset + ": a preset name is one word without <>[]| or a leading '-'");
+  }
+  return declaration;
 }
 
 // True when text has a character outside ASCII (a prompt worth translating).
@@ -100,6 +96,9 @@ class GeminiPicGenPlugin final : public Plugin {
   Status check_config(const nlohmann::json& section) const override {
     auto settings = PluginSettings::from_config(section);
     if (!settings) return settings.error();
+    for (const auto& [preset, prompt] : settings->presets) {
+      if (auto declaration = preset_declaration(preset); !declaration) return declaration.error();
+    }
     return {};
   }
 
@@ -151,6 +150,7 @@ class GeminiPicGenPlugin final : public Plugin {
     client_->reconfigure(settings_->openrouter);
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
+    static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
     ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", settings_->openrouter.model_name,
                        settings_->openrouter.api_keys.size(), settings_->quota.enabled ? "on" : "off");
     return {};
@@ -338,66 +338,96 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   Status register_commands(PluginContext& ctx) {
-    Status s = ctx.add_command(
-        Command{.name = "draw",
-                .aliases = {"画图"},
-                .usage = "gemini.help.draw",
-                .admin_only = false,
-                .handler = [this](CommandContext& c) -> asio::awaitable<void> { co_await draw_command(c); }});
-    if (!s) return s;
-    for (const auto& [preset, prompt] : settings_->presets) {
-      MessageTable::instance().add({{"gemini.help.preset." + preset,
-                                     "{prefix}" + preset + " [补充描述] — 预设效果（需附带或引用一张图片）",
-                                     "{prefix}" + preset + " [extra text] — preset (needs an image)"}});
-      s = ctx.add_command(Command{.name = preset,
-                                  .aliases = {},
-                                  .usage = "gemini.help.preset." + preset,
-                                  .admin_only = false,
-                                  .handler = [this, preset](CommandContext& c) -> asio::awaitable<void> {
-                                    co_await preset_command(c, preset);
-                                  }});
+    using Handler = asio::awaitable<void> (GeminiPicGenPlugin::*)(CommandContext&);
+    struct Declared {
+      const char* declaration;
+      std::vector<std::string> aliases;
+      const char* description;
+      bool admin_only;
+      Handler handler;
+    };
+    const Declared commands[] = {
+        {"draw <prompt:text> --ar <ratio:string>",
+         {"画图"},
+         "gemini.help.draw",
+         false,
+         &GeminiPicGenPlugin::draw_command},
+        {"quota", {"额度"}, "gemini.help.quota", false, &GeminiPicGenPlugin::quota_command},
+        {"reset_images [target:user]",
+         {},
+         "gemini.help.reset_images",
+         true,
+         &GeminiPicGenPlugin::reset_command},
+        {"reset_images group|群 <group:integer>",
+         {},
+         "gemini.help.reset_group",
+         true,
+         &GeminiPicGenPlugin::reset_command},
+        {"banana model [name:string] [save]",
+         {},
+         "gemini.help.banana_model",
+         true,
+         &GeminiPicGenPlugin::banana_model_command},
+        {"banana baseurl [url:string] [save]",
+         {},
+         "gemini.help.banana_baseurl",
+         true,
+         &GeminiPicGenPlugin::banana_baseurl_command},
+    };
+    for (const auto& declared : commands) {
+      Status s = ctx.add_command(Command{
+          .declaration = declared.declaration,
+          .aliases = declared.aliases,
+          .description = declared.description,
+          .admin_only = declared.admin_only,
+          .handler = [this, handler = declared.handler](CommandContext& c) { return (this->*handler)(c); }});
       if (!s) return s;
     }
-    s = ctx.add_command(Command{
-        .name = "quota",
-        .aliases = {"额度"},
-        .usage = "gemini.help.quota",
-        .admin_only = false,
-        .handler = [this](CommandContext& c) -> asio::awaitable<void> { co_await quota_command(c); }});
-    if (!s) return s;
-    s = ctx.add_command(Command{
-        .name = "reset_images",
-        .aliases = {},
-        .usage = "gemini.help.reset_images",
-        .admin_only = true,
-        .handler = [this](CommandContext& c) -> asio::awaitable<void> { co_await reset_command(c); }});
-    if (!s) return s;
-    return ctx.add_command(Command{
-        .name = "banana",
-        .aliases = {},
-        .usage = "gemini.help.banana",
-        .admin_only = true,
-        .handler = [this](CommandContext& c) -> asio::awaitable<void> { co_await banana_command(c); }});
+    return register_presets(ctx);
+  }
+
+  // One command per preset, following the config: on a reload the presets
+  // registered before are taken back and the current ones added. A preset
+  // whose name is taken or cannot be a command name is left out (logged).
+  Status register_presets(PluginContext& ctx) {
+    for (const auto& name : preset_commands_) ctx.remove_command(name);
+    preset_commands_.clear();
+    Status result;
+    for (const auto& [preset, prompt] : settings_->presets) {
+      Status s = add_preset(ctx, preset);
+      if (!s) {
+        ctx.logger()->error("preset {} is not available as a command: {}", preset, s.error().message);
+        if (result) result = s;  // the first error
+        continue;
+      }
+      preset_commands_.push_back(preset);
+    }
+    return result;
+  }
+
+  Status add_preset(PluginContext& ctx, const std::string& preset) {
+    auto declaration = preset_declaration(preset);
+    if (!declaration) return declaration.error();
+    return ctx.add_command(Command{.declaration = std::move(*declaration),
+                                   .description = "gemini.help.preset",
+                                   .handler = [this, preset](CommandContext& c) -> asio::awaitable<void> {
+                                     co_await preset_command(c, preset);
+                                   }});
   }
 
   asio::awaitable<void> draw_command(CommandContext& ctx) {
-    ParsedPrompt parsed = parse_prompt(ctx.args());
-    if (parsed.prompt.empty()) {
-      std::string usage = ctx.tr("gemini.usage.draw", fmt::arg("prefix", ctx.settings().display_prefix()));
-      co_await ctx.reply_text(std::move(usage), ctx.is_group());
-      co_return;
-    }
-    if (parsed.aspect_ratio && !is_supported_aspect_ratio(*parsed.aspect_ratio)) {
-      std::string bad = ctx.tr("gemini.bad_ratio", fmt::arg("ratio", *parsed.aspect_ratio));
+    const std::optional<std::string> ratio = aspect_ratio(ctx);
+    if (ratio && !is_supported_aspect_ratio(*ratio)) {
+      std::string bad = ctx.tr("gemini.bad_ratio", fmt::arg("ratio", *ratio));
       co_await ctx.reply_text(std::move(bad), ctx.is_group());
       co_return;
     }
-    std::string prompt = std::move(parsed.prompt);
+    std::string prompt = ctx.args().text("prompt");
     if (settings_->translate_prompt && has_non_ascii(prompt)) {
       std::optional<std::string> english = co_await ctx_->translate(prompt);
       if (english) prompt = std::move(*english);
     }
-    DrawRequest request{prompt, parsed.aspect_ratio, true, {}};
+    DrawRequest request{prompt, ratio, true, {}};
     co_await pipeline_->draw(ctx, std::move(request), true);
   }
 
@@ -405,15 +435,16 @@ class GeminiPicGenPlugin final : public Plugin {
     const auto settings = settings_;
     const auto it = settings->presets.find(preset);
     if (it == settings->presets.end()) co_return;  // removed by a reload
-    ParsedPrompt parsed = parse_prompt(ctx.args());
+    const std::string extra = ctx.args().text("extra");
     std::string prompt = it->second;
     const auto slot = prompt.find("{prompt}");
     if (slot != std::string::npos) {
-      prompt.replace(slot, 8, parsed.prompt);
-    } else if (!parsed.prompt.empty()) {
-      prompt += " " + parsed.prompt;
+      prompt.replace(slot, 8, extra);
+    } else if (!extra.empty()) {
+      prompt += " " + extra;
     }
-    DrawRequest request{prompt, parsed.aspect_ratio, true, preset};
+    const std::optional<std::string> ratio = aspect_ratio(ctx);
+    DrawRequest request{prompt, ratio, true, preset};
     co_await pipeline_->draw(ctx, std::move(request), true);
   }
 
@@ -464,33 +495,24 @@ class GeminiPicGenPlugin final : public Plugin {
       co_await ctx.reply_text(std::move(text), ctx.is_group());
       co_return;
     }
-    // "@user" arrives as an at segment; "group <id>" as text.
-    std::int64_t target_user = 0;
-    const std::string self = std::to_string(ctx.event().self_id);
-    for (const auto& segment : ctx.event().message) {
-      if (const auto* at = std::get_if<onebot::At>(&segment); at && at->qq != self && at->qq != "all") {
-        target_user = onebot::json_to_id(json(at->qq));
-      }
-    }
-    std::istringstream words(ctx.args());
-    std::string first, second;
-    words >> first >> second;
+    // "reset_images @user", "reset_images group <id>", or everyone.
     std::optional<QuotaScope> scope;
-    if (target_user != 0) {
+    if (ctx.args().has("target")) {
+      const std::int64_t target_user = ctx.args().integer("target");
       scope = QuotaScope::user(target_user);
       text = ctx.tr("gemini.quota.reset_user", fmt::arg("user", target_user));
-    } else if (first == "group" || first == "群") {
-      const std::int64_t group = onebot::json_to_id(json(second));
+    } else if (ctx.args().has("group")) {
+      const std::int64_t group = ctx.args().integer("group");
       if (group > 0) {
         scope = QuotaScope::group(group);
         text = ctx.tr("gemini.quota.reset_group", fmt::arg("group", group));
       }
-    } else if (first.empty()) {
+    } else {
       scope = QuotaScope::all();
       text = ctx.tr("gemini.quota.reset_all");
     }
     if (!scope) {
-      text = ctx.tr("gemini.quota.reset_usage", fmt::arg("prefix", ctx.settings().display_prefix()));
+      text = ctx.usage();
     } else {
       const std::string by = "admin " + std::to_string(ctx.event().user_id);
       if (Status reset = co_await reset_quotas(*quotas_, *scope, by); !reset)
@@ -499,16 +521,16 @@ class GeminiPicGenPlugin final : public Plugin {
     co_await ctx.reply_text(std::move(text), ctx.is_group());
   }
 
-  asio::awaitable<void> banana_command(CommandContext& ctx) {
-    std::istringstream words(ctx.args());
-    std::string what, value, save;
-    words >> what >> value >> save;
-    if (value == "save") std::swap(value, save);  // "/banana model save" is not a switch
-    const bool is_model = what == "model";
+  asio::awaitable<void> banana_model_command(CommandContext& ctx) { return banana_command(ctx, true); }
+  asio::awaitable<void> banana_baseurl_command(CommandContext& ctx) { return banana_command(ctx, false); }
+
+  // "banana model [name] [save]" or "banana baseurl [url] [save]".
+  asio::awaitable<void> banana_command(CommandContext& ctx, bool is_model) {
+    const std::string what = is_model ? "model" : "baseurl";
+    const std::string value = ctx.args().text(is_model ? "name" : "url");
+    const bool save = ctx.args().flag("save");
     std::string text;
-    if (!is_model && what != "baseurl") {
-      text = ctx.tr("gemini.banana.usage", fmt::arg("prefix", ctx.settings().display_prefix()));
-    } else if (value.empty()) {
+    if (value.empty()) {
       const auto& current = client_->settings();
       std::string shown = is_model ? current.model_name : llm::normalize_api_base(current.custom_api_base);
       text = ctx.tr(is_model ? "gemini.banana.model" : "gemini.banana.baseurl", fmt::arg("value", shown));
@@ -517,7 +539,7 @@ class GeminiPicGenPlugin final : public Plugin {
       (is_model ? next.model_name : next.custom_api_base) = value;
       client_->reconfigure(std::move(next));
       ctx_->logger()->info("admin {} switched {} to {}", ctx.event().user_id, what, value);
-      if (save == "save") {
+      if (save) {
         std::string key = is_model ? "model_name" : "custom_api_base";
         Status saved = co_await ctx_->save_config_value(std::move(key), value);
         text = saved ? ctx.tr("gemini.banana.saved", fmt::arg("value", value))
@@ -582,6 +604,7 @@ class GeminiPicGenPlugin final : public Plugin {
 
   PluginContext* ctx_ = nullptr;
   std::shared_ptr<const PluginSettings> settings_;
+  std::vector<std::string> preset_commands_;  // the presets registered as commands
   std::unique_ptr<OpenRouterImageClient> client_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<JobQueue> jobs_;

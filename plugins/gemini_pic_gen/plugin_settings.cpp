@@ -79,10 +79,11 @@ std::vector<Field> plugin_schema() {
                  "Say \"generating…\" when a job starts."),
       bool_field("translate_prompt", false, "/draw 的非英文提示词先由对话模型翻译成英文。",
                  "Translate non-English /draw prompts to English with the chat model first."),
-      needs_restart(map_field("presets", FieldType::kText, json{{"手办化", kFigurinePrompt}},
-                              "预设命令：命令名 → 提示词模板，{prompt} 替换为用户附加的文字；需要参考图。",
-                              "Preset commands: name -> prompt template; {prompt} is the user's extra text. "
-                              "They need a reference image.")),
+      map_field(
+          "presets", FieldType::kText, json{{"手办化", kFigurinePrompt}},
+          "预设命令：命令名 → 提示词模板，{prompt} 替换为用户附加的文字；需要参考图。重新加载配置即生效。",
+          "Preset commands: name -> prompt template; {prompt} is the user's extra text. "
+          "They need a reference image. A reload applies them."),
       object_field(
           "rate_limit",
           {

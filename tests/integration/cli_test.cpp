@@ -84,6 +84,19 @@ TEST(HostCli, CheckConfigRefusesAnOpenConsoleWithoutAPassword) {
   EXPECT_NE(ok.output.find("config OK"), std::string::npos) << ok.output;
 }
 
+// A preset is a command: a name of two words would read as a command with a
+// subcommand ("/my preset"), so check and start refuse it, naming it.
+TEST(HostCli, CheckConfigRefusesAPresetNameThatCannotBeACommand) {
+  TempDir dir;
+  const std::string yaml =
+      reverse_config() + "plugins:\n  gemini_pic_gen:\n    presets:\n      \"my preset\": \"x {prompt}\"\n";
+  const auto config = dir.write_file("picbot.yaml", yaml);
+  const Finished check = run_picbot({"--check-config", "--config", config.string(), "--lang", "en"});
+  EXPECT_EQ(check.code, 2) << check.output;
+  EXPECT_NE(check.output.find("presets.my preset: a preset name is one word"), std::string::npos)
+      << check.output;
+}
+
 TEST(HostCli, AMissingConfigFileSuggestsPrintingTheExample) {
   TempDir dir;
   auto child =

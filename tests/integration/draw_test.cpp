@@ -145,6 +145,76 @@ TEST_F(DrawTest, EmptyDrawGetsUsageAndPresetNeedsAnImage) {
   EXPECT_EQ(openrouter.call_count(), 0u);
 }
 
+// Arguments are parsed by the host from each command's declaration: a line
+// that does not fit gets what is wrong and the usage built from the
+// declaration, and the handler never runs; /help is built the same way.
+TEST_F(DrawTest, ALineThatDoesNotFitTheDeclarationGetsItsUsage) {
+  start("    rate_limit:\n      enabled: true\n      default_limit: 2\n");
+  auto no_group = say_expect_text(1, "/reset_images group abc", "用法：/reset_images");
+  ASSERT_TRUE(no_group) << bot->process().output();
+  EXPECT_NE(text_of(message_of(*no_group)).find("<群号> 应为整数，而不是「abc」"), std::string::npos)
+      << text_of(message_of(*no_group));
+  auto huge = say_expect_text(1, "/reset_images 群 99999999999999999999999", "应为整数");
+  ASSERT_TRUE(huge) << bot->process().output();
+  auto typed_mention = say_expect_text(1, "/reset_images [CQ:at,qq=42]", "应为 @某人 或 QQ 号");
+  ASSERT_TRUE(typed_mention) << bot->process().output();
+  auto banana = say_expect_text(1, "/banana", "/banana baseurl [地址] [save]");
+  ASSERT_TRUE(banana) << bot->process().output();
+  EXPECT_NE(text_of(message_of(*banana)).find("/banana model [模型名] [save]"), std::string::npos);
+  // Valid lines still work: a QQ number is a user, and the group form resets.
+  ASSERT_TRUE(say_expect_text(1, "/reset_images 42", "已重置用户 42")) << bot->process().output();
+  ASSERT_TRUE(say_expect_text(1, "/reset_images group 777", "已重置群 777")) << bot->process().output();
+  auto help = say_expect_text(42, "/help", "/draw <描述> [--ar <比例>] — 生成图片");
+  ASSERT_TRUE(help) << bot->process().output();
+  EXPECT_NE(text_of(message_of(*help)).find("（别名 /画图）"), std::string::npos)
+      << text_of(message_of(*help));
+  EXPECT_EQ(text_of(message_of(*help)).find("/banana"), std::string::npos) << "admin-only, hidden from 42";
+  EXPECT_EQ(openrouter.call_count(), 0u);
+}
+
+// Presets used to be registered once at start: a preset added to the config
+// did nothing until a restart, and a removed one kept drawing. Now the
+// plugin takes its preset commands back and registers the current ones on
+// every reload (/reload here).
+TEST_F(DrawTest, PresetCommandsFollowAConfigReload) {
+  const std::string before = "    presets:\n      cyber: \"cyber style {prompt}\"\n";
+  start(before);
+  FakeHttpServer cdn;
+  const std::string reference = make_png("reference", 64);
+  cdn.on("GET", "/ref.png", [&](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, reference};
+  });
+  auto with_image = [&](const std::string& text) {
+    return json::array(
+        {json{{"type", "image"}, {"data", {{"file", "ref.png"}, {"url", cdn.base_url() + "/ref.png"}}}},
+         json{{"type", "text"}, {"data", {{"text", text}}}}});
+  };
+  auto private_reply = [&](std::int64_t user, const std::string& text, const std::string& needle) {
+    const std::size_t skip = napcat.calls().size();
+    napcat.send_private_message(conn, user, text);
+    return napcat.wait_for_call(
+        [&](const ApiCall& c) {
+          return c.action == "send_private_msg" && text_of(message_of(c)).find(needle) != std::string::npos;
+        },
+        10s, skip);
+  };
+  ASSERT_TRUE(say_expect_image(42, with_image("/cyber a cat"))) << bot->process().output();
+  EXPECT_EQ(openrouter.calls().back().body["messages"][0]["content"][0]["text"], "cyber style a cat");
+
+  // The preset is renamed: cyber becomes watercolor.
+  bot->rewrite_config(with_onebot_keys(reverse_config(kTestToken), "") +
+                      plugin_config(openrouter, "    presets:\n      watercolor: \"watercolor {prompt}\"\n"));
+  ASSERT_TRUE(private_reply(1, "/reload", "配置已重新加载")) << bot->process().output();
+
+  ASSERT_TRUE(say_expect_image(42, with_image("/watercolor a dog"))) << bot->process().output();
+  EXPECT_EQ(openrouter.calls().back().body["messages"][0]["content"][0]["text"], "watercolor a dog");
+  EXPECT_TRUE(private_reply(42, "/cyber a cat", "未知命令 /cyber")) << bot->process().output();
+  auto help = private_reply(42, "/help", "/watercolor");
+  ASSERT_TRUE(help) << bot->process().output();
+  EXPECT_EQ(text_of(message_of(*help)).find("/cyber"), std::string::npos) << text_of(message_of(*help));
+  EXPECT_EQ(openrouter.call_count(), 2u);
+}
+
 // A preset needs an image: without one the bot used to say "generating…"
 // first and refuse only after its turn came.
 TEST_F(DrawTest, PresetWithoutAnImageRefusesBeforeTheAcknowledgement) {
