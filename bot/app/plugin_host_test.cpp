@@ -21,7 +21,9 @@ class FakePlugin final : public Plugin {
   Status start(PluginContext& ctx) override {
     calls.push_back(std::string(kName) + ".start " + ctx.config().dump());
     if (kRefusesStart) return Error::make("bad_config", "no key");
-    return ctx.add_command(Command{.declaration = std::string(kName) + " [what:text]"});
+    return ctx.add_command(
+        Command{.declaration = std::string(kName) + " [what:text]",
+                .handler = [](CommandContext&) -> boost::asio::awaitable<void> { co_return; }});
   }
   Status reconfigure(PluginContext& ctx) override {
     calls.push_back(std::string(kName) + ".reconfigure " + ctx.config().dump());
