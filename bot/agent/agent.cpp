@@ -174,11 +174,12 @@ asio::awaitable<void> Agent::save_turns(std::string session, std::vector<Turn> t
 json Agent::tool_specs() const {
   json tools = json::array();
   for (const auto& tool : deps_.registry.tools()) {
-    json parameters = tool.parameters.is_object() ? tool.parameters
-                                                  : json{{"type", "object"}, {"properties", json::object()}};
+    json parameters = tool->parameters.is_object() ? tool->parameters
+                                                   : json{{"type", "object"}, {"properties", json::object()}};
     tools.push_back(
         {{"type", "function"},
-         {"function", {{"name", tool.name}, {"description", tool.description}, {"parameters", parameters}}}});
+         {"function",
+          {{"name", tool->name}, {"description", tool->description}, {"parameters", parameters}}}});
   }
   return tools;
 }
@@ -251,7 +252,7 @@ asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx,
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const ChatToolCall& call = calls[i];
     logger()->info("tool call {} {}", call.name, log::truncate(call.arguments, 300));
-    const Tool* tool = deps_.registry.find_tool(call.name);
+    const auto tool = deps_.registry.find_tool(call.name);
     if (tool == nullptr) {
       batch->results[i] = ToolResult{false, "there is no tool named " + llm::sanitize_message(call.name, 64)};
       batch->finished[i] = true;

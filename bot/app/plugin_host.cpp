@@ -54,7 +54,7 @@ void PluginHost::reconfigure(const json& config) {
 void PluginHost::stop() {
   for (auto& running : plugins_) {
     running.plugin->stop();
-    registry_.remove_commands_of(running.context->name());
+    registry_.remove_all_of(running.context->name());
   }
 }
 

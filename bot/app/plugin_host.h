@@ -38,7 +38,7 @@ class PluginHost {
   void reconfigure(const nlohmann::json& config);
 
   // Calls each running plugin's stop(), in start order, and takes back the
-  // commands it registered.
+  // commands, tools and hooks it registered.
   void stop();
 
  private:

@@ -95,6 +95,8 @@ TEST_F(PluginHostTest, StopStopsEveryRunningPluginInStartOrder) {
   EXPECT_EQ(calls, (std::vector<std::string>{"alpha.stop", "beta.stop"}));
   EXPECT_EQ(registry.find_command("alpha"), nullptr);  // taken back
   EXPECT_TRUE(registry.commands().empty());
+  EXPECT_TRUE(registry.tools().empty());
+  EXPECT_TRUE(registry.hooks()->empty());
 }
 
 }  // namespace

@@ -120,8 +120,9 @@ asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::M
 
   MessageContext ctx(event, api, settings);
   try {
-    for (const auto& hook : registry_.hooks()) {
-      if (co_await hook.handler(ctx) == HookOutcome::kHandled) co_return;
+    const auto hooks = registry_.hooks();  // a snapshot: a plugin stopping meanwhile does not change it
+    for (const auto& hook : *hooks) {
+      if (co_await hook->handler(ctx) == HookOutcome::kHandled) co_return;
     }
     const Wake wake = analyse_wake(*event, *settings);
     if (wake.is_command) {

@@ -68,17 +68,46 @@ void CommandRegistry::rebuild_names() {
   }
 }
 
+std::size_t CommandRegistry::remove_all_of(std::string_view owner) {
+  std::size_t removed = remove_commands_of(owner);
+  removed += std::erase_if(tools_, [&](const OwnedTool& entry) { return entry.owner == owner; });
+  auto kept = std::make_shared<std::vector<HookPtr>>();
+  std::vector<std::string> kept_owners;
+  for (std::size_t i = 0; i < hook_owners_.size(); ++i) {
+    if (hook_owners_[i] == owner) {
+      ++removed;
+      continue;
+    }
+    kept->push_back((*hooks_)[i]);
+    kept_owners.push_back(std::move(hook_owners_[i]));
+  }
+  hooks_ = std::move(kept);
+  hook_owners_ = std::move(kept_owners);
+  return removed;
+}
+
 Status CommandRegistry::add_tool(std::string owner, Tool tool) {
   if (find_tool(tool.name) != nullptr) {
     return Error::make("duplicate_tool", owner + ": tool '" + tool.name + "' is already registered");
   }
-  tools_.push_back(std::move(tool));
+  tools_.push_back({std::move(owner), std::make_shared<const Tool>(std::move(tool))});
   return {};
 }
 
 void CommandRegistry::add_hook(std::string owner, MessageHook hook) {
   hook.name = owner + "/" + hook.name;
-  hooks_.push_back(std::move(hook));
+  // Copy on write: a message walking the old list keeps it.
+  auto hooks = std::make_shared<std::vector<HookPtr>>(*hooks_);
+  hooks->push_back(std::make_shared<const MessageHook>(std::move(hook)));
+  hooks_ = std::move(hooks);
+  hook_owners_.push_back(std::move(owner));
+}
+
+std::vector<CommandRegistry::ToolPtr> CommandRegistry::tools() const {
+  std::vector<ToolPtr> out;
+  out.reserve(tools_.size());
+  for (const auto& entry : tools_) out.push_back(entry.tool);
+  return out;
 }
 
 std::vector<CommandRegistry::EntryPtr> CommandRegistry::find_variants(std::string_view name) const {
@@ -96,9 +125,9 @@ const CommandRegistry::Entry* CommandRegistry::find_command(std::string_view nam
   return variants.empty() ? nullptr : variants.front().get();
 }
 
-const Tool* CommandRegistry::find_tool(std::string_view name) const {
-  for (const auto& tool : tools_) {
-    if (tool.name == name) return &tool;
+CommandRegistry::ToolPtr CommandRegistry::find_tool(std::string_view name) const {
+  for (const auto& entry : tools_) {
+    if (entry.tool->name == name) return entry.tool;
   }
   return nullptr;
 }

@@ -61,5 +61,37 @@ TEST(CommandRegistry, AnOwnerTakesBackWhatItRegistered) {
   EXPECT_EQ(registry.commands().size(), 2u);
 }
 
+TEST(CommandRegistry, RemoveAllOfTakesToolsAndHooksTooAndARunningOneKeepsItsEntry) {
+  CommandRegistry registry;
+  ASSERT_TRUE(registry.add_command("p", command("a")));
+  ASSERT_TRUE(
+      registry.add_tool("p", Tool{.name = "p-tool", .description = "d", .parameters = {}, .handler = {}}));
+  ASSERT_TRUE(
+      registry.add_tool("q", Tool{.name = "q-tool", .description = "d", .parameters = {}, .handler = {}}));
+  EXPECT_FALSE(
+      registry.add_tool("q", Tool{.name = "p-tool", .description = "", .parameters = {}, .handler = {}}));
+  registry.add_hook("p", MessageHook{.name = "h", .handler = {}});
+  registry.add_hook("q", MessageHook{.name = "h", .handler = {}});
+
+  // What a message or a tool call in flight holds.
+  const auto walking = registry.hooks();
+  const auto running_tool = registry.find_tool("p-tool");
+
+  EXPECT_EQ(registry.remove_all_of("p"), 3u);
+  EXPECT_EQ(registry.find_tool("p-tool"), nullptr);
+  ASSERT_EQ(registry.tools().size(), 1u);
+  EXPECT_EQ(registry.tools().front()->name, "q-tool");
+  ASSERT_EQ(registry.hooks()->size(), 1u);
+  EXPECT_EQ(registry.hooks()->front()->name, "q/h");
+  EXPECT_TRUE(registry.commands().empty());
+
+  ASSERT_EQ(walking->size(), 2u) << "a snapshot taken before the removal is unchanged";
+  EXPECT_EQ((*walking)[0]->name, "p/h");
+  EXPECT_EQ(running_tool->name, "p-tool");
+  EXPECT_TRUE(
+      registry.add_tool("r", Tool{.name = "p-tool", .description = "", .parameters = {}, .handler = {}}))
+      << "the name is free again";
+}
+
 }  // namespace
 }  // namespace picbot

@@ -77,7 +77,7 @@ class ToolTest : public ::testing::Test {
   CommandRegistry registry;
   PluginContext context{"gemini_pic_gen", services, registry};
   std::unique_ptr<Plugin> plugin = make_plugin();
-  const Tool* tool = nullptr;
+  CommandRegistry::ToolPtr tool;
 };
 
 TEST_F(ToolTest, DeclaresItsParameters) {
