@@ -20,6 +20,7 @@
 #include "bot/app/startup_checks.h"
 #include "bot/config/config_edit.h"
 #include "bot/config/config_writer.h"
+#include "bot/config/yaml_text_edit.h"
 #include "bot/core/clock.h"
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
@@ -54,6 +55,24 @@ std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
     out += config::format_issue(issue);
   }
   return out;
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The config file's text edited so that it loads as values: only the keys
+// that change are rewritten (config::config_text_for). Blocking.
+std::string edited_config_text(const std::filesystem::path& path, const config::Schema& schema,
+                               const json& values) {
+  const std::string language = values["bot"].value("language", "zh-CN");
+  config::ConfigText edited = config::config_text_for(read_text_file(path), schema, values, language);
+  if (!edited.fallback_reason.empty())
+    logger()->warn("config save: {} is written whole ({})", path.string(), edited.fallback_reason);
+  return std::move(edited.text);
 }
 
 Error config_error(const config::ConfigIssue& issue) {
@@ -314,9 +333,10 @@ struct App::Impl {
     json ignored = json::array();  // keys the form sent that the schema does not know
     for (const auto& w : validated->warnings) ignored.push_back(w.path);
     const json dropped = unknown_keys();
-    const std::string language = validated->values["bot"].value("language", "zh-CN");
-    auto new_text = [yaml = config::render_yaml(schema, validated->values, language)](
-                        const std::filesystem::path&) -> Result<std::string> { return yaml; };
+    auto new_text = [&schema = std::as_const(schema),
+                     values = validated->values](const std::filesystem::path& path) -> Result<std::string> {
+      return edited_config_text(path, schema, values);
+    };
     const Status saved = co_await write_config_file(new_text);
     if (!saved) {
       logger()->error("web console: saving {} failed: {}", config_path.string(), saved.error().message);
@@ -532,10 +552,7 @@ struct App::Impl {
     // Read, edit and validate on the worker, in the same job as the write.
     auto edited = [&schema = std::as_const(schema), key = std::move(key),
                    value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      auto raw = config::parse_yaml(text.str());
+      auto raw = config::parse_yaml(read_text_file(path));
       if (!raw) return Error::make("bad_config", join_issues(raw.error()));
       json file = raw->is_object() ? *raw : json::object();
       json* node = &file;
@@ -553,8 +570,7 @@ struct App::Impl {
       }
       auto validated = config::validate_config(schema, file, config::Environment{});
       if (!validated) return Error::make("bad_config", join_issues(validated.error()));
-      return config::render_yaml(schema, validated->values,
-                                 validated->values["bot"].value("language", "zh-CN"));
+      return edited_config_text(path, schema, validated->values);
     };
     if (Status saved = co_await write_config_file(edited); !saved) co_return saved;
     co_return reload();

@@ -339,6 +339,68 @@ TEST_F(ConsoleTest, APartialSaveChangesOnlyTheKeysItNames) {
   EXPECT_TRUE(napcat.connect(bot().reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
 }
 
+// The operator's own file, commented and ordered their way (27 lines).
+std::string commented_config() {
+  return std::string(
+             "# picbot on the small server\n"
+             "\n"
+             "data_dir: \"{data_dir}\"\n"
+             "log_level: debug   # noisy while testing\n"
+             "\n"
+             "# NapCat connects to us\n"
+             "onebot:\n"
+             "  mode: reverse\n"
+             "  listen: '127.0.0.1:0'\n"
+             "  access_token: \"") +
+         kToken +
+         "\"\n"
+         "\n"
+         "web:\n"
+         "  listen: \"127.0.0.1:0\"\n"
+         "  password: \"" +
+         kPassword +
+         "\"\n"
+         "  # scraped by prometheus\n"
+         "  metrics_token: \"" +
+         kMetricsToken +
+         "\"\n"
+         "\n"
+         "bot:\n"
+         "  admins: [1]        # me\n"
+         "  nicknames: [pic]\n"
+         "  # replies in\n"
+         "  language: zh-CN\n"
+         "\n"
+         "llm:\n"
+         "  enabled: false\n"
+         "  context: {max_turns: 20}\n"
+         "# end\n";
+}
+
+// Saving kept the file's comments and order: before, a save rewrote a
+// 27-line file as 264 lines with every default pinned.
+TEST_F(ConsoleTest, ASaveRewritesOnlyTheLineOfTheChangedKey) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(commented_config()));
+  const std::string before = read_file(bot().config_path());
+  ASSERT_EQ(std::count(before.begin(), before.end(), '\n'), 27);
+
+  auto saved = client().post("/api/config", {{"values", {{"log_level", "warn"}}}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(changed_lines(before, read_file(bot().config_path())),
+            (std::vector<std::string>{"-log_level: debug   # noisy while testing",
+                                      "+log_level: warn   # noisy while testing"}));
+  EXPECT_EQ(config_values()["log_level"], "warn");
+
+  // The whole form sent back (masked secrets included) changes one line too.
+  const std::string once = read_file(bot().config_path());
+  json values = config_values();
+  values["bot"]["language"] = "en";
+  saved = client().post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(changed_lines(once, read_file(bot().config_path())),
+            (std::vector<std::string>{"-  language: zh-CN", "+  language: en"}));
+}
+
 TEST_F(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
   ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + "my_notes: \"keep me\"\n"));
   const json config = json::parse(client().get("/api/config").body);
