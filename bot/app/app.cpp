@@ -1,5 +1,6 @@
 #include "bot/app/app.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -27,6 +28,7 @@
 #include "bot/core/metrics.h"
 #include "bot/core/millis.h"
 #include "bot/core/secret.h"
+#include "bot/core/text_diff.h"
 #include "bot/core/worker_pool.h"
 #include "bot/dispatch/dispatcher.h"
 #include "bot/net/forward_client.h"
@@ -73,6 +75,20 @@ std::string edited_config_text(const std::filesystem::path& path, const config::
   if (!edited.fallback_reason.empty())
     logger()->warn("config save: {} is written whole ({})", path.string(), edited.fallback_reason);
   return std::move(edited.text);
+}
+
+// text with every non-empty secret replaced by its mask, longest first (so a
+// secret that contains another is replaced whole). Short secrets are
+// replaced too: a diff line must never show one.
+std::string mask_secrets_in(std::string text, std::vector<std::string> secrets) {
+  std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    const std::string masked = mask_secret(secret);
+    for (std::size_t pos = 0; (pos = text.find(secret, pos)) != std::string::npos; pos += masked.size())
+      text.replace(pos, secret.size(), masked);
+  }
+  return text;
 }
 
 Error config_error(const config::ConfigIssue& issue) {
@@ -201,6 +217,8 @@ struct App::Impl {
                        });
     console->add_route("POST", "/api/config",
                        [this](const web::HttpRequest& request) { return save_config(request); });
+    console->add_route("POST", "/api/config/preview",
+                       [this](const web::HttpRequest& request) { return preview_config(request); });
     console->add_route(
         "POST", "/api/sandbox/send",
         [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {
@@ -302,25 +320,24 @@ struct App::Impl {
     return keys;
   }
 
-  // POST /api/config {"values": {...}}: laid over the file's config (a key
-  // left out is unchanged), validate all, write atomically (.bak kept),
-  // reload through the same path as /reload.
-  asio::awaitable<web::HttpResponse> save_config(const web::HttpRequest& request) {
+  // A console body {"values": {...}} laid over the file's config (a key left
+  // out is unchanged) and validated, or the 400 answer saying why not.
+  Result<config::LoadedConfig, web::HttpResponse> submitted_config(const web::HttpRequest& request) const {
     auto parsed = parse_json(request.body);
     if (!parsed) {
-      co_return web::HttpResponse::json(
+      return web::HttpResponse::json(
           {{"error", "bad_request"}, {"message", "the body is not JSON: " + parsed.error().message}}, 400);
     }
     const json& body = *parsed;
     if (!body.is_object() || !body.contains("values") || !body["values"].is_object()) {
-      co_return web::HttpResponse::json(
-          {{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}}, 400);
+      return web::HttpResponse::json({{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}},
+                                     400);
     }
     auto merged = config::merge_submitted(schema, file_config, body["values"]);
     if (!merged) {
       json errors = json::array({{{"path", merged.error().message},
                                   {"message", "null would reset a secret: send \"\" to empty it"}}});
-      co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
+      return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
     }
     const json submitted = config::restore_masked_secrets(schema, std::move(*merged), file_config);
     auto validated = config::validate_config(schema, submitted, config::Environment{});
@@ -328,8 +345,36 @@ struct App::Impl {
       json errors = json::array();
       for (const auto& issue : validated.error())
         errors.push_back({{"path", issue.path}, {"message", issue.message}});
-      co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
+      return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
     }
+    return std::move(*validated);
+  }
+
+  // POST /api/config/preview, same body as POST /api/config: the unified
+  // diff of the file text a save would write, secrets masked. Writes nothing.
+  asio::awaitable<web::HttpResponse> preview_config(const web::HttpRequest& request) {
+    auto validated = submitted_config(request);
+    if (!validated) co_return validated.error();
+    const json values = std::move(validated->values);
+    const auto diff_of_save = [&] {
+      return unified_diff(read_text_file(config_path), edited_config_text(config_path, schema, values),
+                          config_path.filename().string());
+    };
+    std::string diff = co_await workers.run(config_writes, diff_of_save);
+    std::vector<std::string> secrets = schema.secret_values(file_config);
+    for (auto& secret : schema.secret_values(values)) secrets.push_back(std::move(secret));
+    const auto changed = config::changed_paths(file_config, values);
+    co_return web::HttpResponse::json(
+        {{"diff", mask_secrets_in(std::move(diff), std::move(secrets))},
+         {"changed", changed},
+         {"restart_required", config::restart_required_paths(schema, changed)}});
+  }
+
+  // POST /api/config {"values": {...}}: submitted_config(), then write
+  // atomically (.bak kept) and reload through the same path as /reload.
+  asio::awaitable<web::HttpResponse> save_config(const web::HttpRequest& request) {
+    auto validated = submitted_config(request);
+    if (!validated) co_return validated.error();
     json ignored = json::array();  // keys the form sent that the schema does not know
     for (const auto& w : validated->warnings) ignored.push_back(w.path);
     const json dropped = unknown_keys();

@@ -401,6 +401,37 @@ TEST_F(ConsoleTest, ASaveRewritesOnlyTheLineOfTheChangedKey) {
             (std::vector<std::string>{"-  language: zh-CN", "+  language: en"}));
 }
 
+// The console shows what a save would write before writing it: the diff of
+// the file, secrets masked (old and new), and nothing saved.
+TEST_F(ConsoleTest, APreviewShowsTheDiffOfTheSaveWithSecretsMasked) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(commented_config()));
+  const std::string before = read_file(bot().config_path());
+  constexpr char kNewToken[] = "new-tok-1234";
+  auto preview = client().post(
+      "/api/config/preview", {{"values", {{"log_level", "warn"}, {"web", {{"metrics_token", kNewToken}}}}}});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  const json answer = json::parse(preview.body);
+  EXPECT_EQ(
+      answer["diff"],
+      "--- a/picbot.yaml\n+++ b/picbot.yaml\n"
+      "@@ -1,7 +1,7 @@\n # picbot on the small server\n \n data_dir: \"" +
+          bot().dir().string() +
+          "/data\"\n"
+          "-log_level: debug   # noisy while testing\n+log_level: warn   # noisy while testing\n \n"
+          " # NapCat connects to us\n onebot:\n"
+          "@@ -13,7 +13,7 @@\n   listen: \"127.0.0.1:0\"\n   password: \"…3456\"\n"
+          "   # scraped by prometheus\n-  metrics_token: \"…f123\"\n+  metrics_token: \"••••\"\n \n bot:\n"
+          "   admins: [1]        # me\n")
+      << answer.dump(1);
+  EXPECT_EQ(answer["changed"], json::array({"log_level", "web.metrics_token"}));
+  EXPECT_EQ(preview.body.find(kMetricsToken), std::string::npos);
+  EXPECT_EQ(preview.body.find(kNewToken), std::string::npos);
+  EXPECT_EQ(read_file(bot().config_path()), before) << "a preview writes nothing";
+
+  auto invalid = client().post("/api/config/preview", {{"values", {{"log_level", "loud"}}}});
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+}
+
 TEST_F(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
   ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + "my_notes: \"keep me\"\n"));
   const json config = json::parse(client().get("/api/config").body);
