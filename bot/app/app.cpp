@@ -20,11 +20,13 @@
 #include "bot/app/sandbox.h"
 #include "bot/app/startup_checks.h"
 #include "bot/config/config_edit.h"
+#include "bot/config/config_messages.h"
 #include "bot/config/config_writer.h"
 #include "bot/config/yaml_text_edit.h"
 #include "bot/core/clock.h"
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
+#include "bot/core/message_table.h"
 #include "bot/core/metrics.h"
 #include "bot/core/millis.h"
 #include "bot/core/secret.h"
@@ -320,8 +322,9 @@ struct App::Impl {
     return keys;
   }
 
-  // A console body {"values": {...}} laid over the file's config (a key left
-  // out is unchanged) and validated, or the 400 answer saying why not.
+  // A console body {"values": {...}, "language": "en"|"zh-CN"} laid over the
+  // file's config (a key left out is unchanged) and validated, or the 400
+  // answer saying why not, in the body's language (default zh-CN).
   Result<config::LoadedConfig, web::HttpResponse> submitted_config(const web::HttpRequest& request) const {
     auto parsed = parse_json(request.body);
     if (!parsed) {
@@ -333,14 +336,16 @@ struct App::Impl {
       return web::HttpResponse::json({{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}},
                                      400);
     }
+    const std::string language = body.contains("language") && body["language"] == "en" ? "en" : "zh-CN";
     auto merged = config::merge_submitted(schema, file_config, body["values"]);
     if (!merged) {
-      json errors = json::array({{{"path", merged.error().message},
-                                  {"message", "null would reset a secret: send \"\" to empty it"}}});
+      config::register_config_messages();
+      json errors = json::array(
+          {{{"path", merged.error().message}, {"message", tr(language, "config.secret_needs_value")}}});
       return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
     }
     const json submitted = config::restore_masked_secrets(schema, std::move(*merged), file_config);
-    auto validated = config::validate_config(schema, submitted, config::Environment{});
+    auto validated = config::validate_config(schema, submitted, config::Environment{}, language);
     if (!validated) {
       json errors = json::array();
       for (const auto& issue : validated.error())

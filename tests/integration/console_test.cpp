@@ -432,6 +432,24 @@ TEST_F(ConsoleTest, APreviewShowsTheDiffOfTheSaveWithSecretsMasked) {
   EXPECT_EQ(invalid.status, 400) << invalid.body;
 }
 
+// Validation messages come in the console's language (zh-CN unless it asks
+// for en), from the config message table.
+TEST_F(ConsoleTest, ValidationMessagesComeInTheConsolesLanguage) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password()));
+  const json typo = {{"web", {{"pasword", "x"}}}};
+  auto zh = client().post("/api/config", {{"values", typo}});
+  ASSERT_EQ(zh.status, 400) << zh.body;
+  EXPECT_NE(zh.body.find("未知的键"), std::string::npos) << zh.body;
+  auto en = client().post("/api/config/preview", {{"values", typo}, {"language", "en"}});
+  ASSERT_EQ(en.status, 400) << en.body;
+  EXPECT_NE(en.body.find("unknown key: this section accepts no unknown keys"), std::string::npos) << en.body;
+  auto secret =
+      client().post("/api/config", {{"values", {{"web", {{"password", nullptr}}}}}, {"language", "en"}});
+  EXPECT_NE(secret.body.find("null would reset a secret"), std::string::npos) << secret.body;
+  secret = client().post("/api/config", {{"values", {{"web", {{"password", nullptr}}}}}});
+  EXPECT_NE(secret.body.find("空字符串"), std::string::npos) << secret.body;
+}
+
 TEST_F(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
   ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + "my_notes: \"keep me\"\n"));
   const json config = json::parse(client().get("/api/config").body);
