@@ -365,7 +365,11 @@ Result<std::string> apply_changes(std::string_view original_text, const json& be
   return text;
 }
 
-json raw_after_changes(const json& raw, const json& values_before, const json& values_after) {
+namespace {
+
+// raw_after_changes below the object described by parent (nullptr: unknown).
+json raw_after_changes_in(const Field* parent, const json& raw, const json& values_before,
+                          const json& values_after) {
   if (!values_before.is_object() || !values_after.is_object()) return values_after;
   json out = raw.is_object() ? raw : json::object();
   for (auto it = out.begin(); it != out.end();) {
@@ -373,13 +377,31 @@ json raw_after_changes(const json& raw, const json& values_before, const json& v
   }
   for (const auto& [key, now] : values_after.items()) {
     const bool had = values_before.contains(key);
-    if (had && values_before[key].is_object() && now.is_object()) {
+    const std::optional<Field> field = child_field(parent, key);
+    // Only an object's keys take their defaults one by one; a map (free keys)
+    // the file lacks is its whole default, so a change writes it whole.
+    const bool merges = field && field->type == FieldType::kObject;
+    if (had && merges && values_before[key].is_object() && now.is_object()) {
       if (out.contains(key) && out[key].is_object()) {
-        out[key] = raw_after_changes(out[key], values_before[key], now);
+        out[key] = raw_after_changes_in(&*field, out[key], values_before[key], now);
       } else if (values_before[key] != now) {
-        out[key] = raw_after_changes(json::object(), values_before[key], now);
+        out[key] = raw_after_changes_in(&*field, json::object(), values_before[key], now);
       }
-    } else if (!had || values_before[key] != now) {
+    } else if (had && values_before[key] == now) {
+      // unchanged: the file's own form stays (or stays absent)
+    } else if (had && field && field->type == FieldType::kMap && out.contains(key) && out[key].is_object() &&
+               now.is_object()) {
+      // A map the file has: entries compared one by one, so untouched ones keep their form.
+      json entries = out[key];
+      for (auto it = entries.begin(); it != entries.end();) {
+        it = now.contains(it.key()) ? std::next(it) : entries.erase(it);
+      }
+      for (const auto& [name, item] : now.items()) {
+        const json* was = values_before[key].contains(name) ? &values_before[key][name] : nullptr;
+        if (!was || *was != item || !entries.contains(name)) entries[name] = item;
+      }
+      out[key] = std::move(entries);
+    } else {
       out[key] = now;
     }
   }
@@ -387,6 +409,13 @@ json raw_after_changes(const json& raw, const json& values_before, const json& v
     if (!values_after.contains(key)) out.erase(key);
   }
   return out;
+}
+
+}  // namespace
+
+json raw_after_changes(const Schema& schema, const json& raw, const json& values_before,
+                       const json& values_after) {
+  return raw_after_changes_in(&schema.root(), raw, values_before, values_after);
 }
 
 ConfigText config_text_for(std::string_view current_text, const Schema& schema, const json& values_after,
@@ -399,7 +428,7 @@ ConfigText config_text_for(std::string_view current_text, const Schema& schema, 
   if (!raw) return full("the file does not parse");
   auto loaded = validate_config(schema, *raw, Environment{}, language);
   if (!loaded) return full("the file does not validate");
-  const json raw_after = raw_after_changes(*raw, loaded->values, values_after);
+  const json raw_after = raw_after_changes(schema, *raw, loaded->values, values_after);
   auto edited = apply_changes(current_text, *raw, raw_after, schema, language);
   if (!edited) return full(edited.error().message);
   return ConfigText{std::move(*edited), {}};

@@ -38,11 +38,13 @@ Result<std::string> apply_changes(std::string_view original_text, const nlohmann
 // The raw document to save when a file whose raw document is raw (as
 // parse_yaml returns it) and whose validated file values are values_before
 // should validate to values_after: raw, where only the values that differ
-// between values_before and values_after are taken from values_after
-// (objects compared key by key). Keys of raw that values_before lacks (keys
-// the schema does not know, which loading drops) are left out.
-nlohmann::json raw_after_changes(const nlohmann::json& raw, const nlohmann::json& values_before,
-                                 const nlohmann::json& values_after);
+// between values_before and values_after are taken from values_after.
+// Objects of the schema are compared key by key; a map the file has entry by
+// entry, a map it lacks is written whole (its default is the whole map).
+// Keys of raw that values_before lacks (keys the schema does not know,
+// which loading drops) are left out.
+nlohmann::json raw_after_changes(const Schema& schema, const nlohmann::json& raw,
+                                 const nlohmann::json& values_before, const nlohmann::json& values_after);
 
 // The text to write for a config file whose current text is current_text so
 // that it loads as values_after (validated file values, as LoadedConfig's

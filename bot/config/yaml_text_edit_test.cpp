@@ -240,8 +240,29 @@ TEST(YamlTextEdit, RawAfterChangesKeepsUntouchedRawValuesAndDropsUnknownKeys) {
                        {"web", {{"enabled", true}, {"listen", "a"}}}};
   json after = before;
   after["web"]["listen"] = "b";
-  EXPECT_EQ(raw_after_changes(raw, before, after),
+  const Schema schema = test_schema();
+  EXPECT_EQ(raw_after_changes(schema, raw, before, after),
             (json{{"bot", {{"language", "en"}}}, {"web", {{"listen", "b"}}}}));
+}
+
+// A map's default is the whole map: adding an entry to a default map the
+// file lacks must write the default entries too, or they would be lost.
+TEST(YamlTextEdit, AMapTheFileLacksIsWrittenWhole) {
+  const Schema schema = test_schema();
+  const json presets_before = {{"figurine", {{"prompt", "p"}, {"strength", 1}}}};
+  json presets_after = presets_before;
+  presets_after["cat"] = {{"prompt", "a cat"}, {"strength", 1}};
+  const json before = {{"plugins", {{"gemini_pic_gen", {{"presets", presets_before}, {"daily_limit", 10}}}}}};
+  json after = before;
+  after["plugins"]["gemini_pic_gen"]["presets"] = presets_after;
+  const json raw = {{"plugins", {{"gemini_pic_gen", {{"daily_limit", 10}}}}}};
+  EXPECT_EQ(raw_after_changes(schema, raw, before, after)["plugins"]["gemini_pic_gen"]["presets"],
+            presets_after);
+  // The file has the map: untouched entries keep the file's own form.
+  json raw_with = raw;
+  raw_with["plugins"]["gemini_pic_gen"]["presets"] = {{"figurine", {{"prompt", "p"}}}};
+  EXPECT_EQ(raw_after_changes(schema, raw_with, before, after)["plugins"]["gemini_pic_gen"]["presets"],
+            (json{{"figurine", {{"prompt", "p"}}}, {"cat", {{"prompt", "a cat"}, {"strength", 1}}}}));
 }
 
 TEST(YamlTextEdit, ConfigTextForEditsTheFileOrFallsBackToTheFullRender) {

@@ -62,6 +62,7 @@ TEST(BrowserTest, SettingsTabsSearchPresetsAndDiffInChromium) {
   ASSERT_TRUE(run_browser_script(bot, "settings_e2e.mjs", kPassword, {{"SECRET", kKey}}));
   const std::string saved = read_file(bot.config_path());
   EXPECT_NE(saved.find("a cat on a mat"), std::string::npos) << saved;
+  EXPECT_NE(saved.find("手办化"), std::string::npos) << "the default preset is kept:\n" << saved;
   EXPECT_TRUE(saved.starts_with(before.substr(0, before.find("plugins:")))) << saved;
   EXPECT_NE(saved.find(kKey), std::string::npos);
 }
