@@ -429,6 +429,10 @@ ConfigText config_text_for(std::string_view current_text, const Schema& schema, 
   auto loaded = validate_config(schema, *raw, Environment{}, language);
   if (!loaded) return full("the file does not validate");
   const json raw_after = raw_after_changes(schema, *raw, loaded->values, values_after);
+  // The edit is checked against raw_after; raw_after must load as asked.
+  auto reloaded = validate_config(schema, raw_after, Environment{}, language);
+  if (!reloaded || reloaded->values != values_after)
+    return full("the edited document would load differently");
   auto edited = apply_changes(current_text, *raw, raw_after, schema, language);
   if (!edited) return full(edited.error().message);
   return ConfigText{std::move(*edited), {}};
