@@ -202,8 +202,10 @@ class TextEditor {
     std::size_t child_col = std::string::npos;
     std::size_t mapping_end = 0;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key_node = it->first;
-      const YAML::Node& value = it->second;
+      // Copies: yaml-cpp's iterator hands out a temporary pair, so a
+      // reference to its members dangles (found by yaml_text_edit_fuzz).
+      const YAML::Node key_node = it->first;
+      const YAML::Node value = it->second;
       if (!key_node.IsScalar()) return refused("a complex key");
       const std::string key = key_node.Scalar();
       const std::size_t line = static_cast<std::size_t>(key_node.Mark().line);
