@@ -234,6 +234,16 @@ TEST(YamlTextEdit, MixedLineEndingsAndFlowRootsAreRefused) {
   EXPECT_FALSE(edit("# only a comment\n", [](json& v) { v = {{"log_level", "debug"}}; }).ok());
 }
 
+// yaml-cpp's event parser reported documents for ever on this input, and the
+// loop that counted them never ended.
+TEST(YamlTextEdit, InputThatYieldsEndlessDocumentsIsRefused) {
+  const std::string text = ",-v inin]:! [0]\r\nable";
+  auto raw = parse_yaml(text);
+  ASSERT_TRUE(raw.ok());
+  auto edited = apply_changes(text, *raw, json{{"log_level", "debug"}}, test_schema());
+  EXPECT_FALSE(edited.ok());
+}
+
 TEST(YamlTextEdit, RawAfterChangesKeepsUntouchedRawValuesAndDropsUnknownKeys) {
   const json raw = {{"bot", {{"language", "en"}, {"langauge", "x"}}}, {"typo", 1}, {"web", nullptr}};
   const json before = {{"bot", {{"language", "en"}, {"admins", json::array()}}},
