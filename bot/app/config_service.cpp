@@ -1,5 +1,6 @@
 #include "bot/app/config_service.h"
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -7,8 +8,13 @@
 
 #include "bot/app/app_logger.h"
 #include "bot/config/config_edit.h"
+#include "bot/config/config_messages.h"
 #include "bot/config/config_writer.h"
+#include "bot/config/yaml_text_edit.h"
 #include "bot/core/json_limits.h"
+#include "bot/core/message_table.h"
+#include "bot/core/secret.h"
+#include "bot/core/text_diff.h"
 
 namespace picbot {
 namespace asio = boost::asio;
@@ -22,6 +28,38 @@ std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
     out += config::format_issue(issue);
   }
   return out;
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The config file's text edited so that it loads as values: only the keys
+// that change are rewritten (config::config_text_for). Blocking.
+std::string edited_config_text(const std::filesystem::path& path, const config::Schema& schema,
+                               const json& values) {
+  const std::string language = values["bot"].value("language", "zh-CN");
+  config::ConfigText edited = config::config_text_for(read_text_file(path), schema, values, language);
+  if (!edited.fallback_reason.empty())
+    app_logger()->warn("config save: {} is written whole ({})", path.string(), edited.fallback_reason);
+  return std::move(edited.text);
+}
+
+// text with every non-empty secret replaced by its mask, longest first (so a
+// secret that contains another is replaced whole). Short secrets are
+// replaced too: a diff line must never show one.
+std::string mask_secrets_in(std::string text, std::vector<std::string> secrets) {
+  std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    const std::string masked = mask_secret(secret);
+    for (std::size_t pos = 0; (pos = text.find(secret, pos)) != std::string::npos; pos += masked.size())
+      text.replace(pos, secret.size(), masked);
+  }
+  return text;
 }
 }  // namespace
 
@@ -96,10 +134,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
   // is destroyed, so a queued save may run later.
   auto edited = [schema = schema_, key = std::move(key),
                  value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto raw = config::parse_yaml(text.str());
+    auto raw = config::parse_yaml(read_text_file(path));
     if (!raw) return Error::make("bad_config", join_issues(raw.error()));
     json file = raw->is_object() ? *raw : json::object();
     json* node = &file;
@@ -117,8 +152,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
     }
     auto validated = config::validate_config(schema, file, config::Environment{});
     if (!validated) return Error::make("bad_config", join_issues(validated.error()));
-    return config::render_yaml(schema, validated->values,
-                               validated->values["bot"].value("language", "zh-CN"));
+    return edited_config_text(path, schema, validated->values);
   };
   if (Status saved = co_await write_config_file(edited); !saved) co_return saved;
   co_return reload();
@@ -141,40 +175,72 @@ json ConfigService::unknown_keys() const {
   return keys;
 }
 
-// POST /api/config {"values": {...}}: laid over the file's config (a key
-// left out is unchanged), validate all, write atomically (.bak kept),
-// reload through the same path as /reload.
-asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::HttpRequest& request) {
+// A console body {"values": {...}, "language": "en"|"zh-CN"} laid over the
+// file's config (a key left out is unchanged) and validated, or the 400
+// answer saying why not, in the body's language (default zh-CN).
+Result<config::LoadedConfig, web::HttpResponse> ConfigService::submitted_config(
+    const web::HttpRequest& request) const {
   auto parsed = parse_json(request.body);
   if (!parsed) {
-    co_return web::HttpResponse::json(
+    return web::HttpResponse::json(
         {{"error", "bad_request"}, {"message", "the body is not JSON: " + parsed.error().message}}, 400);
   }
   const json& body = *parsed;
   if (!body.is_object() || !body.contains("values") || !body["values"].is_object()) {
-    co_return web::HttpResponse::json({{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}},
-                                      400);
+    return web::HttpResponse::json({{"error", "bad_request"}, {"message", "expected {\"values\": {...}}"}},
+                                   400);
   }
+  const std::string language = body.contains("language") && body["language"] == "en" ? "en" : "zh-CN";
   auto merged = config::merge_submitted(schema_, file_config_, body["values"]);
   if (!merged) {
-    json errors = json::array({{{"path", merged.error().message},
-                                {"message", "null would reset a secret: send \"\" to empty it"}}});
-    co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
+    config::register_config_messages();
+    json errors = json::array(
+        {{{"path", merged.error().message}, {"message", tr(language, "config.secret_needs_value")}}});
+    return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
   }
   const json submitted = config::restore_masked_secrets(schema_, std::move(*merged), file_config_);
-  auto validated = config::validate_config(schema_, submitted, config::Environment{});
+  auto validated = config::validate_config(schema_, submitted, config::Environment{}, language);
   if (!validated) {
     json errors = json::array();
     for (const auto& issue : validated.error())
       errors.push_back({{"path", issue.path}, {"message", issue.message}});
-    co_return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
+    return web::HttpResponse::json({{"error", "invalid"}, {"errors", std::move(errors)}}, 400);
   }
+  return std::move(*validated);
+}
+
+// POST /api/config/preview, same body as POST /api/config: the unified diff
+// of the file text a save would write, secrets masked. Writes nothing.
+asio::awaitable<web::HttpResponse> ConfigService::preview_from_console(const web::HttpRequest& request) {
+  auto validated = submitted_config(request);
+  if (!validated) co_return validated.error();
+  const json values = std::move(validated->values);
+  // Owns copies: the workers are joined after this service is destroyed.
+  auto diff_of_save = [schema = schema_, path = path_, values] {
+    return unified_diff(read_text_file(path), edited_config_text(path, schema, values),
+                        path.filename().string());
+  };
+  std::string diff = co_await workers_.run(config_writes_, std::move(diff_of_save));
+  std::vector<std::string> secrets = schema_.secret_values(file_config_);
+  for (auto& secret : schema_.secret_values(values)) secrets.push_back(std::move(secret));
+  const auto changed = config::changed_paths(file_config_, values);
+  co_return web::HttpResponse::json({{"diff", mask_secrets_in(std::move(diff), std::move(secrets))},
+                                     {"changed", changed},
+                                     {"restart_required", config::restart_required_paths(schema_, changed)}});
+}
+
+// POST /api/config {"values": {...}}: submitted_config(), then write
+// atomically (.bak kept) and reload through the same path as /reload.
+asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::HttpRequest& request) {
+  auto validated = submitted_config(request);
+  if (!validated) co_return validated.error();
   json ignored = json::array();  // keys the form sent that the schema does not know
   for (const auto& w : validated->warnings) ignored.push_back(w.path);
   const json dropped = unknown_keys();
-  const std::string language = validated->values["bot"].value("language", "zh-CN");
-  auto new_text = [yaml = config::render_yaml(schema_, validated->values, language)](
-                      const std::filesystem::path&) -> Result<std::string> { return yaml; };
+  auto new_text = [schema = schema_,
+                   values = validated->values](const std::filesystem::path& path) -> Result<std::string> {
+    return edited_config_text(path, schema, values);
+  };
   const Status saved = co_await write_config_file(new_text);
   if (!saved) {
     app_logger()->error("web console: saving {} failed: {}", path_.string(), saved.error().message);

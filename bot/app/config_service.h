@@ -70,9 +70,13 @@ class ConfigService {
 
   // The console's POST /api/config and GET /api/config (see web_host.h).
   boost::asio::awaitable<web::HttpResponse> save_from_console(const web::HttpRequest& request);
+  // POST /api/config/preview: the same body; answers the unified diff the
+  // save would write to the file, secrets masked. Writes nothing.
+  boost::asio::awaitable<web::HttpResponse> preview_from_console(const web::HttpRequest& request);
   nlohmann::json editor_json() const;
 
  private:
+  Result<config::LoadedConfig, web::HttpResponse> submitted_config(const web::HttpRequest& request) const;
   using FileStamp = std::pair<std::filesystem::file_time_type, std::uintmax_t>;
 
   nlohmann::json unknown_keys() const;

@@ -146,6 +146,9 @@ void WebHost::add_host_routes() {
   console_->add_route("POST", "/api/config", [this](const web::HttpRequest& request) {
     return deps_.config.save_from_console(request);
   });
+  console_->add_route("POST", "/api/config/preview", [this](const web::HttpRequest& request) {
+    return deps_.config.preview_from_console(request);
+  });
   console_->add_route(
       "POST", "/api/sandbox/send",
       [this](const web::HttpRequest& request) -> asio::awaitable<web::HttpResponse> {

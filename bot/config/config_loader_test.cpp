@@ -119,7 +119,7 @@ TEST(ConfigLoaderTest, StructureMismatchesAreErrors) {
   auto loaded = load("onebot: reverse\nbot:\n  nicknames: bot\n");
   ASSERT_FALSE(loaded.ok());
   // onebot holds a secret, so what was found in its place is masked too.
-  EXPECT_THAT(messages(loaded.error()), ElementsAre("onebot: expected mapping, got …",
+  EXPECT_THAT(messages(loaded.error()), ElementsAre("onebot: expected mapping, got ••••",
                                                     "bot.nicknames: expected list of string, got \"bot\""));
   auto top = validate_config(test_schema(), nlohmann::json::array({1}), {}, "en");
   ASSERT_FALSE(top.ok());

@@ -43,6 +43,8 @@ void register_config_messages() {
          "找不到配置文件 {path}。可以先生成一份带注释的示例配置：picbot --print-example-config > {path}",
          "config file {path} not found. Start from the documented example: picbot --print-example-config > "
          "{path}"},
+        {"config.secret_needs_value", "null 会清空这个密钥：要清空请填写空字符串 \"\"",
+         "null would reset a secret: send \"\" to empty it"},
         {"config.cannot_read", "无法读取配置文件 {path}：{reason}",
          "cannot read config file {path}: {reason}"},
     });

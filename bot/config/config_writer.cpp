@@ -87,7 +87,8 @@ bool fits_literal_block(const std::string& text) {
 
 class YamlRenderer {
  public:
-  explicit YamlRenderer(bool english) : english_(english) {}
+  // sparse: objects write only the keys their value has (no defaults filled in).
+  explicit YamlRenderer(bool english, bool sparse = false) : english_(english), sparse_(sparse) {}
 
   std::string render(const Schema& schema, const json& values) {
     out_ += english_ ? "# picbot configuration (YAML), generated from the config schema.\n"
@@ -100,12 +101,25 @@ class YamlRenderer {
     return std::move(out_);
   }
 
+  // One key as render() documents it: comment, then "key:" and its value.
+  std::string render_entry(const Field& field, const json& value, int indent) {
+    comment(field, indent);
+    render_field(field, value, indent, true);
+    return std::move(out_);
+  }
+
+  // What follows "key:" for field's value at indent.
+  std::string render_value(const Field& field, const json& value, int indent) {
+    render_value_after(std::string(), field, value, indent, false);
+    return std::move(out_);
+  }
+
  private:
   void render_children(const std::vector<Field>& children, const json& values, int indent,
                        bool with_comments) {
     for (const Field& field : children) {
       const bool present = values.is_object() && values.contains(field.key);
-      if (field.only_when_present && !present) continue;
+      if ((field.only_when_present || sparse_) && !present) continue;
       const json& value = present ? values.at(field.key) : field.default_value;
       if (with_comments) {
         if (indent == 0 || field.type == FieldType::kObject) out_ += "\n";
@@ -116,8 +130,14 @@ class YamlRenderer {
   }
 
   void render_field(const Field& field, const json& value, int indent, bool with_comments) {
+    render_value_after(std::string(indent, ' ') + render_key(field.key) + ":", field, value, indent,
+                       with_comments);
+  }
+
+  // head is the key line up to its colon (empty for the value alone).
+  void render_value_after(const std::string& head, const Field& field, const json& value, int indent,
+                          bool with_comments) {
     const std::string pad(indent, ' ');
-    const std::string head = pad + render_key(field.key) + ":";
     switch (field.type) {
       case FieldType::kObject:
         if (!has_rendered_children(field, value)) {
@@ -191,9 +211,10 @@ class YamlRenderer {
     out_ += head + " " + render_inline(value, type) + "\n";
   }
 
-  static bool has_rendered_children(const Field& field, const json& value) {
+  bool has_rendered_children(const Field& field, const json& value) const {
     for (const Field& child : field.children) {
-      if (!child.only_when_present || (value.is_object() && value.contains(child.key))) return true;
+      if ((!child.only_when_present && !sparse_) || (value.is_object() && value.contains(child.key)))
+        return true;
     }
     return false;
   }
@@ -257,6 +278,7 @@ class YamlRenderer {
   }
 
   bool english_;
+  bool sparse_;
   std::string out_;
 };
 
@@ -305,6 +327,15 @@ Status sync_directory(const std::filesystem::path& dir) {
 
 std::string render_yaml(const Schema& schema, const nlohmann::json& values, std::string_view language) {
   return YamlRenderer(language.starts_with("en")).render(schema, values);
+}
+
+std::string render_entry_yaml(const Field& field, const nlohmann::json& value, int indent,
+                              std::string_view language) {
+  return YamlRenderer(language.starts_with("en"), true).render_entry(field, value, indent);
+}
+
+std::string render_value_yaml(const Field& field, const nlohmann::json& value, int indent) {
+  return YamlRenderer(false, true).render_value(field, value, indent);
 }
 
 std::string render_example_yaml(const Schema& schema, std::string_view language) {

@@ -21,6 +21,17 @@ namespace picbot::config {
 std::string render_yaml(const Schema& schema, const nlohmann::json& values,
                         std::string_view language = "zh-CN");
 
+// One key as render_yaml documents it, at indent spaces: its comment lines,
+// then "key:" and the value. Objects hold only the keys value has (nothing
+// is filled in from defaults). Ends with a newline.
+std::string render_entry_yaml(const Field& field, const nlohmann::json& value, int indent,
+                              std::string_view language = "zh-CN");
+
+// What render_entry_yaml writes after "key:" for value, without comments:
+// " scalar\n" when the value fits on the key's line, otherwise "\n" or " |\n"
+// followed by lines indented deeper than indent.
+std::string render_value_yaml(const Field& field, const nlohmann::json& value, int indent);
+
 // Renders every default with every plugin section present: the example config
 // (`picbot --print-example-config`).
 std::string render_example_yaml(const Schema& schema, std::string_view language = "zh-CN");

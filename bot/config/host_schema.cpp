@@ -161,10 +161,67 @@ Field web_section() {
       "Web 管理后台设置。", "Web console settings."));
 }
 
+// Short names for the settings form, next to the fields above.
+const std::vector<FieldLabel>& host_labels() {
+  static const std::vector<FieldLabel> labels = {
+      {"data_dir", "数据目录", "Data directory"},
+      {"log_level", "日志级别", "Log level"},
+      {"onebot", "OneBot 连接", "OneBot connection"},
+      {"onebot.mode", "连接方式", "Mode"},
+      {"onebot.url", "NapCat 地址", "NapCat URL"},
+      {"onebot.listen", "监听地址", "Listen address"},
+      {"onebot.path", "WebSocket 路径", "WebSocket path"},
+      {"onebot.access_token", "访问令牌", "Access token"},
+      {"onebot.api_timeout_seconds", "API 超时", "API timeout"},
+      {"onebot.heartbeat_interval_seconds", "心跳间隔", "Heartbeat interval"},
+      {"onebot.reconnect_initial_seconds", "首次重连等待", "First reconnect wait"},
+      {"onebot.reconnect_max_seconds", "最长重连等待", "Longest reconnect wait"},
+      {"onebot.max_connections", "最大连接数", "Max connections"},
+      {"onebot.max_message_bytes", "最大消息字节数", "Max message size"},
+      {"bot", "机器人", "Bot"},
+      {"bot.command_prefixes", "命令前缀", "Command prefixes"},
+      {"bot.nicknames", "昵称", "Nicknames"},
+      {"bot.admins", "管理员", "Admins"},
+      {"bot.group_allowlist", "群白名单", "Group allowlist"},
+      {"bot.group_denylist", "群黑名单", "Group denylist"},
+      {"bot.language", "语言", "Language"},
+      {"bot.disabled_reply", "停用时的回复", "Reply when disabled"},
+      {"llm", "AI 助手", "AI assistant"},
+      {"llm.enabled", "启用", "Enabled"},
+      {"llm.api_base", "接口地址", "API base"},
+      {"llm.api_keys", "API 密钥", "API keys"},
+      {"llm.model", "模型", "Model"},
+      {"llm.system_prompt", "系统提示词", "System prompt"},
+      {"llm.temperature", "温度", "Temperature"},
+      {"llm.max_tool_steps", "工具轮数上限", "Max tool steps"},
+      {"llm.tool_timeout_seconds", "工具超时", "Tool timeout"},
+      {"llm.request_timeout_seconds", "请求超时", "Request timeout"},
+      {"llm.context", "上下文", "Context"},
+      {"llm.context.max_turns", "最大轮数", "Max turns"},
+      {"llm.context.max_chars", "最大字符数", "Max characters"},
+      {"llm.session_scope", "会话范围", "Session scope"},
+      {"llm.session_scope_overrides", "按群的会话范围", "Per-group session scope"},
+      {"llm.session_scope_overrides.group_id", "群号", "Group"},
+      {"llm.session_scope_overrides.scope", "范围", "Scope"},
+      {"llm.proxy", "代理", "Proxy"},
+      {"llm.max_retry_attempts", "最多重试次数", "Max retries"},
+      {"llm.backoff_initial_seconds", "首次重试等待", "First retry wait"},
+      {"llm.backoff_max_seconds", "最长重试等待", "Longest retry wait"},
+      {"web", "Web 后台", "Web console"},
+      {"web.enabled", "启用", "Enabled"},
+      {"web.listen", "监听地址", "Listen address"},
+      {"web.password", "登录密码", "Password"},
+      {"web.public_base_url", "对外地址", "Public URL"},
+      {"web.metrics_token", "监控令牌", "Metrics token"},
+      {"plugins", "插件", "Plugins"},
+  };
+  return labels;
+}
+
 }  // namespace
 
 Schema Schema::with_host_sections() {
-  return Schema({
+  std::vector<Field> fields = {
       needs_restart(
           string_field("data_dir", "data", "数据目录（数据库、缓存、图片），相对路径以启动目录为准。",
                        "Data directory (database, cache, images); relative to the working directory.")),
@@ -176,7 +233,9 @@ Schema Schema::with_host_sections() {
       web_section(),
       object_field("plugins", {}, "插件配置：只有在这里列出的插件才会运行。",
                    "Plugin settings: only plugins listed here run."),
-  });
+  };
+  set_labels(fields, host_labels());
+  return Schema(std::move(fields));
 }
 
 }  // namespace picbot::config

@@ -78,12 +78,24 @@ void collect_secret_paths(const Field& field, const std::string& path, std::vect
   }
 }
 
+Field* find_child(std::vector<Field>& fields, std::string_view path) {
+  const std::size_t dot = path.find('.');
+  const std::string_view key = path.substr(0, dot);
+  for (Field& field : fields) {
+    if (field.key != key) continue;
+    return dot == std::string_view::npos ? &field : find_child(field.children, path.substr(dot + 1));
+  }
+  return nullptr;
+}
+
 nlohmann::json field_to_json(const Field& field) {
   nlohmann::json out;
   out["key"] = field.key;
   out["type"] = type_name(field.type);
   out["default"] = holds_secrets(field) ? nlohmann::json() : field.default_value;
   out["description"] = {{"zh", field.description_zh}, {"en", field.description_en}};
+  if (!field.label_zh.empty() || !field.label_en.empty())
+    out["label"] = {{"zh", field.label_zh}, {"en", field.label_en}};
   if (field.type == FieldType::kEnum) out["enum"] = field.enum_values;
   if (field.type == FieldType::kList || field.type == FieldType::kMap)
     out["item_type"] = type_name(field.item_type);
@@ -291,6 +303,20 @@ const Field* Schema::find(std::string_view dotted_path) const {
     if (field == nullptr) return nullptr;
   }
   return field;
+}
+
+std::size_t set_labels(std::vector<Field>& fields, const std::vector<FieldLabel>& labels) {
+  std::size_t missing = 0;
+  for (const FieldLabel& label : labels) {
+    Field* field = find_child(fields, label.path);
+    if (field == nullptr) {
+      ++missing;
+      continue;
+    }
+    field->label_zh = label.zh;
+    field->label_en = label.en;
+  }
+  return missing;
 }
 
 nlohmann::json Schema::to_json() const { return field_to_json(root_); }

@@ -32,6 +32,9 @@ struct Field {
   nlohmann::json default_value;  // null: no default (optional key)
   std::string description_zh;
   std::string description_en;
+  // A short name for forms ("日志级别" / "Log level"); empty: the key is shown.
+  std::string label_zh;
+  std::string label_en;
   std::vector<std::string> enum_values;      // kEnum only
   FieldType item_type = FieldType::kString;  // kList and kMap only
   std::vector<Field> children;               // kObject and kObjectList items
@@ -71,6 +74,17 @@ Field with_env(Field field, std::string env);
 Field needs_restart(Field field);
 Field mark_required(Field field);
 Field refuse_unknown_keys(Field field);
+
+// Short form names for fields, by dotted path below the fields given (object
+// list items and object children alike: "rate_limit.group_limits.limit").
+struct FieldLabel {
+  std::string_view path;
+  std::string_view zh;
+  std::string_view en;
+};
+// Sets label_zh/label_en of each listed field among fields. Paths that name
+// no field are ignored (returns how many were, for tests).
+std::size_t set_labels(std::vector<Field>& fields, const std::vector<FieldLabel>& labels);
 
 // Returns the schema's name of a type: "string", "int", "object_list", ...
 std::string_view type_name(FieldType type);

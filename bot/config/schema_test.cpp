@@ -131,5 +131,29 @@ TEST(SchemaTest, DefaultsLeaveOptionalSectionsOutUnlessAsked) {
   EXPECT_EQ(schema.defaults(false)["bot"]["command_prefixes"], nlohmann::json::array({"/"}));
 }
 
+// The settings form shows words, not keys: every host field has a short
+// label in both languages, and to_json hands it to the console.
+TEST(SchemaTest, EveryHostFieldHasALabelInBothLanguages) {
+  std::vector<std::string> unlabelled;
+  auto walk = [&](auto& self, const Field& field, const std::string& path) -> void {
+    for (const Field& child : field.children) {
+      const std::string child_path = path.empty() ? child.key : path + "." + child.key;
+      if (child.label_zh.empty() || child.label_en.empty()) unlabelled.push_back(child_path);
+      self(self, child, child_path);
+    }
+  };
+  const Schema schema = Schema::with_host_sections();
+  walk(walk, schema.root(), "");
+  EXPECT_TRUE(unlabelled.empty()) << ::testing::PrintToString(unlabelled);
+  EXPECT_EQ(schema.to_json()["children"][1]["label"],
+            (nlohmann::json{{"zh", "日志级别"}, {"en", "Log level"}}));
+}
+
+TEST(SchemaTest, SetLabelsReportsPathsThatNameNoField) {
+  std::vector<Field> fields = {object_field("a", {int_field("b", 1, "", "")}, "", "")};
+  EXPECT_EQ(set_labels(fields, {{"a.b", "乙", "B"}, {"a.c", "丙", "C"}}), 1u);
+  EXPECT_EQ(fields[0].children[0].label_en, "B");
+}
+
 }  // namespace
 }  // namespace picbot::config

@@ -14,7 +14,8 @@ std::shared_ptr<const std::vector<std::string>> g_secrets = std::make_shared<std
 }  // namespace
 
 std::string mask_secret(std::string_view secret) {
-  if (secret.size() < 10) return "…";
+  // Prefix and last four of a short secret would give away most of it.
+  if (secret.size() < kMinPartlyShownSecret) return std::string(kShortSecretMask);
   // Keep a short vendor prefix ("sk-or-", "sk-") so operators can tell keys
   // apart, but never more than 6 characters of the secret itself.
   std::size_t prefix = 0;

@@ -2,14 +2,21 @@
 // person can read them (logs, web responses, errors).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace picbot {
 
-// Returns a masked form that keeps a recognisable prefix and the last four
-// characters: "sk-or-v1-abcdef…a1b2" -> "sk-or-…a1b2". Short secrets become "…".
+// What every secret shorter than kMinPartlyShownSecret characters is shown as.
+inline constexpr std::string_view kShortSecretMask = "••••";
+inline constexpr std::size_t kMinPartlyShownSecret = 16;
+
+// Returns a masked form. A secret of kMinPartlyShownSecret characters or more
+// keeps a recognisable vendor prefix (at most 6 characters, up to a '-') and
+// its last four: "sk-or-v1-abcdef…a1b2" -> "sk-or-…a1b2". Shorter secrets
+// (passwords, tokens) show nothing of themselves: kShortSecretMask.
 std::string mask_secret(std::string_view secret);
 
 // Compares a presented secret with the expected one in time that does not

@@ -15,8 +15,53 @@ constexpr char kFigurinePrompt[] =
     "and facial features faithful to the reference. Realistic studio lighting, high detail. {prompt}";
 }  // namespace
 
+// Short names for the settings form, next to the fields below.
+const std::vector<FieldLabel>& plugin_labels() {
+  static const std::vector<FieldLabel> labels = {
+      {"openrouter_api_keys", "OpenRouter 密钥", "OpenRouter keys"},
+      {"openrouter_api_key", "OpenRouter 密钥（单个）", "OpenRouter key (single)"},
+      {"model_name", "绘图模型", "Image model"},
+      {"custom_api_base", "接口地址", "API base"},
+      {"max_retry_attempts", "最多重试次数", "Max retries"},
+      {"backoff_initial_seconds", "首次重试等待", "First retry wait"},
+      {"backoff_max_seconds", "最长重试等待", "Longest retry wait"},
+      {"request_timeout_seconds", "请求超时", "Request timeout"},
+      {"max_image_bytes", "图片大小上限", "Max image size"},
+      {"http_referer", "HTTP-Referer", "HTTP-Referer"},
+      {"app_title", "应用名", "App title"},
+      {"proxy", "代理", "Proxy"},
+      {"aspect_ratio", "画面比例", "Aspect ratio"},
+      {"image_delivery", "图片发送方式", "Image delivery"},
+      {"nap_server_address", "文件接收器地址", "File receiver host"},
+      {"nap_server_port", "文件接收器端口", "File receiver port"},
+      {"file_send_token", "文件接收器密钥", "File receiver token"},
+      {"image_ttl_minutes", "图片保留时间（分钟）", "Image lifetime (min)"},
+      {"max_reference_images", "参考图数量上限", "Max reference images"},
+      {"max_reference_image_mb", "参考图大小上限（MB）", "Max reference image (MB)"},
+      {"allow_private_network", "允许内网地址", "Allow private addresses"},
+      {"resend_wait_seconds", "重发等待", "Resend wait"},
+      {"max_concurrent_generations", "同时生成上限", "Max parallel drawings"},
+      {"acknowledge", "先回复“正在生成”", "Acknowledge first"},
+      {"translate_prompt", "翻译提示词", "Translate prompts"},
+      {"presets", "预设", "Presets"},
+      {"rate_limit", "次数限制", "Quotas"},
+      {"rate_limit.enabled", "启用", "Enabled"},
+      {"rate_limit.default_limit", "默认次数", "Default limit"},
+      {"rate_limit.reset_interval_minutes", "额度周期（分钟）", "Quota period (min)"},
+      {"rate_limit.group_limits", "按群额度", "Per-group limits"},
+      {"rate_limit.group_limits.group_id", "群号", "Group"},
+      {"rate_limit.group_limits.limit", "次数", "Limit"},
+      {"rate_limit.user_limits", "按用户额度", "Per-user limits"},
+      {"rate_limit.user_limits.user_id", "QQ 号", "User"},
+      {"rate_limit.user_limits.limit", "次数", "Limit"},
+      {"rate_limit.exempt_admins", "管理员不限", "Admins exempt"},
+      {"rate_limit.busy_timeout_seconds", "数据库等待", "Database wait"},
+  };
+  return labels;
+}
+
 std::vector<Field> plugin_schema() {
-  return {
+  std::vector<Field> fields = {
       with_env(list_field("openrouter_api_keys", FieldType::kSecret, json::array(),
                           "OpenRouter API 密钥列表，失败时自动轮换。",
                           "OpenRouter API keys, rotated when one fails."),
@@ -114,6 +159,8 @@ std::vector<Field> plugin_schema() {
           },
           "绘图次数限制。", "Drawing quotas."),
   };
+  set_labels(fields, plugin_labels());
+  return fields;
 }
 
 Result<PluginSettings> PluginSettings::from_config(const json& section) {

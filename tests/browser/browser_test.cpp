@@ -51,6 +51,22 @@ TEST(BrowserTest, ConsoleEndToEndInChromium) {
   EXPECT_EQ(bot.process().output().find(kPassword), std::string::npos);
 }
 
+// Issue 21 item 5: the settings page's tabs, search, plugin switch, presets
+// table and the diff before a save; the file keeps what the form did not touch.
+TEST(BrowserTest, SettingsTabsSearchPresetsAndDiffInChromium) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(browser_console_config(kPassword) + "bot:\n  admins: [1]   # the owner\n" +
+                   gemini_plugin_section({kKey}, openrouter.api_base(), "    max_retry_attempts: 1\n"));
+  ASSERT_TRUE(bot.start());
+  const std::string before = read_file(bot.config_path());
+  ASSERT_TRUE(run_browser_script(bot, "settings_e2e.mjs", kPassword, {{"SECRET", kKey}}));
+  const std::string saved = read_file(bot.config_path());
+  EXPECT_NE(saved.find("a cat on a mat"), std::string::npos) << saved;
+  EXPECT_NE(saved.find("手办化"), std::string::npos) << "the default preset is kept:\n" << saved;
+  EXPECT_TRUE(saved.starts_with(before.substr(0, before.find("plugins:")))) << saved;
+  EXPECT_NE(saved.find(kKey), std::string::npos);
+}
+
 // Issue 21 item 1: the page notices that picbot went away (banner, no stale
 // status, Send and Settings say so) and, when picbot is back on the same port
 // with its sessions gone, goes to the login page saying why

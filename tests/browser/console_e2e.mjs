@@ -55,6 +55,7 @@ try {
   step = "config: validation error next to the field";
   await page.goto(url + "/#config");
   await page.waitForSelector("#config-form");
+  await page.click('#config-tabs [data-tab="plugins"]');
   const retries = "#f-plugins-gemini_pic_gen-max_retry_attempts";
   const previousRetries = await page.inputValue(retries);
   await page.fill(retries, "three");
@@ -70,6 +71,7 @@ try {
   await page.setChecked("#f-plugins-gemini_pic_gen-rate_limit-enabled", true);
   await page.fill("#f-plugins-gemini_pic_gen-rate_limit-default_limit", quota);
   await page.click("#config-save");
+  await page.click("#config-diff-save");
   await page.waitForSelector("#config-saved");
   const secret = await page.inputValue("#f-plugins-gemini_pic_gen-openrouter_api_keys");
   if (!secret.includes("…")) throw new Error("the API key is not shown masked: " + secret.length + " chars");
@@ -77,6 +79,7 @@ try {
   step = "config: the saved values show after a reload of the page";
   await page.reload();
   await page.waitForSelector("#config-form");
+  await page.click('#config-tabs [data-tab="plugins"]');
   if (await page.inputValue("#f-plugins-gemini_pic_gen-model_name") !== model) throw new Error("model_name did not stick");
   if (await page.inputValue("#f-plugins-gemini_pic_gen-rate_limit-default_limit") !== quota) throw new Error("default_limit did not stick");
 

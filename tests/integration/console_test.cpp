@@ -339,6 +339,117 @@ TEST_F(ConsoleTest, APartialSaveChangesOnlyTheKeysItNames) {
   EXPECT_TRUE(napcat.connect(bot().reverse_port(), "/onebot/v11/ws", 10001, kToken).ok());
 }
 
+// The operator's own file, commented and ordered their way (27 lines).
+std::string commented_config() {
+  return std::string(
+             "# picbot on the small server\n"
+             "\n"
+             "data_dir: \"{data_dir}\"\n"
+             "log_level: debug   # noisy while testing\n"
+             "\n"
+             "# NapCat connects to us\n"
+             "onebot:\n"
+             "  mode: reverse\n"
+             "  listen: '127.0.0.1:0'\n"
+             "  access_token: \"") +
+         kToken +
+         "\"\n"
+         "\n"
+         "web:\n"
+         "  listen: \"127.0.0.1:0\"\n"
+         "  password: \"" +
+         kPassword +
+         "\"\n"
+         "  # scraped by prometheus\n"
+         "  metrics_token: \"" +
+         kMetricsToken +
+         "\"\n"
+         "\n"
+         "bot:\n"
+         "  admins: [1]        # me\n"
+         "  nicknames: [pic]\n"
+         "  # replies in\n"
+         "  language: zh-CN\n"
+         "\n"
+         "llm:\n"
+         "  enabled: false\n"
+         "  context: {max_turns: 20}\n"
+         "# end\n";
+}
+
+// Saving kept the file's comments and order: before, a save rewrote a
+// 27-line file as 264 lines with every default pinned.
+TEST_F(ConsoleTest, ASaveRewritesOnlyTheLineOfTheChangedKey) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(commented_config()));
+  const std::string before = read_file(bot().config_path());
+  ASSERT_EQ(std::count(before.begin(), before.end(), '\n'), 27);
+
+  auto saved = client().post("/api/config", {{"values", {{"log_level", "warn"}}}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(changed_lines(before, read_file(bot().config_path())),
+            (std::vector<std::string>{"-log_level: debug   # noisy while testing",
+                                      "+log_level: warn   # noisy while testing"}));
+  EXPECT_EQ(config_values()["log_level"], "warn");
+
+  // The whole form sent back (masked secrets included) changes one line too.
+  const std::string once = read_file(bot().config_path());
+  json values = config_values();
+  values["bot"]["language"] = "en";
+  saved = client().post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(changed_lines(once, read_file(bot().config_path())),
+            (std::vector<std::string>{"-  language: zh-CN", "+  language: en"}));
+}
+
+// The console shows what a save would write before writing it: the diff of
+// the file, secrets masked (old and new), and nothing saved.
+TEST_F(ConsoleTest, APreviewShowsTheDiffOfTheSaveWithSecretsMasked) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(commented_config()));
+  const std::string before = read_file(bot().config_path());
+  constexpr char kNewToken[] = "new-tok-1234";
+  auto preview = client().post(
+      "/api/config/preview", {{"values", {{"log_level", "warn"}, {"web", {{"metrics_token", kNewToken}}}}}});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  const json answer = json::parse(preview.body);
+  EXPECT_EQ(
+      answer["diff"],
+      "--- a/picbot.yaml\n+++ b/picbot.yaml\n"
+      "@@ -1,7 +1,7 @@\n # picbot on the small server\n \n data_dir: \"" +
+          bot().dir().string() +
+          "/data\"\n"
+          "-log_level: debug   # noisy while testing\n+log_level: warn   # noisy while testing\n \n"
+          " # NapCat connects to us\n onebot:\n"
+          "@@ -13,7 +13,7 @@\n   listen: \"127.0.0.1:0\"\n   password: \"…3456\"\n"
+          "   # scraped by prometheus\n-  metrics_token: \"…f123\"\n+  metrics_token: \"••••\"\n \n bot:\n"
+          "   admins: [1]        # me\n")
+      << answer.dump(1);
+  EXPECT_EQ(answer["changed"], json::array({"log_level", "web.metrics_token"}));
+  EXPECT_EQ(preview.body.find(kMetricsToken), std::string::npos);
+  EXPECT_EQ(preview.body.find(kNewToken), std::string::npos);
+  EXPECT_EQ(read_file(bot().config_path()), before) << "a preview writes nothing";
+
+  auto invalid = client().post("/api/config/preview", {{"values", {{"log_level", "loud"}}}});
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+}
+
+// Validation messages come in the console's language (zh-CN unless it asks
+// for en), from the config message table.
+TEST_F(ConsoleTest, ValidationMessagesComeInTheConsolesLanguage) {
+  ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password()));
+  const json typo = {{"web", {{"pasword", "x"}}}};
+  auto zh = client().post("/api/config", {{"values", typo}});
+  ASSERT_EQ(zh.status, 400) << zh.body;
+  EXPECT_NE(zh.body.find("未知的键"), std::string::npos) << zh.body;
+  auto en = client().post("/api/config/preview", {{"values", typo}, {"language", "en"}});
+  ASSERT_EQ(en.status, 400) << en.body;
+  EXPECT_NE(en.body.find("unknown key: this section accepts no unknown keys"), std::string::npos) << en.body;
+  auto secret =
+      client().post("/api/config", {{"values", {{"web", {{"password", nullptr}}}}}, {"language", "en"}});
+  EXPECT_NE(secret.body.find("null would reset a secret"), std::string::npos) << secret.body;
+  secret = client().post("/api/config", {{"values", {{"web", {{"password", nullptr}}}}}});
+  EXPECT_NE(secret.body.find("空字符串"), std::string::npos) << secret.body;
+}
+
 TEST_F(ConsoleTest, UnknownKeysOfTheFileAreReportedAndKeptInTheBackup) {
   ASSERT_NO_FATAL_FAILURE(start_logged_in(with_password() + "my_notes: \"keep me\"\n"));
   const json config = json::parse(client().get("/api/config").body);

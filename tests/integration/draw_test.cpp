@@ -341,6 +341,18 @@ TEST_F(DrawTest, AdminSwitchesAndSavesTheModel) {
   EXPECT_EQ(openrouter.calls().back().body["model"], "vendor/new-image-model");
 }
 
+// `/banana model ... save` edits the operator's file: the model's line
+// changes (its comment kept), nothing else does.
+TEST_F(DrawTest, SavingTheModelRewritesOnlyItsLine) {
+  start("    # the painter\n    model_name: \"vendor/old-model\"  # chosen by hand\n");
+  const std::string before = read_file(bot->config_path());
+  ASSERT_TRUE(say_expect_text(1, "/banana model vendor/new-model save", "写入配置文件"))
+      << bot->process().output();
+  EXPECT_EQ(changed_lines(before, read_file(bot->config_path())),
+            (std::vector<std::string>{"-    model_name: \"vendor/old-model\"  # chosen by hand",
+                                      "+    model_name: \"vendor/new-model\"  # chosen by hand"}));
+}
+
 // Each save reads the file, sets its key and writes it back; saves queued
 // together on the worker pool must not drop each other's key.
 TEST_F(DrawTest, SavesSentTogetherKeepEachOthersKeys) {

@@ -1,5 +1,6 @@
 #include "tests/integration/helpers.h"
 
+#include <sstream>
 #include <string_view>
 
 #include "bot/onebot/base64.h"
@@ -64,6 +65,25 @@ std::optional<std::string> image_bytes_of(const json& message) {
 std::string with_onebot_keys(std::string yaml, const std::string& keys) {
   yaml.replace(yaml.find("  access_token"), 0, keys);
   return yaml;
+}
+
+std::vector<std::string> changed_lines(const std::string& before, const std::string& after) {
+  auto split = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  const auto a = split(before);
+  const auto b = split(after);
+  if (a.size() != b.size()) return {std::to_string(a.size()) + " lines became " + std::to_string(b.size())};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == b[i]) continue;
+    out.push_back("-" + a[i]);
+    out.push_back("+" + b[i]);
+  }
+  return out;
 }
 
 std::string gemini_plugin_section(const std::vector<std::string>& keys, const std::string& api_base,

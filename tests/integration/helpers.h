@@ -37,6 +37,11 @@ std::string with_onebot_keys(std::string yaml, const std::string& keys);
 
 // A "plugins: gemini_pic_gen:" section with the given OpenRouter keys and
 // API base, followed by extra (further indented gemini_pic_gen lines).
+// The lines that differ between two texts of the same line count, as
+// "-old" / "+new" pairs in order; one entry naming both counts when they
+// differ. Empty when the texts are equal.
+std::vector<std::string> changed_lines(const std::string& before, const std::string& after);
+
 std::string gemini_plugin_section(const std::vector<std::string>& keys, const std::string& api_base,
                                   const std::string& extra = "");
 

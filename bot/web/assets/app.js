@@ -143,10 +143,16 @@ function every(ms, fn) {
   state.timers.push(setInterval(run, ms));
 }
 
+// Seconds in words from the message table: "4 分 32 秒" / "4 min 32 s".
 function duration(seconds) {
   seconds = Math.max(0, Math.floor(seconds));
   const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
-  return (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + (seconds % 60) + "s";
+  const parts = [];
+  if (d) parts.push(t("console.duration.days", {n: d}));
+  if (d || h) parts.push(t("console.duration.hours", {n: h}));
+  if (d || h || m) parts.push(t("console.duration.minutes", {n: m}));
+  parts.push(t("console.duration.seconds", {n: seconds % 60}));
+  return parts.join(" ");
 }
 
 // ---- status --------------------------------------------------------------
@@ -342,12 +348,22 @@ function desc(field) {
   return field.description ? (state.lang === "en" ? field.description.en : field.description.zh) : "";
 }
 
+// The schema's short name of a field in the chosen language, else its key.
+function label(field) {
+  return (field.label && (state.lang === "en" ? field.label.en : field.label.zh)) || field.key;
+}
+
+// The key path in small print under a label: what the YAML file calls it.
+function keyPath(path) {
+  return el("small", {class: "key-path", text: path});
+}
+
 function fieldShell(field, path, input, extra) {
   const id = "f-" + path.replace(/[^a-zA-Z0-9_]/g, "-");
   input.id = id;
-  const label = el("label", {for: id}, field.key,
+  const shown = el("label", {for: id}, label(field),
                    field.restart_required ? el("span", {class: "badge", text: t("console.config.restart")}) : null);
-  return el("div", {class: "field", "data-path": path}, label,
+  return el("div", {class: "field", "data-path": path}, shown, keyPath(path),
             el("div", {class: "desc", text: desc(field)}), input, extra || null,
             el("div", {class: "field-error"}));
 }
@@ -375,7 +391,15 @@ function renderField(field, value, path) {
   if (type === "int" || type === "float") {
     const input = el("input", {type: "text", inputmode: type === "int" ? "numeric" : "decimal"});
     input.value = value === null || value === undefined ? "" : String(value);
-    return {node: fieldShell(field, path, input),
+    // A number of seconds is also shown in words under the box.
+    let words = null;
+    if (field.key.endsWith("_seconds")) {
+      words = el("div", {class: "desc duration-hint"});
+      const show = () => { const n = Number(input.value); words.textContent = input.value.trim() !== "" && isFinite(n) && n >= 1 ? "= " + duration(n) : ""; };
+      input.addEventListener("input", show);
+      show();
+    }
+    return {node: fieldShell(field, path, input, words),
             get: () => input.value.trim() === "" ? null : parseScalar(type, input.value)};
   }
   if (type === "text") {
@@ -392,6 +416,7 @@ function renderField(field, value, path) {
             get: () => input.value.split("\n").map((s) => s.trim()).filter((s) => s !== "")
                                      .map((s) => parseScalar(field.item_type, s))};
   }
+  if (type === "map" && field.item_type !== "object") return renderMapTable(field, value, path);
   if (type === "map") {
     const input = el("textarea", {rows: 4, class: "json"});
     input.value = JSON.stringify(value || {}, null, 2);
@@ -406,24 +431,70 @@ function renderField(field, value, path) {
   return {node: fieldShell(field, path, input, hint), get: () => input.value};
 }
 
+// A map of scalars (presets: name -> prompt) as a table of rows.
+function renderMapTable(field, value, path) {
+  const body = el("tbody", {});
+  const addRow = (key, item) => {
+    const name = el("input", {type: "text", class: "map-key", autocomplete: "off", value: key});
+    const text = field.item_type === "text" ? el("textarea", {rows: 3, class: "map-value"})
+                                            : el("input", {type: "text", class: "map-value", autocomplete: "off"});
+    text.value = item === null || item === undefined ? "" : String(item);
+    const row = el("tr", {class: "map-row"}, el("td", {}, name), el("td", {}, text),
+                   el("td", {}, el("button", {type: "button", class: "secondary map-remove", text: t("console.config.remove"),
+                                              onclick: () => row.remove()})));
+    body.append(row);
+    return name;
+  };
+  for (const [key, item] of Object.entries(value || {})) addRow(key, item);
+  const table = el("table", {class: "map-table"},
+                   el("thead", {}, el("tr", {}, el("th", {text: t("console.config.map_key")}),
+                                      el("th", {text: t("console.config.map_value")}), el("th", {}))), body);
+  const add = el("button", {type: "button", class: "secondary map-add", text: t("console.config.add"),
+                            onclick: () => addRow("", "").focus()});
+  const node = fieldShell(field, path, table, add);
+  return {node, get: () => {
+    const out = {};
+    for (const row of body.querySelectorAll("tr")) {
+      const key = row.querySelector(".map-key").value.trim();
+      if (key !== "") out[key] = parseScalar(field.item_type, row.querySelector(".map-value").value);
+    }
+    return out;
+  }};
+}
+
+// A plugin section: one switch. Present in the file and not `enabled: false`
+// = the plugin runs; switching a present section off writes enabled: false
+// (its settings stay), an absent one stays absent (null).
+function renderPluginSection(child, value, childPath) {
+  const present = value !== undefined && value !== null;
+  const toggle = el("input", {type: "checkbox", id: "present-" + child.key, class: "plugin-switch"});
+  toggle.checked = present && value.enabled !== false;
+  const settings = {...child, children: (child.children || []).filter((c) => c.key !== "enabled")};
+  const inner = renderObject(settings, present ? value : defaultsOf(child), childPath);
+  inner.node.hidden = !toggle.checked;
+  toggle.addEventListener("change", () => { inner.node.hidden = !toggle.checked; });
+  const node = el("div", {class: "plugin-section", "data-path": childPath},
+                  el("div", {class: "field"}, el("label", {for: toggle.id}, toggle, " " + label(child) + " — " +
+                                                 t("console.config.enabled_plugin")), keyPath(childPath)),
+                  inner.node);
+  return {node, get: () => {
+    if (toggle.checked) return {...inner.get(), enabled: true};
+    return present ? {...inner.get(), enabled: false} : null;
+  }};
+}
+
 function renderObject(field, value, path) {
   value = value || {};
   const parts = [];
-  const box = el("fieldset", {"data-path": path}, el("legend", {text: field.key}),
+  const box = el("fieldset", {"data-path": path}, el("legend", {text: label(field)}),
+                 path ? keyPath(path) : null,
                  el("div", {class: "desc", text: desc(field)}), el("div", {class: "field-error"}));
   for (const child of field.children || []) {
     const childPath = path ? path + "." + child.key : child.key;
     if (child.only_when_present) {
-      // Plugin sections: present in the file = the plugin runs.
-      const toggle = el("input", {type: "checkbox", id: "present-" + child.key});
-      toggle.checked = child.key in value;
-      const inner = renderObject(child, value[child.key] || defaultsOf(child), childPath);
-      inner.node.hidden = !toggle.checked;
-      toggle.addEventListener("change", () => { inner.node.hidden = !toggle.checked; });
-      box.append(el("div", {class: "field"}, el("label", {for: toggle.id}, toggle, " " + child.key + " — " +
-                                                     t("console.config.enabled_plugin"))), inner.node);
-      // null switches it off: a key left out of a save keeps its current value.
-      parts.push({key: child.key, get: () => toggle.checked ? inner.get() : null});
+      const section = renderPluginSection(child, value[child.key], childPath);
+      box.append(section.node);
+      parts.push({key: child.key, get: section.get});
       continue;
     }
     const rendered = renderField(child, value[child.key], childPath);
@@ -495,6 +566,78 @@ function showErrors(form, errors) {
   return unplaced;
 }
 
+// Tabs over the form's top-level parts: "general" for the top-level values,
+// one per section. The search box shows, across all tabs, the fields whose
+// label, key path or description holds the text.
+function configTabs(schema, rootNode) {
+  const parts = [...rootNode.children].filter((n) => n.dataset && n.dataset.path);
+  const general = {key: "", label: t("console.config.tab_general"), nodes: []};
+  const tabs = [general];
+  for (const node of parts) {
+    const field = (schema.children || []).find((c) => c.key === node.dataset.path);
+    if (field && field.type === "object") tabs.push({key: field.key, label: label(field), nodes: [node]});
+    else general.nodes.push(node);
+  }
+  const bar = el("div", {class: "tabs", id: "config-tabs", role: "tablist"});
+  const select = (tab) => {
+    for (const other of tabs.filter((x) => x.button)) {
+      other.button.classList.toggle("active", other === tab);
+      other.button.setAttribute("aria-selected", other === tab ? "true" : "false");
+      for (const node of other.nodes) node.hidden = other !== tab;
+    }
+  };
+  for (const tab of tabs.filter((x) => x.nodes.length)) {
+    tab.button = el("button", {type: "button", class: "tab", role: "tab", "data-tab": tab.key || "general",
+                               text: tab.label, onclick: () => { input.value = ""; filter(""); select(tab); }});
+    for (const node of tab.nodes) node.dataset.tab = tab.key || "general";
+    bar.append(tab.button);
+  }
+  const filter = (text) => {
+    const query = text.trim().toLowerCase();
+    rootNode.classList.toggle("searching", query !== "");
+    for (const field of rootNode.querySelectorAll(".field[data-path]")) {
+      field.classList.toggle("search-miss", query !== "" && !field.textContent.toLowerCase().includes(query) &&
+                                            !field.dataset.path.toLowerCase().includes(query));
+    }
+    for (const box of [...rootNode.querySelectorAll("fieldset, .plugin-section")].reverse()) {
+      box.classList.toggle("search-miss", query !== "" && !box.querySelector(".field[data-path]:not(.search-miss)"));
+    }
+    if (query === "") select(tabs.find((x) => x.button && x.button.classList.contains("active")) || tabs.find((x) => x.button));
+    else for (const tab of tabs) for (const node of tab.nodes) node.hidden = false;
+  };
+  const input = el("input", {type: "search", id: "config-search", placeholder: t("console.config.search"),
+                             autocomplete: "off", oninput: () => filter(input.value)});
+  select(tabs.find((x) => x.button));
+  return {tabs: bar, search: el("div", {class: "config-search"}, input)};
+}
+
+// Shows the tab that holds node (after a validation error, say).
+function showTabOf(form, node) {
+  const part = node.closest("[data-tab]");
+  const button = part && form.querySelector(`#config-tabs [data-tab="${CSS.escape(part.dataset.tab)}"]`);
+  if (button && part.hidden) button.click();
+}
+
+// Resolves true when the operator confirms the save after reading the diff.
+function confirmDiff(diff) {
+  return new Promise((resolve) => {
+    const lines = diff.split("\n").map((line) => el("span", {
+      class: line.startsWith("+") && !line.startsWith("+++") ? "diff-add" : line.startsWith("-") && !line.startsWith("---") ? "diff-del" : line.startsWith("@@") ? "diff-hunk" : "",
+      text: line + "\n"}));
+    const done = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
+    const dialog = el("dialog", {id: "config-diff", class: "diff-dialog"},
+                      el("h2", {text: t("console.config.diff_title")}),
+                      el("pre", {class: "diff", id: "config-diff-text"}, lines),
+                      el("div", {class: "actions"},
+                         el("button", {type: "button", id: "config-diff-save", text: t("console.config.save"), onclick: () => done(true)}),
+                         el("button", {type: "button", class: "secondary", id: "config-diff-cancel", text: t("console.config.cancel"),
+                                       onclick: () => done(false)})));
+    dialog.addEventListener("cancel", (event) => { event.preventDefault(); done(false); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 async function renderConfig(section) {
   section.replaceChildren(el("p", {class: "desc", id: "config-loading", text: t("console.loading")}));
   let schemaAnswer, configAnswer;
@@ -523,15 +666,42 @@ async function renderConfig(section) {
     const target = root.node.querySelector(`[data-path="${CSS.escape(override.path)}"]`);
     if (target) target.append(el("div", {class: "desc", text: t("console.config.env_override", {env: override.env})}));
   }
+  const {tabs, search} = configTabs(schema, root.node);
   const result = el("div", {id: "config-result"});
   const save = el("button", {type: "submit", id: "config-save", text: t("console.config.save")});
-  const form = el("form", {id: "config-form", novalidate: true}, notices, root.node, el("div", {class: "actions"}, save, result));
+  const form = el("form", {id: "config-form", novalidate: true}, notices, search, tabs, root.node,
+                  el("div", {class: "actions"}, save, result));
+  const invalid = (data) => {
+    const unplaced = showErrors(form, data.errors);
+    result.append(el("span", {class: "notice bad", id: "config-invalid", text: t("console.config.invalid", {count: data.errors.length})}));
+    for (const e of unplaced) result.append(el("div", {class: "error", text: (e.path ? e.path + ": " : "") + e.message}));
+    const first = form.querySelector(".invalid");
+    if (first) {
+      showTabOf(form, first);
+      first.scrollIntoView({block: "center"});
+    }
+  };
+  // Save shows the diff of the file first (POST /api/config/preview); the
+  // dialog's Save writes it.
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     save.disabled = true;
     result.replaceChildren();
     try {
-      const {status, data} = await api.post("/api/config", {values: root.get()});
+      const values = root.get();
+      const preview = await api.post("/api/config/preview", {values, language: state.lang});
+      if (preview.status !== 200) {
+        if (preview.data && preview.data.errors) invalid(preview.data);
+        else result.append(el("span", {class: "notice bad", id: "config-failed", text: failure(preview.status, preview.data)}));
+        return;
+      }
+      showErrors(form, []);
+      if (!preview.data.diff) {
+        result.append(el("span", {class: "notice", id: "config-unchanged", text: t("console.config.no_changes")}));
+        return;
+      }
+      if (!(await confirmDiff(preview.data.diff))) return;
+      const {status, data} = await api.post("/api/config", {values, language: state.lang});
       if (status === 200) {
         showErrors(form, []);
         result.append(el("span", {class: "notice", id: "config-saved", text: t("console.config.saved")}));
@@ -540,11 +710,7 @@ async function renderConfig(section) {
         }
         if (data.reload_error) result.append(el("span", {class: "notice bad", text: data.reload_error}));
       } else if (data && data.errors) {
-        const unplaced = showErrors(form, data.errors);
-        result.append(el("span", {class: "notice bad", id: "config-invalid", text: t("console.config.invalid", {count: data.errors.length})}));
-        for (const e of unplaced) result.append(el("div", {class: "error", text: (e.path ? e.path + ": " : "") + e.message}));
-        const first = form.querySelector(".invalid");
-        if (first) first.scrollIntoView({block: "center"});
+        invalid(data);
       } else {
         result.append(el("span", {class: "notice bad", id: "config-failed", text: failure(status, data)}));
       }
