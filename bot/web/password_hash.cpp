@@ -1,13 +1,13 @@
 #include "bot/web/password_hash.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
 
+#include "bot/core/random_bytes.h"
 #include "bot/core/secret.h"
 
 namespace picbot::web {
@@ -18,7 +18,7 @@ constexpr std::size_t kKeyBytes = 32, kSaltBytes = 16;
 
 std::vector<unsigned char> random_bytes(std::size_t n) {
   std::vector<unsigned char> out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+  if (!picbot::random_bytes(out)) throw std::runtime_error("getrandom failed");
   return out;
 }
 
