@@ -160,22 +160,36 @@ struct RawNapCatLink::Impl {
     }
   }
 
-  // Flood mode (no window): wake for reads only once most of the calls the
-  // outstanding events must bring are there, so one read takes hundreds of
-  // calls and one write carries their answers with the next events
-  // (SO_RCVLOWAT; every call is at least kMinCallBytes long). The 5 ms poll
-  // timeout reads whatever has come in any case, so a low estimate never
-  // stalls the link; with a window, every call is read as it arrives, so
-  // latencies stay exact.
+  // Flood mode (no window): wake for reads only once several calls are
+  // there, so one read takes many calls and one write carries their answers
+  // with the next events (SO_RCVLOWAT). The threshold is the smaller of
+  // - what the outstanding events must bring (every call is at least
+  //   kMinCallBytes long), so the flood's tail never waits, and
+  // - `read_cap`, which adapts to the bot: a bot that waits for each answer
+  //   before its next call (Koishi) never fills a large threshold, so a poll
+  //   that times out with calls below it quarters the cap; a read that brings
+  //   four times the cap doubles it, up to kMaxReadThreshold. A stall costs
+  //   one 5 ms poll timeout, three times from 4 KiB down to a single call. With a window every call is read
+  //   as it arrives, so latencies stay exact.
   void set_read_threshold() {
     std::size_t want = 1;
     if (flooding && window == 0) {
       const std::size_t outstanding = next_event - outcome.replies;
-      want = std::clamp<std::size_t>(outstanding * kMinCallBytes / 2, 1, kMaxReadThreshold);
+      want =
+          std::clamp<std::size_t>(std::min(outstanding * kMinCallBytes / 2, read_cap), 1, kMaxReadThreshold);
     }
     if (want == read_threshold || (want > read_threshold && want < 2 * read_threshold)) return;
     const int value = static_cast<int>(want);
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof(value)) == 0) read_threshold = want;
+  }
+
+  void adapt_read_cap(bool timed_out, std::size_t bytes_read) {
+    if (read_threshold <= 1 || bytes_read == 0) return;
+    if (timed_out && bytes_read < read_threshold) {
+      read_cap = std::max<std::size_t>(1, read_cap / 4);
+    } else if (bytes_read >= 4 * read_cap) {
+      read_cap = std::min(kMaxReadThreshold, read_cap * 2);
+    }
   }
 
   // One turn: append events, write what is pending, wait until the socket
@@ -201,7 +215,8 @@ struct RawNapCatLink::Impl {
     pollfd p{fd, static_cast<short>(POLLIN | (pending() > 0 ? POLLOUT : 0)), 0};
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    const int ready = ::poll(&p, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, 5)));
+    const std::int64_t wait_ms = 5;
+    const int ready = ::poll(&p, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, wait_ms)));
     if (ready == 1 && (p.revents & POLLOUT) && !(p.revents & (POLLIN | POLLHUP | POLLERR))) return true;
     if (in.size() - in_end < 16 * 1024) {
       if (in_begin > 0) {
@@ -214,6 +229,7 @@ struct RawNapCatLink::Impl {
     const ssize_t n = ::recv(fd, in.data() + in_end, in.size() - in_end, MSG_DONTWAIT);
     if (n > 0) {
       in_end += static_cast<std::size_t>(n);
+      adapt_read_cap(ready == 0, static_cast<std::size_t>(n));
       handle_input(std::chrono::steady_clock::now());
     } else if (n == 0) {
       peer_closed = true;
@@ -307,8 +323,9 @@ struct RawNapCatLink::Impl {
 
   std::string out;  // frames to write; out_sent bytes of it are written
   std::size_t out_sent = 0;
-  std::size_t read_threshold = 1;  // SO_RCVLOWAT in force
-  std::vector<char> in;            // bytes read; [in_begin, in_end) not yet consumed
+  std::size_t read_threshold = 1;            // SO_RCVLOWAT in force
+  std::size_t read_cap = kMaxReadThreshold;  // see set_read_threshold
+  std::vector<char> in;                      // bytes read; [in_begin, in_end) not yet consumed
   std::size_t in_begin = 0;
   std::size_t in_end = 0;
   std::string fragments;  // a fragmented message in progress
