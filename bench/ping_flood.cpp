@@ -20,6 +20,13 @@
 // written after every answer: once its reply is back, the bot has digested
 // the whole flood, and its CPU time is read.
 //
+// The NapCat side is RawNapCatLink (bench/raw_napcat_link.h): events are one
+// masked template frame with their digits patched, written a batch per send(),
+// and the bot's calls are scanned for action, group_id, echo and "pong"
+// (bench/ws_frames.h) instead of parsed, so the generator's own CPU per
+// message (generator_cpu_us_per_msg in the JSON) stays a small fraction of
+// the bot's and replies/s measures the bot.
+//
 // Why the SIGHUP: picbot prints its port and ready lines at info level, and at
 // info it also logs one line per reply, which would dominate the profile. The
 // reload config carries an unknown key, so picbot logs a warning naming it
@@ -61,7 +68,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/load_napcat_link.h"
+#include "bench/raw_napcat_link.h"
 #include "bench/rss_sampler.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -72,8 +79,10 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
 using nlohmann::ordered_json;
+using picbot::bench::CallFields;
+using picbot::bench::EventRun;
 using picbot::bench::FloodOutcome;
-using picbot::bench::NapCatLink;
+using picbot::bench::RawNapCatLink;
 using picbot::testing::ChildProcess;
 using picbot::testing::TempDir;
 
@@ -182,7 +191,8 @@ std::int64_t unix_seconds() { return static_cast<std::int64_t>(std::time(nullptr
 
 // A NapCat group message event "/ping" in the shape NapCat posts it
 // (messagePostFormat "array"); key order as NapCat sends it.
-std::string ping_event(std::int64_t message_id, std::int64_t group_id, std::int64_t user_id) {
+std::string ping_event(std::int64_t message_id, std::int64_t group_id, std::int64_t user_id,
+                       const std::string& group_suffix) {
   ordered_json event;
   event["self_id"] = kSelfId;
   event["user_id"] = user_id;
@@ -200,7 +210,7 @@ std::string ping_event(std::int64_t message_id, std::int64_t group_id, std::int6
   event["message_format"] = "array";
   event["post_type"] = "message";
   event["group_id"] = group_id;
-  event["group_name"] = "测试群" + std::to_string(group_id % 1000);
+  event["group_name"] = "测试群" + group_suffix;
   return event.dump();
 }
 
@@ -214,42 +224,64 @@ std::string lifecycle_event() {
   return event.dump();
 }
 
-// Event i of a batch: group_id = group_base + i; 50 different senders.
-std::vector<std::string> ping_batch(std::size_t count, std::int64_t group_base,
-                                    std::int64_t& next_message_id) {
-  std::vector<std::string> events;
-  events.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    events.push_back(ping_event(next_message_id++, group_base + static_cast<std::int64_t>(i),
-                                20'000 + static_cast<std::int64_t>(i % 50)));
-  }
-  return events;
-}
+// Event i of a batch: group_id = group_base + i (9 digits), message id
+// next_message_id + i (10 digits: NapCat's ids are int32), 50 different
+// senders (5 digits), group name "测试群" + the group id's last 3 digits. Every
+// number keeps its width, so one masked template serves the whole batch and
+// writing event i only patches its digits in place.
+constexpr std::int64_t kFirstMessageId = 1'000'000'001;
+constexpr std::int64_t kIdMarker = 1'987'654'321;
+constexpr std::int64_t kGroupMarker = 876'543'219;
+constexpr std::int64_t kUserMarker = 29'876;
+constexpr picbot::bench::MaskKey kEventKey = {0x3c, 0x91, 0x0e, 0xa7};
 
-std::string plain_text(const json& message) {
-  if (message.is_string()) return message.get<std::string>();
-  std::string text;
-  if (!message.is_array()) return text;
-  for (const auto& segment : message) {
-    if (segment.is_object() && segment.value("type", "") == "text" && segment.contains("data") &&
-        segment["data"].is_object()) {
-      text += segment["data"].value("text", "");
+EventRun ping_batch(std::size_t count, std::int64_t group_base, std::int64_t& next_message_id) {
+  const std::string payload = ping_event(kIdMarker, kGroupMarker, kUserMarker, "NNN");
+  struct Field {
+    std::vector<std::size_t> at;
+    std::size_t width;
+  };
+  auto field = [&](const std::string& marker, std::size_t expected) {
+    Field f{picbot::bench::find_all(payload, marker), marker.size()};
+    if (f.at.size() != expected) {
+      std::fprintf(stderr, "ping_flood: marker %s found %zu times in the event template, not %zu\n",
+                   marker.c_str(), f.at.size(), expected);
+      std::exit(2);
     }
-  }
-  return text;
+    return f;
+  };
+  const Field id = field(std::to_string(kIdMarker), 4);  // message_id, message_seq, real_id, real_seq
+  const Field group = field(std::to_string(kGroupMarker), 1);
+  const Field user = field(std::to_string(kUserMarker), 2);  // user_id, sender.user_id
+  const Field suffix = field("NNN", 1);
+  EventRun run;
+  run.frame = picbot::bench::masked_frame(picbot::bench::Opcode::text, payload, kEventKey);
+  run.count = count;
+  const std::int64_t first_id = next_message_id;
+  next_message_id += static_cast<std::int64_t>(count);
+  run.patch = [=, offset = run.frame.payload_offset](std::size_t i, char* bytes) {
+    char digits[10];
+    auto put = [&](const Field& f, std::uint64_t value) {
+      picbot::bench::write_digits(digits, f.width, value);
+      for (const std::size_t at : f.at)
+        picbot::bench::patch_masked(bytes, offset, kEventKey, at, std::string_view(digits, f.width));
+    };
+    const auto index = static_cast<std::int64_t>(i);
+    put(id, static_cast<std::uint64_t>(first_id + index));
+    put(group, static_cast<std::uint64_t>(group_base + index));
+    put(user, static_cast<std::uint64_t>(20'000 + index % 50));
+    put(suffix, static_cast<std::uint64_t>((group_base + index) % 1000));
+  };
+  return run;
 }
 
 // A reply to event i of a batch is send_group_msg to group_base+i with the
-// text "pong".
-NapCatLink::Matcher pong_matcher(std::int64_t group_base, std::size_t count) {
-  return [group_base, count](const json& call) -> std::optional<std::size_t> {
-    if (call.value("action", "") != "send_group_msg") return std::nullopt;
-    const json params = call.value("params", json::object());
-    const json group = params.value("group_id", json());
-    if (!group.is_number_integer()) return std::nullopt;
-    const std::int64_t index = group.get<std::int64_t>() - group_base;
+// text "pong" (the scan finds the JSON string "pong" anywhere in the call).
+RawNapCatLink::Matcher pong_matcher(std::int64_t group_base, std::size_t count) {
+  return [group_base, count](const CallFields& call) -> std::optional<std::size_t> {
+    if (call.action != "send_group_msg" || !call.group_id || !call.says_pong) return std::nullopt;
+    const std::int64_t index = *call.group_id - group_base;
     if (index < 0 || index >= static_cast<std::int64_t>(count)) return std::nullopt;
-    if (plain_text(params.value("message", json())) != "pong") return std::nullopt;
     return static_cast<std::size_t>(index);
   };
 }
@@ -379,13 +411,13 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   }
   if (auto memory = picbot::bench::read_memory(bot.pid())) result.rss_ready_kb = memory->rss_kb;
 
-  NapCatLink link(g_interrupted);
+  RawNapCatLink link(g_interrupted);
   if (auto error = link.connect(result.port, kPath, kSelfId, kToken, plan.step_timeout)) return fail(*error);
   if (auto error = link.send(lifecycle_event(), plan.step_timeout)) return fail(*error);
 
-  std::int64_t next_message_id = 1;
-  auto warmup = link.flood(ping_batch(1, kWarmupGroup, next_message_id), 0, pong_matcher(kWarmupGroup, 1),
-                           plan.step_timeout);
+  std::int64_t next_message_id = kFirstMessageId;
+  const EventRun warmup_run = ping_batch(1, kWarmupGroup, next_message_id);
+  auto warmup = link.flood(warmup_run, 0, pong_matcher(kWarmupGroup, 1), plan.step_timeout);
   if (!warmup.error.empty()) return fail("warm-up /ping: " + warmup.error);
   if (auto memory = picbot::bench::read_memory(bot.pid())) {
     result.rss_idle_kb = memory->rss_kb;
@@ -393,8 +425,8 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
     result.rss_idle_file_kb = memory->file_kb;
   }
 
-  std::vector<std::string> events = ping_batch(plan.messages, kFloodGroup, next_message_id);
-  std::vector<std::string> sentinel = ping_batch(1, kSentinelGroup, next_message_id);
+  const EventRun events = ping_batch(plan.messages, kFloodGroup, next_message_id);
+  const EventRun sentinel = ping_batch(1, kSentinelGroup, next_message_id);
 
   std::unique_ptr<ChildProcess> perf;
   if (!plan.perf_file.empty()) {
@@ -413,10 +445,10 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
   const double client_cpu_before = process_cpu_s();
   const auto flood_started = std::chrono::steady_clock::now();
   if (plan.messages > 0) {
-    result.flood = link.flood(std::move(events), plan.window, pong_matcher(kFloodGroup, plan.messages),
-                              plan.flood_timeout);
+    result.flood =
+        link.flood(events, plan.window, pong_matcher(kFloodGroup, plan.messages), plan.flood_timeout);
   }
-  auto last = link.flood(std::move(sentinel), 0, pong_matcher(kSentinelGroup, 1), plan.step_timeout);
+  auto last = link.flood(sentinel, 0, pong_matcher(kSentinelGroup, 1), plan.step_timeout);
   const auto digested = std::chrono::steady_clock::now();
   const auto cpu_after = picbot::bench::read_cpu_ns(bot.pid());
   result.client_cpu_s = process_cpu_s() - client_cpu_before;
@@ -501,6 +533,8 @@ json result_json(const Options& options, const RunPlan& plan, const RunResult& r
       {"cpu_flood_s", r.cpu_flood_s},
       {"cpu_us_per_msg", plan.messages > 0 ? r.cpu_flood_s * 1e6 / static_cast<double>(plan.messages) : 0.0},
       {"generator_cpu_s", r.client_cpu_s},
+      {"generator_cpu_us_per_msg",
+       plan.messages > 0 ? r.client_cpu_s * 1e6 / static_cast<double>(plan.messages) : 0.0},
       {"load_avg_before", r.load_before},
       {"load_avg_after", r.load_after},
   };

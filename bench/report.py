@@ -110,6 +110,13 @@ if floods:
         f"{rate:,.0f}/s", ">= 50,000/s", rate >= 50_000)
     cpu = statistics.median(r["cpu_us_per_msg"] for r in floods)
     row("picbot CPU per /ping (all threads, user+kernel, median)", f"{cpu:.1f} us", "(info)", None)
+    # The load generator's own CPU over the same flood (older builds did not
+    # report it): the pair shows whether replies/s measured picbot or the pair.
+    gen = [r["generator_cpu_us_per_msg"] for r in floods if "generator_cpu_us_per_msg" in r]
+    if gen:
+        g = statistics.median(gen)
+        row(f"generator CPU per /ping (ping_flood itself, median; picbot {cpu:.1f} us)", f"{g:.1f} us",
+            "(info)", None)
     worst = max(floods, key=lambda r: r["rss_idle_kb"])
     idle = mib(worst["rss_idle_kb"])
     row(f"RSS idle (linked, 1 ping served; anon {mib(worst['rss_idle_anon_kb']):.1f} + "

@@ -1,7 +1,6 @@
 #include "bot/onebot/hub.h"
 
 #include <fmt/format.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +13,7 @@
 #include <optional>
 
 #include "bot/core/logging.h"
+#include "bot/core/random_bytes.h"
 
 namespace picbot::onebot {
 namespace asio = boost::asio;
@@ -60,7 +60,7 @@ std::string encode_params(const json& params) {
 // of a pending call and answer it.
 std::optional<std::string> random_echo() {
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
+  if (!picbot::random_bytes(bytes)) return std::nullopt;
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string echo;
   echo.reserve(bytes.size() * 2);
@@ -321,7 +321,7 @@ asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view actio
   std::optional<std::string> echo = random_echo();
   if (!echo) {
     co_return ApiError{
-        ApiError::Kind::kFailed, 0, "no random bytes for the call's echo (RAND_bytes failed)", {}};
+        ApiError::Kind::kFailed, 0, "no random bytes for the call's echo (getrandom failed)", {}};
   }
   const auto timeout = options.timeout.count() > 0 ? options.timeout : options_.api_timeout;
   PendingCall pending(executor_);

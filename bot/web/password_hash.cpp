@@ -1,13 +1,14 @@
 #include "bot/web/password_hash.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <charconv>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
 
+#include "bot/core/memory.h"
+#include "bot/core/random_bytes.h"
 #include "bot/core/secret.h"
 
 namespace picbot::web {
@@ -18,7 +19,7 @@ constexpr std::size_t kKeyBytes = 32, kSaltBytes = 16;
 
 std::vector<unsigned char> random_bytes(std::size_t n) {
   std::vector<unsigned char> out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+  if (!picbot::random_bytes(out)) throw std::runtime_error("getrandom failed");
   return out;
 }
 
@@ -47,8 +48,13 @@ bool from_hex(std::string_view hex, std::vector<unsigned char>& out) {
 
 bool scrypt(std::string_view password, const std::vector<unsigned char>& salt, std::uint64_t n,
             std::uint64_t r, std::uint64_t p, std::vector<unsigned char>& key) {
-  return EVP_PBE_scrypt(password.data(), password.size(), salt.data(), salt.size(), n, r, p, 64 * 1024 * 1024,
-                        key.data(), key.size()) == 1;
+  const bool ok = EVP_PBE_scrypt(password.data(), password.size(), salt.data(), salt.size(), n, r, p,
+                                 64 * 1024 * 1024, key.data(), key.size()) == 1;
+  // The first scrypt loads OpenSSL's providers: ~2 MiB of libcrypto code run
+  // once (a first start, a login) and then idle for good. The 16 MiB of
+  // scrypt's own memory went back to the system when it was freed (mmap).
+  release_code_pages("libcrypto");
+  return ok;
 }
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
