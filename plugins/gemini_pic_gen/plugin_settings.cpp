@@ -1,6 +1,7 @@
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 
 #include "bot/config/shared_fields.h"
+#include "image/provider_registry.h"
 
 namespace picbot::gemini {
 using namespace config;
@@ -117,9 +118,9 @@ std::vector<Field> plugin_schema() {
 
 Result<PluginSettings> PluginSettings::from_config(const json& section) {
   PluginSettings s;
-  auto openrouter = openrouter_settings_from_config(section);
-  if (!openrouter) return openrouter.error();
-  s.openrouter = std::move(*openrouter);
+  s.provider.name = "openrouter";
+  s.provider.type = "openrouter";
+  s.provider.section = section;
   auto quota = QuotaConfig::from_json(section.value("rate_limit", json::object()));
   if (!quota) return quota.error();
   s.quota = std::move(*quota);
@@ -136,7 +137,8 @@ Result<PluginSettings> PluginSettings::from_config(const json& section) {
       static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
   // The same switch covers images the upstream hands back as data[].url.
-  s.openrouter.allow_private_download_addresses = s.references.allow_private_network;
+  s.provider.allow_private_download_addresses = s.references.allow_private_network;
+  if (Status checked = image::check_provider_config(s.provider); !checked) return checked.error();
 
   s.image_ttl = std::chrono::minutes(section.value("image_ttl_minutes", 15));
   s.max_concurrent_generations = section.value("max_concurrent_generations", 8);

@@ -11,15 +11,17 @@
 
 #include "bot/config/schema.h"
 #include "bot/core/result.h"
+#include "image/provider.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
 #include "plugins/gemini_pic_gen/quota/quota_policy.h"
 #include "plugins/gemini_pic_gen/reference_images.h"
 
 namespace picbot::gemini {
 
 struct PluginSettings {
-  OpenRouterSettings openrouter;
+  // The image provider: for now the implicit "openrouter" instance that the
+  // flat keys (openrouter_api_keys, model_name, custom_api_base, ...) define.
+  image::ProviderConfig provider;
   QuotaConfig quota;
   DeliveryOptions delivery;
   ReferenceOptions references;

@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "bot/core/text.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "image/providers/openrouter/openrouter_response.h"
 #include "tests/fuzz/fuzz_check.h"
 
-using namespace picbot::gemini;
+using namespace picbot::image;
 
 namespace {
 

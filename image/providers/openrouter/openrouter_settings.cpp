@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
+#include "image/providers/openrouter/openrouter_settings.h"
 
 #include <algorithm>
 #include <array>
@@ -6,14 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/core/logging.h"
+#include "image/format.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 10> kAspectRatios = {"1:1", "2:3", "3:2",  "3:4",  "4:3",
-                                                            "4:5", "5:4", "9:16", "16:9", "21:9"};
 constexpr std::array<std::string_view, 2> kWithdrawnModels = {"google/gemini-2.5-flash-image-preview:free",
                                                               "google/gemini-2.5-flash-image-preview"};
 
@@ -52,10 +51,6 @@ llm::RetrySettings OpenRouterSettings::retry_settings() const {
       .deadline =
           std::chrono::milliseconds(static_cast<long long>(std::llround(request_timeout_seconds * 1000))),
   };
-}
-
-bool is_supported_aspect_ratio(std::string_view ratio) {
-  return std::find(kAspectRatios.begin(), kAspectRatios.end(), ratio) != kAspectRatios.end();
 }
 
 Result<OpenRouterSettings> openrouter_settings_from_config(const json& section) {
@@ -106,4 +101,4 @@ Result<OpenRouterSettings> openrouter_settings_from_config(const json& section) 
   return settings;
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

@@ -12,7 +12,7 @@
 #include "bot/core/result.h"
 #include "bot/llm/retrying_caller.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 
 inline constexpr std::string_view kDefaultImageModel = "google/gemini-2.5-flash-image";
 
@@ -36,9 +36,6 @@ struct OpenRouterSettings {
   llm::RetrySettings retry_settings() const;
 };
 
-// Aspect ratios Gemini 2.5 Flash Image accepts: "1:1", "2:3", ..., "21:9".
-bool is_supported_aspect_ratio(std::string_view ratio);
-
 // Reads a plugin config section. Keys (all optional): openrouter_api_keys
 // (list), openrouter_api_key (legacy single key, added to the list),
 // model_name, custom_api_base, max_retry_attempts, backoff_initial_seconds,
@@ -49,4 +46,4 @@ bool is_supported_aspect_ratio(std::string_view ratio);
 // type or is out of range.
 Result<OpenRouterSettings> openrouter_settings_from_config(const nlohmann::json& section);
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image
