@@ -90,6 +90,11 @@ struct ProviderConfig {
   bool allow_private_download_addresses = false;
 };
 
+// The extra section of an instance ({"watermark": "false"}, strings as the
+// config stores them) as request body fields: each value read as JSON when it
+// parses ("false" -> false, "3" -> 3, "{...}"), else kept as a string.
+nlohmann::json extra_body_fields(const nlohmann::json& extra);
+
 // Thread-safety: every member runs on the io_context's thread only.
 class Provider {
  public:

@@ -455,6 +455,7 @@ struct App::Impl {
       }
       RunningPlugin running{factory.make(), std::make_unique<PluginContext>(name, services, registry)};
       running.context->set_config(sections[name]);
+      running.context->set_image_providers(config.value("image_providers", json::object()));
       if (Status s = running.plugin->start(*running.context); !s) {
         return Error::make("plugin_failed", "plugin " + name + ": " + s.error().message);
       }
@@ -483,6 +484,7 @@ struct App::Impl {
       const std::string& name = running.context->name();
       if (!sections.contains(name)) continue;
       running.context->set_config(sections[name]);
+      running.context->set_image_providers(config.value("image_providers", json::object()));
       if (Status s = running.plugin->reconfigure(*running.context); !s) {
         logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
       }

@@ -117,8 +117,9 @@ class GeminiPicGenPlugin final : public Plugin {
     provider_ = std::move(provider).value();
     if (provider_->key_states().empty()) {
       ctx.logger()->warn(
-          "no OpenRouter API key configured (plugins.gemini_pic_gen.openrouter_api_keys): "
-          "drawing will fail until one is set");
+          "no API key configured for image provider {} (plugins.gemini_pic_gen.openrouter_api_keys, or "
+          "image_providers.<name>.api_keys): drawing will fail until one is set",
+          provider_->name());
     }
 
     images_ = std::make_unique<ImageStore>(
@@ -151,7 +152,13 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    if (Status s = provider_->reconfigure(settings_->provider); !s) return s;
+    if (provider_->name() != settings_->provider.name || provider_->type() != settings_->provider.type) {
+      // The pipeline holds the provider: another one takes a restart.
+      ctx.logger()->warn("image provider changed from {} to {}: restart picbot to apply", provider_->name(),
+                         settings_->provider.name);
+    } else if (Status s = provider_->reconfigure(settings_->provider); !s) {
+      return s;
+    }
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
     ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", provider_->model(),
@@ -167,7 +174,7 @@ class GeminiPicGenPlugin final : public Plugin {
   // The plugin's section plus what the host decides: the public base URL
   // that image_delivery: url links point at.
   Result<PluginSettings> load_settings(PluginContext& ctx) {
-    auto settings = PluginSettings::from_config(ctx.config());
+    auto settings = PluginSettings::from_config(ctx.config(), ctx.image_providers());
     if (!settings) return settings;
     settings->delivery.public_base_url = ctx.public_base_url();
     if (settings->delivery.mode == DeliveryMode::kUrl) {

@@ -42,6 +42,11 @@ std::vector<Field> plugin_schema() {
       proxy_field("访问 OpenRouter 的代理", "Proxy for OpenRouter"),
       string_field("aspect_ratio", "", "默认画面比例（如 16:9）；留空由模型决定。",
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
+      list_field(
+          "providers", FieldType::kString, json::array(),
+          "使用的绘图服务（image_providers 中的名字）；目前只用第一个。留空使用上面的 OpenRouter 设置。",
+          "The image providers to use (names from image_providers); only the first one is used for "
+          "now. Empty = the OpenRouter settings above."),
       enum_field(
           "image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
           "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "
@@ -116,11 +121,30 @@ std::vector<Field> plugin_schema() {
   };
 }
 
-Result<PluginSettings> PluginSettings::from_config(const json& section) {
+Result<PluginSettings> PluginSettings::from_config(const json& section, const json& image_providers) {
   PluginSettings s;
-  s.provider.name = "openrouter";
-  s.provider.type = "openrouter";
-  s.provider.section = section;
+  const json providers = section.value("providers", json::array());
+  if (!providers.is_array() || (!providers.empty() && !providers[0].is_string())) {
+    return Error::make("bad_config", "plugins.gemini_pic_gen.providers: expected a list of names");
+  }
+  if (providers.empty()) {
+    s.provider.name = "openrouter";
+    s.provider.type = "openrouter";
+    s.provider.section = section;
+  } else {
+    s.provider.name = providers[0].get<std::string>();
+    if (image_providers.is_null()) {
+      // Only the plugin section is known here (check_config): the name is resolved at start.
+      s.provider.type = "openrouter";
+      s.provider.section = section;
+    } else if (!image_providers.contains(s.provider.name) || !image_providers[s.provider.name].is_object()) {
+      return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." +
+                                           s.provider.name + " in the config");
+    } else {
+      s.provider.section = image_providers[s.provider.name];
+      s.provider.type = s.provider.section.value("type", "");
+    }
+  }
   auto quota = QuotaConfig::from_json(section.value("rate_limit", json::object()));
   if (!quota) return quota.error();
   s.quota = std::move(*quota);

@@ -19,8 +19,10 @@
 namespace picbot::gemini {
 
 struct PluginSettings {
-  // The image provider: for now the implicit "openrouter" instance that the
-  // flat keys (openrouter_api_keys, model_name, custom_api_base, ...) define.
+  // The image provider: the first name of `providers` (an instance of the
+  // top-level image_providers map), or, when the list is empty, the implicit
+  // "openrouter" instance that the flat keys (openrouter_api_keys,
+  // model_name, custom_api_base, ...) define.
   image::ProviderConfig provider;
   QuotaConfig quota;
   DeliveryOptions delivery;
@@ -36,8 +38,12 @@ struct PluginSettings {
   bool translate_prompt = false;               // ask the chat model to translate /draw prompts
   std::map<std::string, std::string> presets;  // command -> prompt template ({prompt} = user text)
 
-  // REQUIRES: section validated against plugin_schema().
-  static Result<PluginSettings> from_config(const nlohmann::json& section);
+  // REQUIRES: section validated against plugin_schema(), image_providers
+  // (the top-level map) against the host schema, or null when unknown (then
+  // named providers are not resolved and the flat keys are checked instead).
+  // "bad_config" for a provider name the map lacks or an invalid instance.
+  static Result<PluginSettings> from_config(const nlohmann::json& section,
+                                            const nlohmann::json& image_providers = nullptr);
 };
 
 std::vector<config::Field> plugin_schema();

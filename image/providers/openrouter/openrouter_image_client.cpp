@@ -114,6 +114,7 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
                {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})},
                {"modalities", {"image", "text"}}};
   if (aspect_ratio) call.body["image_config"] = {{"aspect_ratio", *aspect_ratio}};
+  for (const auto& [key, value] : settings.extra.items()) call.body[key] = value;
   call.sends_image_config = aspect_ratio.has_value();
   call.body_text = call.body.dump();
 

@@ -10,10 +10,29 @@
 
 namespace picbot::image {
 
+namespace {
+
+// An image_providers.<name> entry in the plugin's flat key names.
+nlohmann::json flat_keys(const nlohmann::json& instance) {
+  nlohmann::json flat = nlohmann::json::object();
+  for (const char* same : {"proxy", "request_timeout_seconds", "max_retry_attempts"}) {
+    if (instance.contains(same)) flat[same] = instance[same];
+  }
+  if (instance.contains("api_keys")) flat["openrouter_api_keys"] = instance["api_keys"];
+  if (!instance.value("model", "").empty()) flat["model_name"] = instance["model"];
+  if (instance.contains("api_base")) flat["custom_api_base"] = instance["api_base"];
+  return flat;
+}
+
+}  // namespace
+
 Result<OpenRouterSettings> openrouter_settings_from_provider_config(const ProviderConfig& config) {
-  auto settings = openrouter_settings_from_config(config.section);
+  // A named instance carries its type; the implicit one is the plugin section.
+  const bool named = config.section.is_object() && config.section.contains("type");
+  auto settings = openrouter_settings_from_config(named ? flat_keys(config.section) : config.section);
   if (!settings) return settings.error();
   settings->allow_private_download_addresses = config.allow_private_download_addresses;
+  if (named) settings->extra = extra_body_fields(config.section.value("extra", nlohmann::json::object()));
   return settings;
 }
 

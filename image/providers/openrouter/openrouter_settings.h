@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstddef>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +32,8 @@ struct OpenRouterSettings {
   // Lets data[].url downloads reach loopback/private addresses. Off in
   // production (the URL comes from the provider); tests turn it on.
   bool allow_private_download_addresses = false;
+  // Merged into every request body (image_providers.<name>.extra); an object.
+  nlohmann::json extra = nlohmann::json::object();
 
   llm::RetrySettings retry_settings() const;
 };
