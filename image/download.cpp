@@ -1,6 +1,7 @@
 #include "image/download.h"
 
 #include "bot/llm/provider_error.h"
+#include "image/format.h"
 
 namespace picbot::image {
 
@@ -34,6 +35,28 @@ boost::asio::awaitable<Result<std::string, ProviderError>> download_image(net::H
                             std::nullopt};
   }
   co_return std::move(response->body);
+}
+
+boost::asio::awaitable<Result<GeneratedImage, ProviderError>> complete_image(net::HttpClient& http,
+                                                                             GeneratedImage image,
+                                                                             const std::string& url,
+                                                                             const DownloadOptions& options,
+                                                                             int status) {
+  if (!url.empty()) {
+    auto downloaded = co_await download_image(http, url, options);
+    if (!downloaded.ok()) co_return downloaded.error();
+    image.bytes = std::move(downloaded).value();
+    auto format = verify_image(image.bytes);
+    if (!format.ok()) co_return format.error();
+    image.mime = image_mime(*format);
+    image.extension = image_extension(*format);
+  }
+  if (image.bytes.size() > options.max_bytes) {
+    co_return ProviderError{
+        FailureClass::kBadResponse, status,
+        "image of " + std::to_string(image.bytes.size()) + " bytes exceeds max_image_bytes", std::nullopt};
+  }
+  co_return image;
 }
 
 }  // namespace picbot::image

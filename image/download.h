@@ -11,6 +11,7 @@
 #include "bot/core/result.h"
 #include "bot/llm/provider_error.h"
 #include "bot/net/http_client.h"
+#include "image/generated_image.h"
 
 namespace picbot::image {
 
@@ -27,5 +28,14 @@ struct DownloadOptions {
 // is wrong, not our request). The bytes are not checked to be an image.
 boost::asio::awaitable<Result<std::string, llm::ProviderError>> download_image(
     net::HttpClient& http, const std::string& url, const DownloadOptions& options);
+
+// The image of an answer, complete: when url is set, image.bytes are
+// downloaded from it (download_image) and verified, and mime and extension
+// taken from the magic bytes. Then kBadResponse when the bytes exceed
+// options.max_bytes ("image of N bytes exceeds max_image_bytes"; status is
+// the answer's HTTP status, for the error).
+boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> complete_image(
+    net::HttpClient& http, GeneratedImage image, const std::string& url, const DownloadOptions& options,
+    int status);
 
 }  // namespace picbot::image

@@ -1,6 +1,19 @@
 #include "image/provider.h"
 
+#include <cmath>
+
 namespace picbot::image {
+
+llm::RetrySettings make_retry_settings(int max_retry_attempts, double backoff_initial_seconds,
+                                       double backoff_max_seconds, double request_timeout_seconds) {
+  return llm::RetrySettings{
+      .max_retry_attempts = max_retry_attempts,
+      .backoff_initial_seconds = backoff_initial_seconds,
+      .backoff_max_seconds = backoff_max_seconds,
+      .deadline =
+          std::chrono::milliseconds(static_cast<long long>(std::llround(request_timeout_seconds * 1000))),
+  };
+}
 
 nlohmann::json extra_body_fields(const nlohmann::json& extra) {
   nlohmann::json fields = nlohmann::json::object();

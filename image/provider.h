@@ -90,6 +90,26 @@ struct ProviderConfig {
   bool allow_private_download_addresses = false;
 };
 
+// Answers above this many bytes are parsed and decoded on the WorkerPool: a
+// base64 image takes milliseconds to decode, which the event loop must not spend.
+inline constexpr std::size_t kParseOnWorkersBytes = 64 * 1024;
+
+// The largest answer that can carry an image of max_image_bytes as base64,
+// with room for the JSON around it.
+inline constexpr std::size_t max_answer_bytes(std::size_t max_image_bytes) {
+  return max_image_bytes / 3 * 4 + 1024 * 1024;
+}
+
+// kBadRequest for a request refused before it is sent (empty prompt, ...).
+inline llm::ProviderError refused_request(std::string message) {
+  return llm::ProviderError{llm::FailureClass::kBadRequest, 0, std::move(message), std::nullopt};
+}
+
+// The retry policy of a provider's settings: request_timeout_seconds becomes
+// the whole call's deadline.
+llm::RetrySettings make_retry_settings(int max_retry_attempts, double backoff_initial_seconds,
+                                       double backoff_max_seconds, double request_timeout_seconds);
+
 // The extra section of an instance ({"watermark": "false"}, strings as the
 // config stores them) as request body fields: each value read as JSON when it
 // parses ("false" -> false, "3" -> 3, "{...}"), else kept as a string.

@@ -1,9 +1,13 @@
 // image_providers: named provider instances picked by
 // plugins.gemini_pic_gen.providers, through the real binary against the fake
-// OpenRouter (the only provider type so far).
+// OpenRouter and the fake OpenAI Images API.
 #include <gtest/gtest.h>
 
+#include "bot/onebot/base64.h"
+#include "tests/fakes/http/fake_http_server.h"
 #include "tests/fakes/napcat/fake_napcat.h"
+#include "tests/fakes/openai/fake_openai.h"
+#include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
@@ -130,7 +134,127 @@ TEST_F(ImageProvidersTest, AnUnknownTypeStopsTheStartAndNamesTheKnownOnes) {
   std::string yaml = config(flat, named, "[my-router]", "");
   yaml.replace(yaml.find("type: openrouter"), 16, "type: dall-e-ish");
   const std::string output = refused_start_output(yaml);
-  EXPECT_NE(output.find("unknown type \"dall-e-ish\" (known: openrouter"), std::string::npos) << output;
+  const std::size_t at = output.find("unknown type \"dall-e-ish\" (known: ");
+  ASSERT_NE(at, std::string::npos) << output;
+  const std::string known = output.substr(at, output.find(')', at) - at);
+  EXPECT_NE(known.find("openrouter"), std::string::npos) << output;
+  EXPECT_NE(known.find("openai"), std::string::npos) << output;
+}
+
+constexpr char kOpenAiKeyA[] = "sk-proj-openai-key-aaaaaaaa1111";
+constexpr char kOpenAiKeyB[] = "sk-proj-openai-key-bbbbbbbb2222";
+
+class OpenAiDrawTest : public ImageProvidersTest {
+ protected:
+  void start_openai(const std::string& model = "gpt-image-1") {
+    start(reverse_config(kTestToken) +
+          "image_providers:\n"
+          "  my_openai:\n"
+          "    type: openai\n"
+          "    api_base: \"" +
+          openai.api_base() + "\"\n    api_keys: [\"" + kOpenAiKeyA + "\", \"" + kOpenAiKeyB +
+          "\"]\n"
+          "    model: " +
+          model +
+          "\n"
+          "    max_retry_attempts: 2\n" +
+          gemini_plugin_section({kFlatKey}, flat.api_base(),
+                                "    allow_private_network: true\n"
+                                "    backoff_initial_seconds: 0.01\n"
+                                "    providers: [my_openai]\n"));
+  }
+
+  // Sends text in group 777 and waits for a text reply holding needle.
+  std::optional<ApiCall> say_expect_text(const std::string& text, const std::string& needle) {
+    const std::size_t skip = napcat.calls().size();
+    napcat.send_group_message(conn, 777, 42, text);
+    return napcat.wait_for_call(
+        [&](const ApiCall& c) {
+          return c.action == "send_group_msg" && text_of(message_of(c)).find(needle) != std::string::npos;
+        },
+        10s, skip);
+  }
+
+  FakeOpenAi openai;
+};
+
+TEST_F(OpenAiDrawTest, DrawGeneratesThroughTheImagesApi) {
+  start_openai();
+  auto reply = draw("/draw a lighthouse --ar 16:9");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), openai.served_images().at(0));
+  const auto calls = openai.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].path, "/v1/images/generations");
+  EXPECT_EQ(calls[0].key, kOpenAiKeyA);
+  EXPECT_EQ(calls[0].body["model"], "gpt-image-1");
+  EXPECT_EQ(calls[0].body["prompt"], "a lighthouse");
+  EXPECT_EQ(calls[0].body["size"], "1536x1024");
+  EXPECT_EQ(flat.call_count(), 0u);
+  EXPECT_EQ(bot->process().output().find(kOpenAiKeyA), std::string::npos);
+}
+
+TEST_F(OpenAiDrawTest, AQuotedImageIsSentToEditsAsMultipartImageArray) {
+  start_openai();
+  FakeHttpServer cdn;
+  const std::string reference = make_png("reference", 64);
+  cdn.on("GET", "/ref.png", [&](const FakeHttpRequest&) {
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, reference};
+  });
+  const json message =
+      quote_of_posted_image(napcat, conn, cdn.base_url() + "/ref.png", "/draw make it night");
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_group_message(conn, 777, 42, message);
+  auto reply = napcat.wait_for_call(
+      [](const ApiCall& c) {
+        return c.action == "send_group_msg" && image_bytes_of(message_of(c)).has_value();
+      },
+      10s, skip);
+  ASSERT_TRUE(reply) << bot->process().output();
+  const auto calls = openai.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].path, "/v1/images/edits");
+  EXPECT_EQ(calls[0].body["prompt"], "make it night");
+  ASSERT_EQ(calls[0].files.size(), 1u);
+  EXPECT_EQ(calls[0].files[0].field, "image[]");
+  EXPECT_EQ(calls[0].files[0].content_type, "image/png");
+  EXPECT_EQ(calls[0].files[0].bytes, reference);
+}
+
+TEST_F(OpenAiDrawTest, DallE3LinksAreDownloaded) {
+  openai.set_default(FakeOpenAi::Script::kUrl);
+  start_openai("dall-e-3");
+  auto reply = draw("/draw a lighthouse");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), openai.served_images().at(0));
+}
+
+TEST_F(OpenAiDrawTest, A401DisablesTheKeyAndA429CoolsItDownTheOtherKeyDraws) {
+  openai.push(kOpenAiKeyA, FakeOpenAi::Script::k401);
+  start_openai();
+  ASSERT_TRUE(draw("/draw one")) << bot->process().output();
+  openai.push(kOpenAiKeyB, FakeOpenAi::Script::k429);
+  // Key A is disabled: key B answers 429 and no key is left for this drawing.
+  ASSERT_TRUE(say_expect_text("/draw two", "图片服务正忙")) << bot->process().output();
+  std::vector<std::string> keys;
+  for (const auto& call : openai.calls()) keys.push_back(call.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{kOpenAiKeyA, kOpenAiKeyB, kOpenAiKeyB}));
+}
+
+TEST_F(OpenAiDrawTest, A400TellsTheUserWhyAndIsNotRetried) {
+  openai.set_default(FakeOpenAi::Script::k400);
+  start_openai();
+  ASSERT_TRUE(say_expect_text("/draw a lighthouse", "图片服务拒绝了这次请求")) << bot->process().output();
+  EXPECT_EQ(openai.call_count(), 1u);
+}
+
+TEST_F(OpenAiDrawTest, A5xxIsRetriedAndTheImageStillArrives) {
+  openai.push(kOpenAiKeyA, FakeOpenAi::Script::k500);
+  start_openai();
+  ASSERT_TRUE(draw("/draw a lighthouse")) << bot->process().output();
+  const auto calls = openai.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].key, kOpenAiKeyA);
 }
 
 }  // namespace

@@ -17,16 +17,6 @@ using llm::FailureClass;
 using llm::ProviderError;
 using nlohmann::json;
 
-// Room for the JSON around a base64 image (4/3 of its size).
-constexpr std::size_t kResponseOverheadBytes = 1024 * 1024;
-// Answers above this are parsed on the worker pool: a base64 image takes
-// milliseconds to decode, which the event loop must not spend.
-constexpr std::size_t kParseOnWorkersBytes = 64 * 1024;
-
-ProviderError bad_request(std::string message) {
-  return ProviderError{FailureClass::kBadRequest, 0, std::move(message), std::nullopt};
-}
-
 Result<std::string, ProviderError> reference_data_url(const ReferenceImage& reference, std::size_t position) {
   std::string mime;
   if (auto format = sniff_image_format(reference.bytes)) {
@@ -34,8 +24,8 @@ Result<std::string, ProviderError> reference_data_url(const ReferenceImage& refe
   } else if (reference.mime.rfind("image/", 0) == 0) {
     mime = reference.mime;  // not one we recognise; the provider decides
   } else {
-    return bad_request("reference image " + std::to_string(position + 1) +
-                       " is not a PNG, JPEG or WEBP image");
+    return refused_request("reference image " + std::to_string(position + 1) +
+                           " is not a PNG, JPEG or WEBP image");
   }
   std::string url = "data:" + mime + ";base64,";
   url.reserve(url.size() + (reference.bytes.size() + 2) / 3 * 4);
@@ -89,17 +79,17 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
   Call call;
   call.settings = settings_;
   const OpenRouterSettings& settings = *call.settings;
-  if (request.prompt.empty()) co_return llm::CallResult<GeneratedImage>{bad_request("empty prompt"), {}};
+  if (request.prompt.empty()) co_return llm::CallResult<GeneratedImage>{refused_request("empty prompt"), {}};
   std::optional<std::string> aspect_ratio = request.aspect_ratio;
   if (!aspect_ratio && request.size) {
     auto wish = parse_size_wish(*request.size);
-    if (!wish.ok()) co_return llm::CallResult<GeneratedImage>{bad_request(wish.error().message), {}};
+    if (!wish.ok()) co_return llm::CallResult<GeneratedImage>{refused_request(wish.error().message), {}};
     aspect_ratio = std::string(to_aspect_ratio(*wish));
   }
   if (!aspect_ratio) aspect_ratio = settings.aspect_ratio;
   if (aspect_ratio && !is_supported_aspect_ratio(*aspect_ratio)) {
     co_return llm::CallResult<GeneratedImage>{
-        bad_request("unsupported aspect ratio " + llm::sanitize_message(*aspect_ratio, 20)), {}};
+        refused_request("unsupported aspect ratio " + llm::sanitize_message(*aspect_ratio, 20)), {}};
   }
 
   json content = json::array({{{"type", "text"}, {"text", std::move(request.prompt)}}});
@@ -129,8 +119,8 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
     const OpenRouterSettings& s = *call.settings;
     for (;;) {
       const llm::ChatEndpoint endpoint{s.custom_api_base, s.http_referer, s.app_title, s.proxy};
-      net::HttpRequest request = llm::chat_completion_request(
-          endpoint, key, call.body_text, retry.deadline, s.max_image_bytes / 3 * 4 + kResponseOverheadBytes);
+      net::HttpRequest request = llm::chat_completion_request(endpoint, key, call.body_text, retry.deadline,
+                                                              max_answer_bytes(s.max_image_bytes));
       auto answer = co_await exchange(std::move(request), s);
       if (!answer.ok() && answer.error().cls == FailureClass::kNoEndpointForModalities &&
           call.sends_image_config) {
@@ -162,24 +152,9 @@ boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenRouterImageCli
   const int status = static_cast<int>(response->status);
   auto parsed = co_await parse(std::move(response->body), status);
   if (!parsed.ok()) co_return parsed.error();
-  GeneratedImage image = std::move(parsed->image);
-  if (!parsed->download_url.empty()) {
-    const DownloadOptions options{settings.retry_settings().deadline, settings.max_image_bytes,
-                                  settings.proxy, settings.allow_private_download_addresses};
-    auto downloaded = co_await download_image(http_, parsed->download_url, options);
-    if (!downloaded.ok()) co_return downloaded.error();
-    image.bytes = std::move(downloaded).value();
-    auto format = verify_image(image.bytes);
-    if (!format.ok()) co_return format.error();
-    image.mime = image_mime(*format);
-    image.extension = image_extension(*format);
-  }
-  if (image.bytes.size() > settings.max_image_bytes) {
-    co_return ProviderError{
-        FailureClass::kBadResponse, status,
-        "image of " + std::to_string(image.bytes.size()) + " bytes exceeds max_image_bytes", std::nullopt};
-  }
-  co_return image;
+  const DownloadOptions options{settings.retry_settings().deadline, settings.max_image_bytes, settings.proxy,
+                                settings.allow_private_download_addresses};
+  co_return co_await complete_image(http_, std::move(parsed->image), parsed->download_url, options, status);
 }
 
 boost::asio::awaitable<Result<ParsedImageResponse, ProviderError>> OpenRouterImageClient::parse(

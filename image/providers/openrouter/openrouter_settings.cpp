@@ -7,6 +7,7 @@
 
 #include "bot/core/logging.h"
 #include "image/format.h"
+#include "image/provider.h"
 
 namespace picbot::image {
 namespace {
@@ -44,13 +45,8 @@ std::optional<Error> check_range(const char* key, double value, double min, doub
 }  // namespace
 
 llm::RetrySettings OpenRouterSettings::retry_settings() const {
-  return llm::RetrySettings{
-      .max_retry_attempts = max_retry_attempts,
-      .backoff_initial_seconds = backoff_initial_seconds,
-      .backoff_max_seconds = backoff_max_seconds,
-      .deadline =
-          std::chrono::milliseconds(static_cast<long long>(std::llround(request_timeout_seconds * 1000))),
-  };
+  return make_retry_settings(max_retry_attempts, backoff_initial_seconds, backoff_max_seconds,
+                             request_timeout_seconds);
 }
 
 Result<OpenRouterSettings> openrouter_settings_from_config(const json& section) {

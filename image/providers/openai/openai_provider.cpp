@@ -1,0 +1,332 @@
+#include "image/providers/openai/openai_provider.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "bot/core/json_limits.h"
+#include "bot/core/logging.h"
+#include "bot/core/text.h"
+#include "bot/core/worker_pool.h"
+#include "bot/llm/chat_endpoint.h"
+#include "bot/llm/retrying_caller.h"
+#include "bot/net/http_client.h"
+#include "image/download.h"
+#include "image/format.h"
+
+namespace picbot::image {
+namespace {
+
+using llm::FailureClass;
+using llm::ProviderError;
+using nlohmann::json;
+
+constexpr std::size_t kMaxReferences = 16;
+
+ProviderError bad_response(std::string message) {
+  return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
+}
+
+Error bad_config(const ProviderConfig& config, std::string_view key, std::string_view problem) {
+  return Error::make("bad_config",
+                     "image_providers." + config.name + "." + std::string(key) + ": " + std::string(problem));
+}
+
+// The image of a 2xx answer: decoded bytes, or a URL to download.
+struct Answer {
+  GeneratedImage image;
+  std::string url;
+};
+
+// images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}.
+Result<Answer, ProviderError> parse_answer(std::string_view body, int status) {
+  auto parsed = parse_json(body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return bad_response("malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
+  }
+  if (auto failure = llm::error_in_body(*parsed, status)) return *failure;
+  const json& data = parsed->value("data", json());
+  if (!data.is_array() || data.empty() || !data[0].is_object())
+    return bad_response("no image in the response");
+  const json& first = data[0];
+  Answer answer;
+  if (first.contains("b64_json") && first["b64_json"].is_string()) {
+    auto image = decode_base64_image(first["b64_json"].get_ref<const std::string&>(), std::nullopt);
+    if (!image.ok()) return image.error();
+    answer.image = std::move(image).value();
+  } else if (first.contains("url") && first["url"].is_string()) {
+    answer.url = first["url"].get<std::string>();
+    if (!starts_with_ci(answer.url, "http://") && !starts_with_ci(answer.url, "https://")) {
+      return bad_response("unsupported image URL: " + llm::sanitize_message(answer.url, 60));
+    }
+  } else {
+    return bad_response("the response's data[0] has neither b64_json nor url");
+  }
+  if (first.contains("revised_prompt") && first["revised_prompt"].is_string()) {
+    answer.image.model_text = first["revised_prompt"].get<std::string>();
+  }
+  return answer;
+}
+
+// A refusal by OpenAI's safety system comes as a 400 with one of these codes.
+std::optional<ProviderError> content_refusal(int status, std::string_view body) {
+  if (status != 400) return std::nullopt;
+  auto parsed = parse_json(body);
+  if (!parsed.ok() || !parsed->is_object() || !(*parsed)["error"].is_object()) return std::nullopt;
+  const json& error = (*parsed)["error"];
+  const std::string code = error.value("code", json()).is_string() ? error["code"].get<std::string>() : "";
+  if (code != "content_policy_violation" && code != "moderation_blocked") return std::nullopt;
+  const std::string message =
+      error.value("message", json()).is_string() ? error["message"].get<std::string>() : "";
+  return ProviderError{FailureClass::kContentFiltered, status, llm::sanitize_message(message, 120),
+                       std::nullopt};
+}
+
+std::string form_value(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// A boundary no image is likely to contain; a counter keeps two calls apart.
+std::string make_boundary() {
+  static std::atomic<unsigned> counter{0};
+  const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
+  return "----picbot-" + std::to_string(ticks) + "-" + std::to_string(counter++);
+}
+
+void append_field(std::string& body, const std::string& boundary, std::string_view name,
+                  std::string_view value) {
+  body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + std::string(name) + "\"\r\n\r\n";
+  body += value;
+  body += "\r\n";
+}
+
+}  // namespace
+
+llm::RetrySettings OpenAiSettings::retry_settings() const {
+  return make_retry_settings(max_retry_attempts, backoff_initial_seconds, backoff_max_seconds,
+                             request_timeout_seconds);
+}
+
+std::string openai_images_url(std::string_view api_base, std::string_view operation) {
+  std::string base(trim(api_base));
+  if (base.empty()) base = "https://api.openai.com/v1";
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::size_t scheme = base.find("://");
+  const bool bare_host = scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos;
+  if (bare_host) base += "/v1";
+  return base + "/images/" + std::string(operation);
+}
+
+Result<OpenAiSettings> openai_settings_from_provider_config(const ProviderConfig& config) {
+  const json& section = config.section;
+  if (!section.is_object()) return bad_config(config, "", "expected a mapping");
+  OpenAiSettings settings;
+  try {
+    if (section.contains("api_keys")) {
+      for (const json& key : section["api_keys"]) {
+        const std::string text(trim(key.get<std::string>()));
+        if (!text.empty() &&
+            std::find(settings.api_keys.begin(), settings.api_keys.end(), text) == settings.api_keys.end()) {
+          settings.api_keys.push_back(text);
+        }
+      }
+    }
+    if (!section.value("api_base", "").empty()) settings.api_base = section["api_base"].get<std::string>();
+    if (!section.value("model", "").empty()) settings.model = section["model"].get<std::string>();
+    settings.proxy = section.value("proxy", "");
+    settings.request_timeout_seconds = section.value("request_timeout_seconds", 180.0);
+    settings.max_retry_attempts = section.value("max_retry_attempts", 3);
+  } catch (const json::exception& e) {
+    return bad_config(config, "", std::string("a value has the wrong type: ") + e.what());
+  }
+  if (settings.request_timeout_seconds <= 0)
+    return bad_config(config, "request_timeout_seconds", "must be > 0");
+  settings.extra = extra_body_fields(section.value("extra", json::object()));
+  settings.allow_private_download_addresses = config.allow_private_download_addresses;
+  return settings;
+}
+
+struct OpenAiProvider::Call {
+  std::shared_ptr<const OpenAiSettings> settings;
+  std::string url;
+  std::string content_type;
+  std::string body;
+  llm::RetrySettings retry;
+};
+
+OpenAiProvider::OpenAiProvider(const ProviderDeps& deps, std::string name, OpenAiSettings settings)
+    : Provider(std::move(name)), http_(deps.http), clock_(deps.clock), workers_(deps.workers) {
+  replace_settings(std::move(settings));
+}
+
+void OpenAiProvider::replace_settings(OpenAiSettings settings) {
+  settings_ = std::make_shared<const OpenAiSettings>(std::move(settings));
+  llm::register_api_keys(settings_->api_keys);
+  keys_.replace_keys(settings_->api_keys);
+}
+
+Status OpenAiProvider::reconfigure(const ProviderConfig& config) {
+  auto settings = openai_settings_from_provider_config(config);
+  if (!settings) return settings.error();
+  replace_settings(std::move(*settings));
+  return {};
+}
+
+void OpenAiProvider::set_model(std::string model) {
+  OpenAiSettings next = *settings_;
+  next.model = std::move(model);
+  settings_ = std::make_shared<const OpenAiSettings>(std::move(next));
+}
+
+void OpenAiProvider::set_api_base(std::string api_base) {
+  OpenAiSettings next = *settings_;
+  next.api_base = std::move(api_base);
+  settings_ = std::make_shared<const OpenAiSettings>(std::move(next));
+}
+
+Capabilities OpenAiProvider::capabilities() const {
+  Capabilities capabilities;
+  capabilities.image_to_image = true;
+  capabilities.max_references = kMaxReferences;
+  capabilities.size_form = Capabilities::SizeForm::kOpenAiSizes;
+  return capabilities;
+}
+
+boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::generate(ImageRequest request) {
+  const auto started = clock_.now();
+  Call call;
+  call.settings = settings_;
+  const OpenAiSettings& settings = *call.settings;
+  if (request.prompt.empty()) co_return refused_request("empty prompt");
+  if (request.references.size() > kMaxReferences) {
+    co_return refused_request("at most " + std::to_string(kMaxReferences) + " reference images");
+  }
+  const std::string model = request.model ? *request.model : settings.model;
+  const bool dall_e_3 = model.rfind("dall-e-3", 0) == 0;
+  std::optional<std::string> size;
+  if (request.size || request.aspect_ratio) {
+    auto wish = parse_size_wish(request.size ? *request.size : *request.aspect_ratio);
+    if (!wish.ok()) co_return refused_request(wish.error().message);
+    size = to_openai_size(*wish, dall_e_3 ? OpenAiSizeRule::kDallE3 : OpenAiSizeRule::kGptImage);
+  }
+  const int n = dall_e_3 ? 1 : std::clamp(request.n, 1, 10);
+
+  if (request.references.empty()) {
+    json body = {{"model", model}, {"prompt", std::move(request.prompt)}, {"n", n}};
+    if (size) body["size"] = *size;
+    for (const auto& [key, value] : settings.extra.items()) body[key] = value;
+    call.url = openai_images_url(settings.api_base, "generations");
+    call.content_type = "application/json";
+    call.body = body.dump();
+  } else {
+    const std::string boundary = make_boundary();
+    std::string& body = call.body;
+    append_field(body, boundary, "model", model);
+    append_field(body, boundary, "prompt", request.prompt);
+    append_field(body, boundary, "n", std::to_string(n));
+    if (size) append_field(body, boundary, "size", *size);
+    for (const auto& [key, value] : settings.extra.items())
+      append_field(body, boundary, key, form_value(value));
+    for (std::size_t i = 0; i < request.references.size(); ++i) {
+      ReferenceImage& reference = request.references[i];
+      const auto format = sniff_image_format(reference.bytes);
+      if (!format) {
+        co_return refused_request("reference image " + std::to_string(i + 1) +
+                                  " is not a PNG, JPEG or WEBP image");
+      }
+      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image[]\"; filename=\"image" +
+              std::to_string(i + 1) + "." + std::string(image_extension(*format)) +
+              "\"\r\nContent-Type: " + std::string(image_mime(*format)) + "\r\n\r\n";
+      body += reference.bytes;
+      body += "\r\n";
+      reference.bytes = std::string();
+    }
+    body += "--" + boundary + "--\r\n";
+    call.url = openai_images_url(settings.api_base, "edits");
+    call.content_type = "multipart/form-data; boundary=" + boundary;
+  }
+  call.retry = settings.retry_settings();
+  if (request.deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - clock_.now());
+    call.retry.deadline = std::max(std::chrono::milliseconds(0), std::min(call.retry.deadline, left));
+  }
+
+  auto attempt = [this, &call](const std::string& key) { return exchange(call, key); };
+  llm::RetryingCaller caller(keys_, clock_, call.retry);
+  auto outcome = co_await caller.call<GeneratedImage>(std::move(attempt));
+  auto log = log::get("image");
+  if (!outcome.result.ok()) {
+    log->warn("image generation by {} ({}) failed after {} attempt(s): {}", name(), model,
+              outcome.attempts.size(), outcome.result.error().to_string());
+    co_return std::move(outcome.result.error());
+  }
+  ImageResult result;
+  result.provider = name();
+  result.model = model;
+  for (const llm::AttemptRecord& attempt_record : outcome.attempts)
+    result.upstream_time += attempt_record.duration;
+  result.attempts = std::move(outcome.attempts);
+  result.text = outcome.result->model_text;
+  result.images.push_back(std::move(outcome.result).value());
+  result.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+  log->info("image generated by {} ({}): {} bytes {}, {} attempt(s)", name(), model,
+            result.images[0].bytes.size(), result.images[0].mime, result.attempts.size());
+  co_return result;
+}
+
+boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenAiProvider::exchange(
+    const Call& call, const std::string& key) {
+  const OpenAiSettings& settings = *call.settings;
+  net::HttpRequest request;
+  request.method = "POST";
+  request.url = call.url;
+  request.headers = {{"Authorization", "Bearer " + key}, {"Content-Type", call.content_type}};
+  request.body = call.body;
+  request.total_timeout = call.retry.deadline;
+  request.max_response_bytes = max_answer_bytes(settings.max_image_bytes);
+  request.proxy = settings.proxy;
+  auto response = co_await http_.request(std::move(request));
+  if (!response.ok()) co_return llm::classify_transport_error(response.error());
+  const int status = static_cast<int>(response->status);
+  if (status < 200 || status > 299) {
+    if (auto refusal = content_refusal(status, response->body)) co_return *refusal;
+    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
+                                        clock_.now());
+  }
+  std::string body = std::move(response->body);
+  // A base64 image takes milliseconds to decode: large answers are parsed on the worker pool.
+  std::optional<Result<Answer, ProviderError>> parsed;
+  if (body.size() > kParseOnWorkersBytes) {
+    parsed.emplace(co_await workers_.run([&body, status] { return parse_answer(body, status); }));
+  } else {
+    parsed.emplace(parse_answer(body, status));
+  }
+  Result<Answer, ProviderError>& answer = *parsed;
+  if (!answer.ok()) co_return answer.error();
+  const DownloadOptions options{call.retry.deadline, settings.max_image_bytes, settings.proxy,
+                                settings.allow_private_download_addresses};
+  co_return co_await complete_image(http_, std::move(answer->image), answer->url, options, status);
+}
+
+namespace {
+
+Status check(const ProviderConfig& config) {
+  auto settings = openai_settings_from_provider_config(config);
+  if (!settings) return settings.error();
+  return {};
+}
+
+Result<std::unique_ptr<Provider>> create(const ProviderDeps& deps, const ProviderConfig& config) {
+  auto settings = openai_settings_from_provider_config(config);
+  if (!settings) return settings.error();
+  return std::unique_ptr<Provider>(std::make_unique<OpenAiProvider>(deps, config.name, std::move(*settings)));
+}
+
+}  // namespace
+
+const ProviderType& openai_provider_type() {
+  static const ProviderType type{"openai", &check, &create};
+  return type;
+}
+
+}  // namespace picbot::image
