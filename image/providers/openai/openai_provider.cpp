@@ -27,11 +27,6 @@ ProviderError bad_response(std::string message) {
   return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
 }
 
-Error bad_config(const ProviderConfig& config, std::string_view key, std::string_view problem) {
-  return Error::make("bad_config",
-                     "image_providers." + config.name + "." + std::string(key) + ": " + std::string(problem));
-}
-
 // The image of a 2xx answer: decoded bytes, or a URL to download.
 struct Answer {
   GeneratedImage image;
@@ -102,11 +97,6 @@ void append_field(std::string& body, const std::string& boundary, std::string_vi
 
 }  // namespace
 
-llm::RetrySettings OpenAiSettings::retry_settings() const {
-  return make_retry_settings(max_retry_attempts, backoff_initial_seconds, backoff_max_seconds,
-                             request_timeout_seconds);
-}
-
 std::string openai_images_url(std::string_view api_base, std::string_view operation) {
   std::string base(trim(api_base));
   if (base.empty()) base = "https://api.openai.com/v1";
@@ -117,72 +107,17 @@ std::string openai_images_url(std::string_view api_base, std::string_view operat
   return base + "/images/" + std::string(operation);
 }
 
-Result<OpenAiSettings> openai_settings_from_provider_config(const ProviderConfig& config) {
-  const json& section = config.section;
-  if (!section.is_object()) return bad_config(config, "", "expected a mapping");
-  OpenAiSettings settings;
-  try {
-    if (section.contains("api_keys")) {
-      for (const json& key : section["api_keys"]) {
-        const std::string text(trim(key.get<std::string>()));
-        if (!text.empty() &&
-            std::find(settings.api_keys.begin(), settings.api_keys.end(), text) == settings.api_keys.end()) {
-          settings.api_keys.push_back(text);
-        }
-      }
-    }
-    if (!section.value("api_base", "").empty()) settings.api_base = section["api_base"].get<std::string>();
-    if (!section.value("model", "").empty()) settings.model = section["model"].get<std::string>();
-    settings.proxy = section.value("proxy", "");
-    settings.request_timeout_seconds = section.value("request_timeout_seconds", 180.0);
-    settings.max_retry_attempts = section.value("max_retry_attempts", 3);
-  } catch (const json::exception& e) {
-    return bad_config(config, "", std::string("a value has the wrong type: ") + e.what());
-  }
-  if (settings.request_timeout_seconds <= 0)
-    return bad_config(config, "request_timeout_seconds", "must be > 0");
-  settings.extra = extra_body_fields(section.value("extra", json::object()));
-  settings.allow_private_download_addresses = config.allow_private_download_addresses;
-  return settings;
-}
-
 struct OpenAiProvider::Call {
-  std::shared_ptr<const OpenAiSettings> settings;
+  std::shared_ptr<const InstanceSettings> settings;
   std::string url;
   std::string content_type;
   std::string body;
   llm::RetrySettings retry;
 };
 
-OpenAiProvider::OpenAiProvider(const ProviderDeps& deps, std::string name, OpenAiSettings settings)
-    : Provider(std::move(name)), http_(deps.http), clock_(deps.clock), workers_(deps.workers) {
-  replace_settings(std::move(settings));
-}
-
-void OpenAiProvider::replace_settings(OpenAiSettings settings) {
-  settings_ = std::make_shared<const OpenAiSettings>(std::move(settings));
-  llm::register_api_keys(settings_->api_keys);
-  keys_.replace_keys(settings_->api_keys);
-}
-
-Status OpenAiProvider::reconfigure(const ProviderConfig& config) {
-  auto settings = openai_settings_from_provider_config(config);
-  if (!settings) return settings.error();
-  replace_settings(std::move(*settings));
-  return {};
-}
-
-void OpenAiProvider::set_model(std::string model) {
-  OpenAiSettings next = *settings_;
-  next.model = std::move(model);
-  settings_ = std::make_shared<const OpenAiSettings>(std::move(next));
-}
-
-void OpenAiProvider::set_api_base(std::string api_base) {
-  OpenAiSettings next = *settings_;
-  next.api_base = std::move(api_base);
-  settings_ = std::make_shared<const OpenAiSettings>(std::move(next));
-}
+OpenAiProvider::OpenAiProvider(const ProviderDeps& deps, std::string name, InstanceSettings settings)
+    : KeyedProvider(deps, std::move(name), std::move(settings), std::string(kOpenAiApiBase),
+                    std::string(kOpenAiModel)) {}
 
 Capabilities OpenAiProvider::capabilities() const {
   Capabilities capabilities;
@@ -193,10 +128,9 @@ Capabilities OpenAiProvider::capabilities() const {
 }
 
 boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::generate(ImageRequest request) {
-  const auto started = clock_.now();
   Call call;
-  call.settings = settings_;
-  const OpenAiSettings& settings = *call.settings;
+  call.settings = settings();
+  const InstanceSettings& settings = *call.settings;
   if (request.prompt.empty()) co_return refused_request("empty prompt");
   if (request.references.size() > kMaxReferences) {
     co_return refused_request("at most " + std::to_string(kMaxReferences) + " reference images");
@@ -245,38 +179,14 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::gener
     call.url = openai_images_url(settings.api_base, "edits");
     call.content_type = "multipart/form-data; boundary=" + boundary;
   }
-  call.retry = settings.retry_settings();
-  if (request.deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - clock_.now());
-    call.retry.deadline = std::max(std::chrono::milliseconds(0), std::min(call.retry.deadline, left));
-  }
-
+  call.retry = retry_for(request, settings);
   auto attempt = [this, &call](const std::string& key) { return exchange(call, key); };
-  llm::RetryingCaller caller(keys_, clock_, call.retry);
-  auto outcome = co_await caller.call<GeneratedImage>(std::move(attempt));
-  auto log = log::get("image");
-  if (!outcome.result.ok()) {
-    log->warn("image generation by {} ({}) failed after {} attempt(s): {}", name(), model,
-              outcome.attempts.size(), outcome.result.error().to_string());
-    co_return std::move(outcome.result.error());
-  }
-  ImageResult result;
-  result.provider = name();
-  result.model = model;
-  for (const llm::AttemptRecord& attempt_record : outcome.attempts)
-    result.upstream_time += attempt_record.duration;
-  result.attempts = std::move(outcome.attempts);
-  result.text = outcome.result->model_text;
-  result.images.push_back(std::move(outcome.result).value());
-  result.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
-  log->info("image generated by {} ({}): {} bytes {}, {} attempt(s)", name(), model,
-            result.images[0].bytes.size(), result.images[0].mime, result.attempts.size());
-  co_return result;
+  co_return co_await run(std::move(attempt), call.retry, model);
 }
 
 boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenAiProvider::exchange(
     const Call& call, const std::string& key) {
-  const OpenAiSettings& settings = *call.settings;
+  const InstanceSettings& settings = *call.settings;
   net::HttpRequest request;
   request.method = "POST";
   request.url = call.url;
@@ -311,13 +221,13 @@ boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenAiProvider::ex
 namespace {
 
 Status check(const ProviderConfig& config) {
-  auto settings = openai_settings_from_provider_config(config);
+  auto settings = instance_settings_from(config, kOpenAiApiBase, kOpenAiModel);
   if (!settings) return settings.error();
   return {};
 }
 
 Result<std::unique_ptr<Provider>> create(const ProviderDeps& deps, const ProviderConfig& config) {
-  auto settings = openai_settings_from_provider_config(config);
+  auto settings = instance_settings_from(config, kOpenAiApiBase, kOpenAiModel);
   if (!settings) return settings.error();
   return std::unique_ptr<Provider>(std::make_unique<OpenAiProvider>(deps, config.name, std::move(*settings)));
 }

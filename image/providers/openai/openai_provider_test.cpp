@@ -23,8 +23,8 @@ const std::string kKey1 = "sk-proj-key1key1key1key1key1bbbb";
 
 class OpenAiProviderTest : public ::testing::Test {
  protected:
-  OpenAiSettings settings(std::string model = "gpt-image-1") {
-    OpenAiSettings s;
+  InstanceSettings settings(std::string model = "gpt-image-1") {
+    InstanceSettings s;
     s.api_base = fake_.api_base();
     s.api_keys = {kKey0, kKey1};
     s.model = std::move(model);
@@ -36,7 +36,7 @@ class OpenAiProviderTest : public ::testing::Test {
     return s;
   }
 
-  OpenAiProvider& provider(OpenAiSettings s) {
+  OpenAiProvider& provider(InstanceSettings s) {
     provider_ = std::make_unique<OpenAiProvider>(deps_, "my_openai", std::move(s));
     return *provider_;
   }
@@ -179,7 +179,7 @@ TEST_F(OpenAiProviderTest, A5xxIsRetriedWithTheSameKey) {
 }
 
 TEST_F(OpenAiProviderTest, ExtraFieldsAreMergedIntoTheBodyAndTheForm) {
-  OpenAiSettings s = settings();
+  InstanceSettings s = settings();
   s.extra = {{"quality", "high"}, {"output_compression", 80}};
   provider(std::move(s));
   ASSERT_TRUE(generate(request("a lighthouse")).ok());
