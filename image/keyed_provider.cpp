@@ -4,7 +4,9 @@
 
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
+#include "bot/core/worker_pool.h"
 #include "bot/llm/chat_endpoint.h"
+#include "image/download.h"
 
 namespace picbot::image {
 namespace {
@@ -16,6 +18,16 @@ Error bad_config(const ProviderConfig& config, std::string_view problem) {
 }
 
 }  // namespace
+
+std::string versioned_url(std::string_view api_base, std::string_view default_base,
+                          std::string_view default_version, std::string_view path) {
+  std::string base(trim(api_base));
+  if (base.empty()) base = default_base;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::size_t scheme = base.find("://");
+  if (scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos) base += default_version;
+  return base + "/" + std::string(path);
+}
 
 llm::RetrySettings InstanceSettings::retry_settings() const {
   return make_retry_settings(max_retry_attempts, backoff_initial_seconds, backoff_max_seconds,
@@ -99,6 +111,68 @@ llm::RetrySettings KeyedProvider::retry_for(const ImageRequest& request,
     retry.deadline = std::max(std::chrono::milliseconds(0), std::min(retry.deadline, left));
   }
   return retry;
+}
+
+Result<KeyedProvider::Started, llm::ProviderError> KeyedProvider::start(const ImageRequest& request,
+                                                                        std::size_t max_references) const {
+  if (request.prompt.empty()) return refused_request("empty prompt");
+  if (request.references.size() > max_references) {
+    return refused_request("at most " + std::to_string(max_references) + " reference images");
+  }
+  Started started;
+  if (request.size || request.aspect_ratio) {
+    auto wish = parse_size_wish(request.size ? *request.size : *request.aspect_ratio);
+    if (!wish.ok()) return refused_request(wish.error().message);
+    started.wish = *wish;
+  }
+  started.call.settings = settings_;
+  started.call.model = request.model ? *request.model : settings_->model;
+  started.call.retry = retry_for(request, *settings_);
+  return started;
+}
+
+boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> KeyedProvider::exchange(
+    net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
+    AnswerParser parse, ErrorReader read_error) {
+  request.total_timeout = retry.deadline;
+  request.max_response_bytes = max_answer_bytes(settings.max_image_bytes);
+  request.proxy = settings.proxy;
+  auto response = co_await http_.request(std::move(request));
+  if (!response.ok()) co_return llm::classify_transport_error(response.error());
+  const int status = static_cast<int>(response->status);
+  if (status < 200 || status > 299) {
+    if (read_error != nullptr) {
+      if (auto error = read_error(status, response->body)) co_return std::move(*error);
+    }
+    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
+                                        clock_.now());
+  }
+  std::string body = std::move(response->body);
+  std::optional<Result<UpstreamImage, llm::ProviderError>> parsed;
+  if (body.size() > kParseOnWorkersBytes) {
+    parsed.emplace(co_await workers_.run([&body, status, parse] { return parse(body, status); }));
+  } else {
+    parsed.emplace(parse(body, status));
+  }
+  if (!parsed->ok()) co_return parsed->error();
+  UpstreamImage answer = std::move(*parsed).value();
+  const DownloadOptions options{retry.deadline, settings.max_image_bytes, settings.proxy,
+                                settings.allow_private_download_addresses};
+  co_return co_await complete_image(http_, std::move(answer.image), answer.url, options, status);
+}
+
+boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::send(Prepared call,
+                                                                                    WireFormat wire) {
+  auto attempt = [this, &call, &wire](const std::string& key) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = call.url;
+    request.headers = {{std::string(wire.key_header), std::string(wire.key_prefix) + key},
+                       {"Content-Type", call.content_type}};
+    request.body = call.body;
+    return exchange(std::move(request), *call.settings, call.retry, wire.parse, wire.read_error);
+  };
+  co_return co_await run(std::move(attempt), call.retry, call.model);
 }
 
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::run(Attempt attempt,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "bot/onebot/base64.h"
+#include "tests/fakes/gemini/fake_gemini.h"
 #include "tests/fakes/http/fake_http_server.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openai/fake_openai.h"
@@ -71,6 +72,23 @@ class ImageProvidersTest : public ::testing::Test {
   std::optional<ApiCall> draw(const std::string& text) {
     const std::size_t skip = napcat.calls().size();
     napcat.send_group_message(conn, 777, 42, text);
+    return napcat.wait_for_call(
+        [](const ApiCall& c) {
+          return c.action == "send_group_msg" && image_bytes_of(message_of(c)).has_value();
+        },
+        10s, skip);
+  }
+
+  // Posts reference (served by a fake CDN) in the group, then /draw `text`
+  // quoting it; the bot's image reply, or nullopt.
+  std::optional<ApiCall> draw_quoting(const std::string& reference, const std::string& text) {
+    FakeHttpServer cdn;
+    cdn.on("GET", "/ref.png", [&](const FakeHttpRequest&) {
+      return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, reference};
+    });
+    const json message = quote_of_posted_image(napcat, conn, cdn.base_url() + "/ref.png", text);
+    const std::size_t skip = napcat.calls().size();
+    napcat.send_group_message(conn, 777, 42, message);
     return napcat.wait_for_call(
         [](const ApiCall& c) {
           return c.action == "send_group_msg" && image_bytes_of(message_of(c)).has_value();
@@ -196,20 +214,8 @@ TEST_F(OpenAiDrawTest, DrawGeneratesThroughTheImagesApi) {
 
 TEST_F(OpenAiDrawTest, AQuotedImageIsSentToEditsAsMultipartImageArray) {
   start_openai();
-  FakeHttpServer cdn;
   const std::string reference = make_png("reference", 64);
-  cdn.on("GET", "/ref.png", [&](const FakeHttpRequest&) {
-    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, reference};
-  });
-  const json message =
-      quote_of_posted_image(napcat, conn, cdn.base_url() + "/ref.png", "/draw make it night");
-  const std::size_t skip = napcat.calls().size();
-  napcat.send_group_message(conn, 777, 42, message);
-  auto reply = napcat.wait_for_call(
-      [](const ApiCall& c) {
-        return c.action == "send_group_msg" && image_bytes_of(message_of(c)).has_value();
-      },
-      10s, skip);
+  auto reply = draw_quoting(reference, "/draw make it night");
   ASSERT_TRUE(reply) << bot->process().output();
   const auto calls = openai.calls();
   ASSERT_EQ(calls.size(), 1u);
@@ -255,6 +261,31 @@ TEST_F(OpenAiDrawTest, A5xxIsRetriedAndTheImageStillArrives) {
   const auto calls = openai.calls();
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[1].key, kOpenAiKeyA);
+}
+
+TEST_F(ImageProvidersTest, AGeminiInstanceDrawsAndEditsThroughGenerateContent) {
+  FakeGemini gemini;
+  const std::string key = "AIzaSyIntegrationKey000000aaaa";
+  start(reverse_config(kTestToken) + "image_providers:\n  my_gemini:\n    type: gemini\n    api_base: \"" +
+        gemini.api_base() + "\"\n    api_keys: [\"" + key + "\"]\n" +
+        gemini_plugin_section({kFlatKey}, flat.api_base(),
+                              "    allow_private_network: true\n    providers: [my_gemini]\n"));
+  auto reply = draw("/draw a lighthouse --ar 21:9");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), gemini.served_images().at(0));
+
+  const std::string reference = make_png("reference", 64);
+  ASSERT_TRUE(draw_quoting(reference, "/draw make it night")) << bot->process().output();
+
+  const auto calls = gemini.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].key, key);
+  EXPECT_EQ(calls[0].path, "/v1beta/models/gemini-2.5-flash-image:generateContent");
+  EXPECT_EQ(calls[0].body["generationConfig"]["imageConfig"]["aspectRatio"], "21:9");
+  const json& parts = calls[1].body["contents"][0]["parts"];
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[1]["inline_data"]["data"], onebot::base64_encode(reference));
+  EXPECT_EQ(bot->process().output().find(key), std::string::npos);
 }
 
 }  // namespace

@@ -27,14 +27,8 @@ ProviderError bad_response(std::string message) {
   return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
 }
 
-// The image of a 2xx answer: decoded bytes, or a URL to download.
-struct Answer {
-  GeneratedImage image;
-  std::string url;
-};
-
 // images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}.
-Result<Answer, ProviderError> parse_answer(std::string_view body, int status) {
+Result<UpstreamImage, ProviderError> parse_answer(std::string_view body, int status) {
   auto parsed = parse_json(body);
   if (!parsed.ok() || !parsed->is_object()) {
     return bad_response("malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
@@ -44,7 +38,7 @@ Result<Answer, ProviderError> parse_answer(std::string_view body, int status) {
   if (!data.is_array() || data.empty() || !data[0].is_object())
     return bad_response("no image in the response");
   const json& first = data[0];
-  Answer answer;
+  UpstreamImage answer;
   if (first.contains("b64_json") && first["b64_json"].is_string()) {
     auto image = decode_base64_image(first["b64_json"].get_ref<const std::string&>(), std::nullopt);
     if (!image.ok()) return image.error();
@@ -98,51 +92,29 @@ void append_field(std::string& body, const std::string& boundary, std::string_vi
 }  // namespace
 
 std::string openai_images_url(std::string_view api_base, std::string_view operation) {
-  std::string base(trim(api_base));
-  if (base.empty()) base = "https://api.openai.com/v1";
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  const std::size_t scheme = base.find("://");
-  const bool bare_host = scheme != std::string::npos && base.find('/', scheme + 3) == std::string::npos;
-  if (bare_host) base += "/v1";
-  return base + "/images/" + std::string(operation);
+  return versioned_url(api_base, kOpenAiApiBase, "/v1", "images/" + std::string(operation));
 }
-
-struct OpenAiProvider::Call {
-  std::shared_ptr<const InstanceSettings> settings;
-  std::string url;
-  std::string content_type;
-  std::string body;
-  llm::RetrySettings retry;
-};
 
 OpenAiProvider::OpenAiProvider(const ProviderDeps& deps, std::string name, InstanceSettings settings)
     : KeyedProvider(deps, std::move(name), std::move(settings), std::string(kOpenAiApiBase),
                     std::string(kOpenAiModel)) {}
 
 Capabilities OpenAiProvider::capabilities() const {
-  Capabilities capabilities;
-  capabilities.image_to_image = true;
-  capabilities.max_references = kMaxReferences;
-  capabilities.size_form = Capabilities::SizeForm::kOpenAiSizes;
-  return capabilities;
+  return {.image_to_image = true,
+          .max_references = kMaxReferences,
+          .size_form = Capabilities::SizeForm::kOpenAiSizes};
 }
 
 boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::generate(ImageRequest request) {
-  Call call;
-  call.settings = settings();
+  auto started = start(request, kMaxReferences);
+  if (!started.ok()) co_return started.error();
+  Prepared call = std::move(started->call);
+  const std::optional<SizeWish>& wish = started->wish;
   const InstanceSettings& settings = *call.settings;
-  if (request.prompt.empty()) co_return refused_request("empty prompt");
-  if (request.references.size() > kMaxReferences) {
-    co_return refused_request("at most " + std::to_string(kMaxReferences) + " reference images");
-  }
-  const std::string model = request.model ? *request.model : settings.model;
+  const std::string& model = call.model;
   const bool dall_e_3 = model.rfind("dall-e-3", 0) == 0;
   std::optional<std::string> size;
-  if (request.size || request.aspect_ratio) {
-    auto wish = parse_size_wish(request.size ? *request.size : *request.aspect_ratio);
-    if (!wish.ok()) co_return refused_request(wish.error().message);
-    size = to_openai_size(*wish, dall_e_3 ? OpenAiSizeRule::kDallE3 : OpenAiSizeRule::kGptImage);
-  }
+  if (wish) size = to_openai_size(*wish, dall_e_3 ? OpenAiSizeRule::kDallE3 : OpenAiSizeRule::kGptImage);
   const int n = dall_e_3 ? 1 : std::clamp(request.n, 1, 10);
 
   if (request.references.empty()) {
@@ -179,64 +151,10 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::gener
     call.url = openai_images_url(settings.api_base, "edits");
     call.content_type = "multipart/form-data; boundary=" + boundary;
   }
-  call.retry = retry_for(request, settings);
-  auto attempt = [this, &call](const std::string& key) { return exchange(call, key); };
-  co_return co_await run(std::move(attempt), call.retry, model);
+  co_return co_await send(std::move(call),
+                          WireFormat{"Authorization", "Bearer ", &parse_answer, &content_refusal});
 }
 
-boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenAiProvider::exchange(
-    const Call& call, const std::string& key) {
-  const InstanceSettings& settings = *call.settings;
-  net::HttpRequest request;
-  request.method = "POST";
-  request.url = call.url;
-  request.headers = {{"Authorization", "Bearer " + key}, {"Content-Type", call.content_type}};
-  request.body = call.body;
-  request.total_timeout = call.retry.deadline;
-  request.max_response_bytes = max_answer_bytes(settings.max_image_bytes);
-  request.proxy = settings.proxy;
-  auto response = co_await http_.request(std::move(request));
-  if (!response.ok()) co_return llm::classify_transport_error(response.error());
-  const int status = static_cast<int>(response->status);
-  if (status < 200 || status > 299) {
-    if (auto refusal = content_refusal(status, response->body)) co_return *refusal;
-    co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
-                                        clock_.now());
-  }
-  std::string body = std::move(response->body);
-  // A base64 image takes milliseconds to decode: large answers are parsed on the worker pool.
-  std::optional<Result<Answer, ProviderError>> parsed;
-  if (body.size() > kParseOnWorkersBytes) {
-    parsed.emplace(co_await workers_.run([&body, status] { return parse_answer(body, status); }));
-  } else {
-    parsed.emplace(parse_answer(body, status));
-  }
-  Result<Answer, ProviderError>& answer = *parsed;
-  if (!answer.ok()) co_return answer.error();
-  const DownloadOptions options{call.retry.deadline, settings.max_image_bytes, settings.proxy,
-                                settings.allow_private_download_addresses};
-  co_return co_await complete_image(http_, std::move(answer->image), answer->url, options, status);
-}
-
-namespace {
-
-Status check(const ProviderConfig& config) {
-  auto settings = instance_settings_from(config, kOpenAiApiBase, kOpenAiModel);
-  if (!settings) return settings.error();
-  return {};
-}
-
-Result<std::unique_ptr<Provider>> create(const ProviderDeps& deps, const ProviderConfig& config) {
-  auto settings = instance_settings_from(config, kOpenAiApiBase, kOpenAiModel);
-  if (!settings) return settings.error();
-  return std::unique_ptr<Provider>(std::make_unique<OpenAiProvider>(deps, config.name, std::move(*settings)));
-}
-
-}  // namespace
-
-const ProviderType& openai_provider_type() {
-  static const ProviderType type{"openai", &check, &create};
-  return type;
-}
+const ProviderType& openai_provider_type() { return keyed_provider_type<OpenAiProvider>(); }
 
 }  // namespace picbot::image

@@ -22,16 +22,15 @@ std::string openai_images_url(std::string_view api_base, std::string_view operat
 
 class OpenAiProvider final : public KeyedProvider {
  public:
+  static constexpr std::string_view kType = "openai";
+  static constexpr std::string_view kApiBase = kOpenAiApiBase;
+  static constexpr std::string_view kModel = kOpenAiModel;
+
   OpenAiProvider(const ProviderDeps& deps, std::string name, InstanceSettings settings);
 
   boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> generate(ImageRequest request) override;
   Capabilities capabilities() const override;
-  std::string_view type() const override { return "openai"; }
-
- private:
-  struct Call;
-  boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> exchange(const Call& call,
-                                                                              const std::string& key);
+  std::string_view type() const override { return kType; }
 };
 
 const ProviderType& openai_provider_type();
