@@ -14,6 +14,7 @@
 #include "bot/core/text.h"
 #include "bot/plugin/plugin_context.h"
 #include "bot/web/embedded_asset.h"
+#include "image/fallback_chain.h"
 #include "image/format.h"
 #include "image/provider_registry.h"
 #include "plugins/gemini_pic_gen/console/console_api.h"
@@ -111,10 +112,14 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    auto provider = image::create_provider(image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers()},
-                                           settings_->provider);
-    if (!provider) return provider.error();
-    provider_ = std::move(provider).value();
+    std::vector<std::unique_ptr<image::Provider>> members;
+    for (const image::ProviderConfig& config : settings_->providers) {
+      auto provider =
+          image::create_provider(image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers()}, config);
+      if (!provider) return provider.error();
+      members.push_back(std::move(provider).value());
+    }
+    provider_ = std::make_unique<image::FallbackChain>(std::move(members));
     if (provider_->key_states().empty()) {
       ctx.logger()->warn(
           "no API key configured for image provider {} (plugins.gemini_pic_gen.openrouter_api_keys, or "
@@ -152,11 +157,10 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    if (provider_->name() != settings_->provider.name || provider_->type() != settings_->provider.type) {
-      // The pipeline holds the provider: another one takes a restart.
-      ctx.logger()->warn("image provider changed from {} to {}: restart picbot to apply", provider_->name(),
-                         settings_->provider.name);
-    } else if (Status s = provider_->reconfigure(settings_->provider); !s) {
+    if (!provider_->same_members(settings_->providers)) {
+      // The pipeline holds the chain: other providers take a restart.
+      ctx.logger()->warn("image providers changed: restart picbot to apply");
+    } else if (Status s = provider_->reconfigure_members(settings_->providers); !s) {
       return s;
     }
     jobs_->set_capacity(settings_->max_concurrent_generations);
@@ -580,7 +584,7 @@ class GeminiPicGenPlugin final : public Plugin {
 
   PluginContext* ctx_ = nullptr;
   std::shared_ptr<const PluginSettings> settings_;
-  std::unique_ptr<image::Provider> provider_;
+  std::unique_ptr<image::FallbackChain> provider_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<JobQueue> deliveries_;

@@ -123,26 +123,27 @@ std::vector<Field> plugin_schema() {
 
 Result<PluginSettings> PluginSettings::from_config(const json& section, const json& image_providers) {
   PluginSettings s;
-  const json providers = section.value("providers", json::array());
-  if (!providers.is_array() || (!providers.empty() && !providers[0].is_string())) {
+  const json names = section.value("providers", json::array());
+  if (!names.is_array())
     return Error::make("bad_config", "plugins.gemini_pic_gen.providers: expected a list of names");
-  }
-  if (providers.empty()) {
-    s.provider.name = "openrouter";
-    s.provider.type = "openrouter";
-    s.provider.section = section;
+  // Only the plugin section is known to check_config: names are resolved at start.
+  if (names.empty() || image_providers.is_null()) {
+    image::ProviderConfig implicit;
+    implicit.name = "openrouter";
+    implicit.type = "openrouter";
+    implicit.section = section;
+    s.providers.push_back(std::move(implicit));
   } else {
-    s.provider.name = providers[0].get<std::string>();
-    if (image_providers.is_null()) {
-      // Only the plugin section is known here (check_config): the name is resolved at start.
-      s.provider.type = "openrouter";
-      s.provider.section = section;
-    } else if (!image_providers.contains(s.provider.name) || !image_providers[s.provider.name].is_object()) {
-      return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." +
-                                           s.provider.name + " in the config");
-    } else {
-      s.provider.section = image_providers[s.provider.name];
-      s.provider.type = s.provider.section.value("type", "");
+    for (const json& name : names) {
+      image::ProviderConfig named;
+      named.name = name.is_string() ? name.get<std::string>() : name.dump();
+      if (!image_providers.contains(named.name) || !image_providers[named.name].is_object()) {
+        return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." +
+                                             named.name + " in the config");
+      }
+      named.section = image_providers[named.name];
+      named.type = named.section.value("type", "");
+      s.providers.push_back(std::move(named));
     }
   }
   auto quota = QuotaConfig::from_json(section.value("rate_limit", json::object()));
@@ -161,8 +162,10 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
       static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
   // The same switch covers images the upstream hands back as data[].url.
-  s.provider.allow_private_download_addresses = s.references.allow_private_network;
-  if (Status checked = image::check_provider_config(s.provider); !checked) return checked.error();
+  for (image::ProviderConfig& provider : s.providers) {
+    provider.allow_private_download_addresses = s.references.allow_private_network;
+    if (Status checked = image::check_provider_config(provider); !checked) return checked.error();
+  }
 
   s.image_ttl = std::chrono::minutes(section.value("image_ttl_minutes", 15));
   s.max_concurrent_generations = section.value("max_concurrent_generations", 8);

@@ -19,11 +19,11 @@
 namespace picbot::gemini {
 
 struct PluginSettings {
-  // The image provider: the first name of `providers` (an instance of the
-  // top-level image_providers map), or, when the list is empty, the implicit
-  // "openrouter" instance that the flat keys (openrouter_api_keys,
-  // model_name, custom_api_base, ...) define.
-  image::ProviderConfig provider;
+  // The image providers, tried in order: the instances of the top-level
+  // image_providers map that `providers` names, or, when it names none, the
+  // implicit "openrouter" instance that the flat keys (openrouter_api_keys,
+  // model_name, custom_api_base, ...) define. Never empty.
+  std::vector<image::ProviderConfig> providers;
   QuotaConfig quota;
   DeliveryOptions delivery;
   ReferenceOptions references;

@@ -288,5 +288,44 @@ TEST_F(ImageProvidersTest, AGeminiInstanceDrawsAndEditsThroughGenerateContent) {
   EXPECT_EQ(bot->process().output().find(key), std::string::npos);
 }
 
+// providers: [my-router, backup]: my-router's fake is `named`, backup's is `flat`.
+std::string chain_config(const FakeOpenRouter& primary, const FakeOpenRouter& backup) {
+  return reverse_config(kTestToken) +
+         "image_providers:\n  my-router:\n    type: openrouter\n    api_base: \"" + primary.api_base() +
+         "\"\n    api_keys: [\"" + kNamedKey +
+         "\"]\n    max_retry_attempts: 1\n  backup:\n    type: openrouter\n    api_base: \"" +
+         backup.api_base() + "\"\n    api_keys: [\"" + kEnvKey + "\"]\n" +
+         gemini_plugin_section({kFlatKey}, "http://127.0.0.1:9/",
+                               "    allow_private_network: true\n    providers: [my-router, backup]\n");
+}
+
+TEST_F(ImageProvidersTest, WhenThePrimaryCannotServeTheBackupDraws) {
+  named.set_default(FakeOpenRouter::Script::k401);
+  start(chain_config(named, flat));
+  auto reply = draw("/draw a lighthouse");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), flat.served_images().at(0));
+  EXPECT_EQ(named.call_count(), 1u);
+  ASSERT_EQ(flat.call_count(), 1u);
+  EXPECT_EQ(flat.calls()[0].key, kEnvKey);
+  EXPECT_TRUE(bot->wait_for_log("image provider my-router could not serve .*falling back to backup"))
+      << bot->process().output();
+}
+
+TEST_F(ImageProvidersTest, ARefusedRequestIsNotSentToTheBackup) {
+  named.set_default(FakeOpenRouter::Script::k400);
+  start(chain_config(named, flat));
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_group_message(conn, 777, 42, "/draw a lighthouse");
+  ASSERT_TRUE(napcat.wait_for_call(
+      [](const ApiCall& c) {
+        return c.action == "send_group_msg" &&
+               text_of(message_of(c)).find("图片服务拒绝了这次请求") != std::string::npos;
+      },
+      10s, skip))
+      << bot->process().output();
+  EXPECT_EQ(flat.call_count(), 0u);
+}
+
 }  // namespace
 }  // namespace picbot::testing
