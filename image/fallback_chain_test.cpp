@@ -7,9 +7,9 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "image/provider_registry.h"
+#include "image/provider_test_rig.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
-#include "tests/support/run_coroutine.h"
 
 namespace picbot::image {
 namespace {
@@ -28,7 +28,7 @@ class FallbackChainTest : public ::testing::Test {
                       {"api_keys", {"sk-or-v1-" + name + "-key-0000000000"}},
                       {"api_base", fake.api_base()},
                       {"max_retry_attempts", 1}};
-    auto created = create_provider(deps_, config);
+    auto created = create_provider(rig_.deps, config);
     EXPECT_TRUE(created.ok()) << created.error().message;
     return std::move(created).value();
   }
@@ -44,16 +44,12 @@ class FallbackChainTest : public ::testing::Test {
     ImageRequest request;
     request.prompt = "a lighthouse";
     request.references.push_back({testing::make_png("ref"), ""});
-    return testing::run_coroutine(io_, chain.generate(std::move(request)), std::chrono::seconds(30));
+    return testing::run_coroutine(rig_.io, chain.generate(std::move(request)), std::chrono::seconds(30));
   }
 
   FakeOpenRouter primary_;
   FakeOpenRouter backup_;
-  ManualClock clock_;
-  boost::asio::io_context io_;
-  net::HttpClient http_{io_.get_executor()};
-  WorkerPool workers_{1};
-  ProviderDeps deps_{http_, clock_, workers_};
+  ProviderTestRig rig_;
 };
 
 TEST(FallsBack, OnlyWhenAnotherProviderCouldServe) {

@@ -10,9 +10,9 @@
 
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
+#include "image/provider_test_rig.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
-#include "tests/support/run_coroutine.h"
 
 namespace picbot::image {
 namespace {
@@ -44,17 +44,13 @@ class ProviderRegistryTest : public ::testing::Test {
   }
 
   std::unique_ptr<Provider> provider() {
-    auto created = create_provider(deps_, openrouter_config());
+    auto created = create_provider(rig_.deps, openrouter_config());
     EXPECT_TRUE(created.ok()) << created.error().message;
     return std::move(created).value();
   }
 
   FakeOpenRouter fake_;
-  ManualClock clock_;
-  boost::asio::io_context io_;
-  net::HttpClient http_{io_.get_executor()};
-  WorkerPool workers_{1};
-  ProviderDeps deps_{http_, clock_, workers_};
+  ProviderTestRig rig_;
 };
 
 TEST_F(ProviderRegistryTest, FindsTheLinkedTypesAndRefusesUnknownOnes) {
@@ -66,7 +62,7 @@ TEST_F(ProviderRegistryTest, FindsTheLinkedTypesAndRefusesUnknownOnes) {
   ASSERT_FALSE(checked.ok());
   EXPECT_EQ(checked.error().code, "bad_config");
   EXPECT_NE(checked.error().message.find("openrouter"), std::string::npos) << checked.error().message;
-  EXPECT_FALSE(create_provider(deps_, config).ok());
+  EXPECT_FALSE(create_provider(rig_.deps, config).ok());
 }
 
 TEST_F(ProviderRegistryTest, ChecksTheSectionWithTheTypesOwnRules) {
@@ -92,7 +88,8 @@ TEST_F(ProviderRegistryTest, OpenRouterDrawsThroughTheInterface) {
   request.size = "1920x1080";  // mapped to the nearest aspect ratio
   request.model = "google/gemini-3-pro-image-preview";
   request.references.push_back({testing::make_jpeg(), ""});
-  auto result = testing::run_coroutine(io_, drawer->generate(std::move(request)), std::chrono::seconds(30));
+  auto result =
+      testing::run_coroutine(rig_.io, drawer->generate(std::move(request)), std::chrono::seconds(30));
   ASSERT_TRUE(result.ok()) << result.error().to_string();
   ASSERT_EQ(result->images.size(), 1u);
   EXPECT_EQ(result->images[0].bytes, fake_.served_images().at(0));
@@ -113,7 +110,8 @@ TEST_F(ProviderRegistryTest, ALargeAnswerIsParsedOffTheEventLoop) {
   auto drawer = provider();
   ImageRequest request;
   request.prompt = "a big fox";
-  auto result = testing::run_coroutine(io_, drawer->generate(std::move(request)), std::chrono::seconds(30));
+  auto result =
+      testing::run_coroutine(rig_.io, drawer->generate(std::move(request)), std::chrono::seconds(30));
   ASSERT_TRUE(result.ok()) << result.error().to_string();
   EXPECT_GE(result->images.at(0).bytes.size(), 3u * 1024 * 1024);
   EXPECT_EQ(result->images[0].bytes, fake_.served_images().at(0));
@@ -127,11 +125,11 @@ TEST_F(ProviderRegistryTest, TheCancellationSignalEndsAHangingCall) {
   request.prompt = "a fox that never comes";
   request.cancel = cancel.slot();
   std::optional<Result<ImageResult, llm::ProviderError>> result;
-  boost::asio::co_spawn(io_, generate_into(*drawer, std::move(request), result), boost::asio::detached);
-  std::thread loop([this] { io_.run(); });
+  boost::asio::co_spawn(rig_.io, generate_into(*drawer, std::move(request), result), boost::asio::detached);
+  std::thread loop([this] { rig_.io.run(); });
   ASSERT_TRUE(fake_.wait_for_calls(1, std::chrono::seconds(10)));
-  boost::asio::post(io_, [&cancel] { cancel.emit(boost::asio::cancellation_type::terminal); });
-  loop.join();  // returns once the call has ended: nothing else runs on io_
+  boost::asio::post(rig_.io, [&cancel] { cancel.emit(boost::asio::cancellation_type::terminal); });
+  loop.join();  // returns once the call has ended: nothing else runs on rig_.io
   ASSERT_TRUE(result.has_value());
   ASSERT_FALSE(result->ok());
   EXPECT_EQ(result->error().cls, FailureClass::kCancelled) << result->error().to_string();

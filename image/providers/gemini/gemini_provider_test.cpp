@@ -7,9 +7,9 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/onebot/base64.h"
+#include "image/provider_test_rig.h"
 #include "tests/fakes/gemini/fake_gemini.h"
 #include "tests/fakes/openrouter/fake_images.h"
-#include "tests/support/run_coroutine.h"
 
 namespace picbot::image {
 namespace {
@@ -32,7 +32,7 @@ class GeminiProviderTest : public ::testing::Test {
     s.backoff_initial_seconds = 0.001;
     s.backoff_max_seconds = 0.002;
     s.request_timeout_seconds = 20;
-    provider_ = std::make_unique<GeminiProvider>(deps_, "my_gemini", std::move(s));
+    provider_ = std::make_unique<GeminiProvider>(rig_.deps, "my_gemini", std::move(s));
   }
 
   Result<ImageResult, llm::ProviderError> generate(std::string prompt, std::optional<std::string> ratio = {},
@@ -41,15 +41,11 @@ class GeminiProviderTest : public ::testing::Test {
     request.prompt = std::move(prompt);
     request.aspect_ratio = std::move(ratio);
     request.references = std::move(references);
-    return testing::run_coroutine(io_, provider_->generate(std::move(request)), std::chrono::seconds(30));
+    return testing::run_coroutine(rig_.io, provider_->generate(std::move(request)), std::chrono::seconds(30));
   }
 
   FakeGemini fake_;
-  ManualClock clock_;
-  boost::asio::io_context io_;
-  net::HttpClient http_{io_.get_executor()};
-  WorkerPool workers_{1};
-  ProviderDeps deps_{http_, clock_, workers_};
+  ProviderTestRig rig_;
   std::unique_ptr<GeminiProvider> provider_;
 };
 

@@ -6,9 +6,9 @@
 
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
+#include "image/provider_test_rig.h"
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_images.h"
-#include "tests/support/run_coroutine.h"
 
 namespace picbot::image {
 namespace {
@@ -37,13 +37,13 @@ class OpenAiProviderTest : public ::testing::Test {
   }
 
   OpenAiProvider& provider(InstanceSettings s) {
-    provider_ = std::make_unique<OpenAiProvider>(deps_, "my_openai", std::move(s));
+    provider_ = std::make_unique<OpenAiProvider>(rig_.deps, "my_openai", std::move(s));
     return *provider_;
   }
 
   Result<ImageResult, llm::ProviderError> generate(ImageRequest request) {
     if (!provider_) provider(settings());
-    return testing::run_coroutine(io_, provider_->generate(std::move(request)), std::chrono::seconds(30));
+    return testing::run_coroutine(rig_.io, provider_->generate(std::move(request)), std::chrono::seconds(30));
   }
 
   static ImageRequest request(std::string prompt, std::vector<ReferenceImage> references = {}) {
@@ -54,11 +54,7 @@ class OpenAiProviderTest : public ::testing::Test {
   }
 
   FakeOpenAi fake_;
-  ManualClock clock_;
-  boost::asio::io_context io_;
-  net::HttpClient http_{io_.get_executor()};
-  WorkerPool workers_{1};
-  ProviderDeps deps_{http_, clock_, workers_};
+  ProviderTestRig rig_;
   std::unique_ptr<OpenAiProvider> provider_;
 };
 
@@ -147,7 +143,7 @@ TEST_F(OpenAiProviderTest, A429CoolsTheKeyDownAndTheNextOneDraws) {
   ASSERT_EQ(fake_.call_count(), 2u);
   const auto states = provider_->key_states();
   EXPECT_EQ(states.at(0).status, llm::KeyState::Status::kCoolingDown);
-  EXPECT_EQ(states.at(0).available_at, clock_.now() + std::chrono::seconds(1));
+  EXPECT_EQ(states.at(0).available_at, rig_.clock.now() + std::chrono::seconds(1));
 }
 
 TEST_F(OpenAiProviderTest, A400IsNotRetriedAndSaysWhy) {
