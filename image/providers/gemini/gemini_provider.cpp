@@ -110,6 +110,25 @@ Result<GeneratedImage, ProviderError> parse_gemini_answer(std::string_view body,
 
 namespace {
 
+// Google answers a bad key with 400 INVALID_ARGUMENT, not 401: the
+// google.rpc.ErrorInfo detail's reason API_KEY_INVALID tells it apart (as
+// seen in public client reports of the Gemini API; the docs list no shape).
+std::optional<ProviderError> invalid_key(int status, std::string_view body) {
+  if (status != 400) return std::nullopt;
+  auto parsed = parse_json(body);
+  if (!parsed.ok() || !parsed->is_object()) return std::nullopt;
+  const json error = parsed->value("error", json::object());
+  const json details = error.is_object() ? error.value("details", json::array()) : json::array();
+  if (!details.is_array()) return std::nullopt;
+  for (const json& detail : details) {
+    if (detail.is_object() && string_at(detail, "reason") == "API_KEY_INVALID") {
+      return ProviderError{FailureClass::kInvalidKey, status,
+                           llm::sanitize_message(string_at(error, "message"), 120), std::nullopt};
+    }
+  }
+  return std::nullopt;
+}
+
 Result<UpstreamImage, ProviderError> parse_upstream(std::string_view body, int status) {
   auto image = parse_gemini_answer(body, status);
   if (!image.ok()) return image.error();
@@ -155,7 +174,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> GeminiProvider::gener
   call.url = gemini_generate_url(settings.api_base, call.model);
   call.content_type = "application/json";
   call.body = body.dump();
-  co_return co_await send(std::move(call), WireFormat{"x-goog-api-key", "", &parse_upstream});
+  co_return co_await send(std::move(call), WireFormat{"x-goog-api-key", "", &parse_upstream, &invalid_key});
 }
 
 const ProviderType& gemini_provider_type() { return keyed_provider_type<GeminiProvider>(); }

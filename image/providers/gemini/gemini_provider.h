@@ -3,7 +3,8 @@
 // and each reference as inline_data parts; responseModalities TEXT+IMAGE and
 // imageConfig.aspectRatio. The image comes back as an inlineData part. A
 // blocked prompt (promptFeedback.blockReason), a blocked finishReason or an
-// answer without an image part is the content-filter class.
+// answer without an image part is the content-filter class; a 400 whose
+// ErrorInfo reason is API_KEY_INVALID is the invalid-key class.
 #pragma once
 
 #include "image/keyed_provider.h"

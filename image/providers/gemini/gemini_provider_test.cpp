@@ -105,6 +105,16 @@ TEST_F(GeminiProviderTest, A429MovesToTheNextKeyAndA400IsNotRetried) {
   EXPECT_EQ(fake_.call_count(), 3u);
 }
 
+TEST_F(GeminiProviderTest, ABadKeyDisablesItAndTheNextKeyDraws) {
+  fake_.push(Script::kInvalidKey);
+  auto result = generate("a lighthouse");
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  const auto calls = fake_.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].key, kKey1);
+  EXPECT_EQ(provider_->key_states().at(0).status, llm::KeyState::Status::kDisabled);
+}
+
 TEST_F(GeminiProviderTest, A5xxIsRetriedWithTheSameKey) {
   fake_.push(Script::k500);
   auto result = generate("a lighthouse");

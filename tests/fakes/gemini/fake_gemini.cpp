@@ -75,6 +75,17 @@ FakeHttpResponse FakeGemini::answer(const FakeHttpRequest& request) {
       return FakeHttpResponse::json({{"candidates", json::array({{{"finishReason", "IMAGE_SAFETY"}}})}});
     case Script::k400:
       return error(400, "INVALID_ARGUMENT", "Unsupported aspect ratio.");
+    case Script::kInvalidKey: {
+      // The shape public client reports of the Gemini API show for a bad key.
+      FakeHttpResponse response =
+          error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.");
+      json body = json::parse(response.body);
+      body["error"]["details"] = json::array({{{"@type", "type.googleapis.com/google.rpc.ErrorInfo"},
+                                               {"reason", "API_KEY_INVALID"},
+                                               {"domain", "googleapis.com"}}});
+      response.body = body.dump();
+      return response;
+    }
     case Script::k429:
       return error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).");
     case Script::k500:

@@ -25,6 +25,7 @@ class FakeGemini {
     kBlockedPrompt,  // no candidates, promptFeedback.blockReason SAFETY
     kBlockedImage,   // finishReason IMAGE_SAFETY, no parts
     k400,            // INVALID_ARGUMENT
+    kInvalidKey,     // 400 INVALID_ARGUMENT with an ErrorInfo detail, reason API_KEY_INVALID
     k429,            // RESOURCE_EXHAUSTED
     k500,            // INTERNAL
   };
