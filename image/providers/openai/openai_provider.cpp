@@ -27,36 +27,6 @@ ProviderError bad_response(std::string message) {
   return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
 }
 
-// images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}.
-Result<UpstreamImage, ProviderError> parse_answer(std::string_view body, int status) {
-  auto parsed = parse_json(body);
-  if (!parsed.ok() || !parsed->is_object()) {
-    return bad_response("malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
-  }
-  if (auto failure = llm::error_in_body(*parsed, status)) return *failure;
-  const json& data = parsed->value("data", json());
-  if (!data.is_array() || data.empty() || !data[0].is_object())
-    return bad_response("no image in the response");
-  const json& first = data[0];
-  UpstreamImage answer;
-  if (first.contains("b64_json") && first["b64_json"].is_string()) {
-    auto image = decode_base64_image(first["b64_json"].get_ref<const std::string&>(), std::nullopt);
-    if (!image.ok()) return image.error();
-    answer.image = std::move(image).value();
-  } else if (first.contains("url") && first["url"].is_string()) {
-    answer.url = first["url"].get<std::string>();
-    if (!starts_with_ci(answer.url, "http://") && !starts_with_ci(answer.url, "https://")) {
-      return bad_response("unsupported image URL: " + llm::sanitize_message(answer.url, 60));
-    }
-  } else {
-    return bad_response("the response's data[0] has neither b64_json nor url");
-  }
-  if (first.contains("revised_prompt") && first["revised_prompt"].is_string()) {
-    answer.image.model_text = first["revised_prompt"].get<std::string>();
-  }
-  return answer;
-}
-
 // A refusal by OpenAI's safety system comes as a 400 with one of these codes.
 std::optional<ProviderError> content_refusal(int status, std::string_view body) {
   if (status != 400) return std::nullopt;
@@ -90,6 +60,36 @@ void append_field(std::string& body, const std::string& boundary, std::string_vi
 }
 
 }  // namespace
+
+// images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}.
+Result<UpstreamImage, ProviderError> parse_openai_answer(std::string_view body, int status) {
+  auto parsed = parse_json(body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return bad_response("malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
+  }
+  if (auto failure = llm::error_in_body(*parsed, status)) return *failure;
+  const json& data = parsed->value("data", json());
+  if (!data.is_array() || data.empty() || !data[0].is_object())
+    return bad_response("no image in the response");
+  const json& first = data[0];
+  UpstreamImage answer;
+  if (first.contains("b64_json") && first["b64_json"].is_string()) {
+    auto image = decode_base64_image(first["b64_json"].get_ref<const std::string&>(), std::nullopt);
+    if (!image.ok()) return image.error();
+    answer.image = std::move(image).value();
+  } else if (first.contains("url") && first["url"].is_string()) {
+    answer.url = first["url"].get<std::string>();
+    if (!starts_with_ci(answer.url, "http://") && !starts_with_ci(answer.url, "https://")) {
+      return bad_response("unsupported image URL: " + llm::sanitize_message(answer.url, 60));
+    }
+  } else {
+    return bad_response("the response's data[0] has neither b64_json nor url");
+  }
+  if (first.contains("revised_prompt") && first["revised_prompt"].is_string()) {
+    answer.image.model_text = first["revised_prompt"].get<std::string>();
+  }
+  return answer;
+}
 
 std::string openai_images_url(std::string_view api_base, std::string_view operation) {
   return versioned_url(api_base, kOpenAiApiBase, "/v1", "images/" + std::string(operation));
@@ -152,7 +152,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::gener
     call.content_type = "multipart/form-data; boundary=" + boundary;
   }
   co_return co_await send(std::move(call),
-                          WireFormat{"Authorization", "Bearer ", &parse_answer, &content_refusal});
+                          WireFormat{"Authorization", "Bearer ", &parse_openai_answer, &content_refusal});
 }
 
 const ProviderType& openai_provider_type() { return keyed_provider_type<OpenAiProvider>(); }
