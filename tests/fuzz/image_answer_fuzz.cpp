@@ -10,24 +10,12 @@
 #include <string>
 #include <string_view>
 
-#include "bot/core/text.h"
 #include "image/providers/gemini/gemini_provider.h"
 #include "image/providers/openai/openai_provider.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/image_checks.h"
 
 using namespace picbot::image;
-
-namespace {
-
-void check_image(const GeneratedImage& image) {
-  FUZZ_CHECK(!image.bytes.empty());
-  auto verified = verify_image(image.bytes);
-  FUZZ_CHECK(verified.ok());
-  FUZZ_CHECK(image.mime == image_mime(verified.value()));
-  FUZZ_CHECK(image.extension == image_extension(verified.value()));
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
@@ -35,10 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto openai = parse_openai_answer(body, 200);
   if (openai.ok()) {
     if (openai.value().url.empty()) {
-      check_image(openai.value().image);
+      picbot::fuzz::check_found_image(openai.value().image);
     } else {
-      const std::string scheme = picbot::to_lower(openai.value().url.substr(0, 8));
-      FUZZ_CHECK(scheme.starts_with("http://") || scheme.starts_with("https://"));
+      picbot::fuzz::check_download_url(openai.value().url);
     }
   } else {
     FUZZ_CHECK(!openai.error().message.empty());
@@ -46,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto gemini = parse_gemini_answer(body, 200);
   if (gemini.ok()) {
-    check_image(gemini.value());
+    picbot::fuzz::check_found_image(gemini.value());
   } else {
     FUZZ_CHECK(!gemini.error().message.empty() ||
                gemini.error().cls == picbot::llm::FailureClass::kContentFiltered);
