@@ -6,6 +6,7 @@
 #include "bot/core/text.h"
 #include "bot/core/worker_pool.h"
 #include "bot/llm/chat_endpoint.h"
+#include "image/cancellable.h"
 #include "image/download.h"
 
 namespace picbot::image {
@@ -128,6 +129,7 @@ Result<KeyedProvider::Started, llm::ProviderError> KeyedProvider::start(const Im
   started.call.settings = settings_;
   started.call.model = request.model ? *request.model : settings_->model;
   started.call.retry = retry_for(request, *settings_);
+  started.call.cancel = request.cancel;
   return started;
 }
 
@@ -172,7 +174,9 @@ boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::s
     request.body = call.body;
     return exchange(std::move(request), *call.settings, call.retry, wire.parse, wire.read_error);
   };
-  co_return co_await run(std::move(attempt), call.retry, call.model);
+  auto finished = co_await run_cancellable(call.cancel, run(std::move(attempt), call.retry, call.model));
+  if (!finished) co_return cancelled_error();
+  co_return std::move(*finished);
 }
 
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::run(Attempt attempt,

@@ -94,6 +94,7 @@ class KeyedProvider : public Provider {
     std::string content_type;
     std::string body;
     llm::RetrySettings retry;
+    boost::asio::cancellation_slot cancel;  // ImageRequest::cancel
   };
   // A call started from request: the current settings, the model, the retry
   // policy, and the shape asked for (size, else aspect ratio; nullopt when
@@ -112,7 +113,8 @@ class KeyedProvider : public Provider {
     AnswerParser parse;
     ErrorReader read_error = nullptr;
   };
-  // POSTs call with every key in turn (run + exchange).
+  // POSTs call with every key in turn (run + exchange); call.cancel ends it
+  // with kCancelled.
   boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> send(Prepared call, WireFormat wire);
 
   // Runs attempt through RetryingCaller over the keys and logs the outcome.

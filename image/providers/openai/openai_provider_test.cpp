@@ -2,13 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <thread>
 
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "image/provider_test_rig.h"
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/wait.h"
 
 namespace picbot::image {
 namespace {
@@ -186,6 +191,28 @@ TEST_F(OpenAiProviderTest, ExtraFieldsAreMergedIntoTheBodyAndTheForm) {
   EXPECT_EQ(calls[0].body["output_compression"], 80);
   EXPECT_EQ(calls[1].body["quality"], "high");
   EXPECT_EQ(calls[1].body["output_compression"], "80");
+}
+
+boost::asio::awaitable<void> generate_into(Provider& provider, ImageRequest request,
+                                           std::optional<Result<ImageResult, llm::ProviderError>>& out) {
+  out.emplace(co_await provider.generate(std::move(request)));
+}
+
+TEST_F(OpenAiProviderTest, TheCancellationSignalEndsAHangingCall) {
+  fake_.set_default(Script::kHang);
+  provider(settings());
+  boost::asio::cancellation_signal cancel;
+  ImageRequest r = request("a lighthouse");
+  r.cancel = cancel.slot();
+  std::optional<Result<ImageResult, llm::ProviderError>> result;
+  boost::asio::co_spawn(rig_.io, generate_into(*provider_, std::move(r), result), boost::asio::detached);
+  std::thread loop([this] { rig_.io.run(); });
+  ASSERT_TRUE(testing::wait_until([this] { return fake_.call_count() == 1; }, std::chrono::seconds(10)));
+  boost::asio::post(rig_.io, [&cancel] { cancel.emit(boost::asio::cancellation_type::terminal); });
+  loop.join();  // returns once the call has ended: nothing else runs on rig_.io
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().cls, FailureClass::kCancelled) << result->error().to_string();
 }
 
 }  // namespace

@@ -1,12 +1,7 @@
 #include "image/providers/openrouter/openrouter_provider.h"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "bot/llm/api_base.h"
+#include "image/cancellable.h"
 
 namespace picbot::image {
 
@@ -48,7 +43,11 @@ boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> OpenRouterProvid
   ImageResult result;
   result.provider = name();
   result.model = request.model ? *request.model : model();
-  auto outcome = co_await generate_cancellable(std::move(request));
+  boost::asio::cancellation_slot cancel = request.cancel;
+  request.cancel = {};
+  auto finished = co_await run_cancellable(cancel, client_.generate_with_attempts(std::move(request)));
+  if (!finished) co_return cancelled_error();
+  llm::CallResult<GeneratedImage>& outcome = *finished;
   if (!outcome.result.ok()) co_return std::move(outcome.result.error());
   for (const llm::AttemptRecord& attempt : outcome.attempts) result.upstream_time += attempt.duration;
   result.attempts = std::move(outcome.attempts);
@@ -56,31 +55,6 @@ boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> OpenRouterProvid
   result.images.push_back(std::move(outcome.result).value());
   result.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
   co_return result;
-}
-
-boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterProvider::generate_cancellable(
-    ImageRequest request) {
-  if (!request.cancel.is_connected()) co_return co_await client_.generate_with_attempts(std::move(request));
-  boost::asio::cancellation_slot slot = request.cancel;
-  request.cancel = {};
-  auto executor = co_await boost::asio::this_coro::executor;
-  // The call runs as its own coroutine with the request's slot bound, so the
-  // signal cancels whatever it waits on (HTTP exchange, backoff).
-  std::optional<llm::CallResult<GeneratedImage>> outcome;
-  co_await boost::asio::co_spawn(
-      executor, generate_into(std::move(request), outcome),
-      boost::asio::bind_cancellation_slot(slot, boost::asio::as_tuple(boost::asio::use_awaitable)));
-  if (!outcome) {
-    // The cancellation ended a wait by throwing.
-    co_return llm::CallResult<GeneratedImage>{
-        llm::ProviderError{llm::FailureClass::kCancelled, 0, "image generation cancelled", std::nullopt}, {}};
-  }
-  co_return std::move(*outcome);
-}
-
-boost::asio::awaitable<void> OpenRouterProvider::generate_into(
-    ImageRequest request, std::optional<llm::CallResult<GeneratedImage>>& out) {
-  out.emplace(co_await client_.generate_with_attempts(std::move(request)));
 }
 
 Capabilities OpenRouterProvider::capabilities() const {

@@ -28,11 +28,6 @@ class OpenRouterProvider final : public Provider {
   void set_api_base(std::string api_base) override;
 
  private:
-  // The client's call, ended with kCancelled when request.cancel fires.
-  boost::asio::awaitable<llm::CallResult<GeneratedImage>> generate_cancellable(ImageRequest request);
-  boost::asio::awaitable<void> generate_into(ImageRequest request,
-                                             std::optional<llm::CallResult<GeneratedImage>>& out);
-
   const Clock& clock_;
   OpenRouterImageClient client_;
 };

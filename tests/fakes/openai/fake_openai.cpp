@@ -144,6 +144,11 @@ FakeHttpResponse FakeOpenAi::answer(const FakeHttpRequest& request, bool edit) {
       response.headers.emplace_back("Retry-After", "1");
       return response;
     }
+    case Script::kHang: {
+      FakeHttpResponse response;
+      response.action = FakeHttpResponse::Action::kHang;
+      return response;
+    }
     case Script::k500:
       return error(500, "server_error", "server_error", "The server had an error processing your request.");
   }

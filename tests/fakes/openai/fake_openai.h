@@ -31,6 +31,7 @@ class FakeOpenAi {
     k401,            // invalid_api_key
     k429,            // rate_limit_exceeded with Retry-After: 1
     k500,            // server_error
+    kHang,           // never answers
   };
 
   struct FilePart {
