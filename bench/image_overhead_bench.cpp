@@ -14,8 +14,8 @@
 #include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/message.h"
+#include "image/providers/openrouter/openrouter_response.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
 #include "plugins/gemini_pic_gen/store/image_store.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
@@ -45,7 +45,7 @@ void BM_ParseResponse(benchmark::State& state) {
   const std::string body =
       completion_body(testing::make_png("overhead", static_cast<std::size_t>(state.range(0))));
   for (auto _ : state) {
-    auto parsed = gemini::parse_image_response(body);
+    auto parsed = image::parse_image_response(body);
     if (!parsed.ok()) state.SkipWithError(parsed.error().to_string().c_str());
     benchmark::DoNotOptimize(parsed);
   }
@@ -61,12 +61,12 @@ void BM_BodyToSendFrame(benchmark::State& state) {
   testing::TempDir dir;
   gemini::ImageStore store(io.get_executor(), pool, Clock::system(), {.dir = dir.path() / "images"});
   for (auto _ : state) {
-    auto parsed = gemini::parse_image_response(body);
+    auto parsed = image::parse_image_response(body);
     if (!parsed.ok()) {
       state.SkipWithError(parsed.error().to_string().c_str());
       break;
     }
-    const gemini::GeneratedImage& image = parsed->image;
+    const image::GeneratedImage& image = parsed->image;
     auto stored = testing::run_coroutine(io, store.save(image.bytes, image.extension, {"a cat", 42, 777}));
     if (!stored.ok()) {
       state.SkipWithError(stored.error().message.c_str());

@@ -30,6 +30,7 @@ Status PluginHost::start(HostServices services, const json& config) {
     }
     RunningPlugin running{factory.make(), std::make_unique<PluginContext>(name, services_, registry_)};
     running.context->set_config(sections[name]);
+    running.context->set_image_providers(config.value("image_providers", json::object()));
     if (Status s = running.plugin->start(*running.context); !s) {
       return Error::make("plugin_failed", "plugin " + name + ": " + s.error().message);
     }
@@ -45,6 +46,7 @@ void PluginHost::reconfigure(const json& config) {
     const std::string& name = running.context->name();
     if (!sections.contains(name)) continue;
     running.context->set_config(sections[name]);
+    running.context->set_image_providers(config.value("image_providers", json::object()));
     if (Status s = running.plugin->reconfigure(*running.context); !s) {
       app_logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
     }

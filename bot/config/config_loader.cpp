@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -310,23 +311,46 @@ class Validator {
   Issues warnings_;
   std::vector<EnvOverride> overrides_;
   std::vector<std::pair<json::json_pointer, json>> file_values_;  // what env overrides replaced
+  std::string map_entry_;  // the key of the map-of-objects entry being validated, "" outside one
 
  private:
   json validate_field(const Field& field, const json& raw, const std::string& path,
                       const json::json_pointer& pointer, bool env_allowed) {
     json from_file = validate_value(field, raw, path, pointer, env_allowed);
     if (!env_allowed || field.env.empty()) return from_file;
-    auto it = env_.find(field.env);
+    const std::string env_name = entry_env_name(field.env);
+    if (env_name.empty()) return from_file;
+    auto it = env_.find(env_name);
     if (it == env_.end() || trim(it->second).empty()) return from_file;
 
     std::size_t first_new_error = errors_.size();
     json from_env = validate_value(field, env_value(field, it->second), path, pointer, false);
     for (std::size_t i = first_new_error; i < errors_.size(); ++i) {
-      errors_[i].message += " (from environment variable " + field.env + ")";
+      errors_[i].message += " (from environment variable " + env_name + ")";
     }
-    overrides_.push_back({path, field.env});
+    overrides_.push_back({path, env_name});
     file_values_.emplace_back(pointer, std::move(from_file));
     return from_env;
+  }
+
+  // The variable of env here: inside an entry of a map of objects, "<NAME>"
+  // becomes the entry's key in upper case, other characters than A-Z and 0-9
+  // turned into "_" (image_providers.my-openai: PICBOT_MY_OPENAI_API_KEYS);
+  // variables without "<NAME>" do not apply there, and "<NAME>" applies
+  // nowhere else. "" when none applies.
+  std::string entry_env_name(const std::string& env) const {
+    static constexpr std::string_view kPlaceholder = "<NAME>";
+    const std::size_t at = env.find(kPlaceholder);
+    if (at == std::string::npos) return map_entry_.empty() ? env : std::string();
+    if (map_entry_.empty()) return {};
+    std::string token;
+    for (char c : map_entry_) {
+      const auto u = static_cast<unsigned char>(c);
+      token.push_back(std::isalnum(u) && u < 0x80 ? static_cast<char>(std::toupper(u)) : '_');
+    }
+    std::string name = env;
+    name.replace(at, kPlaceholder.size(), token);
+    return name;
   }
 
   static json env_value(const Field& field, std::string_view text) {
@@ -387,7 +411,10 @@ class Validator {
               error(entry_path, "expected mapping, got " + describe(value, may_hold_secret(field)));
               continue;
             }
-            out[key] = validate_object(field.children, value, entry_path, pointer / key, false);
+            // Only "<NAME>" variables apply in an entry (see entry_env_name).
+            const std::string outer_entry = std::exchange(map_entry_, key);
+            out[key] = validate_object(field.children, value, entry_path, pointer / key, env_allowed);
+            map_entry_ = outer_entry;
           } else if (auto item = coerce_scalar(field.item_type, field, value, entry_path)) {
             out[key] = std::move(*item);
           }

@@ -226,6 +226,39 @@ TEST(ConfigLoaderTest, EnvironmentOverridesFileValues) {
                           "plugins.gemini_pic_gen.workers=PICBOT_PIC_WORKERS"));
 }
 
+TEST(ConfigLoaderTest, ImageProviderEntriesTakeTheirKeysFromTheirOwnVariable) {
+  Environment env{{"PICBOT_MY_OPENAI_API_KEYS", "sk-env-aaaaaaaa1111,sk-env-bbbbbbbb2222"},
+                  {"PICBOT_<NAME>_API_KEYS", "sk-literal-placeholder-0000"}};
+  auto loaded = load(
+      "image_providers:\n"
+      "  my-openai: {type: openai, api_keys: [sk-file-cccccccc3333]}\n"
+      "  second: {type: openrouter, api_keys: [sk-file-dddddddd4444]}\n",
+      env);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values["image_providers"]["my-openai"]["api_keys"],
+            nlohmann::json::array({"sk-env-aaaaaaaa1111", "sk-env-bbbbbbbb2222"}));
+  EXPECT_EQ(loaded->values["image_providers"]["second"]["api_keys"],
+            nlohmann::json::array({"sk-file-dddddddd4444"}));
+  // Saving writes back the file's keys, never the environment's.
+  EXPECT_EQ(loaded->file_values["image_providers"]["my-openai"]["api_keys"],
+            nlohmann::json::array({"sk-file-cccccccc3333"}));
+  std::vector<std::string> paths;
+  for (const auto& o : loaded->env_overrides) paths.push_back(o.path + "=" + o.env);
+  EXPECT_THAT(paths, ElementsAre("image_providers.my-openai.api_keys=PICBOT_MY_OPENAI_API_KEYS"));
+  // Defaults fill each entry; the keys are secrets.
+  EXPECT_EQ(loaded->values["image_providers"]["second"]["request_timeout_seconds"], 180);
+  const auto masked = Schema::with_host_sections().masked(loaded->values);
+  EXPECT_EQ(masked.dump().find("sk-file-dddddddd4444"), std::string::npos) << masked.dump();
+}
+
+TEST(ConfigLoaderTest, AMisspeltImageProviderKeyGetsADidYouMean) {
+  auto loaded = load("image_providers:\n  x: {type: openai, api_keyz: [a]}\n");
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_EQ(loaded->warnings[0].path, "image_providers.x.api_keyz");
+  EXPECT_THAT(loaded->warnings[0].message, HasSubstr("api_keys"));
+}
+
 TEST(ConfigLoaderTest, BadEnvironmentValueNamesTheVariable) {
   auto loaded = load("plugins:\n  gemini_pic_gen:\n", {{"PICBOT_PIC_WORKERS", "many"}});
   ASSERT_FALSE(loaded.ok());

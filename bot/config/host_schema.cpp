@@ -213,9 +213,62 @@ const std::vector<FieldLabel>& host_labels() {
       {"web.password", "登录密码", "Password"},
       {"web.public_base_url", "对外地址", "Public URL"},
       {"web.metrics_token", "监控令牌", "Metrics token"},
+      {"image_providers", "绘图服务", "Image providers"},
+      {"image_providers.type", "类型", "Type"},
+      {"image_providers.api_base", "接口地址", "API base"},
+      {"image_providers.api_keys", "API 密钥", "API keys"},
+      {"image_providers.model", "模型", "Model"},
+      {"image_providers.proxy", "代理", "Proxy"},
+      {"image_providers.requests_per_second", "每秒请求数", "Requests per second"},
+      {"image_providers.burst", "突发容量", "Burst"},
+      {"image_providers.max_concurrent", "最大并发", "Max concurrent"},
+      {"image_providers.request_timeout_seconds", "生成期限", "Generation deadline"},
+      {"image_providers.poll_interval_seconds", "轮询间隔", "Poll interval"},
+      {"image_providers.max_retry_attempts", "最多重试次数", "Max retries"},
+      {"image_providers.extra", "附加字段", "Extra fields"},
       {"plugins", "插件", "Plugins"},
   };
   return labels;
+}
+
+// image_providers: named instances of the image engine's providers
+// (image/provider.h). The type is checked against the linked provider types
+// when a plugin builds the instance: this layer does not know them.
+Field image_providers_section() {
+  Field providers = map_field(
+      "image_providers", FieldType::kObject, nlohmann::json::object(),
+      "绘图服务实例：名字 -> 设置。插件用 providers: [名字] 选用；未列出时使用插件自身的 OpenRouter 设置。",
+      "Image provider instances: name -> settings. A plugin picks them with providers: [name]; without "
+      "that it uses its own OpenRouter keys.");
+  providers.children = {
+      mark_required(
+          string_field("type", "", "服务类型：openrouter、openai、gemini（其他类型随引擎增加）。",
+                       "Provider type: openrouter, openai, gemini (more types come with the engine).")),
+      string_field(
+          "api_base", "", "API 地址（带版本，如 https://openrouter.ai/api/v1）；留空使用该类型的默认地址。",
+          "API base with its version (e.g. https://openrouter.ai/api/v1); empty = the type's default."),
+      with_env(list_field("api_keys", FieldType::kSecret, nlohmann::json::array(),
+                          "API 密钥列表，失败时自动轮换。", "API keys, rotated when one fails."),
+               "PICBOT_<NAME>_API_KEYS"),
+      string_field("model", "", "模型；留空使用该类型的默认模型。",
+                   "Model; empty = the type's default model."),
+      proxy_field("访问该服务的代理", "Proxy for this provider"),
+      float_field("requests_per_second", 0, "每秒请求数上限（令牌桶），0 = 不限（尚未生效）。",
+                  "Requests per second (token bucket), 0 = unlimited (not enforced yet).", 0, 1000),
+      int_field("burst", 1, "令牌桶容量（尚未生效）。", "Token bucket size (not enforced yet).", 1, 1000),
+      int_field("max_concurrent", 0, "同时进行的请求上限，0 = 不限（尚未生效）。",
+                "Requests in flight at once, 0 = unlimited (not enforced yet).", 0, 1000),
+      float_field("request_timeout_seconds", 180, "一次生成（含所有重试）的期限，秒。",
+                  "Deadline of one generation, all retries included, in seconds.", 1, 3600),
+      float_field("poll_interval_seconds", 5, "异步任务的轮询间隔上限，秒（尚未生效）。",
+                  "Longest wait between two polls of an asynchronous task, in seconds (not enforced yet).", 1,
+                  60),
+      retry_attempts_field(10),
+      map_field("extra", FieldType::kString, nlohmann::json::object(),
+                "合并进请求体的附加字段（值按 JSON 解析，如 watermark: false）。",
+                "Extra fields merged into the request body (values read as JSON, e.g. watermark: false)."),
+  };
+  return providers;
 }
 
 }  // namespace
@@ -231,6 +284,7 @@ Schema Schema::with_host_sections() {
       bot_section(),
       llm_section(),
       web_section(),
+      image_providers_section(),
       object_field("plugins", {}, "插件配置：只有在这里列出的插件才会运行。",
                    "Plugin settings: only plugins listed here run."),
   };

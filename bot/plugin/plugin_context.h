@@ -81,6 +81,10 @@ class PluginContext {
   // This plugin's section, plugins.<name>, validated and with defaults.
   const nlohmann::json& config() const { return config_; }
   void set_config(nlohmann::json section) { config_ = std::move(section); }
+  // The top-level image_providers map (name -> instance settings), validated;
+  // an empty object when the file has none.
+  const nlohmann::json& image_providers() const { return image_providers_; }
+  void set_image_providers(nlohmann::json providers) { image_providers_ = std::move(providers); }
 
   const std::string& name() const { return name_; }
   boost::asio::any_io_executor executor() const { return services_.executor; }
@@ -159,6 +163,7 @@ class PluginContext {
   HostServices& services_;
   CommandRegistry& registry_;
   nlohmann::json config_;
+  nlohmann::json image_providers_ = nlohmann::json::object();
   std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -47,15 +47,14 @@ std::string format_reset_time(Clock::time_point t, Clock::time_point now) {
 DrawPipeline::DrawPipeline(Deps deps, std::shared_ptr<const PluginSettings> settings)
     : deps_(deps), settings_(std::move(settings)), stats_(deps.clock) {}
 
-std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
-                                           const PluginSettings& settings) const {
+std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm::ProviderError& error) const {
   using llm::FailureClass;
-  const std::string& model = settings.openrouter.model_name;
+  const std::string model = deps_.provider.model();
   switch (error.cls) {
     case FailureClass::kInvalidKey:
       // Keys that were configured and then rejected (401/403) are not "no key".
-      return ctx.tr(settings.openrouter.api_keys.empty() ? "gemini.error.no_keys"
-                                                         : "gemini.error.invalid_key");
+      return ctx.tr(deps_.provider.key_states().empty() ? "gemini.error.no_keys"
+                                                        : "gemini.error.invalid_key");
     case FailureClass::kNoCredits:
       return ctx.tr("gemini.error.no_credits");
     case FailureClass::kRateLimited:
@@ -203,26 +202,26 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
     co_return ctx.tr("gemini.need_reference", fmt::arg("name", drawing.request.requires_reference_for));
   }
 
-  drawing.model = deps_.client.settings().model_name;
+  drawing.model = deps_.provider.model();
   const auto started = std::chrono::steady_clock::now();
-  ImageRequest image_request;
+  image::ImageRequest image_request;
   image_request.prompt = drawing.request.prompt;
   image_request.references = std::move(references.images);
   image_request.aspect_ratio = drawing.request.aspect_ratio;
-  auto generated = co_await deps_.client.generate(std::move(image_request));
+  auto generated = co_await deps_.provider.generate(std::move(image_request));
   const auto took = std::chrono::steady_clock::now() - started;
   if (!generated) {
     const auto& error = generated.error();
     stats_.generation_finished(llm::failure_class_name(error.cls), took);
     logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
-    co_return describe_failure(ctx, error, *drawing.settings);
+    co_return describe_failure(ctx, error);
   }
   stats_.generation_finished("success", took);
-  const GeneratedImage& image = generated.value();
+  GeneratedImage& image = generated->images.front();
   logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),
                  image.mime);
-  co_return std::move(generated.value());
+  co_return std::move(image);
 }
 
 asio::awaitable<Result<StoredImage, std::string>> DrawPipeline::store(Drawing& drawing,

@@ -16,15 +16,17 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
+#include "image/provider.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
 #include "plugins/gemini_pic_gen/quota/quota_hold.h"
 #include "plugins/gemini_pic_gen/quota/quota_store.h"
 #include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
+
+using image::GeneratedImage;
 
 struct DrawRequest {
   std::string prompt;
@@ -42,7 +44,7 @@ struct DrawOutcome {
 class DrawPipeline {
  public:
   struct Deps {
-    OpenRouterImageClient& client;
+    image::Provider& provider;
     ImageStore& images;
     JobQueue& jobs;
     // Limits how many finished images are encoded and sent at once, keyed per
@@ -98,8 +100,7 @@ class DrawPipeline {
                                                      const StoredImage& stored);
   // Whether the chat's history holds the image after its send lost the answer.
   boost::asio::awaitable<bool> arrived_anyway(Drawing& drawing, const GeneratedImage& image);
-  std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
-                               const PluginSettings& settings) const;
+  std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error) const;
 
   Deps deps_;
   std::shared_ptr<const PluginSettings> settings_;

@@ -11,9 +11,11 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
-#include "bot/llm/api_base.h"
 #include "bot/plugin/plugin_context.h"
 #include "bot/web/embedded_asset.h"
+#include "image/fallback_chain.h"
+#include "image/format.h"
+#include "image/provider_registry.h"
 #include "plugins/gemini_pic_gen/console/console_api.h"
 #include "plugins/gemini_pic_gen/delivery/delivery_reconciler.h"
 #include "plugins/gemini_pic_gen/draw_pipeline.h"
@@ -109,13 +111,21 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    if (settings_->openrouter.api_keys.empty()) {
+    std::vector<std::unique_ptr<image::Provider>> members;
+    for (const image::ProviderConfig& config : settings_->providers) {
+      auto provider =
+          image::create_provider(image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers()}, config);
+      if (!provider) return provider.error();
+      members.push_back(std::move(provider).value());
+    }
+    provider_ = std::make_unique<image::FallbackChain>(std::move(members));
+    if (provider_->key_states().empty()) {
       ctx.logger()->warn(
-          "no OpenRouter API key configured (plugins.gemini_pic_gen.openrouter_api_keys): "
-          "drawing will fail until one is set");
+          "no API key configured for image provider {} (plugins.gemini_pic_gen.openrouter_api_keys, or "
+          "image_providers.<name>.api_keys): drawing will fail until one is set",
+          provider_->name());
     }
 
-    client_ = std::make_unique<OpenRouterImageClient>(ctx.http(), ctx.clock(), settings_->openrouter);
     images_ = std::make_unique<ImageStore>(
         ctx.executor(), ctx.workers(), ctx.clock(),
         ImageStore::Options{ctx.data_dir() / "images", settings_->image_ttl, std::chrono::seconds(60)});
@@ -127,14 +137,14 @@ class GeminiPicGenPlugin final : public Plugin {
     }
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
-    pipeline_ = std::make_unique<DrawPipeline>(
-        DrawPipeline::Deps{*client_, *images_, *jobs_, *deliveries_, ctx.http(), ctx.workers(), ctx.clock()},
-        settings_);
+    pipeline_ = std::make_unique<DrawPipeline>(DrawPipeline::Deps{*provider_, *images_, *jobs_, *deliveries_,
+                                                                  ctx.http(), ctx.workers(), ctx.clock()},
+                                               settings_);
     pipeline_->set_metrics(&ctx.metrics());
     console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
-        *images_, pipeline_->stats(), *jobs_, [this] { return client_->key_states(); },
-        [this](std::size_t index, std::string_view masked) { return client_->enable_key(index, masked); },
-        [this] { return client_->settings().model_name; }, ctx.clock()});
+        *images_, pipeline_->stats(), *jobs_, [this] { return provider_->key_states(); },
+        [this](std::size_t index, std::string_view masked) { return provider_->enable_key(index, masked); },
+        [this] { return provider_->model(); }, ctx.clock()});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
@@ -147,12 +157,17 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    client_->reconfigure(settings_->openrouter);
+    if (!provider_->same_members(settings_->providers)) {
+      // The pipeline holds the chain: other providers take a restart.
+      ctx.logger()->warn("image providers changed: restart picbot to apply");
+    } else if (Status s = provider_->reconfigure_members(settings_->providers); !s) {
+      return s;
+    }
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
     static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
-    ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", settings_->openrouter.model_name,
-                       settings_->openrouter.api_keys.size(), settings_->quota.enabled ? "on" : "off");
+    ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", provider_->model(),
+                       provider_->key_states().size(), settings_->quota.enabled ? "on" : "off");
     return {};
   }
 
@@ -164,7 +179,7 @@ class GeminiPicGenPlugin final : public Plugin {
   // The plugin's section plus what the host decides: the public base URL
   // that image_delivery: url links point at.
   Result<PluginSettings> load_settings(PluginContext& ctx) {
-    auto settings = PluginSettings::from_config(ctx.config());
+    auto settings = PluginSettings::from_config(ctx.config(), ctx.image_providers());
     if (!settings) return settings;
     settings->delivery.public_base_url = ctx.public_base_url();
     if (settings->delivery.mode == DeliveryMode::kUrl) {
@@ -212,8 +227,7 @@ class GeminiPicGenPlugin final : public Plugin {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
     QuotaStoreOptions options;
-    options.reservation_ttl = std::chrono::milliseconds(
-        static_cast<long long>(settings_->openrouter.request_timeout_seconds * 1000) + 5 * 60 * 1000);
+    options.reservation_ttl = std::chrono::milliseconds(provider_->deadline().count() + 5 * 60 * 1000);
     options.database.busy_timeout = settings_->quota_busy_timeout;
     std::error_code ignored;
     std::filesystem::create_directories(ctx.data_dir(), ignored);
@@ -417,7 +431,7 @@ class GeminiPicGenPlugin final : public Plugin {
 
   asio::awaitable<void> draw_command(CommandContext& ctx) {
     const std::optional<std::string> ratio = aspect_ratio(ctx);
-    if (ratio && !is_supported_aspect_ratio(*ratio)) {
+    if (ratio && !image::is_supported_aspect_ratio(*ratio)) {
       std::string bad = ctx.tr("gemini.bad_ratio", fmt::arg("ratio", *ratio));
       co_await ctx.reply_text(std::move(bad), ctx.is_group());
       co_return;
@@ -531,13 +545,14 @@ class GeminiPicGenPlugin final : public Plugin {
     const bool save = ctx.args().flag("save");
     std::string text;
     if (value.empty()) {
-      const auto& current = client_->settings();
-      std::string shown = is_model ? current.model_name : llm::normalize_api_base(current.custom_api_base);
+      std::string shown = is_model ? provider_->model() : provider_->api_base();
       text = ctx.tr(is_model ? "gemini.banana.model" : "gemini.banana.baseurl", fmt::arg("value", shown));
     } else {
-      OpenRouterSettings next = client_->settings();
-      (is_model ? next.model_name : next.custom_api_base) = value;
-      client_->reconfigure(std::move(next));
+      if (is_model) {
+        provider_->set_model(value);
+      } else {
+        provider_->set_api_base(value);
+      }
       ctx_->logger()->info("admin {} switched {} to {}", ctx.event().user_id, what, value);
       if (save) {
         std::string key = is_model ? "model_name" : "custom_api_base";
@@ -561,19 +576,17 @@ class GeminiPicGenPlugin final : public Plugin {
         "the user attached or quoted are used as references unless use_reference_images is false. The tool "
         "sends the image itself; afterwards reply with one short sentence, without describing the image "
         "again.";
-    tool.parameters =
-        json{{"type", "object"},
-             {"properties",
-              {{"image_description", {{"type", "string"}, {"description", "What to draw, in English."}}},
-               {"use_reference_images",
-                {{"type", "boolean"},
-                 {"description", "Use images from the user's message or quoted message as references."},
-                 {"default", true}}},
-               {"aspect_ratio",
-                {{"type", "string"},
-                 {"enum", {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"}},
-                 {"description", "Optional aspect ratio."}}}}},
-             {"required", {"image_description"}}};
+    tool.parameters = json{
+        {"type", "object"},
+        {"properties",
+         {{"image_description", {{"type", "string"}, {"description", "What to draw, in English."}}},
+          {"use_reference_images",
+           {{"type", "boolean"},
+            {"description", "Use images from the user's message or quoted message as references."},
+            {"default", true}}},
+          {"aspect_ratio",
+           {{"type", "string"}, {"enum", image::kAspectRatios}, {"description", "Optional aspect ratio."}}}}},
+        {"required", {"image_description"}}};
     tool.handler = [this](MessageContext& ctx, const json& args) -> asio::awaitable<ToolResult> {
       co_return co_await tool_call(ctx, args);
     };
@@ -590,7 +603,7 @@ class GeminiPicGenPlugin final : public Plugin {
     request.use_references = truthy(args.value("use_reference_images", json(true)), true);
     if (const auto ratio = args.value("aspect_ratio", json());
         ratio.is_string() && !ratio.get<std::string>().empty()) {
-      if (!is_supported_aspect_ratio(ratio.get<std::string>())) {
+      if (!image::is_supported_aspect_ratio(ratio.get<std::string>())) {
         co_return ToolResult{false, "unsupported aspect_ratio " + ratio.get<std::string>()};
       }
       request.aspect_ratio = ratio.get<std::string>();
@@ -605,7 +618,7 @@ class GeminiPicGenPlugin final : public Plugin {
   PluginContext* ctx_ = nullptr;
   std::shared_ptr<const PluginSettings> settings_;
   std::vector<std::string> preset_commands_;  // the presets registered as commands
-  std::unique_ptr<OpenRouterImageClient> client_;
+  std::unique_ptr<image::FallbackChain> provider_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<JobQueue> deliveries_;

@@ -1,6 +1,7 @@
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 
 #include "bot/config/shared_fields.h"
+#include "image/provider_registry.h"
 
 namespace picbot::gemini {
 using namespace config;
@@ -23,6 +24,7 @@ const std::vector<FieldLabel>& plugin_labels() {
       {"model_name", "绘图模型", "Image model"},
       {"custom_api_base", "接口地址", "API base"},
       {"max_retry_attempts", "最多重试次数", "Max retries"},
+      {"providers", "使用的绘图服务", "Image providers used"},
       {"backoff_initial_seconds", "首次重试等待", "First retry wait"},
       {"backoff_max_seconds", "最长重试等待", "Longest retry wait"},
       {"request_timeout_seconds", "请求超时", "Request timeout"},
@@ -86,6 +88,13 @@ std::vector<Field> plugin_schema() {
       proxy_field("访问 OpenRouter 的代理", "Proxy for OpenRouter"),
       string_field("aspect_ratio", "", "默认画面比例（如 16:9）；留空由模型决定。",
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
+      list_field(
+          "providers", FieldType::kString, json::array(),
+          "使用的绘图服务（image_providers 中的名字），按顺序：前一个无法服务（密钥全部失效或欠费、限流、"
+          "重试后仍 5xx 或超时）时换下一个。留空使用上面的 OpenRouter 设置。",
+          "The image providers to use (names from image_providers), in order: when one cannot serve (every "
+          "key invalid or out of credit, rate limited, 5xx or timeouts after its retries) the next one "
+          "draws. Empty = the OpenRouter settings above."),
       enum_field(
           "image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
           "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "
@@ -163,11 +172,31 @@ std::vector<Field> plugin_schema() {
   return fields;
 }
 
-Result<PluginSettings> PluginSettings::from_config(const json& section) {
+Result<PluginSettings> PluginSettings::from_config(const json& section, const json& image_providers) {
   PluginSettings s;
-  auto openrouter = openrouter_settings_from_config(section);
-  if (!openrouter) return openrouter.error();
-  s.openrouter = std::move(*openrouter);
+  const json names = section.value("providers", json::array());
+  if (!names.is_array())
+    return Error::make("bad_config", "plugins.gemini_pic_gen.providers: expected a list of names");
+  // Only the plugin section is known to check_config: names are resolved at start.
+  if (names.empty() || image_providers.is_null()) {
+    image::ProviderConfig implicit;
+    implicit.name = "openrouter";
+    implicit.type = "openrouter";
+    implicit.section = section;
+    s.providers.push_back(std::move(implicit));
+  } else {
+    for (const json& name : names) {
+      image::ProviderConfig named;
+      named.name = name.is_string() ? name.get<std::string>() : name.dump();
+      if (!image_providers.contains(named.name) || !image_providers[named.name].is_object()) {
+        return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." +
+                                             named.name + " in the config");
+      }
+      named.section = image_providers[named.name];
+      named.type = named.section.value("type", "");
+      s.providers.push_back(std::move(named));
+    }
+  }
   auto quota = QuotaConfig::from_json(section.value("rate_limit", json::object()));
   if (!quota) return quota.error();
   s.quota = std::move(*quota);
@@ -184,7 +213,10 @@ Result<PluginSettings> PluginSettings::from_config(const json& section) {
       static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
   // The same switch covers images the upstream hands back as data[].url.
-  s.openrouter.allow_private_download_addresses = s.references.allow_private_network;
+  for (image::ProviderConfig& provider : s.providers) {
+    provider.allow_private_download_addresses = s.references.allow_private_network;
+    if (Status checked = image::check_provider_config(provider); !checked) return checked.error();
+  }
 
   s.image_ttl = std::chrono::minutes(section.value("image_ttl_minutes", 15));
   s.max_concurrent_generations = section.value("max_concurrent_generations", 8);

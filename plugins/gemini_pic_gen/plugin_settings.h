@@ -11,15 +11,19 @@
 
 #include "bot/config/schema.h"
 #include "bot/core/result.h"
+#include "image/provider.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
 #include "plugins/gemini_pic_gen/quota/quota_policy.h"
 #include "plugins/gemini_pic_gen/reference_images.h"
 
 namespace picbot::gemini {
 
 struct PluginSettings {
-  OpenRouterSettings openrouter;
+  // The image providers, tried in order: the instances of the top-level
+  // image_providers map that `providers` names, or, when it names none, the
+  // implicit "openrouter" instance that the flat keys (openrouter_api_keys,
+  // model_name, custom_api_base, ...) define. Never empty.
+  std::vector<image::ProviderConfig> providers;
   QuotaConfig quota;
   DeliveryOptions delivery;
   ReferenceOptions references;
@@ -34,8 +38,12 @@ struct PluginSettings {
   bool translate_prompt = false;               // ask the chat model to translate /draw prompts
   std::map<std::string, std::string> presets;  // command -> prompt template ({prompt} = user text)
 
-  // REQUIRES: section validated against plugin_schema().
-  static Result<PluginSettings> from_config(const nlohmann::json& section);
+  // REQUIRES: section validated against plugin_schema(), image_providers
+  // (the top-level map) against the host schema, or null when unknown (then
+  // named providers are not resolved and the flat keys are checked instead).
+  // "bad_config" for a provider name the map lacks or an invalid instance.
+  static Result<PluginSettings> from_config(const nlohmann::json& section,
+                                            const nlohmann::json& image_providers = nullptr);
 };
 
 std::vector<config::Field> plugin_schema();

@@ -14,13 +14,15 @@
 #include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
 #include "bot/onebot/ids.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "image/format.h"
 
 namespace picbot::gemini {
 namespace {
 
 using boost::asio::awaitable;
 using Reason = ReferenceFailure::Reason;
+using image::image_mime;
+using image::sniff_image_format;
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = log::get("gemini");

@@ -13,7 +13,7 @@
 
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
+#include "image/provider.h"
 
 namespace picbot::gemini {
 
@@ -39,6 +39,8 @@ struct ReferenceFailure {
   } reason = Reason::kDownloadFailed;
   std::string detail;  // for logs: "HTTP 404", "timeout", ...; never a URL (they carry rkeys)
 };
+
+using image::ReferenceImage;
 
 struct CollectedReferences {
   std::vector<ReferenceImage> images;  // in candidate order, mime always set

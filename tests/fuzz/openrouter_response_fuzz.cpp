@@ -7,23 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include "bot/core/text.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "image/providers/openrouter/openrouter_response.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/image_checks.h"
 
-using namespace picbot::gemini;
-
-namespace {
-
-void check_image(const GeneratedImage& image) {
-  FUZZ_CHECK(!image.bytes.empty());
-  auto verified = verify_image(image.bytes);
-  FUZZ_CHECK(verified.ok());
-  FUZZ_CHECK(image.mime == image_mime(verified.value()));
-  FUZZ_CHECK(image.extension == image_extension(verified.value()));
-}
-
-}  // namespace
+using namespace picbot::image;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
@@ -31,17 +19,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto parsed = parse_image_response(body);
   if (parsed.ok()) {
     if (parsed.value().download_url.empty()) {
-      check_image(parsed.value().image);
+      picbot::fuzz::check_found_image(parsed.value().image);
     } else {
-      // Only http(s) URLs (any case) are left for the downloader.
-      const std::string scheme = picbot::to_lower(parsed.value().download_url.substr(0, 8));
-      FUZZ_CHECK(scheme.starts_with("http://") || scheme.starts_with("https://"));
+      picbot::fuzz::check_download_url(parsed.value().download_url);
     }
   } else {
     FUZZ_CHECK(!parsed.error().message.empty());
   }
 
   auto decoded = decode_data_url(body);
-  if (decoded.ok()) check_image(decoded.value());
+  if (decoded.ok()) picbot::fuzz::check_found_image(decoded.value());
   return 0;
 }

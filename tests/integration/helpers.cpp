@@ -86,6 +86,16 @@ std::vector<std::string> changed_lines(const std::string& before, const std::str
   return out;
 }
 
+nlohmann::json quote_of_posted_image(FakeNapCat& napcat, int conn, const std::string& image_url,
+                                     const std::string& text) {
+  using nlohmann::json;
+  const std::int64_t quoted = napcat.send_group_message(
+      conn, 777, 43,
+      json::array({json{{"type", "image"}, {"data", {{"file", "ref.png"}, {"url", image_url}}}}}));
+  return json::array({json{{"type", "reply"}, {"data", {{"id", std::to_string(quoted)}}}},
+                      json{{"type", "text"}, {"data", {{"text", text}}}}});
+}
+
 std::string gemini_plugin_section(const std::vector<std::string>& keys, const std::string& api_base,
                                   const std::string& extra) {
   std::string list;

@@ -31,6 +31,11 @@ std::string image_file_of(const nlohmann::json& message);
 // nullopt when there is none, it is a URL or path, or it does not decode.
 std::optional<std::string> image_bytes_of(const nlohmann::json& message);
 
+// Sends, as user 43 in group 777, a message with one image that NapCat would
+// fetch from image_url; returns a segment array that quotes it, then text.
+nlohmann::json quote_of_posted_image(FakeNapCat& napcat, int conn, const std::string& image_url,
+                                     const std::string& text);
+
 // Inserts keys (indented lines) into the onebot section of a config made by
 // reverse_config()/forward_config(), just before its access_token line.
 std::string with_onebot_keys(std::string yaml, const std::string& keys);

@@ -21,13 +21,16 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/logging.h"
 #include "bot/core/millis.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "image/format.h"
 
 namespace picbot::gemini {
 namespace {
 
 namespace fs = std::filesystem;
 using boost::asio::awaitable;
+using image::image_extension;
+using image::image_mime;
+using image::ImageFormat;
 using nlohmann::json;
 
 constexpr std::string_view kSidecarSuffix = ".json";

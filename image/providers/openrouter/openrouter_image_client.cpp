@@ -1,5 +1,6 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
+#include "image/providers/openrouter/openrouter_image_client.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "bot/core/logging.h"
@@ -7,20 +8,14 @@
 #include "bot/llm/api_base.h"
 #include "bot/llm/chat_endpoint.h"
 #include "bot/onebot/base64.h"
+#include "image/download.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using llm::FailureClass;
 using llm::ProviderError;
 using nlohmann::json;
-
-// Room for the JSON around a base64 image (4/3 of its size).
-constexpr std::size_t kResponseOverheadBytes = 1024 * 1024;
-
-ProviderError bad_request(std::string message) {
-  return ProviderError{FailureClass::kBadRequest, 0, std::move(message), std::nullopt};
-}
 
 Result<std::string, ProviderError> reference_data_url(const ReferenceImage& reference, std::size_t position) {
   std::string mime;
@@ -29,8 +24,8 @@ Result<std::string, ProviderError> reference_data_url(const ReferenceImage& refe
   } else if (reference.mime.rfind("image/", 0) == 0) {
     mime = reference.mime;  // not one we recognise; the provider decides
   } else {
-    return bad_request("reference image " + std::to_string(position + 1) +
-                       " is not a PNG, JPEG or WEBP image");
+    return refused_request("reference image " + std::to_string(position + 1) +
+                           " is not a PNG, JPEG or WEBP image");
   }
   std::string url = "data:" + mime + ";base64,";
   url.reserve(url.size() + (reference.bytes.size() + 2) / 3 * 4);
@@ -55,9 +50,10 @@ struct OpenRouterImageClient::Call {
 };
 
 OpenRouterImageClient::OpenRouterImageClient(net::HttpClient& http, const Clock& clock,
-                                             OpenRouterSettings settings)
+                                             OpenRouterSettings settings, WorkerPool* workers)
     : http_(http),
       clock_(clock),
+      workers_(workers),
       settings_(std::make_shared<const OpenRouterSettings>(std::move(settings))),
       keys_(settings_->api_keys) {
   llm::register_api_keys(settings_->api_keys);
@@ -83,12 +79,17 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
   Call call;
   call.settings = settings_;
   const OpenRouterSettings& settings = *call.settings;
-  if (request.prompt.empty()) co_return llm::CallResult<GeneratedImage>{bad_request("empty prompt"), {}};
-  const std::optional<std::string> aspect_ratio =
-      request.aspect_ratio ? request.aspect_ratio : settings.aspect_ratio;
+  if (request.prompt.empty()) co_return llm::CallResult<GeneratedImage>{refused_request("empty prompt"), {}};
+  std::optional<std::string> aspect_ratio = request.aspect_ratio;
+  if (!aspect_ratio && request.size) {
+    auto wish = parse_size_wish(*request.size);
+    if (!wish.ok()) co_return llm::CallResult<GeneratedImage>{refused_request(wish.error().message), {}};
+    aspect_ratio = std::string(to_aspect_ratio(*wish));
+  }
+  if (!aspect_ratio) aspect_ratio = settings.aspect_ratio;
   if (aspect_ratio && !is_supported_aspect_ratio(*aspect_ratio)) {
     co_return llm::CallResult<GeneratedImage>{
-        bad_request("unsupported aspect ratio " + llm::sanitize_message(*aspect_ratio, 20)), {}};
+        refused_request("unsupported aspect ratio " + llm::sanitize_message(*aspect_ratio, 20)), {}};
   }
 
   json content = json::array({{{"type", "text"}, {"text", std::move(request.prompt)}}});
@@ -98,27 +99,33 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
     content.push_back({{"type", "image_url"}, {"image_url", {{"url", std::move(url).value()}}}});
     request.references[i].bytes = std::string();  // the data URL holds them now
   }
-  call.body = {{"model", settings.model_name},
+  const std::string& model = request.model ? *request.model : settings.model_name;
+  call.body = {{"model", model},
                {"messages", json::array({{{"role", "user"}, {"content", std::move(content)}}})},
                {"modalities", {"image", "text"}}};
   if (aspect_ratio) call.body["image_config"] = {{"aspect_ratio", *aspect_ratio}};
+  for (const auto& [key, value] : settings.extra.items()) call.body[key] = value;
   call.sends_image_config = aspect_ratio.has_value();
   call.body_text = call.body.dump();
 
-  const llm::RetrySettings retry = settings.retry_settings();
+  llm::RetrySettings retry = settings.retry_settings();
+  if (request.deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - clock_.now());
+    retry.deadline = std::max(std::chrono::milliseconds(0), std::min(retry.deadline, left));
+  }
   auto attempt =
       [this, &call, &retry,
        log](const std::string& key) -> boost::asio::awaitable<Result<GeneratedImage, ProviderError>> {
     const OpenRouterSettings& s = *call.settings;
     for (;;) {
       const llm::ChatEndpoint endpoint{s.custom_api_base, s.http_referer, s.app_title, s.proxy};
-      net::HttpRequest request = llm::chat_completion_request(
-          endpoint, key, call.body_text, retry.deadline, s.max_image_bytes / 3 * 4 + kResponseOverheadBytes);
+      net::HttpRequest request = llm::chat_completion_request(endpoint, key, call.body_text, retry.deadline,
+                                                              max_answer_bytes(s.max_image_bytes));
       auto answer = co_await exchange(std::move(request), s);
       if (!answer.ok() && answer.error().cls == FailureClass::kNoEndpointForModalities &&
           call.sends_image_config) {
-        log->warn("model {} rejects image_config ({}); retrying once without it", s.model_name,
-                  answer.error().message);
+        log->warn("model {} rejects image_config ({}); retrying once without it",
+                  call.body["model"].get<std::string>(), answer.error().message);
         call.drop_image_config();
         continue;
       }
@@ -129,11 +136,11 @@ boost::asio::awaitable<llm::CallResult<GeneratedImage>> OpenRouterImageClient::g
   llm::RetryingCaller caller(keys_, clock_, retry);
   auto outcome = co_await caller.call<GeneratedImage>(std::move(attempt));
   if (outcome.result.ok()) {
-    log->info("image generated by {}: {} bytes {}, {} attempt(s)", settings.model_name,
-              outcome.result->bytes.size(), outcome.result->mime, outcome.attempts.size());
+    log->info("image generated by {}: {} bytes {}, {} attempt(s)", model, outcome.result->bytes.size(),
+              outcome.result->mime, outcome.attempts.size());
   } else {
-    log->warn("image generation with {} failed after {} attempt(s): {}", settings.model_name,
-              outcome.attempts.size(), outcome.result.error().to_string());
+    log->warn("image generation with {} failed after {} attempt(s): {}", model, outcome.attempts.size(),
+              outcome.result.error().to_string());
   }
   co_return outcome;
 }
@@ -143,52 +150,18 @@ boost::asio::awaitable<Result<GeneratedImage, ProviderError>> OpenRouterImageCli
   auto response = co_await llm::post_chat_completion(http_, std::move(http_request), clock_);
   if (!response.ok()) co_return response.error();
   const int status = static_cast<int>(response->status);
-  auto parsed = parse_image_response(response->body, status);
+  auto parsed = co_await parse(std::move(response->body), status);
   if (!parsed.ok()) co_return parsed.error();
-  GeneratedImage image = std::move(parsed->image);
-  if (!parsed->download_url.empty()) {
-    auto downloaded = co_await download(parsed->download_url, settings);
-    if (!downloaded.ok()) co_return downloaded.error();
-    image.bytes = std::move(downloaded).value();
-    auto format = verify_image(image.bytes);
-    if (!format.ok()) co_return format.error();
-    image.mime = image_mime(*format);
-    image.extension = image_extension(*format);
-  }
-  if (image.bytes.size() > settings.max_image_bytes) {
-    co_return ProviderError{
-        FailureClass::kBadResponse, status,
-        "image of " + std::to_string(image.bytes.size()) + " bytes exceeds max_image_bytes", std::nullopt};
-  }
-  co_return image;
+  const DownloadOptions options{settings.retry_settings().deadline, settings.max_image_bytes, settings.proxy,
+                                settings.allow_private_download_addresses};
+  co_return co_await complete_image(http_, std::move(parsed->image), parsed->download_url, options, status);
 }
 
-boost::asio::awaitable<Result<std::string, ProviderError>> OpenRouterImageClient::download(
-    const std::string& url, const OpenRouterSettings& settings) {
-  net::HttpRequest http_request;
-  http_request.url = url;
-  http_request.total_timeout = settings.retry_settings().deadline;
-  http_request.max_response_bytes = settings.max_image_bytes;
-  http_request.proxy = settings.proxy;
-  http_request.max_redirects = 3;
-  http_request.block_private_addresses = !settings.allow_private_download_addresses;
-  auto response = co_await http_.request(std::move(http_request));
-  if (!response.ok()) {
-    ProviderError error = llm::classify_transport_error(response.error());
-    error.message = "image download failed: " + error.message;
-    // A refused address or a bad URL is the provider's answer being wrong, not our request.
-    if (error.cls == FailureClass::kBadRequest) error.cls = FailureClass::kBadResponse;
-    co_return error;
-  }
-  const int status = static_cast<int>(response->status);
-  if (status < 200 || status > 299) {
-    const FailureClass cls = llm::classify_status(status) == FailureClass::kTransient
-                                 ? FailureClass::kTransient
-                                 : FailureClass::kBadResponse;
-    co_return ProviderError{cls, status, "image download failed with HTTP " + std::to_string(status),
-                            std::nullopt};
-  }
-  co_return std::move(response->body);
+boost::asio::awaitable<Result<ParsedImageResponse, ProviderError>> OpenRouterImageClient::parse(
+    std::string body, int status) {
+  if (workers_ == nullptr || body.size() <= kParseOnWorkersBytes)
+    co_return parse_image_response(body, status);
+  co_return co_await workers_->run([&body, status] { return parse_image_response(body, status); });
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

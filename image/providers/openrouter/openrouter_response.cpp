@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "image/providers/openrouter/openrouter_response.h"
 
 #include <algorithm>
 #include <array>
@@ -13,7 +13,7 @@
 #include "bot/onebot/base64.h"
 #include "bot/onebot/json_view.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using llm::FailureClass;
@@ -24,97 +24,6 @@ constexpr std::size_t kModelTextChars = 120;
 
 ProviderError bad_response(std::string message) {
   return ProviderError{FailureClass::kBadResponse, 0, std::move(message), std::nullopt};
-}
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool is_base64_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
-}
-
-std::string hex_prefix(std::string_view bytes, std::size_t count) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < std::min(count, bytes.size()); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xF]);
-  }
-  return out;
-}
-
-std::string_view format_name(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kPng:
-      return "PNG";
-    case ImageFormat::kJpeg:
-      return "JPEG";
-    case ImageFormat::kWebp:
-      return "WEBP";
-  }
-  return "?";
-}
-
-// The completeness check behind verify_image: a cut-off download or a
-// truncated base64 string that still decodes must not pass as an image.
-bool is_complete(std::string_view bytes, ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kPng: {
-      static constexpr std::string_view kIend("\0\0\0\0IEND\xAE\x42\x60\x82", 12);
-      return bytes.size() >= 8 + kIend.size() && bytes.substr(bytes.size() - kIend.size()) == kIend;
-    }
-    case ImageFormat::kJpeg: {
-      // Some encoders pad after the end-of-image marker.
-      std::string_view trimmed = bytes;
-      while (!trimmed.empty() &&
-             (trimmed.back() == '\0' || std::isspace(static_cast<unsigned char>(trimmed.back())))) {
-        trimmed.remove_suffix(1);
-      }
-      return trimmed.size() >= 4 && trimmed.substr(trimmed.size() - 2) == "\xFF\xD9";
-    }
-    case ImageFormat::kWebp: {
-      std::uint32_t riff_size = 0;
-      for (int i = 3; i >= 0; --i) riff_size = (riff_size << 8) | static_cast<unsigned char>(bytes[4 + i]);
-      return riff_size >= 4 && std::uint64_t{riff_size} + 8 <= bytes.size();
-    }
-  }
-  return false;
-}
-
-Result<GeneratedImage, ProviderError> decode_base64_image(std::string_view payload,
-                                                          std::optional<ImageFormat> declared) {
-  auto decoded = onebot::base64_decode(payload);
-  if (!decoded.ok()) {
-    const bool only_base64 = std::all_of(payload.begin(), payload.end(), [](char c) {
-      return is_base64_char(c) || std::isspace(static_cast<unsigned char>(c));
-    });
-    if (only_base64) {
-      const auto significant =
-          std::count_if(payload.begin(), payload.end(), [](char c) { return is_base64_char(c); });
-      if (significant % 4 != 0) {
-        return bad_response("truncated base64 image data: " + std::to_string(significant) +
-                            " characters, not a multiple of 4");
-      }
-    }
-    return bad_response("invalid base64 image data: " + decoded.error().message);
-  }
-  auto format = verify_image(*decoded, declared);
-  if (!format.ok()) return format.error();
-  GeneratedImage image;
-  image.bytes = std::move(decoded).value();
-  image.mime = std::string(image_mime(*format));
-  image.extension = std::string(image_extension(*format));
-  return image;
 }
 
 const bj::value* member(const bj::value& object, const char* key) {
@@ -203,81 +112,6 @@ bool is_filtered(const bj::value& choice) {
 }
 
 }  // namespace
-
-std::string_view image_mime(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kPng:
-      return "image/png";
-    case ImageFormat::kJpeg:
-      return "image/jpeg";
-    case ImageFormat::kWebp:
-      return "image/webp";
-  }
-  return "application/octet-stream";
-}
-
-std::string_view image_extension(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::kPng:
-      return "png";
-    case ImageFormat::kJpeg:
-      return "jpg";
-    case ImageFormat::kWebp:
-      return "webp";
-  }
-  return "bin";
-}
-
-std::optional<ImageFormat> sniff_image_format(std::string_view bytes) {
-  if (bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1A\n", 8)) return ImageFormat::kPng;
-  if (bytes.substr(0, 3) == "\xFF\xD8\xFF") return ImageFormat::kJpeg;
-  if (bytes.size() >= 12 && bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WEBP") {
-    return ImageFormat::kWebp;
-  }
-  return std::nullopt;
-}
-
-std::optional<ImageFormat> format_from_mime(std::string_view mime) {
-  const std::string type = to_lower(mime);
-  if (type == "image/png") return ImageFormat::kPng;
-  if (type == "image/jpeg" || type == "image/jpg") return ImageFormat::kJpeg;
-  if (type == "image/webp") return ImageFormat::kWebp;
-  return std::nullopt;
-}
-
-Result<ImageFormat, ProviderError> verify_image(std::string_view bytes, std::optional<ImageFormat> declared) {
-  const auto format = sniff_image_format(bytes);
-  if (!format) {
-    return bad_response("the image data is not PNG, JPEG or WEBP (" + std::to_string(bytes.size()) +
-                        " bytes starting " + hex_prefix(bytes, 8) + ")");
-  }
-  if (declared && *declared != *format) {
-    return bad_response("the image was declared " + std::string(image_mime(*declared)) + " but the data is " +
-                        std::string(format_name(*format)));
-  }
-  if (!is_complete(bytes, *format)) {
-    return bad_response("the " + std::string(format_name(*format)) + " image is truncated (" +
-                        std::to_string(bytes.size()) + " bytes)");
-  }
-  return *format;
-}
-
-Result<GeneratedImage, ProviderError> decode_data_url(std::string_view url) {
-  if (!starts_with_ci(url, "data:")) return bad_response("not a data URL");
-  const std::size_t comma = url.find(',');
-  if (comma == std::string_view::npos) return bad_response("data URL without data");
-  const std::string header = to_lower(url.substr(5, comma - 5));
-  const std::size_t semicolon = header.find(';');
-  const std::string mime = header.substr(0, semicolon);
-  if (semicolon == std::string::npos || header.find(";base64", semicolon) == std::string::npos) {
-    return bad_response("data URL is not base64-encoded");
-  }
-  const auto declared = format_from_mime(mime);
-  if (!declared) {
-    return bad_response("unsupported image type in data URL: " + llm::sanitize_message(mime, 40));
-  }
-  return decode_base64_image(url.substr(comma + 1), declared);
-}
 
 Result<ParsedImageResponse, ProviderError> parse_image_response(std::string_view body, int http_status) {
   // One arena per body: the ~3 MB image string is copied into it once,
@@ -379,4 +213,4 @@ Result<ParsedImageResponse, ProviderError> parse_image_response(std::string_view
                       (finish ? " (finish_reason " + std::string(view(*finish)) + ")" : std::string()));
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

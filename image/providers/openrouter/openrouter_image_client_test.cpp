@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_image_client.h"
+#include "image/providers/openrouter/openrouter_image_client.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/support/run_coroutine.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using llm::FailureClass;
@@ -424,4 +424,4 @@ TEST_F(OpenRouterImageClientTest, ErrorsNeverHoldKeys) {
 }
 
 }  // namespace
-}  // namespace picbot::gemini
+}  // namespace picbot::image

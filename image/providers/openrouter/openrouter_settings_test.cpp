@@ -1,10 +1,10 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
+#include "image/providers/openrouter/openrouter_settings.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using nlohmann::json;
@@ -73,13 +73,5 @@ TEST(OpenRouterSettingsTest, BadValuesNameTheKey) {
   EXPECT_FALSE(openrouter_settings_from_config(json::array()).ok());
 }
 
-TEST(OpenRouterSettingsTest, AspectRatios) {
-  for (const char* ratio : {"1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"}) {
-    EXPECT_TRUE(is_supported_aspect_ratio(ratio)) << ratio;
-  }
-  EXPECT_FALSE(is_supported_aspect_ratio("1:2"));
-  EXPECT_FALSE(is_supported_aspect_ratio(""));
-}
-
 }  // namespace
-}  // namespace picbot::gemini
+}  // namespace picbot::image

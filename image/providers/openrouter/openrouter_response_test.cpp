@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
+#include "image/providers/openrouter/openrouter_response.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "bot/onebot/base64.h"
 #include "tests/fakes/openrouter/fake_images.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using llm::FailureClass;
@@ -223,4 +223,4 @@ TEST(OpenRouterResponseTest, GarbageNeverCrashes) {
 }
 
 }  // namespace
-}  // namespace picbot::gemini
+}  // namespace picbot::image

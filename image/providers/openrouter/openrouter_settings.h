@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstddef>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,7 +12,7 @@
 #include "bot/core/result.h"
 #include "bot/llm/retrying_caller.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 
 inline constexpr std::string_view kDefaultImageModel = "google/gemini-2.5-flash-image";
 
@@ -32,12 +32,11 @@ struct OpenRouterSettings {
   // Lets data[].url downloads reach loopback/private addresses. Off in
   // production (the URL comes from the provider); tests turn it on.
   bool allow_private_download_addresses = false;
+  // Merged into every request body (image_providers.<name>.extra); an object.
+  nlohmann::json extra = nlohmann::json::object();
 
   llm::RetrySettings retry_settings() const;
 };
-
-// Aspect ratios Gemini 2.5 Flash Image accepts: "1:1", "2:3", ..., "21:9".
-bool is_supported_aspect_ratio(std::string_view ratio);
 
 // Reads a plugin config section. Keys (all optional): openrouter_api_keys
 // (list), openrouter_api_key (legacy single key, added to the list),
@@ -49,4 +48,4 @@ bool is_supported_aspect_ratio(std::string_view ratio);
 // type or is out of range.
 Result<OpenRouterSettings> openrouter_settings_from_config(const nlohmann::json& section);
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
+#include "image/providers/openrouter/openrouter_settings.h"
 
 #include <algorithm>
 #include <array>
@@ -6,14 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/core/logging.h"
+#include "image/format.h"
+#include "image/provider.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 10> kAspectRatios = {"1:1", "2:3", "3:2",  "3:4",  "4:3",
-                                                            "4:5", "5:4", "9:16", "16:9", "21:9"};
 constexpr std::array<std::string_view, 2> kWithdrawnModels = {"google/gemini-2.5-flash-image-preview:free",
                                                               "google/gemini-2.5-flash-image-preview"};
 
@@ -45,17 +45,8 @@ std::optional<Error> check_range(const char* key, double value, double min, doub
 }  // namespace
 
 llm::RetrySettings OpenRouterSettings::retry_settings() const {
-  return llm::RetrySettings{
-      .max_retry_attempts = max_retry_attempts,
-      .backoff_initial_seconds = backoff_initial_seconds,
-      .backoff_max_seconds = backoff_max_seconds,
-      .deadline =
-          std::chrono::milliseconds(static_cast<long long>(std::llround(request_timeout_seconds * 1000))),
-  };
-}
-
-bool is_supported_aspect_ratio(std::string_view ratio) {
-  return std::find(kAspectRatios.begin(), kAspectRatios.end(), ratio) != kAspectRatios.end();
+  return make_retry_settings(max_retry_attempts, backoff_initial_seconds, backoff_max_seconds,
+                             request_timeout_seconds);
 }
 
 Result<OpenRouterSettings> openrouter_settings_from_config(const json& section) {
@@ -106,4 +97,4 @@ Result<OpenRouterSettings> openrouter_settings_from_config(const json& section) 
   return settings;
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

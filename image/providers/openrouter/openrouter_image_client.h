@@ -11,39 +11,34 @@
 
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
+#include "bot/core/worker_pool.h"
 #include "bot/llm/key_pool.h"
 #include "bot/llm/provider_error.h"
 #include "bot/llm/retrying_caller.h"
 #include "bot/net/http_client.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_response.h"
-#include "plugins/gemini_pic_gen/provider/openrouter_settings.h"
+#include "image/provider.h"
+#include "image/providers/openrouter/openrouter_response.h"
+#include "image/providers/openrouter/openrouter_settings.h"
 
-namespace picbot::gemini {
-
-struct ReferenceImage {
-  std::string bytes;
-  std::string mime;  // "" = taken from the bytes' magic number
-};
-
-struct ImageRequest {
-  std::string prompt;
-  std::vector<ReferenceImage> references;   // sent in order, as data URLs
-  std::optional<std::string> aspect_ratio;  // nullopt = the settings' default
-};
+namespace picbot::image {
 
 // Thread-safety: use from the io_context's thread only (like HttpClient).
 class OpenRouterImageClient {
  public:
-  // http and clock must outlive the client.
-  OpenRouterImageClient(net::HttpClient& http, const Clock& clock, OpenRouterSettings settings);
+  // http, clock and workers must outlive the client. With workers, answers
+  // above 64 KB are parsed and decoded there instead of on the event loop.
+  OpenRouterImageClient(net::HttpClient& http, const Clock& clock, OpenRouterSettings settings,
+                        WorkerPool* workers = nullptr);
 
   // Sends POST {base}/chat/completions with modalities ["image","text"] and,
-  // when an aspect ratio applies, image_config; a 404 "No endpoints found that
+  // when an aspect ratio applies (the request's, else the one nearest its
+  // size, else the settings'), image_config; a 404 "No endpoints found that
   // support the requested output modalities" is retried once without
   // image_config. data[].url answers are downloaded (at most max_image_bytes).
   // Errors: kBadRequest for an empty prompt, an unsupported aspect ratio or a
   // reference that is not PNG/JPEG/WEBP; otherwise what RetryingCaller and
-  // parse_image_response report. Settings are read when the call starts.
+  // parse_image_response report. Settings are read when the call starts;
+  // request.model and an earlier request.deadline override them.
   boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> generate(ImageRequest request);
 
   // generate() with the attempt log, for metrics and tests.
@@ -67,13 +62,14 @@ class OpenRouterImageClient {
   // One request with one key; the answer parsed, and downloaded when it is a URL.
   boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> exchange(
       net::HttpRequest request, const OpenRouterSettings& settings);
-  boost::asio::awaitable<Result<std::string, llm::ProviderError>> download(
-      const std::string& url, const OpenRouterSettings& settings);
+  // parse_image_response, on the worker pool when the body is large.
+  boost::asio::awaitable<Result<ParsedImageResponse, llm::ProviderError>> parse(std::string body, int status);
 
   net::HttpClient& http_;
   const Clock& clock_;
+  WorkerPool* workers_;
   std::shared_ptr<const OpenRouterSettings> settings_;
   llm::KeyPool keys_;
 };
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

@@ -1,0 +1,60 @@
+// FakeGemini: Google's Gemini API, POST /v1beta/models/{model}:generateContent,
+// on loopback, for the "gemini" provider. Shapes follow python-genai's
+// google/genai/types.py (GenerateContentResponse: candidates[].content.parts[]
+// with text or inlineData{mimeType,data}, finishReason, promptFeedback
+// .blockReason) and https://ai.google.dev/api (error body
+// {"error":{"code","message","status"}}, 429 RESOURCE_EXHAUSTED).
+// Thread-safety: the accessors may be called from any thread.
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/fakes/http/fake_http_server.h"
+
+namespace picbot::testing {
+
+class FakeGemini {
+ public:
+  enum class Script {
+    kImage,          // a text part and an inlineData PNG part, finishReason STOP
+    kTextOnly,       // one text part, finishReason STOP
+    kBlockedPrompt,  // no candidates, promptFeedback.blockReason SAFETY
+    kBlockedImage,   // finishReason IMAGE_SAFETY, no parts
+    k400,            // INVALID_ARGUMENT
+    kInvalidKey,     // 400 INVALID_ARGUMENT with an ErrorInfo detail, reason API_KEY_INVALID
+    k429,            // RESOURCE_EXHAUSTED
+    k500,            // INTERNAL
+  };
+
+  struct Call {
+    std::string key;   // x-goog-api-key
+    std::string path;  // "/v1beta/models/<model>:generateContent"
+    nlohmann::json body;
+    Script script;
+  };
+
+  FakeGemini();
+  FakeGemini(const FakeGemini&) = delete;
+  FakeGemini& operator=(const FakeGemini&) = delete;
+
+  std::string api_base() const;  // "http://127.0.0.1:<port>/v1beta"
+  void push(Script script);      // the next answer; afterwards kImage
+  std::vector<Call> calls() const;
+  std::size_t call_count() const;
+  std::vector<std::string> served_images() const;
+
+ private:
+  FakeHttpResponse answer(const FakeHttpRequest& request);
+
+  FakeHttpServer server_;
+  mutable std::mutex mutex_;
+  std::deque<Script> scripts_;
+  std::vector<Call> calls_;
+  std::vector<std::string> served_;
+};
+
+}  // namespace picbot::testing

@@ -1,0 +1,158 @@
+#include "tests/fakes/openai/fake_openai.h"
+
+#include "bot/onebot/base64.h"
+#include "tests/fakes/openrouter/fake_images.h"
+
+namespace picbot::testing {
+namespace {
+
+using nlohmann::json;
+
+FakeHttpResponse error(int status, const std::string& type, const std::string& code,
+                       const std::string& message) {
+  return FakeHttpResponse::json(
+      {{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}, status);
+}
+
+std::string value_of(const std::string& header, const std::string& key) {
+  const std::size_t at = header.find(key + "=");
+  if (at == std::string::npos) return {};
+  std::string value = header.substr(at + key.size() + 1);
+  if (!value.empty() && value.front() == '"') value = value.substr(1, value.find('"', 1) - 1);
+  return value.substr(0, value.find(';'));
+}
+
+// Splits a multipart/form-data body into text fields and files.
+void parse_multipart(const std::string& body, const std::string& boundary, json& fields,
+                     std::vector<FakeOpenAi::FilePart>& files) {
+  const std::string delimiter = "--" + boundary;
+  std::size_t pos = body.find(delimiter);
+  while (pos != std::string::npos) {
+    pos += delimiter.size();
+    if (body.compare(pos, 2, "--") == 0) break;
+    pos += 2;  // CRLF
+    const std::size_t headers_end = body.find("\r\n\r\n", pos);
+    if (headers_end == std::string::npos) break;
+    const std::string headers = body.substr(pos, headers_end - pos);
+    const std::size_t next = body.find("\r\n" + delimiter, headers_end + 4);
+    if (next == std::string::npos) break;
+    std::string content = body.substr(headers_end + 4, next - headers_end - 4);
+    const std::string name = value_of(headers, "name");
+    const std::string filename = value_of(headers, "filename");
+    if (filename.empty()) {
+      fields[name] = std::move(content);
+    } else {
+      std::string content_type;
+      const std::size_t type_at = headers.find("Content-Type: ");
+      if (type_at != std::string::npos) {
+        content_type = headers.substr(type_at + 14, headers.find("\r\n", type_at) - type_at - 14);
+      }
+      files.push_back({name, filename, content_type, std::move(content)});
+    }
+    pos = next + 2;
+  }
+}
+
+}  // namespace
+
+FakeOpenAi::FakeOpenAi() {
+  server_.on("POST", "/v1/images/generations",
+             [this](const FakeHttpRequest& request) { return answer(request, false); });
+  server_.on("POST", "/v1/images/edits",
+             [this](const FakeHttpRequest& request) { return answer(request, true); });
+  server_.on("GET", "/files/", [this](const FakeHttpRequest& request) {
+    std::lock_guard lock(mutex_);
+    auto it = files_.find(request.path());
+    if (it == files_.end()) return FakeHttpResponse::text("not found", 404);
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, it->second};
+  });
+}
+
+std::string FakeOpenAi::api_base() const { return server_.base_url() + "/v1"; }
+
+void FakeOpenAi::push(const std::string& key, Script script) {
+  std::lock_guard lock(mutex_);
+  scripts_[key].push_back(script);
+}
+
+void FakeOpenAi::set_default(Script script) {
+  std::lock_guard lock(mutex_);
+  default_ = script;
+}
+
+std::vector<FakeOpenAi::Call> FakeOpenAi::calls() const {
+  std::lock_guard lock(mutex_);
+  return calls_;
+}
+
+std::size_t FakeOpenAi::call_count() const {
+  std::lock_guard lock(mutex_);
+  return calls_.size();
+}
+
+std::vector<std::string> FakeOpenAi::served_images() const {
+  std::lock_guard lock(mutex_);
+  return served_;
+}
+
+FakeHttpResponse FakeOpenAi::answer(const FakeHttpRequest& request, bool edit) {
+  Call call;
+  const std::string authorization = request.header("authorization");
+  call.key = authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : "";
+  call.path = request.path();
+  call.content_type = request.header("content-type");
+  if (edit) {
+    call.body = json::object();
+    parse_multipart(request.body, value_of(call.content_type, "boundary"), call.body, call.files);
+  } else {
+    call.body = json::parse(request.body, nullptr, false);
+  }
+  std::lock_guard lock(mutex_);
+  auto& queue = scripts_[call.key];
+  call.script = queue.empty() ? default_ : queue.front();
+  if (!queue.empty()) queue.pop_front();
+  const Script script = call.script;
+  calls_.push_back(std::move(call));
+  switch (script) {
+    case Script::kB64: {
+      const std::string png = make_png("openai-" + std::to_string(served_.size()));
+      served_.push_back(png);
+      return FakeHttpResponse::json({{"created", 1713833628},
+                                     {"data", json::array({{{"b64_json", onebot::base64_encode(png)}}})},
+                                     {"output_format", "png"},
+                                     {"usage", {{"total_tokens", 100}}}});
+    }
+    case Script::kUrl: {
+      const std::string png = make_png("openai-url-" + std::to_string(served_.size()));
+      const std::string path = "/files/img-" + std::to_string(served_.size()) + ".png";
+      served_.push_back(png);
+      files_[path] = png;
+      return FakeHttpResponse::json({{"created", 1713833628},
+                                     {"data", json::array({{{"url", server_.base_url() + path},
+                                                            {"revised_prompt", "a revised prompt"}}})}});
+    }
+    case Script::k400:
+      return error(400, "invalid_request_error", "invalid_value", "Invalid size '7x7'.");
+    case Script::kContentPolicy:
+      return error(400, "invalid_request_error", "content_policy_violation",
+                   "Your request was rejected as a result of our safety system.");
+    case Script::k401:
+      return error(401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
+    case Script::k429: {
+      FakeHttpResponse response =
+          error(429, "requests", "rate_limit_exceeded", "Rate limit reached for images per minute.");
+      response.headers.emplace_back("Retry-After", "1");
+      return response;
+    }
+    case Script::kHang: {
+      FakeHttpResponse response;
+      response.action = FakeHttpResponse::Action::kHang;
+      return response;
+    }
+    case Script::k500:
+      return error(500, "server_error", "server_error", "The server had an error processing your request.");
+  }
+  return FakeHttpResponse::text("unscripted", 500);
+}
+
+}  // namespace picbot::testing
