@@ -35,13 +35,17 @@ bool is_sensitive_code(std::string_view code) {
 }
 
 // Ark's error object {"code","message"} as a failure: the content-filter
-// class for a moderation code, else `otherwise`.
+// class for a moderation code, else `otherwise`. A moderation refusal keeps
+// no message: Ark's English boilerplate is not the model's words, so the user
+// is told the model declined (content_filtered_silent).
 ProviderError ark_error(const json& error, int status, FailureClass otherwise) {
   const std::string code = string_at(error, "code");
+  if (is_sensitive_code(code)) {
+    return ProviderError{FailureClass::kContentFiltered, status, "", std::nullopt};
+  }
   std::string message = string_at(error, "message");
   if (message.empty()) message = code.empty() ? "error in the response" : code;
-  const FailureClass cls = is_sensitive_code(code) ? FailureClass::kContentFiltered : otherwise;
-  return ProviderError{cls, status, llm::sanitize_message(message, 120), std::nullopt};
+  return ProviderError{otherwise, status, llm::sanitize_message(message, 120), std::nullopt};
 }
 
 // A non-2xx answer: only the moderation codes need Ark's own reading; the

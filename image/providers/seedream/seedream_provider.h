@@ -6,8 +6,8 @@
 // downloaded through the engine's guarded download) and one image
 // (sequential_image_generation "disabled"); `extra` is merged last.
 // Failure classes from Ark's {"error":{"code","message"}}: a
-// *SensitiveContentDetected code is the content-filter class (on a 400 or
-// inside a 200); other statuses as classified generically (401 invalid key,
+// *SensitiveContentDetected code is the content-filter class without a
+// message (on a 400 or inside a 200); other statuses as classified generically (401 invalid key,
 // 429 rate limit or quota, other 4xx refused, 5xx retried).
 #pragma once
 

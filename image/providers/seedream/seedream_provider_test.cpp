@@ -148,6 +148,7 @@ TEST_F(SeedreamProviderTest, ModerationCodesAreTheContentFilterClassAndNotRetrie
     auto result = generate(request("something"));
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().cls, FailureClass::kContentFiltered) << result.error().to_string();
+    EXPECT_TRUE(result.error().message.empty()) << "the user is told the model declined";
   }
   EXPECT_EQ(fake_.call_count(), 3u);
 }
