@@ -13,8 +13,9 @@ using llm::FailureClass;
 using llm::ProviderError;
 using nlohmann::json;
 
-// 4.5 takes up to 14 references (4.0: 10; Ark answers 400 above that).
+// 4.5 and later take up to 14 references, 4.0 up to 10 (more: a 400).
 constexpr std::size_t kMaxReferences = 14;
+constexpr std::size_t kMaxReferences40 = 10;
 constexpr std::int64_t kMinPixels40 = 1280LL * 720;   // doubao-seedream-4-0-*
 constexpr std::int64_t kMinPixels45 = 2560LL * 1440;  // 4.5 and later
 
@@ -30,6 +31,8 @@ std::string string_at(const json& object, const char* key) {
 // Input/Output{Text,Image}SensitiveContentDetected (and the .PolicyViolation
 // variants Ark appends): the moderation refused the prompt, a reference or
 // the result.
+bool is_four_zero(std::string_view model) { return model.rfind("doubao-seedream-4-0", 0) == 0; }
+
 bool is_sensitive_code(std::string_view code) {
   return code.find("SensitiveContentDetected") != std::string_view::npos;
 }
@@ -67,7 +70,7 @@ std::string seedream_generations_url(std::string_view api_base) {
 }
 
 std::int64_t seedream_min_pixels(std::string_view model) {
-  return model.rfind("doubao-seedream-4-0", 0) == 0 ? kMinPixels40 : kMinPixels45;
+  return is_four_zero(model) ? kMinPixels40 : kMinPixels45;
 }
 
 // volcenginesdkarkruntime types/images/images.py: ImagesResponse {model,
@@ -127,6 +130,10 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> SeedreamProvider::gen
   Prepared call = std::move(started->call);
   const std::optional<SizeWish>& wish = started->wish;
   const InstanceSettings& settings = *call.settings;
+  if (is_four_zero(call.model) && request.references.size() > kMaxReferences40) {
+    co_return refused_request(call.model + " takes at most " + std::to_string(kMaxReferences40) +
+                              " reference images");
+  }
   json body = {{"model", call.model},
                {"prompt", std::move(request.prompt)},
                {"response_format", "url"},

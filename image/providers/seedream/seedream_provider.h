@@ -2,13 +2,15 @@
 // (doubao-seedream-4.x/5.x, or an ep-... endpoint id). POST
 // {base}/images/generations with Authorization: Bearer; the prompt, "size" as
 // WxH clamped up to the model's minimum pixel count at the asked shape, the
-// references as data URLs in "image", response_format "url" (the link is
-// downloaded through the engine's guarded download) and one image
-// (sequential_image_generation "disabled"); `extra` is merged last.
+// references (at most 14; 10 for the 4.0 models) as data URLs in "image",
+// response_format "url" (the link is downloaded through the engine's guarded
+// download) and one image (sequential_image_generation "disabled"); `extra`
+// is merged last.
 // Failure classes from Ark's {"error":{"code","message"}}: a
 // *SensitiveContentDetected code is the content-filter class without a
-// message (on a 400 or inside a 200); other statuses as classified generically (401 invalid key,
-// 429 rate limit or quota, other 4xx refused, 5xx retried).
+// message (on a 400 or inside a 200); other statuses as classified
+// generically (401 invalid key, 429 rate limit or quota, other 4xx refused,
+// 5xx retried).
 #pragma once
 
 #include <cstdint>

@@ -142,6 +142,17 @@ TEST_F(SeedreamProviderTest, AReferenceThatIsNoImageIsRefusedBeforeSending) {
   EXPECT_EQ(fake_.call_count(), 0u);
 }
 
+TEST_F(SeedreamProviderTest, TheFourZeroModelsTakeAtMostTenReferences) {
+  provider(settings("doubao-seedream-4-0-250828"));
+  const std::string png = testing::make_png("reference", 64);
+  auto refused = generate(request("collage", std::vector<ReferenceImage>(11, {png, ""})));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().cls, FailureClass::kBadRequest);
+  EXPECT_EQ(fake_.call_count(), 0u);
+  ASSERT_TRUE(generate(request("collage", std::vector<ReferenceImage>(10, {png, ""}))).ok());
+  EXPECT_EQ(fake_.calls().at(0).body["image"].size(), 10u);
+}
+
 TEST_F(SeedreamProviderTest, ModerationCodesAreTheContentFilterClassAndNotRetried) {
   for (Script script : {Script::kSensitiveInput, Script::kSensitiveOutput, Script::kFilteredInData}) {
     fake_.set_default(script);  // whichever key the pool picks
