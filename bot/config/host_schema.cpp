@@ -241,9 +241,9 @@ Field image_providers_section() {
       "Image provider instances: name -> settings. A plugin picks them with providers: [name]; without "
       "that it uses its own OpenRouter keys.");
   providers.children = {
-      mark_required(
-          string_field("type", "", "服务类型：openrouter、openai、gemini（其他类型随引擎增加）。",
-                       "Provider type: openrouter, openai, gemini (more types come with the engine).")),
+      mark_required(string_field(
+          "type", "", "服务类型：openrouter、openai、gemini、seedream（其他类型随引擎增加）。",
+          "Provider type: openrouter, openai, gemini, seedream (more types come with the engine).")),
       string_field(
           "api_base", "", "API 地址（带版本，如 https://openrouter.ai/api/v1）；留空使用该类型的默认地址。",
           "API base with its version (e.g. https://openrouter.ai/api/v1); empty = the type's default."),

@@ -1,6 +1,7 @@
-// Fuzz target: a 2xx answer body of the OpenAI Images API and of Gemini's
-// generateContent (what the upstream, or anything pretending to be it,
-// returns) through parse_openai_answer and parse_gemini_answer.
+// Fuzz target: a 2xx answer body of the OpenAI Images API, of Gemini's
+// generateContent and of Volcengine Ark's images/generations (what the
+// upstream, or anything pretending to be it, returns) through
+// parse_openai_answer, parse_gemini_answer and parse_seedream_answer.
 // Invariants: neither throws; a found image is non-empty, passes verify_image
 // and carries the MIME type its magic number says; a URL left for the
 // downloader is http(s); errors have a message, except a content-filter
@@ -12,6 +13,7 @@
 
 #include "image/providers/gemini/gemini_provider.h"
 #include "image/providers/openai/openai_provider.h"
+#include "image/providers/seedream/seedream_provider.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/image_checks.h"
 
@@ -37,6 +39,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     FUZZ_CHECK(!gemini.error().message.empty() ||
                gemini.error().cls == picbot::llm::FailureClass::kContentFiltered);
+  }
+
+  auto seedream = parse_seedream_answer(body, 200);
+  if (seedream.ok()) {
+    if (seedream.value().url.empty()) {
+      picbot::fuzz::check_found_image(seedream.value().image);
+    } else {
+      picbot::fuzz::check_download_url(seedream.value().url);
+    }
+  } else {
+    FUZZ_CHECK(!seedream.error().message.empty() ||
+               seedream.error().cls == picbot::llm::FailureClass::kContentFiltered);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // image_providers: named provider instances picked by
 // plugins.gemini_pic_gen.providers, through the real binary against the fake
-// OpenRouter and the fake OpenAI Images API.
+// OpenRouter, the fake OpenAI Images API, the fake Gemini API and the fake
+// Volcengine Ark (seedream).
 #include <gtest/gtest.h>
 
 #include "bot/onebot/base64.h"
@@ -10,6 +11,7 @@
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/fakes/seedream/fake_seedream.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/child_process.h"
@@ -325,6 +327,113 @@ TEST_F(ImageProvidersTest, ARefusedRequestIsNotSentToTheBackup) {
       10s, skip))
       << bot->process().output();
   EXPECT_EQ(flat.call_count(), 0u);
+}
+
+constexpr char kArkKeyA[] = "ark-integration-key-aaaa-0000-1111";
+constexpr char kArkKeyB[] = "ark-integration-key-bbbb-2222-3333";
+
+// image_providers: {ark: {type: seedream, ...}} picked by providers: [ark].
+class SeedreamDrawTest : public OpenAiDrawTest {
+ protected:
+  void start_seedream() {
+    start(reverse_config(kTestToken) +
+          "image_providers:\n"
+          "  ark:\n"
+          "    type: seedream\n"
+          "    api_base: \"" +
+          ark.api_base() + "\"\n    api_keys: [\"" + kArkKeyA + "\", \"" + kArkKeyB +
+          "\"]\n"
+          "    model: doubao-seedream-4-5-251128\n"
+          "    max_retry_attempts: 2\n"
+          "    extra:\n"
+          "      watermark: false\n" +
+          gemini_plugin_section({kFlatKey}, flat.api_base(),
+                                "    allow_private_network: true\n"
+                                "    backoff_initial_seconds: 0.01\n"
+                                "    providers: [ark]\n"));
+  }
+
+  FakeSeedream ark;
+};
+
+TEST_F(SeedreamDrawTest, DrawGeneratesThroughArkAndDownloadsTheResultUrl) {
+  start_seedream();
+  auto reply = draw("/draw a lighthouse --ar 16:9");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), ark.served_images().at(0));
+  const auto calls = ark.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].path, "/api/v3/images/generations");
+  EXPECT_EQ(calls[0].key, kArkKeyA);
+  const json& body = calls[0].body;
+  EXPECT_EQ(body["model"], "doubao-seedream-4-5-251128");
+  EXPECT_EQ(body["prompt"], "a lighthouse");
+  EXPECT_EQ(body["size"], "2560x1440") << "16:9 at the 4.5 floor of 3,686,400 pixels";
+  EXPECT_EQ(body["response_format"], "url");
+  EXPECT_EQ(body["watermark"], false);
+  EXPECT_FALSE(body.contains("image"));
+  EXPECT_EQ(flat.call_count(), 0u);
+  EXPECT_EQ(bot->process().output().find(kArkKeyA), std::string::npos);
+}
+
+TEST_F(SeedreamDrawTest, AQuotedImageIsSentAsADataUrl) {
+  start_seedream();
+  const std::string reference = make_png("reference", 64);
+  auto reply = draw_quoting(reference, "/draw make it night");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), ark.served_images().at(0));
+  const auto calls = ark.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].body["prompt"], "make it night");
+  EXPECT_EQ(calls[0].body["image"],
+            json::array({"data:image/png;base64," + onebot::base64_encode(reference)}));
+}
+
+TEST_F(SeedreamDrawTest, AnAuthenticationErrorDisablesTheKeyAndARateLimitCoolsItDown) {
+  ark.push(kArkKeyA, FakeSeedream::Script::kInvalidKey);
+  start_seedream();
+  ASSERT_TRUE(draw("/draw one")) << bot->process().output();
+  ark.push(kArkKeyB, FakeSeedream::Script::kRateLimited);
+  // Key A is disabled: key B answers 429 and no key is left for this drawing.
+  ASSERT_TRUE(say_expect_text("/draw two", "图片服务正忙")) << bot->process().output();
+  std::vector<std::string> keys;
+  for (const auto& call : ark.calls()) keys.push_back(call.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{kArkKeyA, kArkKeyB, kArkKeyB}));
+}
+
+TEST_F(SeedreamDrawTest, AnExhaustedQuotaCoolsTheKeyDownAndTheOtherKeyDraws) {
+  ark.push(kArkKeyA, FakeSeedream::Script::kQuotaExceeded);
+  start_seedream();
+  ASSERT_TRUE(draw("/draw a lighthouse")) << bot->process().output();
+  std::vector<std::string> keys;
+  for (const auto& call : ark.calls()) keys.push_back(call.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{kArkKeyA, kArkKeyB}));
+}
+
+TEST_F(SeedreamDrawTest, SensitiveContentTellsTheUserTheModelDeclinedAndIsNotRetried) {
+  ark.set_default(FakeSeedream::Script::kSensitiveInput);
+  start_seedream();
+  ASSERT_TRUE(say_expect_text("/draw something", "模型拒绝生成这张图片")) << bot->process().output();
+  EXPECT_EQ(ark.call_count(), 1u);
+  ark.set_default(FakeSeedream::Script::kFilteredInData);
+  ASSERT_TRUE(say_expect_text("/draw something else", "模型拒绝生成这张图片")) << bot->process().output();
+  EXPECT_EQ(ark.call_count(), 2u);
+}
+
+TEST_F(SeedreamDrawTest, AnInvalidParameterTellsTheUserWhyAndIsNotRetried) {
+  ark.set_default(FakeSeedream::Script::kInvalidParameter);
+  start_seedream();
+  ASSERT_TRUE(say_expect_text("/draw a lighthouse", "图片服务拒绝了这次请求")) << bot->process().output();
+  EXPECT_EQ(ark.call_count(), 1u);
+}
+
+TEST_F(SeedreamDrawTest, A5xxIsRetriedAndTheImageStillArrives) {
+  ark.push(kArkKeyA, FakeSeedream::Script::k500);
+  start_seedream();
+  ASSERT_TRUE(draw("/draw a lighthouse")) << bot->process().output();
+  const auto calls = ark.calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].key, kArkKeyA);
 }
 
 }  // namespace

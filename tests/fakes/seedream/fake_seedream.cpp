@@ -1,0 +1,135 @@
+#include "tests/fakes/seedream/fake_seedream.h"
+
+#include "bot/onebot/base64.h"
+#include "tests/fakes/openrouter/fake_images.h"
+
+namespace picbot::testing {
+namespace {
+
+using nlohmann::json;
+
+// Ark's error body (the images API reference's error section).
+FakeHttpResponse error(int status, const std::string& code, const std::string& message,
+                       const std::string& type) {
+  return FakeHttpResponse::json(
+      {{"error", {{"code", code}, {"message", message}, {"param", ""}, {"type", type}}}}, status);
+}
+
+}  // namespace
+
+FakeSeedream::FakeSeedream() {
+  server_.on("POST", "/api/v3/images/generations",
+             [this](const FakeHttpRequest& request) { return answer(request); });
+  server_.on("GET", "/files/", [this](const FakeHttpRequest& request) {
+    std::lock_guard lock(mutex_);
+    auto it = files_.find(request.path());
+    if (it == files_.end()) return FakeHttpResponse::text("not found", 404);
+    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, it->second};
+  });
+}
+
+std::string FakeSeedream::api_base() const { return server_.base_url() + "/api/v3"; }
+
+void FakeSeedream::push(const std::string& key, Script script) {
+  std::lock_guard lock(mutex_);
+  scripts_[key].push_back(script);
+}
+
+void FakeSeedream::set_default(Script script) {
+  std::lock_guard lock(mutex_);
+  default_ = script;
+}
+
+std::vector<FakeSeedream::Call> FakeSeedream::calls() const {
+  std::lock_guard lock(mutex_);
+  return calls_;
+}
+
+std::size_t FakeSeedream::call_count() const {
+  std::lock_guard lock(mutex_);
+  return calls_.size();
+}
+
+std::vector<std::string> FakeSeedream::served_images() const {
+  std::lock_guard lock(mutex_);
+  return served_;
+}
+
+FakeHttpResponse FakeSeedream::answer(const FakeHttpRequest& request) {
+  Call call;
+  const std::string authorization = request.header("authorization");
+  call.key = authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : "";
+  call.path = request.path();
+  call.body = json::parse(request.body, nullptr, false);
+  std::lock_guard lock(mutex_);
+  auto& queue = scripts_[call.key];
+  call.script = queue.empty() ? default_ : queue.front();
+  if (!queue.empty()) queue.pop_front();
+  const Script script = call.script;
+  const std::string model = call.body.is_object() ? call.body.value("model", "") : "";
+  const std::string size = call.body.is_object() ? call.body.value("size", "2048x2048") : "2048x2048";
+  calls_.push_back(std::move(call));
+  const json usage = {{"generated_images", 1}, {"output_tokens", 16384}, {"total_tokens", 16384}};
+  switch (script) {
+    case Script::kUrl: {
+      const std::string png = make_png("seedream-url-" + std::to_string(served_.size()));
+      const std::string path = "/files/seedream-" + std::to_string(served_.size()) + ".png";
+      served_.push_back(png);
+      files_[path] = png;
+      return FakeHttpResponse::json(
+          {{"model", model},
+           {"created", 1757321139},
+           {"data", json::array({{{"url", server_.base_url() + path}, {"size", size}}})},
+           {"usage", usage}});
+    }
+    case Script::kB64: {
+      const std::string png = make_png("seedream-b64-" + std::to_string(served_.size()));
+      served_.push_back(png);
+      return FakeHttpResponse::json(
+          {{"model", model},
+           {"created", 1757321139},
+           {"data", json::array({{{"b64_json", onebot::base64_encode(png)}, {"size", size}}})},
+           {"usage", usage}});
+    }
+    case Script::kInvalidParameter:
+      return error(400, "InvalidParameter",
+                   "The parameter `size` specified in the request is not valid: image size must be at least "
+                   "3686400 pixels.",
+                   "BadRequest");
+    case Script::kSensitiveInput:
+      return error(400, "InputTextSensitiveContentDetected",
+                   "The request failed because the input text may contain sensitive information.",
+                   "BadRequest");
+    case Script::kSensitiveOutput:
+      return error(400, "OutputImageSensitiveContentDetected",
+                   "The request failed because the output image may contain sensitive information.",
+                   "BadRequest");
+    case Script::kFilteredInData:
+      return FakeHttpResponse::json(
+          {{"model", model},
+           {"created", 1757321139},
+           {"data", json::array({{{"error",
+                                   {{"code", "OutputImageSensitiveContentDetected"},
+                                    {"message", "The output image may contain sensitive information."}}}}})},
+           {"usage", {{"generated_images", 0}, {"output_tokens", 0}, {"total_tokens", 0}}}});
+    case Script::kInvalidKey:
+      return error(401, "AuthenticationError", "The API key or AK/SK in the request is missing or invalid.",
+                   "Unauthorized");
+    case Script::kRateLimited: {
+      FakeHttpResponse response =
+          error(429, "RateLimitExceeded.EndpointRPMExceeded",
+                "The request has exceeded the RPM rate limit of the endpoint.", "TooManyRequests");
+      response.headers.emplace_back("Retry-After", "1");
+      return response;
+    }
+    case Script::kQuotaExceeded:
+      return error(429, "QuotaExceeded", "Your account has exhausted its free trial quota for the model.",
+                   "TooManyRequests");
+    case Script::k500:
+      return error(500, "InternalServiceError", "The service encountered an unexpected internal error.",
+                   "InternalServerError");
+  }
+  return FakeHttpResponse::text("unscripted", 500);
+}
+
+}  // namespace picbot::testing
