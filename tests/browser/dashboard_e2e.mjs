@@ -11,7 +11,7 @@
 // the fake OpenRouter. Exits 0 when every step passed; on failure prints the
 // step and saves SCREENSHOT_DIR/dashboard-failure.png (on success, screenshots of
 // the pages: dashboard-*.png).
-import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), shots = env("SCREENSHOT_DIR");
 // A 1x1 PNG, the attachment.
@@ -41,10 +41,7 @@ const send = async (text) => {
 let step = "start";
 try {
   step = "login";
-  await page.goto(url + "/login");
-  await page.fill("#password", password);
-  await page.click("#login-button");
-  await page.waitForSelector("#nav a[data-page=status]", {state: "attached"});
+  await logIn(page, url, password);
 
   step = "sandbox: a user id that is not a number gets a message";
   await page.goto(url + "/#sandbox");

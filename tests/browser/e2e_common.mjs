@@ -1,6 +1,6 @@
-// Helpers shared by the console's browser scripts (console_e2e.mjs,
-// gemini_pages_e2e.mjs): required environment variables, launching Debian's
-// chromium, and polling the page under the console's CSP.
+// Helpers shared by the console's browser scripts (tests/browser/*_e2e.mjs):
+// required environment variables, launching Debian's chromium, logging in,
+// and polling the page under the console's CSP.
 import {chromium} from "playwright-core";
 
 // The value of a required environment variable; throws when it is not set.
@@ -27,4 +27,13 @@ export const pollerFor = (page) => async (fn, arg, timeout = 15000) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("timed out waiting for " + fn.toString().slice(0, 200));
+};
+
+// Opens the login page, logs in with password and waits until the console's
+// navigation is there.
+export const logIn = async (page, url, password) => {
+  await page.goto(url + "/login");
+  await page.fill("#password", password);
+  await page.click("#login-button");
+  await page.waitForSelector("#nav a[data-page=status]", {state: "attached"});
 };

@@ -7,7 +7,7 @@
 // shows the image (loaded) with its prompt, and Delete (after the
 // confirmation) removes it. Exits 0 when every step passed; on failure prints
 // the step and saves SCREENSHOT_DIR/gemini-pages-failure.png.
-import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), shots = env("SCREENSHOT_DIR");
 const prompt = "一只戴墨镜的橘猫";
@@ -27,10 +27,7 @@ const fitsTheScreen = () => page.evaluate(() => document.documentElement.scrollW
 let step = "start";
 try {
   step = "login";
-  await page.goto(url + "/login");
-  await page.fill("#password", password);
-  await page.click("#login-button");
-  await page.waitForSelector("#nav a[data-page=status]", {state: "attached"});
+  await logIn(page, url, password);
 
   step = "sandbox: /draw";
   await page.goto(url + "/#sandbox");

@@ -4,7 +4,7 @@
 // CONSOLE_URL, CONSOLE_PASSWORD, SECRET (must not show), SCREENSHOT_DIR,
 // CHROMIUM. Exits 0 when every step passed; on failure prints the step and
 // saves SCREENSHOT_DIR/settings-failure.png.
-import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), secret = env("SECRET");
 const shots = env("SCREENSHOT_DIR");
@@ -23,10 +23,7 @@ const visible = (selector) => page.locator(selector).isVisible();
 
 let step = "login";
 try {
-  await page.goto(url + "/login");
-  await page.fill("#password", password);
-  await page.click("#login-button");
-  await page.waitForSelector("#nav a[data-page=status]");
+  await logIn(page, url, password);
 
   step = "tabs: one section shows at a time";
   await page.goto(url + "/#config");
