@@ -8,6 +8,7 @@
 #include <charconv>
 #include <span>
 
+#include "bot/core/duration_text.h"
 #include "bot/core/json_limits.h"
 #include "bot/core/log_language.h"
 #include "bot/core/logging.h"
@@ -492,7 +493,7 @@ class GeminiPicGenPlugin final : public Plugin {
           } else if (when.empty()) {
             text = ctx.tr("gemini.quota.status_fresh", fmt::arg("remaining", usage->remaining),
                           fmt::arg("limit", decision.limit),
-                          fmt::arg("minutes", settings->quota.reset_interval_minutes));
+                          fmt::arg("window", format_duration(ctx.language(), interval)));
           } else {
             text = ctx.tr("gemini.quota.status", fmt::arg("remaining", usage->remaining),
                           fmt::arg("limit", decision.limit), fmt::arg("time", when));

@@ -125,9 +125,8 @@ void register_plugin_messages() {
       {"gemini.quota.status", "你的剩余绘图次数：{remaining}/{limit}，将于 {time} 重置。",
        "You have {remaining}/{limit} drawings left; they reset at {time}."},
       {"gemini.quota.status_fresh",
-       "你的剩余绘图次数：{remaining}/{limit}（从下一次绘图开始计时，{minutes} 分钟后重置）。",
-       "You have {remaining}/{limit} drawings left (the window of {minutes} minutes starts with your next "
-       "drawing)."},
+       "你的剩余绘图次数：{remaining}/{limit}（从下一次绘图开始计时，{window}后重置）。",
+       "You have {remaining}/{limit} drawings left (the window of {window} starts with your next drawing)."},
       {"gemini.quota.group_status", "本群共享的剩余绘图次数：{remaining}/{limit}{reset}。",
        "This group's shared drawings left: {remaining}/{limit}{reset}."},
       {"gemini.quota.reset_suffix", "，将于 {time} 重置", ", resetting at {time}"},
