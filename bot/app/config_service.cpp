@@ -135,9 +135,10 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
   // Read, edit and validate on the worker, in the same job as the write. The
   // job owns a copy of the schema: the workers are joined after this service
   // is destroyed, so a queued save may run later.
-  auto edited = [schema = schema_, key = std::move(key),
-                 value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
-    auto raw = config::parse_yaml(read_text_file(path));
+  // Its errors go back to whoever asked (a chat command): in the bot's language.
+  auto edited = [schema = schema_, key = std::move(key), value = std::move(value),
+                 language = language()](const std::filesystem::path& path) -> Result<std::string> {
+    auto raw = config::parse_yaml(read_text_file(path), language);
     if (!raw) return Error::make("bad_config", join_issues(raw.error()));
     json file = raw->is_object() ? *raw : json::object();
     json* node = &file;
@@ -153,7 +154,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
       node = &(*node)[part];
       rest.remove_prefix(dot + 1);
     }
-    auto validated = config::validate_config(schema, file, config::Environment{});
+    auto validated = config::validate_config(schema, file, config::Environment{}, language);
     if (!validated) return Error::make("bad_config", join_issues(validated.error()));
     return edited_config_text(path, schema, validated->values);
   };
