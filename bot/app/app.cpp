@@ -17,6 +17,7 @@
 #include "bot/app/transport.h"
 #include "bot/app/web_host.h"
 #include "bot/core/clock.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/metrics.h"
 #include "bot/core/secret.h"
@@ -123,7 +124,7 @@ struct App::Impl {
     const json old_web = previous.value("web", json::object()), new_web = config.value("web", json::object());
     if (old_web.value("enabled", true) != new_web.value("enabled", true) ||
         old_web.value("listen", "") != new_web.value("listen", "")) {
-      app_logger()->warn("web.enabled / web.listen changed: restart picbot to apply");
+      app_logger()->warn("{}", log::text("log.web_restart_needed"));
     }
     SecretRegistry::instance().set(config_service.schema().secret_values(config));
     web_host.reconfigure();
@@ -138,7 +139,7 @@ struct App::Impl {
   void watch_signals() {
     signals.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
-      app_logger()->info("signal {}: shutting down", signal);
+      app_logger()->info("{}", log::text("log.signal", fmt::arg("signal", signal)));
       stop();
     });
   }
@@ -209,7 +210,7 @@ Status App::start() {
   app.config_service.start_watching();
   const auto ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  app_logger()->info("picbot ready in {:.1f} ms", ms);
+  app_logger()->info("{}", log::text("log.ready", fmt::arg("ms", ms)));
   return {};
 }
 

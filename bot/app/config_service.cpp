@@ -12,6 +12,7 @@
 #include "bot/config/config_writer.h"
 #include "bot/config/yaml_text_edit.h"
 #include "bot/core/json_limits.h"
+#include "bot/core/log_language.h"
 #include "bot/core/message_table.h"
 #include "bot/core/secret.h"
 #include "bot/core/text_diff.h"
@@ -100,17 +101,19 @@ Status ConfigService::reload() {
   known_stamp_ = file_stamp();
   auto loaded = config::load_config_file(schema_, path_, config::process_environment(), language());
   if (!loaded) {
-    app_logger()->error("reload refused, the running config stays: {}", join_issues(loaded.error()));
+    app_logger()->error("{}",
+                        log::text("log.config_refused", fmt::arg("issues", join_issues(loaded.error()))));
     return Error::make("bad_config", join_issues(loaded.error()));
   }
   for (const auto& warning : loaded->warnings)
-    app_logger()->warn("config: {}", config::format_issue(warning));
+    app_logger()->warn("{}",
+                       log::text("log.config_warning", fmt::arg("issue", config::format_issue(warning))));
   file_config_ = std::move(loaded->file_values);
   env_overrides_ = std::move(loaded->env_overrides);
   load_warnings_ = std::move(loaded->warnings);
   const json previous = std::exchange(config_, std::move(loaded->values));
   Status s = apply_(previous);
-  if (s) app_logger()->info("config reloaded from {}", path_.string());
+  if (s) app_logger()->info("{}", log::text("log.config_reloaded", fmt::arg("path", path_.string())));
   return s;
 }
 
@@ -132,9 +135,10 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
   // Read, edit and validate on the worker, in the same job as the write. The
   // job owns a copy of the schema: the workers are joined after this service
   // is destroyed, so a queued save may run later.
-  auto edited = [schema = schema_, key = std::move(key),
-                 value = std::move(value)](const std::filesystem::path& path) -> Result<std::string> {
-    auto raw = config::parse_yaml(read_text_file(path));
+  // Its errors go back to whoever asked (a chat command): in the bot's language.
+  auto edited = [schema = schema_, key = std::move(key), value = std::move(value),
+                 language = language()](const std::filesystem::path& path) -> Result<std::string> {
+    auto raw = config::parse_yaml(read_text_file(path), language);
     if (!raw) return Error::make("bad_config", join_issues(raw.error()));
     json file = raw->is_object() ? *raw : json::object();
     json* node = &file;
@@ -150,7 +154,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
       node = &(*node)[part];
       rest.remove_prefix(dot + 1);
     }
-    auto validated = config::validate_config(schema, file, config::Environment{});
+    auto validated = config::validate_config(schema, file, config::Environment{}, language);
     if (!validated) return Error::make("bad_config", join_issues(validated.error()));
     return edited_config_text(path, schema, validated->values);
   };
@@ -243,7 +247,8 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
   };
   const Status saved = co_await write_config_file(new_text);
   if (!saved) {
-    app_logger()->error("web console: saving {} failed: {}", path_.string(), saved.error().message);
+    app_logger()->error("{}", log::text("log.config_save_failed", fmt::arg("path", path_.string()),
+                                        fmt::arg("reason", saved.error().message)));
     co_return web::HttpResponse::json({{"error", "save_failed"}, {"message", saved.error().message}}, 500);
   }
   const auto changed = config::changed_paths(file_config_, validated->values);
@@ -252,7 +257,7 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
               {"restart_required", config::restart_required_paths(schema_, changed)},
               {"unknown_keys_dropped", dropped},
               {"ignored_keys", std::move(ignored)}};
-  app_logger()->info("web console: config saved ({} key(s) changed)", changed.size());
+  app_logger()->info("{}", log::text("log.config_saved", fmt::arg("count", changed.size())));
   if (Status s = reload(); !s) answer["reload_error"] = s.error().message;
   co_return web::HttpResponse::json(answer);
 }
@@ -260,7 +265,7 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
 void ConfigService::watch_signals() {
   hangup_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
-    app_logger()->info("SIGHUP: reloading config");
+    app_logger()->info("{}", log::text("log.sighup"));
     (void)reload();
     watch_signals();
   });
@@ -273,7 +278,7 @@ void ConfigService::watch_file() {
   file_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
     if (file_stamp() != known_stamp_) {
-      app_logger()->info("config file {} changed on disk: reloading", path_.string());
+      app_logger()->info("{}", log::text("log.config_changed_on_disk", fmt::arg("path", path_.string())));
       (void)reload();
     }
     watch_file();

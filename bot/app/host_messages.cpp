@@ -48,7 +48,7 @@ void register_host_messages() {
        "  --config PATH            配置文件（默认 config/picbot.yaml）\n"
        "  --check-config           检查配置（与启动时的检查相同）后退出；有错误时退出码为 2\n"
        "  --print-example-config   输出一份带注释、包含所有键及默认值的示例配置\n"
-       "  --lang zh-CN|en          本命令输出所用的语言（默认 zh-CN）\n"
+       "  --lang zh-CN|en          命令输出和运维日志所用的语言（默认 zh-CN；优先于 log_language）\n"
        "  --version                输出版本号后退出\n"
        "  -h, --help               显示本帮助\n"
        "示例：picbot --print-example-config > config/picbot.yaml\n",
@@ -56,7 +56,9 @@ void register_host_messages() {
        "  --config PATH            config file (default config/picbot.yaml)\n"
        "  --check-config           run the checks start runs on the config, then exit (2 on errors)\n"
        "  --print-example-config   print a documented config with every key and its default\n"
-       "  --lang zh-CN|en          language of this command's output (default zh-CN)\n"
+       "  --lang zh-CN|en          language of this command's output and of the operator log (default "
+       "zh-CN;\n"
+       "                           overrides log_language)\n"
        "  --version                print the version and exit\n"
        "  -h, --help               show this help\n"
        "example: picbot --print-example-config > config/picbot.yaml\n"},

@@ -14,6 +14,7 @@
 #include "bot/app/startup_checks.h"
 #include "bot/config/config_loader.h"
 #include "bot/config/config_writer.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/message_table.h"
 #include "bot/plugin/plugin.h"
@@ -40,6 +41,7 @@ std::string describe(const picbot::config::ConfigIssue& issue, std::string_view 
 struct Options {
   std::string config_path = "config/picbot.yaml";
   std::string language = "zh-CN";
+  bool language_given = false;  // --lang was on the command line
   bool check_only = false;
   bool print_example = false;
   bool version = false;
@@ -63,6 +65,7 @@ bool parse_arguments(int argc, char** argv, Options& options) {
         problem = picbot::tr(options.language, "cli.bad_language", fmt::arg("value", value));
       } else {
         options.language = value;
+        options.language_given = true;
       }
     } else if (arg == "--check-config") {
       options.check_only = true;
@@ -135,20 +138,28 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Operator log lines: --lang, else log_language, else bot.language.
+  std::string log_language = loaded->values.value("log_language", "auto");
+  if (log_language == "auto") log_language = loaded->values["bot"].value("language", "zh-CN");
+  if (options.language_given) log_language = options.language;
+  picbot::log::set_language(log_language);
+
   const std::string data_dir = loaded->values.value("data_dir", "data");
   picbot::log::init({.level = loaded->values.value("log_level", "info"), .directory = data_dir + "/logs"});
   auto logger = picbot::log::get("app");
-  logger->info("picbot {} starting with {}", PICBOT_VERSION, config_path);
+  logger->info("{}", picbot::log::text("log.starting", fmt::arg("version", PICBOT_VERSION),
+                                       fmt::arg("path", config_path)));
 
   boost::asio::io_context io(1);
   picbot::App app(io, config_path, std::move(schema), std::move(*loaded));
   if (auto started = app.start(); !started) {
-    logger->critical("cannot start: {}", started.error().message);
+    logger->critical("{}",
+                     picbot::log::text("log.cannot_start", fmt::arg("reason", started.error().message)));
     spdlog::shutdown();
     return 1;
   }
   io.run();
-  logger->info("picbot stopped");
+  logger->info("{}", picbot::log::text("log.stopped"));
   spdlog::shutdown();
   return 0;
 }

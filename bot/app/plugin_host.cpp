@@ -3,6 +3,7 @@
 #include <string>
 
 #include "bot/app/app_logger.h"
+#include "bot/core/log_language.h"
 
 namespace picbot {
 using nlohmann::json;
@@ -25,7 +26,7 @@ Status PluginHost::start(HostServices services, const json& config) {
   for (const auto& factory : factories_) {
     const std::string name(factory.name);
     if (!sections.contains(name) || !sections[name].value("enabled", true)) {
-      app_logger()->info("plugin {} not enabled (add plugins.{} to the config to enable it)", name, name);
+      app_logger()->info("{}", log::text("log.plugin_not_enabled", fmt::arg("name", name)));
       continue;
     }
     RunningPlugin running{factory.make(), std::make_unique<PluginContext>(name, services_, registry_)};
@@ -34,7 +35,7 @@ Status PluginHost::start(HostServices services, const json& config) {
     if (Status s = running.plugin->start(*running.context); !s) {
       return Error::make("plugin_failed", "plugin " + name + ": " + s.error().message);
     }
-    app_logger()->info("plugin {} started", name);
+    app_logger()->info("{}", log::text("log.plugin_started", fmt::arg("name", name)));
     plugins_.push_back(std::move(running));
   }
   return {};
@@ -48,7 +49,8 @@ void PluginHost::reconfigure(const json& config) {
     running.context->set_config(sections[name]);
     running.context->set_image_providers(config.value("image_providers", json::object()));
     if (Status s = running.plugin->reconfigure(*running.context); !s) {
-      app_logger()->error("plugin {} rejected the new config: {}", name, s.error().message);
+      app_logger()->error("{}", log::text("log.plugin_rejected_config", fmt::arg("name", name),
+                                          fmt::arg("reason", s.error().message)));
     }
   }
 }

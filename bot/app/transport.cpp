@@ -4,6 +4,7 @@
 
 #include "bot/app/app_logger.h"
 #include "bot/app/startup_checks.h"
+#include "bot/core/log_language.h"
 #include "bot/core/millis.h"
 #include "bot/net/forward_client.h"
 #include "bot/net/reverse_server.h"
@@ -47,7 +48,7 @@ Status Transport::start(const json& config, std::string_view language) {
         std::max(options.min_backoff, seconds_to_ms(onebot.value("reconnect_max_seconds", 30.0)));
     forward_ = std::make_unique<net::ForwardClient>(executor_, options, hub_);
     Status s = forward_->start();
-    if (s) app_logger()->info("forward WS: connecting to {}", options.url);
+    if (s) app_logger()->info("{}", log::text("log.forward_connecting", fmt::arg("url", options.url)));
     return s;
   }
   auto listen = parse_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen", language);
@@ -60,9 +61,7 @@ Status Transport::start(const json& config, std::string_view language) {
   options.max_connections = static_cast<std::size_t>(onebot.value("max_connections", 16));
   options.max_message_bytes = static_cast<std::size_t>(max_bytes);
   if (token.empty() && options.host != "127.0.0.1" && options.host != "::1" && options.host != "localhost") {
-    app_logger()->warn(
-        "onebot.listen is {} with no onebot.access_token: anyone who can reach it can drive the bot",
-        options.host);
+    app_logger()->warn("{}", log::text("log.open_reverse_listen", fmt::arg("host", options.host)));
   }
   reverse_ = std::make_unique<net::ReverseServer>(executor_, options, hub_);
   auto port = reverse_->start();
@@ -80,7 +79,7 @@ void Transport::set_options(const json& config) { hub_.set_options(hub_options(c
 
 Status Transport::reconnect_if_changed(const json& previous, const json& config, std::string_view language) {
   if (transport_settings(config["onebot"]) == transport_settings(previous["onebot"])) return {};
-  app_logger()->info("onebot settings changed: reconnecting");
+  app_logger()->info("{}", log::text("log.onebot_reconnecting"));
   stop();
   forward_.reset();
   reverse_.reset();

@@ -10,6 +10,7 @@
 #include "bot/app/startup_checks.h"
 #include "bot/core/clock.h"
 #include "bot/core/json_limits.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/dispatch/dispatcher.h"
 #include "bot/onebot/hub.h"
@@ -52,7 +53,7 @@ WebHost::~WebHost() = default;
 Status WebHost::start() {
   const json web_config = deps_.config.values().value("web", json::object());
   if (!web_config.value("enabled", true)) {
-    app_logger()->info("web server off (web.enabled: false)");
+    app_logger()->info("{}", log::text("log.web_off"));
     return {};
   }
   auto listen = web_bind_address(web_config, deps_.config.language());

@@ -88,8 +88,8 @@ json plain_scalar(const std::string& text) {
   return text;
 }
 
-std::string mark_text(const YAML::Mark& mark) {
-  return "line " + std::to_string(mark.line + 1) + ", column " + std::to_string(mark.column + 1);
+std::string mark_text(const YAML::Mark& mark, std::string_view language) {
+  return tr(language, "config.mark", fmt::arg("line", mark.line + 1), fmt::arg("column", mark.column + 1));
 }
 
 // Bounds on the tree a YAML text may stand for. Anchors and aliases let a few
@@ -102,15 +102,15 @@ constexpr std::size_t kMaxYamlValues = 100'000;
 // YAML node graph -> JSON tree, within the bounds above.
 class YamlConverter {
  public:
-  YamlConverter(Issues& errors, KeyLines* lines) : errors_(errors), lines_(lines) {}
+  YamlConverter(Issues& errors, KeyLines* lines, std::string_view language)
+      : errors_(errors), lines_(lines), language_(language) {}
 
   json convert(const YAML::Node& node, const std::string& path, int depth = 0) {
     if (depth > kMaxYamlDepth || values_left_ == 0) {
       if (!over_limit_) {
         over_limit_ = true;
-        errors_.push_back({path, "nested deeper than " + std::to_string(kMaxYamlDepth) +
-                                     " levels or more than " + std::to_string(kMaxYamlValues) +
-                                     " values (a recursive or repeated alias?)"});
+        errors_.push_back({path, tr(language_, "config.too_deep", fmt::arg("depth", kMaxYamlDepth),
+                                    fmt::arg("values", kMaxYamlValues))});
       }
       return nullptr;
     }
@@ -138,14 +138,16 @@ class YamlConverter {
         for (const auto& entry : node) {
           if (over_limit_) break;
           if (!entry.first.IsScalar()) {
-            errors_.push_back({path, "keys must be plain text (" + mark_text(entry.first.Mark()) + ")"});
+            errors_.push_back({path, tr(language_, "config.key_not_text",
+                                        fmt::arg("where", mark_text(entry.first.Mark(), language_)))});
             continue;
           }
           const std::string& key = entry.first.Scalar();
           std::string child_path = join_key(path, key);
           note_line(child_path, entry.first.Mark());
           if (out.contains(key)) {
-            errors_.push_back({child_path, "duplicate key (" + mark_text(entry.first.Mark()) + ")"});
+            errors_.push_back({child_path, tr(language_, "config.duplicate_key",
+                                              fmt::arg("where", mark_text(entry.first.Mark(), language_)))});
             continue;
           }
           out[key] = convert(entry.second, child_path, depth + 1);
@@ -163,6 +165,7 @@ class YamlConverter {
 
   Issues& errors_;
   KeyLines* lines_;
+  std::string_view language_;
   std::size_t values_left_ = kMaxYamlValues;
   bool over_limit_ = false;
 };
@@ -212,45 +215,48 @@ std::string explain_syntax_error(std::string_view text, const YAML::ParserExcept
 
 // ------------------------------------------------------------------ validation
 
-std::string expected_type(const Field& field);
+std::string expected_type(const Field& field, std::string_view language);
 
-std::string scalar_type_name(FieldType type, const Field& field) {
+std::string scalar_type_name(FieldType type, const Field& field, std::string_view language) {
   switch (type) {
     case FieldType::kInt:
-      return "integer";
+      return tr(language, "config.type_integer");
     case FieldType::kFloat:
-      return "number";
+      return tr(language, "config.type_number");
     case FieldType::kBool:
-      return "boolean (true/false)";
+      return tr(language, "config.type_boolean");
     case FieldType::kEnum: {
-      std::string out = "one of [";
+      std::string values;
       for (std::size_t i = 0; i < field.enum_values.size(); ++i) {
-        out += (i ? ", " : "") + field.enum_values[i];
+        values += (i ? ", " : "") + field.enum_values[i];
       }
-      return out + "]";
+      return tr(language, "config.type_one_of", fmt::arg("values", values));
     }
     case FieldType::kString:
     case FieldType::kText:
     case FieldType::kSecret:
-      return "string";
+      return tr(language, "config.type_string");
     default:
-      return expected_type(field);
+      return expected_type(field, language);
   }
 }
 
-std::string expected_type(const Field& field) {
+std::string expected_type(const Field& field, std::string_view language) {
   switch (field.type) {
     case FieldType::kList:
-      return "list of " + scalar_type_name(field.item_type, field);
+      return tr(language, "config.type_list_of",
+                fmt::arg("item", scalar_type_name(field.item_type, field, language)));
     case FieldType::kObject:
-      return "mapping";
+      return tr(language, "config.type_mapping");
     case FieldType::kObjectList:
-      return "list of mappings";
+      return tr(language, "config.type_list_of_mappings");
     case FieldType::kMap:
-      return field.item_type == FieldType::kObject ? "mapping of mappings"
-                                                   : "mapping of " + scalar_type_name(field.item_type, field);
+      return field.item_type == FieldType::kObject
+                 ? tr(language, "config.type_mapping_of_mappings")
+                 : tr(language, "config.type_mapping_of",
+                      fmt::arg("item", scalar_type_name(field.item_type, field, language)));
     default:
-      return scalar_type_name(field.type, field);
+      return scalar_type_name(field.type, field, language);
   }
 }
 
@@ -262,10 +268,10 @@ bool may_hold_secret(const Field& field) {
 }
 
 // What was found, for an error message; secrets are masked.
-std::string describe(const json& value, bool secret) {
-  if (value.is_null()) return "nothing";
-  if (value.is_object()) return "a mapping";
-  if (value.is_array()) return "a list";
+std::string describe(const json& value, bool secret, std::string_view language) {
+  if (value.is_null()) return tr(language, "config.found_nothing");
+  if (value.is_object()) return tr(language, "config.found_mapping");
+  if (value.is_array()) return tr(language, "config.found_list");
   std::string text = value.is_string() ? value.get<std::string>() : value.dump();
   if (secret) return mask_secret(text);
   if (!value.is_string()) return text;
@@ -326,7 +332,7 @@ class Validator {
     std::size_t first_new_error = errors_.size();
     json from_env = validate_value(field, env_value(field, it->second), path, pointer, false);
     for (std::size_t i = first_new_error; i < errors_.size(); ++i) {
-      errors_[i].message += " (from environment variable " + env_name + ")";
+      errors_[i].message += tr(language_, "config.from_env", fmt::arg("env", env_name));
     }
     overrides_.push_back({path, env_name});
     file_values_.emplace_back(pointer, std::move(from_file));
@@ -372,7 +378,9 @@ class Validator {
     if (raw.is_null()) {
       if (field.type == FieldType::kObject)
         return validate_object(field.children, raw, path, pointer, env_allowed, field.refuses_unknown_keys);
-      if (field.required) error(path, "required " + expected_type(field) + " is missing");
+      if (field.required)
+        error(path,
+              tr(language_, "config.required_missing", fmt::arg("type", expected_type(field, language_))));
       return field.default_value;
     }
     json out;
@@ -386,7 +394,7 @@ class Validator {
         for (std::size_t i = 0; i < raw.size(); ++i) {
           const std::string item_path = join_index(path, i);
           if (!raw[i].is_object() && !raw[i].is_null()) {
-            error(item_path, "expected mapping, got " + describe(raw[i], may_hold_secret(field)));
+            error(item_path, expected(tr(language_, "config.type_mapping"), raw[i], may_hold_secret(field)));
             continue;
           }
           out.push_back(validate_object(field.children, raw[i], item_path, pointer / i, false));
@@ -408,7 +416,8 @@ class Validator {
           const std::string entry_path = join_key(path, key);
           if (field.item_type == FieldType::kObject) {
             if (!value.is_object() && !value.is_null()) {
-              error(entry_path, "expected mapping, got " + describe(value, may_hold_secret(field)));
+              error(entry_path,
+                    expected(tr(language_, "config.type_mapping"), value, may_hold_secret(field)));
               continue;
             }
             // Only "<NAME>" variables apply in an entry (see entry_env_name).
@@ -427,7 +436,8 @@ class Validator {
       }
     }
     const bool empty = out.is_string() ? out.get_ref<const std::string&>().empty() : out.empty();
-    if (field.required && empty) error(path, "required " + expected_type(field) + " is empty");
+    if (field.required && empty)
+      error(path, tr(language_, "config.required_empty", fmt::arg("type", expected_type(field, language_))));
     return out;
   }
 
@@ -437,7 +447,7 @@ class Validator {
                                     const std::string& path) {
     const bool secret = type == FieldType::kSecret;
     auto fail = [&]() -> std::optional<json> {
-      error(path, "expected " + scalar_type_name(type, field) + ", got " + describe(raw, secret));
+      error(path, expected(scalar_type_name(type, field, language_), raw, secret));
       return std::nullopt;
     };
     if (raw.is_structured() || raw.is_null()) return fail();
@@ -495,26 +505,30 @@ class Validator {
     const bool too_small = field.min && value < *field.min;
     const bool too_big = field.max && value > *field.max;
     if (!too_small && !too_big) return true;
-    std::string range;
-    if (field.min && field.max) {
-      range = "in [" + format_number(*field.min) + ", " + format_number(*field.max) + "]";
-    } else if (field.min) {
-      range = ">= " + format_number(*field.min);
-    } else {
-      range = "<= " + format_number(*field.max);
-    }
-    error(path, "expected " + scalar_type_name(type, field) + " " + range + ", got " + describe(raw, false));
+    const char* key = field.min && field.max ? "config.expected_in_range"
+                      : field.min            ? "config.expected_at_least"
+                                             : "config.expected_at_most";
+    error(path, tr(language_, key, fmt::arg("type", scalar_type_name(type, field, language_)),
+                   fmt::arg("min", field.min ? format_number(*field.min) : std::string()),
+                   fmt::arg("max", field.max ? format_number(*field.max) : std::string()),
+                   fmt::arg("found", describe(raw, false, language_))));
     return false;
   }
 
   json type_error(const Field& field, const json& raw, const std::string& path) {
-    error(path, "expected " + expected_type(field) + ", got " + describe(raw, may_hold_secret(field)));
+    error(path, expected(expected_type(field, language_), raw, may_hold_secret(field)));
     return field.type == FieldType::kObject
                ? validate_object(field.children, null_, path, json::json_pointer(), false)
                : field.default_value;
   }
 
   void error(const std::string& path, std::string message) { errors_.push_back({path, std::move(message)}); }
+
+  // "expected <type>, got <what raw is>" in language_.
+  std::string expected(const std::string& type, const json& raw, bool secret) const {
+    return tr(language_, "config.expected", fmt::arg("type", type),
+              fmt::arg("found", describe(raw, secret, language_)));
+  }
 
   const Environment& env_;
   std::string_view language_;
@@ -565,10 +579,10 @@ Result<nlohmann::json, std::vector<ConfigIssue>> parse_yaml(std::string_view tex
                           fmt::arg("column", e.mark.column + 1),
                           fmt::arg("explanation", explain_syntax_error(text, e, language)))}};
   } catch (const YAML::Exception& e) {
-    return Issues{{"", std::string("cannot parse YAML: ") + e.what()}};
+    return Issues{{"", tr(language, "config.cannot_parse", fmt::arg("detail", e.what()))}};
   }
   Issues errors;
-  json out = YamlConverter(errors, lines).convert(root, "");
+  json out = YamlConverter(errors, lines, language).convert(root, "");
   if (!errors.empty()) return errors;
   return out;
 }
@@ -580,7 +594,7 @@ Result<LoadedConfig, std::vector<ConfigIssue>> validate_config(const Schema& sch
   register_config_messages();
   if (!raw.is_null() && !raw.is_object()) {
     return Issues{{"", tr(language, "config.not_a_mapping",
-                          fmt::arg("found", describe(raw, may_hold_secret(schema.root()))))}};
+                          fmt::arg("found", describe(raw, may_hold_secret(schema.root()), language)))}};
   }
   Validator validator(env, language);
   LoadedConfig loaded;

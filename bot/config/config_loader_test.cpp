@@ -13,6 +13,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 
 Schema test_schema() {
   Schema schema = Schema::with_host_sections();
@@ -124,6 +125,36 @@ TEST(ConfigLoaderTest, StructureMismatchesAreErrors) {
   auto top = validate_config(test_schema(), nlohmann::json::array({1}), {}, "en");
   ASSERT_FALSE(top.ok());
   EXPECT_THAT(top.error().front().message, HasSubstr("top level"));
+}
+
+// The validator's own errors come from the message table: the same config
+// reads in Chinese by default and in English with "en".
+TEST(ConfigLoaderTest, TypeErrorsAreInTheChosenLanguage) {
+  const std::string yaml =
+      "llm:\n  max_tool_steps: many\n  temperature: 2.5\n  session_scope_overrides:\n"
+      "    - scope: per_group\nonebot:\n  mode: sideways\nbot:\n  nicknames: bot\n";
+  auto raw = parse_yaml(yaml, "en");
+  ASSERT_TRUE(raw.ok());
+  auto zh = validate_config(test_schema(), *raw, {});
+  ASSERT_FALSE(zh.ok());
+  EXPECT_THAT(messages(zh.error()),
+              UnorderedElementsAre("llm.max_tool_steps: 应为整数，实际是 \"many\"",
+                                   "llm.temperature: 应为 0 到 2 之间的数字，实际是 2.5",
+                                   "llm.session_scope_overrides[0].group_id: 缺少必填项（整数）",
+                                   "onebot.mode: 应为以下之一 [forward, reverse]，实际是 \"sideways\"",
+                                   "bot.nicknames: 应为列表（每项为字符串），实际是 \"bot\""));
+  auto en = validate_config(test_schema(), *raw, {}, "en");
+  ASSERT_FALSE(en.ok());
+  EXPECT_THAT(messages(en.error()),
+              UnorderedElementsAre("llm.max_tool_steps: expected integer, got \"many\"",
+                                   "llm.temperature: expected number in [0, 2], got 2.5",
+                                   "llm.session_scope_overrides[0].group_id: required integer is missing",
+                                   "onebot.mode: expected one of [forward, reverse], got \"sideways\"",
+                                   "bot.nicknames: expected list of string, got \"bot\""));
+
+  auto duplicate = parse_yaml("web:\n  listen: a\n  listen: b\n");
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(format_issue(duplicate.error()[0]), "web.listen: 重复的键（第 3 行第 3 列）");
 }
 
 TEST(ConfigLoaderTest, RequiredKeysInListItems) {
@@ -334,7 +365,7 @@ TEST(ConfigLoaderTest, AttachLinesFallsBackToTheNearestEnclosingKey) {
 }
 
 TEST(ConfigLoaderTest, DuplicateKeysAreErrors) {
-  auto raw = parse_yaml("web:\n  listen: a\n  listen: b\n");
+  auto raw = parse_yaml("web:\n  listen: a\n  listen: b\n", "en");
   ASSERT_FALSE(raw.ok());
   EXPECT_EQ(format_issue(raw.error()[0]), "web.listen: duplicate key (line 3, column 3)");
 }
@@ -342,7 +373,7 @@ TEST(ConfigLoaderTest, DuplicateKeysAreErrors) {
 // Found by config_loader_fuzz: an alias inside its own anchor made the YAML
 // graph cyclic and the conversion recursed until the stack overflowed.
 TEST(ConfigLoaderTest, RecursiveAliasIsAnErrorNotACrash) {
-  auto raw = parse_yaml("llm: &loop\n  context: *loop\n");
+  auto raw = parse_yaml("llm: &loop\n  context: *loop\n", "en");
   ASSERT_FALSE(raw.ok());
   ASSERT_EQ(raw.error().size(), 1u);
   EXPECT_THAT(raw.error()[0].message, HasSubstr("nested deeper than 64 levels"));
@@ -358,7 +389,7 @@ TEST(ConfigLoaderTest, ExponentialAliasesAreAnError) {
     for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + previous;
     yaml += "]\n";
   }
-  auto raw = parse_yaml(yaml);
+  auto raw = parse_yaml(yaml, "en");
   ASSERT_FALSE(raw.ok());
   EXPECT_THAT(raw.error()[0].message, HasSubstr("more than 100000 values"));
 

@@ -166,6 +166,7 @@ const std::vector<FieldLabel>& host_labels() {
   static const std::vector<FieldLabel> labels = {
       {"data_dir", "数据目录", "Data directory"},
       {"log_level", "日志级别", "Log level"},
+      {"log_language", "日志语言", "Log language"},
       {"onebot", "OneBot 连接", "OneBot connection"},
       {"onebot.mode", "连接方式", "Mode"},
       {"onebot.url", "NapCat 地址", "NapCat URL"},
@@ -280,6 +281,12 @@ Schema Schema::with_host_sections() {
                        "Data directory (database, cache, images); relative to the working directory.")),
       enum_field("log_level", "info", {"trace", "debug", "info", "warn", "error"}, "日志级别。",
                  "Log level."),
+      needs_restart(enum_field(
+          "log_language", "auto", {"auto", "zh-CN", "en"},
+          "运维日志（启动、连接、密钥和额度事件）使用的语言；auto 表示与 bot.language 相同。命令行的 "
+          "--lang 优先。",
+          "Language of the operator log lines (start-up, connection, key and quota events); auto means "
+          "the same as bot.language. --lang on the command line takes precedence.")),
       onebot_section(),
       bot_section(),
       llm_section(),

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
 
+#include "bot/core/duration_text.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 
@@ -61,6 +63,19 @@ boost::asio::awaitable<std::optional<ProviderError>> run_guarded(const Attempt& 
   } catch (const std::exception& e) {
     co_return ProviderError{FailureClass::kBadResponse, 0,
                             sanitize_message(std::string("internal error: ") + e.what()), std::nullopt};
+  }
+}
+
+// "key … cooling down for 4 min 32 s" when the key at index is cooling down
+// after the outcome just reported.
+void log_cooldown(spdlog::logger& log, const KeyPool& pool, std::size_t index, const std::string& masked,
+                  Clock::time_point now) {
+  for (const KeyState& state : pool.snapshot(now)) {
+    if (state.index != index || state.status != KeyState::Status::kCoolingDown || !state.available_at)
+      continue;
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*state.available_at - now);
+    log.warn("{}", picbot::log::text("log.key_cooling_down", fmt::arg("key", masked),
+                                     fmt::arg("wait", format_duration(picbot::log::language(), wait))));
   }
 }
 
@@ -177,8 +192,12 @@ boost::asio::awaitable<RetryingCaller::ErasedOutcome> RetryingCaller::run(Erased
       record.failure = error->cls;
       outcome.attempts.push_back(std::move(record));
       if (error->cls != FailureClass::kCancelled && error->cls != FailureClass::kDeadline) {
-        pool_.report(*slot, key_outcome(*error), clock_.now());
-        log->warn("attempt {} with key {} failed: {}", outcome.attempts.size(), masked, error->to_string());
+        const auto now = clock_.now();
+        pool_.report(*slot, key_outcome(*error), now);
+        log->warn("{}",
+                  picbot::log::text("log.key_attempt_failed", fmt::arg("attempt", outcome.attempts.size()),
+                                    fmt::arg("key", masked), fmt::arg("reason", error->to_string())));
+        log_cooldown(*log, pool_, slot->index, masked, now);
       }
       const RetryAction action = retry_action(error->cls);
       last_error = std::move(error);
@@ -188,8 +207,7 @@ boost::asio::awaitable<RetryingCaller::ErasedOutcome> RetryingCaller::run(Erased
       }
       if (action == RetryAction::kNextKey) {
         if (last_error->cls == FailureClass::kInvalidKey) {
-          log->warn("key {} disabled until the config is reloaded or it is re-enabled on the status page",
-                    masked);
+          log->warn("{}", picbot::log::text("log.key_disabled", fmt::arg("key", masked)));
         }
         break;
       }

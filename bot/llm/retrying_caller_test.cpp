@@ -13,6 +13,9 @@
 #include <deque>
 #include <map>
 
+#include "bot/core/log_language.h"
+#include "bot/core/logging.h"
+
 namespace picbot::llm {
 namespace {
 
@@ -153,6 +156,29 @@ TEST_F(RetryingCallerTest, RateLimitCoolsKeyDownForRetryAfter) {
   ASSERT_TRUE(r.result.ok());
   EXPECT_EQ(key_order(r), (std::vector<std::size_t>{0, 1}));
   EXPECT_EQ(*pool_.snapshot(clock_.now())[0].available_at, clock_.now() + seconds(7));
+}
+
+// A key cooling down used to leave no log line saying for how long; the line
+// is in the log language with the wait read naturally.
+TEST_F(RetryingCallerTest, ACoolDownIsLoggedWithItsWaitInTheLogLanguage) {
+  auto logged = [](const std::string& text) {
+    for (const auto& line : log::recent(50)) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  log::set_language("en");
+  script_.push(0, FailureClass::kRateLimited, seconds(272));
+  ASSERT_TRUE(call().result.ok());
+  EXPECT_TRUE(logged("cooling down for 4 min 32 s"));
+
+  log::set_language("zh-CN");
+  // Whichever key the pool picks next cools down.
+  script_.push(1, FailureClass::kRateLimited, seconds(3605));
+  script_.push(2, FailureClass::kRateLimited, seconds(3605));
+  call();
+  EXPECT_TRUE(logged("冷却 1 小时 5 秒"));
+  log::set_language("en");
 }
 
 TEST_F(RetryingCallerTest, TransientRetriesSameKeyWithBackoff) {

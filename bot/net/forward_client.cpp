@@ -13,9 +13,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-
 #include <random>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/net/websocket_session.h"
 #include "bot/net/ws_url.h"
@@ -37,8 +37,12 @@ auto logger() {
 
 struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
   Impl(asio::any_io_executor ex, Options opts, onebot::LinkHandler& h)
-      : executor(std::move(ex)), options(std::move(opts)), handler(h), backoff_timer(executor),
-        tls(ssl::context::tls_client), rng(std::random_device{}()) {
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        handler(h),
+        backoff_timer(executor),
+        tls(ssl::context::tls_client),
+        rng(std::random_device{}()) {
     tls.set_default_verify_paths();
     tls.set_verify_mode(ssl::verify_peer);
   }
@@ -46,22 +50,25 @@ struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
   template <class WsStream>
   void configure(WsStream& ws) {
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    ws.set_option(websocket::stream_base::decorator([token = options.access_token](websocket::request_type& req) {
-      req.set(http::field::user_agent, "picbot/" PICBOT_VERSION);
-      if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    }));
+    ws.set_option(
+        websocket::stream_base::decorator([token = options.access_token](websocket::request_type& req) {
+          req.set(http::field::user_agent, "picbot/" PICBOT_VERSION);
+          if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+        }));
     ws.read_message_max(options.max_message_bytes);
   }
 
   // One connection attempt and, when it succeeds, the life of that link.
   // Returns true when the link was established.
   template <class Session>
-  asio::awaitable<bool> connect_once(typename Session::Stream ws, const tcp::resolver::results_type& endpoints) {
+  asio::awaitable<bool> connect_once(typename Session::Stream ws,
+                                     const tcp::resolver::results_type& endpoints) {
     auto& lowest = beast::get_lowest_layer(ws);
     lowest.expires_after(options.connect_timeout);
     auto [cec, ep] = co_await lowest.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
     if (cec) {
-      logger()->warn("forward WS: cannot connect to {}: {}", options.url, cec.message());
+      logger()->warn("{}", log::text("log.forward_cannot_connect", fmt::arg("url", options.url),
+                                     fmt::arg("reason", cec.message())));
       co_return false;
     }
     lowest.socket().set_option(tcp::no_delay(true));
@@ -72,7 +79,7 @@ struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
       }
       ws.next_layer().set_verify_callback(ssl::host_name_verification(url.host));
       auto [hec] = co_await ws.next_layer().async_handshake(ssl::stream_base::client,
-                                                             asio::as_tuple(asio::use_awaitable));
+                                                            asio::as_tuple(asio::use_awaitable));
       if (hec) {
         logger()->warn("forward WS: TLS handshake with {} failed: {}", url.host, hec.message());
         co_return false;
@@ -83,7 +90,8 @@ struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
     const std::string host_header = url.host + ":" + std::to_string(url.port);
     auto [wec] = co_await ws.async_handshake(host_header, url.target, asio::as_tuple(asio::use_awaitable));
     if (wec) {
-      logger()->warn("forward WS: handshake with {} failed: {}", options.url, wec.message());
+      logger()->warn("{}", log::text("log.forward_handshake_failed", fmt::arg("url", options.url),
+                                     fmt::arg("reason", wec.message())));
       co_return false;
     }
     auto session = std::make_shared<Session>(std::move(ws), "forward " + options.url, handler,
@@ -120,7 +128,8 @@ struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
       // hammer a restarted NapCat in lockstep.
       std::uniform_real_distribution<double> jitter(0.5, 1.0);
       const auto delay = std::chrono::milliseconds(static_cast<long long>(backoff.count() * jitter(rng)));
-      logger()->info("forward WS: reconnecting to {} in {} ms", options.url, delay.count());
+      logger()->info("{}", log::text("log.forward_reconnecting", fmt::arg("url", options.url),
+                                     fmt::arg("ms", delay.count())));
       backoff_timer.expires_after(delay);
       co_await backoff_timer.async_wait(asio::as_tuple(asio::use_awaitable));
       backoff = std::min(backoff * 2, options.max_backoff);

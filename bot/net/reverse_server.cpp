@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/core/throttled_log.h"
@@ -228,7 +229,9 @@ Result<std::uint16_t> ReverseServer::start() {
                               if (auto impl = weak.lock()) co_await impl->handle(std::move(socket));
                             });
   if (!port) return port.error();
-  logger()->info("reverse WS listening on {}:{}{}", impl_->options.host, *port, impl_->options.path);
+  logger()->info("{}", log::text("log.reverse_listening",
+                                 fmt::arg("address", impl_->options.host + ":" + std::to_string(*port) +
+                                                         impl_->options.path)));
   return port;
 }
 

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 
 namespace picbot::net {
@@ -25,8 +26,8 @@ auto logger() {
 }  // namespace
 
 template <class NextLayer>
-WebSocketSession<NextLayer>::WebSocketSession(Stream ws, std::string description, onebot::LinkHandler& handler,
-                                              SessionOptions options)
+WebSocketSession<NextLayer>::WebSocketSession(Stream ws, std::string description,
+                                              onebot::LinkHandler& handler, SessionOptions options)
     : ws_(std::move(ws)),
       description_(std::move(description)),
       handler_(handler),
@@ -101,7 +102,8 @@ template <class NextLayer>
 asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
   auto self = this->shared_from_this();
   while (open_ && !queue_.empty()) {
-    auto [ec, n] = co_await ws_.async_write(asio::buffer(queue_.front()), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await ws_.async_write(asio::buffer(queue_.front()), asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (open_) abort("write failed: " + ec.message());
       break;
@@ -144,7 +146,8 @@ asio::awaitable<void> WebSocketSession<NextLayer>::watchdog_loop() {
   while (open_) {
     const auto deadline = last_frame_ + silence_limit_;
     if (std::chrono::steady_clock::now() >= deadline) {
-      logger()->warn("link #{} ({}): no frame for {} ms, dropping it", id_, description_, silence_limit_.count());
+      logger()->warn("{}", log::text("log.link_silent", fmt::arg("link", id_), fmt::arg("peer", description_),
+                                     fmt::arg("ms", silence_limit_.count())));
       abort("watchdog: peer silent");
       co_return;
     }

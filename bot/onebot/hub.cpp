@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/random_bytes.h"
 
@@ -119,8 +120,9 @@ void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
   LinkEntry& ref = *entry;
   links_[link->id()] = std::move(entry);
   set_heartbeat(ref, options_.heartbeat_interval);
-  logger()->info("link #{} open: {} (self_id {}, role {})", link->id(), link->description(), info.self_id,
-                 info.role.empty() ? "-" : info.role);
+  logger()->info("{}", log::text("log.link_open", fmt::arg("link", link->id()),
+                                 fmt::arg("peer", link->description()), fmt::arg("self_id", info.self_id),
+                                 fmt::arg("role", info.role.empty() ? "-" : info.role)));
   if (info.self_id != 0) {
     register_account(ref, info.self_id);
   } else {
@@ -158,10 +160,12 @@ void Hub::register_account(LinkEntry& entry, std::int64_t self_id) {
   if (!inserted && it->second != link_id) {
     const std::uint64_t old_id = it->second;
     it->second = link_id;
-    logger()->info("account {} reconnected: link #{} replaces link #{}", self_id, link_id, old_id);
+    logger()->info("{}", log::text("log.account_reconnected", fmt::arg("self_id", self_id),
+                                   fmt::arg("link", link_id), fmt::arg("old", old_id)));
     if (const auto old = links_.find(old_id); old != links_.end()) old->second->link->close(1000);
   } else {
-    logger()->info("account {} served by link #{}", self_id, link_id);
+    logger()->info("{}",
+                   log::text("log.account_served", fmt::arg("self_id", self_id), fmt::arg("link", link_id)));
   }
   const auto [first, last] = account_waiters_.equal_range(self_id);
   for (auto w = first; w != last; ++w) w->second->cancel();
@@ -216,8 +220,7 @@ void Hub::handle_response(Link& link, ApiResponse response) {
       response.echo.is_string() ? pending_.find(response.echo.get_ref<const std::string&>()) : pending_.end();
   if (it == pending_.end()) {
     if (response.retcode == 1403) {
-      logger()->error("link #{}: NapCat rejected the access token (retcode 1403): check onebot.access_token",
-                      link.id());
+      logger()->error("{}", log::text("log.token_rejected", fmt::arg("link", link.id())));
     } else if (logger()->should_log(spdlog::level::debug)) {
       // The echo is the peer's: dump it only when the line is written.
       logger()->debug("link #{}: response for unknown echo {} ignored (late answer?)", link.id(),
@@ -265,8 +268,8 @@ void Hub::on_close(Link& link, std::string_view reason) {
       ++p;
     }
   }
-  logger()->info("link #{} closed ({}); account {}; {} pending call(s) failed", link.id(), reason, self_id,
-                 failed);
+  logger()->info("{}", log::text("log.link_closed", fmt::arg("link", link.id()), fmt::arg("reason", reason),
+                                 fmt::arg("self_id", self_id), fmt::arg("pending", failed)));
 }
 
 Link* Hub::pick_link(std::int64_t self_id) {

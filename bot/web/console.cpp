@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "bot/core/json_limits.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/message_table.h"
 #include "bot/core/secret.h"
@@ -281,7 +282,7 @@ void Console::reconfigure(Options options) {
   if (options.password != options_.password) {
     // Whoever logged in with the old password must log in again.
     auth_.end_all_sessions();
-    logger()->info("web console: password changed, every session ended");
+    logger()->info("{}", log::text("log.console_password_changed"));
   }
   options_ = std::move(options);
   if (options_.password.empty()) prepare_password_hash();
@@ -308,10 +309,8 @@ asio::awaitable<void> Console::load_password_hash() {
   } else {
     password_hash_ = std::move(loaded->hash);
     if (!loaded->new_password.empty()) {
-      logger()->warn(
-          "web console password (shown only once, only its hash is kept in {}): {}  -- set web.password to "
-          "choose your own",
-          path.string(), loaded->new_password);
+      logger()->warn("{}", log::text("log.console_password_generated", fmt::arg("path", path.string()),
+                                     fmt::arg("password", loaded->new_password)));
     }
   }
   hash_loading_ = false;
@@ -545,12 +544,12 @@ asio::awaitable<HttpResponse> Console::login(const HttpRequest& request) {
   if (!password.empty()) ok = co_await password_matches(password);
   if (!ok) {
     auth_.record_failure(request.remote);
-    logger()->warn("web console: failed login from {}", request.remote);
+    logger()->warn("{}", log::text("log.console_login_failed", fmt::arg("remote", request.remote)));
     co_return error_json(401, "wrong_password");
   }
   auth_.record_success(request.remote);
   const auto& session = auth_.create_session();
-  logger()->info("web console: login from {}", request.remote);
+  logger()->info("{}", log::text("log.console_login", fmt::arg("remote", request.remote)));
   HttpResponse response = HttpResponse::json({{"csrf", session.csrf}});
   response.headers.emplace_back("Set-Cookie", ConsoleAuth::set_cookie(session));
   co_return response;

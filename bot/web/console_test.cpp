@@ -4,6 +4,8 @@
 // the loop keeps serving; logins wait for it.
 #include "bot/web/console.h"
 
+#include "bot/core/log_language.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -253,6 +255,7 @@ class ConsolePasswordFileTest : public ::testing::Test {
 };
 
 TEST_F(ConsolePasswordFileTest, TheFirstPasswordIsMadeOffTheLoopAndALoginWaitsForIt) {
+  log::set_language("en");  // the password is read from the English line below
   hold_worker();
   start_console();
   start_login("not-the-password");

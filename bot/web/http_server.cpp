@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
 #include "bot/core/throttled_log.h"
@@ -370,7 +371,8 @@ Result<std::uint16_t> HttpServer::start() {
                             });
   if (!port) return port.error();
   impl_->port = *port;
-  logger()->info("web console listening on {}:{}", impl_->options.host, impl_->port);
+  logger()->info("{}", log::text("log.web_listening", fmt::arg("address", impl_->options.host + ":" +
+                                                                              std::to_string(impl_->port))));
   return port;
 }
 

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/utf8.h"
 #include "plugins/gemini_pic_gen/delivery/delivery_reconciler.h"
@@ -159,7 +160,8 @@ asio::awaitable<std::optional<std::string>> DrawPipeline::admit(Drawing& drawing
       const auto interval = std::chrono::minutes(settings.quota.reset_interval_minutes);
       Result<QuotaHold> reserved = co_await QuotaHold::reserve(*quotas_, decision, interval);
       if (!reserved) {
-        logger()->error("quota store failed: {}", reserved.error().message);
+        logger()->error("{}",
+                        log::text("log.quota_store_failed", fmt::arg("reason", reserved.error().message)));
         co_return ctx.tr("gemini.quota.store_error");
       }
       const ReserveOutcome& answer = reserved->outcome();

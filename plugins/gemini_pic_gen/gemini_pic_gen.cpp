@@ -8,7 +8,9 @@
 #include <charconv>
 #include <span>
 
+#include "bot/core/duration_text.h"
 #include "bot/core/json_limits.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
 #include "bot/plugin/plugin_context.h"
@@ -233,8 +235,8 @@ class GeminiPicGenPlugin final : public Plugin {
     std::filesystem::create_directories(ctx.data_dir(), ignored);
     auto store = QuotaStore::open(ctx.data_dir() / "quota.sqlite3", ctx.clock(), options);
     if (!store) {
-      ctx.logger()->error("cannot open the quota database: {}; quotas are NOT enforced",
-                          store.error().message);
+      ctx.logger()->error(
+          "{}", log::text("log.quota_database_unavailable", fmt::arg("reason", store.error().message)));
       return;
     }
     // Before the first request: what a killed process left must not keep counting.
@@ -491,7 +493,7 @@ class GeminiPicGenPlugin final : public Plugin {
           } else if (when.empty()) {
             text = ctx.tr("gemini.quota.status_fresh", fmt::arg("remaining", usage->remaining),
                           fmt::arg("limit", decision.limit),
-                          fmt::arg("minutes", settings->quota.reset_interval_minutes));
+                          fmt::arg("window", format_duration(ctx.language(), interval)));
           } else {
             text = ctx.tr("gemini.quota.status", fmt::arg("remaining", usage->remaining),
                           fmt::arg("limit", decision.limit), fmt::arg("time", when));

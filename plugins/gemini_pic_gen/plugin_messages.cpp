@@ -56,6 +56,29 @@ constexpr MessageEntry kConsoleLabels[] = {
 
 void register_plugin_messages() {
   MessageTable::instance().add({
+      // Operator log lines about quotas (in the log language, see log_language.h)
+      {"log.quota_store_failed", "额度存储出错：{reason}", "quota store failed: {reason}"},
+      {"log.quota_commit_failed", "额度扣除失败：{reason}", "quota commit failed: {reason}"},
+      {"log.quota_release_failed", "额度退还失败：{reason}", "quota release failed: {reason}"},
+      {"log.quota_reset", "{by} 重置了额度：{scope}", "{by} reset {scope}"},
+      {"log.quota_reset_failed", "{by} 未能重置额度 {scope}：{reason}",
+       "{by} could not reset {scope}: {reason}"},
+      {"log.quota_database_unavailable", "无法打开额度数据库：{reason}；额度限制不生效",
+       "cannot open the quota database: {reason}; quotas are NOT enforced"},
+      {"log.quota_unit_returned", "上次运行发往 {chat} 的图片没有送达：已退还其额度",
+       "the image a previous run was sending to {chat} never arrived: its quota unit is given back"},
+      {"log.quota_unit_charged", "上次运行发往 {chat} 的图片已送达：已扣除其额度",
+       "the image a previous run was sending to {chat} arrived: its quota unit is charged"},
+      {"log.quota_unit_charged_unsure_history",
+       "无法判断上次运行发往 {chat} 的图片是否送达（聊天记录不确定）：已扣除其额度",
+       "cannot tell whether the image a previous run was sending to {chat} arrived (history inconclusive): "
+       "its "
+       "quota unit is charged"},
+      {"log.quota_unit_charged_unsure_offline",
+       "无法判断上次运行发往 {chat} 的图片是否送达（账号未连接）：已扣除其额度",
+       "cannot tell whether the image a previous run was sending to {chat} arrived (account not connected): "
+       "its "
+       "quota unit is charged"},
       // Progress
       {"gemini.generating", "正在生成图片，请稍候…", "Generating your image, please wait…"},
       {"gemini.queued", "前面还有人在画，你排在第 {position} 位，请稍候…",
@@ -102,9 +125,8 @@ void register_plugin_messages() {
       {"gemini.quota.status", "你的剩余绘图次数：{remaining}/{limit}，将于 {time} 重置。",
        "You have {remaining}/{limit} drawings left; they reset at {time}."},
       {"gemini.quota.status_fresh",
-       "你的剩余绘图次数：{remaining}/{limit}（从下一次绘图开始计时，{minutes} 分钟后重置）。",
-       "You have {remaining}/{limit} drawings left (the window of {minutes} minutes starts with your next "
-       "drawing)."},
+       "你的剩余绘图次数：{remaining}/{limit}（从下一次绘图开始计时，{window}后重置）。",
+       "You have {remaining}/{limit} drawings left (the window of {window} starts with your next drawing)."},
       {"gemini.quota.group_status", "本群共享的剩余绘图次数：{remaining}/{limit}{reset}。",
        "This group's shared drawings left: {remaining}/{limit}{reset}."},
       {"gemini.quota.reset_suffix", "，将于 {time} 重置", ", resetting at {time}"},

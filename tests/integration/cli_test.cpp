@@ -62,6 +62,26 @@ TEST(HostCli, AMisspeltAccessTokenStopsTheBotFromStarting) {
   EXPECT_EQ(run.output.find("picbot ready"), std::string::npos) << run.output;
 }
 
+// The validator's type errors used to be English only, whatever the language.
+TEST(HostCli, CheckConfigExplainsTypeErrorsInTheChosenLanguage) {
+  TempDir dir;
+  std::string yaml = reverse_config();
+  const std::string admins = "  admins: [1]\n";
+  yaml.replace(yaml.find(admins), admins.size(), "  admins: [one]\n");
+  const auto config = dir.write_file("picbot.yaml", yaml);
+
+  const Finished zh = run_picbot({"--check-config", "--config", config.string()});
+  EXPECT_EQ(zh.code, 2) << zh.output;
+  EXPECT_NE(zh.output.find("bot.admins[0]（第 10 行）：应为整数，实际是 \"one\""), std::string::npos)
+      << zh.output;
+  EXPECT_EQ(zh.output.find("expected"), std::string::npos) << zh.output;
+
+  const Finished en = run_picbot({"--check-config", "--config", config.string(), "--lang", "en"});
+  EXPECT_EQ(en.code, 2) << en.output;
+  EXPECT_NE(en.output.find("bot.admins[0] (line 10): expected integer, got \"one\""), std::string::npos)
+      << en.output;
+}
+
 // start refuses this; --check-config used to pass it.
 TEST(HostCli, CheckConfigRefusesAnOpenConsoleWithoutAPassword) {
   TempDir dir;

@@ -291,6 +291,8 @@ TEST_F(DrawTest, QuotaChargesOnlyDeliveredImagesAndSurvivesRestart) {
                                            json{{"type", "at"}, {"data", {{"qq", "42"}}}}}),
                               "已重置用户 42"));
   ASSERT_TRUE(say_expect_text(42, "/quota", "2/2"));
+  // Its window (1440 minutes by default) reads as a duration, not "1440 分钟".
+  ASSERT_TRUE(say_expect_text(42, "/quota", "从下一次绘图开始计时，1 天后重置"));
 }
 
 // A temp chat (NapCat's handleTempGroupMessage: private, carrying the group it

@@ -2,6 +2,7 @@
 // NapCat, in both OneBot directions, on loopback.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <filesystem>
@@ -223,6 +224,68 @@ TEST(HostReverse, AWarningIsInTheLogFileWithinASecond) {
   };
   EXPECT_TRUE(wait_until(in_file, 1s)) << file;
   EXPECT_TRUE(bot.process().running());
+}
+
+// The operator's log lines used to be English only. They follow --lang, else
+// log_language, else bot.language (zh-CN by default); the ids and addresses
+// in them stay the same.
+TEST(HostLog, StartUpAndConnectionLinesAreInTheLogLanguage) {
+  // Waits until the log file holds every one of needles; says which is missing.
+  auto file_has = [](PicbotRunner& bot, std::vector<std::string> needles) -> ::testing::AssertionResult {
+    const auto file = bot.dir() / "data" / "logs" / "picbot.log";
+    std::string text;
+    const bool found = wait_until(
+        [&] {
+          std::ifstream in(file);
+          text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+          return std::all_of(needles.begin(), needles.end(),
+                             [&](const std::string& n) { return text.find(n) != std::string::npos; });
+        },
+        2s);
+    if (found) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "log file:\n" << text;
+  };
+  auto connect_account = [](PicbotRunner& bot, FakeNapCat& napcat) {
+    return napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken).ok();
+  };
+
+  {  // Default: zh-CN.
+    PicbotRunner bot(reverse_config(kTestToken));
+    bot.set_language("");
+    ASSERT_TRUE(bot.start());
+    FakeNapCat napcat;
+    ASSERT_TRUE(connect_account(bot, napcat));
+    EXPECT_TRUE(file_has(bot, {"picbot 已就绪", "反向 WS 正在监听 127.0.0.1:", "账号 10001 由连接 #"}));
+    EXPECT_EQ(bot.process().output().find("reverse WS listening on"), std::string::npos);
+  }
+  {  // --lang en.
+    PicbotRunner bot(reverse_config(kTestToken));
+    bot.set_language("en");
+    ASSERT_TRUE(bot.start());
+    FakeNapCat napcat;
+    ASSERT_TRUE(connect_account(bot, napcat));
+    EXPECT_TRUE(file_has(
+        bot, {"picbot ready in", "reverse WS listening on 127.0.0.1:", "account 10001 served by link #"}));
+    EXPECT_EQ(bot.process().output().find("反向 WS 正在监听"), std::string::npos);
+  }
+  {  // log_language: en, no --lang.
+    PicbotRunner bot(reverse_config(kTestToken) + "log_language: en\n");
+    bot.set_language("");
+    ASSERT_TRUE(bot.start());
+    EXPECT_TRUE(file_has(bot, {"reverse WS listening on 127.0.0.1:"}));
+  }
+  {  // No log_language: it follows bot.language.
+    PicbotRunner bot(reverse_config(kTestToken, "  language: en\n"));
+    bot.set_language("");
+    ASSERT_TRUE(bot.start());
+    EXPECT_TRUE(file_has(bot, {"reverse WS listening on 127.0.0.1:"}));
+  }
+  {  // --lang wins over log_language.
+    PicbotRunner bot(reverse_config(kTestToken) + "log_language: en\n");
+    bot.set_language("zh-CN");
+    ASSERT_TRUE(bot.start());
+    EXPECT_TRUE(file_has(bot, {"反向 WS 正在监听 127.0.0.1:"}));
+  }
 }
 
 TEST(HostReverse, TwoAccountsAtOnce) {

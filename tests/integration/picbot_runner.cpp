@@ -79,25 +79,26 @@ bool PicbotRunner::start(std::chrono::milliseconds timeout) {
   if (process_) expect_no_secrets_in_log();
   std::vector<std::string> argv = wrapper_;
   argv.insert(argv.end(), {picbot_binary().string(), "--config", config_path().string()});
+  if (!language_.empty()) argv.insert(argv.end(), {"--lang", language_});
   auto started = ChildProcess::start(std::move(argv), env_, dir_.path());
   if (!started) {
     ADD_FAILURE() << "cannot start picbot: " << started.error().message;
     return false;
   }
   process_ = std::move(started.value());
-  if (!process_->wait_for_line(std::regex("picbot ready in"), timeout)) {
+  if (!process_->wait_for_line(std::regex("picbot ready in|picbot 已就绪"), timeout)) {
     ADD_FAILURE() << "picbot did not become ready; output:\n" << process_->output();
     return false;
   }
   std::vector<std::string> captures;
-  if (process_->wait_for_line(std::regex(R"(reverse WS listening on [^ ]+:(\d+))"), std::chrono::milliseconds(0),
-                              &captures) &&
+  if (process_->wait_for_line(std::regex(R"((?:reverse WS listening on|反向 WS 正在监听) [^ ]+:(\d+))"),
+                              std::chrono::milliseconds(0), &captures) &&
       captures.size() > 1) {
     reverse_port_ = static_cast<std::uint16_t>(std::stoi(captures[1]));
   }
   captures.clear();
-  if (process_->wait_for_line(std::regex(R"(web console listening on [^ ]+:(\d+))"), std::chrono::milliseconds(0),
-                              &captures) &&
+  if (process_->wait_for_line(std::regex(R"((?:web console listening on|管理后台正在监听) [^ ]+:(\d+))"),
+                              std::chrono::milliseconds(0), &captures) &&
       captures.size() > 1) {
     web_port_ = static_cast<std::uint16_t>(std::stoi(captures[1]));
   }
@@ -119,11 +120,14 @@ std::string reverse_config(const std::string& token, const std::string& extra) {
          "onebot:\n"
          "  mode: reverse\n"
          "  listen: \"127.0.0.1:0\"\n"
-         "  access_token: \"" + token + "\"\n"
+         "  access_token: \"" +
+         token +
+         "\"\n"
          "web:\n"
          "  listen: \"127.0.0.1:0\"\n"
          "bot:\n"
-         "  admins: [1]\n" + extra;
+         "  admins: [1]\n" +
+         extra;
 }
 
 std::string forward_config(std::uint16_t port, const std::string& token, const std::string& extra) {
@@ -131,12 +135,17 @@ std::string forward_config(std::uint16_t port, const std::string& token, const s
          "log_level: debug\n"
          "onebot:\n"
          "  mode: forward\n"
-         "  url: \"ws://127.0.0.1:" + std::to_string(port) + "/\"\n"
-         "  access_token: \"" + token + "\"\n"
+         "  url: \"ws://127.0.0.1:" +
+         std::to_string(port) +
+         "/\"\n"
+         "  access_token: \"" +
+         token +
+         "\"\n"
          "web:\n"
          "  listen: \"127.0.0.1:0\"\n"
          "bot:\n"
-         "  admins: [1]\n" + extra;
+         "  admins: [1]\n" +
+         extra;
 }
 
 }  // namespace picbot::testing

@@ -26,7 +26,7 @@ class PicbotRunner {
   ~PicbotRunner();
 
   // Starts picbot (again, after stop(), on the same directory) and waits for
-  // its "ready" line. Returns false (with the
+  // its "ready" line (in either log language). Returns false (with the
   // output in the test log) when it does not become ready.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // The reverse WS port picbot listens on (from its log).
@@ -43,6 +43,10 @@ class PicbotRunner {
   // Runs picbot through a wrapper from the next start() on, e.g.
   // {"prlimit", "--fsize=65536", "--"} (it must exec picbot in place).
   void set_wrapper(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
+  // The --lang picbot gets from the next start() on: "en" unless changed (the
+  // tests read its log lines in English); "" passes no --lang, so the log
+  // takes log_language / bot.language (zh-CN by default).
+  void set_language(std::string language) { language_ = std::move(language); }
   // Fails the test (ADD_FAILURE) for every remembered secret in the current
   // process's output. Runs by itself before a restart and at destruction.
   void expect_no_secrets_in_log();
@@ -54,6 +58,7 @@ class PicbotRunner {
   std::unique_ptr<ChildProcess> process_;
   std::set<std::string> secrets_;
   std::vector<std::string> wrapper_;
+  std::string language_ = "en";
   std::uint16_t reverse_port_ = 0;
   std::uint16_t web_port_ = 0;
 };

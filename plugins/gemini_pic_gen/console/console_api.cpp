@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "bot/core/log_language.h"
+#include "bot/core/logging.h"
 #include "bot/core/millis.h"
 
 namespace picbot::gemini {
@@ -151,6 +153,8 @@ Result<json> ConsoleApi::enable_key(const json& body) {
     return Error::not_found("no key " + masked + " at position " + std::to_string(index) +
                             " (the key list changed? reload the page)");
   }
+  log::get("gemini_pic_gen")
+      ->info("{}", log::text("log.key_enabled", fmt::arg("key", masked), fmt::arg("index", index)));
   return json{{"enabled", masked}};
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/onebot/ids.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
@@ -129,23 +130,21 @@ boost::asio::awaitable<DeliveryReconciler::Summary> DeliveryReconciler::settle(
     if (verdict == Verdict::kNotDelivered) {
       settled = co_await quotas.release(delivery.reservation_id);
       ++summary.released;
-      logger()->info("the image a previous run was sending to {} never arrived: its quota unit is given back",
-                     chat);
+      logger()->info("{}", log::text("log.quota_unit_returned", fmt::arg("chat", chat)));
     } else {
       settled = co_await quotas.commit(delivery.reservation_id);
       ++summary.charged;
       if (verdict == Verdict::kDelivered) {
-        logger()->info("the image a previous run was sending to {} arrived: its quota unit is charged", chat);
+        logger()->info("{}", log::text("log.quota_unit_charged", fmt::arg("chat", chat)));
       } else {
-        logger()->warn(
-            "cannot tell whether the image a previous run was sending to {} arrived ({}): its quota "
-            "unit is charged",
-            chat, online[self_id] ? "history inconclusive" : "account not connected");
+        logger()->warn("{}", log::text(online[self_id] ? "log.quota_unit_charged_unsure_history"
+                                                       : "log.quota_unit_charged_unsure_offline",
+                                       fmt::arg("chat", chat)));
       }
     }
     // not_found: the bucket's window ended meanwhile; nothing is left to settle.
     if (!settled && !settled.error().is_not_found()) {
-      logger()->error("quota store failed: {}", settled.error().message);
+      logger()->error("{}", log::text("log.quota_store_failed", fmt::arg("reason", settled.error().message)));
     }
   }
   co_return summary;

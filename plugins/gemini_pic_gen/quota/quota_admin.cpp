@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/onebot/ids.h"
 
@@ -144,9 +145,12 @@ boost::asio::awaitable<Status> reset_quotas(AsyncQuotaStore& store, QuotaScope s
     result = co_await store.reset_bucket(scope.bucket());
   }
   if (result) {
-    logger()->info("{} reset {}", by, scope.describe());
+    logger()->info("{}",
+                   log::text("log.quota_reset", fmt::arg("by", by), fmt::arg("scope", scope.describe())));
   } else {
-    logger()->error("{} could not reset {}: {}", by, scope.describe(), result.error().message);
+    logger()->error(
+        "{}", log::text("log.quota_reset_failed", fmt::arg("by", by), fmt::arg("scope", scope.describe()),
+                        fmt::arg("reason", result.error().message)));
   }
   co_return result;
 }

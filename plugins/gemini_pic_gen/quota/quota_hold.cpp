@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 
 namespace picbot::gemini {
@@ -41,14 +42,14 @@ asio::awaitable<Result<QuotaHold>> QuotaHold::reserve(AsyncQuotaStore& store, Qu
 asio::awaitable<void> QuotaHold::mark_sending(SendingImage image) {
   if (!holds()) co_return;
   if (Status s = co_await store_->mark_sending(outcome_.reservation_id, std::move(image)); !s) {
-    logger()->error("quota store failed: {}", s.error().message);
+    logger()->error("{}", log::text("log.quota_store_failed", fmt::arg("reason", s.error().message)));
   }
 }
 
 asio::awaitable<void> QuotaHold::unmark_sending() {
   if (!holds()) co_return;
   if (Status s = co_await store_->unmark_sending(outcome_.reservation_id); !s) {
-    logger()->error("quota store failed: {}", s.error().message);
+    logger()->error("{}", log::text("log.quota_store_failed", fmt::arg("reason", s.error().message)));
   }
 }
 
@@ -56,7 +57,7 @@ asio::awaitable<void> QuotaHold::commit() {
   if (!holds()) co_return;
   std::string id = std::exchange(outcome_.reservation_id, std::string());
   if (Status s = co_await store_->commit(std::move(id)); !s) {
-    logger()->error("quota commit failed: {}", s.error().message);
+    logger()->error("{}", log::text("log.quota_commit_failed", fmt::arg("reason", s.error().message)));
   }
 }
 
@@ -64,7 +65,7 @@ asio::awaitable<void> QuotaHold::release() {
   if (!holds()) co_return;
   std::string id = std::exchange(outcome_.reservation_id, std::string());
   if (Status s = co_await store_->release(std::move(id)); !s) {
-    logger()->error("quota release failed: {}", s.error().message);
+    logger()->error("{}", log::text("log.quota_release_failed", fmt::arg("reason", s.error().message)));
   }
 }
 
