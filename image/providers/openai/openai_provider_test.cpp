@@ -26,41 +26,9 @@ using Script = FakeOpenAi::Script;
 const std::string kKey0 = "sk-proj-key0key0key0key0key0aaaa";
 const std::string kKey1 = "sk-proj-key1key1key1key1key1bbbb";
 
-class OpenAiProviderTest : public ::testing::Test {
+class OpenAiProviderTest : public KeyedProviderTest<OpenAiProvider, FakeOpenAi> {
  protected:
-  InstanceSettings settings(std::string model = "gpt-image-1") {
-    InstanceSettings s;
-    s.api_base = fake_.api_base();
-    s.api_keys = {kKey0, kKey1};
-    s.model = std::move(model);
-    s.backoff_initial_seconds = 0.001;
-    s.backoff_max_seconds = 0.002;
-    s.request_timeout_seconds = 20;
-    s.max_retry_attempts = 2;
-    s.allow_private_download_addresses = true;
-    return s;
-  }
-
-  OpenAiProvider& provider(InstanceSettings s) {
-    provider_ = std::make_unique<OpenAiProvider>(rig_.deps, "my_openai", std::move(s));
-    return *provider_;
-  }
-
-  Result<ImageResult, llm::ProviderError> generate(ImageRequest request) {
-    if (!provider_) provider(settings());
-    return testing::run_coroutine(rig_.io, provider_->generate(std::move(request)), std::chrono::seconds(30));
-  }
-
-  static ImageRequest request(std::string prompt, std::vector<ReferenceImage> references = {}) {
-    ImageRequest r;
-    r.prompt = std::move(prompt);
-    r.references = std::move(references);
-    return r;
-  }
-
-  FakeOpenAi fake_;
-  ProviderTestRig rig_;
-  std::unique_ptr<OpenAiProvider> provider_;
+  OpenAiProviderTest() : KeyedProviderTest("my_openai", {kKey0, kKey1}, "gpt-image-1") {}
 };
 
 TEST(OpenAiImagesUrl, TakesTheVersionedBaseABareHostOrATrailingSlash) {

@@ -18,41 +18,9 @@ using Script = FakeSeedream::Script;
 const std::string kKey0 = "ark-key0key0key0-0000-aaaa-bbbbccccdddd";
 const std::string kKey1 = "ark-key1key1key1-1111-aaaa-bbbbccccdddd";
 
-class SeedreamProviderTest : public ::testing::Test {
+class SeedreamProviderTest : public KeyedProviderTest<SeedreamProvider, FakeSeedream> {
  protected:
-  InstanceSettings settings(std::string model = std::string(kSeedreamModel)) {
-    InstanceSettings s;
-    s.api_base = fake_.api_base();
-    s.api_keys = {kKey0, kKey1};
-    s.model = std::move(model);
-    s.backoff_initial_seconds = 0.001;
-    s.backoff_max_seconds = 0.002;
-    s.request_timeout_seconds = 20;
-    s.max_retry_attempts = 2;
-    s.allow_private_download_addresses = true;
-    return s;
-  }
-
-  SeedreamProvider& provider(InstanceSettings s) {
-    provider_ = std::make_unique<SeedreamProvider>(rig_.deps, "ark", std::move(s));
-    return *provider_;
-  }
-
-  Result<ImageResult, llm::ProviderError> generate(ImageRequest request) {
-    if (!provider_) provider(settings());
-    return rig_.generate(*provider_, std::move(request));
-  }
-
-  static ImageRequest request(std::string prompt, std::vector<ReferenceImage> references = {}) {
-    ImageRequest r;
-    r.prompt = std::move(prompt);
-    r.references = std::move(references);
-    return r;
-  }
-
-  FakeSeedream fake_;
-  ProviderTestRig rig_;
-  std::unique_ptr<SeedreamProvider> provider_;
+  SeedreamProviderTest() : KeyedProviderTest("ark", {kKey0, kKey1}, std::string(kSeedreamModel)) {}
 };
 
 TEST(SeedreamUrl, TakesTheVersionedBaseABareHostOrATrailingSlash) {

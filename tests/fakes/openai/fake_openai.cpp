@@ -55,45 +55,14 @@ void parse_multipart(const std::string& body, const std::string& boundary, json&
 
 }  // namespace
 
-FakeOpenAi::FakeOpenAi() {
+FakeOpenAi::FakeOpenAi() : ScriptedImageFake(Script::kB64) {
   server_.on("POST", "/v1/images/generations",
              [this](const FakeHttpRequest& request) { return answer(request, false); });
   server_.on("POST", "/v1/images/edits",
              [this](const FakeHttpRequest& request) { return answer(request, true); });
-  server_.on("GET", "/files/", [this](const FakeHttpRequest& request) {
-    std::lock_guard lock(mutex_);
-    auto it = files_.find(request.path());
-    if (it == files_.end()) return FakeHttpResponse::text("not found", 404);
-    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, it->second};
-  });
 }
 
 std::string FakeOpenAi::api_base() const { return server_.base_url() + "/v1"; }
-
-void FakeOpenAi::push(const std::string& key, Script script) {
-  std::lock_guard lock(mutex_);
-  scripts_[key].push_back(script);
-}
-
-void FakeOpenAi::set_default(Script script) {
-  std::lock_guard lock(mutex_);
-  default_ = script;
-}
-
-std::vector<FakeOpenAi::Call> FakeOpenAi::calls() const {
-  std::lock_guard lock(mutex_);
-  return calls_;
-}
-
-std::size_t FakeOpenAi::call_count() const {
-  std::lock_guard lock(mutex_);
-  return calls_.size();
-}
-
-std::vector<std::string> FakeOpenAi::served_images() const {
-  std::lock_guard lock(mutex_);
-  return served_;
-}
 
 FakeHttpResponse FakeOpenAi::answer(const FakeHttpRequest& request, bool edit) {
   Call call;
@@ -107,29 +76,19 @@ FakeHttpResponse FakeOpenAi::answer(const FakeHttpRequest& request, bool edit) {
   } else {
     call.body = json::parse(request.body, nullptr, false);
   }
-  std::lock_guard lock(mutex_);
-  auto& queue = scripts_[call.key];
-  call.script = queue.empty() ? default_ : queue.front();
-  if (!queue.empty()) queue.pop_front();
-  const Script script = call.script;
-  calls_.push_back(std::move(call));
-  switch (script) {
+  switch (take_script(std::move(call))) {
     case Script::kB64: {
-      const std::string png = make_png("openai-" + std::to_string(served_.size()));
-      served_.push_back(png);
+      const std::string png = answer_png("openai");
       return FakeHttpResponse::json({{"created", 1713833628},
                                      {"data", json::array({{{"b64_json", onebot::base64_encode(png)}}})},
                                      {"output_format", "png"},
                                      {"usage", {{"total_tokens", 100}}}});
     }
     case Script::kUrl: {
-      const std::string png = make_png("openai-url-" + std::to_string(served_.size()));
-      const std::string path = "/files/img-" + std::to_string(served_.size()) + ".png";
-      served_.push_back(png);
-      files_[path] = png;
-      return FakeHttpResponse::json({{"created", 1713833628},
-                                     {"data", json::array({{{"url", server_.base_url() + path},
-                                                            {"revised_prompt", "a revised prompt"}}})}});
+      const std::string url = answer_png_file("openai-url", "img");
+      return FakeHttpResponse::json(
+          {{"created", 1713833628},
+           {"data", json::array({{{"url", url}, {"revised_prompt", "a revised prompt"}}})}});
     }
     case Script::k400:
       return error(400, "invalid_request_error", "invalid_value", "Invalid size '7x7'.");

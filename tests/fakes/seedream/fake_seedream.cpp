@@ -17,43 +17,12 @@ FakeHttpResponse error(int status, const std::string& code, const std::string& m
 
 }  // namespace
 
-FakeSeedream::FakeSeedream() {
+FakeSeedream::FakeSeedream() : ScriptedImageFake(Script::kUrl) {
   server_.on("POST", "/api/v3/images/generations",
              [this](const FakeHttpRequest& request) { return answer(request); });
-  server_.on("GET", "/files/", [this](const FakeHttpRequest& request) {
-    std::lock_guard lock(mutex_);
-    auto it = files_.find(request.path());
-    if (it == files_.end()) return FakeHttpResponse::text("not found", 404);
-    return FakeHttpResponse{200, {{"Content-Type", "image/png"}}, it->second};
-  });
 }
 
 std::string FakeSeedream::api_base() const { return server_.base_url() + "/api/v3"; }
-
-void FakeSeedream::push(const std::string& key, Script script) {
-  std::lock_guard lock(mutex_);
-  scripts_[key].push_back(script);
-}
-
-void FakeSeedream::set_default(Script script) {
-  std::lock_guard lock(mutex_);
-  default_ = script;
-}
-
-std::vector<FakeSeedream::Call> FakeSeedream::calls() const {
-  std::lock_guard lock(mutex_);
-  return calls_;
-}
-
-std::size_t FakeSeedream::call_count() const {
-  std::lock_guard lock(mutex_);
-  return calls_.size();
-}
-
-std::vector<std::string> FakeSeedream::served_images() const {
-  std::lock_guard lock(mutex_);
-  return served_;
-}
 
 FakeHttpResponse FakeSeedream::answer(const FakeHttpRequest& request) {
   Call call;
@@ -61,30 +30,20 @@ FakeHttpResponse FakeSeedream::answer(const FakeHttpRequest& request) {
   call.key = authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : "";
   call.path = request.path();
   call.body = json::parse(request.body, nullptr, false);
-  std::lock_guard lock(mutex_);
-  auto& queue = scripts_[call.key];
-  call.script = queue.empty() ? default_ : queue.front();
-  if (!queue.empty()) queue.pop_front();
-  const Script script = call.script;
   const std::string model = call.body.is_object() ? call.body.value("model", "") : "";
   const std::string size = call.body.is_object() ? call.body.value("size", "2048x2048") : "2048x2048";
-  calls_.push_back(std::move(call));
+  const Script script = take_script(std::move(call));
   const json usage = {{"generated_images", 1}, {"output_tokens", 16384}, {"total_tokens", 16384}};
   switch (script) {
     case Script::kUrl: {
-      const std::string png = make_png("seedream-url-" + std::to_string(served_.size()));
-      const std::string path = "/files/seedream-" + std::to_string(served_.size()) + ".png";
-      served_.push_back(png);
-      files_[path] = png;
-      return FakeHttpResponse::json(
-          {{"model", model},
-           {"created", 1757321139},
-           {"data", json::array({{{"url", server_.base_url() + path}, {"size", size}}})},
-           {"usage", usage}});
+      const std::string url = answer_png_file("seedream-url", "seedream");
+      return FakeHttpResponse::json({{"model", model},
+                                     {"created", 1757321139},
+                                     {"data", json::array({{{"url", url}, {"size", size}}})},
+                                     {"usage", usage}});
     }
     case Script::kB64: {
-      const std::string png = make_png("seedream-b64-" + std::to_string(served_.size()));
-      served_.push_back(png);
+      const std::string png = answer_png("seedream-b64");
       return FakeHttpResponse::json(
           {{"model", model},
            {"created", 1757321139},

@@ -11,64 +11,48 @@
 // Thread-safety: the accessors may be called from any thread.
 #pragma once
 
-#include <deque>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "tests/fakes/http/fake_http_server.h"
+#include "tests/fakes/http/scripted_image_fake.h"
 
 namespace picbot::testing {
 
-class FakeSeedream {
- public:
-  enum class Script {
-    kUrl,               // data[0].url: a 24 h link to this fake, which serves a PNG (the default)
-    kB64,               // data[0].b64_json: a PNG (response_format b64_json)
-    kInvalidParameter,  // 400 InvalidParameter (e.g. a size below the floor)
-    kSensitiveInput,    // 400 InputTextSensitiveContentDetected
-    kSensitiveOutput,   // 400 OutputImageSensitiveContentDetected
-    kFilteredInData,    // 200 whose data[0] carries error OutputImageSensitiveContentDetected
-    kInvalidKey,        // 401 AuthenticationError
-    kRateLimited,       // 429 RateLimitExceeded.EndpointRPMExceeded with Retry-After: 1
-    kQuotaExceeded,     // 429 QuotaExceeded
-    k500,               // 500 InternalServiceError
-  };
+enum class FakeSeedreamScript {
+  kUrl,               // data[0].url: a 24 h link to this fake, which serves a PNG (the default)
+  kB64,               // data[0].b64_json: a PNG (response_format b64_json)
+  kInvalidParameter,  // 400 InvalidParameter (e.g. a size below the floor)
+  kSensitiveInput,    // 400 InputTextSensitiveContentDetected
+  kSensitiveOutput,   // 400 OutputImageSensitiveContentDetected
+  kFilteredInData,    // 200 whose data[0] carries error OutputImageSensitiveContentDetected
+  kInvalidKey,        // 401 AuthenticationError
+  kRateLimited,       // 429 RateLimitExceeded.EndpointRPMExceeded with Retry-After: 1
+  kQuotaExceeded,     // 429 QuotaExceeded
+  k500,               // 500 InternalServiceError
+};
 
-  struct Call {
-    std::string key;   // the bearer token
-    std::string path;  // "/api/v3/images/generations"
-    nlohmann::json body;
-    Script script;
-  };
+struct FakeSeedreamCall {
+  std::string key;   // the bearer token
+  std::string path;  // "/api/v3/images/generations"
+  nlohmann::json body;
+  FakeSeedreamScript script;
+};
+
+class FakeSeedream : public ScriptedImageFake<FakeSeedreamScript, FakeSeedreamCall> {
+ public:
+  using Script = FakeSeedreamScript;
+  using Call = FakeSeedreamCall;
 
   FakeSeedream();
-  FakeSeedream(const FakeSeedream&) = delete;
-  FakeSeedream& operator=(const FakeSeedream&) = delete;
 
   // "http://127.0.0.1:<port>/api/v3", the versioned base an operator configures.
   std::string api_base() const;
 
-  // The next answer for this key; after the queue empties, the default.
-  void push(const std::string& key, Script script);
-  void set_default(Script script);
-
-  std::vector<Call> calls() const;
-  std::size_t call_count() const;
-  std::vector<std::string> served_images() const;  // image bytes answered, in order
+  // push, set_default, calls, call_count, served_images: see ScriptedImageFake.
 
  private:
   FakeHttpResponse answer(const FakeHttpRequest& request);
-
-  FakeHttpServer server_;
-  mutable std::mutex mutex_;
-  std::map<std::string, std::deque<Script>> scripts_;
-  Script default_ = Script::kUrl;
-  std::vector<Call> calls_;
-  std::vector<std::string> served_;
-  std::map<std::string, std::string> files_;  // path -> image served for kUrl
 };
 
 }  // namespace picbot::testing
