@@ -54,6 +54,12 @@ class TransportTest : public ::testing::Test {
     loop_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
+    // As App does: stop, and let every session end before the hub goes (a
+    // session still reading would hand its next frame to a freed hub).
+    if (transport_) {
+      on_loop([&] { transport_->stop(); });
+      EXPECT_TRUE(wait_for_links(0));
+    }
     on_loop([&] { transport_.reset(); });
     work_.reset();
     loop_.join();

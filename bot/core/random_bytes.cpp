@@ -30,6 +30,7 @@ struct Buffer {
 }  // namespace
 
 bool random_bytes(std::span<unsigned char> out) {
+  if (out.empty()) return true;  // (an empty span's data() may be null: no memcpy)
   thread_local Buffer buffer;
   if (out.size() > buffer.bytes.size() / 4) return fill_from_kernel(out.data(), out.size());
   if (buffer.bytes.size() - buffer.used < out.size()) {
