@@ -108,7 +108,8 @@ class Arguments {
 struct ArgError {
   enum Kind { kMissing, kNotInteger, kNotNumber, kNotUser, kBadSubcommand };
   Kind kind;
-  std::string arg;    // the argument's name ("prompt"); the option's for a missing option value
+  std::string arg;    // the argument's name ("prompt"); an option's name when its value is missing,
+                      // its value's name ("ratio" of --ar <ratio>) when the value is bad
   std::string given;  // the offending word, cut to 40 bytes
 };
 

@@ -26,7 +26,10 @@ void check_line(const CommandSpec& spec, std::string_view line) {
   const ArgError& error = args.error();
   bool named = error.kind == ArgError::kBadSubcommand;
   for (const auto& arg : spec.positionals) named = named || arg.name == error.arg;
-  for (const auto& option : spec.options) named = named || option.name == error.arg;
+  // An option is named by itself when its value is missing, by its value's
+  // name ("--ar <ratio>": ratio) when the value is bad.
+  for (const auto& option : spec.options)
+    named = named || option.name == error.arg || option.value.name == error.arg;
   FUZZ_CHECK(named);
   FUZZ_CHECK(error.given.size() <= 40 + std::string_view("…").size());
 }
