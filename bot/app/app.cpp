@@ -144,6 +144,11 @@ struct App::Impl {
     });
   }
 
+  // The worker jobs still queued or running when the loop stops (a quota
+  // commit, a config save) refer to the parts below: finish them and join
+  // the workers before any part goes away.
+  ~Impl() { workers.stop(); }
+
   void stop() {
     if (stopping) return;
     stopping = true;
