@@ -318,7 +318,8 @@ Result run(const Options& o) {
   TempDir dir;
   const fs::path config = dir.path() / "picbot.yaml";
   std::ofstream(config) << config_yaml(o, dir.path() / "data", openrouter.api_base(), chat.api_base());
-  auto started = ChildProcess::start({o.picbot, "--config", config.string()}, {}, dir.path());
+  // --lang en: the lines read below are matched in English.
+  auto started = ChildProcess::start({o.picbot, "--config", config.string(), "--lang", "en"}, {}, dir.path());
   if (!started) {
     r.error = "cannot start picbot: " + started.error().message;
     return r;

@@ -370,7 +370,8 @@ RunResult run_once(const Options& options, const RunPlan& plan) {
                              std::to_string(*port), "--path", kPath, "--self-id", std::to_string(kSelfId)});
     ready_line = std::regex(R"(koishi ready in ([0-9.]+) ms, reverse WS listening on 127\.0\.0\.1:(\d+))");
   } else {
-    argv.insert(argv.end(), {options.picbot, "--config", config.string()});
+    // --lang en: the ready, port and reload lines are matched in English.
+    argv.insert(argv.end(), {options.picbot, "--config", config.string(), "--lang", "en"});
   }
   const auto spawned_at = std::chrono::steady_clock::now();
   auto started = ChildProcess::start(argv, {}, dir.path());
