@@ -5,21 +5,16 @@
 // level, the level filter, search, download and pause. Exits 0 when every step passed; on failure
 // prints the step and saves SCREENSHOT_DIR/console-failure.png.
 import {readFileSync} from "node:fs";
-import {env, launchChromium, pollerFor} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, collectProblems} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD");
 const model = env("MODEL_NAME"), quota = env("QUOTA_LIMIT"), shots = env("SCREENSHOT_DIR");
 
 const browser = await launchChromium();
 const page = await browser.newPage({viewport: {width: 1100, height: 900}});
-const problems = [];
 // Expected refusals (wrong password 401, invalid config 400) are part of the
 // test; a missing file or a server error is a problem.
-page.on("console", (m) => {
-  if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
-});
-page.on("response", (r) => { if (r.status() === 404 || r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`); });
-page.on("pageerror", (e) => problems.push("page error: " + e.message));
+const problems = collectProblems(page);
 page.setDefaultTimeout(15000);
 
 let step = "start";

@@ -37,3 +37,16 @@ export const logIn = async (page, url, password) => {
   await page.click("#login-button");
   await page.waitForSelector("#nav a[data-page=status]", {state: "attached"});
 };
+
+// The problems a page shows while a script drives it: console errors (but
+// "Failed to load resource", which expected 401/400 refusals print), a 404
+// or 5xx answer, an uncaught page error. Returns the list it fills.
+export const collectProblems = (page) => {
+  const problems = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
+  });
+  page.on("response", (r) => { if (r.status() === 404 || r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on("pageerror", (e) => problems.push("page error: " + e.message));
+  return problems;
+};

@@ -4,19 +4,14 @@
 // CONSOLE_URL, CONSOLE_PASSWORD, SECRET (must not show), SCREENSHOT_DIR,
 // CHROMIUM. Exits 0 when every step passed; on failure prints the step and
 // saves SCREENSHOT_DIR/settings-failure.png.
-import {env, launchChromium, pollerFor, logIn} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn, collectProblems} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), secret = env("SECRET");
 const shots = env("SCREENSHOT_DIR");
 
 const browser = await launchChromium();
 const page = await browser.newPage({viewport: {width: 1100, height: 900}});
-const problems = [];
-page.on("console", (m) => {
-  if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push("console: " + m.text());
-});
-page.on("response", (r) => { if (r.status() === 404 || r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`); });
-page.on("pageerror", (e) => problems.push("page error: " + e.message));
+const problems = collectProblems(page);
 page.setDefaultTimeout(15000);
 const waitFor = pollerFor(page);
 const visible = (selector) => page.locator(selector).isVisible();
