@@ -38,12 +38,12 @@ std::string read_text_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-// The config file's text edited so that it loads as values: only the keys
-// that change are rewritten (config::config_text_for). Blocking.
-std::string edited_config_text(const std::filesystem::path& path, const config::Schema& schema,
-                               const json& values) {
+// text, the config file at path as read, edited so that it loads as values:
+// only the keys that change are rewritten (config::config_text_for).
+std::string edited_config_text(const std::string& text, const std::filesystem::path& path,
+                               const config::Schema& schema, const json& values) {
   const std::string language = values["bot"].value("language", "zh-CN");
-  config::ConfigText edited = config::config_text_for(read_text_file(path), schema, values, language);
+  config::ConfigText edited = config::config_text_for(text, schema, values, language);
   if (!edited.fallback_reason.empty())
     app_logger()->warn("config save: {} is written whole ({})", path.string(), edited.fallback_reason);
   return std::move(edited.text);
@@ -138,7 +138,8 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
   // Its errors go back to whoever asked (a chat command): in the bot's language.
   auto edited = [schema = schema_, key = std::move(key), value = std::move(value),
                  language = language()](const std::filesystem::path& path) -> Result<std::string> {
-    auto raw = config::parse_yaml(read_text_file(path), language);
+    const std::string text = read_text_file(path);
+    auto raw = config::parse_yaml(text, language);
     if (!raw) return Error::make("bad_config", join_issues(raw.error()));
     json file = raw->is_object() ? *raw : json::object();
     json* node = &file;
@@ -156,7 +157,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
     }
     auto validated = config::validate_config(schema, file, config::Environment{}, language);
     if (!validated) return Error::make("bad_config", join_issues(validated.error()));
-    return edited_config_text(path, schema, validated->values);
+    return edited_config_text(text, path, schema, validated->values);
   };
   if (Status saved = co_await write_config_file(edited); !saved) co_return saved;
   co_return reload();
@@ -221,8 +222,8 @@ asio::awaitable<web::HttpResponse> ConfigService::preview_from_console(const web
   const json values = std::move(validated->values);
   // Owns copies: the workers are joined after this service is destroyed.
   auto diff_of_save = [schema = schema_, path = path_, values] {
-    return unified_diff(read_text_file(path), edited_config_text(path, schema, values),
-                        path.filename().string());
+    const std::string before = read_text_file(path);
+    return unified_diff(before, edited_config_text(before, path, schema, values), path.filename().string());
   };
   std::string diff = co_await workers_.run(config_writes_, std::move(diff_of_save));
   std::vector<std::string> secrets = schema_.secret_values(file_config_);
@@ -243,7 +244,7 @@ asio::awaitable<web::HttpResponse> ConfigService::save_from_console(const web::H
   const json dropped = unknown_keys();
   auto new_text = [schema = schema_,
                    values = validated->values](const std::filesystem::path& path) -> Result<std::string> {
-    return edited_config_text(path, schema, values);
+    return edited_config_text(read_text_file(path), path, schema, values);
   };
   const Status saved = co_await write_config_file(new_text);
   if (!saved) {
