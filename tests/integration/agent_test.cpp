@@ -20,10 +20,7 @@ constexpr char kChatKey[] = "sk-chat-integration-key-0000aaaa";
 constexpr char kImageKey[] = "sk-or-v1-integration-key-1111bbbb";
 constexpr std::int64_t kSelf = 10001;
 
-json at_bot(const std::string& text) {
-  return json::array({json{{"type", "at"}, {"data", {{"qq", std::to_string(kSelf)}}}},
-                      json{{"type", "text"}, {"data", {{"text", " " + text}}}}});
-}
+json at_bot(const std::string& text) { return at_self(kSelf, text); }
 
 class AgentIntegrationTest : public ::testing::Test {
  protected:

@@ -54,6 +54,11 @@ std::string image_file_of(const json& message) {
   return {};
 }
 
+json at_self(std::int64_t self_id, const std::string& text) {
+  return json::array({json{{"type", "at"}, {"data", {{"qq", std::to_string(self_id)}}}},
+                      json{{"type", "text"}, {"data", {{"text", " " + text}}}}});
+}
+
 std::optional<std::string> image_bytes_of(const json& message) {
   const std::string file = image_file_of(message);
   if (!file.starts_with("base64://")) return std::nullopt;

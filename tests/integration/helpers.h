@@ -2,6 +2,7 @@
 // sends to the fake NapCat, and building the YAML the tests start it with.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ std::string image_file_of(const nlohmann::json& message);
 // The decoded bytes of the first image segment when it is inline base64;
 // nullopt when there is none, it is a URL or path, or it does not decode.
 std::optional<std::string> image_bytes_of(const nlohmann::json& message);
+
+// A message that @s the bot (self_id), then text: how a group wakes the agent.
+nlohmann::json at_self(std::int64_t self_id, const std::string& text);
 
 // Sends, as user 43 in group 777, a message with one image that NapCat would
 // fetch from image_url; returns a segment array that quotes it, then text.
