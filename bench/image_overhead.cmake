@@ -1,5 +1,8 @@
-# image_overhead_bench: upstream body complete -> send frame built, for a 2 MB PNG.
+# image_overhead_bench: upstream body complete -> ImageResult per provider, and
+# -> send frame built (OpenRouter), for a 2 MB PNG.
 if(TARGET gemini_delivery AND TARGET picbot_fake_openrouter)
   picbot_benchmark(image_overhead_bench SOURCES image_overhead_bench.cpp
-    DEPS gemini_delivery gemini_image_store image_openrouter picbot_fake_openrouter picbot_test_support)
+    DEPS gemini_delivery gemini_image_store image_openrouter image_openai image_gemini image_seedream
+      picbot_fake_openrouter picbot_fake_http picbot_test_support)
+  picbot_allow_coroutine_frames(image_overhead_bench)
 endif()

@@ -1,22 +1,46 @@
-// image_overhead_bench: picbot's own work for one generated image, from the
-// moment the upstream's response body is complete to the moment the
-// send_group_msg frame is built: parse the chat completion, decode and verify
-// the image, save it to the image store (worker pool), make the base64
-// segment and write the frame text. The socket write is a memcpy into the
-// kernel and is left out; so is the upstream, which is the point.
-// Goal (issue 8): <= 10 ms for a 2 MB PNG.
+// image_overhead_bench: picbot's own work for one generated image.
+//
+// BM_EngineOverhead/<answer>: the image engine, per provider type and answer
+// form, from the moment the upstream's answer body is complete to the
+// ImageResult, as KeyedProvider::exchange and OpenRouterImageClient do it:
+// parse the answer (on the WorkerPool, as bodies above kParseOnWorkersBytes
+// are), decode and verify the image, then finish_image (verify a downloaded
+// image, cap the size) and build the ImageResult. For URL answers (DALL·E,
+// Seedream's default) the 2 MB download from a loopback server is upstream
+// time, not overhead: the benchmark times the parse, pauses for the download
+// (download_image, what complete_image calls) and times finish_image. Real
+// time is the overhead (manual time over the timed parts); the counter cpu_ms
+// is the process's CPU over the same parts (every thread: the parse runs on
+// the worker). Goal (issue 17): <= 5 ms per provider for a 2 MB image.
+//
+// BM_BodyToSendFrame: the plugin's path after that for OpenRouter's answer,
+// up to the send_group_msg frame: parse, decode and verify, save to the image
+// store (worker pool), make the base64 segment and write the frame text. The
+// socket write is a memcpy into the kernel and is left out; so is the
+// upstream. Goal (issue 8): <= 10 ms for a 2 MB PNG.
 #include <benchmark/benchmark.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "bot/core/clock.h"
 #include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
+#include "bot/net/http_client.h"
+#include "bot/onebot/base64.h"
 #include "bot/onebot/message.h"
+#include "image/download.h"
+#include "image/keyed_provider.h"
+#include "image/providers/gemini/gemini_provider.h"
+#include "image/providers/openai/openai_provider.h"
 #include "image/providers/openrouter/openrouter_response.h"
+#include "image/providers/seedream/seedream_provider.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 #include "plugins/gemini_pic_gen/store/image_store.h"
+#include "tests/fakes/http/fake_http_server.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
@@ -53,6 +77,159 @@ void BM_ParseResponse(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseResponse)->Arg(2 * 1024 * 1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// ---- the engine, per provider -------------------------------------------------
+// The answers' shapes follow /work/shared/notes/image-providers.md (and the
+// fakes in tests/fakes/<provider>/, which follow the providers' SDKs).
+using nlohmann::json;
+
+std::string openai_b64_body(const std::string& png) {  // gpt-image-1
+  return json{{"created", 1713833628},
+              {"data", json::array({{{"b64_json", onebot::base64_encode(png)}}})},
+              {"output_format", "png"},
+              {"usage", {{"total_tokens", 100}}}}
+      .dump();
+}
+std::string openai_url_body(const std::string& url) {  // dall-e-3
+  return json{{"created", 1713833628}, {"data", json::array({{{"url", url}, {"revised_prompt", "a cat"}}})}}
+      .dump();
+}
+std::string gemini_body(const std::string& png) {
+  json parts =
+      json::array({{{"text", "Here is your picture."}},
+                   {{"inlineData", {{"mimeType", "image/png"}, {"data", onebot::base64_encode(png)}}}}});
+  return json{{"candidates",
+               json::array({{{"content", {{"role", "model"}, {"parts", parts}}}, {"finishReason", "STOP"}}})},
+              {"usageMetadata", {{"candidatesTokenCount", 1306}}}}
+      .dump();
+}
+std::string seedream_body(const json& image) {
+  return json{{"model", "doubao-seedream-4-5-251128"},
+              {"created", 1757321139},
+              {"data", json::array({image})},
+              {"usage", {{"generated_images", 1}}}}
+      .dump();
+}
+
+// Every provider's parser, as exchange() sees it: the image or the URL to fetch.
+using Parser = Result<image::UpstreamImage, llm::ProviderError> (*)(std::string_view body, int status);
+
+Result<image::UpstreamImage, llm::ProviderError> parse_openrouter(std::string_view body, int status) {
+  auto parsed = image::parse_image_response(body, status);
+  if (!parsed.ok()) return parsed.error();
+  return image::UpstreamImage{std::move(parsed->image), std::move(parsed->download_url)};
+}
+Result<image::UpstreamImage, llm::ProviderError> parse_gemini(std::string_view body, int status) {
+  auto parsed = image::parse_gemini_answer(body, status);
+  if (!parsed.ok()) return parsed.error();
+  return image::UpstreamImage{std::move(parsed).value(), {}};
+}
+
+struct EngineCase {
+  Parser parse;
+  // The answer body for png; url is where png is served (URL answers).
+  std::string (*body)(const std::string& png, const std::string& url);
+};
+
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+void BM_EngineOverhead(benchmark::State& state, EngineCase c) {
+  const std::string png = testing::make_png("engine", 2 * 1024 * 1024);
+  testing::FakeHttpServer cdn;  // serves URL answers' images, as the provider's CDN would
+  cdn.on("GET", "/image.png", [&](const testing::FakeHttpRequest&) {
+    return testing::FakeHttpResponse{200, {{"Content-Type", "image/png"}}, png};
+  });
+  const std::string body = c.body(png, cdn.base_url() + "/image.png");
+  boost::asio::io_context io;
+  net::HttpClient http(io.get_executor());
+  WorkerPool workers(1);
+  image::DownloadOptions download;
+  download.allow_private_addresses = true;
+  double cpu_ms = 0;
+  for (auto _ : state) {
+    using Clock = std::chrono::steady_clock;
+    auto started = Clock::now();
+    double cpu_started = process_cpu_ms();
+    // exchange(): a large body is parsed on the worker pool, a small one (a URL answer) in place.
+    auto parsed = body.size() > image::kParseOnWorkersBytes
+                      ? testing::run_coroutine(io, workers.run([&] { return c.parse(body, 200); }))
+                      : c.parse(body, 200);
+    if (!parsed.ok()) {
+      state.SkipWithError(parsed.error().to_string().c_str());
+      break;
+    }
+    auto elapsed = Clock::now() - started;
+    cpu_ms += process_cpu_ms() - cpu_started;
+    std::optional<std::string> downloaded;
+    if (!parsed->url.empty()) {  // upstream time: not counted
+      auto bytes = testing::run_coroutine(io, image::download_image(http, parsed->url, download));
+      if (!bytes.ok()) {
+        state.SkipWithError(bytes.error().to_string().c_str());
+        break;
+      }
+      downloaded.emplace(std::move(bytes).value());
+    }
+    started = Clock::now();
+    cpu_started = process_cpu_ms();
+    auto finished =
+        image::finish_image(std::move(parsed->image), std::move(downloaded), download.max_bytes, 200);
+    if (!finished.ok()) {
+      state.SkipWithError(finished.error().to_string().c_str());
+      break;
+    }
+    image::ImageResult result;
+    result.text = finished->model_text;
+    result.images.push_back(std::move(finished).value());
+    benchmark::DoNotOptimize(result);
+    elapsed += Clock::now() - started;
+    cpu_ms += process_cpu_ms() - cpu_started;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count());
+  }
+  state.counters["cpu_ms"] = benchmark::Counter(cpu_ms, benchmark::Counter::kAvgIterations);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * png.size()));
+}
+
+// One row per provider type and answer form.
+BENCHMARK_CAPTURE(BM_EngineOverhead, openrouter,
+                  EngineCase{parse_openrouter,
+                             [](const std::string& png, const std::string&) { return completion_body(png); }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_EngineOverhead, openai_b64,
+                  EngineCase{image::parse_openai_answer,
+                             [](const std::string& png, const std::string&) { return openai_b64_body(png); }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_EngineOverhead, openai_url,
+                  EngineCase{image::parse_openai_answer,
+                             [](const std::string&, const std::string& url) { return openai_url_body(url); }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_EngineOverhead, gemini,
+                  EngineCase{parse_gemini,
+                             [](const std::string& png, const std::string&) { return gemini_body(png); }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_EngineOverhead, seedream_url,
+                  EngineCase{image::parse_seedream_answer,
+                             [](const std::string&, const std::string& url) {
+                               return seedream_body({{"url", url}, {"size", "2560x1440"}});
+                             }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(
+    BM_EngineOverhead, seedream_b64,
+    EngineCase{image::parse_seedream_answer,
+               [](const std::string& png, const std::string&) {
+                 return seedream_body({{"b64_json", onebot::base64_encode(png)}, {"size", "2560x1440"}});
+               }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+// ---- the plugin, OpenRouter's answer to the send frame ----------------------
 void BM_BodyToSendFrame(benchmark::State& state) {
   const std::string body =
       completion_body(testing::make_png("overhead", static_cast<std::size_t>(state.range(0))));

@@ -42,21 +42,31 @@ boost::asio::awaitable<Result<GeneratedImage, ProviderError>> complete_image(net
                                                                              const std::string& url,
                                                                              const DownloadOptions& options,
                                                                              int status) {
+  std::optional<std::string> downloaded;
   if (!url.empty()) {
-    auto downloaded = co_await download_image(http, url, options);
-    if (!downloaded.ok()) co_return downloaded.error();
-    image.bytes = std::move(downloaded).value();
+    auto bytes = co_await download_image(http, url, options);
+    if (!bytes.ok()) co_return bytes.error();
+    downloaded.emplace(std::move(bytes).value());
+  }
+  co_return finish_image(std::move(image), std::move(downloaded), options.max_bytes, status);
+}
+
+Result<GeneratedImage, ProviderError> finish_image(GeneratedImage image,
+                                                   std::optional<std::string> downloaded,
+                                                   std::size_t max_bytes, int status) {
+  if (downloaded) {
+    image.bytes = std::move(*downloaded);
     auto format = verify_image(image.bytes);
-    if (!format.ok()) co_return format.error();
+    if (!format.ok()) return format.error();
     image.mime = image_mime(*format);
     image.extension = image_extension(*format);
   }
-  if (image.bytes.size() > options.max_bytes) {
-    co_return ProviderError{
-        FailureClass::kBadResponse, status,
-        "image of " + std::to_string(image.bytes.size()) + " bytes exceeds max_image_bytes", std::nullopt};
+  if (image.bytes.size() > max_bytes) {
+    return ProviderError{FailureClass::kBadResponse, status,
+                         "image of " + std::to_string(image.bytes.size()) + " bytes exceeds max_image_bytes",
+                         std::nullopt};
   }
-  co_return image;
+  return image;
 }
 
 }  // namespace picbot::image

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "bot/core/result.h"
@@ -30,12 +31,18 @@ boost::asio::awaitable<Result<std::string, llm::ProviderError>> download_image(
     net::HttpClient& http, const std::string& url, const DownloadOptions& options);
 
 // The image of an answer, complete: when url is set, image.bytes are
-// downloaded from it (download_image) and verified, and mime and extension
-// taken from the magic bytes. Then kBadResponse when the bytes exceed
-// options.max_bytes ("image of N bytes exceeds max_image_bytes"; status is
-// the answer's HTTP status, for the error).
+// downloaded from it (download_image), then finish_image.
 boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> complete_image(
     net::HttpClient& http, GeneratedImage image, const std::string& url, const DownloadOptions& options,
     int status);
+
+// complete_image's work once the bytes are here: downloaded bytes (when not
+// nullopt) replace image.bytes and are verified, mime and extension taken
+// from the magic bytes; then kBadResponse when the bytes exceed max_bytes
+// ("image of N bytes exceeds max_image_bytes"; status is the answer's HTTP
+// status, for the error).
+Result<GeneratedImage, llm::ProviderError> finish_image(GeneratedImage image,
+                                                        std::optional<std::string> downloaded,
+                                                        std::size_t max_bytes, int status);
 
 }  // namespace picbot::image
