@@ -8,6 +8,7 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/onebot/base64.h"
+#include "image/answer_json.h"
 #include "image/download.h"
 #include "image/format.h"
 
@@ -43,6 +44,13 @@ std::string string_at(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The member of that type, or nullptr; never copies (the image's base64 is megabytes).
+const json* member_of(const json& object, const char* key, json::value_t type) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it != object.end() && it->type() == type ? &*it : nullptr;
+}
+
 }  // namespace
 
 std::string gemini_generate_url(std::string_view api_base, std::string_view model) {
@@ -51,7 +59,7 @@ std::string gemini_generate_url(std::string_view api_base, std::string_view mode
 }
 
 Result<GeneratedImage, ProviderError> parse_gemini_answer(std::string_view body, int status) {
-  auto parsed = parse_json(body);
+  auto parsed = parse_answer_json(body);
   if (!parsed.ok() || !parsed->is_object()) {
     return ProviderError{FailureClass::kBadResponse, status,
                          "malformed JSON in the response (" + std::to_string(body.size()) + " bytes)",
@@ -59,20 +67,21 @@ Result<GeneratedImage, ProviderError> parse_gemini_answer(std::string_view body,
   }
   const json& root = *parsed;
   if (auto failure = llm::error_in_body(root, status)) return *failure;
-  const json candidates = root.value("candidates", json::array());
-  if (!candidates.is_array() || candidates.empty() || !candidates[0].is_object()) {
+  const json* candidates = member_of(root, "candidates", json::value_t::array);
+  if (candidates == nullptr || candidates->empty() || !(*candidates)[0].is_object()) {
     const json feedback = root.value("promptFeedback", json::object());
     const std::string reason = feedback.is_object() ? string_at(feedback, "blockReason") : "";
     if (!reason.empty()) return filtered(status, "");
     return ProviderError{FailureClass::kBadResponse, status, "the response has no candidates", std::nullopt};
   }
-  const json& candidate = candidates[0];
+  const json& candidate = (*candidates)[0];
   std::string text;
   std::optional<GeneratedImage> image;
   std::optional<ProviderError> first_error;
-  const json content = candidate.value("content", json::object());
-  const json parts = content.is_object() ? content.value("parts", json::array()) : json::array();
-  for (const json& part : parts.is_array() ? parts : json::array()) {
+  const json* content = member_of(candidate, "content", json::value_t::object);
+  const json* parts = content ? member_of(*content, "parts", json::value_t::array) : nullptr;
+  static const json kNoParts = json::array();
+  for (const json& part : parts ? *parts : kNoParts) {
     if (!part.is_object()) continue;
     if (part.contains("text") && part["text"].is_string() && !part.value("thought", false)) {
       if (!text.empty()) text += "\n";
@@ -84,7 +93,9 @@ Result<GeneratedImage, ProviderError> parse_gemini_answer(std::string_view body,
     if (image || inline_data == nullptr || !inline_data->is_object()) continue;
     std::string mime = string_at(*inline_data, "mimeType");
     if (mime.empty()) mime = string_at(*inline_data, "mime_type");
-    auto decoded = decode_base64_image(string_at(*inline_data, "data"), format_from_mime(mime));
+    const json* data = member_of(*inline_data, "data", json::value_t::string);
+    auto decoded = decode_base64_image(data ? std::string_view(data->get_ref<const std::string&>()) : "",
+                                       format_from_mime(mime));
     if (decoded.ok()) {
       image = std::move(decoded).value();
     } else if (!first_error) {

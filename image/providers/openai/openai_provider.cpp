@@ -11,6 +11,7 @@
 #include "bot/llm/chat_endpoint.h"
 #include "bot/llm/retrying_caller.h"
 #include "bot/net/http_client.h"
+#include "image/answer_json.h"
 #include "image/download.h"
 #include "image/format.h"
 
@@ -63,15 +64,15 @@ void append_field(std::string& body, const std::string& boundary, std::string_vi
 
 // images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}.
 Result<UpstreamImage, ProviderError> parse_openai_answer(std::string_view body, int status) {
-  auto parsed = parse_json(body);
+  auto parsed = parse_answer_json(body);
   if (!parsed.ok() || !parsed->is_object()) {
     return bad_response("malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
   }
   if (auto failure = llm::error_in_body(*parsed, status)) return *failure;
-  const json& data = parsed->value("data", json());
-  if (!data.is_array() || data.empty() || !data[0].is_object())
+  const auto data = parsed->find("data");  // not value(): that copies the megabytes of base64
+  if (data == parsed->end() || !data->is_array() || data->empty() || !(*data)[0].is_object())
     return bad_response("no image in the response");
-  const json& first = data[0];
+  const json& first = (*data)[0];
   UpstreamImage answer;
   if (first.contains("b64_json") && first["b64_json"].is_string()) {
     auto image = decode_base64_image(first["b64_json"].get_ref<const std::string&>(), std::nullopt);

@@ -3,6 +3,7 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/text.h"
 #include "bot/onebot/base64.h"
+#include "image/answer_json.h"
 #include "image/download.h"
 #include "image/format.h"
 
@@ -76,7 +77,7 @@ std::int64_t seedream_min_pixels(std::string_view model) {
 // volcenginesdkarkruntime types/images/images.py: ImagesResponse {model,
 // created, data: [{url | b64_json, size}], usage, error}.
 Result<UpstreamImage, ProviderError> parse_seedream_answer(std::string_view body, int status) {
-  auto parsed = parse_json(body);
+  auto parsed = parse_answer_json(body);
   if (!parsed.ok() || !parsed->is_object()) {
     return bad_response(status, "malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
   }
@@ -92,9 +93,9 @@ Result<UpstreamImage, ProviderError> parse_seedream_answer(std::string_view body
   std::optional<ProviderError> item_error;
   for (const json& item : *data) {
     if (!item.is_object()) continue;
-    const std::string b64 = string_at(item, "b64_json");
-    if (!b64.empty()) {
-      auto image = decode_base64_image(b64, std::nullopt);
+    const auto b64 = item.find("b64_json");  // read in place: megabytes of base64
+    if (b64 != item.end() && b64->is_string() && !b64->get_ref<const std::string&>().empty()) {
+      auto image = decode_base64_image(b64->get_ref<const std::string&>(), std::nullopt);
       if (!image.ok()) return image.error();
       return UpstreamImage{std::move(image).value(), ""};
     }
