@@ -171,6 +171,8 @@ overhead = [b for b in overhead or [] if b not in engine]
 for b in engine:
     answer = b.get("run_name", b["name"]).split("/")[1]
     cpu = f"CPU {b['cpu_ms']:.2f} ms, all threads" if "cpu_ms" in b else "CPU n/a"
+    if "download_ms" in b:
+        cpu += f"; 2 MB download from loopback, upstream: {b['download_ms']:.1f} ms"
     row(f"engine overhead per 2 MB image, upstream body -> ImageResult: {answer} (image_overhead_bench; {cpu})",
         f"{ms(b):.2f} ms", "<= 5 ms", ms(b) <= 5)
 if not engine:
