@@ -1,5 +1,7 @@
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 
+#include <algorithm>
+
 #include "bot/config/shared_fields.h"
 #include "image/provider_registry.h"
 
@@ -177,24 +179,35 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
   const json names = section.value("providers", json::array());
   if (!names.is_array())
     return Error::make("bad_config", "plugins.gemini_pic_gen.providers: expected a list of names");
+  image::ProviderConfig implicit;
+  implicit.name = "openrouter";
+  implicit.type = "openrouter";
+  implicit.section = section;
+  const bool resolve = image_providers.is_object();
+  if (!resolve || !image_providers.contains(implicit.name)) s.instances.push_back(implicit);
+  if (resolve) {
+    for (const auto& [name, instance] : image_providers.items()) {
+      if (!instance.is_object()) continue;
+      image::ProviderConfig named;
+      named.name = name;
+      named.section = instance;
+      named.type = instance.value("type", "");
+      s.instances.push_back(std::move(named));
+    }
+  }
   // Only the plugin section is known to check_config: names are resolved at start.
-  if (names.empty() || image_providers.is_null()) {
-    image::ProviderConfig implicit;
-    implicit.name = "openrouter";
-    implicit.type = "openrouter";
-    implicit.section = section;
+  if (names.empty() || !resolve) {
     s.providers.push_back(std::move(implicit));
   } else {
     for (const json& name : names) {
-      image::ProviderConfig named;
-      named.name = name.is_string() ? name.get<std::string>() : name.dump();
-      if (!image_providers.contains(named.name) || !image_providers[named.name].is_object()) {
-        return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." +
-                                             named.name + " in the config");
+      const std::string wanted = name.is_string() ? name.get<std::string>() : name.dump();
+      const auto found = std::find_if(s.instances.begin(), s.instances.end(),
+                                      [&](const image::ProviderConfig& c) { return c.name == wanted; });
+      if (found == s.instances.end()) {
+        return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." + wanted +
+                                             " in the config");
       }
-      named.section = image_providers[named.name];
-      named.type = named.section.value("type", "");
-      s.providers.push_back(std::move(named));
+      s.providers.push_back(*found);
     }
   }
   auto quota = QuotaConfig::from_json(section.value("rate_limit", json::object()));
@@ -213,6 +226,9 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
       static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
   // The same switch covers images the upstream hands back as data[].url.
+  for (image::ProviderConfig& instance : s.instances) {
+    instance.allow_private_download_addresses = s.references.allow_private_network;
+  }
   for (image::ProviderConfig& provider : s.providers) {
     provider.allow_private_download_addresses = s.references.allow_private_network;
     if (Status checked = image::check_provider_config(provider); !checked) return checked.error();
