@@ -152,7 +152,8 @@ class GeminiPicGenPlugin final : public Plugin {
         [this](std::size_t index, std::string_view masked) {
           return providers_->chain()->enable_key(index, masked);
         },
-        [this] { return providers_->chain()->model(); }, ctx.clock()});
+        [this] { return providers_->chain()->model(); }, ctx.clock(),
+        [this] { return providers_->chain()->members(); }});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
