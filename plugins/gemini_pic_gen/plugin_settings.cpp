@@ -92,11 +92,13 @@ std::vector<Field> plugin_schema() {
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
       list_field(
           "providers", FieldType::kString, json::array(),
-          "使用的绘图服务（image_providers 中的名字），按顺序：前一个无法服务（密钥全部失效或欠费、限流、"
-          "重试后仍 5xx 或超时）时换下一个。留空使用上面的 OpenRouter 设置。",
-          "The image providers to use (names from image_providers), in order: when one cannot serve (every "
-          "key invalid or out of credit, rate limited, 5xx or timeouts after its retries) the next one "
-          "draws. Empty = the OpenRouter settings above."),
+          "使用的绘图服务（image_providers 中的名字；openrouter 指上面的 OpenRouter 设置），按顺序：前一个"
+          "无法服务（密钥全部失效或欠费、限流、重试后仍 5xx 或超时）时换下一个。留空使用上面的 OpenRouter "
+          "设置。保存后立即生效；管理员也可用 /banana provider <名字> [save] 切换。",
+          "The image providers to use (names from image_providers; openrouter = the OpenRouter settings "
+          "above), in order: when one cannot serve (every key invalid or out of credit, rate limited, 5xx or "
+          "timeouts after its retries) the next one draws. Empty = the OpenRouter settings above. Applies "
+          "on save; admins can also switch with /banana provider <name> [save]."),
       enum_field(
           "image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
           "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "
