@@ -25,17 +25,20 @@ bool falls_back(FailureClass cls) {
   return false;
 }
 
-FallbackChain::FallbackChain(std::vector<std::unique_ptr<Provider>> providers)
-    : Provider(providers.front()->name()), providers_(std::move(providers)) {}
+FallbackChain::FallbackChain(std::vector<std::shared_ptr<Provider>> providers, Observer observer)
+    : Provider(providers.front()->name()), providers_(std::move(providers)), observer_(std::move(observer)) {}
 
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> FallbackChain::generate(
     ImageRequest request) {
   for (std::size_t i = 0;; ++i) {
-    Provider& provider = *providers_[i];
+    // Held for the call: the member outlives a reload that drops it.
+    const std::shared_ptr<Provider> member = providers_[i];
+    Provider& provider = *member;
     const bool last = i + 1 == providers_.size();
     // Providers consume the request (reference bytes): all but the last get a copy.
     ImageRequest attempt = last ? std::move(request) : request;
     auto result = co_await provider.generate(std::move(attempt));
+    if (observer_) observer_(provider, result.ok() ? "success" : llm::failure_class_name(result.error().cls));
     if (result.ok() || last || !falls_back(result.error().cls)) co_return result;
     log::get("image")->warn("image provider {} could not serve ({}); falling back to {}", provider.name(),
                             result.error().to_string(), providers_[i + 1]->name());
@@ -45,8 +48,10 @@ boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> FallbackChain::g
 std::vector<llm::KeyState> FallbackChain::key_states() const {
   std::vector<llm::KeyState> states;
   for (const auto& provider : providers_) {
-    auto more = provider->key_states();
-    states.insert(states.end(), more.begin(), more.end());
+    for (llm::KeyState& state : provider->key_states()) {
+      state.index = states.size();
+      states.push_back(std::move(state));
+    }
   }
   return states;
 }

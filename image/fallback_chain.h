@@ -4,10 +4,14 @@
 // found), the next is tried; a refused request (400), a content-filter answer
 // or a cancellation ends the chain, since another provider would answer the
 // same. The result names the provider that drew; each fallback is logged.
-// A chain of one behaves as its provider.
+// A chain of one behaves as its provider. Members are shared: the same
+// instance may sit in the chain in use and in one that drawings in flight
+// still hold (a reload or /banana provider builds a new chain).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "image/provider.h"
@@ -19,13 +23,18 @@ bool falls_back(llm::FailureClass cls);
 
 class FallbackChain final : public Provider {
  public:
+  // Told each member's outcome as it happens: result is "success" or the
+  // failure class's name (llm::failure_class_name).
+  using Observer = std::function<void(const Provider& member, std::string_view result)>;
+
   // REQUIRES: providers is not empty. The chain takes the first one's name.
-  explicit FallbackChain(std::vector<std::unique_ptr<Provider>> providers);
+  // observer may be empty.
+  explicit FallbackChain(std::vector<std::shared_ptr<Provider>> providers, Observer observer = {});
 
   boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> generate(ImageRequest request) override;
   // The first provider's, which the request is sized for.
   Capabilities capabilities() const override { return providers_.front()->capabilities(); }
-  // Every member's keys, in chain order.
+  // Every member's keys, in chain order, indexed in that order (as enable_key counts).
   std::vector<llm::KeyState> key_states() const override;
   // index counts in key_states(): the member that holds that key enables it.
   bool enable_key(std::size_t index, std::string_view masked_key) override;
@@ -45,8 +54,12 @@ class FallbackChain final : public Provider {
   // Applies configs member by member. REQUIRES: same_members(configs).
   Status reconfigure_members(const std::vector<ProviderConfig>& configs);
 
+  // The members, in chain order.
+  const std::vector<std::shared_ptr<Provider>>& members() const { return providers_; }
+
  private:
-  std::vector<std::unique_ptr<Provider>> providers_;
+  std::vector<std::shared_ptr<Provider>> providers_;
+  Observer observer_;
 };
 
 }  // namespace picbot::image

@@ -20,7 +20,7 @@ using Script = FakeOpenRouter::Script;
 
 class FallbackChainTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Provider> member(const std::string& name, const FakeOpenRouter& fake) {
+  std::shared_ptr<Provider> member(const std::string& name, const FakeOpenRouter& fake) {
     ProviderConfig config;
     config.name = name;
     config.type = "openrouter";
@@ -33,11 +33,11 @@ class FallbackChainTest : public ::testing::Test {
     return std::move(created).value();
   }
 
-  FallbackChain chain() {
-    std::vector<std::unique_ptr<Provider>> members;
+  FallbackChain chain(FallbackChain::Observer observer = {}) {
+    std::vector<std::shared_ptr<Provider>> members;
     members.push_back(member("primary", primary_));
     members.push_back(member("backup", backup_));
-    return FallbackChain(std::move(members));
+    return FallbackChain(std::move(members), std::move(observer));
   }
 
   Result<ImageResult, llm::ProviderError> generate(FallbackChain& chain) {
@@ -98,6 +98,33 @@ TEST_F(FallbackChainTest, TheLastProvidersFailureIsTheAnswerAndTheDeadlineCovers
   auto result = generate(drawer);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().cls, FailureClass::kTransient);
+}
+
+TEST_F(FallbackChainTest, TheObserverHearsEachMembersOutcome) {
+  primary_.set_default(Script::k401);
+  std::vector<std::pair<std::string, std::string>> heard;
+  FallbackChain drawer = chain(
+      [&](const Provider& member, std::string_view result) { heard.emplace_back(member.name(), result); });
+  ASSERT_TRUE(generate(drawer).ok());
+  const std::vector<std::pair<std::string, std::string>> expected = {{"primary", "invalid_key"},
+                                                                     {"backup", "success"}};
+  EXPECT_EQ(heard, expected);
+}
+
+// Each member numbers its keys from 0; the chain numbers them in chain
+// order, so the index a console shows is the one enable_key takes.
+TEST_F(FallbackChainTest, KeysAreIndexedInChainOrderSoTheBackupsKeyCanBeEnabled) {
+  backup_.set_default(Script::k401);
+  primary_.set_default(Script::k401);
+  FallbackChain drawer = chain();
+  ASSERT_FALSE(generate(drawer).ok());
+  const auto states = drawer.key_states();
+  ASSERT_EQ(states.size(), 2u);
+  EXPECT_EQ(states[0].index, 0u);
+  EXPECT_EQ(states[1].index, 1u);
+  EXPECT_EQ(states[1].status, llm::KeyState::Status::kDisabled);
+  EXPECT_TRUE(drawer.enable_key(states[1].index, states[1].masked_key));
+  EXPECT_EQ(drawer.key_states()[1].status, llm::KeyState::Status::kActive);
 }
 
 }  // namespace

@@ -133,9 +133,9 @@ Result<KeyedProvider::Started, llm::ProviderError> KeyedProvider::start(const Im
   return started;
 }
 
-boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> KeyedProvider::exchange(
+boost::asio::awaitable<Result<std::pair<int, std::string>, llm::ProviderError>> KeyedProvider::answer_of(
     net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
-    AnswerParser parse, ErrorReader read_error) {
+    ErrorReader read_error) {
   request.total_timeout = retry.deadline;
   request.max_response_bytes = max_answer_bytes(settings.max_image_bytes);
   request.proxy = settings.proxy;
@@ -149,42 +149,108 @@ boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> KeyedProvider
     co_return llm::classify_http_answer(status, response->body, response->header("retry-after"),
                                         clock_.now());
   }
-  std::string body = std::move(response->body);
-  std::optional<Result<UpstreamImage, llm::ProviderError>> parsed;
+  co_return std::pair<int, std::string>(status, std::move(response->body));
+}
+
+template <class Parsed, class Parser>
+boost::asio::awaitable<Result<Parsed, llm::ProviderError>> KeyedProvider::parse_answer(std::string& body,
+                                                                                       int status,
+                                                                                       Parser parse) {
   if (body.size() > kParseOnWorkersBytes) {
-    parsed.emplace(co_await workers_.run([&body, status, parse] { return parse(body, status); }));
-  } else {
-    parsed.emplace(parse(body, status));
+    co_return co_await workers_.run([&body, status, parse] { return parse(body, status); });
   }
-  if (!parsed->ok()) co_return parsed->error();
-  UpstreamImage answer = std::move(*parsed).value();
+  co_return parse(body, status);
+}
+
+boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> KeyedProvider::exchange(
+    net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
+    AnswerParser parse, ErrorReader read_error) {
+  auto answer = co_await answer_of(std::move(request), settings, retry, read_error);
+  if (!answer.ok()) co_return answer.error();
+  const int status = answer->first;
+  auto parsed = co_await parse_answer<UpstreamImage>(answer->second, status, parse);
+  if (!parsed.ok()) co_return parsed.error();
+  UpstreamImage image = std::move(parsed).value();
   const DownloadOptions options{retry.deadline, settings.max_image_bytes, settings.proxy,
                                 settings.allow_private_download_addresses};
-  co_return co_await complete_image(http_, std::move(answer.image), answer.url, options, status);
+  co_return co_await complete_image(http_, std::move(image.image), image.url, options, status);
+}
+
+boost::asio::awaitable<Result<std::vector<GeneratedImage>, llm::ProviderError>> KeyedProvider::exchange_all(
+    net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
+    AnswersParser parse, ErrorReader read_error) {
+  auto answer = co_await answer_of(std::move(request), settings, retry, read_error);
+  if (!answer.ok()) co_return answer.error();
+  const int status = answer->first;
+  auto parsed = co_await parse_answer<std::vector<UpstreamImage>>(answer->second, status, parse);
+  if (!parsed.ok()) co_return parsed.error();
+  const DownloadOptions options{retry.deadline, settings.max_image_bytes, settings.proxy,
+                                settings.allow_private_download_addresses};
+  std::vector<GeneratedImage> images;
+  for (UpstreamImage& image : parsed.value()) {
+    auto complete = co_await complete_image(http_, std::move(image.image), image.url, options, status);
+    if (!complete.ok()) co_return complete.error();
+    images.push_back(std::move(complete).value());
+  }
+  co_return images;
 }
 
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::send(Prepared call,
                                                                                     WireFormat wire) {
-  auto attempt = [this, &call, &wire](const std::string& key) {
+  auto make_request = [&call, &wire](const std::string& key) {
     net::HttpRequest request;
     request.method = "POST";
     request.url = call.url;
     request.headers = {{std::string(wire.key_header), std::string(wire.key_prefix) + key},
                        {"Content-Type", call.content_type}};
     request.body = call.body;
-    return exchange(std::move(request), *call.settings, call.retry, wire.parse, wire.read_error);
+    return request;
   };
-  auto finished = co_await run_cancellable(call.cancel, run(std::move(attempt), call.retry, call.model));
+  std::optional<Result<ImageResult, llm::ProviderError>> finished;
+  if (wire.parse_all != nullptr) {
+    auto attempt = [this, &call, &wire, &make_request](const std::string& key) {
+      return exchange_all(make_request(key), *call.settings, call.retry, wire.parse_all, wire.read_error);
+    };
+    finished = co_await run_cancellable(call.cancel, run_all(std::move(attempt), call.retry, call.model));
+  } else {
+    auto attempt = [this, &call, &wire, &make_request](const std::string& key) {
+      return exchange(make_request(key), *call.settings, call.retry, wire.parse, wire.read_error);
+    };
+    finished = co_await run_cancellable(call.cancel, run(std::move(attempt), call.retry, call.model));
+  }
   if (!finished) co_return cancelled_error();
   co_return std::move(*finished);
 }
 
+namespace {
+
+void append_images(std::vector<GeneratedImage>& images, GeneratedImage image) {
+  images.push_back(std::move(image));
+}
+void append_images(std::vector<GeneratedImage>& images, std::vector<GeneratedImage> more) {
+  for (GeneratedImage& image : more) images.push_back(std::move(image));
+}
+
+}  // namespace
+
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::run(Attempt attempt,
                                                                                    llm::RetrySettings retry,
                                                                                    std::string model) {
+  co_return co_await run_attempts<GeneratedImage>(std::move(attempt), retry, std::move(model));
+}
+
+boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::run_all(
+    AttemptAll attempt, llm::RetrySettings retry, std::string model) {
+  co_return co_await run_attempts<std::vector<GeneratedImage>>(std::move(attempt), retry, std::move(model));
+}
+
+template <class T>
+boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::run_attempts(
+    std::function<boost::asio::awaitable<Result<T, llm::ProviderError>>(const std::string& key)> attempt,
+    llm::RetrySettings retry, std::string model) {
   const auto started = clock_.now();
   llm::RetryingCaller caller(keys_, clock_, retry);
-  auto outcome = co_await caller.call<GeneratedImage>(std::move(attempt));
+  auto outcome = co_await caller.call<T>(std::move(attempt));
   auto log = log::get("image");
   if (!outcome.result.ok()) {
     log->warn("image generation by {} ({}) failed after {} attempt(s): {}", name(), model,
@@ -196,11 +262,15 @@ boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::r
   result.model = std::move(model);
   for (const llm::AttemptRecord& record : outcome.attempts) result.upstream_time += record.duration;
   result.attempts = std::move(outcome.attempts);
-  result.text = outcome.result->model_text;
-  result.images.push_back(std::move(outcome.result).value());
+  append_images(result.images, std::move(outcome.result).value());
+  if (result.images.empty())
+    co_return llm::ProviderError{llm::FailureClass::kBadResponse, 0, "no image in the response",
+                                 std::nullopt};
+  result.text = result.images.front().model_text;
   result.total_time = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
-  log->info("image generated by {} ({}): {} bytes {}, {} attempt(s)", name(), result.model,
-            result.images[0].bytes.size(), result.images[0].mime, result.attempts.size());
+  log->info("image generated by {} ({}): {} image(s), the first {} bytes {}, {} attempt(s)", name(),
+            result.model, result.images.size(), result.images[0].bytes.size(), result.images[0].mime,
+            result.attempts.size());
   co_return result;
 }
 

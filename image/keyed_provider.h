@@ -5,8 +5,10 @@
 // the answer's parsing (exchange) of its own wire format.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bot/llm/key_pool.h"
@@ -69,6 +71,10 @@ class KeyedProvider : public Provider {
   // One attempt with one key: the image of the answer, or its failure class.
   using Attempt = std::function<boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>>(
       const std::string& key)>;
+  // One attempt whose answer holds several images (a request for n > 1), in order.
+  using AttemptAll =
+      std::function<boost::asio::awaitable<Result<std::vector<GeneratedImage>, llm::ProviderError>>(
+          const std::string& key)>;
 
   KeyedProvider(const ProviderDeps& deps, std::string name, InstanceSettings settings,
                 std::string default_api_base, std::string default_model);
@@ -82,12 +88,19 @@ class KeyedProvider : public Provider {
   using AnswerParser = Result<UpstreamImage, llm::ProviderError> (*)(std::string_view body, int status);
   // A provider's own reading of a non-2xx answer, before the generic one; nullopt: none.
   using ErrorReader = std::optional<llm::ProviderError> (*)(int status, std::string_view body);
+  // Parses a 2xx body that may hold several images: at least one, in order.
+  using AnswersParser = Result<std::vector<UpstreamImage>, llm::ProviderError> (*)(std::string_view body,
+                                                                                   int status);
   // Sends request (timeout, size cap and proxy set from settings and retry)
   // and turns the answer into a complete image: transport errors and non-2xx
   // answers classified, the body parsed, a URL downloaded, the size capped.
   boost::asio::awaitable<Result<GeneratedImage, llm::ProviderError>> exchange(
       net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
       AnswerParser parse, ErrorReader read_error = nullptr);
+  // As exchange, for an answer of several images: each one complete.
+  boost::asio::awaitable<Result<std::vector<GeneratedImage>, llm::ProviderError>> exchange_all(
+      net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
+      AnswersParser parse, ErrorReader read_error = nullptr);
 
   // One call ready to send: the same body with each key tried.
   struct Prepared {
@@ -115,6 +128,8 @@ class KeyedProvider : public Provider {
     std::string_view key_prefix;  // "Bearer ", ""
     AnswerParser parse;
     ErrorReader read_error = nullptr;
+    // For answers of several images; used instead of parse when set.
+    AnswersParser parse_all = nullptr;
   };
   // POSTs call with every key in turn (run + exchange); call.cancel ends it
   // with kCancelled.
@@ -124,6 +139,10 @@ class KeyedProvider : public Provider {
   boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> run(Attempt attempt,
                                                                       llm::RetrySettings retry,
                                                                       std::string model);
+  // As run, every image of the answer in the result.
+  boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> run_all(AttemptAll attempt,
+                                                                          llm::RetrySettings retry,
+                                                                          std::string model);
 
   net::HttpClient& http_;
   const Clock& clock_;
@@ -131,6 +150,19 @@ class KeyedProvider : public Provider {
 
  private:
   void replace_settings(InstanceSettings settings);
+  // The 2xx answer's status and body; transport errors and other answers classified.
+  boost::asio::awaitable<Result<std::pair<int, std::string>, llm::ProviderError>> answer_of(
+      net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
+      ErrorReader read_error);
+  // Parses body with parse, on the worker pool when it is large.
+  template <class Parsed, class Parser>
+  boost::asio::awaitable<Result<Parsed, llm::ProviderError>> parse_answer(std::string& body, int status,
+                                                                          Parser parse);
+  // run and run_all: T is GeneratedImage or a vector of them.
+  template <class T>
+  boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> run_attempts(
+      std::function<boost::asio::awaitable<Result<T, llm::ProviderError>>(const std::string& key)> attempt,
+      llm::RetrySettings retry, std::string model);
 
   std::string default_api_base_;
   std::string default_model_;

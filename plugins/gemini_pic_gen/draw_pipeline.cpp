@@ -48,14 +48,18 @@ std::string format_reset_time(Clock::time_point t, Clock::time_point now) {
 DrawPipeline::DrawPipeline(Deps deps, std::shared_ptr<const PluginSettings> settings)
     : deps_(deps), settings_(std::move(settings)), stats_(deps.clock) {}
 
-std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm::ProviderError& error) const {
+std::string DrawPipeline::describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
+                                           const image::FallbackChain& chain) const {
   using llm::FailureClass;
-  const std::string model = deps_.provider.model();
+  const std::string model = chain.model();
   switch (error.cls) {
-    case FailureClass::kInvalidKey:
-      // Keys that were configured and then rejected (401/403) are not "no key".
-      return ctx.tr(deps_.provider.key_states().empty() ? "gemini.error.no_keys"
-                                                        : "gemini.error.invalid_key");
+    case FailureClass::kInvalidKey: {
+      // An invalid key falls back, so the answer is the last member's. Keys
+      // that were configured and then rejected (401/403) are not "no key".
+      const image::Provider& last = *chain.members().back();
+      if (last.key_states().empty()) return ctx.tr("gemini.error.no_keys", fmt::arg("provider", last.name()));
+      return ctx.tr("gemini.error.invalid_key");
+    }
     case FailureClass::kNoCredits:
       return ctx.tr("gemini.error.no_credits");
     case FailureClass::kRateLimited:
@@ -204,21 +208,24 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
     co_return ctx.tr("gemini.need_reference", fmt::arg("name", drawing.request.requires_reference_for));
   }
 
-  drawing.model = deps_.provider.model();
+  // Held until the answer: a reload may retire this chain meanwhile.
+  const std::shared_ptr<image::FallbackChain> chain = deps_.provider();
+  drawing.model = chain->model();
   const auto started = std::chrono::steady_clock::now();
   image::ImageRequest image_request;
   image_request.prompt = drawing.request.prompt;
   image_request.references = std::move(references.images);
   image_request.aspect_ratio = drawing.request.aspect_ratio;
-  auto generated = co_await deps_.provider.generate(std::move(image_request));
+  auto generated = co_await chain->generate(std::move(image_request));
   const auto took = std::chrono::steady_clock::now() - started;
   if (!generated) {
     const auto& error = generated.error();
     stats_.generation_finished(llm::failure_class_name(error.cls), took);
     logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
-    co_return describe_failure(ctx, error);
+    co_return describe_failure(ctx, error, *chain);
   }
   stats_.generation_finished("success", took);
+  if (!generated->model.empty()) drawing.model = generated->model;  // a fallback's, if it drew
   GeneratedImage& image = generated->images.front();
   logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),

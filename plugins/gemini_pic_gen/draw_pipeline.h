@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
+#include "image/fallback_chain.h"
 #include "image/provider.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
@@ -44,7 +46,9 @@ struct DrawOutcome {
 class DrawPipeline {
  public:
   struct Deps {
-    image::Provider& provider;
+    // The chain in use when a drawing starts; the drawing holds it until it
+    // ends (a reload or /banana provider may put another in use meanwhile).
+    std::function<std::shared_ptr<image::FallbackChain>()> provider;
     ImageStore& images;
     JobQueue& jobs;
     // Limits how many finished images are encoded and sent at once, keyed per
@@ -68,6 +72,7 @@ class DrawPipeline {
   boost::asio::awaitable<DrawOutcome> draw(MessageContext& ctx, DrawRequest request, bool speak);
 
   const DrawStats& stats() const { return stats_; }
+  DrawStats& stats() { return stats_; }
   // Also counts in metrics (see DrawStats::set_metrics).
   void set_metrics(Metrics* metrics) { stats_.set_metrics(metrics); }
 
@@ -100,7 +105,9 @@ class DrawPipeline {
                                                      const StoredImage& stored);
   // Whether the chat's history holds the image after its send lost the answer.
   boost::asio::awaitable<bool> arrived_anyway(Drawing& drawing, const GeneratedImage& image);
-  std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error) const;
+  // What the user is told of error, which chain answered.
+  std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
+                               const image::FallbackChain& chain) const;
 
   Deps deps_;
   std::shared_ptr<const PluginSettings> settings_;

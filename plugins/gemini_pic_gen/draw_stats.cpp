@@ -10,6 +10,9 @@ constexpr std::string_view kGenerations = "picbot_generations_total";
 constexpr std::string_view kGenerationsHelp = "Image generations by result: success or the failure class";
 constexpr std::string_view kDuration = "picbot_generation_duration_seconds";
 constexpr std::string_view kDurationHelp = "Time of each upstream image generation, retries included";
+constexpr std::string_view kProviderResults = "picbot_provider_results_total";
+constexpr std::string_view kProviderResultsHelp =
+    "Calls to each image provider of the chain by result: success or the failure class";
 constexpr std::string_view kDenials = "picbot_quota_denials_total";
 constexpr std::string_view kDenialsHelp = "Drawings refused by a quota";
 constexpr std::string_view kDelivered = "picbot_images_delivered_total";
@@ -35,6 +38,21 @@ void DrawStats::set_metrics(Metrics* metrics) {
   metrics_->set_counter(kDenials, kDenialsHelp, {}, static_cast<double>(stats_.quota_denials));
   metrics_->set_counter(kDelivered, kDeliveredHelp, {}, static_cast<double>(stats_.images_delivered));
   metrics_->set_counter(kFailures, kFailuresHelp, {}, static_cast<double>(stats_.delivery_failures));
+}
+
+void DrawStats::provider_finished(std::string_view provider, std::string_view result) {
+  auto by_provider = stats_.providers.find(provider);
+  if (by_provider == stats_.providers.end())
+    by_provider =
+        stats_.providers.emplace(std::string(provider), std::map<std::string, std::uint64_t, std::less<>>())
+            .first;
+  auto it = by_provider->second.find(result);
+  if (it == by_provider->second.end()) it = by_provider->second.emplace(std::string(result), 0).first;
+  ++it->second;
+  if (metrics_) {
+    metrics_->increment(kProviderResults, kProviderResultsHelp,
+                        {{"provider", std::string(provider)}, {"result", std::string(result)}});
+  }
 }
 
 void DrawStats::quota_denied() {

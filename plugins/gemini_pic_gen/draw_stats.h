@@ -3,7 +3,7 @@
 // denials, images delivered and delivery failures. With a Metrics registry
 // attached, every event is also counted there as picbot_generations_total
 // {result}, picbot_generation_duration_seconds{result},
-// picbot_quota_denials_total,
+// picbot_provider_results_total{provider,result}, picbot_quota_denials_total,
 // picbot_images_delivered_total and picbot_image_delivery_failures_total.
 // For the dashboard it also keeps the last 24 hours: generations per hour by
 // result (a ring of 24 hour buckets) and the latency percentiles of the last
@@ -52,6 +52,9 @@ class DrawStats {
     // Generated images that did not reach the chat: saving or sending failed.
     std::uint64_t delivery_failures = 0;
     Latency latency;  // of every upstream call, successful or not
+    // Each provider instance's calls by result, as generations counts them;
+    // a drawing that fell back counts once for every provider it tried.
+    std::map<std::string, std::map<std::string, std::uint64_t, std::less<>>, std::less<>> providers;
   };
 
   // One hour of the last 24: generations that ended in it, by result as in
@@ -79,6 +82,9 @@ class DrawStats {
   // One upstream generation ended with result ("success" or a failure
   // class name) after latency.
   void generation_finished(std::string_view result, std::chrono::duration<double> latency);
+  // One provider instance of the chain answered with result ("success" or
+  // a failure class name); see FallbackChain::Observer.
+  void provider_finished(std::string_view provider, std::string_view result);
   void quota_denied();
   void image_delivered();
   void delivery_failed();

@@ -23,6 +23,26 @@ TEST(DrawStats, CountsGenerationsByResult) {
   EXPECT_EQ(s.delivery_failures, 1u);
 }
 
+TEST(DrawStats, CountsEachProvidersResultsApartAndInTheMetrics) {
+  Metrics metrics;
+  DrawStats stats;
+  stats.set_metrics(&metrics);
+  stats.provider_finished("primary", "no_credits");
+  stats.provider_finished("backup", "success");
+  stats.provider_finished("primary", "no_credits");
+  using Counts = std::map<std::string, std::uint64_t, std::less<>>;
+  const auto& providers = stats.snapshot().providers;
+  ASSERT_EQ(providers.size(), 2u);
+  EXPECT_EQ(providers.at("primary"), (Counts{{"no_credits", 2}}));
+  EXPECT_EQ(providers.at("backup"), (Counts{{"success", 1}}));
+  EXPECT_TRUE(stats.snapshot().generations.empty())
+      << "a drawing's own result is counted by generation_finished";
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("picbot_provider_results_total{provider=\"primary\",result=\"no_credits\"} 2"),
+            std::string::npos)
+      << text;
+}
+
 TEST(DrawStats, LatencyBucketsIncludeTheirUpperBound) {
   DrawStats stats;
   stats.generation_finished("success", 1s);      // <= 1

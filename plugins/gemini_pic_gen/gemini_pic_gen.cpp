@@ -1,8 +1,12 @@
-// gemini_pic_gen: image generation through OpenRouter (Gemini 2.5 Flash
-// Image). The plugin's one entry point: it declares its config schema, and
+// gemini_pic_gen: image generation through the image engine's providers
+// (OpenRouter's Gemini 2.5 Flash Image unless configured otherwise). The
+// plugin's one entry point: it declares its config schema, and
 // registers its commands (/draw, presets, /quota, /reset_images, /banana),
 // the LLM tool gemini-pic-gen, its web console pages (Quotas, Gallery), its
 // status section and its metrics.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <charconv>
@@ -23,6 +27,7 @@
 #include "plugins/gemini_pic_gen/draw_pipeline.h"
 #include "plugins/gemini_pic_gen/plugin_messages.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
+#include "plugins/gemini_pic_gen/provider_lineup.h"
 #include "plugins/gemini_pic_gen/quota/quota_admin.h"
 
 namespace picbot::gemini {
@@ -33,6 +38,10 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  return fmt::format("{}", fmt::join(parts, separator));
+}
 
 // True for "true", "1", "yes", "y" (any case) and JSON true; LLMs send strings.
 bool truthy(const json& value, bool fallback) {
@@ -113,20 +122,14 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    std::vector<std::unique_ptr<image::Provider>> members;
-    for (const image::ProviderConfig& config : settings_->providers) {
-      auto provider =
-          image::create_provider(image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers()}, config);
-      if (!provider) return provider.error();
-      members.push_back(std::move(provider).value());
-    }
-    provider_ = std::make_unique<image::FallbackChain>(std::move(members));
-    if (provider_->key_states().empty()) {
-      ctx.logger()->warn(
-          "no API key configured for image provider {} (plugins.gemini_pic_gen.openrouter_api_keys, or "
-          "image_providers.<name>.api_keys): drawing will fail until one is set",
-          provider_->name());
-    }
+    providers_ =
+        std::make_unique<ProviderLineup>(image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers()},
+                                         [this](const image::Provider& member, std::string_view result) {
+                                           if (pipeline_)
+                                             pipeline_->stats().provider_finished(member.name(), result);
+                                         });
+    if (Status s = providers_->apply(*settings_); !s) return s;
+    warn_of_missing_keys(ctx);
 
     images_ = std::make_unique<ImageStore>(
         ctx.executor(), ctx.workers(), ctx.clock(),
@@ -139,14 +142,18 @@ class GeminiPicGenPlugin final : public Plugin {
     }
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
-    pipeline_ = std::make_unique<DrawPipeline>(DrawPipeline::Deps{*provider_, *images_, *jobs_, *deliveries_,
-                                                                  ctx.http(), ctx.workers(), ctx.clock()},
-                                               settings_);
+    pipeline_ = std::make_unique<DrawPipeline>(
+        DrawPipeline::Deps{[this] { return providers_->chain(); }, *images_, *jobs_, *deliveries_, ctx.http(),
+                           ctx.workers(), ctx.clock()},
+        settings_);
     pipeline_->set_metrics(&ctx.metrics());
     console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
-        *images_, pipeline_->stats(), *jobs_, [this] { return provider_->key_states(); },
-        [this](std::size_t index, std::string_view masked) { return provider_->enable_key(index, masked); },
-        [this] { return provider_->model(); }, ctx.clock()});
+        *images_, pipeline_->stats(), *jobs_, [this] { return providers_->chain()->key_states(); },
+        [this](std::size_t index, std::string_view masked) {
+          return providers_->chain()->enable_key(index, masked);
+        },
+        [this] { return providers_->chain()->model(); }, ctx.clock(),
+        [this] { return providers_->chain()->members(); }});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;
@@ -158,18 +165,19 @@ class GeminiPicGenPlugin final : public Plugin {
   Status reconfigure(PluginContext& ctx) override {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
+    const std::vector<std::string> chain_before = providers_->chain_names();
+    // Drawings in flight hold the chain they started with and end on it.
+    if (Status s = providers_->apply(*settings); !s) return s;
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    if (!provider_->same_members(settings_->providers)) {
-      // The pipeline holds the chain: other providers take a restart.
-      ctx.logger()->warn("image providers changed: restart picbot to apply");
-    } else if (Status s = provider_->reconfigure_members(settings_->providers); !s) {
-      return s;
+    if (providers_->chain_names() != chain_before) {
+      ctx.logger()->info("image providers now {}", join(providers_->chain_names(), ", "));
+      warn_of_missing_keys(ctx);
     }
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
     static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
-    ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", provider_->model(),
-                       provider_->key_states().size(), settings_->quota.enabled ? "on" : "off");
+    ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", providers_->chain()->model(),
+                       providers_->chain()->key_states().size(), settings_->quota.enabled ? "on" : "off");
     return {};
   }
 
@@ -178,6 +186,17 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
  private:
+  // A member of the chain without keys draws nothing; say which.
+  void warn_of_missing_keys(PluginContext& ctx) {
+    for (const auto& member : providers_->chain()->members()) {
+      if (!member->key_states().empty()) continue;
+      ctx.logger()->warn(
+          "no API key configured for image provider {} (plugins.gemini_pic_gen.openrouter_api_keys, or "
+          "image_providers.<name>.api_keys): it cannot draw until one is set",
+          member->name());
+    }
+  }
+
   // The plugin's section plus what the host decides: the public base URL
   // that image_delivery: url links point at.
   Result<PluginSettings> load_settings(PluginContext& ctx) {
@@ -229,7 +248,8 @@ class GeminiPicGenPlugin final : public Plugin {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
     QuotaStoreOptions options;
-    options.reservation_ttl = std::chrono::milliseconds(provider_->deadline().count() + 5 * 60 * 1000);
+    options.reservation_ttl =
+        std::chrono::milliseconds(providers_->chain()->deadline().count() + 5 * 60 * 1000);
     options.database.busy_timeout = settings_->quota_busy_timeout;
     std::error_code ignored;
     std::filesystem::create_directories(ctx.data_dir(), ignored);
@@ -384,6 +404,11 @@ class GeminiPicGenPlugin final : public Plugin {
          "gemini.help.banana_model",
          true,
          &GeminiPicGenPlugin::banana_model_command},
+        {"banana provider [provider:string] [save]",
+         {},
+         "gemini.help.banana_provider",
+         true,
+         &GeminiPicGenPlugin::banana_provider_command},
         {"banana baseurl [url:string] [save]",
          {},
          "gemini.help.banana_baseurl",
@@ -546,14 +571,15 @@ class GeminiPicGenPlugin final : public Plugin {
     const std::string value = ctx.args().text(is_model ? "name" : "url");
     const bool save = ctx.args().flag("save");
     std::string text;
+    const std::shared_ptr<image::FallbackChain> provider = providers_->chain();
     if (value.empty()) {
-      std::string shown = is_model ? provider_->model() : provider_->api_base();
+      std::string shown = is_model ? provider->model() : provider->api_base();
       text = ctx.tr(is_model ? "gemini.banana.model" : "gemini.banana.baseurl", fmt::arg("value", shown));
     } else {
       if (is_model) {
-        provider_->set_model(value);
+        provider->set_model(value);
       } else {
-        provider_->set_api_base(value);
+        provider->set_api_base(value);
       }
       ctx_->logger()->info("admin {} switched {} to {}", ctx.event().user_id, what, value);
       if (save) {
@@ -566,6 +592,60 @@ class GeminiPicGenPlugin final : public Plugin {
       }
     }
     co_await ctx.reply_text(std::move(text), ctx.is_group());
+  }
+
+  // "banana provider [name] [save]": the instances and the chain, or name
+  // moved first (written to plugins.gemini_pic_gen.providers with save).
+  asio::awaitable<void> banana_provider_command(CommandContext& ctx) {
+    const std::string name = ctx.args().text("provider");
+    std::string text;
+    if (name.empty()) {
+      text = describe_providers(ctx);
+    } else if (Status switched = providers_->make_first(name); !switched) {
+      if (switched.error().is_not_found()) {
+        std::vector<std::string> names;
+        for (const auto& instance : providers_->instances()) names.push_back(instance.name);
+        text = ctx.tr("gemini.banana.provider_unknown", fmt::arg("name", name),
+                      fmt::arg("names", join(names, ", ")));
+      } else {
+        text = ctx.tr("gemini.banana.provider_unavailable", fmt::arg("name", name),
+                      fmt::arg("detail", switched.error().message));
+      }
+    } else {
+      const std::vector<std::string> chain = providers_->chain_names();
+      ctx_->logger()->info("admin {} switched the image providers to {}", ctx.event().user_id,
+                           join(chain, ", "));
+      if (ctx.args().flag("save")) {
+        json names(chain);
+        Status saved = co_await ctx_->save_config_value("providers", std::move(names));
+        text = saved ? ctx.tr("gemini.banana.provider_saved", fmt::arg("chain", join(chain, " → ")))
+                     : ctx.tr("gemini.banana.save_failed", fmt::arg("detail", saved.error().message));
+      } else {
+        text = ctx.tr("gemini.banana.provider_switched", fmt::arg("chain", join(chain, " → ")));
+      }
+    }
+    co_await ctx.reply_text(std::move(text), ctx.is_group());
+  }
+
+  // One line per configured instance, and the chain in use.
+  std::string describe_providers(const CommandContext& ctx) const {
+    std::string list;
+    for (const ProviderLineup::Instance& instance : providers_->instances()) {
+      std::string mark = !instance.position        ? ctx.tr("gemini.banana.provider_unused")
+                         : *instance.position == 0 ? ctx.tr("gemini.banana.provider_first")
+                                                   : ctx.tr("gemini.banana.provider_backup",
+                                                            fmt::arg("position", *instance.position + 1));
+      std::string note = instance.problem.empty() ? std::string()
+                                                  : ctx.tr("gemini.banana.provider_problem",
+                                                           fmt::arg("problem", instance.problem));
+      if (!list.empty()) list += "\n";
+      list +=
+          ctx.tr("gemini.banana.provider_line", fmt::arg("mark", "[" + mark + "]"),
+                 fmt::arg("name", instance.name), fmt::arg("type", instance.type),
+                 fmt::arg("model", instance.model.empty() ? "—" : instance.model), fmt::arg("note", note));
+    }
+    return ctx.tr("gemini.banana.providers", fmt::arg("chain", join(providers_->chain_names(), " → ")),
+                  fmt::arg("list", list));
   }
 
   Tool make_tool() {
@@ -620,7 +700,7 @@ class GeminiPicGenPlugin final : public Plugin {
   PluginContext* ctx_ = nullptr;
   std::shared_ptr<const PluginSettings> settings_;
   std::vector<std::string> preset_commands_;  // the presets registered as commands
-  std::unique_ptr<image::FallbackChain> provider_;
+  std::unique_ptr<ProviderLineup> providers_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<JobQueue> deliveries_;

@@ -1,5 +1,7 @@
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 
+#include <algorithm>
+
 #include "bot/config/shared_fields.h"
 #include "image/provider_registry.h"
 
@@ -90,11 +92,13 @@ std::vector<Field> plugin_schema() {
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
       list_field(
           "providers", FieldType::kString, json::array(),
-          "使用的绘图服务（image_providers 中的名字），按顺序：前一个无法服务（密钥全部失效或欠费、限流、"
-          "重试后仍 5xx 或超时）时换下一个。留空使用上面的 OpenRouter 设置。",
-          "The image providers to use (names from image_providers), in order: when one cannot serve (every "
-          "key invalid or out of credit, rate limited, 5xx or timeouts after its retries) the next one "
-          "draws. Empty = the OpenRouter settings above."),
+          "使用的绘图服务（image_providers 中的名字；openrouter 指上面的 OpenRouter 设置），按顺序：前一个"
+          "无法服务（密钥全部失效或欠费、限流、重试后仍 5xx 或超时）时换下一个。留空使用上面的 OpenRouter "
+          "设置。保存后立即生效；管理员也可用 /banana provider <名字> [save] 切换。",
+          "The image providers to use (names from image_providers; openrouter = the OpenRouter settings "
+          "above), in order: when one cannot serve (every key invalid or out of credit, rate limited, 5xx or "
+          "timeouts after its retries) the next one draws. Empty = the OpenRouter settings above. Applies "
+          "on save; admins can also switch with /banana provider <name> [save]."),
       enum_field(
           "image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
           "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "
@@ -177,24 +181,35 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
   const json names = section.value("providers", json::array());
   if (!names.is_array())
     return Error::make("bad_config", "plugins.gemini_pic_gen.providers: expected a list of names");
+  image::ProviderConfig implicit;
+  implicit.name = "openrouter";
+  implicit.type = "openrouter";
+  implicit.section = section;
+  const bool resolve = image_providers.is_object();
+  if (!resolve || !image_providers.contains(implicit.name)) s.instances.push_back(implicit);
+  if (resolve) {
+    for (const auto& [name, instance] : image_providers.items()) {
+      if (!instance.is_object()) continue;
+      image::ProviderConfig named;
+      named.name = name;
+      named.section = instance;
+      named.type = instance.value("type", "");
+      s.instances.push_back(std::move(named));
+    }
+  }
   // Only the plugin section is known to check_config: names are resolved at start.
-  if (names.empty() || image_providers.is_null()) {
-    image::ProviderConfig implicit;
-    implicit.name = "openrouter";
-    implicit.type = "openrouter";
-    implicit.section = section;
+  if (names.empty() || !resolve) {
     s.providers.push_back(std::move(implicit));
   } else {
     for (const json& name : names) {
-      image::ProviderConfig named;
-      named.name = name.is_string() ? name.get<std::string>() : name.dump();
-      if (!image_providers.contains(named.name) || !image_providers[named.name].is_object()) {
-        return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." +
-                                             named.name + " in the config");
+      const std::string wanted = name.is_string() ? name.get<std::string>() : name.dump();
+      const auto found = std::find_if(s.instances.begin(), s.instances.end(),
+                                      [&](const image::ProviderConfig& c) { return c.name == wanted; });
+      if (found == s.instances.end()) {
+        return Error::make("bad_config", "plugins.gemini_pic_gen.providers: no image_providers." + wanted +
+                                             " in the config");
       }
-      named.section = image_providers[named.name];
-      named.type = named.section.value("type", "");
-      s.providers.push_back(std::move(named));
+      s.providers.push_back(*found);
     }
   }
   auto quota = QuotaConfig::from_json(section.value("rate_limit", json::object()));
@@ -213,6 +228,9 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
       static_cast<std::size_t>(section.value("max_reference_image_mb", 10.0) * 1024 * 1024);
   s.references.allow_private_network = section.value("allow_private_network", false);
   // The same switch covers images the upstream hands back as data[].url.
+  for (image::ProviderConfig& instance : s.instances) {
+    instance.allow_private_download_addresses = s.references.allow_private_network;
+  }
   for (image::ProviderConfig& provider : s.providers) {
     provider.allow_private_download_addresses = s.references.allow_private_network;
     if (Status checked = image::check_provider_config(provider); !checked) return checked.error();

@@ -22,8 +22,14 @@ struct PluginSettings {
   // The image providers, tried in order: the instances of the top-level
   // image_providers map that `providers` names, or, when it names none, the
   // implicit "openrouter" instance that the flat keys (openrouter_api_keys,
-  // model_name, custom_api_base, ...) define. Never empty.
+  // model_name, custom_api_base, ...) define. Never empty. The name
+  // "openrouter" means that implicit instance unless image_providers has one
+  // of its own.
   std::vector<image::ProviderConfig> providers;
+  // Every configured instance /banana provider may pick: the implicit
+  // "openrouter" first (unless image_providers defines that name), then
+  // image_providers' entries by name. Only those in providers are checked.
+  std::vector<image::ProviderConfig> instances;
   QuotaConfig quota;
   DeliveryOptions delivery;
   ReferenceOptions references;

@@ -3,8 +3,9 @@
 // picbot with the fake OpenRouter scripted to answer the first drawing with
 // 401 (so the key is disabled) and passes CONSOLE_URL, CONSOLE_PASSWORD,
 // SCREENSHOT_DIR and CHROMIUM. Steps: a user id with a letter gets a message;
-// /draw fails and the status page shows the hourly chart and the disabled
-// key, whose re-enable button makes it active; in the sandbox the @bot button
+// /draw fails and the status page shows the hourly chart, the provider with
+// its failure by class and the disabled key, whose re-enable button (in the
+// provider's block) makes it active; in the sandbox the @bot button
 // inserts the at code, an attached image goes with /draw, the chat is at its
 // end once the drawn image has loaded, and quoting the drawn image draws
 // again; the pages fit the phone's width. The C++ side checks what reached
@@ -66,6 +67,16 @@ try {
   const text = await page.textContent(".dashboard");
   if (text.includes("quota_denials") || text.includes("p50_seconds")) throw new Error("raw JSON keys shown: " + text);
   if (!(await fitsTheScreen())) throw new Error("the status page is wider than the phone");
+
+  step = "status: the providers block names the provider and its failure by class";
+  const provider = "#providers-gemini_pic_gen .provider[data-provider=openrouter]";
+  await page.waitForSelector(provider + " li[data-result=invalid_key]");
+  const heading = await page.textContent(provider + " h5");
+  if (!heading.includes("openrouter") || !heading.includes("google/gemini-2.5-flash-image")) {
+    throw new Error("provider heading: " + heading);
+  }
+  if (await page.locator(provider + " table.keys").count() !== 1) throw new Error("no keys table in the provider block");
+  if (await page.locator("table.keys").count() !== 1) throw new Error("the keys are shown twice");
 
   await page.screenshot({path: `${shots}/dashboard-status-phone.png`, fullPage: true});
   step = "status: re-enable the key";

@@ -24,10 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto openai = parse_openai_answer(body, 200);
   if (openai.ok()) {
-    if (openai.value().url.empty()) {
-      picbot::fuzz::check_found_image(openai.value().image);
-    } else {
-      picbot::fuzz::check_download_url(openai.value().url);
+    FUZZ_CHECK(!openai.value().empty());
+    for (const UpstreamImage& image : openai.value()) {
+      if (image.url.empty()) {
+        picbot::fuzz::check_found_image(image.image);
+      } else {
+        picbot::fuzz::check_download_url(image.url);
+      }
     }
   } else {
     FUZZ_CHECK(!openai.error().message.empty());

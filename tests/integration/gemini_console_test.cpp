@@ -312,6 +312,44 @@ TEST_F(GeminiConsoleTest, PerKeyCountersSurviveAConfigSave) {
   EXPECT_EQ(status["keys"][0]["successes"], 2) << status.dump();
 }
 
+// Each provider of the chain: its place, type, model, keys and calls by
+// failure class; the counts survive a config save like the other counters.
+TEST_F(GeminiConsoleTest, StatusShowsEachProviderWithItsResultsByClassAcrossAConfigSave) {
+  ASSERT_TRUE(say(7, 0, "/draw a cat", true)) << bot->process().output();
+  openrouter.push(kKey, Script::k402);
+  ASSERT_TRUE(say(7, 0, "/draw a dog", false));
+  json providers = plugin_status()["providers"];
+  ASSERT_EQ(providers.size(), 1u) << providers.dump();
+  EXPECT_EQ(providers[0]["name"], "openrouter");
+  EXPECT_EQ(providers[0]["type"], "openrouter");
+  EXPECT_EQ(providers[0]["model"], "google/gemini-2.5-flash-image");
+  EXPECT_EQ(providers[0]["position"], 1);
+  EXPECT_EQ(providers[0]["results"], (json{{"success", 1}, {"no_credits", 1}})) << providers.dump();
+  ASSERT_EQ(providers[0]["keys"].size(), 1u);
+  EXPECT_EQ(providers[0]["keys"][0]["key"], mask_secret(kKey));
+
+  auto saved = client->post(
+      "/api/config", {{"values", {{"plugins", {{"gemini_pic_gen", {{"max_concurrent_generations", 3}}}}}}}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  ASSERT_TRUE(bot->wait_for_log("settings reloaded", 5s)) << bot->process().output();
+  // The reload made the key that the 402 cooled down active again.
+  ASSERT_TRUE(say(7, 0, "/draw a cow", true)) << bot->process().output();
+  providers = plugin_status()["providers"];
+  EXPECT_EQ(providers[0]["results"], (json{{"success", 2}, {"no_credits", 1}})) << providers.dump();
+}
+
+TEST_F(GeminiConsoleTest, ReEnableNamesTheProviderWhoseKeyItIs) {
+  openrouter.push(kKey, Script::k401);
+  ASSERT_TRUE(say(7, 0, "/draw a cat", false));
+  const json key = plugin_status()["providers"][0]["keys"][0];
+  ASSERT_EQ(key["status"], "disabled") << key.dump();
+  post("/keys/enable", json{{"provider", "nobody"}, {"index", 0}, {"key", key["key"]}}, 404);
+  const json enabled =
+      post("/keys/enable", json{{"provider", "openrouter"}, {"index", 0}, {"key", key["key"]}});
+  EXPECT_EQ(enabled["enabled"], mask_secret(kKey));
+  EXPECT_EQ(plugin_status()["providers"][0]["keys"][0]["status"], "active");
+}
+
 TEST_F(GeminiConsoleTest, ReEnableBringsBackAKeyDisabledBy401) {
   openrouter.push(kKey, Script::k401);
   ASSERT_TRUE(say(7, 0, "/draw a cat", false));

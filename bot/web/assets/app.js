@@ -272,12 +272,15 @@ function keyState(key) {
   return t("console.dashboard.state." + key.status);
 }
 
-function renderKeys(plugin, keys) {
+// provider: the name of the "providers" entry the keys belong to (their
+// index counts within it), or undefined for the plugin's flat "keys".
+function renderKeys(plugin, keys, provider) {
   if (!keys.length) return null;
   const enable = async (key, button) => {
     button.disabled = true;
     try {
-      const {ok, status, data} = await api.post("/api/plugins/" + plugin + "/keys/enable", {index: key.index, key: key.key});
+      const body = provider === undefined ? {index: key.index, key: key.key} : {provider, index: key.index, key: key.key};
+      const {ok, status, data} = await api.post("/api/plugins/" + plugin + "/keys/enable", body);
       toast(ok ? t("console.dashboard.enabled", {key: key.key}) : failure(status, data));
     } catch (e) {
       toast(e.message);
@@ -286,7 +289,8 @@ function renderKeys(plugin, keys) {
     }
   };
   const head = ["key", "key_state", "key_reason", "key_successes", "key_failures"];
-  return el("div", {class: "table-wrap"}, el("table", {class: "keys", id: "keys-" + plugin},
+  const id = "keys-" + plugin + (provider === undefined ? "" : "-" + provider);
+  return el("div", {class: "table-wrap"}, el("table", {class: "keys", id},
     el("tr", {}, head.map((k) => el("th", {text: t("console.dashboard." + k)}))),
     keys.map((key) => {
       const button = key.status === "active" ? null :
@@ -297,6 +301,24 @@ function renderKeys(plugin, keys) {
                 el("td", {class: "key-state"}, el("span", {class: "pill " + key.status, text: keyState(key)}), button),
                 el("td", {text: key.reason || ""}), el("td", {text: key.successes}), el("td", {text: key.failures}));
     })));
+}
+
+// Each provider of the chain in use ("providers", see console_api.h): its
+// place, type and model, its calls by result, its keys with re-enable buttons.
+function renderProviders(plugin, providers) {
+  if (!providers.length) return null;
+  return el("div", {class: "providers", id: "providers-" + plugin},
+    el("h4", {text: t("console.dashboard.providers")}),
+    providers.map((p) => {
+      const results = Object.entries(p.results || {});
+      return el("div", {class: "provider", "data-provider": p.name},
+        el("h5", {text: t("console.dashboard.provider_title", {position: p.position, name: p.name, type: p.type, model: p.model})}),
+        results.length
+          ? el("ul", {class: "classes provider-results"}, results.map(([k, n]) =>
+              el("li", {"data-result": k}, (k === "success" ? t("console.dashboard.success") : failureClass(k)) + ": ", el("b", {text: n}))))
+          : el("p", {class: "desc", text: t("console.dashboard.provider_no_calls")}),
+        renderKeys(plugin, p.keys || [], p.name));
+    }));
 }
 
 function renderDashboard(plugin, v) {
@@ -321,8 +343,9 @@ function renderDashboard(plugin, v) {
     recent ? null : el("p", {class: "desc", text: t("console.dashboard.no_generations")}),
     failures.length ? el("div", {}, el("h4", {text: t("console.dashboard.failures_by_class")}),
       el("ul", {class: "classes"}, failures.map(([k, n]) => el("li", {}, failureClass(k) + ": ", el("b", {text: n}))))) : null,
-    v.keys.length ? el("h4", {text: t("console.dashboard.keys")}) : null,
-    renderKeys(plugin, v.keys));
+    // With a providers list the keys are shown per provider there.
+    Array.isArray(v.providers) ? renderProviders(plugin, v.providers)
+      : [v.keys.length ? el("h4", {text: t("console.dashboard.keys")}) : null, renderKeys(plugin, v.keys)]);
 }
 
 // Any JSON a plugin reports: objects as key/value tables, lists of objects

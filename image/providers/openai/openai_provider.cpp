@@ -62,34 +62,42 @@ void append_field(std::string& body, const std::string& boundary, std::string_vi
 
 }  // namespace
 
-// images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}.
-Result<UpstreamImage, ProviderError> parse_openai_answer(std::string_view body, int status) {
+// images_response.py: {"data":[{"b64_json"|"url", "revised_prompt"}]}, one
+// entry per image asked for (n).
+Result<std::vector<UpstreamImage>, ProviderError> parse_openai_answer(std::string_view body, int status) {
   auto parsed = parse_answer_json(body);
   if (!parsed.ok() || !parsed->is_object()) {
     return bad_response("malformed JSON in the response (" + std::to_string(body.size()) + " bytes)");
   }
   if (auto failure = llm::error_in_body(*parsed, status)) return *failure;
-  const auto data = parsed->find("data");  // not value(): that copies the megabytes of base64
-  if (data == parsed->end() || !data->is_array() || data->empty() || !(*data)[0].is_object())
+  const auto found = parsed->find("data");  // not value(): that copies the megabytes of base64
+  if (found == parsed->end() || !found->is_array() || found->empty())
     return bad_response("no image in the response");
-  const json& first = (*data)[0];
-  UpstreamImage answer;
-  if (first.contains("b64_json") && first["b64_json"].is_string()) {
-    auto image = decode_base64_image(first["b64_json"].get_ref<const std::string&>(), std::nullopt);
-    if (!image.ok()) return image.error();
-    answer.image = std::move(image).value();
-  } else if (first.contains("url") && first["url"].is_string()) {
-    answer.url = first["url"].get<std::string>();
-    if (!starts_with_ci(answer.url, "http://") && !starts_with_ci(answer.url, "https://")) {
-      return bad_response("unsupported image URL: " + llm::sanitize_message(answer.url, 60));
+  const json& data = *found;
+  std::vector<UpstreamImage> images;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const json& entry = data[i];
+    const std::string where = "the response's data[" + std::to_string(i) + "]";
+    if (!entry.is_object()) return bad_response(where + " is not an object");
+    UpstreamImage answer;
+    if (entry.contains("b64_json") && entry["b64_json"].is_string()) {
+      auto image = decode_base64_image(entry["b64_json"].get_ref<const std::string&>(), std::nullopt);
+      if (!image.ok()) return image.error();
+      answer.image = std::move(image).value();
+    } else if (entry.contains("url") && entry["url"].is_string()) {
+      answer.url = entry["url"].get<std::string>();
+      if (!starts_with_ci(answer.url, "http://") && !starts_with_ci(answer.url, "https://")) {
+        return bad_response("unsupported image URL: " + llm::sanitize_message(answer.url, 60));
+      }
+    } else {
+      return bad_response(where + " has neither b64_json nor url");
     }
-  } else {
-    return bad_response("the response's data[0] has neither b64_json nor url");
+    if (entry.contains("revised_prompt") && entry["revised_prompt"].is_string()) {
+      answer.image.model_text = entry["revised_prompt"].get<std::string>();
+    }
+    images.push_back(std::move(answer));
   }
-  if (first.contains("revised_prompt") && first["revised_prompt"].is_string()) {
-    answer.image.model_text = first["revised_prompt"].get<std::string>();
-  }
-  return answer;
+  return images;
 }
 
 std::string openai_images_url(std::string_view api_base, std::string_view operation) {
@@ -152,8 +160,8 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::gener
     call.url = openai_images_url(settings.api_base, "edits");
     call.content_type = "multipart/form-data; boundary=" + boundary;
   }
-  co_return co_await send(std::move(call),
-                          WireFormat{"Authorization", "Bearer ", &parse_openai_answer, &content_refusal});
+  co_return co_await send(std::move(call), WireFormat{"Authorization", "Bearer ", nullptr, &content_refusal,
+                                                      &parse_openai_answer});
 }
 
 const ProviderType& openai_provider_type() { return keyed_provider_type<OpenAiProvider>(); }

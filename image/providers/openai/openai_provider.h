@@ -20,11 +20,12 @@ inline constexpr std::string_view kOpenAiModel = "gpt-image-1";
 // bare host, never doubled.
 std::string openai_images_url(std::string_view api_base, std::string_view operation);
 
-// The image of a 2xx answer (images_response.py: data[0].b64_json decoded
-// and verified, or data[0].url when it is http(s)), revised_prompt as
-// model_text. kBadResponse for malformed JSON or no image; an "error" object
-// in the body is classified (llm::error_in_body).
-Result<UpstreamImage, llm::ProviderError> parse_openai_answer(std::string_view body, int status);
+// The images of a 2xx answer, in order, one per data[] entry (a request for
+// n images gets n): each b64_json decoded and verified, or its url when it
+// is http(s); revised_prompt as model_text. kBadResponse for malformed JSON,
+// no image or an entry without one; an "error" object in the body is
+// classified (llm::error_in_body).
+Result<std::vector<UpstreamImage>, llm::ProviderError> parse_openai_answer(std::string_view body, int status);
 
 class OpenAiProvider final : public KeyedProvider {
  public:

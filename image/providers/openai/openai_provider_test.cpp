@@ -10,6 +10,7 @@
 
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
+#include "bot/onebot/base64.h"
 #include "image/provider_test_rig.h"
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_images.h"
@@ -58,6 +59,36 @@ TEST_F(OpenAiProviderTest, GenerationSendsJsonAndDecodesB64Json) {
   EXPECT_EQ(calls[0].key, kKey0);
   EXPECT_EQ(calls[0].body,
             json({{"model", "gpt-image-1"}, {"prompt", "a lighthouse"}, {"n", 1}, {"size", "1536x1024"}}));
+}
+
+// Before: only data[0] was read, so n = 3 paid for three images and returned one.
+TEST_F(OpenAiProviderTest, NImagesAskedForAreAllReturnedInOrder) {
+  ImageRequest r = request("a lighthouse");
+  r.n = 3;
+  auto result = generate(std::move(r));
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  EXPECT_EQ(fake_.calls().at(0).body["n"], 3);
+  const auto served = fake_.served_images();
+  ASSERT_EQ(served.size(), 3u);
+  ASSERT_EQ(result->images.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(result->images[i].bytes, served[i]) << i;
+
+  ImageRequest edit = request("make it night", {{testing::make_png("ref"), ""}});
+  edit.n = 2;
+  auto edited = generate(std::move(edit));
+  ASSERT_TRUE(edited.ok()) << edited.error().to_string();
+  EXPECT_EQ(fake_.calls().at(1).body["n"], "2");
+  EXPECT_EQ(edited->images.size(), 2u);
+}
+
+TEST(ParseOpenAiAnswer, AnEntryWithoutAnImageIsABadResponseNamingIt) {
+  const std::string png = testing::make_png("one");
+  const json body = {
+      {"data", json::array({{{"b64_json", onebot::base64_encode(png)}}, {{"revised_prompt", "x"}}})}};
+  auto parsed = parse_openai_answer(body.dump(), 200);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error().cls, llm::FailureClass::kBadResponse);
+  EXPECT_NE(parsed.error().message.find("data[1]"), std::string::npos) << parsed.error().message;
 }
 
 TEST_F(OpenAiProviderTest, ReferencesGoToEditsAsMultipartImageArray) {

@@ -1,5 +1,6 @@
 #include "plugins/gemini_pic_gen/console/console_api.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "bot/core/log_language.h"
@@ -72,6 +73,17 @@ json hour_json(const DrawStats::Hour& hour) {
       {"start_ms", to_epoch_ms(hour.start)}, {"success", hour.successes}, {"failures", std::move(failures)}};
 }
 
+json provider_json(const image::Provider& provider, std::size_t position, const DrawStats::Snapshot& stats) {
+  json keys = json::array();
+  for (const llm::KeyState& key : provider.key_states()) keys.push_back(key_json(key));
+  json results = json::object();
+  if (const auto found = stats.providers.find(provider.name()); found != stats.providers.end()) {
+    for (const auto& [result, count] : found->second) results[result] = count;
+  }
+  return json{{"name", provider.name()}, {"type", provider.type()}, {"model", provider.model()},
+              {"position", position},    {"keys", std::move(keys)}, {"results", std::move(results)}};
+}
+
 Error unavailable() { return Error::unavailable("the quota database could not be opened; see the log"); }
 
 }  // namespace
@@ -126,7 +138,7 @@ json ConsoleApi::status() const {
   json hourly = json::array();
   for (const DrawStats::Hour& hour : deps_.stats.last_day()) hourly.push_back(hour_json(hour));
   const DrawStats::Percentiles percentiles = deps_.stats.latency_percentiles();
-  return json{{"model", deps_.model()},
+  json status{{"model", deps_.model()},
               {"generations", std::move(generations)},
               {"quota_denials", stats.quota_denials},
               {"images_delivered", stats.images_delivered},
@@ -140,6 +152,13 @@ json ConsoleApi::status() const {
               {"hourly", std::move(hourly)},
               {"keys", std::move(keys)},
               {"queue", {{"running", deps_.jobs.running()}, {"waiting", deps_.jobs.waiting()}}}};
+  if (deps_.providers) {
+    json providers = json::array();
+    for (const auto& member : deps_.providers())
+      providers.push_back(provider_json(*member, providers.size() + 1, stats));
+    status["providers"] = std::move(providers);
+  }
+  return status;
 }
 
 Result<json> ConsoleApi::enable_key(const json& body) {
@@ -149,7 +168,20 @@ Result<json> ConsoleApi::enable_key(const json& body) {
   }
   const auto index = static_cast<std::size_t>(body["index"].get<long long>());
   const auto masked = body["key"].get<std::string>();
-  if (!deps_.enable_key || !deps_.enable_key(index, masked)) {
+  if (body.contains("provider")) {
+    if (!body["provider"].is_string()) return Error::bad_request("\"provider\" is a provider's name");
+    const std::string name = body["provider"].get<std::string>();
+    std::vector<std::shared_ptr<image::Provider>> members;
+    if (deps_.providers) members = deps_.providers();
+    const auto member = std::find_if(members.begin(), members.end(),
+                                     [&](const auto& provider) { return provider->name() == name; });
+    if (member == members.end())
+      return Error::not_found("no image provider " + name + " in the chain in use");
+    if (!(*member)->enable_key(index, masked)) {
+      return Error::not_found("no key " + masked + " at position " + std::to_string(index) + " of " + name +
+                              " (the key list changed? reload the page)");
+    }
+  } else if (!deps_.enable_key || !deps_.enable_key(index, masked)) {
     return Error::not_found("no key " + masked + " at position " + std::to_string(index) +
                             " (the key list changed? reload the page)");
   }

@@ -16,6 +16,7 @@
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
 #include "bot/llm/key_pool.h"
+#include "image/provider.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/quota/quota_admin.h"
@@ -40,6 +41,8 @@ class ConsoleApi {
     std::function<bool(std::size_t index, std::string_view masked_key)> enable_key;
     std::function<std::string()> model;  // the model in use
     const Clock& clock;
+    // The members of the chain in use, in order; empty: no "providers" in status().
+    std::function<std::vector<std::shared_ptr<image::Provider>>()> providers = {};
   };
 
   explicit ConsoleApi(Deps deps) : deps_(std::move(deps)) {}
@@ -77,12 +80,18 @@ class ConsoleApi {
   //            "failures": {"<failure class>": n}}],
   //  "keys" (in configuration order): [{"index", "key" (masked), "status", "cooling_until" (UTC),
   //            "reason", "successes", "failures"}],
-  //  "queue": {"running", "waiting"}}
+  //  "queue": {"running", "waiting"},
+  //  "providers" (the chain in use, in order; with Deps::providers only):
+  //           [{"name", "type", "model", "position" (1 = first), "keys" (as
+  //             "keys", indexed within the provider), "results": {"success"
+  //             or "<failure class>": n} (its calls since start, DrawStats)}]}
   nlohmann::json status() const;
 
-  // body: {"index": n, "key": "<masked key>"} as status() shows it. Makes a
-  // disabled or cooling key active again; returns {"enabled": "<masked>"}.
-  // Errors: "bad_request", "not_found" (no key at index with that mask).
+  // body: {"index": n, "key": "<masked key>"} as status() shows it, with
+  // "provider": "<name>" for a key of a "providers" entry (index within it).
+  // Makes a disabled or cooling key active again; returns {"enabled": "<masked>"}.
+  // Errors: "bad_request", "not_found" (no key at index with that mask, or
+  // no such provider in the chain).
   Result<nlohmann::json> enable_key(const nlohmann::json& body);
 
  private:

@@ -21,6 +21,32 @@ using nlohmann::json;
 constexpr char kKeyA[] = "sk-or-v1-console-test-key-aaaa1111";
 constexpr char kKeyB[] = "sk-or-v1-console-test-key-bbbb2222";
 
+// A provider of the chain with its own keys; it never draws.
+class KeysOnlyProvider final : public image::Provider {
+ public:
+  KeysOnlyProvider(std::string name, std::vector<std::string> keys, const Clock& clock)
+      : Provider(std::move(name)), keys_(std::move(keys)), clock_(clock) {}
+  boost::asio::awaitable<Result<image::ImageResult, llm::ProviderError>> generate(
+      image::ImageRequest) override {
+    co_return image::refused_request("not drawing");
+  }
+  image::Capabilities capabilities() const override { return {}; }
+  std::vector<llm::KeyState> key_states() const override { return keys_.snapshot(clock_.now()); }
+  bool enable_key(std::size_t index, std::string_view masked) override { return keys_.enable(index, masked); }
+  std::string_view type() const override { return "openai"; }
+  std::string model() const override { return "gpt-image-1"; }
+  std::string api_base() const override { return "http://127.0.0.1:9/v1"; }
+  std::chrono::milliseconds deadline() const override { return 1s; }
+  Status reconfigure(const image::ProviderConfig&) override { return {}; }
+  void set_model(std::string) override {}
+  void set_api_base(std::string) override {}
+
+  llm::KeyPool keys_;
+
+ private:
+  const Clock& clock_;
+};
+
 class ConsoleApiTest : public ::testing::Test {
  protected:
   ConsoleApiTest() {
@@ -71,7 +97,20 @@ class ConsoleApiTest : public ::testing::Test {
   ConsoleApi console_{
       {images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
        [this](std::size_t index, std::string_view masked) { return keys_.enable(index, masked); },
-       [] { return std::string("test/model"); }, clock_}};
+       [] { return std::string("test/model"); }, clock_,
+       [this] {
+         return std::vector<std::shared_ptr<image::Provider>>{primary_, backup_};
+       }}};
+  std::shared_ptr<KeysOnlyProvider> primary_ =
+      std::make_shared<KeysOnlyProvider>("primary", std::vector<std::string>{kKeyA}, clock_);
+  std::shared_ptr<KeysOnlyProvider> backup_ =
+      std::make_shared<KeysOnlyProvider>("backup", std::vector<std::string>{kKeyB, kKeyA}, clock_);
+
+  void disable_backups_second_key() {
+    auto slot = backup_->keys_.next(clock_.now(), {0});
+    ASSERT_TRUE(slot.has_value());
+    backup_->keys_.report(*slot, {llm::KeyOutcome::Kind::kInvalid, std::nullopt, "401"}, clock_.now());
+  }
   const std::string png_ = testing::make_png("console", 500);
 };
 
@@ -236,6 +275,42 @@ TEST_F(ConsoleApiTest, EnableKeyTakesTheMaskedKeyAndItsIndex) {
   ASSERT_TRUE(enabled.ok());
   EXPECT_EQ((*enabled)["enabled"], mask_secret(kKeyA));
   EXPECT_EQ(console_.status()["keys"][0]["status"], "active");
+}
+
+TEST_F(ConsoleApiTest, StatusShowsEachProviderOfTheChainWithItsKeysAndResultsByClass) {
+  stats_.provider_finished("primary", "no_credits");
+  stats_.provider_finished("primary", "no_credits");
+  stats_.provider_finished("backup", "success");
+  disable_backups_second_key();
+
+  const json providers = console_.status()["providers"];
+  ASSERT_EQ(providers.size(), 2u) << providers.dump();
+  EXPECT_EQ(providers[0]["name"], "primary");
+  EXPECT_EQ(providers[0]["type"], "openai");
+  EXPECT_EQ(providers[0]["model"], "gpt-image-1");
+  EXPECT_EQ(providers[0]["position"], 1);
+  EXPECT_EQ(providers[0]["results"], json({{"no_credits", 2}}));
+  EXPECT_EQ(providers[1]["position"], 2);
+  EXPECT_EQ(providers[1]["results"], json({{"success", 1}}));
+  const json keys = providers[1]["keys"];
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[1]["index"], 1);
+  EXPECT_EQ(keys[1]["key"], mask_secret(kKeyA));
+  EXPECT_EQ(keys[1]["status"], "disabled");
+  EXPECT_EQ(console_.status().dump().find(kKeyA), std::string::npos);
+}
+
+TEST_F(ConsoleApiTest, EnableKeyWithAProviderEnablesThatProvidersKey) {
+  disable_backups_second_key();
+  const std::string masked = mask_secret(kKeyA);
+  // The primary's key 0 is the same key: the provider decides whose is enabled.
+  auto wrong = console_.enable_key(json{{"provider", "nobody"}, {"index", 1}, {"key", masked}});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_TRUE(wrong.error().is_not_found());
+  EXPECT_FALSE(console_.enable_key(json{{"provider", 3}, {"index", 1}, {"key", masked}}).ok());
+  auto enabled = console_.enable_key(json{{"provider", "backup"}, {"index", 1}, {"key", masked}});
+  ASSERT_TRUE(enabled.ok()) << enabled.error().to_string();
+  EXPECT_EQ(backup_->key_states()[1].status, llm::KeyState::Status::kActive);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "tests/fakes/openai/fake_openai.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "bot/onebot/base64.h"
 #include "tests/fakes/openrouter/fake_images.h"
 
@@ -12,6 +15,14 @@ FakeHttpResponse error(int status, const std::string& type, const std::string& c
                        const std::string& message) {
   return FakeHttpResponse::json(
       {{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", code}}}}, status);
+}
+
+// The n of a request (images.generate's JSON number, or an edit's form text), 1 to 10.
+int images_wanted(const json& n) {
+  int wanted = 1;
+  if (n.is_number_integer()) wanted = n.get<int>();
+  if (n.is_string()) wanted = std::atoi(n.get<std::string>().c_str());
+  return std::clamp(wanted, 1, 10);
 }
 
 std::string value_of(const std::string& header, const std::string& key) {
@@ -76,11 +87,16 @@ FakeHttpResponse FakeOpenAi::answer(const FakeHttpRequest& request, bool edit) {
   } else {
     call.body = json::parse(request.body, nullptr, false);
   }
+  const json request_n = call.body.is_object() ? call.body.value("n", json(1)) : json(1);
   switch (take_script(std::move(call))) {
     case Script::kB64: {
-      const std::string png = answer_png("openai");
+      // One data[] entry per image asked for (n; a number in JSON, text in a form).
+      json data = json::array();
+      for (int i = 0; i < images_wanted(request_n); ++i) {
+        data.push_back({{"b64_json", onebot::base64_encode(answer_png("openai"))}});
+      }
       return FakeHttpResponse::json({{"created", 1713833628},
-                                     {"data", json::array({{{"b64_json", onebot::base64_encode(png)}}})},
+                                     {"data", std::move(data)},
                                      {"output_format", "png"},
                                      {"usage", {{"total_tokens", 100}}}});
     }
