@@ -101,6 +101,11 @@ class DrawPipeline {
   // Whether the chat's history holds the image after its send lost the answer.
   boost::asio::awaitable<bool> arrived_anyway(Drawing& drawing, const GeneratedImage& image);
   std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error) const;
+  // The drawings waiting for the upstream limits of the provider tried first.
+  std::size_t upstream_waiting() const;
+  // "Queued, number N" when the provider's upstream limits make the drawing
+  // wait (ImageRequest::on_queued), unless the user was told already.
+  static boost::asio::awaitable<void> tell_queued(Drawing& drawing, std::size_t position);
 
   Deps deps_;
   std::shared_ptr<const PluginSettings> settings_;

@@ -146,7 +146,7 @@ class GeminiPicGenPlugin final : public Plugin {
     console_ = std::make_unique<ConsoleApi>(ConsoleApi::Deps{
         *images_, pipeline_->stats(), *jobs_, [this] { return provider_->key_states(); },
         [this](std::size_t index, std::string_view masked) { return provider_->enable_key(index, masked); },
-        [this] { return provider_->model(); }, ctx.clock()});
+        [this] { return provider_->model(); }, ctx.clock(), [this] { return provider_->limiter_states(); }});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;

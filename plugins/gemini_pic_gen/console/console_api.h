@@ -16,6 +16,7 @@
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
 #include "bot/llm/key_pool.h"
+#include "image/provider.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/quota/quota_admin.h"
@@ -40,6 +41,8 @@ class ConsoleApi {
     std::function<bool(std::size_t index, std::string_view masked_key)> enable_key;
     std::function<std::string()> model;  // the model in use
     const Clock& clock;
+    // Each provider's upstream queue (Provider::limiter_states); may be empty.
+    std::function<std::vector<image::LimiterState>()> limiter_states = {};
   };
 
   explicit ConsoleApi(Deps deps) : deps_(std::move(deps)) {}
@@ -77,7 +80,10 @@ class ConsoleApi {
   //            "failures": {"<failure class>": n}}],
   //  "keys" (in configuration order): [{"index", "key" (masked), "status", "cooling_until" (UTC),
   //            "reason", "successes", "failures"}],
-  //  "queue": {"running", "waiting"}}
+  //  "queue": {"running", "waiting"},
+  //  "limiters" (each provider's upstream queue, in chain order): [{"provider",
+  //            "waiting", "running", "requests_per_second", "burst",
+  //            "max_concurrent"} (0 = no limit)]}
   nlohmann::json status() const;
 
   // body: {"index": n, "key": "<masked key>"} as status() shows it. Makes a
