@@ -299,6 +299,25 @@ function renderKeys(plugin, keys) {
     })));
 }
 
+// Each provider's upstream queue ("limiters": image_providers.<name>'s
+// requests_per_second/burst/max_concurrent, and the drawings waiting and running).
+function renderLimiters(plugin, limiters) {
+  if (!Array.isArray(limiters) || !limiters.length) return null;
+  const limit = (l) => {
+    const parts = [];
+    if (l.requests_per_second > 0) parts.push(t("console.dashboard.limiter_rate", {rate: l.requests_per_second, burst: l.burst}));
+    if (l.max_concurrent > 0) parts.push(t("console.dashboard.limiter_concurrent", {n: l.max_concurrent}));
+    return parts.length ? parts.join(", ") : t("console.dashboard.unlimited");
+  };
+  const head = ["limiter_provider", "waiting", "running", "limiter_limit"];
+  return el("div", {}, el("h4", {text: t("console.dashboard.limiters")}),
+    el("div", {class: "table-wrap"}, el("table", {class: "limiters", id: "limiters-" + plugin},
+      el("tr", {}, head.map((k) => el("th", {text: t("console.dashboard." + k)}))),
+      limiters.map((l) => el("tr", {"data-provider": l.provider},
+                             el("td", {class: "mono", text: l.provider}), el("td", {text: l.waiting}),
+                             el("td", {text: l.running}), el("td", {text: limit(l)}))))));
+}
+
 function renderDashboard(plugin, v) {
   const generations = v.generations || {};
   const successes = generations.success || 0;
@@ -322,7 +341,8 @@ function renderDashboard(plugin, v) {
     failures.length ? el("div", {}, el("h4", {text: t("console.dashboard.failures_by_class")}),
       el("ul", {class: "classes"}, failures.map(([k, n]) => el("li", {}, failureClass(k) + ": ", el("b", {text: n}))))) : null,
     v.keys.length ? el("h4", {text: t("console.dashboard.keys")}) : null,
-    renderKeys(plugin, v.keys));
+    renderKeys(plugin, v.keys),
+    renderLimiters(plugin, v.limiters));
 }
 
 // Any JSON a plugin reports: objects as key/value tables, lists of objects
