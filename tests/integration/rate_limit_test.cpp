@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <functional>
 #include <memory>
 
@@ -40,22 +41,29 @@ std::function<bool(const ApiCall&)> says_queued_at(int position) {
 // image and allows one drawing at a time (max_concurrent: 1).
 class UpstreamLimits : public ::testing::Test {
  protected:
-  void start(const std::string& plugin_extra) {
-    limited.set_default(FakeOpenRouter::Script::kSlow, {.delay = kUpstreamTime});
-    const std::string yaml =
-        reverse_config(kTestToken) +
-        "image_providers:\n"
-        "  slow-router:\n"
-        "    type: openrouter\n"
-        "    api_base: \"" +
-        limited.api_base() +
-        "\"\n"
-        "    api_keys: [\"" +
-        kLimitedKey +
-        "\"]\n"
-        "    max_concurrent: 1\n"
-        "    max_retry_attempts: 1\n" +
-        gemini_plugin_section({kFlatKey}, flat.api_base(), "    providers: [slow-router]\n" + plugin_extra);
+  static std::string config(const FakeOpenRouter& flat, const FakeOpenRouter& limited, int max_concurrent,
+                            const std::string& plugin_extra) {
+    return reverse_config(kTestToken) +
+           "image_providers:\n"
+           "  slow-router:\n"
+           "    type: openrouter\n"
+           "    api_base: \"" +
+           limited.api_base() +
+           "\"\n"
+           "    api_keys: [\"" +
+           kLimitedKey +
+           "\"]\n"
+           "    max_concurrent: " +
+           std::to_string(max_concurrent) +
+           "\n"
+           "    max_retry_attempts: 1\n" +
+           gemini_plugin_section({kFlatKey}, flat.api_base(),
+                                 "    providers: [slow-router]\n" + plugin_extra);
+  }
+
+  void start(const std::string& plugin_extra, std::chrono::milliseconds upstream_time = kUpstreamTime) {
+    limited.set_default(FakeOpenRouter::Script::kSlow, {.delay = upstream_time});
+    const std::string yaml = config(flat, limited, 1, plugin_extra);
     bot = std::make_unique<PicbotRunner>(yaml);
     ASSERT_TRUE(bot->start()) << bot->process().output();
     auto c = napcat.connect(bot->reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
@@ -112,6 +120,23 @@ TEST_F(UpstreamLimits, APlaceInThePluginsQueueCountsTheDrawingsWaitingUpstream) 
   EXPECT_TRUE(draw_and_expect_place(44, 2)) << bot->process().output();  // waits in the plugin's queue
   ASSERT_TRUE(images_arrive(3)) << bot->process().output();
   expect_one_at_a_time(3);
+}
+
+TEST_F(UpstreamLimits, AReloadAppliesNewLimitsToTheDrawingsAlreadyWaiting) {
+  constexpr auto kLongUpstreamTime = 4s;
+  start("", kLongUpstreamTime);
+  napcat.send_group_message(conn, 777, 42, "/draw a lighthouse");
+  ASSERT_TRUE(limited.wait_for_calls(1, 10s)) << bot->process().output();
+  EXPECT_TRUE(draw_and_expect_place(43, 1)) << bot->process().output();
+
+  bot->rewrite_config(config(flat, limited, 2, ""));
+  bot->process().signal(SIGHUP);
+  ASSERT_TRUE(bot->wait_for_log("settings reloaded", 5s)) << bot->process().output();
+  ASSERT_TRUE(limited.wait_for_calls(2, 10s)) << bot->process().output();
+  const auto upstream = limited.calls();
+  EXPECT_LT(upstream[1].at - upstream[0].at, kLongUpstreamTime)
+      << "the waiting drawing went once the cap rose";
+  ASSERT_TRUE(images_arrive(2)) << bot->process().output();
 }
 
 }  // namespace
