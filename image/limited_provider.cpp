@@ -8,7 +8,9 @@ LimitedProvider::LimitedProvider(std::unique_ptr<Provider> inner, const Clock& c
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> LimitedProvider::generate(
     ImageRequest request) {
   if (!request.deadline) request.deadline = clock_.now() + inner_->deadline();
-  auto permit = co_await limiter_.acquire(*request.deadline, request.cancel, request.on_queued);
+  // A named copy: no temporary with a destructor in the co_await (GCC 12).
+  QueuedCallback on_queued = request.on_queued;
+  auto permit = co_await limiter_.acquire(*request.deadline, request.cancel, std::move(on_queued));
   if (!permit) co_return std::move(permit.error());
   co_return co_await inner_->generate(std::move(request));
 }
