@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -193,22 +192,29 @@ asio::awaitable<Result<RateLimiter::Permit, llm::ProviderError>> RateLimiter::ac
   waiter->wake.emplace(executor);
   core->waiters.push_back(waiter);
   core->tick();  // arms the refill timer
+  // The signal may come at any point of the wait, the on_queued reply included.
+  if (cancel.is_connected()) {
+    cancel.assign([weak_waiter = std::weak_ptr<Waiter>(waiter),
+                   weak_core = std::weak_ptr<Core>(core)](asio::cancellation_type) {
+      auto w = weak_waiter.lock();
+      auto c = weak_core.lock();
+      if (!w || !c || w->state != Waiter::State::kWaiting) return;
+      w->finish(Waiter::State::kCancelled);
+      c->remove(w);
+      c->tick();
+    });
+  }
   if (on_queued && waiter->state == Waiter::State::kWaiting) {
     co_await on_queued(waiter->ahead_when_queued + 1);
   }
   while (waiter->state == Waiter::State::kWaiting) {
     waiter->wake->expires_after(real_delay(core->clock, deadline));
-    auto [ec] = co_await waiter->wake->async_wait(
-        asio::bind_cancellation_slot(cancel, asio::as_tuple(asio::use_awaitable)));
-    if (waiter->state != Waiter::State::kWaiting) break;
-    if (ec) {  // not our own wake-up (that sets the state first): the request's signal
-      waiter->state = Waiter::State::kCancelled;
-      core->remove(waiter);
-      core->tick();
-      break;
-    }
-    core->tick();  // the deadline, by the real timer: expired when the clock agrees
+    co_await waiter->wake->async_wait(asio::as_tuple(asio::use_awaitable));
+    // Woken without a new state: the real timer reached the deadline; it
+    // expires when the clock agrees.
+    if (waiter->state == Waiter::State::kWaiting) core->tick();
   }
+  if (cancel.is_connected()) cancel.clear();  // the provider's own call uses it next
   switch (waiter->state) {
     case Waiter::State::kGranted:
       co_return Permit(core);

@@ -47,6 +47,12 @@ class RateLimiterTest : public ::testing::Test {
     call.result.emplace(std::move(result));
   }
 
+  asio::awaitable<void> run_with(Call& call, Clock::time_point deadline, asio::cancellation_slot cancel,
+                                 QueuedCallback on_queued) {
+    auto result = co_await limiter_->acquire(deadline, cancel, std::move(on_queued));
+    call.result.emplace(std::move(result));
+  }
+
   // Runs every handler that is ready (no real time passes).
   void settle() {
     io_.restart();
@@ -192,6 +198,22 @@ TEST_F(RateLimiterTest, CancellationLeavesTheQueueAndTheNextMovesUp) {
   EXPECT_TRUE(c.granted());
 }
 
+TEST_F(RateLimiterTest, CancellationWhileTheQueuedReplyIsSentIsNotLost) {
+  make(RateLimits{.max_concurrent = 1});
+  start();
+  asio::cancellation_signal cancel;
+  Call& b = calls_.emplace_back();
+  QueuedCallback cancel_while_telling = [&cancel](std::size_t) -> asio::awaitable<void> {
+    cancel.emit(asio::cancellation_type::terminal);
+    co_return;
+  };
+  asio::co_spawn(io_, run_with(b, clock_.now() + 60s, cancel.slot(), std::move(cancel_while_telling)),
+                 asio::detached);
+  settle();
+  EXPECT_TRUE(b.failed_with(FailureClass::kCancelled));
+  EXPECT_EQ(limiter_->waiting(), 0u);
+}
+
 TEST_F(RateLimiterTest, NewLimitsApplyToTheWaiters) {
   make(RateLimits{.max_concurrent = 1});
   start();
@@ -238,9 +260,9 @@ TEST(RateLimits, AreReadFromTheInstanceSection) {
   ASSERT_TRUE(absent.ok());
   EXPECT_TRUE(absent->unlimited());
   EXPECT_EQ(rate_limits_from({{"burst", 0}}, "x")->burst, 1);
-  for (const nlohmann::json& bad : {nlohmann::json{{"requests_per_second", -1}},
-                                    nlohmann::json{{"max_concurrent", -2}},
-                                    nlohmann::json{{"burst", "many"}}}) {
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"requests_per_second", -1}}, nlohmann::json{{"max_concurrent", -2}},
+        nlohmann::json{{"burst", "many"}}}) {
     auto read = rate_limits_from(bad, "my_openai");
     ASSERT_FALSE(read.ok()) << bad.dump();
     EXPECT_EQ(read.error().code, "bad_config");
