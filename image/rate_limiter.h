@@ -75,7 +75,9 @@ class RateLimiter {
 
   // A permit at once when nobody waits and a token and a slot are free;
   // else waits in FIFO order (see the top of this file). on_queued may be
-  // empty. The bucket starts full.
+  // empty. The bucket starts full. While it waits, its handler is the one
+  // installed on cancel (cleared before it returns, so the caller's next
+  // operation may bind the slot).
   boost::asio::awaitable<Result<Permit, llm::ProviderError>> acquire(Clock::time_point deadline,
                                                                      boost::asio::cancellation_slot cancel,
                                                                      QueuedCallback on_queued = {});
