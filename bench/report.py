@@ -185,6 +185,17 @@ if overhead:
 else:
     row("added overhead per 2 MB image (image_overhead_bench)", None, "<= 10 ms", None)
 
+limit = last_json("rate_limit_bench")
+if limit:
+    windows = ", ".join(f"{r:.1f}" for r in limit["window_rates"])
+    row(f"upstream limit {limit['rate_limit']:g}/s, {limit['callers']}-request burst kept up {limit['seconds']} s "
+        f"(rate_limit_bench; per {limit['window_seconds']} s window: {windows}/s; worst window "
+        f"{limit['worst_window_deviation'] * 100:.1f}% off; CPU {limit['cpu_us_per_request']:.1f} us/request)",
+        f"{limit['overall_rate']:.2f}/s ({limit['overall_deviation'] * 100:.1f}% off)", "within 5%",
+        limit["overall_deviation"] <= 0.05 and limit["failures"] == 0)
+else:
+    row("upstream limit 10/s under a 100-request burst (rate_limit_bench)", None, "within 5%", None)
+
 agent = last_json("generation_agent")
 if agent:
     p = agent["ping_us"]

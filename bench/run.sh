@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench"
+OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -140,6 +140,11 @@ if has file_transfer_bench; then
   runs=15
   [[ $QUICK == 1 ]] && runs=2
   run file_transfer_bench 600 "$BUILD/bench/file_transfer_bench" --runs "$runs"
+fi
+if has rate_limit_bench; then  # real time: 30 s in full mode, 3 s in quick
+  seconds=30
+  [[ $QUICK == 1 ]] && seconds=3
+  run rate_limit_bench 120 "$BUILD/bench/rate_limit_bench" --rate 10 --callers 100 --seconds "$seconds"
 fi
 if has generation_load; then
   GEN=("$BUILD/bench/generation_load" --picbot "$PICBOT" --json)

@@ -56,6 +56,15 @@ std::vector<llm::KeyState> FallbackChain::key_states() const {
   return states;
 }
 
+std::vector<LimiterState> FallbackChain::limiter_states() const {
+  std::vector<LimiterState> states;
+  for (const auto& provider : providers_) {
+    auto more = provider->limiter_states();
+    states.insert(states.end(), more.begin(), more.end());
+  }
+  return states;
+}
+
 bool FallbackChain::enable_key(std::size_t index, std::string_view masked_key) {
   for (const auto& provider : providers_) {
     const std::size_t count = provider->key_states().size();

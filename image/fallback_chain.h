@@ -36,6 +36,8 @@ class FallbackChain final : public Provider {
   Capabilities capabilities() const override { return providers_.front()->capabilities(); }
   // Every member's keys, in chain order, indexed in that order (as enable_key counts).
   std::vector<llm::KeyState> key_states() const override;
+  // Every member's upstream queue, in chain order.
+  std::vector<LimiterState> limiter_states() const override;
   // index counts in key_states(): the member that holds that key enables it.
   bool enable_key(std::size_t index, std::string_view masked_key) override;
   std::string_view type() const override { return providers_.front()->type(); }

@@ -8,6 +8,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -48,6 +49,9 @@ struct ImageRequest {
   // Emitting any cancellation type on it ends the call with kCancelled. May
   // stay unconnected. The signal must outlive the call.
   boost::asio::cancellation_slot cancel;
+  // Called when the call has to wait for the provider's upstream limits
+  // (image/rate_limiter.h), with its 1-based place among the waiters. May be empty.
+  std::function<boost::asio::awaitable<void>(std::size_t position)> on_queued;
 };
 
 struct ImageResult {
@@ -76,6 +80,16 @@ struct Capabilities {
     kStarSize,     // DashScope: W*H
   } size_form = SizeForm::kAspectRatio;
   bool asynchronous = false;  // submit + poll
+};
+
+// The upstream queue of one provider instance, for the console.
+struct LimiterState {
+  std::string provider;  // instance name
+  std::size_t waiting = 0;
+  std::size_t running = 0;
+  double requests_per_second = 0;  // 0 = no rate limit
+  double burst = 1;
+  std::size_t max_concurrent = 0;  // 0 = no cap
 };
 
 // One named instance from the config (image_providers.<name>, or the
@@ -136,6 +150,10 @@ class Provider {
     static_cast<void>(masked_key);
     return false;
   }
+
+  // The upstream queue of each instance behind this provider (none when
+  // it is not limited).
+  virtual std::vector<LimiterState> limiter_states() const { return {}; }
 
   const std::string& name() const { return name_; }
   virtual std::string_view type() const = 0;

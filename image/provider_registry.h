@@ -18,10 +18,11 @@ std::span<const ProviderType* const> builtin_provider_types();
 const ProviderType* find_provider_type(std::string_view type);
 
 // Validates config with its type's check. "bad_config" for an unknown type
-// (naming the known ones) or what the type reports.
+// (naming the known ones), a bad rate limit, or what the type reports.
 Status check_provider_config(const ProviderConfig& config);
 
-// Builds the provider config names. Errors as check_provider_config.
+// Builds the provider config names, behind its upstream limits
+// (image/limited_provider.h). Errors as check_provider_config.
 Result<std::unique_ptr<Provider>> create_provider(const ProviderDeps& deps, const ProviderConfig& config);
 
 }  // namespace picbot::image

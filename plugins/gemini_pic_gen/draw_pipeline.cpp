@@ -104,6 +104,7 @@ struct DrawPipeline::Drawing {
   std::optional<JobQueue::Ticket> ticket;
   QuotaHold quota;
   std::string remaining_note;  // "N left", from admit
+  bool told_queued = false;    // the user was told their place in the queue
   std::vector<ReferenceFailure> reference_failures;
   // The client's model, which /banana may have switched away from the settings'.
   std::string model;
@@ -185,7 +186,10 @@ asio::awaitable<std::optional<std::string>> DrawPipeline::admit(Drawing& drawing
   }
 
   if (drawing.ticket->initial_position() > 0) {
-    std::string queued = ctx.tr("gemini.queued", fmt::arg("position", drawing.ticket->initial_position()));
+    // The drawings waiting for the provider's upstream limits are ahead too.
+    const std::size_t position = drawing.ticket->initial_position() + upstream_waiting();
+    std::string queued = ctx.tr("gemini.queued", fmt::arg("position", position));
+    drawing.told_queued = true;
     co_await ctx.reply_text(std::move(queued), drawing.in_group);
   } else if (settings.acknowledge) {
     std::string generating = ctx.tr("gemini.generating");
@@ -216,6 +220,9 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
   image_request.prompt = drawing.request.prompt;
   image_request.references = std::move(references.images);
   image_request.aspect_ratio = drawing.request.aspect_ratio;
+  image_request.on_queued = [&drawing](std::size_t position) -> asio::awaitable<void> {
+    return tell_queued(drawing, position);
+  };
   auto generated = co_await chain->generate(std::move(image_request));
   const auto took = std::chrono::steady_clock::now() - started;
   if (!generated) {
@@ -231,6 +238,20 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),
                  image.mime);
   co_return std::move(image);
+}
+
+std::size_t DrawPipeline::upstream_waiting() const {
+  const std::vector<image::LimiterState> limiters = deps_.provider()->limiter_states();
+  return limiters.empty() ? 0 : limiters.front().waiting;  // the provider drawings go to first
+}
+
+asio::awaitable<void> DrawPipeline::tell_queued(Drawing& drawing, std::size_t position) {
+  // Once per drawing: a user told their place in the plugin's queue (which
+  // counted the upstream waiters) is not told again.
+  if (drawing.told_queued) co_return;
+  drawing.told_queued = true;
+  std::string queued = drawing.ctx.tr("gemini.queued", fmt::arg("position", position));
+  co_await drawing.ctx.reply_text(std::move(queued), drawing.in_group);
 }
 
 asio::awaitable<Result<StoredImage, std::string>> DrawPipeline::store(Drawing& drawing,

@@ -108,6 +108,11 @@ class DrawPipeline {
   // What the user is told of error, which chain answered.
   std::string describe_failure(const MessageContext& ctx, const llm::ProviderError& error,
                                const image::FallbackChain& chain) const;
+  // The drawings waiting for the upstream limits of the provider tried first.
+  std::size_t upstream_waiting() const;
+  // "Queued, number N" when the provider's upstream limits make the drawing
+  // wait (ImageRequest::on_queued), unless the user was told already.
+  static boost::asio::awaitable<void> tell_queued(Drawing& drawing, std::size_t position);
 
   Deps deps_;
   std::shared_ptr<const PluginSettings> settings_;

@@ -153,7 +153,8 @@ class GeminiPicGenPlugin final : public Plugin {
           return providers_->chain()->enable_key(index, masked);
         },
         [this] { return providers_->chain()->model(); }, ctx.clock(),
-        [this] { return providers_->chain()->members(); }});
+        [this] { return providers_->chain()->members(); },
+        [this] { return providers_->chain()->limiter_states(); }});
     open_quota_store(ctx);
 
     if (Status s = register_commands(ctx); !s) return s;

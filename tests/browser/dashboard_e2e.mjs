@@ -66,6 +66,7 @@ try {
   if (await page.locator("#chart-hourly .chart-hour").count() !== 24) throw new Error("not 24 hours in the chart");
   const text = await page.textContent(".dashboard");
   if (text.includes("quota_denials") || text.includes("p50_seconds")) throw new Error("raw JSON keys shown: " + text);
+  if (await page.locator("table.limiters tr[data-provider]").count() < 1) throw new Error("no upstream queue row");
   if (!(await fitsTheScreen())) throw new Error("the status page is wider than the phone");
 
   step = "status: the providers block names the provider and its failure by class";

@@ -321,6 +321,25 @@ function renderProviders(plugin, providers) {
     }));
 }
 
+// Each provider's upstream queue ("limiters": image_providers.<name>'s
+// requests_per_second/burst/max_concurrent, and the drawings waiting and running).
+function renderLimiters(plugin, limiters) {
+  if (!Array.isArray(limiters) || !limiters.length) return null;
+  const limit = (l) => {
+    const parts = [];
+    if (l.requests_per_second > 0) parts.push(t("console.dashboard.limiter_rate", {rate: l.requests_per_second, burst: l.burst}));
+    if (l.max_concurrent > 0) parts.push(t("console.dashboard.limiter_concurrent", {n: l.max_concurrent}));
+    return parts.length ? parts.join(", ") : t("console.dashboard.unlimited");
+  };
+  const head = ["limiter_provider", "waiting", "running", "limiter_limit"];
+  return el("div", {}, el("h4", {text: t("console.dashboard.limiters")}),
+    el("div", {class: "table-wrap"}, el("table", {class: "limiters", id: "limiters-" + plugin},
+      el("tr", {}, head.map((k) => el("th", {text: t("console.dashboard." + k)}))),
+      limiters.map((l) => el("tr", {"data-provider": l.provider},
+                             el("td", {class: "mono", text: l.provider}), el("td", {text: l.waiting}),
+                             el("td", {text: l.running}), el("td", {text: limit(l)}))))));
+}
+
 function renderDashboard(plugin, v) {
   const generations = v.generations || {};
   const successes = generations.success || 0;
@@ -345,7 +364,8 @@ function renderDashboard(plugin, v) {
       el("ul", {class: "classes"}, failures.map(([k, n]) => el("li", {}, failureClass(k) + ": ", el("b", {text: n}))))) : null,
     // With a providers list the keys are shown per provider there.
     Array.isArray(v.providers) ? renderProviders(plugin, v.providers)
-      : [v.keys.length ? el("h4", {text: t("console.dashboard.keys")}) : null, renderKeys(plugin, v.keys)]);
+      : [v.keys.length ? el("h4", {text: t("console.dashboard.keys")}) : null, renderKeys(plugin, v.keys)],
+    renderLimiters(plugin, v.limiters));
 }
 
 // Any JSON a plugin reports: objects as key/value tables, lists of objects

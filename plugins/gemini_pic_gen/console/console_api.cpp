@@ -138,6 +138,17 @@ json ConsoleApi::status() const {
   json hourly = json::array();
   for (const DrawStats::Hour& hour : deps_.stats.last_day()) hourly.push_back(hour_json(hour));
   const DrawStats::Percentiles percentiles = deps_.stats.latency_percentiles();
+  json limiters = json::array();
+  if (deps_.limiter_states) {
+    for (const image::LimiterState& limiter : deps_.limiter_states()) {
+      limiters.push_back({{"provider", limiter.provider},
+                          {"waiting", limiter.waiting},
+                          {"running", limiter.running},
+                          {"requests_per_second", limiter.requests_per_second},
+                          {"burst", limiter.burst},
+                          {"max_concurrent", limiter.max_concurrent}});
+    }
+  }
   json status{{"model", deps_.model()},
               {"generations", std::move(generations)},
               {"quota_denials", stats.quota_denials},
@@ -151,7 +162,8 @@ json ConsoleApi::status() const {
                 {"recent_count", percentiles.count}}},
               {"hourly", std::move(hourly)},
               {"keys", std::move(keys)},
-              {"queue", {{"running", deps_.jobs.running()}, {"waiting", deps_.jobs.waiting()}}}};
+              {"queue", {{"running", deps_.jobs.running()}, {"waiting", deps_.jobs.waiting()}}},
+              {"limiters", std::move(limiters)}};
   if (deps_.providers) {
     json providers = json::array();
     for (const auto& member : deps_.providers())

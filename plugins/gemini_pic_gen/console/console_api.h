@@ -43,6 +43,8 @@ class ConsoleApi {
     const Clock& clock;
     // The members of the chain in use, in order; empty: no "providers" in status().
     std::function<std::vector<std::shared_ptr<image::Provider>>()> providers = {};
+    // Each provider's upstream queue (Provider::limiter_states); may be empty.
+    std::function<std::vector<image::LimiterState>()> limiter_states = {};
   };
 
   explicit ConsoleApi(Deps deps) : deps_(std::move(deps)) {}
@@ -84,7 +86,10 @@ class ConsoleApi {
   //  "providers" (the chain in use, in order; with Deps::providers only):
   //           [{"name", "type", "model", "position" (1 = first), "keys" (as
   //             "keys", indexed within the provider), "results": {"success"
-  //             or "<failure class>": n} (its calls since start, DrawStats)}]}
+  //             or "<failure class>": n} (its calls since start, DrawStats)}],
+  //  "limiters" (each provider's upstream queue, in chain order): [{"provider",
+  //            "waiting", "running", "requests_per_second", "burst",
+  //            "max_concurrent"} (0 = no limit)]}
   nlohmann::json status() const;
 
   // body: {"index": n, "key": "<masked key>"} as status() shows it, with

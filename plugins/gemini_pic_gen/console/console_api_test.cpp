@@ -247,6 +247,27 @@ TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
   EXPECT_EQ(text.find(kKeyB), std::string::npos);
 }
 
+TEST_F(ConsoleApiTest, StatusShowsEachProvidersUpstreamQueue) {
+  EXPECT_EQ(console_.status()["limiters"], json::array());
+  ConsoleApi limited{
+      {images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
+       [this](std::size_t index, std::string_view masked) { return keys_.enable(index, masked); },
+       [] { return std::string("test/model"); }, clock_, {},
+       [] {
+         return std::vector<image::LimiterState>{{"primary", 2, 1, 10, 3, 1}, {"backup", 0, 0, 0, 1, 0}};
+       }}};
+  const json limiters = limited.status()["limiters"];
+  ASSERT_EQ(limiters.size(), 2u);
+  EXPECT_EQ(limiters[0], (json{{"provider", "primary"},
+                               {"waiting", 2},
+                               {"running", 1},
+                               {"requests_per_second", 10.0},
+                               {"burst", 3.0},
+                               {"max_concurrent", 1}}));
+  EXPECT_EQ(limiters[1]["provider"], "backup");
+  EXPECT_EQ(limiters[1]["max_concurrent"], 0);
+}
+
 TEST_F(ConsoleApiTest, StatusHasTheLastDayByHourAndLatencyPercentiles) {
   stats_.generation_finished("success", 2s);
   clock_.advance(1h);
