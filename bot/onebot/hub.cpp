@@ -72,21 +72,28 @@ std::optional<std::string> random_echo() {
   return echo;
 }
 
-// Action names are plain identifiers (send_group_msg) and echoes hex digits,
-// so neither needs escaping.
-std::string encode_request(std::string_view action, std::string_view params_json, std::string_view echo) {
-  constexpr std::string_view kAction = R"({"action":")", kParams = R"(","params":)", kEcho = R"(,"echo":")";
-  std::string frame;
-  frame.reserve(kAction.size() + action.size() + kParams.size() + params_json.size() + kEcho.size() +
-                echo.size() + 2);
-  frame += kAction;
-  frame += action;
-  frame += kParams;
-  frame += params_json;
-  frame += kEcho;
-  frame += echo;
-  frame += "\"}";
-  return frame;
+// The request frame around params, which is written between these two pieces
+// as it is (it may be megabytes: see Link::send_gathered). Action names are
+// plain identifiers (send_group_msg) and echoes hex digits, so neither needs
+// escaping.
+std::string request_head(std::string_view action) {
+  constexpr std::string_view kAction = R"({"action":")", kParams = R"(","params":)";
+  std::string head;
+  head.reserve(kAction.size() + action.size() + kParams.size());
+  head += kAction;
+  head += action;
+  head += kParams;
+  return head;
+}
+
+std::string request_tail(std::string_view echo) {
+  constexpr std::string_view kEcho = R"(,"echo":")";
+  std::string tail;
+  tail.reserve(kEcho.size() + echo.size() + 2);
+  tail += kEcho;
+  tail += echo;
+  tail += "\"}";
+  return tail;
 }
 
 // A download stream's last frame: its data.type is "response" (done) or
@@ -332,8 +339,9 @@ asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view actio
   pending.on_stream_frame = std::move(options.on_stream_frame);
   pending.timer.expires_after(timeout);
   pending_[*echo] = &pending;
-  link.send(encode_request(action, params_json, *echo));
-  params_json = std::string();  // a large request (a base64 image) need not live until the answer
+  // Moved into the link's queue: a large request (a base64 image) is not
+  // copied, and is freed once written rather than when the answer comes.
+  link.send_gathered(request_head(action), std::move(params_json), request_tail(*echo));
 
   while (!pending.result) {
     co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
