@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bot/core/message_table.h"
+#include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
 #include "bot/onebot/event.h"
 #include "bot/onebot/message.h"
@@ -43,6 +44,9 @@ class MessageContext {
   // groups, at_sender puts an @ of the sender in front. Returns NapCat's
   // message_id.
   boost::asio::awaitable<MessageIdResult> reply(onebot::Message message, bool at_sender = false);
+  // As reply(), with the request's text written on a worker of `encoder`, not
+  // on the event loop: for a message of megabytes (an inline base64 image).
+  boost::asio::awaitable<MessageIdResult> reply(onebot::Message message, bool at_sender, WorkerPool& encoder);
   boost::asio::awaitable<MessageIdResult> reply_text(std::string text, bool at_sender = false);
 
   // Calls any OneBot action on the account that received the event.
@@ -52,6 +56,11 @@ class MessageContext {
   onebot::BotApi& api() { return api_; }
 
  private:
+  // The params of the send_*_msg call that carries message to this chat.
+  // Reads only the immutable event: safe on any thread.
+  std::string reply_params(const onebot::Message& message) const;
+  boost::asio::awaitable<MessageIdResult> send_reply(std::string params, const onebot::Message& message);
+
   std::shared_ptr<const onebot::MessageEvent> event_;
   onebot::BotApi& api_;
   std::shared_ptr<const BotSettings> settings_;
