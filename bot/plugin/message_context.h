@@ -4,8 +4,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "bot/core/message_table.h"
@@ -70,13 +72,17 @@ class MessageContext {
 // the command's declaration.
 class CommandContext : public MessageContext {
  public:
+  // Builds the usage text; called at most once, on the first usage() (most
+  // commands never need it, and building it formats every variant's line).
+  using UsageBuilder = std::function<std::string()>;
+
   CommandContext(MessageContext base, std::string command, std::string line, Arguments args = {},
-                 std::string usage = {})
+                 UsageBuilder usage = {})
       : MessageContext(std::move(base)),
         command_(std::move(command)),
         line_(std::move(line)),
         args_(std::move(args)),
-        usage_(std::move(usage)) {}
+        usage_builder_(std::move(usage)) {}
   // The name the user typed (may be an alias), without prefix.
   const std::string& command() const { return command_; }
   // Everything after the command name, trimmed, as typed.
@@ -85,13 +91,18 @@ class CommandContext : public MessageContext {
   const Arguments& args() const { return args_; }
   // The reply the host gives for a line that does not fit the declaration
   // ("用法：/draw <描述> …"), for a handler that finds a value out of range.
-  const std::string& usage() const { return usage_; }
+  // "" when the context was made without a builder.
+  const std::string& usage() const {
+    if (!usage_) usage_ = usage_builder_ ? usage_builder_() : std::string();
+    return *usage_;
+  }
 
  private:
   std::string command_;
   std::string line_;
   Arguments args_;
-  std::string usage_;
+  UsageBuilder usage_builder_;
+  mutable std::optional<std::string> usage_;
 };
 
 }  // namespace picbot
