@@ -323,7 +323,10 @@ asio::awaitable<MessageIdResult> DrawPipeline::send_image(Drawing& drawing, cons
   co_await deps_.deliveries.wait_turn(*delivery_slot);
   DeliveryResult delivery = co_await prepare_image_segment(drawing.ctx, stored, image.bytes,
                                                            drawing.settings->delivery, deps_.workers);
-  onebot::Message message{std::move(delivery.segment)};
+  // Not Message{segment}: an initializer list copies, and this segment holds
+  // megabytes of base64 (a copy on the event loop).
+  onebot::Message message;
+  message.push_back(std::move(delivery.segment));
   if (!drawing.note.empty()) message.push_back(onebot::Text{"\n" + drawing.note});
   // From here a crash may leave the image delivered: a restart asks the
   // chat's history whether it arrived (DeliveryReconciler).
