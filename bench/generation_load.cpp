@@ -3,7 +3,8 @@
 // mode, loopback) with an in-process FakeOpenRouter (and FakeChatServer).
 //
 //   generation_load [--agent] [--generations N] [--conversations N] [--delay-ms MS]
-//                   [--image-bytes B] [--ping-interval-ms MS] [--picbot PATH] [--json]
+//                   [--image-bytes B] [--ping-interval-ms MS] [--burst-ms MS] [--picbot PATH]
+//                   [--json]
 //
 // Workload A (default): N users (default 100) each send "/draw cat i" at
 // once; the fake answers each with a PNG of --image-bytes (default 2 MB)
@@ -14,6 +15,11 @@
 // in flight, and per image the time from the fake starting to write its
 // response (request arrival + scripted delay, on this process's steady
 // clock) to the image frame being read here.
+//
+// --burst-ms W (draw only): job i's answer comes after delay + i·W/N, so the
+// N images come back within W ms, and a second account (its own link, on a
+// thread) sends the same /ping probes from just before the first answer until
+// the last image is delivered: what a delivery burst costs another chat.
 //
 // Workload B (--agent): N (default 20) "@bot hi" conversations wait on a
 // fake chat model answering after --delay-ms, with the same /ping probes.
@@ -77,6 +83,8 @@ constexpr std::int64_t kJobGroup = 300'000'000;  // job i: group kJobGroup + i, 
 constexpr std::int64_t kJobUser = 30'000;
 constexpr std::int64_t kPingGroup = 500'000'000;  // probe k: group kPingGroup + k
 constexpr std::int64_t kPingUser = 20'000;
+constexpr std::int64_t kProbeSelfId = 10002;           // --burst-ms: the second account's probes
+constexpr std::int64_t kBurstPingGroup = 600'000'000;  // ... to these groups
 
 std::atomic<bool> g_interrupted{false};
 void on_signal(int) { g_interrupted = true; }
@@ -87,6 +95,7 @@ struct Options {
   std::chrono::milliseconds delay{5000};
   std::size_t image_bytes = 2 * 1024 * 1024;
   std::chrono::milliseconds ping_interval{20};
+  std::chrono::milliseconds burst{0};  // > 0: answers spread over this, probes on a second account
   std::string picbot = PICBOT_DEFAULT_BINARY;
   bool json_output = false;
 };
@@ -108,9 +117,9 @@ double own_cpu_s() {
 std::int64_t unix_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 std::string group_event(std::int64_t message_id, std::int64_t group_id, std::int64_t user_id,
-                        const ordered_json& message, const std::string& raw) {
+                        const ordered_json& message, const std::string& raw, std::int64_t self_id = kSelfId) {
   ordered_json event;
-  event["self_id"] = kSelfId;
+  event["self_id"] = self_id;
   event["user_id"] = user_id;
   event["time"] = unix_seconds();
   event["message_id"] = message_id;
@@ -127,9 +136,9 @@ std::string group_event(std::int64_t message_id, std::int64_t group_id, std::int
 }
 
 std::string text_event(std::int64_t message_id, std::int64_t group_id, std::int64_t user_id,
-                       const std::string& text) {
+                       const std::string& text, std::int64_t self_id = kSelfId) {
   const ordered_json message = ordered_json::array({{{"type", "text"}, {"data", {{"text", text}}}}});
-  return group_event(message_id, group_id, user_id, message, text);
+  return group_event(message_id, group_id, user_id, message, text, self_id);
 }
 
 std::string at_bot_event(std::int64_t message_id, std::int64_t group_id, std::int64_t user_id,
@@ -141,10 +150,10 @@ std::string at_bot_event(std::int64_t message_id, std::int64_t group_id, std::in
                      "[CQ:at,qq=" + std::to_string(kSelfId) + "] " + text);
 }
 
-std::string meta_event(const std::string& type) {
+std::string meta_event(const std::string& type, std::int64_t self_id = kSelfId) {
   ordered_json event;
   event["time"] = unix_seconds();
-  event["self_id"] = kSelfId;
+  event["self_id"] = self_id;
   event["post_type"] = "meta_event";
   event["meta_event_type"] = type;
   if (type == "lifecycle") {
@@ -224,6 +233,7 @@ struct Result {
   std::size_t jobs = 0;
   std::vector<double> ping_us;
   std::size_t pings_sent = 0;
+  std::vector<double> burst_ping_us;  // --burst-ms: the second account's probes during the deliveries
   double load_before = -1, load_after = -1;
   std::int64_t rss_idle_kb = 0, rss_peak_kb = 0, hwm_kb = 0;
   std::size_t delivered = 0, wrong_replies = 0;
@@ -231,6 +241,7 @@ struct Result {
   double frame_mb = 0;              // median send_group_msg frame size
   double all_delivered_s = 0;       // jobs sent -> last delivery
   double picbot_cpu_s = 0;          // picbot's CPU, jobs sent -> last delivery
+  double loop_cpu_s = 0;            // ... of its main thread (the event loop) alone
   double generator_cpu_s = 0;       // this process (fakes + link) over the same span
 };
 
@@ -307,8 +318,9 @@ Result run(const Options& o) {
                            ++upstream_calls;
                            if (std::regex_search(body, m, prompt)) {
                              const auto i = std::stoul(m[1]);
+                             response.delay += o.burst * static_cast<long>(i) / static_cast<long>(o.jobs);
                              if (i < upstream_done.size())
-                               upstream_done[i] = std::chrono::steady_clock::now() + o.delay;
+                               upstream_done[i] = std::chrono::steady_clock::now() + response.delay;
                            }
                            return response;
                          });
@@ -368,6 +380,30 @@ Result run(const Options& o) {
   };
   if (auto e = ping_once()) return fail("warm-up " + *e);
   r.ping_us.clear();
+
+  // --burst-ms: the second account, and its probes (on their own thread
+  // during the deliveries; this thread drives the first link meanwhile).
+  NapCatLink probe_link(g_interrupted);
+  std::int64_t probe_message_id = 1;  // its probe k: group kBurstPingGroup + k
+  auto second_ping_once = [&](std::vector<double>& latencies_us) -> std::optional<std::string> {
+    const std::int64_t group = kBurstPingGroup + probe_message_id;
+    NapCatLink::Matcher match = [group](const json& call) -> std::optional<std::size_t> {
+      const auto g = group_of(call);
+      if (g && *g == group && plain_text(call["params"].value("message", json())) == "pong") return 0;
+      return std::nullopt;
+    };
+    std::vector<std::string> events{text_event(probe_message_id++, group, kPingUser, "/ping", kProbeSelfId)};
+    auto outcome = probe_link.flood(std::move(events), 0, match, 10s);
+    if (!outcome.error.empty()) return "second account's /ping probe: " + outcome.error;
+    latencies_us.push_back(outcome.latency_us[0]);
+    return std::nullopt;
+  };
+  if (o.burst.count() > 0) {
+    if (auto e = probe_link.connect(port, kPath, kProbeSelfId, kToken, 10s)) return fail(*e);
+    if (auto e = probe_link.send(meta_event("lifecycle", kProbeSelfId), 10s)) return fail(*e);
+    if (auto e = second_ping_once(r.burst_ping_us)) return fail("warm-up " + *e);
+    r.burst_ping_us.clear();
+  }
   if (auto m = picbot::bench::read_memory(picbot.pid())) r.rss_idle_kb = m->rss_kb;
 
   r.load_before = picbot::bench::load_average_1min();
@@ -375,6 +411,7 @@ Result run(const Options& o) {
   // All jobs at once: queued frames, written back to back.
   const auto jobs_sent = std::chrono::steady_clock::now();
   const auto cpu_before = picbot::bench::read_cpu_ns(picbot.pid());
+  const auto loop_cpu_before = picbot::bench::read_thread_cpu_ns(picbot.pid(), picbot.pid());
   const double own_cpu_before = own_cpu_s();
   for (std::size_t i = 0; i < o.jobs; ++i) {
     const auto n = static_cast<std::int64_t>(i);
@@ -383,15 +420,34 @@ Result run(const Options& o) {
                                                    "/draw cat " + std::to_string(i));
     if (auto e = link.send(frame, 10s)) return fail("job event: " + *e);
   }
-  // Probes while the jobs wait upstream; stop before the answers come.
+  // Probes while the jobs wait upstream; stop before the answers come. With
+  // --burst-ms on the second account: the dispatcher lets one account run
+  // only so many handlers at once, so the first account's /ping would wait
+  // for the drawings.
   const auto probes_end = jobs_sent + o.delay - 500ms;
   auto next_probe = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() < probes_end && !g_interrupted) {
     std::this_thread::sleep_until(next_probe);
     next_probe += o.ping_interval;
-    if (auto e = ping_once()) return fail(*e);
+    if (auto e = o.burst.count() > 0 ? second_ping_once(r.ping_us) : ping_once()) return fail(*e);
   }
   r.pings_sent = r.ping_us.size();
+  std::atomic<bool> deliveries_done{false};
+  std::string burst_error;
+  std::thread burst_prober;
+  if (o.burst.count() > 0) {
+    burst_prober = std::thread([&] {
+      auto next = jobs_sent + o.delay - 100ms;
+      while (!deliveries_done && !g_interrupted) {
+        std::this_thread::sleep_until(next);
+        next += o.ping_interval;
+        if (auto e = second_ping_once(r.burst_ping_us)) {
+          burst_error = *e;
+          return;
+        }
+      }
+    });
+  }
   // Wait for the deliveries: one heartbeat per missing reply, each "answered" by a delivery.
   const std::size_t missing = o.jobs - deliveries.delivered;
   std::vector<std::string> fillers(missing, meta_event("heartbeat"));
@@ -401,9 +457,15 @@ Result run(const Options& o) {
     if (deliveries.take(call) && deliveries.delivered > before) return matched++;
     return std::nullopt;
   };
-  auto outcome = link.flood(std::move(fillers), 0, delivery_match, o.delay + 120s);
+  auto outcome = link.flood(std::move(fillers), 0, delivery_match, o.delay + o.burst + 120s);
+  deliveries_done = true;
+  if (burst_prober.joinable()) burst_prober.join();
+  if (!burst_error.empty()) return fail(burst_error);
   r.load_after = picbot::bench::load_average_1min();
   const auto cpu_after = picbot::bench::read_cpu_ns(picbot.pid());
+  const auto loop_cpu_after = picbot::bench::read_thread_cpu_ns(picbot.pid(), picbot.pid());
+  if (loop_cpu_before && loop_cpu_after)
+    r.loop_cpu_s = static_cast<double>(*loop_cpu_after - *loop_cpu_before) / 1e9;
   if (cpu_before && cpu_after) r.picbot_cpu_s = static_cast<double>(*cpu_after - *cpu_before) / 1e9;
   r.generator_cpu_s = own_cpu_s() - own_cpu_before;
   sampler.stop();
@@ -458,9 +520,17 @@ json to_json(const Options& o, const Result& r) {
               {"all_delivered_s", r.all_delivered_s},
               {"reply_frame_mb", r.frame_mb},
               {"picbot_cpu_s", r.picbot_cpu_s},
+              {"picbot_loop_cpu_s", r.loop_cpu_s},
               {"generator_cpu_s", r.generator_cpu_s},
               {"load_avg_before", r.load_before},
               {"load_avg_after", r.load_after}};
+  if (o.burst.count() > 0) {
+    out["burst_ms"] = o.burst.count();
+    out["burst_pings"] = r.burst_ping_us.size();
+    out["burst_ping_us"] = {{"p50", percentile(r.burst_ping_us, 50)},
+                            {"p99", percentile(r.burst_ping_us, 99)},
+                            {"max", percentile(r.burst_ping_us, 100)}};
+  }
   if (!o.agent) {
     out["image_overhead_ms"] = {{"p50", percentile(r.overhead_ms, 50)},
                                 {"p99", percentile(r.overhead_ms, 99)},
@@ -478,10 +548,18 @@ void print_table(const Options& o, const Result& r) {
   std::printf("  %-40s %.0f / %.0f / %.0f us (%zu probes, one per %lld ms)\n", "/ping p50 / p99 / max",
               percentile(r.ping_us, 50), percentile(r.ping_us, 99), percentile(r.ping_us, 100),
               r.ping_us.size(), static_cast<long long>(o.ping_interval.count()));
+  if (o.burst.count() > 0) {
+    std::printf("  %-40s %.0f / %.0f / %.0f us (%zu probes; answers spread over %lld ms)\n",
+                "second account's /ping during deliveries", percentile(r.burst_ping_us, 50),
+                percentile(r.burst_ping_us, 99), percentile(r.burst_ping_us, 100), r.burst_ping_us.size(),
+                static_cast<long long>(o.burst.count()));
+  }
   std::printf("  %-40s %zu/%zu (last %.2f s after the jobs were sent; frame %.2f MB)\n", "replies delivered",
               r.delivered, r.jobs, r.all_delivered_s, r.frame_mb);
-  std::printf("  %-40s picbot %.2f s, this generator (fakes + link) %.2f s (jobs sent -> last reply)\n",
-              "CPU", r.picbot_cpu_s, r.generator_cpu_s);
+  std::printf(
+      "  %-40s picbot %.2f s (event loop thread %.2f s), this generator (fakes + link) %.2f s (jobs sent -> "
+      "last reply)\n",
+      "CPU", r.picbot_cpu_s, r.loop_cpu_s, r.generator_cpu_s);
   std::printf("  %-40s idle %.1f MiB, peak VmRSS %.1f MiB, VmHWM %.1f MiB\n", "picbot memory",
               static_cast<double>(r.rss_idle_kb) / 1024, static_cast<double>(r.rss_peak_kb) / 1024,
               static_cast<double>(r.hwm_kb) / 1024);
@@ -497,7 +575,8 @@ void print_table(const Options& o, const Result& r) {
 
 constexpr char kUsage[] =
     "usage: generation_load [--agent] [--generations N] [--conversations N] [--delay-ms MS]\n"
-    "                       [--image-bytes B] [--ping-interval-ms MS] [--picbot PATH] [--json]\n";
+    "                       [--image-bytes B] [--ping-interval-ms MS] [--burst-ms MS] [--picbot PATH]\n"
+    "                       [--json]\n";
 
 }  // namespace
 
@@ -516,6 +595,8 @@ int main(int argc, char** argv) {
       o.image_bytes = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--ping-interval-ms" && v) {
       o.ping_interval = std::chrono::milliseconds(std::max(1LL, std::atoll(argv[++i])));
+    } else if (arg == "--burst-ms" && v) {
+      o.burst = std::chrono::milliseconds(std::max(0LL, std::atoll(argv[++i])));
     } else if (arg == "--picbot" && v) {
       o.picbot = argv[++i];
     } else if (arg == "--json") {

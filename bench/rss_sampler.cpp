@@ -84,6 +84,13 @@ std::optional<std::int64_t> read_cpu_ns(pid_t pid) {
   return stat_cpu_ns(pid);
 }
 
+std::optional<std::int64_t> read_thread_cpu_ns(pid_t pid, pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/schedstat");
+  std::int64_t on_cpu_ns = 0;  // the first field: time spent on the CPU
+  if (!(in >> on_cpu_ns)) return std::nullopt;
+  return on_cpu_ns;
+}
+
 double load_average_1min() {
   std::ifstream in("/proc/loadavg");
   double load = -1;

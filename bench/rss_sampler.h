@@ -33,6 +33,11 @@ std::optional<MemoryReading> read_memory(pid_t pid);
 // precision, usually 10 ms). nullopt once the process is gone.
 std::optional<std::int64_t> read_cpu_ns(pid_t pid);
 
+// CPU time of one thread (user + system, nanoseconds, from
+// /proc/<pid>/task/<tid>/schedstat); the main thread's tid is the pid. nullopt
+// when unavailable.
+std::optional<std::int64_t> read_thread_cpu_ns(pid_t pid, pid_t tid);
+
 // The 1-minute load average, or -1 if /proc/loadavg is unreadable.
 double load_average_1min();
 

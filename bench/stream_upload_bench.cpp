@@ -21,6 +21,7 @@ void BM_StreamUpload(benchmark::State& state) {
   boost::asio::io_context io;
   testing::TempDir dir;
   testing::InProcessBotApi api;
+  WorkerPool workers(1);
   const std::string bytes = testing::make_png("stream", size);
 
   gemini::StoredImage image;
@@ -41,7 +42,8 @@ void BM_StreamUpload(benchmark::State& state) {
   options.mode = gemini::DeliveryMode::kStream;
 
   for (auto _ : state) {
-    auto result = testing::run_coroutine(io, gemini::prepare_image_segment(ctx, image, bytes, options));
+    auto result =
+        testing::run_coroutine(io, gemini::prepare_image_segment(ctx, image, bytes, options, workers));
     if (result.used != gemini::DeliveryMode::kStream) state.SkipWithError("stream mode fell back to base64");
     api.calls.clear();
   }

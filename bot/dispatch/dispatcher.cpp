@@ -185,6 +185,19 @@ std::string describe(const MessageContext& ctx, const ArgError& error) {
   return {};
 }
 
+// The usage: one line per variant the caller may use. Built only when shown
+// (formatting every variant's line was a tenth of a /ping's instructions).
+std::string usage_text(const MessageContext& base, const std::vector<CommandRegistry::EntryPtr>& variants) {
+  const std::string prefix = base.settings().display_prefix();
+  std::string lines;
+  for (const auto& variant : variants) {
+    if (variant->command.admin_only && !base.is_admin()) continue;
+    if (!lines.empty()) lines += "\n";
+    lines += help_line(*variant, base.language(), prefix);
+  }
+  return base.tr("host.args.usage", fmt::arg("usage", lines));
+}
+
 }  // namespace
 
 asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& wake,
@@ -200,15 +213,6 @@ asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& 
     co_await base.reply_text(base.tr("host.admin_only"), base.is_group());
     co_return;
   }
-  // The usage: one line per variant the caller may use.
-  const std::string prefix = base.settings().display_prefix();
-  std::string lines;
-  for (const auto& variant : variants) {
-    if (variant->command.admin_only && !base.is_admin()) continue;
-    if (!lines.empty()) lines += "\n";
-    lines += help_line(*variant, base.language(), prefix);
-  }
-  std::string usage = base.tr("host.args.usage", fmt::arg("usage", lines));
   Result<Arguments, ArgError> args = ArgError{ArgError::kBadSubcommand, {}, {}};
   if (entry) {
     args = parse_arguments(entry->spec, wake.args, mentions_of(base.event()));
@@ -218,10 +222,12 @@ asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& 
   }
   if (!args) {
     logger()->info("command /{} from {}: the arguments do not fit", name, base.event().user_id);
-    std::string reply = describe(base, args.error()) + "\n" + usage;
+    std::string reply = describe(base, args.error()) + "\n" + usage_text(base, variants);
     co_await base.reply_text(std::move(reply), base.is_group());
     co_return;
   }
+  // By reference: ctx, and so the builder, ends before this frame does.
+  CommandContext::UsageBuilder usage = [&base, &variants] { return usage_text(base, variants); };
   CommandContext ctx(base, wake.command, wake.args, std::move(*args), std::move(usage));
   ++counters_.commands_run;
   logger()->debug("command /{} from {} (owner {})", ctx.command(), ctx.event().user_id, entry->owner);

@@ -6,14 +6,14 @@
 // then calls LinkHandler::on_close exactly once.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
-
-#include <atomic>
 #include <deque>
 #include <memory>
 #include <string>
@@ -41,6 +41,7 @@ class WebSocketSession final : public onebot::Link,
   boost::asio::awaitable<void> run(onebot::LinkInfo info);
 
   void send(std::string frame) override;
+  void send_gathered(std::string head, std::string body, std::string tail) override;
   void close(int code) override;
   void set_watchdog(std::chrono::milliseconds silence_limit) override;
   bool is_open() const override { return open_; }
@@ -57,7 +58,8 @@ class WebSocketSession final : public onebot::Link,
   onebot::LinkHandler& handler_;
   SessionOptions options_;
   std::uint64_t id_;
-  std::deque<std::string> queue_;
+  // Each frame as head, body, tail (see Link::send_gathered).
+  std::deque<std::array<std::string, 3>> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool open_ = true;

@@ -16,6 +16,10 @@ class MemoryLink final : public Link {
  public:
   explicit MemoryLink(std::uint64_t id) : id_(id), description_("memory #" + std::to_string(id)) {}
   void send(std::string frame) override { sent.push_back(json::parse(frame)); }
+  void send_gathered(std::string head, std::string body, std::string tail) override {
+    gathered_body_bytes.push_back(body.size());
+    Link::send_gathered(std::move(head), std::move(body), std::move(tail));
+  }
   void close(int code) override {
     open = false;
     close_code = code;
@@ -26,6 +30,7 @@ class MemoryLink final : public Link {
   const std::string& description() const override { return description_; }
 
   std::vector<json> sent;
+  std::vector<std::size_t> gathered_body_bytes;  // per send_gathered call
   bool open = true;
   int close_code = 0;
   std::chrono::milliseconds watchdog{0};
@@ -88,6 +93,35 @@ TEST_F(HubTest, CallIsAnsweredByEcho) {
   ASSERT_TRUE(result->ok());
   EXPECT_EQ((*result)->at("message_id"), 5);
   EXPECT_EQ(hub.pending_calls(), 0u);
+}
+
+// Issue 23: a request of megabytes (an inline image) is handed to the link as
+// head, params and tail, so the params text is moved, not copied into a joined
+// frame on the event loop; a small one is one joined frame.
+TEST_F(HubTest, ALargeRequestReachesTheLinkAsGatheredPiecesOfOneFrame) {
+  auto link = open_link(1, 111);
+  const std::string text(100 * 1024, 'a');
+  std::optional<ApiResult> large;
+  auto call = [&]() -> asio::awaitable<void> {
+    std::string params = R"({"text":")" + text + R"("})";
+    large.emplace(co_await hub.call_encoded(111, "send_group_msg", std::move(params), CallOptions{}));
+  };
+  asio::co_spawn(io, call, asio::detached);
+  io.poll();
+  io.restart();
+  ASSERT_EQ(link->gathered_body_bytes.size(), 1u);
+  EXPECT_EQ(link->gathered_body_bytes[0], text.size() + 11);
+  ASSERT_EQ(link->sent.size(), 1u);
+  EXPECT_EQ(link->sent[0]["action"], "send_group_msg");
+  EXPECT_EQ(link->sent[0]["params"]["text"], text);
+  answer(*link,
+         json{{"status", "ok"}, {"retcode", 0}, {"data", nullptr}, {"echo", link->sent[0]["echo"]}}.dump());
+  ASSERT_TRUE(large.has_value());
+  EXPECT_TRUE(large->ok());
+
+  start_call(111, "get_status");
+  ASSERT_EQ(link->sent.size(), 2u);
+  EXPECT_EQ(link->gathered_body_bytes.size(), 1u);
 }
 
 TEST_F(HubTest, RetcodeBecomesTypedErrorWithWording) {

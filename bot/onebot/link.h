@@ -19,6 +19,17 @@ class Link {
   // queued after close() is dropped with a debug log line.
   virtual void send(std::string frame) = 0;
 
+  // Queues one text frame made of head, body and tail written back to back,
+  // so a multi-megabyte body (a request's params with an inline image) is not
+  // copied to put a few bytes around it. The default joins them and calls
+  // send(); the WebSocket transport writes the three as one gathered frame.
+  virtual void send_gathered(std::string head, std::string body, std::string tail) {
+    head.reserve(head.size() + body.size() + tail.size());
+    head += body;
+    head += tail;
+    send(std::move(head));
+  }
+
   // Starts a clean close (WebSocket close code, 1000 by default) once the
   // queued frames are written.
   virtual void close(int code = 1000) = 0;

@@ -8,12 +8,15 @@ MessageContext::MessageContext(std::shared_ptr<const onebot::MessageEvent> event
                                std::shared_ptr<const BotSettings> settings)
     : event_(std::move(event)), api_(api), settings_(std::move(settings)) {}
 
-boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message message, bool at_sender) {
+namespace {
+void put_at_sender_first(onebot::Message& message, std::int64_t user_id) {
+  message.insert(message.begin(), onebot::Text{" "});
+  message.insert(message.begin(), onebot::At{std::to_string(user_id), {}});
+}
+}  // namespace
+
+std::string MessageContext::reply_params(const onebot::Message& message) const {
   const bool group = event_->is_group();
-  if (group && at_sender) {
-    message.insert(message.begin(), onebot::Text{" "});
-    message.insert(message.begin(), onebot::At{std::to_string(event_->user_id), {}});
-  }
   // The params object is written as text: no JSON DOM on the reply path.
   std::string params = group ? R"({"group_id":)" : R"({"user_id":)";
   params += std::to_string(group ? event_->group_id : event_->user_id);
@@ -26,6 +29,34 @@ boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message me
   params += R"(,"message":)";
   onebot::append_message_json(message, params);
   params += '}';
+  return params;
+}
+
+boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message message, bool at_sender) {
+  if (at_sender && event_->is_group()) put_at_sender_first(message, event_->user_id);
+  std::string params = reply_params(message);
+  co_return co_await send_reply(std::move(params), message);
+}
+
+boost::asio::awaitable<MessageIdResult> MessageContext::reply(onebot::Message message, bool at_sender,
+                                                              WorkerPool& encoder) {
+  if (at_sender && event_->is_group()) put_at_sender_first(message, event_->user_id);
+  auto encode = [this, &message] {
+    std::string params = reply_params(message);
+    // params holds the image now; the message lives until NapCat answers,
+    // so its own copy is freed here, off the loop too.
+    for (auto& segment : message) {
+      if (auto* image = std::get_if<onebot::Image>(&segment)) std::string().swap(image->file);
+    }
+    return params;
+  };
+  std::string params = co_await encoder.run(encode);
+  co_return co_await send_reply(std::move(params), message);
+}
+
+boost::asio::awaitable<MessageIdResult> MessageContext::send_reply(std::string params,
+                                                                   const onebot::Message& message) {
+  const bool group = event_->is_group();
   static auto logger = log::get("reply");
   if (logger->should_log(spdlog::level::info)) {
     logger->info("reply to {} {}: {}", group ? "group" : "user", group ? event_->group_id : event_->user_id,

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "bot/core/message_table.h"
+#include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
 #include "bot/onebot/event.h"
 #include "bot/onebot/message.h"
@@ -43,6 +46,9 @@ class MessageContext {
   // groups, at_sender puts an @ of the sender in front. Returns NapCat's
   // message_id.
   boost::asio::awaitable<MessageIdResult> reply(onebot::Message message, bool at_sender = false);
+  // As reply(), with the request's text written on a worker of `encoder`, not
+  // on the event loop: for a message of megabytes (an inline base64 image).
+  boost::asio::awaitable<MessageIdResult> reply(onebot::Message message, bool at_sender, WorkerPool& encoder);
   boost::asio::awaitable<MessageIdResult> reply_text(std::string text, bool at_sender = false);
 
   // Calls any OneBot action on the account that received the event.
@@ -52,6 +58,11 @@ class MessageContext {
   onebot::BotApi& api() { return api_; }
 
  private:
+  // The params of the send_*_msg call that carries message to this chat.
+  // Reads only the immutable event: safe on any thread.
+  std::string reply_params(const onebot::Message& message) const;
+  boost::asio::awaitable<MessageIdResult> send_reply(std::string params, const onebot::Message& message);
+
   std::shared_ptr<const onebot::MessageEvent> event_;
   onebot::BotApi& api_;
   std::shared_ptr<const BotSettings> settings_;
@@ -61,13 +72,17 @@ class MessageContext {
 // the command's declaration.
 class CommandContext : public MessageContext {
  public:
+  // Builds the usage text; called at most once, on the first usage() (most
+  // commands never need it, and building it formats every variant's line).
+  using UsageBuilder = std::function<std::string()>;
+
   CommandContext(MessageContext base, std::string command, std::string line, Arguments args = {},
-                 std::string usage = {})
+                 UsageBuilder usage = {})
       : MessageContext(std::move(base)),
         command_(std::move(command)),
         line_(std::move(line)),
         args_(std::move(args)),
-        usage_(std::move(usage)) {}
+        usage_builder_(std::move(usage)) {}
   // The name the user typed (may be an alias), without prefix.
   const std::string& command() const { return command_; }
   // Everything after the command name, trimmed, as typed.
@@ -76,13 +91,18 @@ class CommandContext : public MessageContext {
   const Arguments& args() const { return args_; }
   // The reply the host gives for a line that does not fit the declaration
   // ("用法：/draw <描述> …"), for a handler that finds a value out of range.
-  const std::string& usage() const { return usage_; }
+  // "" when the context was made without a builder.
+  const std::string& usage() const {
+    if (!usage_) usage_ = usage_builder_ ? usage_builder_() : std::string();
+    return *usage_;
+  }
 
  private:
   std::string command_;
   std::string line_;
   Arguments args_;
-  std::string usage_;
+  UsageBuilder usage_builder_;
+  mutable std::optional<std::string> usage_;
 };
 
 }  // namespace picbot

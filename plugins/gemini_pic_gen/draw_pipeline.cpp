@@ -205,7 +205,8 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
 
   CollectedReferences references;
   if (drawing.request.use_references) {
-    references = co_await collect_reference_images(ctx, deps_.http, drawing.settings->references);
+    references =
+        co_await collect_reference_images(ctx, deps_.http, deps_.workers, drawing.settings->references);
   }
   drawing.reference_failures = std::move(references.failures);
   if (!drawing.request.requires_reference_for.empty() && references.images.empty()) {
@@ -348,14 +349,17 @@ asio::awaitable<MessageIdResult> DrawPipeline::send_image(Drawing& drawing, cons
   // every encoded frame in memory and flood NapCat's link; a few at a time.
   std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
   co_await deps_.deliveries.wait_turn(*delivery_slot);
-  DeliveryResult delivery =
-      co_await prepare_image_segment(drawing.ctx, stored, image.bytes, drawing.settings->delivery);
-  onebot::Message message{std::move(delivery.segment)};
+  DeliveryResult delivery = co_await prepare_image_segment(drawing.ctx, stored, image.bytes,
+                                                           drawing.settings->delivery, deps_.workers);
+  // Not Message{segment}: an initializer list copies, and this segment holds
+  // megabytes of base64 (a copy on the event loop).
+  onebot::Message message;
+  message.push_back(std::move(delivery.segment));
   if (!drawing.note.empty()) message.push_back(onebot::Text{"\n" + drawing.note});
   // From here a crash may leave the image delivered: a restart asks the
   // chat's history whether it arrived (DeliveryReconciler).
   co_await drawing.quota.mark_sending(drawing.destination);
-  co_return co_await drawing.ctx.reply(std::move(message), drawing.in_group);
+  co_return co_await drawing.ctx.reply(std::move(message), drawing.in_group, deps_.workers);
 }
 
 asio::awaitable<bool> DrawPipeline::arrived_anyway(Drawing& drawing, const GeneratedImage& image) {

@@ -31,6 +31,10 @@ std::shared_ptr<spdlog::logger> logger() {
 
 constexpr std::string_view kBase64Scheme = "base64://";
 
+// Inline data or a downloaded body above this is decoded and checked on the
+// worker pool.
+constexpr std::size_t kCheckOnWorkersBytes = 64 * 1024;
+
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
@@ -75,7 +79,21 @@ Reason reason_for(net::HttpError::Kind kind) {
   }
 }
 
-awaitable<Fetched> download(net::HttpClient& http, std::string url, ReferenceOptions options) {
+// What fetch() needs besides the image.
+struct FetchDeps {
+  net::HttpClient& http;
+  WorkerPool& workers;
+};
+
+// Runs check(data) on a worker when data is large: decoding or checking
+// megabytes would hold up every other message on the event loop.
+template <class Check>
+awaitable<Fetched> check_off_loop(WorkerPool& workers, std::size_t data_bytes, Check check) {
+  if (data_bytes <= kCheckOnWorkersBytes) co_return check();
+  co_return co_await workers.run(std::move(check));
+}
+
+awaitable<Fetched> download(FetchDeps deps, std::string url, ReferenceOptions options) {
   net::HttpRequest request;
   request.url = std::move(url);
   request.max_redirects = 3;
@@ -83,22 +101,26 @@ awaitable<Fetched> download(net::HttpClient& http, std::string url, ReferenceOpt
   request.block_private_addresses = !options.allow_private_network;
   request.total_timeout = options.timeout;
   request.connect_timeout = std::min(options.timeout, std::chrono::milliseconds(10'000));
-  auto response = co_await http.request(std::move(request));
+  auto response = co_await deps.http.request(std::move(request));
   if (!response) co_return Problem{reason_for(response.error().kind), net::to_string(response.error().kind)};
   if (response->status < 200 || response->status > 299) {
     co_return Problem{Reason::kDownloadFailed, "HTTP " + std::to_string(response->status)};
   }
-  co_return as_reference(std::move(response->body));
+  std::string& body = response->body;
+  auto check = [&body] { return as_reference(std::move(body)); };
+  co_return co_await check_off_loop(deps.workers, body.size(), check);
 }
 
 // Fetches one image segment: url if usable, else file; base64:// is decoded.
-awaitable<Fetched> fetch(net::HttpClient& http, onebot::Image image, ReferenceOptions options) {
+awaitable<Fetched> fetch(FetchDeps deps, onebot::Image image, ReferenceOptions options) {
   const std::array<const std::string*, 2> sources{&image.url, &image.file};
   for (const std::string* source : sources) {
     if (starts_with(*source, kBase64Scheme)) {
-      co_return decode_inline(std::string_view(*source).substr(kBase64Scheme.size()), options);
+      const std::string_view data = std::string_view(*source).substr(kBase64Scheme.size());
+      auto decode = [data, &options] { return decode_inline(data, options); };
+      co_return co_await check_off_loop(deps.workers, data.size(), decode);
     }
-    if (is_http_url(*source)) co_return co_await download(http, *source, options);
+    if (is_http_url(*source)) co_return co_await download(deps, *source, options);
   }
   const std::string& given = image.url.empty() ? image.file : image.url;
   const auto colon = given.find(':');
@@ -139,10 +161,10 @@ struct PendingFetches {
   std::size_t remaining;
 };
 
-awaitable<void> fetch_into(std::shared_ptr<PendingFetches> pending, std::size_t slot, net::HttpClient& http,
+awaitable<void> fetch_into(std::shared_ptr<PendingFetches> pending, std::size_t slot, FetchDeps deps,
                            onebot::Image image, ReferenceOptions options) {
   try {
-    pending->results[slot].emplace(co_await fetch(http, std::move(image), std::move(options)));
+    pending->results[slot].emplace(co_await fetch(deps, std::move(image), std::move(options)));
   } catch (const std::exception& e) {
     pending->results[slot].emplace(Problem{Reason::kDownloadFailed, e.what()});
   }
@@ -151,12 +173,12 @@ awaitable<void> fetch_into(std::shared_ptr<PendingFetches> pending, std::size_t 
 
 // Runs fetch() for every candidate at once and waits for all of them; each
 // has its own timeout, so the wait is bounded.
-awaitable<std::vector<Fetched>> fetch_all(net::HttpClient& http, const std::vector<onebot::Image>& candidates,
+awaitable<std::vector<Fetched>> fetch_all(FetchDeps deps, const std::vector<onebot::Image>& candidates,
                                           const ReferenceOptions& options) {
   auto executor = co_await boost::asio::this_coro::executor;
   auto pending = std::make_shared<PendingFetches>(executor, candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    boost::asio::co_spawn(executor, fetch_into(pending, i, http, candidates[i], options),
+    boost::asio::co_spawn(executor, fetch_into(pending, i, deps, candidates[i], options),
                           boost::asio::detached);
   }
   if (pending->remaining > 0) {
@@ -196,6 +218,7 @@ std::string_view to_string(ReferenceFailure::Reason reason) {
 }
 
 awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net::HttpClient& http,
+                                                        WorkerPool& workers,
                                                         const ReferenceOptions& options) {
   CollectedReferences collected;
   std::vector<onebot::Image> candidates;
@@ -228,7 +251,8 @@ awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net
   }
   if (candidates.size() > options.max_count) candidates.resize(options.max_count);
 
-  auto fetched = co_await fetch_all(http, candidates, options);
+  const FetchDeps deps{http, workers};
+  auto fetched = co_await fetch_all(deps, candidates, options);
   for (std::size_t i = 0; i < fetched.size(); ++i) {
     if (fetched[i]) {
       collected.images.push_back(std::move(fetched[i].value()));

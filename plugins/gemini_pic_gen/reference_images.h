@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/message_context.h"
 #include "image/provider.h"
@@ -53,9 +54,11 @@ struct CollectedReferences {
 // attached now comes first. The first max_count candidates are fetched
 // concurrently; url is used, or file when it is http(s):// or base64://
 // (decoded directly). Images keep candidate order. Never throws for bad
-// input; every skipped candidate yields one failure.
+// input; every skipped candidate yields one failure. Large inline data and
+// downloaded bodies are decoded and checked on workers, not on the event loop.
 boost::asio::awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx,
                                                                      net::HttpClient& http,
+                                                                     WorkerPool& workers,
                                                                      const ReferenceOptions& options);
 
 // False when the message can have no reference image: it has no image

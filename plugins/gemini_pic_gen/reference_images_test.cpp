@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <optional>
 
 #include "bot/onebot/base64.h"
 #include "tests/fakes/http/fake_http_server.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/napcat/napcat_actions.h"
 #include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/held_worker.h"
 #include "tests/support/run_coroutine.h"
 
 namespace picbot::gemini {
@@ -45,6 +48,11 @@ class ReferenceImagesTest : public ::testing::Test {
   std::string url(const std::string& path) const { return server_.base_url() + path; }
 
   CollectedReferences collect(onebot::Message message) {
+    MessageContext ctx = context_for(std::move(message));
+    return testing::run_coroutine(io_, collect_reference_images(ctx, http_, workers_, options_), 30s);
+  }
+
+  MessageContext context_for(onebot::Message message) {
     auto event = std::make_shared<onebot::MessageEvent>();
     event->self_id = 10001;
     event->user_id = 2;
@@ -52,8 +60,7 @@ class ReferenceImagesTest : public ::testing::Test {
     event->message_id = 77;
     event->message_type = "group";
     event->message = std::move(message);
-    MessageContext ctx(event, api_, std::make_shared<BotSettings>());
-    return testing::run_coroutine(io_, collect_reference_images(ctx, http_, options_), 30s);
+    return MessageContext(event, api_, std::make_shared<BotSettings>());
   }
 
   // Remembers a message holding images for get_msg; returns its id.
@@ -72,6 +79,7 @@ class ReferenceImagesTest : public ::testing::Test {
   testing::FakeHttpServer server_;
   boost::asio::io_context io_;
   net::HttpClient http_{io_.get_executor()};
+  WorkerPool workers_{1};
   testing::InProcessBotApi api_;
   ReferenceOptions options_;
 };
@@ -196,6 +204,33 @@ TEST_F(ReferenceImagesTest, InlineBase64AndFileUrlsAreUsedOtherSchemesAreNot) {
   EXPECT_EQ(collected.failures[0].reason, Reason::kUnsupportedScheme);
   EXPECT_EQ(collected.failures[0].detail, "file");
   EXPECT_EQ(collected.failures[1].reason, Reason::kNotAnImage);
+}
+
+// Issue 23: decoding megabytes of inline base64 would hold up every other
+// message. With the only worker held, the loop runs dry and the image is still
+// not decoded: that happens on the worker.
+TEST_F(ReferenceImagesTest, ALargeInlineImageIsDecodedOnAWorkerWhileTheLoopStaysFree) {
+  const std::string large = testing::make_png("large", 512 * 1024);
+  MessageContext ctx = context_for({onebot::Image{.file = "base64://" + onebot::base64_encode(large)}});
+  testing::HeldWorker held(workers_);
+  std::optional<CollectedReferences> collected;
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        collected = co_await collect_reference_images(ctx, http_, workers_, options_);
+      },
+      boost::asio::detached);
+  io_.poll();
+  EXPECT_FALSE(collected.has_value()) << "the image was decoded on the event loop";
+  held.release();
+  io_.restart();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!collected && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
+  ASSERT_TRUE(collected.has_value());
+  EXPECT_TRUE(collected->failures.empty());
+  ASSERT_EQ(collected->images.size(), 1u);
+  EXPECT_EQ(collected->images[0].bytes, large);
+  EXPECT_EQ(collected->images[0].mime, "image/png");
 }
 
 TEST(DescribeFailures, OneSentencePerFailureInTheUsersLanguage) {

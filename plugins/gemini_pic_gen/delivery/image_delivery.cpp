@@ -4,11 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
-#include <memory>
 
 #include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
@@ -33,9 +30,9 @@ constexpr std::array<std::pair<std::string_view, DeliveryMode>, 6> kModeNames{{
     {"url", DeliveryMode::kUrl},
 }};
 
-// SHA-256 over large images runs in slices of this size with a yield between
-// them, so the event loop is never held for long.
-constexpr std::size_t kHashSliceBytes = 1024 * 1024;
+// Images above this are base64-encoded on the worker pool: a 2 MB image takes
+// milliseconds, which a /ping on the event loop would wait for.
+constexpr std::size_t kEncodeOnWorkersBytes = 64 * 1024;
 
 const std::string kStreamAction = "upload_file_stream";
 
@@ -109,23 +106,6 @@ awaitable<Route> send_to_receiver(const StoredImage& image, std::string_view byt
   co_return std::move(sent.value());
 }
 
-// SHA-256 of bytes, yielding to the event loop between slices.
-awaitable<std::string> sha256_hex_yielding(std::string_view bytes) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  auto executor = co_await boost::asio::this_coro::executor;
-  for (std::size_t offset = 0; offset < bytes.size(); offset += kHashSliceBytes) {
-    const std::string_view slice = bytes.substr(offset, kHashSliceBytes);
-    EVP_DigestUpdate(ctx.get(), slice.data(), slice.size());
-    if (offset + kHashSliceBytes < bytes.size())
-      co_await boost::asio::post(executor, boost::asio::use_awaitable);
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  co_return to_hex(digest, length);
-}
-
 std::string uuid_like() {
   const std::string hex = random_hex(16);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
@@ -141,11 +121,12 @@ std::string status_of(const nlohmann::json& data) {
 // Uploads bytes with NapCat's upload_file_stream, chunk by chunk, and returns
 // the path NapCat stored the file under.
 awaitable<Route> upload_stream(MessageContext& ctx, const StoredImage& image, std::string_view bytes,
-                               const DeliveryOptions& options) {
+                               const DeliveryOptions& options, WorkerPool& workers) {
   const std::size_t chunk_bytes = std::max<std::size_t>(options.stream_chunk_bytes, 1);
   const std::size_t total_chunks = std::max<std::size_t>((bytes.size() + chunk_bytes - 1) / chunk_bytes, 1);
   const std::string stream_id = uuid_like();
-  const std::string sha256 = co_await sha256_hex_yielding(bytes);
+  auto hash = [bytes] { return sha256_hex(bytes); };
+  const std::string sha256 = co_await workers.run(hash);
   const std::string filename = image.path.filename().string();
   for (std::size_t index = 0; index < total_chunks; ++index) {
     nlohmann::json params = {
@@ -202,7 +183,8 @@ std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5()
 onebot::Segment base64_image_segment(std::string_view bytes) { return image_segment(base64_file(bytes)); }
 
 awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
-                                                std::string_view bytes, const DeliveryOptions& options) {
+                                                std::string_view bytes, const DeliveryOptions& options,
+                                                WorkerPool& workers) {
   // Only auto infers a route, and never a shared filesystem: an explicit mode
   // is the operator's choice (a receiver on 127.0.0.1 may be the published
   // port of NapCat's container, which cannot read the bot's files).
@@ -220,7 +202,7 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
       route.emplace(co_await send_to_receiver(image, bytes, options));
       break;
     case DeliveryMode::kStream:
-      route.emplace(co_await upload_stream(ctx, image, bytes, options));
+      route.emplace(co_await upload_stream(ctx, image, bytes, options, workers));
       break;
     case DeliveryMode::kUrl:
       route.emplace(public_url(image, options));
@@ -241,7 +223,12 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
     logger()->warn("{}: {} delivery failed, sending base64 instead: {}", image.path.filename().string(),
                    to_string(mode), result.fallback_reason);
   }
-  result.segment = base64_image_segment(bytes);
+  if (bytes.size() > kEncodeOnWorkersBytes) {
+    auto encode = [bytes] { return base64_image_segment(bytes); };
+    result.segment = co_await workers.run(encode);
+  } else {
+    result.segment = base64_image_segment(bytes);
+  }
   result.used = DeliveryMode::kBase64;
   co_return result;
 }

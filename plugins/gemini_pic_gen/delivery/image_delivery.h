@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "bot/core/result.h"
+#include "bot/core/worker_pool.h"
 #include "bot/onebot/segment.h"
 #include "bot/plugin/message_context.h"
 #include "plugins/gemini_pic_gen/store/image_store.h"
@@ -51,11 +52,13 @@ struct DeliveryResult {
 // options.mode, exactly as configured (kFileSend to a loopback
 // nap_server_address still goes through the receiver). Any failure of the
 // chosen route (receiver unreachable, stream upload refused, no
-// public_base_url) falls back to base64 with a warning. REQUIRES: bytes and
-// image stay alive until the awaitable completes.
+// public_base_url) falls back to base64 with a warning. Megabyte work (the
+// base64 text, the stream's SHA-256) runs on workers, not on the event loop.
+// REQUIRES: bytes and image stay alive until the awaitable completes.
 boost::asio::awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
                                                              std::string_view bytes,
-                                                             const DeliveryOptions& options);
+                                                             const DeliveryOptions& options,
+                                                             WorkerPool& workers);
 
 // The "base64://..." image segment for bytes, encoded in one pass.
 onebot::Segment base64_image_segment(std::string_view bytes);

@@ -3,15 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <fstream>
+#include <optional>
 
 #include "bot/onebot/base64.h"
 #include "file_receiver/file_receiver.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/napcat/napcat_actions.h"
 #include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/held_worker.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
@@ -47,7 +51,7 @@ class ImageDeliveryTest : public ::testing::Test {
   }
 
   DeliveryResult deliver(DeliveryOptions options) {
-    return run(prepare_image_segment(ctx_, image_, bytes_, options));
+    return run(prepare_image_segment(ctx_, image_, bytes_, options, workers_));
   }
 
   static DeliveryOptions mode(DeliveryMode m) {
@@ -70,6 +74,7 @@ class ImageDeliveryTest : public ::testing::Test {
   const std::string bytes_ = testing::make_png("delivered", 1000);
   StoredImage image_;
   boost::asio::io_context io_;
+  WorkerPool workers_{1};
   testing::InProcessBotApi api_;
   MessageContext ctx_{
       std::make_shared<onebot::MessageEvent>(onebot::MessageEvent{.self_id = 10001, .group_id = 1}), api_,
@@ -98,6 +103,60 @@ TEST_F(ImageDeliveryTest, Base64InlinesTheBytes) {
   EXPECT_EQ(file_of(result), base64_of_bytes());
   EXPECT_TRUE(result.fallback_reason.empty());
   EXPECT_EQ(send_to_group(result), 0);
+}
+
+// Issue 23: a 2 MB image's base64 takes milliseconds that a /ping on the
+// event loop would wait for. With the only worker held, the loop runs dry and
+// the segment is still not there: it is made on the worker, not on the loop.
+TEST_F(ImageDeliveryTest, ALargeImagesBase64IsMadeOnAWorkerWhileTheLoopStaysFree) {
+  const std::string large = testing::make_png("large", 512 * 1024);
+  testing::HeldWorker held(workers_);
+  std::optional<DeliveryResult> result;
+  bool loop_turned = false;
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        result = co_await prepare_image_segment(ctx_, image_, large, mode(DeliveryMode::kBase64), workers_);
+      },
+      boost::asio::detached);
+  boost::asio::post(io_, [&] { loop_turned = true; });  // what a /ping would be
+  io_.poll();
+  EXPECT_TRUE(loop_turned);
+  EXPECT_FALSE(result.has_value()) << "the base64 was made on the event loop";
+  held.release();
+  io_.restart();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!result && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(file_of(*result), "base64://" + onebot::base64_encode(large));
+}
+
+// The send_group_msg text around that segment (megabytes of JSON string) is
+// written on a worker too, and reaches NapCat intact.
+TEST_F(ImageDeliveryTest, ALargeReplyIsWrittenOnAWorkerWhileTheLoopStaysFree) {
+  const std::string large = testing::make_png("large", 512 * 1024);
+  testing::HeldWorker held(workers_);
+  std::optional<MessageIdResult> sent;
+  onebot::Message message{base64_image_segment(large), onebot::Text{"\nnote"}};
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        sent = co_await ctx_.reply(std::move(message), false, workers_);
+      },
+      boost::asio::detached);
+  io_.poll();
+  EXPECT_TRUE(api_.calls.empty()) << "the request was written on the event loop";
+  held.release();
+  io_.restart();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!sent && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
+  ASSERT_TRUE(sent.has_value());
+  ASSERT_TRUE(sent->ok()) << sent->error().describe();
+  ASSERT_EQ(api_.calls.size(), 1u);
+  EXPECT_EQ(api_.calls[0].action, "send_group_msg");
+  EXPECT_EQ(api_.calls[0].params["group_id"], 1);
+  EXPECT_EQ(api_.calls[0].params["message"][0]["data"]["file"], "base64://" + onebot::base64_encode(large));
+  EXPECT_EQ(api_.calls[0].params["message"][1]["data"]["text"], "\nnote");
 }
 
 TEST_F(ImageDeliveryTest, FileSendsAnAbsoluteFileUrl) {
