@@ -189,7 +189,13 @@ TEST(CrashDurability, KillNineDuringConfigSavesNeverLeavesAHalfWrittenFile) {
     std::ifstream in(bot.config_path());
     std::stringstream text;
     text << in.rdbuf();
-    EXPECT_NE(text.str().find("model_name"), std::string::npos);
+    // A save answered before the kill is in the file; a kill before the
+    // first run's first answer may come before any save (model_name absent).
+    if (run > 0 || after > 0) {
+      EXPECT_NE(text.str().find("model_name"), std::string::npos)
+          << "run " << run << ": a saved model is lost\n"
+          << text.str();
+    }
     EXPECT_NE(text.str().find(kKey), std::string::npos) << "the keys survive every save";
   }
   ASSERT_TRUE(bot.start());
