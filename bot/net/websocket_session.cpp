@@ -89,7 +89,7 @@ void WebSocketSession<NextLayer>::send(std::string frame) {
   queued_bytes_ += frame.size();
   queue_.push_back(std::move(frame));
   if (queued_bytes_ > options_.max_queued_bytes) {
-    abort("write queue over " + std::to_string(options_.max_queued_bytes) + " bytes (peer not reading)");
+    abort(log::text("log.abort_queue_full", fmt::arg("bytes", options_.max_queued_bytes)));
     return;
   }
   if (!writing_) {
@@ -105,7 +105,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
     auto [ec, n] =
         co_await ws_.async_write(asio::buffer(queue_.front()), asio::as_tuple(asio::use_awaitable));
     if (ec) {
-      if (open_) abort("write failed: " + ec.message());
+      if (open_) abort(log::text("log.abort_write_failed", fmt::arg("reason", ec.message())));
       break;
     }
     queued_bytes_ -= queue_.front().size();
@@ -114,7 +114,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
   if (open_ && closing_) {
     auto [ec] = co_await ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code_)),
                                          asio::as_tuple(asio::use_awaitable));
-    if (ec) abort("close handshake failed: " + ec.message());
+    if (ec) abort(log::text("log.abort_close_failed", fmt::arg("reason", ec.message())));
   }
   writing_ = false;
   if (!open_) {
@@ -148,7 +148,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::watchdog_loop() {
     if (std::chrono::steady_clock::now() >= deadline) {
       logger()->warn("{}", log::text("log.link_silent", fmt::arg("link", id_), fmt::arg("peer", description_),
                                      fmt::arg("ms", silence_limit_.count())));
-      abort("watchdog: peer silent");
+      abort(log::text("log.abort_peer_silent"));
       co_return;
     }
     watchdog_.expires_at(deadline);
@@ -158,7 +158,8 @@ asio::awaitable<void> WebSocketSession<NextLayer>::watchdog_loop() {
 
 template <class NextLayer>
 void WebSocketSession<NextLayer>::abort(const std::string& why) {
-  logger()->warn("link #{} ({}): {}", id_, description_, why);
+  logger()->warn("{}", log::text("log.link_aborted", fmt::arg("link", id_), fmt::arg("peer", description_),
+                                 fmt::arg("reason", why)));
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().close(ignored);
 }
