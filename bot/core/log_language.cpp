@@ -114,6 +114,8 @@ void register_log_messages() {
          "write queue over {bytes} bytes (peer not reading)"},
         {"log.abort_write_failed", "写入失败：{reason}", "write failed: {reason}"},
         {"log.abort_close_failed", "关闭握手失败：{reason}", "close handshake failed: {reason}"},
+        {"log.closed_with_code", "对端关闭，代码 {code}", "closed, code {code}"},
+        {"log.frame_too_large", "帧超过 {bytes} 字节", "frame larger than {bytes} bytes"},
         {"log.abort_peer_silent", "看门狗：对端无响应", "watchdog: peer silent"},
         {"log.accept_failed", "{listener}：接受连接失败：{reason}{pause}{suppressed}",
          "{listener}: accept failed: {reason}{pause}{suppressed}"},

@@ -60,9 +60,9 @@ asio::awaitable<void> WebSocketSession<NextLayer>::run(onebot::LinkInfo info) {
     auto [ec, bytes] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == websocket::error::closed) {
-        reason = "closed, code " + std::to_string(ws_.reason().code);
+        reason = log::text("log.closed_with_code", fmt::arg("code", ws_.reason().code));
       } else if (ec == websocket::error::message_too_big) {
-        reason = "frame larger than " + std::to_string(options_.max_message_bytes) + " bytes";
+        reason = log::text("log.frame_too_large", fmt::arg("bytes", options_.max_message_bytes));
       } else {
         reason = ec.message();
       }
