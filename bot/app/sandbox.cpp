@@ -188,7 +188,7 @@ Result<std::uint64_t> Sandbox::send(Input input) {
       "{}", log::text("log.sandbox_message", fmt::arg("id", event->message_id), fmt::arg("user", user_id),
                       fmt::arg("chat", chat), fmt::arg("admin", as_admin)));
   asio::co_spawn(executor_, handle(std::move(event), input.admin),
-                 log::log_failure(logger(), "sandbox: handler"));
+                 log::log_failure(logger(), "log.what_sandbox_handler"));
   return id;
 }
 

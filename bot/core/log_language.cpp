@@ -165,6 +165,7 @@ void register_log_messages() {
          "sandbox: action {action} is not available in the sandbox"},
         {"log.reply_to_group", "回复群 {id}：{text}", "reply to group {id}: {text}"},
         {"log.reply_to_user", "回复用户 {id}：{text}", "reply to user {id}: {text}"},
+        {"log.what_sandbox_handler", "沙盒：消息处理", "sandbox: handler"},
         {"log.task_failed", "{what} 失败：{reason}", "{what} failed: {reason}"},
         {"log.dispatch_overloaded",
          "过载：{running} 个处理中（账号 {self_id} 占 {running_for}），{queued} 个事件排队（其中 "

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
+#include "bot/core/logging.h"
+
 namespace picbot {
 namespace {
 
@@ -38,6 +42,17 @@ TEST(LogLanguage, TheHostsNewLinesReadInBothLanguages) {
   EXPECT_EQ(log::text("log.heartbeat_clamped", fmt::arg("link", 3), fmt::arg("ms", 5), fmt::arg("min", 1000),
                       fmt::arg("max", 600000), fmt::arg("used", 1000)),
             "连接 #3：心跳间隔 5 毫秒不在 [1000, 600000] 毫秒之内；看门狗按 1000 毫秒计");
+}
+
+// A background task's failure names the task in the log language too.
+TEST(LogLanguage, ABackgroundFailureNamesItsTaskInTheLogLanguage) {
+  log::set_language("zh-CN");
+  log::log_failure(log::get("test"),
+                   "log.what_sandbox_handler")(std::make_exception_ptr(std::runtime_error("boom-zh")));
+  std::size_t found = 0;
+  for (const auto& line : log::recent(100))
+    found += line.find("沙盒：消息处理 失败：boom-zh") != std::string::npos;
+  EXPECT_EQ(found, 1u);
 }
 
 }  // namespace

@@ -186,10 +186,10 @@ std::string exception_message(std::exception_ptr error) {
 }
 
 std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger,
-                                                    std::string what) {
-  return [logger = std::move(logger), what = std::move(what)](std::exception_ptr error) {
+                                                    std::string what_key) {
+  return [logger = std::move(logger), what_key = std::move(what_key)](std::exception_ptr error) {
     if (error)
-      logger->error("{}", text("log.task_failed", fmt::arg("what", what),
+      logger->error("{}", text("log.task_failed", fmt::arg("what", text(what_key)),
                                fmt::arg("reason", exception_message(error))));
   };
 }

@@ -271,7 +271,7 @@ class GeminiPicGenPlugin final : public Plugin {
                                log::text("log.quota_in_flight_settled", fmt::arg("charged", summary.charged),
                                          fmt::arg("released", summary.released)));
         },
-        log::log_failure(ctx.logger(), "settling the drawings in flight at the last crash"));
+        log::log_failure(ctx.logger(), "log.what_settling_in_flight"));
   }
 
   // The status section, and the Quotas and Gallery pages with their API

@@ -93,6 +93,8 @@ void register_plugin_messages() {
        "个正在发送的图片对照聊天记录核实",
        "previous run ended with drawings in flight: {released} reservation(s) released, {charged} charged, "
        "{checking} whose image was being sent are checked against the chat history"},
+      {"log.what_settling_in_flight", "结清上次崩溃时进行中的绘图",
+       "settling the drawings in flight at the last crash"},
       {"log.quota_in_flight_settled", "上次崩溃时进行中的绘图已结清：扣除 {charged} 个，退还 {released} 个",
        "drawings in flight at the last crash settled: {charged} charged, {released} given back"},
       // Operator log lines of the plugin: settings, console, drawing, delivery, storage
