@@ -1,6 +1,7 @@
 #include "image/fallback_chain.h"
 
 #include "bot/core/logging.h"
+#include "image/log_messages.h"
 
 namespace picbot::image {
 
@@ -40,8 +41,9 @@ boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> FallbackChain::g
     auto result = co_await provider.generate(std::move(attempt));
     if (observer_) observer_(provider, result.ok() ? "success" : llm::failure_class_name(result.error().cls));
     if (result.ok() || last || !falls_back(result.error().cls)) co_return result;
-    log::get("image")->warn("image provider {} could not serve ({}); falling back to {}", provider.name(),
-                            result.error().to_string(), providers_[i + 1]->name());
+    log::get("image")->warn("{}", log_text("log.image.fallback", fmt::arg("provider", provider.name()),
+                                           fmt::arg("reason", result.error().to_string()),
+                                           fmt::arg("next", providers_[i + 1]->name())));
   }
 }
 

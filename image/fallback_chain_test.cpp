@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "bot/core/log_language.h"
+#include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "image/provider_registry.h"
@@ -77,6 +79,25 @@ TEST_F(FallbackChainTest, AnInvalidKeyOnThePrimarySendsTheDrawingToTheBackupWith
   const auto calls = backup_.calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].body["messages"][0]["content"].size(), 2u) << "the reference reached the backup";
+}
+
+// The engine's lines used to be English whatever the log language.
+TEST_F(FallbackChainTest, TheFallbackLineIsInTheLogLanguage) {
+  auto lines_with = [](const std::string& needle) {
+    std::size_t n = 0;
+    for (const auto& line : log::recent(1000)) n += line.find(needle) != std::string::npos;
+    return n;
+  };
+  primary_.set_default(Script::k401);
+  FallbackChain drawer = chain();
+  log::set_language("zh-CN");
+  ASSERT_TRUE(generate(drawer).ok());
+  EXPECT_EQ(lines_with("图片服务 primary 无法出图（"), 1u);
+  EXPECT_EQ(lines_with("）；改用 backup"), 1u);
+  log::set_language("en");
+  ASSERT_TRUE(generate(drawer).ok());
+  EXPECT_EQ(lines_with("image provider primary could not serve ("), 1u);
+  log::set_language("zh-CN");
 }
 
 TEST_F(FallbackChainTest, ARefusedRequestOrAFilteredAnswerIsNotTriedElsewhere) {

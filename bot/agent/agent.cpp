@@ -11,6 +11,7 @@
 
 #include "bot/agent/agent_messages.h"
 #include "bot/agent/tool_arguments.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/core/utf8.h"
@@ -55,7 +56,8 @@ asio::awaitable<void> run_tool(std::shared_ptr<ToolBatch> batch, std::size_t ind
   try {
     result = co_await handler(*ctx, args);
   } catch (const std::exception& e) {
-    logger()->warn("tool {} failed: {}", name, e.what());
+    logger()->warn("{}",
+                   log::text("log.agent_tool_failed", fmt::arg("tool", name), fmt::arg("reason", e.what())));
     result = ToolResult{false, "the tool failed: " + llm::sanitize_message(e.what(), 200)};
   }
   if (batch->finished[index]) co_return;  // timed out already; the model was told
@@ -111,8 +113,8 @@ Status Agent::open_store(const std::filesystem::path& file) {
   std::filesystem::create_directories(file.parent_path(), ignored);
   auto store = SessionStore::open(file, deps_.clock);
   if (!store) {
-    logger()->error("cannot open the conversation database {}: {}; the agent keeps no memory", file.string(),
-                    store.error().message);
+    logger()->error("{}", log::text("log.agent_database_unavailable", fmt::arg("path", file.string()),
+                                    fmt::arg("reason", store.error().message)));
     return store.error();
   }
   store_ = std::move(*store);
@@ -146,9 +148,10 @@ asio::awaitable<Status> Agent::clear_session(std::string session) {
   SessionStore* store = store_.get();
   Status cleared = co_await deps_.workers.run([&] { return store->clear(session); });
   if (cleared) {
-    logger()->info("session {} cleared", session);
+    logger()->info("{}", log::text("log.agent_session_cleared", fmt::arg("session", session)));
   } else {
-    logger()->error("cannot clear session {}: {}", session, cleared.error().message);
+    logger()->error("{}", log::text("log.agent_session_clear_failed", fmt::arg("session", session),
+                                    fmt::arg("reason", cleared.error().message)));
   }
   co_return cleared;
 }
@@ -158,7 +161,8 @@ asio::awaitable<std::vector<Turn>> Agent::load_history(std::string session, Hist
   SessionStore* store = store_.get();
   auto loaded = co_await deps_.workers.run([&] { return store->load(session, limits); });
   if (!loaded) {
-    logger()->error("cannot read session {}: {}; answering without history", session, loaded.error().message);
+    logger()->error("{}", log::text("log.agent_session_read_failed", fmt::arg("session", session),
+                                    fmt::arg("reason", loaded.error().message)));
     co_return std::vector<Turn>{};
   }
   co_return std::move(*loaded);
@@ -168,7 +172,9 @@ asio::awaitable<void> Agent::save_turns(std::string session, std::vector<Turn> t
   if (!store_) co_return;
   SessionStore* store = store_.get();
   Status saved = co_await deps_.workers.run([&] { return store->append(session, turns, limits); });
-  if (!saved) logger()->error("cannot save session {}: {}", session, saved.error().message);
+  if (!saved)
+    logger()->error("{}", log::text("log.agent_session_save_failed", fmt::arg("session", session),
+                                    fmt::arg("reason", saved.error().message)));
 }
 
 json Agent::tool_specs() const {
@@ -201,8 +207,9 @@ asio::awaitable<void> Agent::handle(MessageContext& ctx, const Wake& wake) {
     messages.push_back({{"role", "system"}, {"content", settings->system_prompt}});
   for (const auto& turn : history) messages.push_back({{"role", turn.role}, {"content", turn.content}});
   messages.push_back({{"role", "user"}, {"content", user_text}});
-  logger()->info("session {}: {} turn(s) of history, user says: {}", session, history.size(),
-                 log::truncate(user_text, 200));
+  logger()->info("{}",
+                 log::text("log.agent_turn", fmt::arg("session", session), fmt::arg("turns", history.size()),
+                           fmt::arg("text", log::truncate(user_text, 200))));
 
   Answer answer = co_await converse(ctx, std::move(messages), *settings);
   std::string text;
@@ -213,7 +220,7 @@ asio::awaitable<void> Agent::handle(MessageContext& ctx, const Wake& wake) {
   } else {
     text = SecretRegistry::instance().redact(answer.text);
     if (reveals_system_prompt(text, settings->system_prompt)) {
-      logger()->warn("session {}: the reply repeated the system prompt; withheld", session);
+      logger()->warn("{}", log::text("log.agent_prompt_withheld", fmt::arg("session", session)));
       text = ctx.tr("agent.cannot_share");
     }
     // Stored before it is sent, so a shutdown right after the reply keeps it.
@@ -233,7 +240,7 @@ asio::awaitable<Agent::Answer> Agent::converse(MessageContext& ctx, json message
     if (!reply.ok()) co_return Answer{{}, std::move(reply.error()), false};
     if (reply->tool_calls.empty()) co_return Answer{std::move(reply->content), std::nullopt, false};
     if (step >= settings.max_tool_steps) {
-      logger()->warn("the model still calls tools after {} step(s); stopping", settings.max_tool_steps);
+      logger()->warn("{}", log::text("log.agent_too_many_steps", fmt::arg("steps", settings.max_tool_steps)));
       co_return Answer{{}, std::nullopt, true};
     }
     messages.push_back(reply->message);
@@ -251,7 +258,8 @@ asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx,
   batch->wake.expires_after(timeout);
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const ChatToolCall& call = calls[i];
-    logger()->info("tool call {} {}", call.name, log::truncate(call.arguments, 300));
+    logger()->info("{}", log::text("log.agent_tool_call", fmt::arg("tool", call.name),
+                                   fmt::arg("arguments", log::truncate(call.arguments, 300))));
     const auto tool = deps_.registry.find_tool(call.name);
     if (tool == nullptr) {
       batch->results[i] = ToolResult{false, "there is no tool named " + llm::sanitize_message(call.name, 64)};
@@ -260,7 +268,8 @@ asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx,
     }
     auto args = parse_tool_arguments(call.arguments);
     if (!args) {
-      logger()->warn("tool {}: {}", call.name, args.error().message);
+      logger()->warn("{}", log::text("log.agent_tool_bad_arguments", fmt::arg("tool", call.name),
+                                     fmt::arg("reason", args.error().message)));
       batch->results[i] =
           ToolResult{false, args.error().message + ". Call the tool again with a valid JSON object."};
       batch->finished[i] = true;
@@ -280,7 +289,8 @@ asio::awaitable<std::vector<ToolResult>> Agent::run_tools(MessageContext& ctx,
   const auto seconds = std::chrono::duration<double>(timeout).count();
   for (std::size_t i = 0; i < calls.size(); ++i) {
     if (batch->finished[i]) continue;
-    logger()->warn("tool {} timed out after {:.1f} s", calls[i].name, seconds);
+    logger()->warn("{}", log::text("log.agent_tool_timed_out", fmt::arg("tool", calls[i].name),
+                                   fmt::arg("seconds", seconds)));
     batch->results[i] = ToolResult{false, fmt::format("the tool did not finish within {:.0f} seconds and was "
                                                       "stopped; tell the user it took too long",
                                                       seconds)};
@@ -296,7 +306,7 @@ asio::awaitable<void> Agent::send_reply(MessageContext& ctx, std::string text) {
     const bool at_sender = ctx.is_group() && i == 0;
     auto sent = co_await ctx.reply_text(pieces[i], at_sender);
     if (!sent) {
-      logger()->warn("sending the agent's reply failed: {}", sent.error().describe());
+      logger()->warn("{}", log::text("log.agent_reply_failed", fmt::arg("reason", sent.error().describe())));
       co_return;
     }
   }
@@ -310,12 +320,13 @@ asio::awaitable<std::optional<std::string>> Agent::translate_to_english(std::str
   ChatRequest request{std::move(messages), json(), 0.0};
   auto reply = co_await client_.complete(std::move(request));
   if (!reply.ok()) {
-    logger()->warn("translation failed ({}); using the original prompt", reply.error().to_string());
+    logger()->warn("{}",
+                   log::text("log.agent_translation_failed", fmt::arg("reason", reply.error().to_string())));
     co_return std::nullopt;
   }
   std::string english = strip_quotes(trim_chat_text(strip_inline_images(reply->content)));
   if (english.empty()) co_return std::nullopt;
-  logger()->info("translated prompt: {}", log::truncate(english, 200));
+  logger()->info("{}", log::text("log.agent_translated", fmt::arg("text", log::truncate(english, 200))));
   co_return english;
 }
 

@@ -1,6 +1,7 @@
 #include "bot/agent/chat_client.h"
 
 #include "bot/core/json_limits.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/llm/api_base.h"
@@ -132,8 +133,9 @@ boost::asio::awaitable<Result<ChatReply, ProviderError>> ChatClient::complete(Ch
   llm::RetryingCaller caller(keys_, clock_, settings->retry);
   auto outcome = co_await caller.call<ChatReply>(std::move(attempt));
   if (!outcome.result.ok()) {
-    log::get("agent")->warn("chat completion with {} failed after {} attempt(s): {}", settings->model,
-                            outcome.attempts.size(), outcome.result.error().to_string());
+    log::get("agent")->warn("{}", log::text("log.agent_chat_failed", fmt::arg("model", settings->model),
+                                            fmt::arg("attempts", outcome.attempts.size()),
+                                            fmt::arg("reason", outcome.result.error().to_string())));
   }
   co_return std::move(outcome.result);
 }

@@ -129,6 +129,7 @@ struct App::Impl {
     SecretRegistry::instance().set(config_service.schema().secret_values(config));
     web_host.reconfigure();
     log::set_level(config.value("log_level", "info"));
+    log::follow_config(config.value("log_language", "auto"), config["bot"].value("language", "zh-CN"));
     dispatcher.set_settings(std::make_shared<const BotSettings>(BotSettings::from_config(config["bot"])));
     install_agent();
     transport.set_options(config);

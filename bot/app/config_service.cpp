@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
@@ -22,11 +23,11 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-std::string join_issues(const std::vector<config::ConfigIssue>& issues) {
+std::string join_issues(const std::vector<config::ConfigIssue>& issues, std::string_view language) {
   std::string out;
   for (const auto& issue : issues) {
     if (!out.empty()) out += "; ";
-    out += config::format_issue(issue);
+    out += config::format_issue(issue, language);
   }
   return out;
 }
@@ -45,7 +46,8 @@ std::string edited_config_text(const std::string& text, const std::filesystem::p
   const std::string language = values["bot"].value("language", "zh-CN");
   config::ConfigText edited = config::config_text_for(text, schema, values, language);
   if (!edited.fallback_reason.empty())
-    app_logger()->warn("config save: {} is written whole ({})", path.string(), edited.fallback_reason);
+    app_logger()->warn("{}", log::text("log.config_written_whole", fmt::arg("path", path.string()),
+                                       fmt::arg("reason", edited.fallback_reason)));
   return std::move(edited.text);
 }
 
@@ -81,7 +83,7 @@ std::string ConfigService::language() const { return config_["bot"].value("langu
 
 void ConfigService::remove_stale_temp_files() const {
   for (const auto& name : config::remove_stale_temp_files(path_)) {
-    app_logger()->warn("removed {}, left by a config save that was interrupted", name);
+    app_logger()->warn("{}", log::text("log.config_temp_removed", fmt::arg("name", name)));
   }
 }
 
@@ -99,15 +101,26 @@ void ConfigService::stop() {
 
 Status ConfigService::reload() {
   known_stamp_ = file_stamp();
-  auto loaded = config::load_config_file(schema_, path_, config::process_environment(), language());
+  const std::string bot_language = language();
+  auto loaded = config::load_config_file(schema_, path_, config::process_environment(), bot_language);
+  // The error goes back to whoever asked (a chat command, the console) in the
+  // bot's language; the log lines are in the log language, so when the two
+  // differ the issues are worded again for them.
+  const std::string log_language = log::language();
+  std::optional<decltype(loaded)> reworded;
+  if (log_language != bot_language && (!loaded || !loaded->warnings.empty()))
+    reworded.emplace(config::load_config_file(schema_, path_, config::process_environment(), log_language));
+  const bool use_reworded = reworded && reworded->ok() == loaded.ok();
+  const auto& for_log = use_reworded ? *reworded : loaded;
+  const std::string& for_log_language = use_reworded ? log_language : bot_language;
   if (!loaded) {
-    app_logger()->error("{}",
-                        log::text("log.config_refused", fmt::arg("issues", join_issues(loaded.error()))));
-    return Error::make("bad_config", join_issues(loaded.error()));
+    app_logger()->error("{}", log::text("log.config_refused",
+                                        fmt::arg("issues", join_issues(for_log.error(), for_log_language))));
+    return Error::make("bad_config", join_issues(loaded.error(), bot_language));
   }
-  for (const auto& warning : loaded->warnings)
-    app_logger()->warn("{}",
-                       log::text("log.config_warning", fmt::arg("issue", config::format_issue(warning))));
+  for (const auto& warning : for_log->warnings)
+    app_logger()->warn("{}", log::text("log.config_warning",
+                                       fmt::arg("issue", config::format_issue(warning, for_log_language))));
   file_config_ = std::move(loaded->file_values);
   env_overrides_ = std::move(loaded->env_overrides);
   load_warnings_ = std::move(loaded->warnings);
@@ -140,7 +153,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
                  language = language()](const std::filesystem::path& path) -> Result<std::string> {
     const std::string text = read_text_file(path);
     auto raw = config::parse_yaml(text, language);
-    if (!raw) return Error::make("bad_config", join_issues(raw.error()));
+    if (!raw) return Error::make("bad_config", join_issues(raw.error(), language));
     json file = raw->is_object() ? *raw : json::object();
     json* node = &file;
     std::string_view rest = key;
@@ -156,7 +169,7 @@ asio::awaitable<Status> ConfigService::save_value(std::string key, json value) {
       rest.remove_prefix(dot + 1);
     }
     auto validated = config::validate_config(schema, file, config::Environment{}, language);
-    if (!validated) return Error::make("bad_config", join_issues(validated.error()));
+    if (!validated) return Error::make("bad_config", join_issues(validated.error(), language));
     return edited_config_text(text, path, schema, validated->values);
   };
   if (Status saved = co_await write_config_file(edited); !saved) co_return saved;

@@ -69,7 +69,6 @@ void register_host_messages() {
       {"cli.config_error", "配置错误：{issue}", "config error: {issue}"},
       {"cli.config_warning", "配置警告：{issue}", "config warning: {issue}"},
       {"cli.config_ok", "配置正确：{path}", "config OK: {path}"},
-      {"cli.issue_line", "{path}（第 {line} 行）：{message}", "{path} (line {line}): {message}"},
   });
 }
 

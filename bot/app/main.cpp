@@ -31,13 +31,6 @@ picbot::config::Schema build_schema() {
   return schema;
 }
 
-// One issue as the operator reads it, with the key's line when known.
-std::string describe(const picbot::config::ConfigIssue& issue, std::string_view language) {
-  if (issue.line == 0 || issue.path.empty()) return picbot::config::format_issue(issue);
-  return picbot::tr(language, "cli.issue_line", fmt::arg("path", issue.path), fmt::arg("line", issue.line),
-                    fmt::arg("message", issue.message));
-}
-
 struct Options {
   std::string config_path = "config/picbot.yaml";
   std::string language = "zh-CN";
@@ -114,13 +107,15 @@ int main(int argc, char** argv) {
       picbot::config::load_config_file(schema, config_path, picbot::config::process_environment(), language);
   if (!loaded) {
     for (const auto& issue : loaded.error()) {
-      std::cerr << picbot::tr(language, "cli.config_error", fmt::arg("issue", describe(issue, language)))
+      std::cerr << picbot::tr(language, "cli.config_error",
+                              fmt::arg("issue", picbot::config::format_issue(issue, language)))
                 << "\n";
     }
     return kExitBadConfig;
   }
   for (const auto& warning : loaded->warnings) {
-    std::cerr << picbot::tr(language, "cli.config_warning", fmt::arg("issue", describe(warning, language)))
+    std::cerr << picbot::tr(language, "cli.config_warning",
+                            fmt::arg("issue", picbot::config::format_issue(warning, language)))
               << "\n";
   }
   // What start would refuse, refused here too, so --check-config says it.
@@ -128,7 +123,8 @@ int main(int argc, char** argv) {
   if (!problems.empty()) {
     picbot::config::attach_lines(problems, loaded->key_lines);
     for (const auto& issue : problems) {
-      std::cerr << picbot::tr(language, "cli.config_error", fmt::arg("issue", describe(issue, language)))
+      std::cerr << picbot::tr(language, "cli.config_error",
+                              fmt::arg("issue", picbot::config::format_issue(issue, language)))
                 << "\n";
     }
     return kExitBadConfig;
@@ -139,10 +135,12 @@ int main(int argc, char** argv) {
   }
 
   // Operator log lines: --lang, else log_language, else bot.language.
-  std::string log_language = loaded->values.value("log_language", "auto");
-  if (log_language == "auto") log_language = loaded->values["bot"].value("language", "zh-CN");
-  if (options.language_given) log_language = options.language;
-  picbot::log::set_language(log_language);
+  if (options.language_given) {
+    picbot::log::pin_language(options.language);
+  } else {
+    picbot::log::follow_config(loaded->values.value("log_language", "auto"),
+                               loaded->values["bot"].value("language", "zh-CN"));
+  }
 
   const std::string data_dir = loaded->values.value("data_dir", "data");
   picbot::log::init({.level = loaded->values.value("log_level", "info"), .directory = data_dir + "/logs"});

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
 #include "bot/onebot/base64.h"
@@ -180,11 +181,14 @@ Result<std::uint64_t> Sandbox::send(Input input) {
           {"message_id", event->message_id},
           {"segments", std::move(segments)}});
   const std::uint64_t id = next_entry_ - 1;
-  logger()->info("sandbox: message {} from {} in {}{}", event->message_id, user_id,
-                 group_id ? "group " + std::to_string(group_id) : std::string("private chat"),
-                 input.admin ? " (as admin)" : "");
+  const std::string chat = group_id ? log::text("log.sandbox_in_group", fmt::arg("group", group_id))
+                                    : log::text("log.sandbox_in_private");
+  const std::string as_admin = input.admin ? log::text("log.sandbox_as_admin") : std::string();
+  logger()->info(
+      "{}", log::text("log.sandbox_message", fmt::arg("id", event->message_id), fmt::arg("user", user_id),
+                      fmt::arg("chat", chat), fmt::arg("admin", as_admin)));
   asio::co_spawn(executor_, handle(std::move(event), input.admin),
-                 log::log_failure(logger(), "sandbox: handler"));
+                 log::log_failure(logger(), "log.what_sandbox_handler"));
   return id;
 }
 
@@ -303,7 +307,7 @@ asio::awaitable<onebot::ApiResult> Sandbox::call(std::int64_t self_id, std::stri
     if (entry == nullptr) co_return failure(1200, "消息不存在");
     co_return get_msg_answer(*entry);
   }
-  logger()->info("sandbox: action {} is not available in the sandbox", action);
+  logger()->info("{}", log::text("log.sandbox_action_unavailable", fmt::arg("action", action)));
   co_return failure(1404, action + " is not available in the sandbox");
 }
 

@@ -52,7 +52,7 @@ Status Transport::start(const json& config, std::string_view language) {
     return s;
   }
   auto listen = parse_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen", language);
-  if (!listen) return Error::make("bad_config", config::format_issue(listen.error()));
+  if (!listen) return Error::make("bad_config", config::format_issue(listen.error(), language));
   net::ReverseServer::Options options;
   options.host = listen->host;
   options.port = listen->port;

@@ -57,7 +57,8 @@ Status WebHost::start() {
     return {};
   }
   auto listen = web_bind_address(web_config, deps_.config.language());
-  if (!listen) return Error::make("bad_config", config::format_issue(listen.error()));
+  if (!listen)
+    return Error::make("bad_config", config::format_issue(listen.error(), deps_.config.language()));
   web::HttpServer::Options options;
   options.host = listen->host;
   options.port = listen->port;

@@ -537,10 +537,12 @@ class Validator {
 
 }  // namespace
 
-std::string format_issue(const ConfigIssue& issue) {
+std::string format_issue(const ConfigIssue& issue, std::string_view language) {
   if (issue.path.empty()) return issue.message;
   if (issue.line == 0) return issue.path + ": " + issue.message;
-  return issue.path + " (line " + std::to_string(issue.line) + "): " + issue.message;
+  register_config_messages();
+  return tr(language, "config.issue_line", fmt::arg("path", issue.path), fmt::arg("line", issue.line),
+            fmt::arg("message", issue.message));
 }
 
 void attach_lines(std::vector<ConfigIssue>& issues, const KeyLines& lines) {

@@ -25,9 +25,10 @@ struct ConfigIssue {
   int line = 0;
 };
 
-// "path (line N): message"; without " (line N)" when line is 0, and just
-// message when path is empty.
-std::string format_issue(const ConfigIssue& issue);
+// "path (line N): message" ("path（第 N 行）：message" in zh-CN), worded in
+// language (the language the message was made in); without the line when
+// line is 0, and just message when path is empty.
+std::string format_issue(const ConfigIssue& issue, std::string_view language);
 
 // Dotted key path (as in ConfigIssue::path) -> its 1-based line in the file.
 using KeyLines = std::map<std::string, int>;

@@ -35,13 +35,13 @@ Schema test_schema() {
 // Parses and validates; the YAML must be well-formed.
 Result<LoadedConfig, std::vector<ConfigIssue>> load(std::string_view yaml, const Environment& env = {}) {
   auto raw = parse_yaml(yaml, "en");
-  EXPECT_TRUE(raw.ok()) << format_issue(raw.error().front());
+  EXPECT_TRUE(raw.ok()) << format_issue(raw.error().front(), "en");
   return validate_config(test_schema(), raw.ok() ? *raw : nlohmann::json(), env, "en");
 }
 
-std::vector<std::string> messages(const std::vector<ConfigIssue>& issues) {
+std::vector<std::string> messages(const std::vector<ConfigIssue>& issues, std::string_view language = "en") {
   std::vector<std::string> out;
-  for (const auto& issue : issues) out.push_back(format_issue(issue));
+  for (const auto& issue : issues) out.push_back(format_issue(issue, language));
   return out;
 }
 
@@ -154,7 +154,7 @@ TEST(ConfigLoaderTest, TypeErrorsAreInTheChosenLanguage) {
 
   auto duplicate = parse_yaml("web:\n  listen: a\n  listen: b\n");
   ASSERT_FALSE(duplicate.ok());
-  EXPECT_EQ(format_issue(duplicate.error()[0]), "web.listen: 重复的键（第 3 行第 3 列）");
+  EXPECT_EQ(format_issue(duplicate.error()[0], "zh-CN"), "web.listen: 重复的键（第 3 行第 3 列）");
 }
 
 TEST(ConfigLoaderTest, RequiredKeysInListItems) {
@@ -186,7 +186,7 @@ TEST(ConfigLoaderTest, UnknownKeyInOnebotOrWebIsAnErrorWithASuggestion) {
   ASSERT_FALSE(token.ok());
   EXPECT_THAT(messages(token.error()), ElementsAre(AllOf(HasSubstr("onebot.acess_token: unknown key"),
                                                          HasSubstr("(did you mean `access_token`?)"))));
-  EXPECT_THAT(format_issue(token.error()[0]), Not(HasSubstr("secret-token-123")));
+  EXPECT_THAT(format_issue(token.error()[0], "en"), Not(HasSubstr("secret-token-123")));
 
   auto password = load("web:\n  pasword: hunter22hunter\n  colour: red\n");
   ASSERT_FALSE(password.ok());
@@ -201,7 +201,7 @@ TEST(ConfigLoaderTest, UnknownKeyMessagesAreChineseByDefault) {
   ASSERT_TRUE(raw.ok());
   auto loaded = validate_config(test_schema(), *raw, {});
   ASSERT_FALSE(loaded.ok());
-  EXPECT_EQ(format_issue(loaded.error()[0]),
+  EXPECT_EQ(format_issue(loaded.error()[0], "zh-CN"),
             "onebot.acess_token: 未知的键：此节不接受未知的键（这里写错一个键名可能会悄悄关掉安全设置）"
             "（是不是想写 `access_token`？）");
 }
@@ -339,6 +339,12 @@ TEST(ConfigLoaderTest, KeyPathIssuesCarryTheirLineInTheFile) {
                           // a missing key is reported where its list item starts
                           "llm.session_scope_overrides[0].group_id (line 7): required integer is missing",
                           "bot.nicknams (line 9): unknown key, ignored (did you mean `nicknames`?)"));
+  // The line number's words are in the issue's language too (a reload-refused
+  // log line used to read "（line 5）" inside a Chinese line).
+  auto zh = load_config_file(test_schema(), dir / "picbot.yaml", {}, "zh-CN");
+  ASSERT_FALSE(zh.ok());
+  EXPECT_EQ(messages(zh.error(), "zh-CN").front(),
+            "llm.context.max_turns（第 5 行）：应为整数，实际是 \"lots\"");
 
   {
     std::ofstream out(dir / "picbot.yaml");
@@ -367,7 +373,7 @@ TEST(ConfigLoaderTest, AttachLinesFallsBackToTheNearestEnclosingKey) {
 TEST(ConfigLoaderTest, DuplicateKeysAreErrors) {
   auto raw = parse_yaml("web:\n  listen: a\n  listen: b\n", "en");
   ASSERT_FALSE(raw.ok());
-  EXPECT_EQ(format_issue(raw.error()[0]), "web.listen: duplicate key (line 3, column 3)");
+  EXPECT_EQ(format_issue(raw.error()[0], "en"), "web.listen: duplicate key (line 3, column 3)");
 }
 
 // Found by config_loader_fuzz: an alias inside its own anchor made the YAML
@@ -421,7 +427,7 @@ TEST(ConfigLoaderTest, SecretsNeverAppearInIssues) {
     EXPECT_THAT(issue.message, Not(HasSubstr(secret)));
     EXPECT_THAT(issue.message, Not(HasSubstr("verysecret")));
   }
-  EXPECT_EQ(format_issue(loaded.error()[0]), "llm.api_keys: expected list of string, got sk-or-…9876");
+  EXPECT_EQ(format_issue(loaded.error()[0], "en"), "llm.api_keys: expected list of string, got sk-or-…9876");
 
   auto from_list = load("llm:\n  api_keys: [{k: " + secret + "}]\n");
   ASSERT_FALSE(from_list.ok());

@@ -71,6 +71,7 @@ void register_config_messages() {
         {"config.found_mapping", "一个映射", "a mapping"},
         {"config.found_list", "一个列表", "a list"},
         {"config.mark", "第 {line} 行第 {column} 列", "line {line}, column {column}"},
+        {"config.issue_line", "{path}（第 {line} 行）：{message}", "{path} (line {line}): {message}"},
         {"config.key_not_text", "键必须是普通文本（{where}）", "keys must be plain text ({where})"},
         {"config.duplicate_key", "重复的键（{where}）", "duplicate key ({where})"},
         {"config.too_deep", "嵌套超过 {depth} 层或超过 {values} 个值（是否有递归或重复的别名？）",

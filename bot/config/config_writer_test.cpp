@@ -42,12 +42,12 @@ Schema test_schema() {
 
 nlohmann::json validated(const Schema& schema, std::string_view yaml) {
   auto raw = parse_yaml(yaml);
-  EXPECT_TRUE(raw.ok()) << (raw.ok() ? "" : format_issue(raw.error().front())) << "\n" << yaml;
+  EXPECT_TRUE(raw.ok()) << (raw.ok() ? "" : format_issue(raw.error().front(), "en")) << "\n" << yaml;
   if (!raw.ok()) return nullptr;
   auto loaded = validate_config(schema, *raw, {});
-  EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : format_issue(loaded.error().front())) << "\n" << yaml;
+  EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : format_issue(loaded.error().front(), "en")) << "\n" << yaml;
   if (!loaded.ok()) return nullptr;
-  EXPECT_TRUE(loaded->warnings.empty()) << format_issue(loaded->warnings.front());
+  EXPECT_TRUE(loaded->warnings.empty()) << format_issue(loaded->warnings.front(), "en");
   return loaded->values;
 }
 
@@ -141,7 +141,7 @@ TEST(ConfigWriterTest, CommittedExampleConfigLoads) {
   Schema schema = Schema::with_host_sections();
   schema.add_plugin("gemini_pic_gen", {});
   auto loaded = load_config_file(schema, source_dir / "config/picbot.example.yaml", {});
-  ASSERT_TRUE(loaded.ok()) << format_issue(loaded.error().front());
+  ASSERT_TRUE(loaded.ok()) << format_issue(loaded.error().front(), "en");
   EXPECT_TRUE(loaded->values["plugins"].contains("gemini_pic_gen"));
 }
 

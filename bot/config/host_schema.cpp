@@ -282,12 +282,12 @@ Schema Schema::with_host_sections() {
                        "Data directory (database, cache, images); relative to the working directory.")),
       enum_field("log_level", "info", {"trace", "debug", "info", "warn", "error"}, "日志级别。",
                  "Log level."),
-      needs_restart(enum_field(
+      enum_field(
           "log_language", "auto", {"auto", "zh-CN", "en"},
           "运维日志（启动、连接、密钥和额度事件）使用的语言；auto 表示与 bot.language 相同。命令行的 "
-          "--lang 优先。",
+          "--lang 优先。重新加载配置即生效。",
           "Language of the operator log lines (start-up, connection, key and quota events); auto means "
-          "the same as bot.language. --lang on the command line takes precedence.")),
+          "the same as bot.language. --lang on the command line takes precedence. A reload applies it."),
       onebot_section(),
       bot_section(),
       llm_section(),

@@ -17,6 +17,15 @@ namespace picbot::log {
 // zh-CN. Thread-safe.
 void set_language(std::string_view language);
 
+// --lang on the command line: sets the language and keeps it, whatever a
+// later follow_config says. Thread-safe.
+void pin_language(std::string_view language);
+
+// The config's choice, at start and on every reload: log_language, or
+// bot_language when log_language is "auto" or empty. Does nothing after
+// pin_language. Thread-safe.
+void follow_config(std::string_view log_language, std::string_view bot_language);
+
 // The current log language, "zh-CN" or "en". Makes sure the host's "log.*"
 // entries are in the message table. Thread-safe.
 std::string language();

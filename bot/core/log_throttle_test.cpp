@@ -61,16 +61,32 @@ std::size_t lines_with(const std::string& needle) {
 }
 
 TEST(ThrottledLog, AFloodFromOnePeerLeavesABurstAndOneSummary) {
+  log::set_language("en");
   ManualClock clock;
   ThrottledLog warnings(log::get("test"), "refused upgrades", clock, {.burst = 2, .window = 60s});
-  for (int i = 0; i < 1000; ++i) warnings.warn("198.51.100.9", "flood-test: refused 198.51.100.9 (#{})", i);
-  warnings.warn("203.0.113.1", "flood-test: refused 203.0.113.1");
+  for (int i = 0; i < 1000; ++i)
+    warnings.warn("198.51.100.9", [&] { return fmt::format("flood-test: refused 198.51.100.9 (#{})", i); });
+  warnings.warn("203.0.113.1", [] { return std::string("flood-test: refused 203.0.113.1"); });
   EXPECT_EQ(lines_with("flood-test: refused 198.51.100.9"), 2u);
   EXPECT_EQ(lines_with("flood-test: refused 203.0.113.1"), 1u) << "another peer is not silenced";
   clock.advance(60s);
-  warnings.warn("198.51.100.9", "flood-test: refused 198.51.100.9 again");
+  warnings.warn("198.51.100.9", [] { return std::string("flood-test: refused 198.51.100.9 again"); });
   EXPECT_EQ(lines_with("998 more refused upgrades from 198.51.100.9 in the last minute"), 1u);
   EXPECT_EQ(lines_with("flood-test: refused 198.51.100.9 again"), 1u);
+  log::set_language("zh-CN");
+}
+
+// The summary is in the log language, its event name from the message table.
+TEST(ThrottledLog, TheSummaryIsInTheLogLanguage) {
+  log::set_language("zh-CN");
+  ManualClock clock;
+  ThrottledLog warnings(log::get("test"), "log.what_refused_connections", clock, {.burst = 1, .window = 60s});
+  int made = 0;
+  for (int i = 0; i < 5; ++i) warnings.warn("192.0.2.7", [&] { return "zh-test " + std::to_string(++made); });
+  EXPECT_EQ(made, 1) << "a dropped line is not even formatted";
+  clock.advance(60s);
+  warnings.warn("192.0.2.7", [] { return std::string("zh-test again"); });
+  EXPECT_EQ(lines_with("过去一分钟内来自 192.0.2.7 的被拒绝的连接还有 4 次（未记录）"), 1u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "bot/core/log_language.h"
 #include "bot/core/secret.h"
 #include "bot/core/utf8.h"
 
@@ -185,9 +186,11 @@ std::string exception_message(std::exception_ptr error) {
 }
 
 std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger,
-                                                    std::string what) {
-  return [logger = std::move(logger), what = std::move(what)](std::exception_ptr error) {
-    if (error) logger->error("{} failed: {}", what, exception_message(error));
+                                                    std::string what_key) {
+  return [logger = std::move(logger), what_key = std::move(what_key)](std::exception_ptr error) {
+    if (error)
+      logger->error("{}", text("log.task_failed", fmt::arg("what", text(what_key)),
+                               fmt::arg("reason", exception_message(error))));
   };
 }
 

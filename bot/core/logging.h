@@ -64,7 +64,10 @@ std::string truncate(std::string_view text, std::size_t max_chars = 512);
 std::string exception_message(std::exception_ptr error);
 
 // A co_spawn completion handler for background work: logs an exception that
-// escaped it on `logger` as "<what> failed: <message>".
-std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger, std::string what);
+// escaped it on `logger` as "<what> failed: <message>", in the log language;
+// what_key is the message-table key of <what> (text that is no key is shown
+// as is).
+std::function<void(std::exception_ptr)> log_failure(std::shared_ptr<spdlog::logger> logger,
+                                                    std::string what_key);
 
 }  // namespace picbot::log

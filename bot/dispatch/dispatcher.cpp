@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/memory.h"
 #include "bot/core/utf8.h"
@@ -42,11 +43,11 @@ void Dispatcher::on_event(onebot::Event event) {
   if (backlog_size_ >= options_.max_backlog || account.backlog.size() >= options_.max_backlog_per_account) {
     if (counters_.events_dropped++ % 1000 == 0) {
       logger()->warn(
-          "overloaded: {} handlers running ({} for account {}) and {} events queued ({} for it); message {} "
-          "from "
-          "{} dropped ({} so far)",
-          in_flight_, account.in_flight, shared->self_id, backlog_size_, account.backlog.size(),
-          shared->message_id, shared->user_id, counters_.events_dropped);
+          "{}", log::text("log.dispatch_overloaded", fmt::arg("running", in_flight_),
+                          fmt::arg("running_for", account.in_flight), fmt::arg("self_id", shared->self_id),
+                          fmt::arg("queued", backlog_size_), fmt::arg("queued_for", account.backlog.size()),
+                          fmt::arg("id", shared->message_id), fmt::arg("user", shared->user_id),
+                          fmt::arg("dropped", counters_.events_dropped)));
     }
     if (account.in_flight == 0 && account.backlog.empty()) accounts_.erase(shared->self_id);
     return;
@@ -87,7 +88,7 @@ void Dispatcher::on_handler_done(std::int64_t self_id, std::exception_ptr error)
   ++handled_since_trim_;
   if (error) {
     ++counters_.handler_errors;
-    logger()->error("message handler failed: {}", log::exception_message(error));
+    logger()->error("{}", log::text("log.handler_failed", fmt::arg("reason", log::exception_message(error))));
   }
   start_next_waiting();
   auto account = accounts_.find(self_id);
@@ -147,7 +148,8 @@ asio::awaitable<void> Dispatcher::handle_message(std::shared_ptr<const onebot::M
     }
   } catch (const std::exception& e) {
     ++counters_.handler_errors;
-    logger()->error("handler failed on message {} from {}: {}", event->message_id, event->user_id, e.what());
+    logger()->error("{}", log::text("log.handler_failed_on", fmt::arg("id", event->message_id),
+                                    fmt::arg("user", event->user_id), fmt::arg("reason", e.what())));
   }
 }
 
@@ -209,7 +211,8 @@ asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& 
   const std::string& name = variants.front()->spec.name;
   if (admin_only && !base.is_admin()) {
     ++counters_.commands_denied;
-    logger()->info("admin-only command /{} refused for user {}", name, base.event().user_id);
+    logger()->info("{}", log::text("log.command_admin_only", fmt::arg("name", name),
+                                   fmt::arg("user", base.event().user_id)));
     co_await base.reply_text(base.tr("host.admin_only"), base.is_group());
     co_return;
   }
@@ -221,7 +224,8 @@ asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& 
     args = ArgError{ArgError::kBadSubcommand, {}, utf8_shorten(word, 40)};
   }
   if (!args) {
-    logger()->info("command /{} from {}: the arguments do not fit", name, base.event().user_id);
+    logger()->info("{}", log::text("log.command_bad_arguments", fmt::arg("name", name),
+                                   fmt::arg("user", base.event().user_id)));
     std::string reply = describe(base, args.error()) + "\n" + usage_text(base, variants);
     co_await base.reply_text(std::move(reply), base.is_group());
     co_return;
@@ -237,7 +241,8 @@ asio::awaitable<void> Dispatcher::run_command(MessageContext& base, const Wake& 
   } catch (const std::exception& e) {
     ++counters_.handler_errors;
     failed = true;
-    logger()->error("command /{} failed: {}", name, e.what());
+    logger()->error("{}",
+                    log::text("log.command_failed", fmt::arg("name", name), fmt::arg("reason", e.what())));
   }
   if (failed) co_await ctx.reply_text(ctx.tr("host.command_failed"), ctx.is_group());
 }

@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 
+#include "bot/core/log_language.h"
+
 namespace picbot::net {
 namespace asio = boost::asio;
 
@@ -28,11 +30,13 @@ asio::awaitable<void> AcceptPacer::after_failure(const boost::system::error_code
   const auto verdict = throttle_.admit(listener_);
   if (verdict.log) {
     std::string pause_note;
-    if (exhausted) pause_note = fmt::format("; pausing accepts for {} ms", pause_.count());
+    if (exhausted) pause_note = log::text("log.accept_paused", fmt::arg("ms", pause_.count()));
     std::string suppressed_note;
     if (verdict.suppressed > 0)
-      suppressed_note = fmt::format(" ({} more since the last line)", verdict.suppressed);
-    logger_->warn("{}: accept failed: {}{}{}", listener_, ec.message(), pause_note, suppressed_note);
+      suppressed_note = log::text("log.more_since_last_line", fmt::arg("count", verdict.suppressed));
+    logger_->warn("{}", log::text("log.accept_failed", fmt::arg("listener", listener_),
+                                  fmt::arg("reason", ec.message()), fmt::arg("pause", pause_note),
+                                  fmt::arg("suppressed", suppressed_note)));
   }
   if (!exhausted) co_return;
   asio::steady_timer timer(co_await asio::this_coro::executor, pause_);

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <cerrno>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "tests/support/run_coroutine.h"
 
@@ -30,6 +31,7 @@ TEST(AcceptPacer, DescriptorExhaustionIsResourceExhaustion) {
 }
 
 TEST(AcceptPacer, PausesLongerWhileTheFailuresGoOnAndLogsOncePerSecond) {
+  log::set_language("en");
   ManualClock clock;
   asio::io_context io;
   AcceptPacer pacer("test.pacer.listen", log::get("test"), clock);
@@ -51,6 +53,21 @@ TEST(AcceptPacer, PausesLongerWhileTheFailuresGoOnAndLogsOncePerSecond) {
   EXPECT_EQ(lines_mentioning("(3 more since the last line)"), 1u);
   pacer.after_success();
   EXPECT_EQ(pacer.next_pause(), AcceptPacer::kFirstPause);
+  log::set_language("zh-CN");
+}
+
+// The line used to be English whatever the log language.
+TEST(AcceptPacer, TheLineIsInTheLogLanguage) {
+  log::set_language("zh-CN");
+  ManualClock clock;
+  asio::io_context io;
+  AcceptPacer pacer("test.pacer.zh", log::get("test"), clock);
+  testing::run_coroutine(io, [&]() -> asio::awaitable<bool> {
+    co_await pacer.after_failure(system_error(EMFILE));
+    co_return true;
+  }());
+  EXPECT_EQ(lines_mentioning("test.pacer.zh：接受连接失败："), 1u);
+  EXPECT_EQ(lines_mentioning("；暂停接受连接 10 毫秒"), 1u);
 }
 
 TEST(AcceptPacer, OtherFailuresDoNotPause) {

@@ -74,14 +74,15 @@ struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
     lowest.socket().set_option(tcp::no_delay(true));
     if constexpr (std::is_same_v<Session, TlsSession>) {
       if (!SSL_set_tlsext_host_name(ws.next_layer().native_handle(), url.host.c_str())) {
-        logger()->warn("forward WS: cannot set TLS SNI for {}", url.host);
+        logger()->warn("{}", log::text("log.forward_tls_sni_failed", fmt::arg("host", url.host)));
         co_return false;
       }
       ws.next_layer().set_verify_callback(ssl::host_name_verification(url.host));
       auto [hec] = co_await ws.next_layer().async_handshake(ssl::stream_base::client,
                                                             asio::as_tuple(asio::use_awaitable));
       if (hec) {
-        logger()->warn("forward WS: TLS handshake with {} failed: {}", url.host, hec.message());
+        logger()->warn("{}", log::text("log.forward_tls_failed", fmt::arg("host", url.host),
+                                       fmt::arg("reason", hec.message())));
         co_return false;
       }
     }
@@ -116,7 +117,8 @@ struct ForwardClient::Impl : std::enable_shared_from_this<ForwardClient::Impl> {
                                                               asio::as_tuple(asio::use_awaitable));
       if (stopped) break;
       if (rec) {
-        logger()->warn("forward WS: cannot resolve {}: {}", url.host, rec.message());
+        logger()->warn("{}", log::text("log.forward_cannot_resolve", fmt::arg("host", url.host),
+                                       fmt::arg("reason", rec.message())));
       } else if (url.tls) {
         linked = co_await connect_once<TlsSession>(TlsSession::Stream(executor, tls), endpoints);
       } else {

@@ -23,6 +23,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
 #include "bot/net/curl_library.h"
@@ -426,8 +427,9 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
       if (dup_fd >= 0) fresh->descriptor.assign(dup_fd, ec);
       if (dup_fd < 0 || ec) {
         if (dup_fd >= 0) ::close(dup_fd);
-        log::get("http")->warn("cannot watch socket {}: {}", fd,
-                               dup_fd < 0 ? std::strerror(errno) : ec.message());
+        const std::string reason = dup_fd < 0 ? std::strerror(errno) : ec.message();
+        log::get("http")->warn(
+            "{}", log::text("log.http_cannot_watch_socket", fmt::arg("fd", fd), fmt::arg("reason", reason)));
         return;  // curl's own timeout will end the transfer
       }
       curl().multi_assign(multi_, fd, fresh.get());
@@ -610,7 +612,8 @@ boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request_thro
   for (int followed = 0;; ++followed) {
     auto allowed = co_await check_proxied_target(request.url);
     if (!allowed.ok()) {
-      log::get("http")->warn("refused a request before the proxy saw it: {}", allowed.error().message);
+      log::get("http")->warn(
+          "{}", log::text("log.http_refused_before_proxy", fmt::arg("reason", allowed.error().message)));
       co_return allowed.error();
     }
     HttpRequest hop = request;

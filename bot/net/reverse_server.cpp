@@ -82,7 +82,7 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
       : listener(std::move(executor), "onebot.listen"),
         options(std::move(opts)),
         handler(h),
-        refusals(logger(), "refused connections", Clock::system()) {}
+        refusals(logger(), "log.what_refused_connections", Clock::system()) {}
 
   // A connection still in its upgrade (not yet authenticated): counted
   // against Options::max_pending and max_pending_per_client until released.
@@ -129,8 +129,10 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     const std::string peer = peer_text(remote);
     const std::string client = client_key(remote.address());
     if (pending >= options.max_pending || pending_from(client) >= options.max_pending_per_client) {
-      refusals.warn(client, "reverse WS: refused {}: {} upgrades already pending ({} from this client)", peer,
-                    pending, pending_from(client));
+      refusals.warn(client, [&] {
+        return log::text("log.reverse_refused_pending", fmt::arg("peer", peer), fmt::arg("pending", pending),
+                         fmt::arg("from_client", pending_from(client)));
+      });
       co_return;  // closes the socket unread
     }
     std::optional<PendingSlot> slot;
@@ -147,8 +149,10 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     }
     http::request<http::empty_body> req = parser.release();
     if (const auto coding = transfer_encoding_of(req); coding && !is_plain_chunked(*coding)) {
-      refusals.warn(client, "reverse WS: refused {}: Transfer-Encoding '{}' is not exactly chunked", peer,
-                    log::truncate(*coding, 80));
+      refusals.warn(client, [&] {
+        return log::text("log.reverse_refused_coding", fmt::arg("peer", peer),
+                         fmt::arg("coding", log::truncate(*coding, 80)));
+      });
       co_await respond(stream, http::status::bad_request, "unsupported Transfer-Encoding\n");
       co_return;
     }
@@ -159,8 +163,11 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
         qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1);
 
     if (path != options.path) {
-      refusals.warn(client, "reverse WS: {} asked for {}, expected {}", peer,
-                    log::truncate(path, kLoggedBytes), options.path);
+      refusals.warn(client, [&] {
+        return log::text("log.reverse_wrong_path", fmt::arg("peer", peer),
+                         fmt::arg("path", log::truncate(path, kLoggedBytes)),
+                         fmt::arg("expected", options.path));
+      });
       co_await respond(stream, http::status::not_found,
                        "not found; OneBot endpoint is " + options.path + "\n");
       co_return;
@@ -172,14 +179,17 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     }
     if (!options.access_token.empty() &&
         !constant_time_equals(presented_token(req, query), options.access_token)) {
-      refusals.warn(client, "reverse WS: refused {} (self_id {}): missing or wrong access token", peer,
-                    log::truncate(req["X-Self-ID"], 32));
+      refusals.warn(client, [&] {
+        return log::text("log.reverse_refused_token", fmt::arg("peer", peer),
+                         fmt::arg("self_id", log::truncate(req["X-Self-ID"], 32)));
+      });
       co_await respond(stream, http::status::unauthorized, "missing or wrong access token\n");
       co_return;
     }
     if (connections >= options.max_connections) {
-      refusals.warn(client, "reverse WS: refused {}: {} connections already open (onebot.max_connections)",
-                    peer, connections);
+      refusals.warn(client, [&] {
+        return log::text("log.reverse_refused_full", fmt::arg("peer", peer), fmt::arg("count", connections));
+      });
       co_await respond(stream, http::status::service_unavailable, "too many connections\n");
       co_return;
     }
@@ -196,7 +206,10 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     ws.read_message_max(options.max_message_bytes);
     auto [accept_ec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
     if (accept_ec) {
-      refusals.warn(client, "reverse WS: handshake with {} failed: {}", peer, accept_ec.message());
+      refusals.warn(client, [&] {
+        return log::text("log.reverse_handshake_failed", fmt::arg("peer", peer),
+                         fmt::arg("reason", accept_ec.message()));
+      });
       co_return;
     }
     slot.reset();

@@ -60,9 +60,9 @@ asio::awaitable<void> WebSocketSession<NextLayer>::run(onebot::LinkInfo info) {
     auto [ec, bytes] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == websocket::error::closed) {
-        reason = "closed, code " + std::to_string(ws_.reason().code);
+        reason = log::text("log.closed_with_code", fmt::arg("code", ws_.reason().code));
       } else if (ec == websocket::error::message_too_big) {
-        reason = "frame larger than " + std::to_string(options_.max_message_bytes) + " bytes";
+        reason = log::text("log.frame_too_large", fmt::arg("bytes", options_.max_message_bytes));
       } else {
         reason = ec.message();
       }
@@ -94,7 +94,7 @@ void WebSocketSession<NextLayer>::send_gathered(std::string head, std::string bo
   queued_bytes_ += head.size() + body.size() + tail.size();
   queue_.push_back({std::move(head), std::move(body), std::move(tail)});
   if (queued_bytes_ > options_.max_queued_bytes) {
-    abort("write queue over " + std::to_string(options_.max_queued_bytes) + " bytes (peer not reading)");
+    abort(log::text("log.abort_queue_full", fmt::arg("bytes", options_.max_queued_bytes)));
     return;
   }
   if (!writing_) {
@@ -114,7 +114,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
                                                    asio::buffer(tail)};
     auto [ec, n] = co_await ws_.async_write(pieces, asio::as_tuple(asio::use_awaitable));
     if (ec) {
-      if (open_) abort("write failed: " + ec.message());
+      if (open_) abort(log::text("log.abort_write_failed", fmt::arg("reason", ec.message())));
       break;
     }
     queued_bytes_ -= head.size() + body.size() + tail.size();
@@ -123,7 +123,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::write_loop() {
   if (open_ && closing_) {
     auto [ec] = co_await ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code_)),
                                          asio::as_tuple(asio::use_awaitable));
-    if (ec) abort("close handshake failed: " + ec.message());
+    if (ec) abort(log::text("log.abort_close_failed", fmt::arg("reason", ec.message())));
   }
   writing_ = false;
   if (!open_) {
@@ -157,7 +157,7 @@ asio::awaitable<void> WebSocketSession<NextLayer>::watchdog_loop() {
     if (std::chrono::steady_clock::now() >= deadline) {
       logger()->warn("{}", log::text("log.link_silent", fmt::arg("link", id_), fmt::arg("peer", description_),
                                      fmt::arg("ms", silence_limit_.count())));
-      abort("watchdog: peer silent");
+      abort(log::text("log.abort_peer_silent"));
       co_return;
     }
     watchdog_.expires_at(deadline);
@@ -167,7 +167,8 @@ asio::awaitable<void> WebSocketSession<NextLayer>::watchdog_loop() {
 
 template <class NextLayer>
 void WebSocketSession<NextLayer>::abort(const std::string& why) {
-  logger()->warn("link #{} ({}): {}", id_, description_, why);
+  logger()->warn("{}", log::text("log.link_aborted", fmt::arg("link", id_), fmt::arg("peer", description_),
+                                 fmt::arg("reason", why)));
   beast::error_code ignored;
   beast::get_lowest_layer(ws_).socket().close(ignored);
 }

@@ -147,7 +147,8 @@ asio::awaitable<void> Hub::learn_self_id(std::uint64_t link_id) {
   const ApiResult result =
       co_await send_and_wait(*link, "get_login_info", std::move(params), std::move(options));
   if (!result.ok()) {
-    logger()->warn("link #{}: get_login_info failed: {}", link_id, result.error().describe());
+    logger()->warn("{}", log::text("log.get_login_info_failed", fmt::arg("link", link_id),
+                                   fmt::arg("reason", result.error().describe())));
     co_return;
   }
   const auto entry = links_.find(link_id);
@@ -185,8 +186,9 @@ void Hub::on_frame(Link& link, std::string_view frame) {
   auto parsed = parse_frame(frame);
   if (!parsed) {
     ++counters_.malformed_frames;
-    logger()->warn("link #{}: malformed frame skipped ({}): {}", link.id(), parsed.error().message,
-                   log::truncate(frame, 200));
+    logger()->warn("{}", log::text("log.malformed_frame", fmt::arg("link", link.id()),
+                                   fmt::arg("reason", parsed.error().message),
+                                   fmt::arg("frame", log::truncate(frame, 200))));
     return;
   }
   if (auto* response = std::get_if<ApiResponse>(&*parsed)) {
@@ -212,9 +214,10 @@ void Hub::set_heartbeat(LinkEntry& entry, std::chrono::milliseconds interval) {
   const auto limit = clamped * 3;
   if (limit == entry.watchdog) return;
   if (clamped != interval) {
-    logger()->warn("link #{}: heartbeat interval {} ms is outside [{}, {}] ms; the watchdog uses {} ms",
-                   entry.link->id(), interval.count(), kMinHeartbeat.count(), kMaxHeartbeat.count(),
-                   clamped.count());
+    logger()->warn("{}",
+                   log::text("log.heartbeat_clamped", fmt::arg("link", entry.link->id()),
+                             fmt::arg("ms", interval.count()), fmt::arg("min", kMinHeartbeat.count()),
+                             fmt::arg("max", kMaxHeartbeat.count()), fmt::arg("used", clamped.count())));
   }
   entry.watchdog = limit;
   entry.link->set_watchdog(limit);
@@ -235,8 +238,8 @@ void Hub::handle_response(Link& link, ApiResponse response) {
   }
   PendingCall& call = *it->second;
   if (call.link_id != link.id()) {
-    logger()->warn("link #{}: answer to a call sent on link #{} ignored (forged or misrouted echo)",
-                   link.id(), call.link_id);
+    logger()->warn(
+        "{}", log::text("log.answer_ignored", fmt::arg("link", link.id()), fmt::arg("other", call.link_id)));
     return;
   }
   const bool intermediate = call.on_stream_frame && response.stream == "stream-action" &&
@@ -309,7 +312,9 @@ asio::awaitable<ApiResult> Hub::call_encoded(std::int64_t self_id, std::string a
   ApiResult result = co_await send_and_wait(*link, action, std::move(params_json), std::move(options));
   if (!result.ok()) {
     ++counters_.api_failures;
-    logger()->warn("{} on account {} failed: {}", action, self_id, result.error().describe());
+    logger()->warn("{}",
+                   log::text("log.api_call_failed", fmt::arg("action", action), fmt::arg("self_id", self_id),
+                             fmt::arg("reason", result.error().describe())));
   }
   co_return result;
 }

@@ -1,5 +1,6 @@
 #include "bot/plugin/message_context.h"
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 
 namespace picbot {
@@ -59,8 +60,9 @@ boost::asio::awaitable<MessageIdResult> MessageContext::send_reply(std::string p
   const bool group = event_->is_group();
   static auto logger = log::get("reply");
   if (logger->should_log(spdlog::level::info)) {
-    logger->info("reply to {} {}: {}", group ? "group" : "user", group ? event_->group_id : event_->user_id,
-                 log::truncate(onebot::plain_text(message), 200));
+    logger->info("{}", log::text(group ? "log.reply_to_group" : "log.reply_to_user",
+                                 fmt::arg("id", group ? event_->group_id : event_->user_id),
+                                 fmt::arg("text", log::truncate(onebot::plain_text(message), 200))));
   }
   std::string action = group ? "send_group_msg" : "send_private_msg";
   onebot::CallOptions options;

@@ -38,8 +38,8 @@ constexpr MessageEntry kConsoleMessages[] = {
     {"console.logout", "退出登录", "Log out"},
     {"console.password", "密码", "Password"},
     {"console.login_failed", "密码错误", "Wrong password"},
-    {"console.login_limited", "失败次数过多，请 {seconds} 秒后再试",
-     "Too many failed attempts, try again in {seconds} s"},
+    {"console.login_limited", "失败次数过多，请 {wait}后再试",
+     "Too many failed attempts, try again in {wait}"},
     {"console.nav.status", "状态", "Status"},
     {"console.nav.config", "配置", "Settings"},
     {"console.nav.logs", "日志", "Logs"},
@@ -315,7 +315,8 @@ asio::awaitable<void> Console::load_password_hash() {
   };
   Result<PasswordFile> loaded = co_await workers_.run(read_or_create);
   if (!loaded) {
-    logger()->error("web console: {} (logins get 503 until this is fixed)", loaded.error().message);
+    logger()->error(
+        "{}", log::text("log.console_password_file_failed", fmt::arg("reason", loaded.error().message)));
   } else {
     password_hash_ = std::move(loaded->hash);
     if (!loaded->new_password.empty()) {
@@ -351,8 +352,13 @@ Status Console::start() {
   // Public: the login page and what it needs.
   server_.route("GET", "/login", [assets](const HttpRequest& request) -> asio::awaitable<HttpResponse> {
     std::string name = request.path == "/login" ? "login.html" : request.path.substr(7);
-    if (name == "labels") co_return HttpResponse::json(labels_json("console.login"));
-    if (name != "login.html" && name != "login.js" && name != "style.css")
+    if (name == "labels") {
+      json labels = labels_json("console.login");
+      const json durations = labels_json("console.duration");  // duration.js
+      for (const auto& [language, entries] : durations.items()) labels[language].update(entries);
+      co_return HttpResponse::json(labels);
+    }
+    if (name != "login.html" && name != "login.js" && name != "style.css" && name != "duration.js")
       co_return HttpResponse::text(404, "not found\n");
     const auto* asset = find_asset(assets, name);
     if (!asset) co_return HttpResponse::text(404, "not found\n");

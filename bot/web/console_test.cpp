@@ -4,8 +4,6 @@
 // the loop keeps serving; logins wait for it.
 #include "bot/web/console.h"
 
-#include "bot/core/log_language.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +14,7 @@
 #include <optional>
 #include <regex>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/secret.h"
 #include "bot/net/http_client.h"
@@ -180,6 +179,12 @@ TEST_F(ConsolePluginHooksTest, TheLoginPageGetsItsLabelsWithoutASession) {
   EXPECT_FALSE(body["zh-CN"].value("console.login.expired", "").empty()) << labels.body;
   EXPECT_FALSE(body["en"].value("console.login.expired", "").empty()) << labels.body;
   EXPECT_FALSE(body["en"].contains("console.nav.status"));
+  // The rate-limit wait reads "4 分 32 秒" / "4 min 32 s" (duration.js, as in the console).
+  EXPECT_EQ(body["zh-CN"].value("console.duration.minutes", ""), "{n} 分") << labels.body;
+  EXPECT_EQ(body["en"].value("console.login_limited", ""), "Too many failed attempts, try again in {wait}");
+  const auto script = fetch("GET", "/login/duration.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_NE(script.body.find("function formatDuration(seconds, t)"), std::string::npos);
 }
 
 // A console without web.password on a one-thread pool whose thread the test

@@ -55,7 +55,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       : executor(ex),
         listener(std::move(ex), "web.listen"),
         options(std::move(opts)),
-        refusals(logger(), "refused or malformed requests", Clock::system()) {}
+        refusals(logger(), "log.what_refused_requests", Clock::system()) {}
 
   // The handler for method + path: 404 / 405 responses come back as errors.
   std::variant<const Route*, HttpResponse> find_route(const std::string& method,
@@ -115,8 +115,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     } catch (...) {
       failure = "unknown exception";
     }
-    logger()->error("web: {} {} from {} failed: {}", request.method,
-                    log::truncate(request.path, kLoggedBytes), request.remote, log::truncate(failure, 300));
+    logger()->error(
+        "{}", log::text("log.web_handler_failed", fmt::arg("method", request.method),
+                        fmt::arg("path", log::truncate(request.path, kLoggedBytes)),
+                        fmt::arg("remote", request.remote), fmt::arg("reason", log::truncate(failure, 300))));
     co_return HttpResponse::text(500, "internal server error\n");
   }
 
@@ -284,8 +286,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     const std::string client = net::client_key(remote.address());
     beast::tcp_stream stream(std::move(socket));
     if (!make_room(client)) {
-      refusals.warn(client, "web: refused {}: {} connections open, {} from this client, none idle", peer,
-                    open.size(), open_from(client));
+      refusals.warn(client, [&] {
+        return log::text("log.web_refused_full", fmt::arg("peer", peer), fmt::arg("open", open.size()),
+                         fmt::arg("from_client", open_from(client)));
+      });
       HttpResponse busy = HttpResponse::text(503, "too many connections\n");
       co_await send(stream, std::move(busy), 11, false);
       co_await linger_close(stream);
@@ -301,8 +305,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       const beast::error_code ec = co_await read_request(stream, buffer, parser, first_byte_timeout);
       if (ec) {
         if (auto response = read_error_response(ec)) {
-          refusals.log(spdlog::level::info, client, "web: {} from {}: {}", response->status, peer,
-                       ec.message());
+          refusals.log(spdlog::level::info, client, [&] {
+            return log::text("log.web_bad_request", fmt::arg("status", response->status),
+                             fmt::arg("peer", peer), fmt::arg("reason", ec.message()));
+          });
           co_await send(stream, std::move(*response), 11, false);
           co_await linger_close(stream);
         } else if (ec != http::error::end_of_stream) {
@@ -318,8 +324,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           coding != request.headers.end() && !net::is_plain_chunked(coding->second)) {
         // Beast reads such a request as one without a body; the bytes after
         // it would then pass for the next request.
-        logger()->info("web: 400 from {}: Transfer-Encoding '{}' is not exactly chunked", peer,
-                       log::truncate(coding->second, 80));
+        logger()->info("{}", log::text("log.web_bad_coding", fmt::arg("peer", peer),
+                                       fmt::arg("coding", log::truncate(coding->second, 80))));
         HttpResponse refused = HttpResponse::text(400, "bad request: unsupported Transfer-Encoding\n");
         co_await send(stream, std::move(refused), version, false);
         co_await linger_close(stream);

@@ -229,15 +229,17 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
   if (!generated) {
     const auto& error = generated.error();
     stats_.generation_finished(llm::failure_class_name(error.cls), took);
-    logger()->warn("generation for user {} failed: {}", event.user_id, error.to_string());
+    logger()->warn("{}", log::text("log.generation_failed", fmt::arg("user", event.user_id),
+                                   fmt::arg("reason", error.to_string())));
     co_return describe_failure(ctx, error, *chain);
   }
   stats_.generation_finished("success", took);
   if (!generated->model.empty()) drawing.model = generated->model;  // a fallback's, if it drew
   GeneratedImage& image = generated->images.front();
-  logger()->info("image for user {} generated in {} ms ({} bytes, {})", event.user_id,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), image.bytes.size(),
-                 image.mime);
+  logger()->info(
+      "{}", log::text("log.image_generated_for", fmt::arg("user", event.user_id),
+                      fmt::arg("ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
+                      fmt::arg("bytes", image.bytes.size()), fmt::arg("mime", image.mime)));
   co_return std::move(image);
 }
 
@@ -262,7 +264,7 @@ asio::awaitable<Result<StoredImage, std::string>> DrawPipeline::store(Drawing& d
   auto stored = co_await deps_.images.save(image.bytes, image.extension, std::move(meta));
   if (!stored) {
     stats_.delivery_failed();
-    logger()->error("cannot save image: {}", stored.error().message);
+    logger()->error("{}", log::text("log.image_save_failed", fmt::arg("reason", stored.error().message)));
     co_return drawing.ctx.tr("gemini.error.disk");
   }
   co_return std::move(stored.value());
@@ -290,21 +292,19 @@ asio::awaitable<Result<void, std::string>> DrawPipeline::deliver(Drawing& drawin
 
   MessageIdResult sent = co_await send_image(drawing, image, stored);
   if (!sent && link_lost(sent.error()) && settings.resend_wait.count() > 0) {
-    logger()->warn(
-        "sending the image to {} failed ({}); sending it again once the link is back (waiting up to "
-        "{} ms)",
-        target_id, sent.error().describe(), settings.resend_wait.count());
+    logger()->warn("{}", log::text("log.send_retry_later", fmt::arg("target", target_id),
+                                   fmt::arg("reason", sent.error().describe()),
+                                   fmt::arg("ms", settings.resend_wait.count())));
     // The image is known not to be out: a crash from here must not charge it.
     co_await drawing.quota.unmark_sending();
     const bool back = co_await ctx.api().wait_for_account(event.self_id, settings.resend_wait);
     if (!back) {
-      logger()->warn("account {} did not reconnect within {} ms: the image is not resent", event.self_id,
-                     settings.resend_wait.count());
+      logger()->warn("{}", log::text("log.send_not_reconnected", fmt::arg("self_id", event.self_id),
+                                     fmt::arg("ms", settings.resend_wait.count())));
     } else {
       const bool arrived = co_await arrived_anyway(drawing, image);
       if (arrived) {
-        logger()->info("the image reached {} before the link dropped (it is in the chat history): not resent",
-                       target_id);
+        logger()->info("{}", log::text("log.send_arrived_anyway", fmt::arg("target", target_id)));
         sent = MessageIdResult(std::int64_t{0});
       } else {
         sent = co_await send_image(drawing, image, stored);
@@ -312,7 +312,8 @@ asio::awaitable<Result<void, std::string>> DrawPipeline::deliver(Drawing& drawin
     }
   }
   if (!sent) {
-    logger()->warn("sending the image to {} failed: {}", target_id, sent.error().describe());
+    logger()->warn("{}", log::text("log.send_failed", fmt::arg("target", target_id),
+                                   fmt::arg("reason", sent.error().describe())));
     stats_.delivery_failed();
     co_return ctx.tr("gemini.error.send_failed", fmt::arg("detail", sent.error().describe()));
   }

@@ -138,7 +138,7 @@ class GeminiPicGenPlugin final : public Plugin {
     if (Status s = ctx.add_http_route(
             "GET", "/images/", [this](const web::HttpRequest& request) { return serve_image(request); });
         !s) {
-      ctx.logger()->info("images are not served over HTTP: {}", s.error().message);
+      ctx.logger()->info("{}", log::text("log.gemini_no_image_route", fmt::arg("reason", s.error().message)));
     }
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
@@ -171,14 +171,19 @@ class GeminiPicGenPlugin final : public Plugin {
     if (Status s = providers_->apply(*settings); !s) return s;
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
     if (providers_->chain_names() != chain_before) {
-      ctx.logger()->info("image providers now {}", join(providers_->chain_names(), ", "));
+      ctx.logger()->info("{}", log::text("log.gemini_providers_now",
+                                         fmt::arg("providers", join(providers_->chain_names(), ", "))));
       warn_of_missing_keys(ctx);
     }
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
     static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
-    ctx.logger()->info("settings reloaded (model {}, {} key(s), quotas {})", providers_->chain()->model(),
-                       providers_->chain()->key_states().size(), settings_->quota.enabled ? "on" : "off");
+    const std::string quotas =
+        log::text(settings_->quota.enabled ? "log.gemini_quotas_on" : "log.gemini_quotas_off");
+    ctx.logger()->info(
+        "{}",
+        log::text("log.gemini_settings_reloaded", fmt::arg("model", providers_->chain()->model()),
+                  fmt::arg("keys", providers_->chain()->key_states().size()), fmt::arg("quotas", quotas)));
     return {};
   }
 
@@ -191,10 +196,7 @@ class GeminiPicGenPlugin final : public Plugin {
   void warn_of_missing_keys(PluginContext& ctx) {
     for (const auto& member : providers_->chain()->members()) {
       if (!member->key_states().empty()) continue;
-      ctx.logger()->warn(
-          "no API key configured for image provider {} (plugins.gemini_pic_gen.openrouter_api_keys, or "
-          "image_providers.<name>.api_keys): it cannot draw until one is set",
-          member->name());
+      ctx.logger()->warn("{}", log::text("log.gemini_no_key", fmt::arg("provider", member->name())));
     }
   }
 
@@ -206,12 +208,10 @@ class GeminiPicGenPlugin final : public Plugin {
     settings->delivery.public_base_url = ctx.public_base_url();
     if (settings->delivery.mode == DeliveryMode::kUrl) {
       if (settings->delivery.public_base_url.empty()) {
-        ctx.logger()->warn(
-            "image_delivery is url but there is no web.public_base_url (and none can be derived "
-            "from web.listen): images are sent as base64");
+        ctx.logger()->warn("{}", log::text("log.gemini_url_without_base"));
       } else {
-        ctx.logger()->info("image_delivery url: images are served at {}/images/<id>",
-                           settings->delivery.public_base_url);
+        ctx.logger()->info(
+            "{}", log::text("log.gemini_url_serving", fmt::arg("base", settings->delivery.public_base_url)));
       }
     }
     return settings;
@@ -230,7 +230,8 @@ class GeminiPicGenPlugin final : public Plugin {
     auto bytes = co_await images_->read(*image);
     if (!bytes) {
       if (!bytes.error().is_not_found())
-        ctx_->logger()->warn("cannot serve image {}: {}", id, bytes.error().message);
+        ctx_->logger()->warn("{}", log::text("log.gemini_cannot_serve_image", fmt::arg("id", id),
+                                             fmt::arg("reason", bytes.error().message)));
       co_return web::HttpResponse::text(404, "not found\n");
     }
     const auto left = image->created + images_->options().ttl - ctx_->clock().now();
@@ -263,15 +264,15 @@ class GeminiPicGenPlugin final : public Plugin {
     // Before the first request: what a killed process left must not keep counting.
     std::vector<UnconfirmedDelivery> unconfirmed;
     if (auto recovered = (*store)->recover_after_restart(); !recovered) {
-      ctx.logger()->error("cannot settle reservations left by the previous run: {}",
-                          recovered.error().message);
+      ctx.logger()->error(
+          "{}", log::text("log.quota_recovery_failed", fmt::arg("reason", recovered.error().message)));
     } else {
       unconfirmed = std::move(recovered->unconfirmed);
       if (recovered->charged + recovered->released > 0 || !unconfirmed.empty()) {
         ctx.logger()->warn(
-            "previous run ended with drawings in flight: {} reservation(s) released, {} charged, {} whose "
-            "image was being sent are checked against the chat history",
-            recovered->released, recovered->charged, unconfirmed.size());
+            "{}",
+            log::text("log.quota_in_flight_at_start", fmt::arg("released", recovered->released),
+                      fmt::arg("charged", recovered->charged), fmt::arg("checking", unconfirmed.size())));
       }
     }
     quotas_ = std::make_unique<AsyncQuotaStore>(ctx.workers(), std::move(*store));
@@ -289,10 +290,11 @@ class GeminiPicGenPlugin final : public Plugin {
         [this, unconfirmed = std::move(unconfirmed)]() mutable -> asio::awaitable<void> {
           const DeliveryReconciler::Summary summary =
               co_await reconciler_->settle(std::move(unconfirmed), *quotas_);
-          ctx_->logger()->info("drawings in flight at the last crash settled: {} charged, {} given back",
-                               summary.charged, summary.released);
+          ctx_->logger()->info("{}",
+                               log::text("log.quota_in_flight_settled", fmt::arg("charged", summary.charged),
+                                         fmt::arg("released", summary.released)));
         },
-        log::log_failure(ctx.logger(), "settling the drawings in flight at the last crash"));
+        log::log_failure(ctx.logger(), "log.what_settling_in_flight"));
   }
 
   // The status section, and the Quotas and Gallery pages with their API
@@ -328,7 +330,8 @@ class GeminiPicGenPlugin final : public Plugin {
            if (parsed) body = std::move(*parsed);
            auto enabled = console_->enable_key(body);
            if (!enabled) co_return error_response(enabled.error());
-           ctx_->logger()->info("web console: key {} re-enabled", (*enabled)["enabled"].get<std::string>());
+           ctx_->logger()->info("{}", log::text("log.gemini_key_reenabled",
+                                                fmt::arg("key", (*enabled)["enabled"].get<std::string>())));
            co_return web::HttpResponse::json(*enabled);
          }},
         // "/gallery" lists; "/gallery/<id>" is one image (GET) or deletes it.
@@ -356,13 +359,14 @@ class GeminiPicGenPlugin final : public Plugin {
     };
     for (const auto& [method, path, handler] : routes) {
       if (Status s = ctx.add_console_route(method, path, handler); !s) {
-        ctx.logger()->info("no console pages: {}", s.error().message);
+        ctx.logger()->info("{}",
+                           log::text("log.gemini_no_console_pages", fmt::arg("reason", s.error().message)));
         return;
       }
     }
     const web::EmbeddedAsset* script = web::find_asset(console_assets(), "gemini_console.js");
     if (script == nullptr) {
-      ctx.logger()->error("the console page script is missing from the build; no Quotas and Gallery pages");
+      ctx.logger()->error("{}", log::text("log.gemini_console_script_missing"));
       return;
     }
     for (const char* page : {"quotas", "gallery"}) {
@@ -370,7 +374,9 @@ class GeminiPicGenPlugin final : public Plugin {
       Status s = ctx.add_console_page(web::ConsolePage{page, MessageTable::instance().lookup("zh-CN", title),
                                                        MessageTable::instance().lookup("en", title),
                                                        std::string(script->data)});
-      if (!s) ctx.logger()->warn("cannot add the console page {}: {}", page, s.error().message);
+      if (!s)
+        ctx.logger()->warn("{}", log::text("log.gemini_console_page_failed", fmt::arg("page", page),
+                                           fmt::arg("reason", s.error().message)));
     }
   }
 
@@ -438,7 +444,8 @@ class GeminiPicGenPlugin final : public Plugin {
     for (const auto& [preset, prompt] : settings_->presets) {
       Status s = add_preset(ctx, preset);
       if (!s) {
-        ctx.logger()->error("preset {} is not available as a command: {}", preset, s.error().message);
+        ctx.logger()->error("{}", log::text("log.gemini_preset_unavailable", fmt::arg("preset", preset),
+                                            fmt::arg("reason", s.error().message)));
         if (result) result = s;  // the first error
         continue;
       }
@@ -556,7 +563,7 @@ class GeminiPicGenPlugin final : public Plugin {
     if (!scope) {
       text = ctx.usage();
     } else {
-      const std::string by = "admin " + std::to_string(ctx.event().user_id);
+      const std::string by = log::text("log.quota_by_admin", fmt::arg("user", ctx.event().user_id));
       if (Status reset = co_await reset_quotas(*quotas_, *scope, by); !reset)
         text = ctx.tr("gemini.quota.store_error");
     }
@@ -582,7 +589,8 @@ class GeminiPicGenPlugin final : public Plugin {
       } else {
         provider->set_api_base(value);
       }
-      ctx_->logger()->info("admin {} switched {} to {}", ctx.event().user_id, what, value);
+      ctx_->logger()->info("{}", log::text("log.gemini_admin_switched", fmt::arg("user", ctx.event().user_id),
+                                           fmt::arg("what", what), fmt::arg("value", value)));
       if (save) {
         std::string key = is_model ? "model_name" : "custom_api_base";
         Status saved = co_await ctx_->save_config_value(std::move(key), value);

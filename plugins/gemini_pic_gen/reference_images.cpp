@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
 #include "bot/onebot/ids.h"
@@ -231,8 +232,7 @@ awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net
       reply_id = reply->id;
     } else if (reply->seq) {
       // OneBot has no action that loads a message by its QQ seq (get_msg takes message_id).
-      logger()->info("quote given by seq {} only: it cannot be loaded, so its images are not used",
-                     *reply->seq);
+      logger()->info("{}", log::text("log.quote_by_seq", fmt::arg("seq", *reply->seq)));
       collected.failures.push_back({0, Reason::kQuoteUnavailable, "quoted by seq only"});
     }
   }
@@ -241,7 +241,8 @@ awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net
     if (quoted) {
       for (auto& image : quoted.value()) candidates.push_back(std::move(image));
     } else {
-      logger()->warn("quoted message {} unavailable: {}", log::truncate(*reply_id, 32), quoted.error());
+      logger()->warn("{}", log::text("log.quote_unavailable", fmt::arg("id", log::truncate(*reply_id, 32)),
+                                     fmt::arg("reason", quoted.error())));
       collected.failures.push_back({0, Reason::kQuoteUnavailable, quoted.error()});
     }
   }
@@ -259,7 +260,9 @@ awaitable<CollectedReferences> collect_reference_images(MessageContext& ctx, net
       continue;
     }
     const Problem& problem = fetched[i].error();
-    logger()->warn("reference image {} skipped: {} ({})", i + 1, to_string(problem.reason), problem.detail);
+    logger()->warn(
+        "{}", log::text("log.reference_skipped", fmt::arg("index", i + 1),
+                        fmt::arg("reason", to_string(problem.reason)), fmt::arg("detail", problem.detail)));
     collected.failures.push_back({static_cast<int>(i + 1), problem.reason, problem.detail});
   }
   std::stable_sort(collected.failures.begin(), collected.failures.end(),

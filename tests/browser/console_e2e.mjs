@@ -39,6 +39,21 @@ try {
   const refused = await page.textContent("#login-error");
   if (refused !== "密码错误 / Wrong password") throw new Error("login error text: " + refused);
 
+  step = "login: a rate-limit wait reads as a duration";
+  // A real limit would lock this client out for the rest of the test: the 429 is answered here.
+  const limitedLogin = (route) => route.request().method() === "POST"
+    ? route.fulfill({status: 429, contentType: "application/json",
+                     body: JSON.stringify({error: "too_many_attempts", retry_after_seconds: 272})})
+    : route.continue();
+  await page.route("**/login", limitedLogin);
+  await page.fill("#password", "wrong again");
+  await page.click("#login-button");
+  await page.waitForFunction(() => document.querySelector("#login-error").textContent.includes("4 min"));
+  const limited = await page.textContent("#login-error");
+  if (limited !== "失败次数过多，请 4 分 32 秒后再试 / Too many failed attempts, try again in 4 min 32 s")
+    throw new Error("rate-limit text: " + limited);
+  await page.unroute("**/login", limitedLogin);
+
   step = "login";
   await page.fill("#password", password);
   await page.click("#login-button");

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto loaded = validate_config(schema, raw.value(), env);
   if (!loaded.ok()) {
     FUZZ_CHECK(!loaded.error().empty());
-    for (const auto& issue : loaded.error()) FUZZ_CHECK(!format_issue(issue).empty());
+    for (const auto& issue : loaded.error()) FUZZ_CHECK(!format_issue(issue, "en").empty());
     return 0;
   }
   const auto& values = loaded.value().values;

@@ -288,6 +288,39 @@ TEST(HostLog, StartUpAndConnectionLinesAreInTheLogLanguage) {
   }
 }
 
+// log_language used to apply at start only (the schema said "restart
+// required"): a reload switches it now, and --lang still wins over it.
+TEST(HostLog, AReloadAppliesLogLanguage) {
+  {
+    PicbotRunner bot(reverse_config(kTestToken));
+    bot.set_language("");
+    ASSERT_TRUE(bot.start());
+    bot.rewrite_config(reverse_config(kTestToken) + "log_language: en\n");
+    bot.process().signal(SIGHUP);
+    ASSERT_TRUE(bot.wait_for_log("config reloaded from", 5s)) << bot.process().output();
+    FakeNapCat napcat;
+    auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+    ASSERT_TRUE(conn.ok());
+    napcat.send_raw(*conn, "{not json: after the reload");
+    EXPECT_TRUE(bot.wait_for_log("account 10001 served by link #", 5s)) << bot.process().output();
+    EXPECT_TRUE(bot.wait_for_log(R"(link #\d+: malformed frame skipped)", 5s)) << bot.process().output();
+    EXPECT_EQ(bot.process().output().find("跳过格式错误的帧"), std::string::npos);
+
+    bot.rewrite_config(reverse_config(kTestToken) + "log_language: zh-CN\n");
+    bot.process().signal(SIGHUP);
+    ASSERT_TRUE(bot.wait_for_log("已重新加载配置", 5s)) << bot.process().output();
+  }
+  {  // --lang en: a reload to zh-CN does not move it.
+    PicbotRunner bot(reverse_config(kTestToken));
+    bot.set_language("en");
+    ASSERT_TRUE(bot.start());
+    bot.rewrite_config(reverse_config(kTestToken) + "log_language: zh-CN\n");
+    bot.process().signal(SIGHUP);
+    ASSERT_TRUE(bot.wait_for_log("config reloaded from", 5s)) << bot.process().output();
+    EXPECT_EQ(bot.process().output().find("已重新加载配置"), std::string::npos);
+  }
+}
+
 TEST(HostReverse, TwoAccountsAtOnce) {
   PicbotRunner bot(reverse_config(kTestToken));
   ASSERT_TRUE(bot.start());

@@ -144,16 +144,7 @@ function every(ms, fn) {
 }
 
 // Seconds in words from the message table: "4 分 32 秒" / "4 min 32 s".
-function duration(seconds) {
-  seconds = Math.max(0, Math.floor(seconds));
-  const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60);
-  const parts = [];
-  if (d) parts.push(t("console.duration.days", {n: d}));
-  if (d || h) parts.push(t("console.duration.hours", {n: h}));
-  if (d || h || m) parts.push(t("console.duration.minutes", {n: m}));
-  parts.push(t("console.duration.seconds", {n: seconds % 60}));
-  return parts.join(" ");
-}
+function duration(seconds) { return formatDuration(seconds, t); }  // duration.js
 
 // ---- status --------------------------------------------------------------
 function renderStatus(section) {

@@ -1,17 +1,25 @@
 // Login page: POST /login as JSON, then go to the console. Every text comes
 // from /login/labels (the console's message table), in both languages. Opened
 // as /login?expired=1 when the console found its session gone: says so.
+// Durations read as in the console (formatDuration, duration.js).
 "use strict";
 // Both languages side by side: the page is shown before anyone chose one.
 const labels = fetch("/login/labels", {credentials: "same-origin"})
   .then((response) => response.json())
   .catch(() => null);
 
+// A value in vars may be a function of t (one language's labels), for words
+// that differ by language: {wait: (t) => formatDuration(272, t)}.
 async function say(key, vars = {}) {
   const table = await labels;
   if (!table) return key;
-  const fill = (text) => (text || key).replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? "?"));
-  return fill(table["zh-CN"][key]) + " / " + fill(table["en"][key]);
+  const inLanguage = (language) => {
+    const t = (k, v = {}) => (table[language][k] || k).replace(/\{(\w+)\}/g, (_, name) => String(v[name] ?? "?"));
+    const values = Object.fromEntries(
+      Object.entries(vars).map(([name, value]) => [name, typeof value === "function" ? value(t) : value]));
+    return t(key, values);
+  };
+  return inLanguage("zh-CN") + " / " + inLanguage("en");
 }
 
 if (new URLSearchParams(location.search).has("expired")) {
@@ -38,7 +46,7 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     }
     const body = await response.json().catch(() => ({}));
     if (response.status === 429) {
-      error.textContent = await say("console.login_limited", {seconds: body.retry_after_seconds});
+      error.textContent = await say("console.login_limited", {wait: (t) => formatDuration(body.retry_after_seconds, t)});
     } else if (body.error === "password_unavailable") {
       error.textContent = await say("console.login.unavailable");
     } else {

@@ -7,6 +7,7 @@
 
 #include "bot/core/logging.h"
 #include "image/format.h"
+#include "image/log_messages.h"
 #include "image/provider.h"
 
 namespace picbot::image {
@@ -83,8 +84,9 @@ Result<OpenRouterSettings> openrouter_settings_from_config(const json& section) 
   }
   if (std::find(kWithdrawnModels.begin(), kWithdrawnModels.end(), settings.model_name) !=
       kWithdrawnModels.end()) {
-    log::get("gemini")->warn("model {} was withdrawn by OpenRouter; using {}", settings.model_name,
-                             kDefaultImageModel);
+    log::get("gemini")->warn("{}",
+                             log_text("log.image.model_withdrawn", fmt::arg("model", settings.model_name),
+                                      fmt::arg("replacement", kDefaultImageModel)));
     settings.model_name = std::string(kDefaultImageModel);
   }
   if (settings.model_name.empty()) return bad_config("model_name", "must not be empty");

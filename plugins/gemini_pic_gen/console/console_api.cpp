@@ -106,7 +106,7 @@ boost::asio::awaitable<Result<json>> ConsoleApi::reset(json body) {
   auto scope = QuotaScope::from_json(body);
   if (!scope) co_return scope.error();
   if (quotas_ == nullptr) co_return unavailable();
-  Status reset = co_await reset_quotas(*quotas_, *scope, "web console");
+  Status reset = co_await reset_quotas(*quotas_, *scope, log::text("log.quota_by_console"));
   if (!reset) co_return reset.error();
   co_return json{{"reset", scope->describe()}};
 }

@@ -89,12 +89,13 @@ boost::asio::awaitable<DeliveryReconciler::Verdict> DeliveryReconciler::check(
     if (anchor != 0) params["message_seq"] = anchor;
     onebot::ApiResult answer = co_await api_.call(image.self_id, action, params);
     if (!answer) {
-      logger()->warn("cannot read the history of {}: {}", chat_of(image), answer.error().describe());
+      logger()->warn("{}", log::text("log.history_unreadable", fmt::arg("chat", chat_of(image)),
+                                     fmt::arg("reason", answer.error().describe())));
       co_return Verdict::kUnknown;
     }
     const auto messages = answer->find("messages");  // end() for a non-object too
     if (messages == answer->end() || !messages->is_array()) {
-      logger()->warn("{} answered without a messages array", action);
+      logger()->warn("{}", log::text("log.history_no_messages", fmt::arg("action", action)));
       co_return Verdict::kUnknown;
     }
     for (const json& message : *messages) {

@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <filesystem>
 
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
 #include "file_send_client/file_send_client.h"
@@ -220,8 +221,9 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
   }
   if (route) {
     result.fallback_reason = std::move(route->error().reason);
-    logger()->warn("{}: {} delivery failed, sending base64 instead: {}", image.path.filename().string(),
-                   to_string(mode), result.fallback_reason);
+    logger()->warn("{}",
+                   log::text("log.delivery_fallback", fmt::arg("file", image.path.filename().string()),
+                             fmt::arg("mode", to_string(mode)), fmt::arg("reason", result.fallback_reason)));
   }
   if (bytes.size() > kEncodeOnWorkersBytes) {
     auto encode = [bytes] { return base64_image_segment(bytes); };

@@ -68,6 +68,18 @@ std::string QuotaScope::bucket() const {
   return {};
 }
 
+std::string QuotaScope::log_text() const {
+  switch (kind) {
+    case kAll:
+      return log::text("log.quota_scope_all");
+    case kUser:
+      return log::text("log.quota_scope_user", fmt::arg("id", id));
+    case kGroup:
+      return log::text("log.quota_scope_group", fmt::arg("id", id));
+  }
+  return {};
+}
+
 std::string QuotaScope::describe() const {
   switch (kind) {
     case kAll:
@@ -107,7 +119,7 @@ std::vector<QuotaEntry> quota_entries(const QuotaConfig& config, const std::vect
   for (const BucketUsage& usage : open) {
     const std::optional<QuotaScope> scope = parse_bucket(usage.bucket);
     if (!scope) {
-      logger()->warn("quota store holds an unknown bucket \"{}\"; it is not listed", usage.bucket);
+      logger()->warn("{}", log::text("log.quota_unknown_bucket", fmt::arg("bucket", usage.bucket)));
       continue;
     }
     QuotaEntry& entry = entry_for(*scope);
@@ -146,10 +158,10 @@ boost::asio::awaitable<Status> reset_quotas(AsyncQuotaStore& store, QuotaScope s
   }
   if (result) {
     logger()->info("{}",
-                   log::text("log.quota_reset", fmt::arg("by", by), fmt::arg("scope", scope.describe())));
+                   log::text("log.quota_reset", fmt::arg("by", by), fmt::arg("scope", scope.log_text())));
   } else {
     logger()->error(
-        "{}", log::text("log.quota_reset_failed", fmt::arg("by", by), fmt::arg("scope", scope.describe()),
+        "{}", log::text("log.quota_reset_failed", fmt::arg("by", by), fmt::arg("scope", scope.log_text()),
                         fmt::arg("reason", result.error().message)));
   }
   co_return result;

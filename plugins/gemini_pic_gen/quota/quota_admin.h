@@ -35,7 +35,8 @@ struct QuotaScope {
   static Result<QuotaScope> from_json(const nlohmann::json& body);
 
   std::string bucket() const;    // "user:42", "group:777"; "" for kAll
-  std::string describe() const;  // "all quotas", "user 42", "group 777" (for logs)
+  std::string describe() const;  // "all quotas", "user 42", "group 777" (the console's answer)
+  std::string log_text() const;  // describe() in the log language: "全部额度", "用户 42", "群 777"
 };
 
 // One bucket as the quota page shows it.
@@ -65,8 +66,8 @@ boost::asio::awaitable<Result<std::vector<QuotaEntry>>> list_quotas(AsyncQuotaSt
                                                                     QuotaConfig config);
 
 // Clears the buckets in scope; their next use opens a fresh window. by says
-// who asked ("admin 1 in group 777", "web console") and is logged with the
-// scope.
+// who asked, in the log language ("管理员 1", "管理后台"), and is logged with
+// the scope.
 boost::asio::awaitable<Status> reset_quotas(AsyncQuotaStore& store, QuotaScope scope, std::string by);
 
 }  // namespace picbot::gemini

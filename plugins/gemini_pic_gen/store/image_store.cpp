@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "bot/core/json_limits.h"
+#include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 #include "bot/core/millis.h"
 #include "image/format.h"
@@ -175,11 +176,13 @@ std::optional<Clock::time_point> modification_time(const fs::directory_entry& en
 }
 
 // Deletes a file that may already be gone; true when it is gone. Logs
-// other failures.
-bool remove_quietly(const fs::path& path, std::string_view what) {
+// other failures, naming the file by the message key what_key.
+bool remove_quietly(const fs::path& path, std::string_view what_key) {
   std::error_code ec;
   fs::remove(path, ec);
-  if (ec) logger()->warn("cannot delete {} {}: {}", what, path.string(), ec.message());
+  if (ec)
+    logger()->warn("{}", log::text("log.store_cannot_delete", fmt::arg("what", log::text(what_key)),
+                                   fmt::arg("path", path.string()), fmt::arg("reason", ec.message())));
   return !ec;
 }
 
@@ -191,7 +194,8 @@ void for_each_regular_file(const fs::path& dir, Visit visit) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
-    logger()->warn("cannot list {}: {}", dir.string(), ec.message());
+    logger()->warn("{}", log::text("log.store_cannot_list", fmt::arg("dir", dir.string()),
+                                   fmt::arg("reason", ec.message())));
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::directory_entry& entry = *it;
     // symlink_status: a link is never followed nor deleted, even if it has our name.
@@ -223,12 +227,12 @@ std::vector<std::string> delete_expired(const fs::path& dir,
       const fs::path image = dir / name.substr(0, name.size() - kSidecarSuffix.size());
       std::error_code image_error;
       if (!fs::exists(fs::symlink_status(image, image_error)))
-        remove_quietly(entry.path(), "expired sidecar");
+        remove_quietly(entry.path(), "log.store_expired_sidecar");
       return;
     }
-    if (remove_quietly(entry.path(), "expired image")) {
+    if (remove_quietly(entry.path(), "log.store_expired_image")) {
       deleted.push_back(name);
-      remove_quietly(sidecar_path(entry.path()), "expired sidecar");
+      remove_quietly(sidecar_path(entry.path()), "log.store_expired_sidecar");
     }
   });
   return deleted;
@@ -241,7 +245,8 @@ std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point
   std::vector<StoredImage> found;
   for_each_regular_file(dir, [&](const fs::directory_entry& entry, const std::string& name) {
     if (is_temp_name(name)) {
-      if (remove_quietly(entry.path(), "stale temp file")) logger()->info("deleted stale temp file {}", name);
+      if (remove_quietly(entry.path(), "log.store_stale_temp_file"))
+        logger()->info("{}", log::text("log.store_deleted_temp_file", fmt::arg("name", name)));
       return;
     }
     if (!is_store_file_name(name)) return;
@@ -255,7 +260,7 @@ std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point
     std::ifstream in(sidecar_path(entry.path()), std::ios::binary);
     const std::string sidecar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.is_open() || !read_sidecar(sidecar, image)) {
-      logger()->warn("image {} has no readable sidecar: listed without its prompt", name);
+      logger()->warn("{}", log::text("log.store_no_sidecar", fmt::arg("name", name)));
       const auto mtime = modification_time(entry);
       if (!mtime) return;
       image.id = random_hex(16);
@@ -316,7 +321,7 @@ awaitable<Result<StoredImage>> ImageStore::save(std::string_view bytes, std::str
   auto saved =
       co_await pool_.run([&] { return save_blocking(options_.dir, bytes, canonical, now, sidecar); });
   if (!saved) {
-    logger()->error("saving image failed: {}", saved.error().to_string());
+    logger()->error("{}", log::text("log.store_save_failed", fmt::arg("reason", saved.error().to_string())));
     co_return saved.error();
   }
   StoredImage image = std::move(saved.value());
@@ -328,7 +333,8 @@ awaitable<Result<StoredImage>> ImageStore::save(std::string_view bytes, std::str
     std::lock_guard lock(mu_);
     index_[image.id] = image;
   }
-  logger()->info("saved image {} ({} bytes) as {}", image.id, image.size, image.path.string());
+  logger()->info("{}", log::text("log.store_saved", fmt::arg("id", image.id), fmt::arg("bytes", image.size),
+                                 fmt::arg("path", image.path.string())));
   co_return image;
 }
 
@@ -378,7 +384,7 @@ awaitable<Status> ImageStore::remove(std::string_view id) {
     if (!ec) fs::remove(sidecar_path(path), ec);
   });
   if (ec) co_return Error::make("disk", "cannot delete " + path.string() + ": " + ec.message());
-  logger()->info("deleted image {}", path.filename().string());
+  logger()->info("{}", log::text("log.store_deleted", fmt::arg("name", path.filename().string())));
   co_return Status{};
 }
 
@@ -408,7 +414,8 @@ awaitable<std::size_t> ImageStore::cleanup_expired() {
   const auto deleted =
       co_await pool_.run([&] { return delete_expired(options_.dir, created, now, options_.ttl); });
   if (!deleted.empty())
-    logger()->info("deleted {} expired image(s) from {}", deleted.size(), options_.dir.string());
+    logger()->info("{}", log::text("log.store_expired", fmt::arg("count", deleted.size()),
+                                   fmt::arg("dir", options_.dir.string())));
   co_return deleted.size();
 }
 
@@ -425,7 +432,7 @@ awaitable<std::size_t> ImageStore::restore() {
       added += index_.emplace(image.id, std::move(image)).second;
     }
   }
-  if (added > 0) logger()->info("{} image(s) from before the restart are listed again", added);
+  if (added > 0) logger()->info("{}", log::text("log.store_listed_again", fmt::arg("count", added)));
   co_return added;
 }
 
@@ -444,7 +451,7 @@ awaitable<void> ImageStore::sweep_loop() {
   try {
     co_await restore();
   } catch (const std::exception& e) {
-    logger()->error("listing the images of the last run failed: {}", e.what());
+    logger()->error("{}", log::text("log.store_listing_failed", fmt::arg("reason", e.what())));
   }
   while (!stopped_) {
     sweep_timer_.expires_after(options_.sweep_interval);
@@ -454,7 +461,7 @@ awaitable<void> ImageStore::sweep_loop() {
     try {
       co_await cleanup_expired();
     } catch (const std::exception& e) {
-      logger()->error("image cleanup failed: {}", e.what());
+      logger()->error("{}", log::text("log.store_cleanup_failed", fmt::arg("reason", e.what())));
     }
   }
 }
