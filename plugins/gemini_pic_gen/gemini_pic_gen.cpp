@@ -173,6 +173,8 @@ class GeminiPicGenPlugin final : public Plugin {
       ctx.logger()->info("image providers now {}", join(providers_->chain_names(), ", "));
       warn_of_missing_keys(ctx);
     }
+    // A slower chain must not let a drawing's reservation lapse mid-way.
+    if (quotas_) quotas_->set_reservation_ttl(reservation_ttl_for(providers_->chain()->deadline()));
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
     static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
@@ -248,8 +250,7 @@ class GeminiPicGenPlugin final : public Plugin {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
     QuotaStoreOptions options;
-    options.reservation_ttl =
-        std::chrono::milliseconds(providers_->chain()->deadline().count() + 5 * 60 * 1000);
+    options.reservation_ttl = reservation_ttl_for(providers_->chain()->deadline());
     options.database.busy_timeout = settings_->quota_busy_timeout;
     std::error_code ignored;
     std::filesystem::create_directories(ctx.data_dir(), ignored);
