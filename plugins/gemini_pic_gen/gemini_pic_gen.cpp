@@ -584,8 +584,7 @@ class GeminiPicGenPlugin final : public Plugin {
       }
       ctx_->logger()->info("admin {} switched {} to {}", ctx.event().user_id, what, value);
       if (save) {
-        std::string key = is_model ? "model_name" : "custom_api_base";
-        Status saved = co_await ctx_->save_config_value(std::move(key), value);
+        Status saved = co_await save_to_first_provider(is_model, value);
         text = saved ? ctx.tr("gemini.banana.saved", fmt::arg("value", value))
                      : ctx.tr("gemini.banana.save_failed", fmt::arg("detail", saved.error().message));
       } else {
@@ -593,6 +592,20 @@ class GeminiPicGenPlugin final : public Plugin {
       }
     }
     co_await ctx.reply_text(std::move(text), ctx.is_group());
+  }
+
+  // Writes the model or API base to the chain's first member: its
+  // image_providers.<name> entry when it is a named instance, else the flat
+  // keys that define the implicit openrouter instance.
+  asio::awaitable<Status> save_to_first_provider(bool is_model, std::string value) {
+    std::string first = providers_->chain_names().front();
+    if (ctx_->image_providers().contains(first)) {
+      std::string field = is_model ? "model" : "api_base";
+      co_return co_await ctx_->save_image_provider_value(std::move(first), std::move(field),
+                                                         std::move(value));
+    }
+    std::string flat_key = is_model ? "model_name" : "custom_api_base";
+    co_return co_await ctx_->save_config_value(std::move(flat_key), std::move(value));
   }
 
   // "banana provider [name] [save]": the instances and the chain, or name

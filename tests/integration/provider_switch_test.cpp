@@ -150,6 +150,50 @@ TEST_F(ProviderSwitchTest, SaveWritesProvidersToTheConfigFileAndTheChoiceSurvive
   EXPECT_EQ(primary.call_count(), 0u);
 }
 
+// Before: the save wrote the flat model_name, which only the implicit
+// openrouter instance reads, and the reload put my-router's model back.
+TEST_F(ProviderSwitchTest, ModelSaveWritesTheNamedInstanceInUseAndSurvivesAReload) {
+  start(config("[my-router, backup]", router_openrouter()));
+  ASSERT_TRUE(say(1, "/banana model acme/painter-2 save", "已切换为 acme/painter-2 并写入配置文件"))
+      << bot->process().output();
+  const std::string saved = read_file(bot->config_path());
+  const auto entry = saved.find("  my-router:\n");
+  const auto model = saved.find("    model: \"acme/painter-2\"");
+  ASSERT_NE(model, std::string::npos) << saved;
+  EXPECT_LT(entry, model) << saved;
+  EXPECT_LT(model, saved.find("  backup:\n")) << saved;
+  EXPECT_EQ(saved.find("model_name"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("burst"), std::string::npos) << saved;  // the entry is edited, not rewritten
+
+  reload();
+  ASSERT_TRUE(say(1, "/banana model", "acme/painter-2")) << bot->process().output();
+  ASSERT_TRUE(draw()) << bot->process().output();
+  ASSERT_EQ(primary.calls().size(), 1u);
+  EXPECT_EQ(primary.calls()[0].body.value("model", ""), "acme/painter-2");
+}
+
+// The instance moved first by /banana provider is the one written, by key.
+TEST_F(ProviderSwitchTest, BaseurlSaveWritesTheInstanceMovedFirst) {
+  start(config("[my-router, backup]", router_openrouter()));
+  ASSERT_TRUE(say(1, "/banana provider backup", "已切换为")) << bot->process().output();
+  const std::string url = backup.api_base() + "/";
+  ASSERT_TRUE(say(1, "/banana baseurl " + url + " save", "并写入配置文件")) << bot->process().output();
+  const std::string saved = read_file(bot->config_path());
+  const auto backup_entry = saved.find("  backup:\n");
+  ASSERT_NE(backup_entry, std::string::npos) << saved;
+  EXPECT_NE(saved.find("api_base: \"" + url + "\"", backup_entry), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("custom_api_base: \"" + url), std::string::npos) << saved;
+  EXPECT_EQ(saved.find(url), saved.rfind(url)) << saved;  // written once, under backup
+}
+
+// The implicit openrouter instance still saves to the flat keys.
+TEST_F(ProviderSwitchTest, ModelSaveOnTheImplicitInstanceWritesModelName) {
+  start(config("[openrouter]", router_openrouter()));
+  ASSERT_TRUE(say(1, "/banana model acme/flat-1 save", "并写入配置文件")) << bot->process().output();
+  const std::string saved = read_file(bot->config_path());
+  EXPECT_NE(saved.find("model_name: \"acme/flat-1\""), std::string::npos) << saved;
+}
+
 // A switch without save lasts until the next reload.
 TEST_F(ProviderSwitchTest, ASwitchWithoutSaveEndsWithTheNextReload) {
   start(config("[my-router, backup]", router_openrouter()));
