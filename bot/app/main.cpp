@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/app/app.h"
 #include "bot/app/host_messages.h"
@@ -18,6 +19,7 @@
 #include "bot/core/logging.h"
 #include "bot/core/message_table.h"
 #include "bot/plugin/plugin.h"
+#include "image/provider_registry.h"
 
 namespace {
 
@@ -25,6 +27,10 @@ constexpr int kExitBadConfig = 2;
 
 picbot::config::Schema build_schema() {
   auto schema = picbot::config::Schema::with_host_sections();
+  // The console offers the provider types this binary links.
+  std::vector<std::string> types;
+  for (const auto* type : picbot::image::builtin_provider_types()) types.emplace_back(type->type);
+  schema.offer_choices("image_providers.type", std::move(types));
   for (const auto& factory : picbot::builtin_plugins()) {
     schema.add_plugin(std::string(factory.name), factory.make()->config_schema());
   }

@@ -97,6 +97,8 @@ nlohmann::json field_to_json(const Field& field) {
   if (!field.label_zh.empty() || !field.label_en.empty())
     out["label"] = {{"zh", field.label_zh}, {"en", field.label_en}};
   if (field.type == FieldType::kEnum) out["enum"] = field.enum_values;
+  if (!field.choices.empty()) out["choices"] = field.choices;
+  if (!field.choices_from.empty()) out["choices_from"] = field.choices_from;
   if (field.type == FieldType::kList || field.type == FieldType::kMap)
     out["item_type"] = type_name(field.item_type);
   if (!field.children.empty()) {
@@ -282,6 +284,13 @@ void Schema::add_plugin(std::string name, std::vector<Field> fields, std::string
   } else {
     sections.push_back(std::move(section));
   }
+}
+
+bool Schema::offer_choices(std::string_view path, std::vector<std::string> values) {
+  Field* field = find_child(root_.children, path);
+  if (field == nullptr) return false;
+  field->choices = std::move(values);
+  return true;
 }
 
 const Field* Schema::find(std::string_view dotted_path) const {

@@ -35,7 +35,12 @@ struct Field {
   // A short name for forms ("日志级别" / "Log level"); empty: the key is shown.
   std::string label_zh;
   std::string label_en;
-  std::vector<std::string> enum_values;      // kEnum only
+  std::vector<std::string> enum_values;  // kEnum only
+  // kString, and kList of strings: values the console offers as a choice
+  // (not enforced here; whoever reads the value checks it). For a list, also
+  // the keys of the map at choices_from (a dotted path), as the form has them.
+  std::vector<std::string> choices;
+  std::string choices_from;
   FieldType item_type = FieldType::kString;  // kList and kMap only
   std::vector<Field> children;               // kObject and kObjectList items
   std::optional<double> min;                 // kInt, kFloat
@@ -109,6 +114,11 @@ class Schema {
   void add_plugin(std::string name, std::vector<Field> fields, std::string zh = {}, std::string en = {});
 
   const Field& root() const { return root_; }
+
+  // Sets the choices of the field at path (children by key, as FieldLabel
+  // paths: "image_providers.type"), known only once the binary is linked.
+  // False when no field has that path.
+  bool offer_choices(std::string_view path, std::vector<std::string> values);
 
   // Field at a dotted path ("llm.context.max_turns"). List indices are
   // ignored ("llm.session_scope_overrides[0].scope" finds the item field); a

@@ -400,9 +400,17 @@ json raw_after_changes_in(const Field* parent, const json& raw, const json& valu
       for (auto it = entries.begin(); it != entries.end();) {
         it = now.contains(it.key()) ? std::next(it) : entries.erase(it);
       }
+      // An entry that is an object (image_providers.<name>) is edited key by
+      // key too, so saving one field does not write its defaults.
+      const std::optional<Field> entry_field =
+          field->item_type == FieldType::kObject ? child_field(&*field, key) : std::nullopt;
       for (const auto& [name, item] : now.items()) {
         const json* was = values_before[key].contains(name) ? &values_before[key][name] : nullptr;
-        if (!was || *was != item || !entries.contains(name)) entries[name] = item;
+        if (was && entry_field && *was != item && entries.contains(name) && entries[name].is_object()) {
+          entries[name] = raw_after_changes_in(&*entry_field, entries[name], *was, item);
+        } else if (!was || *was != item || !entries.contains(name)) {
+          entries[name] = item;
+        }
       }
       out[key] = std::move(entries);
     } else {

@@ -275,6 +275,24 @@ TEST(YamlTextEdit, AMapTheFileLacksIsWrittenWhole) {
             (json{{"figurine", {{"prompt", "p"}}}, {"cat", {{"prompt", "a cat"}, {"strength", 1}}}}));
 }
 
+// Before: saving image_providers.x.model wrote every default of x
+// (proxy, burst, extra, ...) into the operator's entry.
+TEST(YamlTextEdit, AChangedEntryOfAMapOfObjectsIsEditedKeyByKey) {
+  const Schema schema = test_schema();
+  const std::string text =
+      "image_providers:\n  x:\n    type: openai # mine\n    api_keys: [k]\n  y:\n    type: gemini\n";
+  auto loaded = validate_config(schema, parsed(text), Environment{});
+  ASSERT_TRUE(loaded.ok());
+  json after = loaded->values;
+  after["image_providers"]["x"]["model"] = "gpt-image-1";
+  ConfigText edited = config_text_for(text, schema, after, "en");
+  EXPECT_EQ(edited.fallback_reason, "");
+  EXPECT_THAT(edited.text, HasSubstr("    type: openai # mine\n    api_keys: [k]\n"));
+  EXPECT_THAT(edited.text, HasSubstr("model: \"gpt-image-1\""));
+  EXPECT_THAT(edited.text, ::testing::Not(HasSubstr("burst")));
+  EXPECT_THAT(edited.text, ::testing::EndsWith("  y:\n    type: gemini\n"));
+}
+
 TEST(YamlTextEdit, ConfigTextForEditsTheFileOrFallsBackToTheFullRender) {
   const Schema schema = test_schema();
   const std::string text = "# mine\nlog_level: info # quiet\n";

@@ -157,6 +157,13 @@ class PluginContext {
     std::string path = "plugins." + name_ + "." + key;
     co_return co_await services_.save_config_value(std::move(path), std::move(value));
   }
+  // Saves image_providers.<instance>.<key> = value and reloads, like
+  // save_config_value: the one path outside plugins.<name> a plugin may
+  // write (an instance's model or api_base picked at run time). Errors
+  // "bad_request", writing nothing, unless instance is a name of
+  // image_providers() and key one field name (no '.').
+  boost::asio::awaitable<Status> save_image_provider_value(std::string instance, std::string key,
+                                                           nlohmann::json value);
 
  private:
   std::string name_;

@@ -175,6 +175,8 @@ class GeminiPicGenPlugin final : public Plugin {
                                          fmt::arg("providers", join(providers_->chain_names(), ", "))));
       warn_of_missing_keys(ctx);
     }
+    // A slower chain must not let a drawing's reservation lapse mid-way.
+    if (quotas_) quotas_->set_reservation_ttl(reservation_ttl_for(providers_->chain()->deadline()));
     jobs_->set_capacity(settings_->max_concurrent_generations);
     pipeline_->set_settings(settings_);
     static_cast<void>(register_presets(ctx));  // a preset that fails is logged; the others apply
@@ -250,8 +252,7 @@ class GeminiPicGenPlugin final : public Plugin {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
     QuotaStoreOptions options;
-    options.reservation_ttl =
-        std::chrono::milliseconds(providers_->chain()->deadline().count() + 5 * 60 * 1000);
+    options.reservation_ttl = reservation_ttl_for(providers_->chain()->deadline());
     options.database.busy_timeout = settings_->quota_busy_timeout;
     std::error_code ignored;
     std::filesystem::create_directories(ctx.data_dir(), ignored);
@@ -592,8 +593,7 @@ class GeminiPicGenPlugin final : public Plugin {
       ctx_->logger()->info("{}", log::text("log.gemini_admin_switched", fmt::arg("user", ctx.event().user_id),
                                            fmt::arg("what", what), fmt::arg("value", value)));
       if (save) {
-        std::string key = is_model ? "model_name" : "custom_api_base";
-        Status saved = co_await ctx_->save_config_value(std::move(key), value);
+        Status saved = co_await save_to_first_provider(is_model, value);
         text = saved ? ctx.tr("gemini.banana.saved", fmt::arg("value", value))
                      : ctx.tr("gemini.banana.save_failed", fmt::arg("detail", saved.error().message));
       } else {
@@ -601,6 +601,20 @@ class GeminiPicGenPlugin final : public Plugin {
       }
     }
     co_await ctx.reply_text(std::move(text), ctx.is_group());
+  }
+
+  // Writes the model or API base to the chain's first member: its
+  // image_providers.<name> entry when it is a named instance, else the flat
+  // keys that define the implicit openrouter instance.
+  asio::awaitable<Status> save_to_first_provider(bool is_model, std::string value) {
+    std::string first = providers_->chain_names().front();
+    if (ctx_->image_providers().contains(first)) {
+      std::string field = is_model ? "model" : "api_base";
+      co_return co_await ctx_->save_image_provider_value(std::move(first), std::move(field),
+                                                         std::move(value));
+    }
+    std::string flat_key = is_model ? "model_name" : "custom_api_base";
+    co_return co_await ctx_->save_config_value(std::move(flat_key), std::move(value));
   }
 
   // "banana provider [name] [save]": the instances and the chain, or name

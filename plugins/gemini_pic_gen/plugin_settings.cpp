@@ -16,6 +16,14 @@ constexpr char kFigurinePrompt[] =
     "computer screen shows the 3D modelling process of this figurine, and beside the screen stands a "
     "colourful toy packaging box printed with the original artwork. Keep the subject's pose, outfit, colours "
     "and facial features faithful to the reference. Realistic studio lighting, high detail. {prompt}";
+
+// The console orders the chain from the implicit openrouter and the
+// image_providers instances the form holds.
+Field chain_field(Field field) {
+  field.choices = {"openrouter"};
+  field.choices_from = "image_providers";
+  return field;
+}
 }  // namespace
 
 // Short names for the settings form, next to the fields below.
@@ -90,7 +98,7 @@ std::vector<Field> plugin_schema() {
       proxy_field("访问 OpenRouter 的代理", "Proxy for OpenRouter"),
       string_field("aspect_ratio", "", "默认画面比例（如 16:9）；留空由模型决定。",
                    "Default aspect ratio (e.g. 16:9); empty lets the model choose."),
-      list_field(
+      chain_field(list_field(
           "providers", FieldType::kString, json::array(),
           "使用的绘图服务（image_providers 中的名字；openrouter 指上面的 OpenRouter 设置），按顺序：前一个"
           "无法服务（密钥全部失效或欠费、限流、重试后仍 5xx 或超时）时换下一个。留空使用上面的 OpenRouter "
@@ -98,7 +106,7 @@ std::vector<Field> plugin_schema() {
           "The image providers to use (names from image_providers; openrouter = the OpenRouter settings "
           "above), in order: when one cannot serve (every key invalid or out of credit, rate limited, 5xx or "
           "timeouts after its retries) the next one draws. Empty = the OpenRouter settings above. Applies "
-          "on save; admins can also switch with /banana provider <name> [save]."),
+          "on save; admins can also switch with /banana provider <name> [save].")),
       enum_field(
           "image_delivery", "auto", {"auto", "base64", "file", "file_send", "stream", "url"},
           "图片发送方式：auto/base64 适合任何部署；file 仅限 NapCat 与机器人同机；file_send 使用 NapCat "

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,31 @@ TEST(GeminiBrowserTest, DashboardAndSandboxOnAPhoneAndADesktop) {
   ASSERT_EQ(quoted.size(), 2u) << quoted.dump().substr(0, 300);
   EXPECT_EQ(quoted[1]["type"], "image_url");
   EXPECT_EQ(bot.process().output().find(kKey), std::string::npos);
+}
+
+// Issue 17 item 6: image_providers in the settings form
+// (tests/browser/providers_e2e.mjs): an instance added, edited and put first
+// from a phone shows on the status page; from a desktop the old one is
+// removed. Here: what the file holds after both saves.
+TEST(GeminiBrowserTest, ImageProvidersAreAddedOrderedAndRemovedFromTheSettingsForm) {
+  constexpr char kNewKey[] = "sk-or-v1-browser-added-key-bbbb2222";
+  FakeOpenRouter openrouter;
+  FakeOpenRouter added;
+  PicbotRunner bot(browser_console_config(kPassword) +
+                   "image_providers:\n  my-router:\n    type: openrouter\n" + "    api_base: \"" +
+                   openrouter.api_base() + "\"\n    api_keys: [\"" + kKey + "\"]\n" +
+                   gemini_plugin_section({kKey}, openrouter.api_base(),
+                                         "    max_retry_attempts: 1\n    providers: [my-router]\n"));
+  ASSERT_TRUE(bot.start());
+  ASSERT_TRUE(run_browser_script(bot, "providers_e2e.mjs", kPassword,
+                                 {{"SECRET", kKey}, {"NEW_KEY", kNewKey}, {"NEW_BASE", added.api_base()}}));
+  std::ifstream in(bot.config_path());
+  const std::string saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(saved.find("  added:\n"), std::string::npos) << saved;
+  EXPECT_NE(saved.find(kNewKey), std::string::npos) << saved;  // written in clear to the file only
+  EXPECT_NE(saved.find("acme/browser-1"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("my-router"), std::string::npos) << saved;
+  EXPECT_EQ(bot.process().output().find(kNewKey), std::string::npos);
 }
 
 }  // namespace

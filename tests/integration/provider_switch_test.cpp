@@ -7,10 +7,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "bot/core/secret.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
+#include "tests/integration/console_client.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
 #include "tests/support/wait.h"
@@ -24,6 +26,8 @@ constexpr char kFlatKey[] = "sk-or-v1-flat-key-aaaaaaaaaaaa1111";
 constexpr char kPrimaryKey[] = "sk-or-v1-primary-key-bbbbbbbb2222";
 constexpr char kBackupKey[] = "sk-or-v1-backup-key-ccccccccc3333";
 constexpr char kOpenAiKey[] = "sk-proj-openai-key-dddddddd4444";
+constexpr char kConsoleKey[] = "sk-or-v1-console-made-key-eeee5555";
+constexpr char kConsolePassword[] = "provider-console-pass-1";
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -150,6 +154,50 @@ TEST_F(ProviderSwitchTest, SaveWritesProvidersToTheConfigFileAndTheChoiceSurvive
   EXPECT_EQ(primary.call_count(), 0u);
 }
 
+// Before: the save wrote the flat model_name, which only the implicit
+// openrouter instance reads, and the reload put my-router's model back.
+TEST_F(ProviderSwitchTest, ModelSaveWritesTheNamedInstanceInUseAndSurvivesAReload) {
+  start(config("[my-router, backup]", router_openrouter()));
+  ASSERT_TRUE(say(1, "/banana model acme/painter-2 save", "已切换为 acme/painter-2 并写入配置文件"))
+      << bot->process().output();
+  const std::string saved = read_file(bot->config_path());
+  const auto entry = saved.find("  my-router:\n");
+  const auto model = saved.find("    model: \"acme/painter-2\"");
+  ASSERT_NE(model, std::string::npos) << saved;
+  EXPECT_LT(entry, model) << saved;
+  EXPECT_LT(model, saved.find("  backup:\n")) << saved;
+  EXPECT_EQ(saved.find("model_name"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("burst"), std::string::npos) << saved;  // the entry is edited, not rewritten
+
+  reload();
+  ASSERT_TRUE(say(1, "/banana model", "acme/painter-2")) << bot->process().output();
+  ASSERT_TRUE(draw()) << bot->process().output();
+  ASSERT_EQ(primary.calls().size(), 1u);
+  EXPECT_EQ(primary.calls()[0].body.value("model", ""), "acme/painter-2");
+}
+
+// The instance moved first by /banana provider is the one written, by key.
+TEST_F(ProviderSwitchTest, BaseurlSaveWritesTheInstanceMovedFirst) {
+  start(config("[my-router, backup]", router_openrouter()));
+  ASSERT_TRUE(say(1, "/banana provider backup", "已切换为")) << bot->process().output();
+  const std::string url = backup.api_base() + "/";
+  ASSERT_TRUE(say(1, "/banana baseurl " + url + " save", "并写入配置文件")) << bot->process().output();
+  const std::string saved = read_file(bot->config_path());
+  const auto backup_entry = saved.find("  backup:\n");
+  ASSERT_NE(backup_entry, std::string::npos) << saved;
+  EXPECT_NE(saved.find("api_base: \"" + url + "\"", backup_entry), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("custom_api_base: \"" + url), std::string::npos) << saved;
+  EXPECT_EQ(saved.find(url), saved.rfind(url)) << saved;  // written once, under backup
+}
+
+// The implicit openrouter instance still saves to the flat keys.
+TEST_F(ProviderSwitchTest, ModelSaveOnTheImplicitInstanceWritesModelName) {
+  start(config("[openrouter]", router_openrouter()));
+  ASSERT_TRUE(say(1, "/banana model acme/flat-1 save", "并写入配置文件")) << bot->process().output();
+  const std::string saved = read_file(bot->config_path());
+  EXPECT_NE(saved.find("model_name: \"acme/flat-1\""), std::string::npos) << saved;
+}
+
 // A switch without save lasts until the next reload.
 TEST_F(ProviderSwitchTest, ASwitchWithoutSaveEndsWithTheNextReload) {
   start(config("[my-router, backup]", router_openrouter()));
@@ -222,6 +270,61 @@ TEST_F(ProviderSwitchTest, ADrawingWithoutKeysNamesTheInstanceThatHasNone) {
   auto reply = say(42, "/draw a lighthouse", "绘图服务 my-router 还没有配置 API 密钥");
   ASSERT_TRUE(reply) << bot->process().output();
   EXPECT_EQ(text_of(message_of(*reply)).find("OpenRouter"), std::string::npos);
+}
+
+// The console's settings form saves through POST /api/config: a new
+// instance added there and put first in the chain draws after the save's
+// reload, with its own key and model. Keys are answered masked and the
+// masked key of an existing instance keeps the real one in the file.
+TEST_F(ProviderSwitchTest, AnInstanceAddedThroughTheConsoleDrawsAfterTheSave) {
+  std::string yaml = config("[my-router]", router_openrouter());
+  const std::string web = "web:\n  listen: \"127.0.0.1:0\"\n";
+  yaml.replace(yaml.find(web), web.size(), web + "  password: \"" + kConsolePassword + "\"\n");
+  start(yaml);
+  ConsoleClient client(bot->web_port());
+  ASSERT_EQ(client.login(kConsolePassword).status, 200);
+
+  const json schema = json::parse(client.get("/api/config/schema").body);
+  json type_field;
+  for (const auto& section : schema["children"]) {
+    if (section["key"] != "image_providers") continue;
+    for (const auto& child : section["children"])
+      if (child["key"] == "type") type_field = child;
+  }
+  ASSERT_TRUE(type_field.contains("choices")) << type_field.dump();
+  for (const char* type : {"openrouter", "openai", "gemini", "seedream"})
+    EXPECT_NE(std::find(type_field["choices"].begin(), type_field["choices"].end(), type),
+              type_field["choices"].end())
+        << type;
+
+  json values = json::parse(client.get("/api/config").body)["values"];
+  EXPECT_EQ(values["image_providers"]["my-router"]["api_keys"], json::array({mask_secret(kPrimaryKey)}));
+  values["image_providers"]["console-made"] = {{"type", "openrouter"},
+                                               {"api_base", backup.api_base()},
+                                               {"api_keys", {kConsoleKey}},
+                                               {"model", "acme/console-1"}};
+  values["plugins"]["gemini_pic_gen"]["providers"] = {"console-made", "my-router"};
+  const auto saved = client.post("/api/config", {{"values", values}});
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(saved.body.find(kConsoleKey), std::string::npos);
+  const std::string file = read_file(bot->config_path());
+  EXPECT_NE(file.find(kPrimaryKey), std::string::npos) << file;  // the masked key kept the real one
+  EXPECT_NE(file.find("  console-made:\n"), std::string::npos) << file;
+
+  auto image = draw();
+  ASSERT_TRUE(image) << bot->process().output();
+  EXPECT_EQ(*image, backup.served_images().at(0));
+  ASSERT_EQ(backup.calls().size(), 1u);
+  EXPECT_EQ(backup.calls()[0].key, kConsoleKey);
+  EXPECT_EQ(backup.calls()[0].body.value("model", ""), "acme/console-1");
+  EXPECT_EQ(primary.call_count(), 0u);
+
+  const auto status = client.get("/api/status");
+  EXPECT_EQ(status.body.find(kConsoleKey), std::string::npos);
+  const json providers = json::parse(status.body)["plugins"]["gemini_pic_gen"]["providers"];
+  ASSERT_EQ(providers.size(), 2u) << providers.dump();
+  EXPECT_EQ(providers[0]["name"], "console-made");
+  EXPECT_EQ(providers[0]["keys"][0]["key"], mask_secret(kConsoleKey));
 }
 
 }  // namespace

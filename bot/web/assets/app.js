@@ -7,7 +7,7 @@
 // does when picbot is back (null: render it again); onOffline: what it does
 // when picbot goes away.
 const state = {csrf: "", lang: "zh-CN", labels: {}, pages: [], timers: [], schema: null,
-               online: true, busy: 0, refresh: null, onOffline: null};
+               online: true, busy: 0, refresh: null, onOffline: null, formKeys: {}, formRefreshers: []};
 
 // ---- helpers -------------------------------------------------------------
 function t(key, vars) {
@@ -441,6 +441,7 @@ function renderField(field, value, path) {
     input.value = value ?? "";
     return {node: fieldShell(field, path, input), get: () => input.value};
   }
+  if (type === "list" && (field.choices || field.choices_from)) return renderChoiceList(field, value, path);
   if (type === "list") {
     const input = el("textarea", {rows: 3, autocomplete: "off"});
     input.value = (value || []).join("\n");
@@ -451,11 +452,13 @@ function renderField(field, value, path) {
                                      .map((s) => parseScalar(field.item_type, s))};
   }
   if (type === "map" && field.item_type !== "object") return renderMapTable(field, value, path);
-  if (type === "map") {
-    const input = el("textarea", {rows: 4, class: "json"});
-    input.value = JSON.stringify(value || {}, null, 2);
-    return {node: fieldShell(field, path, input, el("div", {class: "desc", text: "JSON"})),
-            get: () => { try { return JSON.parse(input.value); } catch (e) { return input.value; } }};
+  if (type === "map") return renderMapCards(field, value, path);
+  if (type === "string" && field.choices) {
+    // The offered values, and the file's own if it is another.
+    const values = field.choices.includes(value) || !value ? field.choices : [value, ...field.choices];
+    const input = el("select", {}, values.map((v) => el("option", {value: v, text: v})));
+    input.value = value || field.choices[0];
+    return {node: fieldShell(field, path, input), get: () => input.value};
   }
   // string, secret
   const input = el("input", {type: "text", autocomplete: "off", spellcheck: "false"});
@@ -494,6 +497,98 @@ function renderMapTable(field, value, path) {
     }
     return out;
   }};
+}
+
+// A map whose entries are objects (image_providers: name -> settings): one
+// card per entry, its fields labelled like every other, a Remove button and a
+// slot for its live state (fillInstanceStates); Add takes a new name. The
+// keys the form holds are what choice lists offer (state.formKeys[path]).
+function renderMapCards(field, value, path) {
+  const cards = [];
+  const list = el("div", {class: "map-cards"});
+  const addCard = (name, itemValue) => {
+    const obj = renderObject({key: name, children: field.children}, itemValue, path + "." + name);
+    const card = {name, get: obj.get};
+    card.node = el("div", {class: "map-card", "data-entry": name}, obj.node,
+                   el("div", {class: "entry-live", "data-entry": name}),
+                   el("button", {type: "button", class: "secondary map-card-remove", text: t("console.config.remove"),
+                                 onclick: () => { cards.splice(cards.indexOf(card), 1); card.node.remove(); formChanged(); }}));
+    cards.push(card);
+    list.append(card.node);
+    return card;
+  };
+  for (const [name, item] of Object.entries(value || {})) addCard(name, item);
+  const name = el("input", {type: "text", class: "map-card-name", autocomplete: "off", spellcheck: "false",
+                            placeholder: t("console.config.map_key")});
+  const problem = el("div", {class: "field-error map-card-problem"});
+  const add = el("button", {type: "button", class: "secondary map-card-add", text: t("console.config.add"), onclick: () => {
+    const wanted = name.value.trim();
+    problem.textContent = !/^[A-Za-z0-9_-]+$/.test(wanted) ? t("console.config.entry_bad_name")
+                        : cards.some((c) => c.name === wanted) ? t("console.config.entry_exists", {name: wanted}) : "";
+    if (problem.textContent) return;
+    name.value = "";
+    addCard(wanted, defaultsOf({type: "object", children: field.children})).node.scrollIntoView({block: "nearest"});
+    formChanged();
+  }});
+  state.formKeys[path] = () => cards.map((c) => c.name);
+  const node = fieldShell(field, path, list, el("div", {class: "map-card-new"}, name, add, problem));
+  return {node, get: () => Object.fromEntries(cards.map((c) => [c.name, c.get()]))};
+}
+
+// A list of names in order (plugins.gemini_pic_gen.providers): each with
+// up, down and remove; a choice adds one of field.choices and of the keys
+// the form holds at field.choices_from.
+function renderChoiceList(field, value, path) {
+  const items = [...(value || [])];
+  const list = el("ol", {class: "choice-list"});
+  const picker = el("select", {class: "choice-add"});
+  const move = (from, to) => { items.splice(to, 0, ...items.splice(from, 1)); draw(); };
+  const button = (cls, text, onclick, disabled) =>
+    el("button", {type: "button", class: "secondary small " + cls, text, disabled, onclick});
+  const draw = () => {
+    list.replaceChildren(...items.map((item, i) => el("li", {"data-item": item}, el("span", {class: "mono", text: item}),
+      button("move-up", "↑", () => move(i, i - 1), i === 0),
+      button("move-down", "↓", () => move(i, i + 1), i === items.length - 1),
+      button("choice-remove", t("console.config.remove"), () => { items.splice(i, 1); draw(); }))));
+    const known = [...(field.choices || []), ...((state.formKeys[field.choices_from] || (() => []))())];
+    picker.replaceChildren(el("option", {value: "", text: t("console.config.choose")}),
+                           ...[...new Set(known)].filter((k) => !items.includes(k)).map((k) => el("option", {value: k, text: k})));
+  };
+  picker.addEventListener("change", () => { if (picker.value) { items.push(picker.value); draw(); } });
+  picker.addEventListener("focus", draw);
+  state.formRefreshers.push(draw);
+  draw();
+  return {node: fieldShell(field, path, picker, list), get: () => [...items]};
+}
+
+// The form's choice lists follow what the form holds now.
+function formChanged() {
+  for (const refresh of state.formRefreshers) refresh();
+}
+
+// Each image_providers card gets the live state of the instance of that
+// name from the status ("providers" of a plugin): its place and model, and
+// its keys (with re-enable); or a note that the chain in use lacks it.
+async function fillInstanceStates(root) {
+  const slots = root.querySelectorAll('[data-path="image_providers"] .entry-live');
+  if (!slots.length) return;
+  let answer;
+  try { answer = await api.get("/api/status", {quiet: true}); } catch (e) { return; }
+  if (!answer.ok) return;
+  const used = {};
+  for (const [plugin, section] of Object.entries(answer.data.plugins || {})) {
+    for (const p of (section && section.providers) || []) used[p.name] = {plugin, p};
+  }
+  for (const slot of slots) {
+    const found = used[slot.dataset.entry];
+    if (!found) {
+      slot.replaceChildren(el("p", {class: "desc", text: t("console.config.entry_unused")}));
+      continue;
+    }
+    const {plugin, p} = found;
+    slot.replaceChildren(el("h5", {text: t("console.config.entry_live", {position: p.position, model: p.model})}),
+                         renderKeys(plugin, p.keys || [], p.name) || el("p", {class: "desc", text: t("console.config.entry_no_keys")}));
+  }
 }
 
 // A plugin section: one switch. Present in the file and not `enabled: false`
@@ -609,7 +704,8 @@ function configTabs(schema, rootNode) {
   const tabs = [general];
   for (const node of parts) {
     const field = (schema.children || []).find((c) => c.key === node.dataset.path);
-    if (field && field.type === "object") tabs.push({key: field.key, label: label(field), nodes: [node]});
+    const section = field && (field.type === "object" || (field.type === "map" && field.item_type === "object"));
+    if (section) tabs.push({key: field.key, label: label(field), nodes: [node]});
     else general.nodes.push(node);
   }
   const bar = el("div", {class: "tabs", id: "config-tabs", role: "tablist"});
@@ -695,7 +791,10 @@ async function renderConfig(section) {
   for (const problem of config.file_errors || []) {
     notices.append(el("div", {class: "notice bad", text: (problem.path ? problem.path + ": " : "") + problem.message}));
   }
+  state.formKeys = {};
+  state.formRefreshers = [];
   const root = renderObject(schema, config.values, "");
+  formChanged();  // choice lists rendered before the map they name
   for (const override of config.env_overrides || []) {
     const target = root.node.querySelector(`[data-path="${CSS.escape(override.path)}"]`);
     if (target) target.append(el("div", {class: "desc", text: t("console.config.env_override", {env: override.env})}));
@@ -755,6 +854,7 @@ async function renderConfig(section) {
     }
   });
   section.replaceChildren(form);
+  fillInstanceStates(root.node);
   state.refresh = () => {};  // keep unsaved edits when picbot comes back
 }
 

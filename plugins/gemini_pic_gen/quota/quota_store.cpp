@@ -102,7 +102,10 @@ Result<std::unique_ptr<QuotaStore>> QuotaStore::open(const std::filesystem::path
 }
 
 QuotaStore::QuotaStore(std::unique_ptr<Database> db, const Clock& clock, const QuotaStoreOptions& options)
-    : db_(std::move(db)), clock_(clock), options_(options) {
+    : db_(std::move(db)),
+      clock_(clock),
+      options_(options),
+      reservation_ttl_ms_(options.reservation_ttl.count()) {
   // 128 bits of seed, so stores opened at the same time never share tokens.
   std::random_device device;
   std::seed_seq seed{device(), device(), device(), device()};
@@ -135,7 +138,7 @@ Result<QuotaStore::Window> QuotaStore::read_window(std::string_view bucket, std:
   static const std::string kCountUsed = with_states(
       "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed <> {reserved} OR created_ms > ?2)");
   Statement& count = db_->prepare(kCountUsed);
-  row = count.bind_text(1, bucket).bind_int64(2, now - options_.reservation_ttl.count()).step();
+  row = count.bind_text(1, bucket).bind_int64(2, now - reservation_ttl_ms_.load()).step();
   if (!row.ok()) return row.error();
   const std::int64_t used = count.column_int64(0);
   count.reset();
@@ -315,7 +318,7 @@ Result<std::vector<BucketUsage>> QuotaStore::list_buckets(std::chrono::milliseco
             "       AND (u.committed = {sending} OR (u.committed = {reserved} AND u.created_ms > ?2)))"
             " FROM quota_buckets b WHERE b.window_start_ms > ?1 ORDER BY b.bucket");
         Statement& select = db_->prepare(kSelectBuckets);
-        select.bind_int64(1, now - interval_ms).bind_int64(2, now - options_.reservation_ttl.count());
+        select.bind_int64(1, now - interval_ms).bind_int64(2, now - reservation_ttl_ms_.load());
         std::vector<BucketUsage> buckets;
         for (;;) {
           Result<Step> row = select.step();
@@ -341,6 +344,18 @@ Status QuotaStore::reset_all() {
 
 Status QuotaStore::reset_bucket(std::string_view bucket) {
   return db_->transaction([&] { return forget_bucket(bucket); });
+}
+
+void QuotaStore::set_reservation_ttl(std::chrono::milliseconds ttl) {
+  reservation_ttl_ms_.store(ttl.count());
+}
+
+std::chrono::milliseconds QuotaStore::reservation_ttl() const {
+  return std::chrono::milliseconds(reservation_ttl_ms_.load());
+}
+
+std::chrono::milliseconds reservation_ttl_for(std::chrono::milliseconds chain_deadline) {
+  return chain_deadline + std::chrono::minutes(5);
 }
 
 // --- AsyncQuotaStore ---
@@ -398,6 +413,8 @@ boost::asio::awaitable<Result<std::vector<BucketUsage>>> AsyncQuotaStore::list_b
 boost::asio::awaitable<Status> AsyncQuotaStore::reset_all() {
   co_return co_await call([](QuotaStore& s) { return s.reset_all(); });
 }
+
+void AsyncQuotaStore::set_reservation_ttl(std::chrono::milliseconds ttl) { store_->set_reservation_ttl(ttl); }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::reset_bucket(std::string bucket) {
   co_return co_await call([&](QuotaStore& s) { return s.reset_bucket(bucket); });

@@ -25,6 +25,7 @@
 //   requests, from any number of connections, never grant beyond the limit.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -50,6 +51,10 @@ struct QuotaStoreOptions {
   std::chrono::milliseconds reservation_ttl = std::chrono::minutes(15);
   store::DatabaseOptions database;
 };
+
+// The reservation TTL for an image chain whose drawings take at most
+// chain_deadline: the deadline plus a margin for the queue.
+std::chrono::milliseconds reservation_ttl_for(std::chrono::milliseconds chain_deadline);
 
 // The answer to try_reserve(). A limit or remaining of -1 means unlimited.
 struct ReserveOutcome {
@@ -142,6 +147,11 @@ class QuotaStore {
   Status reset_all();
   Status reset_bucket(std::string_view bucket);
 
+  // Replaces options.reservation_ttl for every later call (a reload to a
+  // slower chain). Thread-safe: may be called while a worker uses the store.
+  void set_reservation_ttl(std::chrono::milliseconds ttl);
+  std::chrono::milliseconds reservation_ttl() const;
+
  private:
   struct Window {
     std::optional<std::int64_t> start_ms;  // nullopt: no open window
@@ -158,6 +168,7 @@ class QuotaStore {
   std::unique_ptr<store::Database> db_;
   const Clock& clock_;
   QuotaStoreOptions options_;
+  std::atomic<std::int64_t> reservation_ttl_ms_;  // options_.reservation_ttl, then set_reservation_ttl
   std::mt19937_64 random_;
 };
 
@@ -184,6 +195,8 @@ class AsyncQuotaStore {
       std::chrono::milliseconds reset_interval);
   boost::asio::awaitable<Status> reset_all();
   boost::asio::awaitable<Status> reset_bucket(std::string bucket);
+  // At once, from any thread (see QuotaStore::set_reservation_ttl).
+  void set_reservation_ttl(std::chrono::milliseconds ttl);
 
  private:
   // Runs fn(store) on a worker thread while holding mutex_.

@@ -225,6 +225,57 @@ TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
   EXPECT_EQ(usage->remaining, 0);
 }
 
+// A reload to a slower chain: a reservation taken before it must keep
+// counting for the new, longer TTL, or a drawing still running would let
+// its user draw again past the limit.
+TEST_F(QuotaStoreTest, ALongerTtlSetAfterOpeningHoldsReservationsAlreadyTaken) {
+  store_ = open(with_ttl(5min));
+  const QuotaDecision d = counted("user:1", 1);
+  reserve(d);
+  store_->set_reservation_ttl(20min);
+  EXPECT_EQ(store_->reservation_ttl(), 20min);
+  clock_.advance(5min);
+  EXPECT_EQ(used("user:1"), 1);
+  EXPECT_FALSE(granted(d));
+  Result<std::vector<BucketUsage>> buckets = store_->list_buckets(kInterval);
+  ASSERT_TRUE(buckets.ok());
+  ASSERT_EQ(buckets->size(), 1u);
+  EXPECT_EQ((*buckets)[0].reserved, 1);
+  clock_.advance(15min);
+  EXPECT_EQ(used("user:1"), 0);
+}
+
+TEST_F(QuotaStoreTest, AShorterTtlLetsDanglingReservationsGoSooner) {
+  store_ = open(with_ttl(20min));
+  const QuotaDecision d = counted("user:1", 1);
+  reserve(d);
+  store_->set_reservation_ttl(5min);
+  clock_.advance(5min);
+  EXPECT_EQ(used("user:1"), 0);
+}
+
+TEST(ReservationTtl, OutlastsTheChainDeadlineByTheQueueMargin) {
+  EXPECT_EQ(reservation_ttl_for(std::chrono::minutes(2)), std::chrono::minutes(7));
+  EXPECT_GT(reservation_ttl_for(std::chrono::hours(1)), std::chrono::hours(1));
+}
+
+TEST(ReservationTtl, TheAsyncStoreTakesANewTtlAtOnce) {
+  WorkerPool pool(1);
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("picbot_quota_ttl_test_" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  {
+    ManualClock clock;
+    auto store = QuotaStore::open(dir / "quota.db", clock, with_ttl(5min));
+    ASSERT_TRUE(store.ok());
+    QuotaStore* raw = store->get();
+    AsyncQuotaStore async(pool, std::move(store).value());
+    async.set_reservation_ttl(12min);
+    EXPECT_EQ(raw->reservation_ttl(), 12min);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 static SendingImage image_for(std::int64_t user) {
   return SendingImage{.self_id = 10001,
                       .group = false,
