@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fakes/dashscope/fake_dashscope.h"
+#include "tests/fakes/modelscope/fake_modelscope.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/helpers.h"
@@ -15,8 +16,8 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 constexpr char kFlatKey[] = "sk-or-v1-flat-key-aaaaaaaaaaaa1111";
-constexpr char kKeyA[] = "sk-dashscope-key-aaaa0000aaaa0000";
-constexpr char kKeyB[] = "sk-dashscope-key-bbbb1111bbbb1111";
+constexpr char kKeyA[] = "sk-async-key-aaaa0000aaaa0000aaaa";
+constexpr char kKeyB[] = "sk-async-key-bbbb1111bbbb1111bbbb";
 
 class AsyncDrawTest : public ::testing::Test {
  protected:
@@ -101,6 +102,38 @@ TEST_F(DashScopeDrawTest, A401DisablesTheKeyAndTheOtherKeyDraws) {
   std::vector<std::string> keys;
   for (const auto& call : ds.calls()) keys.push_back(call.key);
   EXPECT_EQ(keys, (std::vector<std::string>{kKeyA, kKeyB, kKeyB})) << "key A stays disabled";
+}
+
+class ModelScopeDrawTest : public AsyncDrawTest {
+ protected:
+  void start_modelscope() { start("ms", "modelscope", ms.api_base()); }
+  FakeModelScope ms;
+};
+
+TEST_F(ModelScopeDrawTest, DrawSubmitsATaskPollsItAndDeliversTheImage) {
+  start_modelscope();
+  auto reply = draw("/draw a golden cat --ar 1:1");
+  ASSERT_TRUE(reply) << bot->process().output();
+  EXPECT_EQ(*image_bytes_of(reply->params["message"]), ms.served_images().at(0));
+  const auto calls = ms.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].path, "/v1/images/generations");
+  EXPECT_EQ(calls[0].async_header, "true");
+  EXPECT_EQ(calls[0].body["model"], "Tongyi-MAI/Z-Image-Turbo");
+  EXPECT_EQ(calls[0].body["size"], "1024x1024");
+  EXPECT_EQ(ms.tasks().poll_count(), 3u);
+}
+
+TEST_F(ModelScopeDrawTest, AFailedTaskTellsTheUserAndA401DisablesTheKey) {
+  ms.tasks().set_fate(TaskFate::kFailed);
+  ms.push(kKeyA, FakeModelScope::Script::kInvalidKey);
+  start_modelscope();
+  ASSERT_TRUE(say_expect_text("/draw a golden cat", "图片服务暂时不可用")) << bot->process().output();
+  ms.tasks().set_fate(TaskFate::kSucceeded);
+  ASSERT_TRUE(draw("/draw a golden cat")) << bot->process().output();
+  std::vector<std::string> keys;
+  for (const auto& call : ms.calls()) keys.push_back(call.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{kKeyA, kKeyB, kKeyB}));
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "bot/core/json_limits.h"
-#include "bot/onebot/base64.h"
 #include "image/format.h"
 
 namespace picbot::image {
@@ -51,10 +50,6 @@ ProviderError dashscope_error(const std::string& code, const std::string& messag
   std::string text = message.empty() ? code : code + ": " + message;
   if (text.empty()) text = "error in the response";
   return ProviderError{cls, status, llm::sanitize_message(text, 160), std::nullopt};
-}
-
-std::string data_url(const ReferenceImage& reference, ImageFormat format) {
-  return "data:" + std::string(image_mime(format)) + ";base64," + onebot::base64_encode(reference.bytes);
 }
 
 }  // namespace
@@ -203,15 +198,14 @@ Result<KeyedProvider::Prepared, ProviderError> DashScopeProvider::prepare(const 
   json input = {{"prompt", request.prompt}};
   std::vector<std::string> images;
   for (std::size_t i = 0; i < request.references.size(); ++i) {
-    const ReferenceImage& reference = request.references[i];
-    const auto format = sniff_image_format(reference.bytes);
-    if (!format) {
+    auto url = image_data_url(request.references[i].bytes);
+    if (!url) {
       return refused_request("reference image " + std::to_string(i + 1) +
                              " is not a PNG, JPEG or WEBP image");
     }
     // Base64 data URLs where the API reference shows public URLs (the SDK
     // uploads files to temporary OSS instead): unconfirmed for every model.
-    images.push_back(data_url(reference, *format));
+    images.push_back(std::move(*url));
   }
   if (call.model.find("imageedit") != std::string::npos) {
     input["base_image_url"] = images.front();
