@@ -223,6 +223,18 @@ if transfer:
 else:
     row("receiver vs raw TCP copy (file_transfer_bench)", None, ">= 80%", None)
 
+polled = results("async_poll")
+if polled:
+    detail = f"{polled['async_tasks'][0]:.0f} tasks, {polled['async_polls'][0]:,.0f} polls"
+    cpu = polled["async_cpu_per_poll_us"][0]
+    hwm = mib(polled["async_vm_hwm_kb"][0])
+    row(f"CPU per poll of an async task (async_poll_bench; {detail})", f"{cpu:.1f} us", "<= 50 us", cpu <= 50)
+    row(f"peak RSS, async tasks polled at once (async_poll_bench; {detail})", f"{hwm:.1f} MiB", "<= 60 MiB",
+        hwm <= 60)
+else:
+    row("CPU per poll of an async task (async_poll_bench)", None, "<= 50 us", None)
+    row("peak RSS, async tasks polled at once (async_poll_bench)", None, "<= 60 MiB", None)
+
 stream = gbench("stream_upload_bench")
 if stream:
     row("2 MB image through upload_file_stream (stream_upload_bench)", f"{ms(stream[0]):.1f} ms", "(info)", None)

@@ -272,6 +272,12 @@ std::string to_seedream_size(const SizeWish& wish, std::int64_t min_pixels) {
   return std::to_string(width) + "x" + std::to_string(height);
 }
 
+std::optional<std::string> image_data_url(std::string_view bytes) {
+  const auto format = sniff_image_format(bytes);
+  if (!format) return std::nullopt;
+  return "data:" + std::string(image_mime(*format)) + ";base64," + onebot::base64_encode(bytes);
+}
+
 std::string to_dashscope_size(const SizeWish& wish, int min_side, int max_side) {
   double width = wish.width;
   double height = wish.height;

@@ -47,6 +47,10 @@ Result<GeneratedImage, llm::ProviderError> decode_base64_image(std::string_view 
 // decode_base64_image reports.
 Result<GeneratedImage, llm::ProviderError> decode_data_url(std::string_view url);
 
+// "data:image/<type>;base64,<data>" of bytes, the type from their magic
+// number; nullopt when they are not a PNG, JPEG or WEBP image.
+std::optional<std::string> image_data_url(std::string_view bytes);
+
 // Small text helpers of the parsers above.
 bool starts_with_ci(std::string_view text, std::string_view prefix);  // ASCII case-insensitive
 bool is_base64_char(char c);                                          // A-Z a-z 0-9 + / =

@@ -57,6 +57,7 @@ Result<InstanceSettings> instance_settings_from(const ProviderConfig& config,
     settings.proxy = section.value("proxy", "");
     settings.request_timeout_seconds = section.value("request_timeout_seconds", 180.0);
     settings.max_retry_attempts = section.value("max_retry_attempts", 3);
+    settings.poll_interval_seconds = section.value("poll_interval_seconds", 5.0);
   } catch (const json::exception& e) {
     return bad_config(config, std::string("a value has the wrong type: ") + e.what());
   }
@@ -64,6 +65,7 @@ Result<InstanceSettings> instance_settings_from(const ProviderConfig& config,
   if (settings.model.empty()) settings.model = default_model;
   if (!(settings.request_timeout_seconds > 0))
     return bad_config(config, "request_timeout_seconds must be > 0");
+  if (!(settings.poll_interval_seconds > 0)) return bad_config(config, "poll_interval_seconds must be > 0");
   settings.extra = extra_body_fields(section.value("extra", json::object()));
   settings.allow_private_download_addresses = config.allow_private_download_addresses;
   return settings;

@@ -26,6 +26,7 @@ struct InstanceSettings {
   std::string proxy;
   double request_timeout_seconds = 180;
   int max_retry_attempts = 3;
+  double poll_interval_seconds = 5;  // asynchronous providers: the longest wait between two polls
   double backoff_initial_seconds = 2;
   double backoff_max_seconds = 10;
   std::size_t max_image_bytes = 32 * 1024 * 1024;
@@ -144,16 +145,20 @@ class KeyedProvider : public Provider {
                                                                           llm::RetrySettings retry,
                                                                           std::string model);
 
+  // The 2xx answer's status and body; transport errors and other answers classified
+  // (retry.deadline is the request's timeout).
+  boost::asio::awaitable<Result<std::pair<int, std::string>, llm::ProviderError>> answer_of(
+      net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
+      ErrorReader read_error);
+
+  llm::KeyPool& keys() { return keys_; }
+
   net::HttpClient& http_;
   const Clock& clock_;
   WorkerPool& workers_;
 
  private:
   void replace_settings(InstanceSettings settings);
-  // The 2xx answer's status and body; transport errors and other answers classified.
-  boost::asio::awaitable<Result<std::pair<int, std::string>, llm::ProviderError>> answer_of(
-      net::HttpRequest request, const InstanceSettings& settings, const llm::RetrySettings& retry,
-      ErrorReader read_error);
   // Parses body with parse, on the worker pool when it is large.
   template <class Parsed, class Parser>
   boost::asio::awaitable<Result<Parsed, llm::ProviderError>> parse_answer(std::string& body, int status,

@@ -31,6 +31,11 @@ class LimitedProvider final : public Provider {
   LimitedProvider(std::unique_ptr<Provider> inner, const Clock& clock, RateLimits limits);
 
   boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> generate(ImageRequest request) override;
+  // Polls a task already paid for: not limited.
+  boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> resume(
+      std::string task_id, Clock::time_point deadline, boost::asio::cancellation_slot cancel) override {
+    return inner_->resume(std::move(task_id), deadline, cancel);
+  }
   Capabilities capabilities() const override { return inner_->capabilities(); }
   std::vector<llm::KeyState> key_states() const override { return inner_->key_states(); }
   bool enable_key(std::size_t index, std::string_view masked_key) override {

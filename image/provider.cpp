@@ -15,6 +15,14 @@ llm::RetrySettings make_retry_settings(int max_retry_attempts, double backoff_in
   };
 }
 
+boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> Provider::resume(
+    std::string task_id, Clock::time_point deadline, boost::asio::cancellation_slot cancel) {
+  static_cast<void>(task_id);
+  static_cast<void>(deadline);
+  static_cast<void>(cancel);
+  co_return refused_request("provider " + name_ + " is not asynchronous: no task to resume");
+}
+
 nlohmann::json extra_body_fields(const nlohmann::json& extra) {
   nlohmann::json fields = nlohmann::json::object();
   if (!extra.is_object()) return fields;

@@ -31,6 +31,8 @@ class HttpClient;
 
 namespace picbot::image {
 
+class TaskPoller;
+
 struct ReferenceImage {
   std::string bytes;
   std::string mime;  // "" = taken from the bytes' magic number
@@ -52,6 +54,10 @@ struct ImageRequest {
   // Called when the call has to wait for the provider's upstream limits
   // (image/rate_limiter.h), with its 1-based place among the waiters. May be empty.
   std::function<boost::asio::awaitable<void>(std::size_t position)> on_queued;
+  // Asynchronous providers: awaited with the task id once the upstream took
+  // the task and before its first poll (the plugin records it so a restart
+  // resumes the task instead of paying for it again). May be empty.
+  std::function<boost::asio::awaitable<void>(const std::string& task_id)> on_task_submitted;
 };
 
 struct ImageResult {
@@ -140,6 +146,13 @@ class Provider {
   // references), else what the upstream's answers map to.
   virtual boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> generate(ImageRequest request) = 0;
 
+  // Asynchronous providers: polls a task an earlier process submitted (its
+  // id from ImageRequest::on_task_submitted) to its end and returns its
+  // image, without submitting anything. cancel as in ImageRequest. Others
+  // answer kBadRequest "not asynchronous".
+  virtual boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> resume(
+      std::string task_id, Clock::time_point deadline, boost::asio::cancellation_slot cancel);
+
   virtual Capabilities capabilities() const = 0;
   // Each key with its state, masked, for the console.
   virtual std::vector<llm::KeyState> key_states() const = 0;
@@ -186,6 +199,9 @@ struct ProviderDeps {
   const Clock& clock;
   // Large answers are parsed and decoded there, off the event loop.
   WorkerPool& workers;
+  // Where asynchronous providers wait between polls (image/task_poller.h);
+  // without one they refuse to draw.
+  TaskPoller* poller = nullptr;
 };
 
 // One provider type, as the registry lists it (image/provider_registry.h).

@@ -1,14 +1,17 @@
 // ProviderTestRig: what a provider's unit test runs it on: a manual clock,
-// one io_context with its HttpClient, a one-thread WorkerPool, and the
-// ProviderDeps over them. KeyedProviderTest: the fixture of a keyed HTTP
+// one io_context with its HttpClient, a one-thread WorkerPool, a TaskPoller,
+// and the ProviderDeps over them. KeyedProviderTest: the fixture of a keyed HTTP
 // provider against its fake. Test-only.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "bot/net/http_client.h"
 #include "image/keyed_provider.h"
 #include "image/provider.h"
+#include "image/task_poller.h"
 #include "tests/support/run_coroutine.h"
 
 namespace picbot::image {
@@ -25,11 +29,38 @@ struct ProviderTestRig {
   boost::asio::io_context io;
   net::HttpClient http{io.get_executor()};
   WorkerPool workers{1};
-  ProviderDeps deps{http, clock, workers};
+  TaskPoller poller{io.get_executor(), clock};
+  ProviderDeps deps{http, clock, workers, &poller};
 
   // Runs provider.generate(request) to the end on io.
   Result<ImageResult, llm::ProviderError> generate(Provider& provider, ImageRequest request) {
-    return testing::run_coroutine(io, provider.generate(std::move(request)), std::chrono::seconds(30));
+    return run(provider.generate(std::move(request)));
+  }
+
+  // Runs task to the end on io (30 s at most). Whenever nothing is ready and
+  // a task waits on the poller, the clock jumps to the poll's due time: an
+  // asynchronous task's polls take no real time.
+  template <class T>
+  T run(boost::asio::awaitable<T> task) {
+    std::optional<T> out;
+    boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(task)); },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!out && std::chrono::steady_clock::now() < give_up) {
+      io.restart();
+      if (io.poll() > 0) continue;
+      if (const auto due = poller.next_due()) {
+        if (*due > clock.now()) clock.set(*due);
+        poller.recheck();
+        continue;
+      }
+      io.run_one_for(std::chrono::milliseconds(10));
+    }
+    if (!out) throw std::runtime_error("the call did not finish within 30 s");
+    return std::move(*out);
   }
 };
 

@@ -243,8 +243,12 @@ Field image_providers_section() {
       "that it uses its own OpenRouter keys.");
   providers.children = {
       mark_required(string_field(
-          "type", "", "服务类型：openrouter、openai、gemini、seedream（其他类型随引擎增加）。",
-          "Provider type: openrouter, openai, gemini, seedream (more types come with the engine).")),
+          "type", "",
+          "服务类型：openrouter、openai、gemini、seedream、dashscope（阿里云百炼，异步任务）、modelscope（魔"
+          "搭"
+          "，异步任务）。",
+          "Provider type: openrouter, openai, gemini, seedream, dashscope (Alibaba Cloud Model Studio, "
+          "asynchronous tasks), modelscope (ModelScope API-Inference, asynchronous tasks).")),
       string_field(
           "api_base", "", "API 地址（带版本，如 https://openrouter.ai/api/v1）；留空使用该类型的默认地址。",
           "API base with its version (e.g. https://openrouter.ai/api/v1); empty = the type's default."),
@@ -262,9 +266,12 @@ Field image_providers_section() {
                 "Drawings in flight at once, 0 = unlimited; the rest wait.", 0, 1000),
       float_field("request_timeout_seconds", 180, "一次生成（含所有重试）的期限，秒。",
                   "Deadline of one generation, all retries included, in seconds.", 1, 3600),
-      float_field("poll_interval_seconds", 5, "异步任务的轮询间隔上限，秒（尚未生效）。",
-                  "Longest wait between two polls of an asynchronous task, in seconds (not enforced yet).", 1,
-                  60),
+      float_field(
+          "poll_interval_seconds", 5,
+          "异步任务（dashscope、modelscope）两次查询之间的最长间隔，秒：从 1 秒起逐次加倍，到此为止。",
+          "Longest wait between two polls of an asynchronous task (dashscope, modelscope), in seconds: "
+          "the wait starts at 1 s and doubles up to this.",
+          1, 60),
       retry_attempts_field(10),
       map_field("extra", FieldType::kString, nlohmann::json::object(),
                 "合并进请求体的附加字段（值按 JSON 解析，如 watermark: false）。",

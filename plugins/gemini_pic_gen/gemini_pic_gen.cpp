@@ -22,6 +22,7 @@
 #include "image/fallback_chain.h"
 #include "image/format.h"
 #include "image/provider_registry.h"
+#include "image/task_poller.h"
 #include "plugins/gemini_pic_gen/console/console_api.h"
 #include "plugins/gemini_pic_gen/delivery/delivery_reconciler.h"
 #include "plugins/gemini_pic_gen/draw_pipeline.h"
@@ -122,12 +123,12 @@ class GeminiPicGenPlugin final : public Plugin {
     auto settings = load_settings(ctx);
     if (!settings) return settings.error();
     settings_ = std::make_shared<const PluginSettings>(std::move(*settings));
-    providers_ =
-        std::make_unique<ProviderLineup>(image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers()},
-                                         [this](const image::Provider& member, std::string_view result) {
-                                           if (pipeline_)
-                                             pipeline_->stats().provider_finished(member.name(), result);
-                                         });
+    poller_ = std::make_unique<image::TaskPoller>(ctx.executor(), ctx.clock());
+    providers_ = std::make_unique<ProviderLineup>(
+        image::ProviderDeps{ctx.http(), ctx.clock(), ctx.workers(), poller_.get()},
+        [this](const image::Provider& member, std::string_view result) {
+          if (pipeline_) pipeline_->stats().provider_finished(member.name(), result);
+        });
     if (Status s = providers_->apply(*settings_); !s) return s;
     warn_of_missing_keys(ctx);
 
@@ -190,6 +191,7 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   void stop() override {
+    if (poller_) poller_->shutdown();  // asynchronous tasks stop waiting; a restart resumes them
     if (images_) images_->stop();
   }
 
@@ -722,7 +724,8 @@ class GeminiPicGenPlugin final : public Plugin {
 
   PluginContext* ctx_ = nullptr;
   std::shared_ptr<const PluginSettings> settings_;
-  std::vector<std::string> preset_commands_;  // the presets registered as commands
+  std::vector<std::string> preset_commands_;   // the presets registered as commands
+  std::unique_ptr<image::TaskPoller> poller_;  // before providers_: the providers wait on it
   std::unique_ptr<ProviderLineup> providers_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<JobQueue> jobs_;
