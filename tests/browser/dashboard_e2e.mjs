@@ -12,7 +12,7 @@
 // the fake OpenRouter. Exits 0 when every step passed; on failure prints the
 // step and saves SCREENSHOT_DIR/dashboard-failure.png (on success, screenshots of
 // the pages: dashboard-*.png).
-import {env, launchChromium, pollerFor, logIn} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn, fitsPhone} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), shots = env("SCREENSHOT_DIR");
 // A 1x1 PNG, the attachment.
@@ -31,7 +31,7 @@ page.on("pageerror", (e) => problems.push("page error: " + e.message));
 page.setDefaultTimeout(15000);
 
 const waitFor = pollerFor(page);
-const fitsTheScreen = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+const fitsTheScreen = () => fitsPhone(page);
 const outImages = () => page.evaluate(() => [...document.querySelectorAll(".bubble.out img")]
   .filter((img) => img.complete && img.naturalWidth > 0).length);
 const send = async (text) => {

@@ -50,3 +50,9 @@ export const collectProblems = (page) => {
   page.on("pageerror", (e) => problems.push("page error: " + e.message));
   return problems;
 };
+
+// Whether the page fits a phone `width` CSS pixels wide. Chromium widens a
+// phone's layout viewport to content that does not fit, so the width is
+// compared with the phone's own, not with window.innerWidth alone.
+export const fitsPhone = (page, width = 390) =>
+  page.evaluate((w) => window.innerWidth <= w && document.documentElement.scrollWidth <= w + 1, width);

@@ -7,7 +7,7 @@
 // shows the image (loaded) with its prompt, and Delete (after the
 // confirmation) removes it. Exits 0 when every step passed; on failure prints
 // the step and saves SCREENSHOT_DIR/gemini-pages-failure.png.
-import {env, launchChromium, pollerFor, logIn} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn, fitsPhone} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), shots = env("SCREENSHOT_DIR");
 const prompt = "一只戴墨镜的橘猫";
@@ -22,7 +22,7 @@ page.on("dialog", async (d) => { dialogs.push(d.message()); await d.accept(); })
 page.setDefaultTimeout(15000);
 
 const waitFor = pollerFor(page);
-const fitsTheScreen = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+const fitsTheScreen = () => fitsPhone(page);
 
 let step = "start";
 try {

@@ -11,7 +11,7 @@
 // removed, and the save keeps the rest. The C++ side checks the file. Exits
 // 0 when every step passed; on failure prints the step and saves
 // SCREENSHOT_DIR/providers-failure.png (on success providers-*.png).
-import {env, launchChromium, pollerFor, logIn, collectProblems} from "./e2e_common.mjs";
+import {env, launchChromium, pollerFor, logIn, collectProblems, fitsPhone} from "./e2e_common.mjs";
 
 const url = env("CONSOLE_URL"), password = env("CONSOLE_PASSWORD"), secret = env("SECRET");
 const newBase = env("NEW_BASE"), newKey = env("NEW_KEY"), shots = env("SCREENSHOT_DIR");
@@ -27,9 +27,7 @@ const open = async (viewport, mobile) => {
 };
 const card = (name) => `.map-card[data-entry="${name}"]`;
 const chain = '[data-path="plugins.gemini_pic_gen.providers"]';
-// Chromium widens a phone's layout viewport to content that does not fit,
-// so the width is compared with the phone's own.
-const fitsTheScreen = () => page.evaluate(() => window.innerWidth <= 390 && document.documentElement.scrollWidth <= 391);
+const fitsTheScreen = () => fitsPhone(page);
 const openProviders = async () => {
   await page.goto(url + "/#config");
   await page.waitForSelector("#config-form");
