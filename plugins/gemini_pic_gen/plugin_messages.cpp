@@ -33,6 +33,7 @@ constexpr MessageEntry kConsoleLabels[] = {
     {"gemini.console.scope", "范围", "Scope"},
     {"gemini.console.scope_user", "用户", "User"},
     {"gemini.console.scope_group", "群", "Group"},
+    {"gemini.console.scope_all", "全部额度", "all quotas"},
     {"gemini.console.id", "QQ 号 / 群号", "User or group id"},
     {"gemini.console.reset", "重置", "Reset"},
     {"gemini.console.reset_all", "全部重置", "Reset all"},

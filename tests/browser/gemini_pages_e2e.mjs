@@ -52,6 +52,9 @@ try {
   await page.click(row + " button");
   await waitFor((r) => document.querySelector(r) === null, row);
   if (dialogs.length !== 1 || !dialogs[0].includes("user:10001")) throw new Error("no confirmation: " + dialogs);
+  // The notice names the scope in the console's language, not the API's English words.
+  const notice = await page.textContent("#gemini-quota-error");
+  if (!/^(已重置：用户 10001|Reset: User 10001)$/.test(notice)) throw new Error("reset notice: " + notice);
 
   step = "gallery page shows the image with its prompt";
   await page.goto(url + "/#plugin/gemini_pic_gen/gallery");

@@ -50,11 +50,14 @@
     const table = styled(el("div", {id: "gemini-quota-table"}), {overflowX: "auto"});
     const status = el("div", {class: "error", id: "gemini-quota-error"});
 
+    // The scope in the console's language ("用户 42"), not the API's English "user 42".
+    const scopeText = (body) => body.scope === "all" ? t("gemini.console.scope_all")
+                                                      : t("gemini.console.scope_" + body.scope) + " " + body.id;
     async function reset(body, question) {
       if (!window.confirm(question)) return;
       const {ok, data} = await api.post("/quotas/reset", body);
       status.className = ok ? "notice" : "error";
-      status.textContent = ok ? t("gemini.console.reset_done", {scope: data.reset}) : message(data);
+      status.textContent = ok ? t("gemini.console.reset_done", {scope: scopeText(body)}) : message(data);
       await refresh();
     }
 
@@ -71,7 +74,7 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const target = id.value.trim();
-      reset({scope: scope.value, id: target}, t("gemini.console.confirm_reset", {scope: scope.value + " " + target}));
+      reset({scope: scope.value, id: target}, t("gemini.console.confirm_reset", {scope: scopeText({scope: scope.value, id: target})}));
     });
 
     function usage(entry) {
