@@ -90,7 +90,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> AsyncTaskProvider::su
   }
   const Task task{*outcome.result, task_key, call.settings, call.model, started + call.retry.deadline};
   log->info("image task {} submitted to {} ({})", task.id, name(), task.model);
-  if (on_submitted) co_await on_submitted(task.id);
+  if (on_submitted) co_await on_submitted(name(), task.id);
   auto image = co_await poll(task);
   if (!image.ok()) co_return std::move(image).error();
   ImageResult result = result_of(task, std::move(image).value(), started);

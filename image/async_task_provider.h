@@ -63,7 +63,8 @@ class AsyncTaskProvider : public KeyedProvider {
     std::string model;
     Clock::time_point deadline;
   };
-  using SubmitHook = std::function<boost::asio::awaitable<void>(const std::string& task_id)>;
+  using SubmitHook =
+      std::function<boost::asio::awaitable<void>(const std::string& provider, const std::string& task_id)>;
   boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> submit_and_poll(Prepared call,
                                                                                   SubmitHook on_submitted);
   // One submit with key; on success the key is stored in task_key.

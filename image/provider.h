@@ -54,10 +54,12 @@ struct ImageRequest {
   // Called when the call has to wait for the provider's upstream limits
   // (image/rate_limiter.h), with its 1-based place among the waiters. May be empty.
   std::function<boost::asio::awaitable<void>(std::size_t position)> on_queued;
-  // Asynchronous providers: awaited with the task id once the upstream took
-  // the task and before its first poll (the plugin records it so a restart
-  // resumes the task instead of paying for it again). May be empty.
-  std::function<boost::asio::awaitable<void>(const std::string& task_id)> on_task_submitted;
+  // Asynchronous providers: awaited with the provider's (instance's) name and
+  // the task id once the upstream took the task and before its first poll
+  // (the plugin records both so a restart resumes the task through that
+  // instance instead of paying for it again). May be empty.
+  std::function<boost::asio::awaitable<void>(const std::string& provider, const std::string& task_id)>
+      on_task_submitted;
 };
 
 struct ImageResult {

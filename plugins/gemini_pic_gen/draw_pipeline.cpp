@@ -25,6 +25,9 @@ std::tm local_tm(Clock::time_point t) {
   return out;
 }
 
+// A resumed task is polled at least this long (ms) after a restart.
+constexpr std::int64_t kResumeGrace = 120'000;
+
 // The link dropped before the answer, or there was none: NapCat most likely
 // never got the message, so one resend after the reconnect is safe.
 bool link_lost(const onebot::ApiError& error) {
@@ -114,6 +117,12 @@ struct DrawPipeline::Drawing {
   // chat's history for it) and checked before a resend.
   SendingImage destination;
   Clock::time_point first_send;
+  // The asynchronous task recorded for a restart (provider, task id), until
+  // the drawing ends.
+  std::optional<std::pair<std::string, std::string>> task;
+  // The task's polling was cancelled (picbot stopping): the record and the
+  // unit stay for the next start, which resumes it.
+  bool task_left_for_restart = false;
 };
 
 asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest request, bool speak) {
@@ -122,6 +131,71 @@ asio::awaitable<DrawOutcome> DrawPipeline::draw(MessageContext& ctx, DrawRequest
   if (refusal) co_return co_await refuse(drawing, std::move(*refusal));
 
   Result<GeneratedImage, std::string> generated = co_await generate(drawing);
+  co_return co_await finish(drawing, std::move(generated));
+}
+
+asio::awaitable<DrawOutcome> DrawPipeline::resume(MessageContext& ctx, ImageTaskRecord task,
+                                                  std::shared_ptr<image::Provider> provider) {
+  DrawRequest request{task.prompt, std::nullopt, false, {}};
+  Drawing drawing(ctx, std::move(request), true, settings_);
+  drawing.task.emplace(task.provider, task.task_id);
+  if (quotas_ != nullptr) drawing.quota = QuotaHold::adopt(*quotas_, task.reservation_id);
+  drawing.model = provider->model();
+  // The task may have finished while no process polled it: one more look
+  // at least, however long the restart took.
+  const Clock::time_point now = deps_.clock.now();
+  const Clock::time_point deadline =
+      std::max(task.submitted + provider->deadline(), now + std::chrono::milliseconds(kResumeGrace));
+  const auto started = std::chrono::steady_clock::now();
+  auto resumed = co_await provider->resume(task.task_id, deadline, {});
+  const auto took = std::chrono::steady_clock::now() - started;
+  Result<GeneratedImage, std::string> generated(std::string{});
+  if (!resumed) {
+    stats_.generation_finished(llm::failure_class_name(resumed.error().cls), took);
+    drawing.task_left_for_restart = resumed.error().cls == llm::FailureClass::kCancelled;
+    logger()->warn(
+        "{}", log::text("log.task_resume_failed", fmt::arg("provider", task.provider),
+                        fmt::arg("task", task.task_id), fmt::arg("reason", resumed.error().to_string())));
+    const image::FallbackChain alone({provider});
+    generated = Result<GeneratedImage, std::string>(describe_failure(ctx, resumed.error(), alone));
+  } else {
+    stats_.generation_finished("success", took);
+    if (!resumed->model.empty()) drawing.model = resumed->model;
+    GeneratedImage& image = resumed->images.front();
+    logger()->info(
+        "{}", log::text("log.image_generated_for", fmt::arg("user", task.user_id),
+                        fmt::arg("ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
+                        fmt::arg("bytes", image.bytes.size()), fmt::arg("mime", image.mime)));
+    generated = Result<GeneratedImage, std::string>(std::move(image));
+  }
+  co_return co_await finish(drawing, std::move(generated));
+}
+
+asio::awaitable<void> DrawPipeline::record_task(Drawing& drawing, const std::string& provider,
+                                                const std::string& task_id) {
+  if (quotas_ == nullptr) co_return;  // no database: a restart cannot resume it
+  const auto& event = drawing.ctx.event();
+  ImageTaskRecord record{.provider = provider,
+                         .task_id = task_id,
+                         .self_id = event.self_id,
+                         .group_id = event.group_id,
+                         .user_id = event.user_id,
+                         .temp_group_id = event.temp_group_id,
+                         .message_id = event.message_id,
+                         .prompt = drawing.request.prompt,
+                         .reservation_id = drawing.quota.reservation_id(),
+                         .submitted = deps_.clock.now()};
+  Status recorded = co_await quotas_->record_task(std::move(record));
+  if (!recorded) {
+    logger()->error("{}", log::text("log.task_record_failed", fmt::arg("provider", provider),
+                                    fmt::arg("task", task_id), fmt::arg("reason", recorded.error().message)));
+    co_return;
+  }
+  drawing.task.emplace(provider, task_id);
+}
+
+asio::awaitable<DrawOutcome> DrawPipeline::finish(Drawing& drawing,
+                                                  Result<GeneratedImage, std::string> generated) {
   if (!generated) {
     Result<void, std::string> failed(std::move(generated.error()));
     co_return co_await settle(drawing, std::move(failed));
@@ -224,11 +298,16 @@ asio::awaitable<Result<GeneratedImage, std::string>> DrawPipeline::generate(Draw
   image_request.on_queued = [&drawing](std::size_t position) -> asio::awaitable<void> {
     return tell_queued(drawing, position);
   };
+  image_request.on_task_submitted = [this, &drawing](const std::string& provider,
+                                                     const std::string& task_id) -> asio::awaitable<void> {
+    return record_task(drawing, provider, task_id);
+  };
   auto generated = co_await chain->generate(std::move(image_request));
   const auto took = std::chrono::steady_clock::now() - started;
   if (!generated) {
     const auto& error = generated.error();
     stats_.generation_finished(llm::failure_class_name(error.cls), took);
+    drawing.task_left_for_restart = drawing.task && error.cls == llm::FailureClass::kCancelled;
     logger()->warn("{}", log::text("log.generation_failed", fmt::arg("user", event.user_id),
                                    fmt::arg("reason", error.to_string())));
     co_return describe_failure(ctx, error, *chain);
@@ -322,6 +401,19 @@ asio::awaitable<Result<void, std::string>> DrawPipeline::deliver(Drawing& drawin
 
 asio::awaitable<DrawOutcome> DrawPipeline::settle(Drawing& drawing, Result<void, std::string> delivered) {
   DrawOutcome outcome;
+  if (drawing.task_left_for_restart) {
+    drawing.ticket.reset();
+    outcome.message = delivered ? std::string() : delivered.error();
+    co_return outcome;  // nothing released, nobody told: the next start resumes it
+  }
+  if (drawing.task && quotas_ != nullptr) {
+    // The drawing ends here: a restart has nothing of it to resume.
+    Status removed = co_await quotas_->remove_task(drawing.task->first, drawing.task->second);
+    if (!removed) {
+      logger()->error("{}", log::text("log.quota_store_failed", fmt::arg("reason", removed.error().message)));
+    }
+    drawing.task.reset();
+  }
   if (delivered) {
     co_await drawing.quota.commit();
     stats_.image_delivered();

@@ -71,6 +71,14 @@ class DrawPipeline {
   // the caller relays outcome.message.
   boost::asio::awaitable<DrawOutcome> draw(MessageContext& ctx, DrawRequest request, bool speak);
 
+  // Resumes a drawing whose asynchronous task an earlier process submitted
+  // (recorded in the quota database, see QuotaStore::record_task): polls the
+  // task through provider, without submitting it again, then stores and
+  // delivers the image to ctx's chat and settles the unit as draw() does.
+  // ctx is made from the record. The record is removed when it ends.
+  boost::asio::awaitable<DrawOutcome> resume(MessageContext& ctx, ImageTaskRecord task,
+                                             std::shared_ptr<image::Provider> provider);
+
   const DrawStats& stats() const { return stats_; }
   DrawStats& stats() { return stats_; }
   // Also counts in metrics (see DrawStats::set_metrics).
@@ -79,6 +87,12 @@ class DrawPipeline {
  private:
   // One drawing in flight: what the steps hand on to each other.
   struct Drawing;
+
+  // The end of both draw() and resume(): store, deliver, settle.
+  boost::asio::awaitable<DrawOutcome> finish(Drawing& drawing, Result<GeneratedImage, std::string> generated);
+  // on_task_submitted: the task recorded before its first poll.
+  boost::asio::awaitable<void> record_task(Drawing& drawing, const std::string& provider,
+                                           const std::string& task_id);
 
   // Each step's error is what the user is told.
   // admit: nullopt when the drawing may go on (then it is its user's one job,

@@ -78,6 +78,9 @@ bool has_non_ascii(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
+// How long a resumed task's image waits for its bot account to connect.
+constexpr std::chrono::minutes kAccountWait{10};
+
 // Images encoded and sent at the same time (each is a frame of several MB).
 constexpr std::size_t kConcurrentDeliveries = 4;
 
@@ -278,10 +281,79 @@ class GeminiPicGenPlugin final : public Plugin {
                       fmt::arg("charged", recovered->charged), fmt::arg("checking", unconfirmed.size())));
       }
     }
+    std::vector<ImageTaskRecord> tasks = tasks_to_resume(ctx, **store, unconfirmed);
     quotas_ = std::make_unique<AsyncQuotaStore>(ctx.workers(), std::move(*store));
     pipeline_->set_quota_store(quotas_.get());
     console_->set_quota_store(quotas_.get());
     if (!unconfirmed.empty()) settle_unconfirmed(ctx, std::move(unconfirmed));
+    for (ImageTaskRecord& task : tasks) resume_task(ctx, std::move(task));
+  }
+
+  // The asynchronous tasks a previous run submitted and did not finish. One
+  // whose image was already being sent is the reconciler's: its record goes.
+  static std::vector<ImageTaskRecord> tasks_to_resume(PluginContext& ctx, QuotaStore& store,
+                                                      const std::vector<UnconfirmedDelivery>& unconfirmed) {
+    auto pending = store.pending_tasks();
+    if (!pending) {
+      ctx.logger()->error(
+          "{}", log::text("log.quota_recovery_failed", fmt::arg("reason", pending.error().message)));
+      return {};
+    }
+    std::vector<ImageTaskRecord> tasks;
+    for (ImageTaskRecord& task : *pending) {
+      const bool sending = std::any_of(unconfirmed.begin(), unconfirmed.end(), [&](const auto& delivery) {
+        return !task.reservation_id.empty() && delivery.reservation_id == task.reservation_id;
+      });
+      if (sending) {
+        static_cast<void>(store.remove_task(task.provider, task.task_id));
+      } else {
+        tasks.push_back(std::move(task));
+      }
+    }
+    if (!tasks.empty())
+      ctx.logger()->warn("{}", log::text("log.tasks_left_at_start", fmt::arg("count", tasks.size())));
+    return tasks;
+  }
+
+  // In the background: polls the task again through its instance, then
+  // stores, delivers and settles it as a drawing does (DrawPipeline::resume).
+  void resume_task(PluginContext& ctx, ImageTaskRecord task) {
+    asio::co_spawn(
+        ctx.executor(),
+        [this, task = std::move(task)]() mutable -> asio::awaitable<void> {
+          const std::string chat = (task.group_id != 0 ? "group " : "user ") +
+                                   std::to_string(task.group_id != 0 ? task.group_id : task.user_id);
+          std::shared_ptr<image::Provider> provider = providers_->instance(task.provider);
+          if (!provider) {
+            ctx_->logger()->warn("{}",
+                                 log::text("log.task_provider_gone", fmt::arg("provider", task.provider),
+                                           fmt::arg("task", task.task_id)));
+            Status released = co_await quotas_->release(task.reservation_id);
+            Status removed = co_await quotas_->remove_task(task.provider, task.task_id);
+            if (!released || !removed) {
+              const Error& error = !released ? released.error() : removed.error();
+              ctx_->logger()->error("{}",
+                                    log::text("log.quota_store_failed", fmt::arg("reason", error.message)));
+            }
+            co_return;
+          }
+          ctx_->logger()->info("{}",
+                               log::text("log.task_resuming", fmt::arg("provider", task.provider),
+                                         fmt::arg("task", task.task_id), fmt::arg("chat", chat),
+                                         fmt::arg("user", task.user_id), fmt::arg("prompt", task.prompt)));
+          auto event = std::make_shared<onebot::MessageEvent>();
+          event->self_id = task.self_id;
+          event->user_id = task.user_id;
+          event->group_id = task.group_id;
+          event->temp_group_id = task.temp_group_id;
+          event->message_id = task.message_id;
+          event->message_type = task.group_id != 0 ? "group" : "private";
+          MessageContext message(std::move(event), ctx_->api(), ctx_->bot_settings());
+          // The image goes out through the account that took the request.
+          static_cast<void>(co_await ctx_->api().wait_for_account(task.self_id, kAccountWait));
+          static_cast<void>(co_await pipeline_->resume(message, std::move(task), std::move(provider)));
+        },
+        log::log_failure(ctx.logger(), "log.what_resuming_task"));
   }
 
   // In the background: until settled, those units keep counting.

@@ -1,9 +1,10 @@
 #include "plugins/gemini_pic_gen/job_queue.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 namespace picbot::gemini {
 namespace {
@@ -35,10 +36,13 @@ TEST(JobQueue, CapacityQueuesInOrderWithPositions) {
 
   std::vector<int> started;
   for (int i = 2; i < 5; ++i) {
-    asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
-      co_await queue.wait_turn(*tickets[i]);
-      started.push_back(i + 1);
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          co_await queue.wait_turn(*tickets[i]);
+          started.push_back(i + 1);
+        },
+        asio::detached);
   }
   io.poll();
   EXPECT_TRUE(started.empty());

@@ -85,6 +85,11 @@ std::vector<ProviderLineup::Instance> ProviderLineup::instances() const {
   return out;
 }
 
+std::shared_ptr<image::Provider> ProviderLineup::instance(std::string_view name) const {
+  const Built* built = find(name);
+  return built == nullptr ? nullptr : built->provider;
+}
+
 std::vector<std::string> ProviderLineup::chain_names() const {
   std::vector<std::string> names;
   if (!chain_) return names;

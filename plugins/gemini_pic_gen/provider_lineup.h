@@ -50,6 +50,10 @@ class ProviderLineup {
   // name; "unavailable" with the problem for one that cannot be built.
   Status make_first(std::string_view name);
 
+  // The configured instance named name, whether in the chain or not; null
+  // when none is configured by that name or it could not be built.
+  std::shared_ptr<image::Provider> instance(std::string_view name) const;
+
   // Every configured instance, in configuration order.
   std::vector<Instance> instances() const;
   // The names of the chain in use, in order.

@@ -63,6 +63,17 @@ TEST_F(ProviderLineupTest, AnInstanceMovedFirstIsFollowedByTheOthersInTheirConfi
   EXPECT_EQ(lineup_.chain_names(), (std::vector<std::string>{"router", "painter"}));
 }
 
+TEST_F(ProviderLineupTest, FindsAnInstanceByNameInOrOutOfTheChain) {
+  ASSERT_TRUE(lineup_.apply(settings({"router"})).ok());
+  const std::shared_ptr<image::Provider> painter = lineup_.instance("painter");
+  ASSERT_NE(painter, nullptr) << "configured, though not in the chain";
+  EXPECT_EQ(painter->name(), "painter");
+  EXPECT_EQ(painter->type(), "openai");
+  ASSERT_NE(lineup_.instance("router"), nullptr);
+  EXPECT_EQ(lineup_.instance("router"), lineup_.chain()->members().front());
+  EXPECT_EQ(lineup_.instance("nobody"), nullptr);
+}
+
 TEST_F(ProviderLineupTest, AReloadBuildsTheNewChainWhileAChainInFlightKeepsItsMembers) {
   ASSERT_TRUE(lineup_.apply(settings({"router"})).ok());
   const std::shared_ptr<image::FallbackChain> in_flight = lineup_.chain();

@@ -27,7 +27,7 @@ class DashScopeProviderTest : public KeyedProviderTest<DashScopeProvider, FakeDa
   DashScopeProviderTest() : KeyedProviderTest("ds", {kKey0, kKey1}, std::string(kDashScopeModel)) {}
 
   ImageRequest with_hook(ImageRequest r, std::function<void(const std::string&)> hook) {
-    r.on_task_submitted = [hook](const std::string& id) -> boost::asio::awaitable<void> {
+    r.on_task_submitted = [hook](const std::string&, const std::string& id) -> boost::asio::awaitable<void> {
       hook(id);
       co_return;
     };

@@ -18,6 +18,13 @@ auto logger() {
 QuotaHold::QuotaHold(AsyncQuotaStore& store, ReserveOutcome outcome)
     : store_(&store), outcome_(std::move(outcome)) {}
 
+QuotaHold QuotaHold::adopt(AsyncQuotaStore& store, std::string reservation_id) {
+  ReserveOutcome outcome;
+  outcome.granted = true;
+  outcome.reservation_id = std::move(reservation_id);
+  return QuotaHold(store, std::move(outcome));
+}
+
 QuotaHold::QuotaHold(QuotaHold&& other) noexcept
     : store_(std::exchange(other.store_, nullptr)), outcome_(std::move(other.outcome_)) {
   other.outcome_.reservation_id.clear();

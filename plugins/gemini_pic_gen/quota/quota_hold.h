@@ -34,6 +34,10 @@ class QuotaHold {
   static boost::asio::awaitable<Result<QuotaHold>> reserve(AsyncQuotaStore& store, QuotaDecision decision,
                                                            std::chrono::milliseconds reset_interval);
 
+  // Holds a unit an earlier process reserved (a resumed task's), by its id;
+  // "" holds nothing.
+  static QuotaHold adopt(AsyncQuotaStore& store, std::string reservation_id);
+
   bool holds() const { return store_ != nullptr && !outcome_.reservation_id.empty(); }
   const std::string& reservation_id() const { return outcome_.reservation_id; }
   // What try_reserve() answered; a default ReserveOutcome for an empty hold.

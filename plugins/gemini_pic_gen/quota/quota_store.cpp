@@ -53,6 +53,21 @@ const std::vector<store::Migration>& migrations() {
        "ALTER TABLE quota_uses ADD COLUMN send_target INTEGER;"
        "ALTER TABLE quota_uses ADD COLUMN send_size INTEGER;"
        "ALTER TABLE quota_uses ADD COLUMN send_image_id TEXT;"},
+      // Asynchronous tasks submitted upstream, until their drawing ends.
+      {3,
+       "CREATE TABLE image_tasks("
+       "  provider TEXT NOT NULL,"
+       "  task_id TEXT NOT NULL,"
+       "  self_id INTEGER NOT NULL,"
+       "  group_id INTEGER NOT NULL,"
+       "  user_id INTEGER NOT NULL,"
+       "  temp_group_id INTEGER NOT NULL,"
+       "  message_id INTEGER NOT NULL,"
+       "  prompt TEXT NOT NULL,"
+       "  reservation_id TEXT NOT NULL,"
+       "  submitted_ms INTEGER NOT NULL,"
+       "  PRIMARY KEY (provider, task_id)"
+       ") WITHOUT ROWID;"},
   };
   return kMigrations;
 }
@@ -252,8 +267,10 @@ Status QuotaStore::unmark_sending(std::string_view reservation_id) {
 Result<RecoveredReservations> QuotaStore::recover_after_restart() {
   static const std::string kChargeUntargeted = with_states(
       "UPDATE quota_uses SET committed = {charged} WHERE committed = {sending} AND send_target IS NULL");
-  static const std::string kReleaseReserved =
-      with_states("DELETE FROM quota_uses WHERE committed = {reserved}");
+  // A unit whose task is recorded stays held: its task is resumed.
+  static const std::string kReleaseReserved = with_states(
+      "DELETE FROM quota_uses WHERE committed = {reserved} AND NOT EXISTS (SELECT 1 FROM image_tasks t"
+      " WHERE t.reservation_id = quota_uses.bucket || '/' || quota_uses.token)");
   static const std::string kSelectSending = with_states(
       "SELECT bucket, token, sending_ms, send_self_id, send_group, send_target, send_size, send_image_id"
       " FROM quota_uses WHERE committed = {sending} ORDER BY sending_ms");
@@ -278,6 +295,59 @@ Result<RecoveredReservations> QuotaStore::recover_after_restart() {
                                 .image_id = std::string(select.column_text(7))}});
     }
   });
+}
+
+Status QuotaStore::record_task(const ImageTaskRecord& task) {
+  static const std::string kInsert =
+      "INSERT OR REPLACE INTO image_tasks(provider, task_id, self_id, group_id, user_id, temp_group_id,"
+      " message_id, prompt, reservation_id, submitted_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+  return db_->transaction([&] {
+    return db_->prepare(kInsert)
+        .bind_text(1, task.provider)
+        .bind_text(2, task.task_id)
+        .bind_int64(3, task.self_id)
+        .bind_int64(4, task.group_id)
+        .bind_int64(5, task.user_id)
+        .bind_int64(6, task.temp_group_id)
+        .bind_int64(7, task.message_id)
+        .bind_text(8, task.prompt)
+        .bind_text(9, task.reservation_id)
+        .bind_int64(10, to_epoch_ms(task.submitted))
+        .run();
+  });
+}
+
+Status QuotaStore::remove_task(std::string_view provider, std::string_view task_id) {
+  static const std::string kDelete = "DELETE FROM image_tasks WHERE provider = ?1 AND task_id = ?2";
+  return db_->transaction(
+      [&] { return db_->prepare(kDelete).bind_text(1, provider).bind_text(2, task_id).run(); });
+}
+
+Result<std::vector<ImageTaskRecord>> QuotaStore::pending_tasks() {
+  static const std::string kSelect =
+      "SELECT provider, task_id, self_id, group_id, user_id, temp_group_id, message_id, prompt,"
+      " reservation_id, submitted_ms FROM image_tasks ORDER BY submitted_ms, provider, task_id";
+  return db_->transaction(
+      [&]() -> Result<std::vector<ImageTaskRecord>> {
+        Statement& select = db_->prepare(kSelect);
+        std::vector<ImageTaskRecord> tasks;
+        for (;;) {
+          Result<Step> row = select.step();
+          if (!row.ok()) return row.error();
+          if (*row == Step::kDone) return tasks;
+          tasks.push_back(ImageTaskRecord{.provider = std::string(select.column_text(0)),
+                                          .task_id = std::string(select.column_text(1)),
+                                          .self_id = select.column_int64(2),
+                                          .group_id = select.column_int64(3),
+                                          .user_id = select.column_int64(4),
+                                          .temp_group_id = select.column_int64(5),
+                                          .message_id = select.column_int64(6),
+                                          .prompt = std::string(select.column_text(7)),
+                                          .reservation_id = std::string(select.column_text(8)),
+                                          .submitted = from_epoch_ms(select.column_int64(9))});
+        }
+      },
+      Database::Mode::kDeferred);
 }
 
 Status QuotaStore::release(std::string_view reservation_id) {
@@ -398,6 +468,18 @@ boost::asio::awaitable<Status> AsyncQuotaStore::unmark_sending(std::string reser
 
 boost::asio::awaitable<Status> AsyncQuotaStore::release(std::string reservation_id) {
   co_return co_await call([&](QuotaStore& s) { return s.release(reservation_id); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::record_task(ImageTaskRecord task) {
+  co_return co_await call([&](QuotaStore& s) { return s.record_task(task); });
+}
+
+boost::asio::awaitable<Status> AsyncQuotaStore::remove_task(std::string provider, std::string task_id) {
+  co_return co_await call([&](QuotaStore& s) { return s.remove_task(provider, task_id); });
+}
+
+boost::asio::awaitable<Result<std::vector<ImageTaskRecord>>> AsyncQuotaStore::pending_tasks() {
+  co_return co_await call([&](QuotaStore& s) { return s.pending_tasks(); });
 }
 
 boost::asio::awaitable<Result<Usage>> AsyncQuotaStore::usage(std::string bucket, std::int64_t limit,

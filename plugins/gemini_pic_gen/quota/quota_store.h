@@ -21,6 +21,11 @@
 //   the destination was recorded are charged at once. Nothing a dead process
 //   held keeps counting until reservation_ttl. It assumes one picbot process
 //   per database file.
+// - Asynchronous tasks: record_task() keeps an upstream task id (and the
+//   drawing it belongs to) from its submit until the drawing ends
+//   (remove_task()). recover_after_restart() leaves the reservations of
+//   recorded tasks held: the caller resumes those tasks (pending_tasks())
+//   and commits or releases their units.
 // - A check-and-reserve is one BEGIN IMMEDIATE transaction, so concurrent
 //   requests, from any number of connections, never grant beyond the limit.
 #pragma once
@@ -94,6 +99,22 @@ struct UnconfirmedDelivery {
   SendingImage image;
 };
 
+// An asynchronous task submitted upstream (and paid for) whose drawing had
+// not ended: where its image goes, so a restart polls it again instead of
+// submitting it twice (table image_tasks, keyed by provider and task_id).
+struct ImageTaskRecord {
+  std::string provider;  // the image_providers instance that took it
+  std::string task_id;
+  std::int64_t self_id = 0;        // the bot account that received the request
+  std::int64_t group_id = 0;       // 0: a private chat
+  std::int64_t user_id = 0;        // who asked
+  std::int64_t temp_group_id = 0;  // a private temp chat's group, else 0
+  std::int64_t message_id = 0;     // the request's message, 0 if unknown
+  std::string prompt;              // for the log and the stored image
+  std::string reservation_id;      // its quota unit; "" when nothing is held
+  Clock::time_point submitted;
+};
+
 // What recover_after_restart() did.
 struct RecoveredReservations {
   std::int64_t charged = 0;   // left sending, with no destination recorded
@@ -138,6 +159,13 @@ class QuotaStore {
   Status release(std::string_view reservation_id);
   // Settles what a previous process left (see the header comment).
   Result<RecoveredReservations> recover_after_restart();
+
+  // Keeps task (replacing a record of the same provider and task id).
+  Status record_task(const ImageTaskRecord& task);
+  // Forgets a task; an unknown one is not an error.
+  Status remove_task(std::string_view provider, std::string_view task_id);
+  // Every recorded task, oldest submit first.
+  Result<std::vector<ImageTaskRecord>> pending_tasks();
 
   // The bucket's state now. limit -1 gives remaining -1.
   Result<Usage> usage(std::string_view bucket, std::int64_t limit, std::chrono::milliseconds reset_interval);
@@ -189,6 +217,9 @@ class AsyncQuotaStore {
   boost::asio::awaitable<Status> mark_sending(std::string reservation_id, SendingImage image);
   boost::asio::awaitable<Status> unmark_sending(std::string reservation_id);
   boost::asio::awaitable<Status> release(std::string reservation_id);
+  boost::asio::awaitable<Status> record_task(ImageTaskRecord task);
+  boost::asio::awaitable<Status> remove_task(std::string provider, std::string task_id);
+  boost::asio::awaitable<Result<std::vector<ImageTaskRecord>>> pending_tasks();
   boost::asio::awaitable<Result<Usage>> usage(std::string bucket, std::int64_t limit,
                                               std::chrono::milliseconds reset_interval);
   boost::asio::awaitable<Result<std::vector<BucketUsage>>> list_buckets(

@@ -467,8 +467,102 @@ TEST_F(QuotaStoreTest, SchemaVersionIsRecordedOnce) {
   ASSERT_TRUE(db.ok());
   store::Statement& versions = (*db)->prepare("SELECT COUNT(*), MAX(version) FROM schema_version");
   ASSERT_EQ(*versions.step(), store::Statement::Step::kRow);
-  EXPECT_EQ(versions.column_int64(0), 2) << "one row per migration, however often the file is opened";
-  EXPECT_EQ(versions.column_int64(1), 2);
+  EXPECT_EQ(versions.column_int64(0), 3) << "one row per migration, however often the file is opened";
+  EXPECT_EQ(versions.column_int64(1), 3);
+}
+
+ImageTaskRecord task_for(std::string task_id, std::string reservation_id, Clock::time_point submitted) {
+  return ImageTaskRecord{.provider = "ds",
+                         .task_id = std::move(task_id),
+                         .self_id = 10001,
+                         .group_id = 20002,
+                         .user_id = 30003,
+                         .temp_group_id = 0,
+                         .message_id = 44,
+                         .prompt = "一只猫 a cat",
+                         .reservation_id = std::move(reservation_id),
+                         .submitted = submitted};
+}
+
+TEST_F(QuotaStoreTest, TaskRecordsAreWrittenReadBackInSubmitOrderAndRemoved) {
+  const auto first_at = clock_.now();
+  ASSERT_TRUE(store_->record_task(task_for("t-2", "user:1/x", first_at + 5s)).ok());
+  ASSERT_TRUE(store_->record_task(task_for("t-1", "", first_at)).ok());
+  store_ = open();  // they survive the process
+  auto tasks = store_->pending_tasks();
+  ASSERT_TRUE(tasks.ok()) << tasks.error().to_string();
+  ASSERT_EQ(tasks->size(), 2u);
+  const ImageTaskRecord& t = (*tasks)[0];
+  EXPECT_EQ(t.provider, "ds");
+  EXPECT_EQ(t.task_id, "t-1");
+  EXPECT_EQ(t.self_id, 10001);
+  EXPECT_EQ(t.group_id, 20002);
+  EXPECT_EQ(t.user_id, 30003);
+  EXPECT_EQ(t.message_id, 44);
+  EXPECT_EQ(t.prompt, "一只猫 a cat");
+  EXPECT_EQ(t.reservation_id, "");
+  EXPECT_EQ(t.submitted, first_at);
+  EXPECT_EQ((*tasks)[1].task_id, "t-2");
+  EXPECT_EQ((*tasks)[1].reservation_id, "user:1/x");
+  // Writing the same task again replaces it; removing twice is fine.
+  ASSERT_TRUE(store_->record_task(task_for("t-2", "user:1/y", first_at + 5s)).ok());
+  ASSERT_TRUE(store_->remove_task("ds", "t-1").ok());
+  ASSERT_TRUE(store_->remove_task("ds", "t-1").ok());
+  ASSERT_TRUE(store_->remove_task("other", "t-2").ok()) << "another provider's task of that id";
+  tasks = store_->pending_tasks();
+  ASSERT_TRUE(tasks.ok());
+  ASSERT_EQ(tasks->size(), 1u);
+  EXPECT_EQ((*tasks)[0].reservation_id, "user:1/y");
+}
+
+TEST_F(QuotaStoreTest, RestartKeepsTheUnitOfARecordedTaskHeldAndReleasesTheOthers) {
+  const auto a = counted("user:1", 10);
+  const std::string polling = reserve(a);  // its task was being polled
+  const std::string held = reserve(a);     // died before any submit
+  ASSERT_TRUE(store_->record_task(task_for("t-1", polling, clock_.now())).ok());
+  store_ = open();
+  auto recovered = store_->recover_after_restart();
+  ASSERT_TRUE(recovered.ok()) << recovered.error().to_string();
+  EXPECT_EQ(recovered->released, 1);
+  EXPECT_EQ(store_->commit(held).error().code, "not_found");
+  EXPECT_EQ(used("user:1"), 1) << "the resumed task's unit still counts";
+  ASSERT_TRUE(store_->commit(polling).ok()) << "delivered after the restart: charged once";
+  ASSERT_TRUE(store_->remove_task("ds", "t-1").ok());
+  EXPECT_EQ(used("user:1"), 1);
+}
+
+TEST_F(QuotaStoreTest, ADatabaseOfTheSecondSchemaGainsTheTaskTableAndKeepsItsRows) {
+  store_.reset();
+  std::filesystem::remove(file_);
+  {
+    // The schema as it was before image_tasks (migrations 1 and 2).
+    auto db = store::Database::open(file_);
+    ASSERT_TRUE(db.ok());
+    const std::vector<store::Migration> before = {
+        {1,
+         "CREATE TABLE quota_buckets(bucket TEXT PRIMARY KEY, window_start_ms INTEGER NOT NULL) WITHOUT "
+         "ROWID;"
+         "CREATE TABLE quota_uses(bucket TEXT NOT NULL, token TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+         " committed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, token)) WITHOUT ROWID;"},
+        {2,
+         "ALTER TABLE quota_uses ADD COLUMN sending_ms INTEGER;"
+         "ALTER TABLE quota_uses ADD COLUMN send_self_id INTEGER;"
+         "ALTER TABLE quota_uses ADD COLUMN send_group INTEGER;"
+         "ALTER TABLE quota_uses ADD COLUMN send_target INTEGER;"
+         "ALTER TABLE quota_uses ADD COLUMN send_size INTEGER;"
+         "ALTER TABLE quota_uses ADD COLUMN send_image_id TEXT;"},
+    };
+    ASSERT_TRUE((*db)->migrate(before).ok());
+  }
+  store_ = open();
+  ASSERT_NE(store_, nullptr);
+  use(counted("user:1", 10));
+  ASSERT_TRUE(store_->record_task(task_for("t-1", "", clock_.now())).ok());
+  store_ = open();
+  EXPECT_EQ(used("user:1"), 1);
+  auto tasks = store_->pending_tasks();
+  ASSERT_TRUE(tasks.ok()) << tasks.error().to_string();
+  EXPECT_EQ(tasks->size(), 1u);
 }
 
 TEST_F(QuotaStoreTest, BusyDatabaseIsAClearError) {
