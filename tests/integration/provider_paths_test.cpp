@@ -9,7 +9,9 @@
 
 #include "bot/onebot/base64.h"
 #include "tests/fakes/chat/fake_chat_server.h"
+#include "tests/fakes/dashscope/fake_dashscope.h"
 #include "tests/fakes/gemini/fake_gemini.h"
+#include "tests/fakes/modelscope/fake_modelscope.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
@@ -34,7 +36,8 @@ constexpr std::int64_t kGroup = 777;
 class ProviderFake {
  public:
   virtual ~ProviderFake() = default;
-  // The lines under image_providers.<name>: type, api_base, api_keys.
+  // The lines under image_providers.<name>: type, api_base, api_keys (and a
+  // 1 s poll for the asynchronous types; the others ignore it).
   virtual std::string instance_yaml() const = 0;
   virtual std::vector<std::string> prompts() const = 0;
   virtual std::vector<std::string> served_images() const = 0;
@@ -50,7 +53,7 @@ class FakeOf final : public ProviderFake {
 
   std::string instance_yaml() const override {
     return "    type: " + type_ + "\n    api_base: \"" + fake_.api_base() + "\"\n    api_keys: [\"" + key_ +
-           "\"]\n    max_retry_attempts: 1\n";
+           "\"]\n    max_retry_attempts: 1\n    poll_interval_seconds: 1\n";
   }
   std::vector<std::string> prompts() const override {
     std::vector<std::string> found;
@@ -97,6 +100,13 @@ const ProviderCase kProviders[] = {
      }},
     {"seedream",
      [] { return make_fake<FakeSeedream>("seedream", "ark-paths-key-ffff-5555-6666", "/prompt"); }},
+    // Asynchronous: the fakes answer "running" twice before the image.
+    {"dashscope",
+     [] {
+       return make_fake<FakeDashScope>("dashscope", "sk-dashscope-paths-key-7777gggg", "/input/prompt");
+     }},
+    {"modelscope",
+     [] { return make_fake<FakeModelScope>("modelscope", "ms-paths-key-8888-hhhh-0000", "/prompt"); }},
 };
 
 class EveryProviderDraws : public ::testing::TestWithParam<ProviderCase> {
