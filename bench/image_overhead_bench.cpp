@@ -35,7 +35,9 @@
 #include "bot/onebot/message.h"
 #include "image/download.h"
 #include "image/keyed_provider.h"
+#include "image/providers/dashscope/dashscope_provider.h"
 #include "image/providers/gemini/gemini_provider.h"
+#include "image/providers/modelscope/modelscope_provider.h"
 #include "image/providers/openai/openai_provider.h"
 #include "image/providers/openrouter/openrouter_response.h"
 #include "image/providers/seedream/seedream_provider.h"
@@ -103,6 +105,23 @@ std::string gemini_body(const std::string& png) {
               {"usageMetadata", {{"candidatesTokenCount", 1306}}}}
       .dump();
 }
+// The asynchronous providers' last poll: the task succeeded with the image's URL.
+std::string dashscope_task_body(const std::string& url) {
+  return json{
+      {"request_id", "7574f8d6-0b51-9a3e-a5b8-6e3ad2d1b5c4"},
+      {"output",
+       {{"task_id", "86ecf553-d340-4e21-af6e-a0c6a421c010"},
+        {"task_status", "SUCCEEDED"},
+        {"results", json::array({{{"orig_prompt", "a cat"}, {"actual_prompt", "a cat"}, {"url", url}}})}}},
+      {"usage", {{"image_count", 1}}}}
+      .dump();
+}
+std::string modelscope_task_body(const std::string& url) {
+  return json{{"request_id", "1f6ce3b2-93a4-4a5f-9cbb-1c0e1e3a9d77"},
+              {"task_status", "SUCCEED"},
+              {"output_images", json::array({url})}}
+      .dump();
+}
 std::string seedream_body(const json& image) {
   return json{{"model", "doubao-seedream-4-5-251128"},
               {"created", 1757321139},
@@ -123,6 +142,21 @@ Result<image::UpstreamImage, llm::ProviderError> parse_gemini(std::string_view b
   auto parsed = image::parse_gemini_answer(body, status);
   if (!parsed.ok()) return parsed.error();
   return image::UpstreamImage{std::move(parsed).value(), {}};
+}
+
+// An asynchronous task's answer as exchange() sees it: the URL to fetch.
+Result<image::UpstreamImage, llm::ProviderError> task_image(
+    Result<image::TaskState, llm::ProviderError> state) {
+  if (!state.ok()) return state.error();
+  if (state->urls.empty())
+    return llm::ProviderError{llm::FailureClass::kBadResponse, 200, "no URL", std::nullopt};
+  return image::UpstreamImage{{}, state->urls.front()};
+}
+Result<image::UpstreamImage, llm::ProviderError> parse_dashscope(std::string_view body, int status) {
+  return task_image(image::parse_dashscope_task(body, status));
+}
+Result<image::UpstreamImage, llm::ProviderError> parse_modelscope(std::string_view body, int status) {
+  return task_image(image::parse_modelscope_task(body, status));
 }
 
 // The plugin asks for n = 1: the answer's first image.
@@ -239,6 +273,19 @@ BENCHMARK_CAPTURE(
                [](const std::string& png, const std::string&) {
                  return seedream_body({{"b64_json", onebot::base64_encode(png)}, {"size", "2560x1440"}});
                }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK_CAPTURE(BM_EngineOverhead, dashscope_url,
+                  EngineCase{
+                      parse_dashscope,
+                      [](const std::string&, const std::string& url) { return dashscope_task_body(url); }})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_EngineOverhead, modelscope_url,
+                  EngineCase{
+                      parse_modelscope,
+                      [](const std::string&, const std::string& url) { return modelscope_task_body(url); }})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
