@@ -48,7 +48,8 @@ try {
   await page.route("**/login", limitedLogin);
   await page.fill("#password", "wrong again");
   await page.click("#login-button");
-  await page.waitForFunction(() => document.querySelector("#login-error").textContent.includes("4 min"));
+  // Not page.waitForFunction: its re-evaluation is eval, which the page's CSP refuses.
+  await waitFor(() => document.querySelector("#login-error").textContent.includes("4 min"));
   const limited = await page.textContent("#login-error");
   if (limited !== "失败次数过多，请 4 分 32 秒后再试 / Too many failed attempts, try again in 4 min 32 s")
     throw new Error("rate-limit text: " + limited);

@@ -71,22 +71,25 @@ class TestClient {
   }
 
   // The next frame that is not a meta event.
-  std::optional<json> read_non_meta() {
-    while (auto frame = read_json()) {
+  std::optional<json> read_non_meta(std::chrono::milliseconds timeout = kWait) {
+    while (auto frame = read_json(timeout)) {
       if (frame->value("post_type", "") != "meta_event") return frame;
     }
     return std::nullopt;
   }
 
-  bool write(const std::string& text) {
-    return run([&](auto done) {
-      ws_.async_write(asio::buffer(text), [done](beast::error_code ec, std::size_t) { done(ec); });
-    });
+  bool write(const std::string& text, std::chrono::milliseconds timeout = kWait) {
+    return run(
+        [&](auto done) {
+          ws_.async_write(asio::buffer(text), [done](beast::error_code ec, std::size_t) { done(ec); });
+        },
+        timeout);
   }
 
-  json call(const std::string& action, json params, json echo) {
-    EXPECT_TRUE(write(json{{"action", action}, {"params", std::move(params)}, {"echo", echo}}.dump()));
-    auto frame = read_non_meta();
+  json call(const std::string& action, json params, json echo, std::chrono::milliseconds timeout = kWait) {
+    EXPECT_TRUE(
+        write(json{{"action", action}, {"params", std::move(params)}, {"echo", echo}}.dump(), timeout));
+    auto frame = read_non_meta(timeout);
     return frame.value_or(json());
   }
 
@@ -642,7 +645,8 @@ TEST(FakeNapCatTest, AcceptsFramesAboveFiftyMegabytes) {
   ASSERT_TRUE(client.connect(fake.listen(), "/"));
   const std::string payload(51u << 20, 'A');
   json message = json::array({{{"type", "image"}, {"data", {{"file", "base64://" + payload}}}}});
-  EXPECT_EQ(client.call("send_group_msg", {{"group_id", 1}, {"message", message}}, 1)["retcode"], 0);
+  // 51 MB written and parsed: seconds under ASan on a loaded machine.
+  EXPECT_EQ(client.call("send_group_msg", {{"group_id", 1}, {"message", message}}, 1, 60s)["retcode"], 0);
 }
 
 TEST(FakeNapCatTest, ReverseConnectSendsNapCatHeaders) {
