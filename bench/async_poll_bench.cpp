@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
   std::printf("RESULT async_tasks %d tasks\n", tasks);
   std::printf("RESULT async_polls %.0f polls\n", poll_count);
   std::printf("RESULT async_cpu_per_poll_us %.2f us\n", poll_count > 0 ? cpu_ns / 1000.0 / poll_count : 0.0);
+  std::printf("RESULT async_connections %zu connections\n", fake.connection_count());
   std::printf("RESULT async_vm_hwm_kb %ld kB\n", vm_hwm_kb());
   std::printf("RESULT async_wall_s %.2f s\n", wall_s);
   std::printf("RESULT async_delivered %d images\n", delivered);
