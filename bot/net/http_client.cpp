@@ -85,7 +85,8 @@ HttpError make_error(HttpError::Kind kind, std::string message) {
 }
 
 // One request: the easy handle plus everything its callbacks write into.
-// Owned by CurlMulti while in flight, so the easy handle never outlives it.
+// Owned by CurlMulti while in flight, so the easy handle never outlives it;
+// a finished transfer's handle goes back to CurlMulti's pool (easy == nullptr).
 struct Transfer {
   Transfer() = default;
   Transfer(const Transfer&) = delete;
@@ -177,7 +178,12 @@ bool is_valid_method(std::string_view method) {
   return true;
 }
 
-Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, std::uint64_t id) {
+// REQUIRES: easy is a new or reset handle; the transfer owns it from here.
+Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, std::uint64_t id,
+                                                           CURL* easy) {
+  if (easy == nullptr) return make_error(HttpError::Kind::kOther, "curl_easy_init failed");
+  auto t = std::make_unique<Transfer>();
+  t->easy = easy;
   if (!is_valid_method(request.method)) return make_error(HttpError::Kind::kOther, "invalid HTTP method");
   bool has_expect = false;
   for (const auto& [name, value] : request.headers) {
@@ -187,12 +193,9 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     }
     has_expect = has_expect || to_lower(name) == "expect";
   }
-  auto t = std::make_unique<Transfer>();
   t->id = id;
   t->request = std::move(request);
   const HttpRequest& r = t->request;
-  t->easy = curl().easy_init();
-  if (t->easy == nullptr) return make_error(HttpError::Kind::kOther, "curl_easy_init failed");
 
   for (const auto& [name, value] : r.headers) {
     // "Name;" is curl's way to send a header with an empty value.
@@ -208,7 +211,6 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     t->header_list = next;
   }
 
-  CURL* easy = t->easy;
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
     if (rc == CURLE_OK) rc = curl().easy_setopt(easy, option, value);
@@ -324,6 +326,10 @@ Outcome outcome_of(Transfer& t, CURLcode code) {
   return make_error(kind_of(code), std::move(message));
 }
 
+// Easy handles kept for reuse: a new one costs two large allocations (its
+// state and its 16 KiB receive buffer) and their frees; ~30 KiB each idle.
+constexpr std::size_t kMaxIdleHandles = 256;
+
 // Idle keep-alive connections the client keeps (curl closes the oldest past
 // this); each holds one socket until the peer or curl's max age closes it.
 constexpr long kMaxIdleConnections = 1024;
@@ -364,6 +370,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
       complete(std::move(t->handler), make_error(HttpError::Kind::kCancelled, "HTTP client shut down"));
     }
     transfers_.clear();
+    for (CURL* easy : idle_handles_) curl().easy_cleanup(easy);
     timer_.cancel();
     curl().multi_cleanup(multi_);  // closes curl's sockets, which leaves the epoll set empty
     boost::system::error_code ignored;
@@ -374,6 +381,15 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   CurlMulti& operator=(const CurlMulti&) = delete;
 
   std::uint64_t next_id() { return ++last_id_; }
+
+  // A reset handle from the pool (no option of its last request is left), or
+  // a new one; nullptr when curl cannot make one. The caller owns it.
+  CURL* take_handle() {
+    if (idle_handles_.empty()) return curl().easy_init();
+    CURL* easy = idle_handles_.back();
+    idle_handles_.pop_back();
+    return easy;
+  }
 
   void start(std::unique_ptr<Transfer> t, CompletionHandler handler) {
     const std::uint64_t id = t->id;
@@ -549,6 +565,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     std::unique_ptr<Transfer> t = std::move(it->second);
     transfers_.erase(it);
     curl().multi_remove_handle(multi_, t->easy);
+    give_back(std::exchange(t->easy, nullptr));
     if (transfers_.empty() && sockets_armed_) {
       sockets_armed_ = false;
       sockets_.cancel();
@@ -559,6 +576,18 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
                               outcome.error().message);
     }
     complete(std::move(t->handler), std::move(outcome));
+  }
+
+  // Resets a handle curl no longer drives and keeps it for take_handle(): the
+  // reset drops every option (URL, headers, method, body, proxy, callbacks),
+  // while connections and the DNS cache stay with the multi handle.
+  void give_back(CURL* easy) {
+    if (idle_handles_.size() >= kMaxIdleHandles) {
+      curl().easy_cleanup(easy);
+      return;
+    }
+    curl().easy_reset(easy);
+    idle_handles_.push_back(easy);
   }
 
   // Posts rather than calls: the awaiting coroutine must not resume inside
@@ -582,6 +611,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   boost::asio::posix::stream_descriptor sockets_;  // the epoll set of curl's sockets
   bool sockets_armed_ = false;
   std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
+  std::vector<CURL*> idle_handles_;  // reset, at most kMaxIdleHandles
   std::uint64_t last_id_ = 0;
 };
 
@@ -690,7 +720,7 @@ boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::send(HttpReq
   auto loaded = impl_->get();
   if (!loaded.ok()) co_return loaded.error();
   CurlMulti& multi = *loaded.value();
-  auto transfer = make_transfer(std::move(request), multi.next_id());
+  auto transfer = make_transfer(std::move(request), multi.next_id(), multi.take_handle());
   if (!transfer.ok()) co_return transfer.error();
   // Initiation runs before this coroutine yields, while the client is alive.
   // The frame keeps no strong reference, so destroying the client while
