@@ -9,7 +9,8 @@
 // Prints "RESULT <metric> <value> <unit>" lines: the event-loop thread's CPU
 // per poll (submits, polls and downloads all charged to the polls), the
 // process's peak RSS (VmHWM; the fake's server thread included), tasks,
-// polls and wall time. Exit status 0 when every drawing returned its image,
+// polls, the TCP connections the fake accepted (keep-alive reuse) and wall
+// time. Exit status 0 when every drawing returned its image,
 // 1 otherwise, 2 on a usage error.
 #include <sys/resource.h>
 #include <time.h>
