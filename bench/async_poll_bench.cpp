@@ -9,7 +9,8 @@
 // Prints "RESULT <metric> <value> <unit>" lines: the event-loop thread's CPU
 // per poll (submits, polls and downloads all charged to the polls), the
 // process's peak RSS (VmHWM; the fake's server thread included), tasks,
-// polls and wall time. Exit status 0 when every drawing returned its image,
+// polls, the TCP connections the fake accepted (keep-alive reuse) and wall
+// time. Exit status 0 when every drawing returned its image,
 // 1 otherwise, 2 on a usage error.
 #include <sys/resource.h>
 #include <time.h>
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
   std::printf("RESULT async_tasks %d tasks\n", tasks);
   std::printf("RESULT async_polls %.0f polls\n", poll_count);
   std::printf("RESULT async_cpu_per_poll_us %.2f us\n", poll_count > 0 ? cpu_ns / 1000.0 / poll_count : 0.0);
+  std::printf("RESULT async_connections %zu connections\n", fake.connection_count());
   std::printf("RESULT async_vm_hwm_kb %ld kB\n", vm_hwm_kb());
   std::printf("RESULT async_wall_s %.2f s\n", wall_s);
   std::printf("RESULT async_delivered %d images\n", delivered);

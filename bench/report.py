@@ -226,6 +226,8 @@ else:
 polled = results("async_poll")
 if polled:
     detail = f"{polled['async_tasks'][0]:.0f} tasks, {polled['async_polls'][0]:,.0f} polls"
+    if polled.get("async_connections"):
+        detail += f", {polled['async_connections'][0]:,.0f} connections"
     cpu = polled["async_cpu_per_poll_us"][0]
     hwm = mib(polled["async_vm_hwm_kb"][0])
     row(f"CPU per poll of an async task (async_poll_bench; {detail})", f"{cpu:.1f} us", "<= 50 us", cpu <= 50)

@@ -278,7 +278,11 @@ std::optional<std::string> image_data_url(std::string_view bytes) {
   return "data:" + std::string(image_mime(*format)) + ";base64," + onebot::base64_encode(bytes);
 }
 
-std::string to_dashscope_size(const SizeWish& wish, int min_side, int max_side) {
+namespace {
+
+// Sides within [min_side, max_side], multiples of 16; a ratio gets about
+// 1024*1024 pixels. Written "W<separator>H".
+std::string ranged_size(const SizeWish& wish, int min_side, int max_side, char separator) {
   double width = wish.width;
   double height = wish.height;
   if (wish.is_ratio) {
@@ -286,7 +290,17 @@ std::string to_dashscope_size(const SizeWish& wish, int min_side, int max_side) 
     width = height * shape_of(wish);
   }
   const auto side = [&](double value) { return std::clamp(round_up_to(value, 16), min_side, max_side); };
-  return std::to_string(side(width)) + "*" + std::to_string(side(height));
+  return std::to_string(side(width)) + separator + std::to_string(side(height));
+}
+
+}  // namespace
+
+std::string to_dashscope_size(const SizeWish& wish, int min_side, int max_side) {
+  return ranged_size(wish, min_side, max_side, '*');
+}
+
+std::string to_modelscope_size(const SizeWish& wish, int min_side, int max_side) {
+  return ranged_size(wish, min_side, max_side, 'x');
 }
 
 }  // namespace picbot::image

@@ -95,4 +95,8 @@ std::string to_seedream_size(const SizeWish& wish, std::int64_t min_pixels);
 // 16; a ratio gets about 1024*1024 pixels. REQUIRES: 16 <= min_side <= max_side.
 std::string to_dashscope_size(const SizeWish& wish, int min_side, int max_side);
 
+// ModelScope: the same size as to_dashscope_size, written "WxH".
+// REQUIRES: 16 <= min_side <= max_side.
+std::string to_modelscope_size(const SizeWish& wish, int min_side, int max_side);
+
 }  // namespace picbot::image

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace picbot::image {
 namespace {
 
@@ -70,6 +72,16 @@ TEST(FormatTest, DashScopeSizesUseAStarAndStayWithinTheSides) {
   EXPECT_EQ(to_dashscope_size(*parse_size_wish("1:1"), 512, 1440), "1024*1024");
   EXPECT_EQ(to_dashscope_size(*parse_size_wish("1664x928"), 512, 1440), "1440*928");
   EXPECT_EQ(to_dashscope_size(*parse_size_wish("100x100"), 512, 1440), "512*512");
+}
+
+TEST(FormatTest, ModelScopeSizesAreDashScopesWrittenWithAnX) {
+  EXPECT_EQ(to_modelscope_size(*parse_size_wish("1:1"), 512, 1440), "1024x1024");
+  EXPECT_EQ(to_modelscope_size(*parse_size_wish("1664*928"), 512, 1440), "1440x928");
+  EXPECT_EQ(to_modelscope_size(*parse_size_wish("100x100"), 512, 1440), "512x512");
+  const auto wish = *parse_size_wish("16:9");
+  std::string star = to_dashscope_size(wish, 64, 2048);
+  std::replace(star.begin(), star.end(), '*', 'x');
+  EXPECT_EQ(to_modelscope_size(wish, 64, 2048), star);
 }
 
 }  // namespace

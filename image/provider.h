@@ -85,7 +85,8 @@ struct Capabilities {
     kAspectRatio,  // Gemini, OpenRouter: one of kAspectRatios
     kOpenAiSizes,  // a fixed list per model family
     kMinPixels,    // Seedream: WxH with a pixel floor, ratio kept
-    kStarSize,     // DashScope: W*H
+    kStarSize,     // DashScope: W*H, sides in a range
+    kXSize,        // ModelScope: WxH, sides in a range
   } size_form = SizeForm::kAspectRatio;
   bool asynchronous = false;  // submit + poll
 };

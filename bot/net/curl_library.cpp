@@ -34,8 +34,10 @@ Loaded open_library() {
   std::string& e = loaded.error;
   CURLcode (*global_init)(long) = nullptr;
   const bool complete =
-      resolve(handle, "curl_global_init", global_init, e) & resolve(handle, "curl_easy_init", t.easy_init, e) &
+      resolve(handle, "curl_global_init", global_init, e) &
+      resolve(handle, "curl_easy_init", t.easy_init, e) &
       resolve(handle, "curl_easy_cleanup", t.easy_cleanup, e) &
+      resolve(handle, "curl_easy_reset", t.easy_reset, e) &
       resolve(handle, "curl_easy_setopt", t.easy_setopt, e) &
       resolve(handle, "curl_easy_getinfo", t.easy_getinfo, e) &
       resolve(handle, "curl_easy_strerror", t.easy_strerror, e) &

@@ -19,6 +19,7 @@ namespace picbot::net {
 struct CurlLibrary {
   CURL* (*easy_init)();
   void (*easy_cleanup)(CURL*);
+  void (*easy_reset)(CURL*);
   CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
   CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
   const char* (*easy_strerror)(CURLcode);

@@ -1,8 +1,8 @@
 #include "bot/net/http_client.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +14,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/execution.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,6 +22,8 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <optional>
+#include <system_error>
 #include <unordered_map>
 
 #include "bot/core/log_language.h"
@@ -82,7 +85,8 @@ HttpError make_error(HttpError::Kind kind, std::string message) {
 }
 
 // One request: the easy handle plus everything its callbacks write into.
-// Owned by CurlMulti while in flight, so the easy handle never outlives it.
+// Owned by CurlMulti while in flight, so the easy handle never outlives it;
+// a finished transfer's handle goes back to CurlMulti's pool (easy == nullptr).
 struct Transfer {
   Transfer() = default;
   Transfer(const Transfer&) = delete;
@@ -174,7 +178,12 @@ bool is_valid_method(std::string_view method) {
   return true;
 }
 
-Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, std::uint64_t id) {
+// REQUIRES: easy is a new or reset handle; the transfer owns it from here.
+Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, std::uint64_t id,
+                                                           CURL* easy) {
+  if (easy == nullptr) return make_error(HttpError::Kind::kOther, "curl_easy_init failed");
+  auto t = std::make_unique<Transfer>();
+  t->easy = easy;
   if (!is_valid_method(request.method)) return make_error(HttpError::Kind::kOther, "invalid HTTP method");
   bool has_expect = false;
   for (const auto& [name, value] : request.headers) {
@@ -184,12 +193,9 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     }
     has_expect = has_expect || to_lower(name) == "expect";
   }
-  auto t = std::make_unique<Transfer>();
   t->id = id;
   t->request = std::move(request);
   const HttpRequest& r = t->request;
-  t->easy = curl().easy_init();
-  if (t->easy == nullptr) return make_error(HttpError::Kind::kOther, "curl_easy_init failed");
 
   for (const auto& [name, value] : r.headers) {
     // "Name;" is curl's way to send a header with an empty value.
@@ -205,7 +211,6 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     t->header_list = next;
   }
 
-  CURL* easy = t->easy;
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
     if (rc == CURLE_OK) rc = curl().easy_setopt(easy, option, value);
@@ -321,17 +326,41 @@ Outcome outcome_of(Transfer& t, CURLcode code) {
   return make_error(kind_of(code), std::move(message));
 }
 
+// Easy handles kept for reuse: a new one costs two large allocations (its
+// state and its 16 KiB receive buffer) and their frees; ~30 KiB each idle.
+constexpr std::size_t kMaxIdleHandles = 256;
+
+// Idle keep-alive connections the client keeps (curl closes the oldest past
+// this); each holds one socket until the peer or curl's max age closes it.
+constexpr long kMaxIdleConnections = 1024;
+
 // Drives every transfer of one HttpClient from the io_context: curl says
 // which sockets to watch and when to time out; Asio says when they are ready.
+//
+// curl's sockets sit in an epoll set of our own (level-triggered), and Asio
+// waits on that one descriptor: a socket costs one epoll_ctl when curl's
+// interest in it changes, instead of a dup, a registration with Asio's reactor
+// and a re-arm per wait. Its timer is re-armed only when curl's next timeout
+// moves earlier; firing early just re-arms it.
 class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
  public:
   explicit CurlMulti(boost::asio::any_io_executor executor)
-      : executor_(std::move(executor)), multi_(curl().multi_init()), timer_(executor_) {
+      : executor_(std::move(executor)), multi_(curl().multi_init()), timer_(executor_), sockets_(executor_) {
     if (multi_ == nullptr) throw std::bad_alloc();
+    const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0) {
+      curl().multi_cleanup(multi_);
+      throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    }
+    sockets_.assign(epoll_fd);
     curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMulti::on_socket);
     curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
     curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMulti::on_timer);
     curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    // curl's default keeps 4 idle connections per transfer still added, so the
+    // last transfers of a burst close almost every connection the burst opened
+    // and the next burst (a poll round of many tasks) connects again.
+    curl().multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
   }
 
   ~CurlMulti() {
@@ -341,16 +370,26 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
       complete(std::move(t->handler), make_error(HttpError::Kind::kCancelled, "HTTP client shut down"));
     }
     transfers_.clear();
-    for (auto& [fd, watch] : sockets_) close_watch(*watch);
-    sockets_.clear();
+    for (CURL* easy : idle_handles_) curl().easy_cleanup(easy);
     timer_.cancel();
-    curl().multi_cleanup(multi_);
+    curl().multi_cleanup(multi_);  // closes curl's sockets, which leaves the epoll set empty
+    boost::system::error_code ignored;
+    sockets_.close(ignored);
   }
 
   CurlMulti(const CurlMulti&) = delete;
   CurlMulti& operator=(const CurlMulti&) = delete;
 
   std::uint64_t next_id() { return ++last_id_; }
+
+  // A reset handle from the pool (no option of its last request is left), or
+  // a new one; nullptr when curl cannot make one. The caller owns it.
+  CURL* take_handle() {
+    if (idle_handles_.empty()) return curl().easy_init();
+    CURL* easy = idle_handles_.back();
+    idle_handles_.pop_back();
+    return easy;
+  }
 
   void start(std::unique_ptr<Transfer> t, CompletionHandler handler) {
     const std::uint64_t id = t->id;
@@ -365,6 +404,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     }
     CURL* easy = t->easy;
     transfers_.emplace(id, std::move(t));
+    arm_sockets();
     const CURLMcode rc = curl().multi_add_handle(multi_, easy);
     if (rc != CURLM_OK) {
       finish(id, make_error(HttpError::Kind::kOther,
@@ -375,109 +415,131 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   std::size_t in_flight() const { return transfers_.size(); }
 
  private:
-  struct SocketWatch {
-    SocketWatch(const boost::asio::any_io_executor& executor, curl_socket_t fd)
-        : descriptor(executor), fd(fd) {}
-    boost::asio::posix::stream_descriptor descriptor;  // on a dup of fd: curl keeps owning fd
-    curl_socket_t fd;
-    int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
-    bool read_armed = false;
-    bool write_armed = false;
-    bool closed = false;
-  };
+  using Clock = std::chrono::steady_clock;
+  // What curl asked to watch, kept in the epoll entry: fd in the low half.
+  static constexpr int kInterestShift = 32;
 
   static int on_socket(CURL* easy, curl_socket_t fd, int what, void* user, void* socketp) {
-    static_cast<CurlMulti*>(user)->watch(fd, what, static_cast<SocketWatch*>(socketp));
+    static_cast<CurlMulti*>(user)->watch(fd, what, socketp != nullptr);
     return 0;
   }
 
   static int on_timer(CURLM* multi, long timeout_ms, void* user) {
-    auto* self = static_cast<CurlMulti*>(user);
-    if (timeout_ms < 0) {
-      self->timer_.cancel();
-      return 0;
-    }
-    self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
-    self->timer_.async_wait([weak = self->weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (auto strong = weak.lock()) strong->on_timeout();
-    });
+    static_cast<CurlMulti*>(user)->set_timeout(timeout_ms);
     return 0;
   }
 
-  void watch(curl_socket_t fd, int what, SocketWatch* known) {
-    auto it = sockets_.find(fd);
+  void watch(curl_socket_t fd, int what, bool known) {
+    const int epoll_fd = sockets_.native_handle();
     if (what == CURL_POLL_REMOVE) {
-      if (it != sockets_.end()) {
-        close_watch(*it->second);
-        sockets_.erase(it);
-      }
+      ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);  // ENOENT if curl already closed it
       return;
     }
-    if (it != sockets_.end() && it->second.get() != known) {
-      // curl never told us this fd number was reused: drop the stale watch.
-      close_watch(*it->second);
-      sockets_.erase(it);
-      it = sockets_.end();
+    epoll_event event{};
+    event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    event.data.u64 = static_cast<std::uint32_t>(fd) | (std::uint64_t(what) << kInterestShift);
+    // `known`: curl has seen this fd with us before (multi_assign below). A
+    // socket curl closed without telling left the set by itself, and a new
+    // one may reuse its number: fall back either way.
+    int rc = ::epoll_ctl(epoll_fd, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+    if (rc != 0 && (errno == ENOENT || errno == EEXIST)) {
+      rc = ::epoll_ctl(epoll_fd, errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
     }
-    if (it == sockets_.end()) {
-      auto fresh = std::make_shared<SocketWatch>(executor_, fd);
-      const int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-      boost::system::error_code ec;
-      if (dup_fd >= 0) fresh->descriptor.assign(dup_fd, ec);
-      if (dup_fd < 0 || ec) {
-        if (dup_fd >= 0) ::close(dup_fd);
-        const std::string reason = dup_fd < 0 ? std::strerror(errno) : ec.message();
-        log::get("http")->warn(
-            "{}", log::text("log.http_cannot_watch_socket", fmt::arg("fd", fd), fmt::arg("reason", reason)));
-        return;  // curl's own timeout will end the transfer
-      }
-      curl().multi_assign(multi_, fd, fresh.get());
-      it = sockets_.emplace(fd, std::move(fresh)).first;
+    if (rc != 0) {
+      log::get("http")->warn("{}", log::text("log.http_cannot_watch_socket", fmt::arg("fd", fd),
+                                             fmt::arg("reason", std::strerror(errno))));
+      return;  // curl's own timeout will end the transfer
     }
-    it->second->wanted = what;
-    arm(it->second);
+    if (!known) curl().multi_assign(multi_, fd, this);
   }
 
-  void close_watch(SocketWatch& watch) {
-    watch.closed = true;
-    boost::system::error_code ignored;
-    watch.descriptor.close(ignored);
+  // Waits on the epoll set while any transfer is in flight (an idle client
+  // leaves no work on the io_context).
+  void arm_sockets() {
+    if (sockets_armed_ || transfers_.empty()) return;
+    sockets_armed_ = true;
+    sockets_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                        [weak = weak_from_this()](const boost::system::error_code& ec) {
+                          if (ec == boost::asio::error::operation_aborted) return;
+                          auto self = weak.lock();
+                          if (!self) return;
+                          self->sockets_armed_ = false;
+                          self->on_sockets_ready();
+                          self->arm_sockets();
+                        });
   }
 
-  void arm(const std::shared_ptr<SocketWatch>& watch) {
-    if ((watch->wanted & CURL_POLL_IN) && !watch->read_armed) {
-      watch->read_armed = true;
-      wait(watch, boost::asio::posix::stream_descriptor::wait_read);
+  void on_sockets_ready() {
+    std::array<epoll_event, 64> events;
+    const int ready = ::epoll_wait(sockets_.native_handle(), events.data(), events.size(), 0);
+    for (int i = 0; i < ready; ++i) {
+      const auto fd = static_cast<curl_socket_t>(events[i].data.u64 & 0xFFFFFFFFu);
+      const auto wanted = static_cast<int>(events[i].data.u64 >> kInterestShift);
+      const std::uint32_t got = events[i].events;
+      int action = 0;
+      if (got & (EPOLLERR | EPOLLHUP)) action = wanted & (CURL_CSELECT_IN | CURL_CSELECT_OUT);
+      if (got & EPOLLIN) action |= CURL_CSELECT_IN;
+      if (got & EPOLLOUT) action |= CURL_CSELECT_OUT;
+      int running = 0;
+      curl().multi_socket_action(multi_, fd, action, &running);
     }
-    if ((watch->wanted & CURL_POLL_OUT) && !watch->write_armed) {
-      watch->write_armed = true;
-      wait(watch, boost::asio::posix::stream_descriptor::wait_write);
-    }
-  }
-
-  void wait(const std::shared_ptr<SocketWatch>& watch,
-            boost::asio::posix::stream_descriptor::wait_type type) {
-    watch->descriptor.async_wait(
-        type, [weak = weak_from_this(), watch, type](const boost::system::error_code& ec) {
-          const bool reading = type == boost::asio::posix::stream_descriptor::wait_read;
-          (reading ? watch->read_armed : watch->write_armed) = false;
-          if (watch->closed || ec == boost::asio::error::operation_aborted) return;
-          if (!(watch->wanted & (reading ? CURL_POLL_IN : CURL_POLL_OUT))) return;  // interest changed
-          auto self = weak.lock();
-          if (!self) return;
-          self->act(watch->fd, ec ? CURL_CSELECT_ERR : (reading ? CURL_CSELECT_IN : CURL_CSELECT_OUT));
-          if (!ec && !watch->closed) self->arm(watch);
-        });
-  }
-
-  void act(curl_socket_t fd, int events) {
-    int running = 0;
-    curl().multi_socket_action(multi_, fd, events, &running);
     collect_done();
   }
 
-  void on_timeout() { act(CURL_SOCKET_TIMEOUT, 0); }
+  void set_timeout(long timeout_ms) {
+    if (timeout_ms < 0) {
+      wanted_.reset();
+      if (timer_armed_) {
+        timer_armed_ = false;
+        ++timer_generation_;
+        timer_.cancel();
+      }
+      return;
+    }
+    const Clock::time_point due = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    wanted_ = due;
+    if (timeout_ms == 0) {
+      // Now: a posted call, not the timer (curl forbids acting from inside
+      // this callback).
+      if (!timeout_posted_) {
+        timeout_posted_ = true;
+        boost::asio::post(executor_, [weak = weak_from_this()] {
+          auto self = weak.lock();
+          if (!self) return;
+          self->timeout_posted_ = false;
+          if (self->wanted_ && *self->wanted_ <= Clock::now()) self->on_timeout();
+        });
+      }
+      return;
+    }
+    if (timer_armed_ && timer_due_ <= due) return;  // fires early and re-arms then
+    arm_timer(due);
+  }
+
+  void arm_timer(Clock::time_point due) {
+    timer_armed_ = true;
+    timer_due_ = due;
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.expires_at(due);
+    timer_.async_wait([weak = weak_from_this(), generation](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto self = weak.lock();
+      if (!self || generation != self->timer_generation_) return;
+      self->timer_armed_ = false;
+      if (!self->wanted_) return;
+      if (*self->wanted_ > Clock::now()) {
+        self->arm_timer(*self->wanted_);
+      } else {
+        self->on_timeout();
+      }
+    });
+  }
+
+  void on_timeout() {
+    int running = 0;
+    curl().multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    collect_done();
+  }
 
   void collect_done() {
     int queued = 0;
@@ -503,12 +565,29 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     std::unique_ptr<Transfer> t = std::move(it->second);
     transfers_.erase(it);
     curl().multi_remove_handle(multi_, t->easy);
+    give_back(std::exchange(t->easy, nullptr));
+    if (transfers_.empty() && sockets_armed_) {
+      sockets_armed_ = false;
+      sockets_.cancel();
+    }
     if (!from_slot) t->slot.clear();
     if (!outcome.ok()) {
       log::get("http")->debug("{} request failed: {}: {}", t->request.method, to_string(outcome.error().kind),
                               outcome.error().message);
     }
     complete(std::move(t->handler), std::move(outcome));
+  }
+
+  // Resets a handle curl no longer drives and keeps it for take_handle(): the
+  // reset drops every option (URL, headers, method, body, proxy, callbacks),
+  // while connections and the DNS cache stay with the multi handle.
+  void give_back(CURL* easy) {
+    if (idle_handles_.size() >= kMaxIdleHandles) {
+      curl().easy_cleanup(easy);
+      return;
+    }
+    curl().easy_reset(easy);
+    idle_handles_.push_back(easy);
   }
 
   // Posts rather than calls: the awaiting coroutine must not resume inside
@@ -524,8 +603,15 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
   boost::asio::any_io_executor executor_;
   CURLM* multi_;
   boost::asio::steady_timer timer_;
-  std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
+  std::optional<Clock::time_point> wanted_;  // curl's next timeout, if any
+  Clock::time_point timer_due_;              // when timer_ fires, while armed
+  bool timer_armed_ = false;
+  std::uint64_t timer_generation_ = 0;  // a cancelled or replaced wait ignores its completion
+  bool timeout_posted_ = false;
+  boost::asio::posix::stream_descriptor sockets_;  // the epoll set of curl's sockets
+  bool sockets_armed_ = false;
   std::unordered_map<std::uint64_t, std::unique_ptr<Transfer>> transfers_;
+  std::vector<CURL*> idle_handles_;  // reset, at most kMaxIdleHandles
   std::uint64_t last_id_ = 0;
 };
 
@@ -634,7 +720,7 @@ boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::send(HttpReq
   auto loaded = impl_->get();
   if (!loaded.ok()) co_return loaded.error();
   CurlMulti& multi = *loaded.value();
-  auto transfer = make_transfer(std::move(request), multi.next_id());
+  auto transfer = make_transfer(std::move(request), multi.next_id(), multi.take_handle());
   if (!transfer.ok()) co_return transfer.error();
   // Initiation runs before this coroutine yields, while the client is alive.
   // The frame keeps no strong reference, so destroying the client while

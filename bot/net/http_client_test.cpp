@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -157,6 +158,80 @@ TEST_F(HttpClientTest, SequentialRequestsReuseTheConnection) {
   ASSERT_TRUE(fetch(get("/b")).ok());
   EXPECT_EQ(server_.request_count(), 2u);
   EXPECT_EQ(server_.connection_count(), 1u);
+}
+
+// The client reuses a finished request's curl handle (reset): nothing of that
+// request may reach the next one.
+TEST_F(HttpClientTest, AReusedHandleCarriesNothingOfThePreviousRequest) {
+  server_.on("*", "/", echo);
+  HttpRequest put = get("/first");
+  put.method = "PUT";
+  put.body = "first body";
+  put.headers = {{"X-Test", "first"}, {"Content-Type", "text/plain"}};
+  ASSERT_TRUE(fetch(put).ok());
+  HttpRequest capped = get("/second");
+  capped.max_response_bytes = 8;  // the echo is longer
+  const Outcome too_large = fetch(capped);
+  ASSERT_FALSE(too_large.ok());
+  EXPECT_EQ(too_large.error().kind, Kind::kTooLarge);
+
+  const Outcome outcome = fetch(get("/third"));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  const auto body = nlohmann::json::parse(outcome->body);
+  EXPECT_EQ(body["method"], "GET");
+  EXPECT_EQ(body["target"], "/third");
+  EXPECT_EQ(body["body"], "");
+  EXPECT_EQ(body["x_test"], "");
+  ASSERT_EQ(server_.request_count(), 3u);
+  EXPECT_EQ(server_.requests()[2].header("content-type"), "");
+  EXPECT_EQ(server_.requests()[2].header("content-length"), "");
+}
+
+TEST_F(HttpClientTest, AReusedHandleDoesNotKeepThePreviousProxy) {
+  FakeHttpServer proxy;
+  proxy.set_forward_proxy(true);
+  server_.on("GET", "/", echo);
+  HttpRequest proxied = get("/proxied");
+  proxied.proxy = proxy.base_url();
+  ASSERT_TRUE(fetch(proxied).ok());
+  ASSERT_EQ(proxy.request_count(), 1u);
+
+  const Outcome direct = fetch(get("/direct"));
+  ASSERT_TRUE(direct.ok()) << direct.error().message;
+  EXPECT_EQ(proxy.request_count(), 1u);
+  ASSERT_EQ(server_.request_count(), 2u);
+  EXPECT_EQ(server_.requests()[1].target, "/direct");
+}
+
+// Many tasks polled at once: the second round of requests to the same host
+// goes over the first round's connections instead of connecting again.
+TEST_F(HttpClientTest, ABurstReusesThePreviousBurstsConnections) {
+  constexpr int kBurst = 50;
+  std::atomic<int> answered{0};
+  server_.on("GET", "/", [&](const FakeHttpRequest& request) {
+    // Answers one by one, so the burst's transfers finish (and leave) one by one.
+    FakeHttpResponse response = echo(request);
+    response.delay = std::chrono::milliseconds(2 * (answered++ % kBurst));
+    return response;
+  });
+  for (int round = 0; round < 2; ++round) {
+    run([&]() -> asio::awaitable<void> {
+      int done = 0;
+      for (int i = 0; i < kBurst; ++i) {
+        asio::co_spawn(
+            io_,
+            [&]() -> asio::awaitable<void> {
+              const Outcome outcome = co_await client_.request(get("/task"));
+              EXPECT_TRUE(outcome.ok());
+              ++done;
+            },
+            asio::detached);
+      }
+      EXPECT_TRUE(co_await eventually([&] { return done == kBurst; }, 10s));
+    });
+  }
+  EXPECT_EQ(server_.request_count(), 2u * kBurst);
+  EXPECT_LE(server_.connection_count(), std::size_t{kBurst});
 }
 
 TEST_F(HttpClientTest, HundredConcurrentRequestsOnOneThread) {

@@ -4,7 +4,10 @@
 
 #include <boost/asio/post.hpp>
 
+#include "bot/core/log_language.h"
+#include "bot/core/logging.h"
 #include "bot/onebot/base64.h"
+#include "image/log_messages.h"
 #include "image/provider_test_rig.h"
 #include "tests/fakes/dashscope/fake_dashscope.h"
 #include "tests/fakes/openrouter/fake_images.h"
@@ -259,6 +262,53 @@ TEST(DashScopeAnswer, MalformedAnswersAreBadResponses) {
       << "the generic reading keeps Retry-After";
   EXPECT_EQ(read_dashscope_error(503, R"({"code":"ServiceUnavailable","message":"x"})")->cls,
             FailureClass::kTransient);
+}
+
+// The async engine's lines used to be English whatever the log language; the
+// task id, provider, model and byte count read the same in both.
+TEST_F(DashScopeProviderTest, TheTaskLinesAreInTheLogLanguage) {
+  auto lines_with = [](const std::string& needle) {
+    std::size_t n = 0;
+    for (const auto& line : log::recent(1000)) n += line.find(needle) != std::string::npos;
+    return n;
+  };
+  const std::string model(kDashScopeModel);
+  const std::string zh_submitted = " 已提交给 ds（" + model + "）";
+  const std::string zh_generated = "ds（" + model + "）在任务 task-";
+  const std::string en_submitted = " submitted to ds (" + model + ")";
+  const std::string en_failed = " at ds failed: ";
+  const std::size_t zh_before[] = {lines_with(zh_submitted), lines_with(zh_generated)};
+  const std::size_t en_before[] = {lines_with(en_submitted), lines_with(en_failed)};
+  log::set_language("zh-CN");
+  auto drawn = generate(request("a cat"));
+  ASSERT_TRUE(drawn.ok()) << drawn.error().to_string();
+  EXPECT_EQ(lines_with(zh_submitted), zh_before[0] + 1);
+  EXPECT_EQ(lines_with(zh_generated), zh_before[1] + 1);
+  EXPECT_GE(lines_with("图片任务 " + drawn->task_id + zh_submitted), 1u);
+
+  log::set_language("en");
+  fake_.tasks().set_fate(TaskFate::kFailed);
+  auto failed = generate(request("a dog"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(lines_with(en_submitted), en_before[0] + 1);
+  EXPECT_EQ(lines_with(en_failed), en_before[1] + 1);
+  log::set_language("zh-CN");
+}
+
+TEST(ImageLogMessages, TheTaskLinesReadInBothLanguages) {
+  auto poll_retry = [] {
+    return log_text("log.image.task_poll_retry", fmt::arg("poll", 3), fmt::arg("task", "task-7"),
+                    fmt::arg("provider", "ms"), fmt::arg("reason", "HTTP 502"));
+  };
+  log::set_language("en");
+  EXPECT_EQ(poll_retry(), "poll 3 of task task-7 at ms failed, polling again: HTTP 502");
+  EXPECT_EQ(log_text("log.image.task_submit_failed", fmt::arg("provider", "ds"), fmt::arg("model", "wan"),
+                     fmt::arg("attempts", 2), fmt::arg("reason", "401")),
+            "image task submit to ds (wan) failed after 2 attempt(s): 401");
+  log::set_language("zh-CN");
+  EXPECT_EQ(poll_retry(), "第 3 次轮询 ms 的任务 task-7 失败，稍后再轮询：HTTP 502");
+  EXPECT_EQ(log_text("log.image.task_resumed", fmt::arg("task", "task-7"), fmt::arg("provider", "ms")),
+            "继续轮询 ms 的图片任务 task-7");
 }
 
 }  // namespace

@@ -62,9 +62,7 @@ std::string modelscope_size(const SizeWish& wish, std::string_view model) {
   } else if (contains(model, "FLUX")) {
     max_side = 1024;
   }
-  std::string size = to_dashscope_size(wish, min_side, max_side);
-  std::replace(size.begin(), size.end(), '*', 'x');
-  return size;
+  return to_modelscope_size(wish, min_side, max_side);
 }
 
 Result<std::string, ProviderError> parse_modelscope_submit(std::string_view body, int status) {
@@ -138,7 +136,7 @@ Capabilities ModelScopeProvider::capabilities() const {
   const bool editing = modelscope_is_editing_model(model());
   capabilities.image_to_image = editing;
   capabilities.max_references = editing ? kMaxReferences : 0;
-  capabilities.size_form = Capabilities::SizeForm::kStarSize;  // sides in a range, written WxH
+  capabilities.size_form = Capabilities::SizeForm::kXSize;
   capabilities.asynchronous = true;
   return capabilities;
 }

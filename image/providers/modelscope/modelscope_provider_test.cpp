@@ -39,6 +39,12 @@ TEST(ModelScopeSize, SidesWithinTheModelFamilysRange) {
   EXPECT_EQ(modelscope_size(*parse_size_wish("2048x2048"), "Qwen/Qwen-Image"), "1664x1664");
 }
 
+TEST_F(ModelScopeProviderTest, ReportsItsSizeFormAsWxH) {
+  const Capabilities capabilities = provider(settings()).capabilities();
+  EXPECT_EQ(capabilities.size_form, Capabilities::SizeForm::kXSize);
+  EXPECT_TRUE(capabilities.asynchronous);
+}
+
 TEST_F(ModelScopeProviderTest, SubmitsAsyncPollsWithTheTaskTypeAndDownloads) {
   InstanceSettings s = settings();
   s.extra = {{"steps", 8}};

@@ -48,6 +48,8 @@ class ScriptedImageFake {
     std::lock_guard lock(mutex_);
     return served_;
   }
+  // TCP connections the server accepted (keep-alive reuse shows as few).
+  std::size_t connection_count() const { return server_.connection_count(); }
 
  protected:
   explicit ScriptedImageFake(Script default_script) : default_(default_script) {
