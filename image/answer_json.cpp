@@ -22,4 +22,9 @@ Result<nlohmann::json> parse_answer_json(std::string_view body) {
   return onebot::to_nlohmann(root);
 }
 
+std::string string_at(const nlohmann::json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace picbot::image

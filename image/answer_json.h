@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "bot/core/result.h"
@@ -16,5 +17,9 @@ namespace picbot::image {
 // bounded by kMaxJsonDepth. Errors: "json_too_deep" (is_json_too_deep) for
 // too deep a nesting, else "not_json" (trailing text, a raw NUL byte, ...).
 Result<nlohmann::json> parse_answer_json(std::string_view body);
+
+// object[key] when it is a string, else "" (answers are outside input: a
+// missing or mistyped member is not an exception). REQUIRES: object is an object.
+std::string string_at(const nlohmann::json& object, const char* key);
 
 }  // namespace picbot::image

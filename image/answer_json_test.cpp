@@ -22,8 +22,8 @@ TEST(ParseAnswerJson, GivesTheValueParseJsonGives) {
 }
 
 TEST(ParseAnswerJson, RefusesWhatParseJsonRefuses) {
-  for (const std::string body : {std::string("{\"a\":"), std::string("{} trailing"), std::string("{\"a\":1}\0x", 9),
-                                 std::string("\"\x01\"")}) {
+  for (const std::string& body : {std::string("{\"a\":"), std::string("{} trailing"),
+                                  std::string("{\"a\":1}\0x", 9), std::string("\"\x01\"")}) {
     auto parsed = parse_answer_json(body);
     ASSERT_FALSE(parsed.ok()) << body;
     EXPECT_EQ(parsed.error().code, "not_json") << body;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "bot/core/json_limits.h"
+#include "image/answer_json.h"
 #include "image/format.h"
 
 namespace picbot::image {
@@ -25,13 +26,6 @@ ProviderError bad_response(int status, std::string message) {
   return ProviderError{FailureClass::kBadResponse, status, std::move(message), std::nullopt};
 }
 
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
-
 // {"code","message"} as a failure; `otherwise` for a code with no class of its own.
 ProviderError dashscope_error(const std::string& code, const std::string& message, int status,
                               FailureClass otherwise) {
@@ -40,11 +34,11 @@ ProviderError dashscope_error(const std::string& code, const std::string& messag
     cls = FailureClass::kInvalidKey;
   } else if (code == "Arrearage") {
     cls = FailureClass::kNoCredits;
-  } else if (starts_with(code, "Throttling")) {
+  } else if (code.starts_with("Throttling")) {
     cls = FailureClass::kRateLimited;
-  } else if (starts_with(code, "DataInspection") || code == "IPInfringementSuspect") {
+  } else if (code.starts_with("DataInspection") || code == "IPInfringementSuspect") {
     return ProviderError{FailureClass::kContentFiltered, status, "", std::nullopt};
-  } else if (starts_with(code, "InvalidParameter")) {
+  } else if (code.starts_with("InvalidParameter")) {
     cls = FailureClass::kBadRequest;
   }
   std::string text = message.empty() ? code : code + ": " + message;
@@ -55,7 +49,7 @@ ProviderError dashscope_error(const std::string& code, const std::string& messag
 }  // namespace
 
 bool dashscope_is_editing_model(std::string_view model) {
-  return model.find("imageedit") != std::string_view::npos || starts_with(model, "wan2.5-i2i") ||
+  return model.find("imageedit") != std::string_view::npos || model.starts_with("wan2.5-i2i") ||
          model.find("-i2i") != std::string_view::npos;
 }
 
@@ -70,7 +64,7 @@ std::string dashscope_task_url(std::string_view api_base, std::string_view task_
 }
 
 std::string dashscope_size(const SizeWish& wish, std::string_view model) {
-  if (!starts_with(model, "qwen-image")) return to_dashscope_size(wish, kMinSide, kMaxSide);
+  if (!model.starts_with("qwen-image")) return to_dashscope_size(wish, kMinSide, kMaxSide);
   const double wanted = static_cast<double>(wish.width) / wish.height;
   auto best = kQwenImageSizes[0];
   for (const auto& size : kQwenImageSizes) {

@@ -39,11 +39,6 @@ ProviderError filtered(int status, std::string message) {
                        std::nullopt};
 }
 
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The member of that type, or nullptr; never copies (the image's base64 is megabytes).
 const json* member_of(const json& object, const char* key, json::value_t type) {
   if (!object.is_object()) return nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bot/core/json_limits.h"
+#include "image/answer_json.h"
 #include "image/format.h"
 
 namespace picbot::image {
@@ -17,11 +18,6 @@ constexpr std::size_t kMaxReferences = 3;
 
 ProviderError bad_response(int status, std::string message) {
   return ProviderError{FailureClass::kBadResponse, status, std::move(message), std::nullopt};
-}
-
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 bool contains(std::string_view text, std::string_view part) {

@@ -24,11 +24,6 @@ ProviderError bad_response(int status, std::string message) {
   return ProviderError{FailureClass::kBadResponse, status, std::move(message), std::nullopt};
 }
 
-std::string string_at(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Input/Output{Text,Image}SensitiveContentDetected (and the .PolicyViolation
 // variants Ark appends): the moderation refused the prompt, a reference or
 // the result.
