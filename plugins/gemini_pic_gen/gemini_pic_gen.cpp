@@ -404,9 +404,7 @@ class GeminiPicGenPlugin final : public Plugin {
            json body;  // null: enable_key answers it as a bad request
            if (parsed) body = std::move(*parsed);
            auto enabled = console_->enable_key(body);
-           if (!enabled) co_return error_response(enabled.error());
-           ctx_->logger()->info("{}", log::text("log.gemini_key_reenabled",
-                                                fmt::arg("key", (*enabled)["enabled"].get<std::string>())));
+           if (!enabled) co_return error_response(enabled.error());  // ConsoleApi logs a success
            co_return web::HttpResponse::json(*enabled);
          }},
         // "/gallery" lists; "/gallery/<id>" is one image (GET) or deletes it.

@@ -120,7 +120,6 @@ void register_plugin_messages() {
       {"log.gemini_url_serving", "image_delivery url：图片地址为 {base}/images/<id>",
        "image_delivery url: images are served at {base}/images/<id>"},
       {"log.gemini_cannot_serve_image", "无法提供图片 {id}：{reason}", "cannot serve image {id}: {reason}"},
-      {"log.gemini_key_reenabled", "管理后台：密钥 {key} 已重新启用", "web console: key {key} re-enabled"},
       {"log.gemini_no_console_pages", "没有管理后台页面：{reason}", "no console pages: {reason}"},
       {"log.gemini_console_script_missing", "构建中缺少管理后台页面脚本；没有“绘图额度”和“图库”页面",
        "the console page script is missing from the build; no Quotas and Gallery pages"},
