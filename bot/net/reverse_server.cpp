@@ -206,9 +206,11 @@ struct ReverseServer::Impl : std::enable_shared_from_this<ReverseServer::Impl> {
     ws.read_message_max(options.max_message_bytes);
     auto [accept_ec] = co_await ws.async_accept(req, asio::as_tuple(asio::use_awaitable));
     if (accept_ec) {
+      // A named copy: clang 14 cannot capture a structured binding in a lambda.
+      const beast::error_code refused = accept_ec;
       refusals.warn(client, [&] {
         return log::text("log.reverse_handshake_failed", fmt::arg("peer", peer),
-                         fmt::arg("reason", accept_ec.message()));
+                         fmt::arg("reason", refused.message()));
       });
       co_return;
     }
