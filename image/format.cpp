@@ -272,6 +272,10 @@ std::string to_seedream_size(const SizeWish& wish, std::int64_t min_pixels) {
   return std::to_string(width) + "x" + std::to_string(height);
 }
 
+bool is_http_url(std::string_view text) {
+  return starts_with_ci(text, "http://") || starts_with_ci(text, "https://");
+}
+
 std::optional<std::string> image_data_url(std::string_view bytes) {
   const auto format = sniff_image_format(bytes);
   if (!format) return std::nullopt;

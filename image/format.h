@@ -53,7 +53,8 @@ std::optional<std::string> image_data_url(std::string_view bytes);
 
 // Small text helpers of the parsers above.
 bool starts_with_ci(std::string_view text, std::string_view prefix);  // ASCII case-insensitive
-bool is_base64_char(char c);                                          // A-Z a-z 0-9 + / =
+bool is_http_url(std::string_view text);  // starts with http:// or https://, any case
+bool is_base64_char(char c);              // A-Z a-z 0-9 + / =
 
 // The aspect ratios a drawing may ask for: the one list behind the /draw
 // option, the tool schema's enum and the console. Gemini's imageConfig and

@@ -1,8 +1,14 @@
 #include "image/provider.h"
 
 #include <cmath>
+#include <string>
 
 namespace picbot::image {
+
+llm::ProviderError refused_reference(std::size_t index) {
+  return refused_request("reference image " + std::to_string(index + 1) +
+                         " is not a PNG, JPEG or WEBP image");
+}
 
 llm::RetrySettings make_retry_settings(int max_retry_attempts, double backoff_initial_seconds,
                                        double backoff_max_seconds, double request_timeout_seconds) {

@@ -124,6 +124,9 @@ inline constexpr std::size_t max_answer_bytes(std::size_t max_image_bytes) {
 }
 
 // kBadRequest for a request refused before it is sent (empty prompt, ...).
+// The refusal of a reference image at index (from 0) that is not a PNG, JPEG or WEBP image.
+llm::ProviderError refused_reference(std::size_t index);
+
 inline llm::ProviderError refused_request(std::string message) {
   return llm::ProviderError{llm::FailureClass::kBadRequest, 0, std::move(message), std::nullopt};
 }

@@ -115,7 +115,7 @@ Result<TaskState, ProviderError> parse_dashscope_task(std::string_view body, int
       for (const json& result : *results) {
         if (!result.is_object()) continue;
         const std::string url = string_at(result, "url");
-        if (starts_with_ci(url, "http://") || starts_with_ci(url, "https://")) {
+        if (is_http_url(url)) {
           state.urls.push_back(url);
         } else if (!result_error && result.contains("code")) {
           result_error = dashscope_error(string_at(result, "code"), string_at(result, "message"), status,
@@ -194,8 +194,7 @@ Result<KeyedProvider::Prepared, ProviderError> DashScopeProvider::prepare(const 
   for (std::size_t i = 0; i < request.references.size(); ++i) {
     auto url = image_data_url(request.references[i].bytes);
     if (!url) {
-      return refused_request("reference image " + std::to_string(i + 1) +
-                             " is not a PNG, JPEG or WEBP image");
+      return refused_reference(i);
     }
     // Base64 data URLs where the API reference shows public URLs (the SDK
     // uploads files to temporary OSS instead): unconfirmed for every model.

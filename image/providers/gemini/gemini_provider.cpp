@@ -165,8 +165,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> GeminiProvider::gener
   for (std::size_t i = 0; i < request.references.size(); ++i) {
     const auto format = sniff_image_format(request.references[i].bytes);
     if (!format) {
-      co_return refused_request("reference image " + std::to_string(i + 1) +
-                                " is not a PNG, JPEG or WEBP image");
+      co_return refused_reference(i);
     }
     parts.push_back({{"inline_data",
                       {{"mime_type", image_mime(*format)},

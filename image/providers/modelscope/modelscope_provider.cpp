@@ -89,8 +89,7 @@ Result<TaskState, ProviderError> parse_modelscope_task(std::string_view body, in
     const auto images = parsed->find("output_images");
     if (images != parsed->end() && images->is_array()) {
       for (const json& url : *images) {
-        if (url.is_string() && (starts_with_ci(url.get<std::string>(), "http://") ||
-                                starts_with_ci(url.get<std::string>(), "https://"))) {
+        if (url.is_string() && is_http_url(url.get_ref<const std::string&>())) {
           state.urls.push_back(url.get<std::string>());
         }
       }
@@ -155,8 +154,7 @@ Result<KeyedProvider::Prepared, ProviderError> ModelScopeProvider::prepare(
     for (std::size_t i = 0; i < request.references.size(); ++i) {
       auto url = image_data_url(request.references[i].bytes);
       if (!url) {
-        return refused_request("reference image " + std::to_string(i + 1) +
-                               " is not a PNG, JPEG or WEBP image");
+        return refused_reference(i);
       }
       // Data URLs where the docs show a public URL: unconfirmed (third-party clients send them).
       images.push_back(std::move(*url));

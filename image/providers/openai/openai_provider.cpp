@@ -86,7 +86,7 @@ Result<std::vector<UpstreamImage>, ProviderError> parse_openai_answer(std::strin
       answer.image = std::move(image).value();
     } else if (entry.contains("url") && entry["url"].is_string()) {
       answer.url = entry["url"].get<std::string>();
-      if (!starts_with_ci(answer.url, "http://") && !starts_with_ci(answer.url, "https://")) {
+      if (!is_http_url(answer.url)) {
         return bad_response("unsupported image URL: " + llm::sanitize_message(answer.url, 60));
       }
     } else {
@@ -146,8 +146,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> OpenAiProvider::gener
       ReferenceImage& reference = request.references[i];
       const auto format = sniff_image_format(reference.bytes);
       if (!format) {
-        co_return refused_request("reference image " + std::to_string(i + 1) +
-                                  " is not a PNG, JPEG or WEBP image");
+        co_return refused_reference(i);
       }
       body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image[]\"; filename=\"image" +
               std::to_string(i + 1) + "." + std::string(image_extension(*format)) +

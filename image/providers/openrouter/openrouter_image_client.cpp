@@ -25,8 +25,7 @@ Result<std::string, ProviderError> reference_data_url(const ReferenceImage& refe
   } else if (reference.mime.rfind("image/", 0) == 0) {
     mime = reference.mime;  // not one we recognise; the provider decides
   } else {
-    return refused_request("reference image " + std::to_string(position + 1) +
-                           " is not a PNG, JPEG or WEBP image");
+    return refused_reference(position);
   }
   std::string url = "data:" + mime + ";base64,";
   url.reserve(url.size() + (reference.bytes.size() + 2) / 3 * 4);

@@ -175,7 +175,7 @@ Result<ParsedImageResponse, ProviderError> parse_image_response(std::string_view
   for (const Candidate& candidate : candidates) {
     ParsedImageResponse parsed;
     if (candidate.kind == Candidate::Kind::kUrl) {
-      if (starts_with_ci(candidate.value, "http://") || starts_with_ci(candidate.value, "https://")) {
+      if (is_http_url(candidate.value)) {
         parsed.download_url = std::string(candidate.value);
         parsed.image.model_text = std::move(text);
         return parsed;

@@ -2,7 +2,6 @@
 
 #include "bot/core/json_limits.h"
 #include "bot/core/text.h"
-#include "bot/onebot/base64.h"
 #include "image/answer_json.h"
 #include "image/download.h"
 #include "image/format.h"
@@ -96,7 +95,7 @@ Result<UpstreamImage, ProviderError> parse_seedream_answer(std::string_view body
     }
     const std::string url = string_at(item, "url");
     if (!url.empty()) {
-      if (!starts_with_ci(url, "http://") && !starts_with_ci(url, "https://")) {
+      if (!is_http_url(url)) {
         return bad_response(status, "unsupported image URL: " + llm::sanitize_message(url, 60));
       }
       return UpstreamImage{GeneratedImage{}, url};
@@ -138,14 +137,10 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> SeedreamProvider::gen
   if (!request.references.empty()) {
     json images = json::array();
     for (std::size_t i = 0; i < request.references.size(); ++i) {
-      const auto format = sniff_image_format(request.references[i].bytes);
-      if (!format) {
-        co_return refused_request("reference image " + std::to_string(i + 1) +
-                                  " is not a PNG, JPEG or WEBP image");
-      }
       // Ark wants the format in lower case: data:image/<fmt>;base64,...
-      images.push_back("data:" + std::string(image_mime(*format)) + ";base64," +
-                       onebot::base64_encode(request.references[i].bytes));
+      auto url = image_data_url(request.references[i].bytes);
+      if (!url) co_return refused_reference(i);
+      images.push_back(std::move(*url));
       request.references[i].bytes = std::string();
     }
     body["image"] = std::move(images);
