@@ -165,6 +165,12 @@ asio::awaitable<Result<std::optional<ObjectInfo>>> S3Client::head(std::string ke
   if (!answer.ok()) co_return answer.error();
   const net::HttpResponse& response = answer.value();
   if (response.status == 404) co_return std::optional<ObjectInfo>();
+  if ((response.status == 400 || response.status == 403) && response.body.empty()) {
+    // A HEAD answer has no body, so a 403 could be a wrong secret as well as
+    // a missing permission: a one-byte GET brings the server's own code.
+    Error refused = co_await explain_refused_head(key, response);
+    co_return refused;
+  }
   if (!is_success(response.status)) co_return error_of(response, key);
   ObjectInfo info;
   info.key = std::move(key);
@@ -177,7 +183,9 @@ asio::awaitable<Result<std::optional<ObjectInfo>>> S3Client::head(std::string ke
 asio::awaitable<Status> S3Client::put(std::string key, std::string bytes, std::string content_type,
                                       std::string cache_control) {
   RequestToSign request = request_for("PUT", key);
-  if (!content_type.empty()) request.headers.emplace_back("Content-Type", std::move(content_type));
+  // Without one, curl would label the body a form (it sends it as POST data).
+  if (content_type.empty()) content_type = "application/octet-stream";
+  request.headers.emplace_back("Content-Type", std::move(content_type));
   if (!cache_control.empty()) request.headers.emplace_back("Cache-Control", std::move(cache_control));
   auto answer = co_await send(std::move(request), std::move(bytes), kMaxControlBody);
   if (!answer.ok()) co_return answer.error();
@@ -198,6 +206,16 @@ asio::awaitable<Result<std::string>> S3Client::get(std::string key) {
   net::HttpResponse& response = answer.value();
   if (!is_success(response.status)) co_return error_of(response, key);
   co_return std::move(response.body);
+}
+
+asio::awaitable<Error> S3Client::explain_refused_head(const std::string& key, const net::HttpResponse& head) {
+  RequestToSign request = request_for("GET", key);
+  request.headers.emplace_back("Range", "bytes=0-0");
+  auto answer = co_await send(std::move(request), std::string(), kMaxControlBody);
+  if (answer.ok() && !is_success(answer.value().status) && parse_error_body(answer.value().body)) {
+    co_return error_of(answer.value(), key);
+  }
+  co_return error_of(head, key);
 }
 
 asio::awaitable<Status> S3Client::remove(std::string key) {
@@ -247,6 +265,12 @@ asio::awaitable<Result<std::vector<ObjectInfo>>> S3Client::list(std::string pref
       objects.push_back(std::move(object));
     }
     if (!page.value().truncated) break;
+    // A server that stops making progress would keep this loop going.
+    if (page.value().objects.empty() || page.value().next_continuation_token == token) {
+      co_return Error::make(
+          "bad_response",
+          s3_text("s3.error.bad_listing", fmt::arg("reason", "a truncated page brought nothing new")));
+    }
     token = std::move(page.value().next_continuation_token);
   }
   co_return objects;

@@ -99,6 +99,9 @@ class S3Client final : public ObjectBucket {
   // too_large). Non-2xx statuses come back as responses.
   boost::asio::awaitable<Result<net::HttpResponse>> send(RequestToSign request, std::string body,
                                                          std::size_t max_response_bytes);
+  // The error a bodiless 400/403 HEAD answer means: the code a one-byte GET
+  // of the key gets, else what the status alone says.
+  boost::asio::awaitable<Error> explain_refused_head(const std::string& key, const net::HttpResponse& head);
   // The error a non-2xx answer about key means (see the header comment).
   Error error_of(const net::HttpResponse& response, const std::string& key) const;
   // text with any copy of the secret masked (a last line of defence).

@@ -507,5 +507,62 @@ TEST_F(S3ErrorAnswers, APutSendsTheBodyHashAndSignedHeaders) {
       std::string::npos);
 }
 
+TEST_F(S3ErrorAnswers, ARefusedHeadLearnsTheServersCodeFromAOneByteGet) {
+  std::string range;
+  std::mutex mu;
+  fake_.on("HEAD", "/picbot/",
+           [](const testing::FakeHttpRequest&) { return testing::FakeHttpResponse::text("", 403); });
+  fake_.on("GET", "/picbot/", [&](const testing::FakeHttpRequest& request) {
+    std::lock_guard lock(mu);
+    range = request.header("range");
+    return testing::FakeHttpResponse::text(
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not "
+        "match the "
+        "signature you provided.</Message></Error>",
+        403);
+  });
+  auto s3 = client();
+  auto head = run(s3->head("a.png"));
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().code, "SignatureDoesNotMatch");
+  std::lock_guard lock(mu);
+  EXPECT_EQ(range, "bytes=0-0");
+}
+
+TEST_F(S3ErrorAnswers, ARefusedHeadWithNothingMoreToLearnIsAccessDenied) {
+  fake_.on("*", "/picbot/",
+           [](const testing::FakeHttpRequest&) { return testing::FakeHttpResponse::text("", 403); });
+  auto s3 = client();
+  auto head = run(s3->head("a.png"));
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.error().code, "AccessDenied");
+}
+
+TEST_F(S3ErrorAnswers, AListingThatMakesNoProgressEnds) {
+  fake_.on("GET", "/picbot", [](const testing::FakeHttpRequest&) {
+    return testing::FakeHttpResponse::text(
+        "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>same</NextContinuationToken>"
+        "</ListBucketResult>");
+  });
+  auto s3 = client();
+  auto listed = run(s3->list("", 100));
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.error().code, "bad_response");
+}
+
+TEST_F(S3ErrorAnswers, APutWithoutAContentTypeIsOctetStream) {
+  std::string content_type;
+  std::mutex mu;
+  fake_.on("PUT", "/picbot/", [&](const testing::FakeHttpRequest& request) {
+    std::lock_guard lock(mu);
+    content_type = request.header("content-type");
+    return testing::FakeHttpResponse::text("");
+  });
+  auto s3 = client();
+  ASSERT_TRUE(run(s3->put("a.bin", "x", "", "")).ok());
+  std::lock_guard lock(mu);
+  EXPECT_EQ(content_type, "application/octet-stream");
+}
+
 }  // namespace
 }  // namespace picbot::image::s3
