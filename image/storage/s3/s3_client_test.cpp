@@ -152,6 +152,19 @@ TEST_F(S3ClientTest, PutHeadGetDeleteRoundTripAndBoto3ReadsTheSameBytes) {
   EXPECT_FALSE(gone.value().has_value());
 }
 
+TEST_F(S3ClientTest, AnEmptyObjectRoundTrips) {
+  auto s3 = client(settings(*server_));
+  ASSERT_NE(s3, nullptr);
+  Status put = run(s3->put("empty/zero.bin", "", "application/octet-stream", ""));
+  ASSERT_TRUE(put.ok()) << put.error().to_string();
+  auto head = run(s3->head("empty/zero.bin"));
+  ASSERT_TRUE(head.ok() && head.value().has_value());
+  EXPECT_EQ(head.value()->size, 0u);
+  const std::vector<Read> read = read_with_boto3({"empty/zero.bin"});
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].bytes, "");
+}
+
 TEST_F(S3ClientTest, KeysWithSpacesPlusTildeAndUnicodeRoundTrip) {
   auto s3 = client(settings(*server_));
   ASSERT_NE(s3, nullptr);

@@ -61,6 +61,11 @@ void register_messages() {
          "must not be empty (or set the environment variable PICBOT_S3_SECRET_ACCESS_KEY)"},
         {"s3.config.oss_path_style", "阿里云 OSS 只支持虚拟主机方式：设 path_style: false",
          "Aliyun OSS supports virtual-hosted addressing only: set path_style: false"},
+        {"s3.config.virtual_needs_name",
+         "虚拟主机方式要在主机名前加存储桶名，{value} 是 IP 地址：设 path_style: true",
+         "virtual-hosted addressing puts the bucket in front of the host name, and {value} is an IP address: "
+         "set "
+         "path_style: true"},
         {"s3.config.dotted_bucket",
          "存储桶名 \"{value}\" 含 '.'，虚拟主机方式下 HTTPS 证书对不上：设 path_style: true",
          "bucket name \"{value}\" has a '.', which breaks HTTPS certificates with virtual-hosted addressing: "

@@ -26,6 +26,11 @@ bool is_host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
+// An IPv4 or bracketed IPv6 literal: no "<bucket>." can go in front of it.
+bool is_ip_literal(std::string_view host) {
+  return host.starts_with('[') || host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
 }  // namespace
 
 Result<Endpoint> parse_endpoint(const std::string& url) {
@@ -86,6 +91,9 @@ Status S3Settings::validate() const {
   if (trim(secret_access_key).empty()) return bad_config("secret_access_key", "s3.config.secret_access_key");
   if (path_style && parsed->host.find("aliyuncs.com") != std::string::npos) {
     return bad_config("path_style", "s3.config.oss_path_style");
+  }
+  if (!path_style && is_ip_literal(parsed->host)) {
+    return bad_config("path_style", "s3.config.virtual_needs_name", parsed->host);
   }
   if (!path_style && bucket.find('.') != std::string::npos && parsed->scheme == "https") {
     return bad_config("path_style", "s3.config.dotted_bucket", bucket);

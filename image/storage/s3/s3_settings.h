@@ -25,6 +25,7 @@ struct S3Settings {
   // what it should be, in the log language (log_language.h): an endpoint
   // that is not http(s)://host[:port], an empty region, bucket or key, a
   // bucket name S3 refuses, path-style on Aliyun OSS (virtual-hosted only),
+  // virtual-hosted on an IP address or with a dotted bucket over HTTPS,
   // presign_seconds outside 1..604800 (SigV4's 7 days),
   // max_parallel_uploads outside 1..64, a public_base_url that is not http(s).
   Status validate() const;

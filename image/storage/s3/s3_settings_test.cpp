@@ -64,6 +64,16 @@ TEST(S3Settings, NamesTheWrongFieldInPlainWords) {
             "path_style: "
             "false");
   s = r2();
+  s.endpoint = "http://127.0.0.1:9000";
+  s.path_style = false;
+  EXPECT_EQ(problem(s),
+            "bad_config: storage.s3.path_style: virtual-hosted addressing puts the bucket in front of "
+            "the host name, and 127.0.0.1 is an IP address: set path_style: true");
+  s = r2();
+  s.bucket = "img.example.com";
+  s.path_style = false;
+  EXPECT_NE(problem(s).find("has a '.'"), std::string::npos);
+  s = r2();
   s.secret_access_key = "";
   EXPECT_NE(problem(s).find("PICBOT_S3_SECRET_ACCESS_KEY"), std::string::npos);
   s = r2();
