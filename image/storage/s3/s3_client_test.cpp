@@ -392,14 +392,14 @@ class S3ErrorAnswers : public ::testing::Test {
  protected:
   void SetUp() override { log::pin_language("en"); }
 
-  std::unique_ptr<S3Client> client() {
+  std::unique_ptr<S3Client> client(S3ClientOptions options = {}) {
     S3Settings s;
     s.endpoint = fake_.base_url();
     s.region = "auto";
     s.bucket = "picbot";
     s.access_key_id = "AKID";
     s.secret_access_key = kWrongSecret;
-    auto made = S3Client::create(std::move(s), http_, workers_, Clock::system());
+    auto made = S3Client::create(std::move(s), http_, workers_, Clock::system(), std::move(options));
     EXPECT_TRUE(made.ok());
     return std::move(made).value();
   }
@@ -575,6 +575,23 @@ TEST_F(S3ErrorAnswers, APutWithoutAContentTypeIsOctetStream) {
   ASSERT_TRUE(run(s3->put("a.bin", "x", "", "")).ok());
   std::lock_guard lock(mu);
   EXPECT_EQ(content_type, "application/octet-stream");
+}
+
+TEST_F(S3ErrorAnswers, AServerThatNeverAnswersTimesOutAsUnavailable) {
+  fake_.on("*", "/", [](const testing::FakeHttpRequest&) {
+    testing::FakeHttpResponse hang;
+    hang.action = testing::FakeHttpResponse::Action::kHang;
+    return hang;
+  });
+  S3ClientOptions options;
+  options.request_timeout = 300ms;
+  auto s3 = client(options);
+  const auto started = std::chrono::steady_clock::now();
+  Status put = run(s3->put("a.png", "x", "image/png", ""));
+  ASSERT_FALSE(put.ok());
+  EXPECT_TRUE(put.error().is_unavailable()) << put.error().to_string();
+  EXPECT_NE(put.error().message.find("(timeout)"), std::string::npos) << put.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
 }
 
 }  // namespace
