@@ -191,9 +191,10 @@ std::optional<Result<Frame>> parse_frame_simd(std::string_view text) {
   // The text is copied once into the parser's padded buffer (simdjson reads
   // SIMDJSON_PADDING bytes past the end).
   if (frame_parser.parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) return std::nullopt;
-  SimdValue frame(root);
-  if (!frame.is_object())
-    return bad_frame(std::string("frame is not a JSON object but ") + type_name_of(frame));
+  if (!root.is_object())
+    return bad_frame(std::string("frame is not a JSON object but ") + type_name_of(SimdValue(root)));
+  const SimdObjectIndex index(root.get_object().value_unsafe());
+  SimdValue frame(root, index);
   if (const auto post_type = find_field(frame, "post_type")) {
     if (post_type->is_string()) {
       const std::string_view name = post_type->element().get_string().value_unsafe();

@@ -5,6 +5,25 @@
 namespace picbot::onebot {
 namespace dom = simdjson::dom;
 
+SimdObjectIndex::SimdObjectIndex(dom::object object) {
+  for (const dom::key_value_pair member : object) {
+    if (size_ == kMaxMembers) {
+      ok_ = false;
+      return;
+    }
+    keys_[size_] = member.key;
+    values_[size_] = member.value;
+    ++size_;
+  }
+}
+
+std::optional<dom::element> SimdObjectIndex::find(std::string_view key) const {
+  for (std::size_t i = size_; i-- > 0;) {  // from the end: the last duplicate wins
+    if (keys_[i] == key) return values_[i];
+  }
+  return std::nullopt;
+}
+
 nlohmann::json to_nlohmann(const SimdValue& value) {
   if (value.is_null()) return nullptr;
   const dom::element& element = value.element();
@@ -85,6 +104,10 @@ std::string json_to_string(const SimdValue& value) {
 
 std::optional<SimdValue> find_field(const SimdValue& object, std::string_view key) {
   if (!object.is_object()) return std::nullopt;
+  if (const SimdObjectIndex* index = object.index()) {
+    if (const auto member = index->find(key)) return SimdValue(*member);
+    return std::nullopt;
+  }
   std::optional<SimdValue> found;
   const dom::object members = object.element().get_object().value_unsafe();
   for (const dom::key_value_pair member : members) {

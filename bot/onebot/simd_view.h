@@ -10,6 +10,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,11 +23,34 @@
 
 namespace picbot::onebot {
 
+// The members of one object, for an object whose fields are looked up many
+// times (a frame's root: a dozen fields of ~20): one walk over the document
+// instead of one per lookup. Holds up to kMaxMembers; a larger object is not
+// indexed (ok() is false) and is searched member by member.
+class SimdObjectIndex {
+ public:
+  static constexpr std::size_t kMaxMembers = 48;
+  explicit SimdObjectIndex(simdjson::dom::object object);
+  bool ok() const { return ok_; }
+  // The last member named key (as find_field), or nullopt.
+  std::optional<simdjson::dom::element> find(std::string_view key) const;
+
+ private:
+  std::array<std::string_view, kMaxMembers> keys_{};
+  std::array<simdjson::dom::element, kMaxMembers> values_{};
+  std::size_t size_ = 0;
+  bool ok_ = true;
+};
+
 class SimdValue {
  public:
   // An absent value: reads as null (a segment without "data").
   SimdValue() = default;
   SimdValue(simdjson::dom::element element) : element_(element), present_(true) {}  // NOLINT: implicit
+  // An object whose fields find_field looks up in index. REQUIRES: index
+  // outlives this value and was built from element's object.
+  SimdValue(simdjson::dom::element element, const SimdObjectIndex& index)
+      : element_(element), index_(index.ok() ? &index : nullptr), present_(true) {}
 
   bool is_null() const { return !present_ || element_.is_null(); }
   bool is_object() const { return present_ && element_.is_object(); }
@@ -33,9 +58,11 @@ class SimdValue {
   bool is_array() const { return present_ && element_.is_array(); }
   // REQUIRES: present (not default-constructed).
   const simdjson::dom::element& element() const { return element_; }
+  const SimdObjectIndex* index() const { return index_; }
 
  private:
   simdjson::dom::element element_{};
+  const SimdObjectIndex* index_ = nullptr;
   bool present_ = false;
 };
 
