@@ -7,12 +7,15 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/intrusive/set.hpp>
 #include <optional>
 
 #include "bot/core/log_language.h"
@@ -38,7 +41,9 @@ struct Hub::LinkEntry {
 struct Hub::PendingCall {
   std::uint64_t link_id = 0;
   std::chrono::steady_clock::time_point deadline;
-  std::optional<Deadlines::iterator> scheduled;  // its entry in deadlines_
+  // Linked while in deadlines_; unlinks itself if the frame goes first.
+  boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> deadline_hook;
+  bool scheduled() const { return deadline_hook.is_linked(); }
   std::optional<ApiResult> result;
   std::function<void(const json&)> on_stream_frame;
   // The suspended send_and_wait, while it waits; woken by an answer, the
@@ -59,6 +64,18 @@ struct Hub::PendingCall {
     asio::post(executor, [handler = std::move(*waiter)]() mutable { std::move(handler)(); });
     waiter.reset();
   }
+};
+
+struct Hub::Deadlines {
+  struct ByDeadline {
+    bool operator()(const PendingCall& a, const PendingCall& b) const { return a.deadline < b.deadline; }
+  };
+  boost::intrusive::multiset<PendingCall,
+                             boost::intrusive::member_hook<PendingCall, decltype(PendingCall::deadline_hook),
+                                                           &PendingCall::deadline_hook>,
+                             boost::intrusive::compare<ByDeadline>,
+                             boost::intrusive::constant_time_size<false>>
+      calls;
 };
 
 namespace {
@@ -125,7 +142,11 @@ std::int64_t event_self_id(const Event& event) {
 }  // namespace
 
 Hub::Hub(asio::any_io_executor executor, Options options, EventSink& sink)
-    : executor_(std::move(executor)), options_(options), sink_(sink), deadline_timer_(executor_) {}
+    : executor_(std::move(executor)),
+      options_(options),
+      sink_(sink),
+      deadlines_(std::make_unique<Deadlines>()),
+      deadline_timer_(executor_) {}
 
 Hub::~Hub() {
   for (auto& [echo, call] : pending_)
@@ -140,15 +161,14 @@ void Hub::finish(PendingCall& call, ApiResult result) {
 }
 
 void Hub::schedule(PendingCall& call) {
-  call.scheduled = deadlines_.emplace(call.deadline, &call);
+  deadlines_->calls.insert(call);
   if (!deadline_armed_ || call.deadline < armed_deadline_) arm_deadline_timer(call.deadline);
 }
 
 void Hub::unschedule(PendingCall& call) {
-  if (!call.scheduled) return;
-  deadlines_.erase(*call.scheduled);
-  call.scheduled.reset();
-  if (deadlines_.empty() && deadline_armed_) {
+  if (!call.scheduled()) return;
+  deadlines_->calls.erase(deadlines_->calls.iterator_to(call));
+  if (deadlines_->calls.empty() && deadline_armed_) {
     // Nothing pending: no timer keeps the io_context busy.
     deadline_armed_ = false;
     deadline_timer_.cancel();
@@ -170,19 +190,20 @@ void Hub::arm_deadline_timer(std::chrono::steady_clock::time_point at) {
 void Hub::on_deadline() {
   deadline_armed_ = false;
   const auto now = std::chrono::steady_clock::now();
-  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-    PendingCall& call = *deadlines_.begin()->second;
+  while (!deadlines_->calls.empty() && deadlines_->calls.begin()->deadline <= now) {
+    PendingCall& call = *deadlines_->calls.begin();
     unschedule(call);
     call.wake(executor_);  // no result: send_and_wait reports the timeout
   }
-  if (!deadlines_.empty()) arm_deadline_timer(deadlines_.begin()->first);
+  if (!deadlines_->calls.empty()) arm_deadline_timer(deadlines_->calls.begin()->deadline);
 }
 
 template <class Token>
 auto Hub::async_wait_answer(PendingCall& call, Token&& token) {
   return asio::async_initiate<Token, void()>(
       [this, &call](auto handler) {
-        call.waiter.emplace(std::move(handler));
+        // A recycled allocation (Asio's per-thread cache) rather than malloc.
+        call.waiter.emplace(asio::bind_allocator(asio::recycling_allocator<void>(), std::move(handler)));
         // The wrapper forwards the caller's cancellation to its own slot.
         call.cancel_slot = asio::get_associated_cancellation_slot(*call.waiter);
         if (call.cancel_slot.is_connected()) {
@@ -192,7 +213,7 @@ auto Hub::async_wait_answer(PendingCall& call, Token&& token) {
             call.wake(executor_, /*from_slot=*/true);  // no result: send_and_wait reports it like a timeout
           });
         }
-        if (call.result || !call.scheduled) call.wake(executor_);
+        if (call.result || !call.scheduled()) call.wake(executor_);
       },
       token);
 }

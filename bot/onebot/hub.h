@@ -103,7 +103,7 @@ class Hub final : public LinkHandler, public BotApi {
  private:
   struct LinkEntry;
   struct PendingCall;
-  using Deadlines = std::multimap<std::chrono::steady_clock::time_point, PendingCall*>;
+  struct Deadlines;  // the pending calls ordered by deadline (intrusive: no allocation per call)
 
   // Sets the call's result (once), takes it off the deadlines and wakes it.
   void finish(PendingCall& call, ApiResult result);
@@ -135,7 +135,7 @@ class Hub final : public LinkHandler, public BotApi {
   std::unordered_map<std::string, PendingCall*> pending_;                // echo -> call
   // Every pending call's deadline, driving one timer for the hub (a timer per
   // call cost more than the rest of a call's bookkeeping).
-  Deadlines deadlines_;
+  std::unique_ptr<Deadlines> deadlines_;
   boost::asio::steady_timer deadline_timer_;
   bool deadline_armed_ = false;
   std::chrono::steady_clock::time_point armed_deadline_{};
