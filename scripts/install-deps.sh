@@ -9,7 +9,8 @@
 # --test   what the tests need beyond the build: chromium and Node.js/npm for
 #          the web console's browser test, then `npm ci` in tests/browser
 #          (playwright-core only drives the browser; it downloads nothing);
-#          systemd for systemd-analyze (the .deb test checks the units).
+#          systemd for systemd-analyze (the .deb test checks the units);
+#          libarchive-tools (bsdtar) and unzip read picbot batch's archives.
 # --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
 # --bench  valgrind and Node.js/npm for bench/run.sh --callgrind / --peer, then
 #          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9).
@@ -21,13 +22,14 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libarchive-dev  # command line; picbot batch's archives
   python3  # bench/report.py (bench/run.sh, also in CI)
 )
 npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium systemd); need_node=1; npm_dirs+=(tests/browser) ;;
+    --test) packages+=(chromium systemd libarchive-tools unzip); need_node=1; npm_dirs+=(tests/browser) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench) packages+=(valgrind); need_node=1; npm_dirs+=(bench/peer) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;
