@@ -54,7 +54,9 @@ struct Lineup {
 };
 
 // Which instances draw: --provider's, else the gemini one GEMINI_API_KEY
-// defines, else the drawing plugin's chain (or its implicit openrouter).
+// defines, else the drawing plugin's chain (plugins.gemini_pic_gen.providers),
+// else its implicit openrouter when that has keys, else the first
+// image_providers entry by name.
 Lineup choose_providers(const ResolvedOptions& options, const json& config, std::string_view language) {
   const json plugin = config.contains("plugins") && config["plugins"].contains("gemini_pic_gen")
                           ? config["plugins"]["gemini_pic_gen"]
@@ -89,6 +91,11 @@ Lineup choose_providers(const ResolvedOptions& options, const json& config, std:
     names.push_back("gemini");
   } else {
     for (const std::string& name : strings_at(plugin, "providers")) names.push_back(name);
+    const bool openrouter_keys = !strings_at(plugin, "openrouter_api_keys").empty() ||
+                                 !strings_at(plugin, "openrouter_api_key").empty();
+    if (names.empty() && !openrouter_keys && providers.is_object() && !providers.empty()) {
+      names.push_back(providers.begin().key());
+    }
     if (names.empty()) names.push_back("openrouter");
   }
   for (const std::string& name : names) {
