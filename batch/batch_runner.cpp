@@ -8,7 +8,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
-#include <sstream>
 
 #include "bot/core/logging.h"
 #include "bot/core/message_table.h"
@@ -50,17 +49,19 @@ struct SlotEntry {
 
 double seconds_of(milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 
-// Reads a whole file; "" with why in error when it cannot.
+// Reads a whole file in one allocation; "" with why in error when it cannot.
 std::string read_file(const std::filesystem::path& path, std::string& error) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (ec || !in) {
     error = "cannot open " + path.filename().string();
     return {};
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) error = "cannot read " + path.filename().string();
-  return std::move(bytes).str();
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (static_cast<std::uintmax_t>(in.gcount()) != size) error = "cannot read " + path.filename().string();
+  return bytes;
 }
 
 }  // namespace
@@ -125,20 +126,7 @@ asio::awaitable<void> BatchRunner::process(const InputFile& file) {
   const auto elapsed = [&] { return duration_cast<milliseconds>(clock_.now() - started); };
   progress_.event("image_started", {{"image", file.name}, {"bytes", file.bytes}});
 
-  std::string read_error;
-  const std::filesystem::path path = file.path;
-  std::string bytes = co_await workers_.run([&path, &read_error] { return read_file(path, read_error); });
   std::string log = "image: " + file.name + "\n";
-  if (!read_error.empty()) {
-    log += "cannot be read: " + read_error + "\n";
-    report_.record_failure(file.name, ErrorClass::kBadRequest, read_error);
-    report_.record_gave_up(file.name, ErrorClass::kBadRequest, 0, elapsed());
-    co_await workers_.run([this, &file, &log] { return output_.write_error_log(file.stem, log); });
-    progress_.event("image_failed",
-                    {{"image", file.name}, {"class", "bad_request"}, {"message", read_error}});
-    co_return;
-  }
-
   const RetryPolicy& policy = settings_.policy;
   std::string prompt = settings_.prompt;
   int version = 1;
@@ -147,12 +135,26 @@ asio::awaitable<void> BatchRunner::process(const InputFile& file) {
   int timeouts = 0;
   int no_image_answers = 0;
   std::vector<std::string> failures;
+  const std::filesystem::path path = file.path;
   for (;;) {
     ++tries;
+    // Read for each try and moved into the request: the provider holds the
+    // only copy while the request is out (the page cache makes rereads cheap).
+    std::string read_error;
+    std::string bytes = co_await workers_.run([&path, &read_error] { return read_file(path, read_error); });
+    if (!read_error.empty()) {
+      log += "cannot be read: " + read_error + "\n";
+      report_.record_failure(file.name, ErrorClass::kBadRequest, read_error);
+      report_.record_gave_up(file.name, ErrorClass::kBadRequest, tries - 1, elapsed());
+      co_await workers_.run([this, &file, &log] { return output_.write_error_log(file.stem, log); });
+      progress_.event("image_failed",
+                      {{"image", file.name}, {"class", "bad_request"}, {"message", read_error}});
+      co_return;
+    }
     const milliseconds timeout = try_timeout(policy, timeouts);
     image::ImageRequest request;
     request.prompt = prompt;
-    request.references.push_back(image::ReferenceImage{bytes, ""});
+    request.references.push_back(image::ReferenceImage{std::move(bytes), ""});
     request.size = settings_.size;
     request.aspect_ratio = settings_.aspect_ratio;
     request.deadline = clock_.now() + timeout;

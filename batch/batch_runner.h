@@ -1,7 +1,7 @@
 // BatchRunner: runs one prompt over a list of input images through an image
 // provider, at most max_concurrent at a time, on the caller's io_context.
 // Each image is read from disk when a slot takes it (so memory holds at most
-// max_concurrent input images), tried until it succeeds or RetryPolicy says
+// max_concurrent input images; it is read again for each try), tried until it succeeds or RetryPolicy says
 // stop, then written to the OutputTree. After an image's second content
 // filter or no-image answer the PromptOptimizer (when given) writes a new
 // prompt for it, and every version goes to the RunReport.

@@ -42,6 +42,11 @@ void FakeGemini::set_delay(std::chrono::milliseconds delay) {
   delay_ = delay;
 }
 
+void FakeGemini::set_parse_requests(bool parse) {
+  std::lock_guard lock(mutex_);
+  parse_requests_ = parse;
+}
+
 std::vector<FakeGemini::Call> FakeGemini::calls() const {
   std::lock_guard lock(mutex_);
   return calls_;
@@ -85,9 +90,11 @@ FakeHttpResponse FakeGemini::answer(const FakeHttpRequest& request) {
 
 FakeHttpResponse FakeGemini::scripted(const FakeHttpRequest& request) {
   std::lock_guard lock(mutex_);
-  Call call{request.header("x-goog-api-key"), request.path(), json::parse(request.body, nullptr, false),
-            Script::kImage, ""};
-  call.reference = first_reference(call.body);
+  Call call{request.header("x-goog-api-key"), request.path(), json(), Script::kImage, ""};
+  if (parse_requests_) {
+    call.body = json::parse(request.body, nullptr, false);
+    call.reference = first_reference(call.body);
+  }
   bool chosen = false;
   for (auto& [marker, queue] : by_marker_) {
     if (!queue.empty() && call.reference.find(marker) != std::string::npos) {

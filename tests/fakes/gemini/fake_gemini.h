@@ -54,6 +54,9 @@ class FakeGemini {
   void push_for(std::string marker, Script script);
   // Every answer waits this long first (without blocking other connections).
   void set_delay(std::chrono::milliseconds delay);
+  // false: requests are not parsed (Call::body null, reference ""; push_for
+  // never matches), so a benchmark's fake spends no time on 2 MB bodies.
+  void set_parse_requests(bool parse);
   std::vector<Call> calls() const;
   std::size_t call_count() const;
   std::vector<std::string> served_images() const;
@@ -67,6 +70,7 @@ class FakeGemini {
   std::deque<Script> scripts_;
   std::vector<std::pair<std::string, std::deque<Script>>> by_marker_;
   std::chrono::milliseconds delay_{0};
+  bool parse_requests_ = true;
   std::vector<Call> calls_;
   std::vector<std::string> served_;
 };
