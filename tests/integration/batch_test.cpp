@@ -286,6 +286,9 @@ TEST_F(BatchTest, TarArchiveAsTheSystemsBsdtarReadsIt) {
                              "--archive-format", "tar"});
   ASSERT_EQ(done.code, 0) << done.output;
   EXPECT_NE(done.output.find("archive: "), std::string::npos) << done.output;
+  // Not on a terminal: progress lines (the last one forced at the end) and the summary.
+  EXPECT_NE(done.output.find("done 2 / failed 0 / running 0 / queued 0"), std::string::npos) << done.output;
+  EXPECT_NE(done.output.find("Finished: 2 done, 0 failed, 0 skipped"), std::string::npos) << done.output;
   auto bsdtar = ChildProcess::start({"bsdtar", "-tf", out("archive.tar").string()});
   ASSERT_TRUE(bsdtar.ok());
   ASSERT_EQ((*bsdtar)->wait_exit(20s), 0) << (*bsdtar)->output();
@@ -370,6 +373,9 @@ TEST_F(BatchTest, HelpListsEveryFlagAndUsageErrorsExitTwo) {
   EXPECT_NE(both.output.find("--size and --ar cannot be used together"), std::string::npos) << both.output;
   const Finished archive = run({"--input-dir", "input", "--prompt", "p", "--archive-format", "rar"});
   EXPECT_EQ(archive.code, 2);
+  const Finished provider = run({"--input-dir", "input", "--prompt", "p", "--provider", "nope"});
+  EXPECT_EQ(provider.code, 2);
+  EXPECT_NE(provider.output.find("no image provider named 'nope'"), std::string::npos) << provider.output;
   const Finished missing_dir =
       run({"--input-dir", "nowhere", "--prompt", "p"}, {{"GEMINI_API_KEY", kGeminiKey}});
   EXPECT_EQ(missing_dir.code, 2) << missing_dir.output;
