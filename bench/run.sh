@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench batch_bench"
+OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -169,6 +169,11 @@ if has batch_bench; then  # issue 20: 1,000 images of 2 MB, 200 ms upstream, 50 
   else
     run batch 300 "$BUILD/bench/batch_bench" --picbot "$PICBOT" --images 1000 --mb 2 --delay-ms 200 --concurrent 50
   fi
+fi
+if has s3_upload_bench; then  # needs npm ci in tests/s3 and python3-boto3 (install-deps.sh --bench)
+  uploads=20
+  [[ $QUICK == 1 ]] && uploads=2
+  run s3_upload 300 "$BUILD/bench/s3_upload_bench" --runs "$uploads"
 fi
 
 # ---- report ------------------------------------------------------------------
