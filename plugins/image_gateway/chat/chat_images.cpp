@@ -153,6 +153,12 @@ awaitable<Result<std::string>> ChatImages::store_base64(std::string_view base64)
   co_return url;
 }
 
+awaitable<Result<std::string>> ChatImages::store_bytes(std::string bytes, std::string mime) {
+  auto url = co_await store_(std::move(bytes), std::move(mime));
+  if (url.ok()) ++stored_;
+  co_return url;
+}
+
 awaitable<Result<std::string>> ChatImages::rewrite_text(std::string_view text) {
   std::string out;
   std::size_t pos = 0;

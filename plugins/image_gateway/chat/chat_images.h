@@ -62,8 +62,12 @@ class ChatImages {
   boost::asio::awaitable<Result<std::string>> store_data_url(std::string_view data_url);
   boost::asio::awaitable<Result<std::string>> store_base64(std::string_view base64);
 
+  // Stores image bytes already verified (a drawing); counts like the others.
+  boost::asio::awaitable<Result<std::string>> store_bytes(std::string bytes, std::string mime);
+
   // Images stored so far.
   std::size_t stored() const { return stored_; }
+  std::size_t max_image_bytes() const { return options_.max_image_bytes; }
 
  private:
   StoreImage store_;
