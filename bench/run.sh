@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench"
+OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench chat_first_byte_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -161,6 +161,14 @@ if has async_poll_bench; then
     run async_poll 60 "$BUILD/bench/async_poll_bench" --tasks 100 --polls 2
   else
     run async_poll 300 "$BUILD/bench/async_poll_bench" --tasks 1000 --polls 5
+  fi
+fi
+
+if has chat_first_byte_bench; then
+  if [[ $QUICK == 1 ]]; then
+    run chat_first_byte 60 "$BUILD/bench/chat_first_byte_bench" --streams 50 --deltas 5
+  else
+    run chat_first_byte 120 "$BUILD/bench/chat_first_byte_bench" --streams 500 --deltas 20
   fi
 fi
 
