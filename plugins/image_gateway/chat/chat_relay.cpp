@@ -75,12 +75,14 @@ std::string sse_data(const json& value) {
 }
 
 std::string sse_error(const ProviderError& error) {
-  return sse_data(json{
-      {"error",
-       {{"message", error.message.empty() ? std::string(llm::failure_class_name(error.cls)) : error.message},
-        {"type", "upstream_error"},
-        {"param", nullptr},
-        {"code", std::string(llm::failure_class_name(error.cls))}}}});
+  // Our words only: an upstream's message could quote what it was sent.
+  const std::string cls(llm::failure_class_name(error.cls));
+  std::string message = "the chat upstream failed (" + cls;
+  if (error.http_status != 0) message += ", HTTP " + std::to_string(error.http_status);
+  message += ")";
+  const json event = {
+      {"error", {{"message", message}, {"type", "upstream_error"}, {"param", nullptr}, {"code", cls}}}};
+  return sse_data(event);
 }
 
 json chat_chunk(const std::string& id, std::int64_t created, const std::string& model, json delta,

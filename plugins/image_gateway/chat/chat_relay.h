@@ -43,7 +43,8 @@ using SseWrite = std::function<boost::asio::awaitable<bool>(std::string)>;
 std::string sse_data(const nlohmann::json& value);  // "data: <json>\n\n"
 inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 inline constexpr std::string_view kSseKeepAlive = ": keep-alive\n\n";
-// {"error":{"message","type":"upstream_error","code":<failure class>}} as an event.
+// {"error":{"message","type":"upstream_error","code":<failure class>}} as an
+// event; the message is ours (class and status), never the upstream's text.
 std::string sse_error(const llm::ProviderError& error);
 
 // A chat.completion.chunk with one choice.

@@ -176,7 +176,31 @@ TEST_F(ChatRelayTest, AnUpstreamErrorMidStreamIsTheLastEvent) {
   const auto events = split_events(all_sent());
   const json last = json::parse(events.back().substr(6));
   EXPECT_EQ(last["error"]["code"], "transient");
+  EXPECT_EQ(all_sent().find("Provider returned error"), std::string::npos);  // never the upstream's words
   EXPECT_EQ(all_sent().find("[DONE]"), std::string::npos);
+}
+
+TEST_F(ChatRelayTest, AClientThatLeavesEndsTheUpstreamCall) {
+  auto body = std::make_shared<FakeBodyStream>();
+  chat_.push(ChatScript::live_stream(body));
+  body->send(FakeChatServer::content_event("first"));
+  on_write_ = [&](const std::string&) { client_here_ = false; };  // gone after the first chunk
+  bool upstream_saw_it = false;
+  testing::run_coroutine(io_, [&]() -> asio::awaitable<void> {
+    {
+      auto stream = co_await open_forward_stream(http_, clock_, upstream_, request_body());
+      CO_ASSERT_TRUE(stream.ok());
+      co_await relay_stream(**stream, images_, sink());
+    }  // the route drops the stream when the relay returns
+    asio::steady_timer settle(co_await asio::this_coro::executor);
+    for (int i = 0; i < 5000 && !body->client_gone(); ++i) {  // curl closes from the loop
+      settle.expires_after(1ms);
+      co_await settle.async_wait(asio::use_awaitable);
+    }
+    upstream_saw_it = body->client_gone();
+  }());
+  EXPECT_TRUE(upstream_saw_it);
+  EXPECT_EQ(sent_.size(), 1u);
 }
 
 TEST_F(ChatRelayTest, AFailureBeforeTheFirstByteIsTheOpensError) {

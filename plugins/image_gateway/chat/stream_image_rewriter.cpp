@@ -4,6 +4,10 @@ namespace picbot::gateway {
 
 using boost::asio::awaitable;
 
+namespace {
+constexpr std::size_t kMarkdownSlack = 512;
+}  // namespace
+
 StreamImageRewriter::StreamImageRewriter(ChatImages& images, std::size_t max_image_bytes)
     : images_(images), max_image_bytes_(max_image_bytes) {}
 
@@ -41,7 +45,9 @@ awaitable<Result<std::string>> StreamImageRewriter::take(bool at_end) {
     if (result == ScanResult::kPartial) {
       held_.erase(0, found.begin);
       b64_scanned_ = b64;
-      if (held_.size() > max_image_bytes_) {
+      // The URL is checked against the limit when stored; what surrounds it
+      // (a markdown "![alt](", alt at most 256 characters) is allowed on top.
+      if (held_.size() > max_image_bytes_ + kMarkdownSlack) {
         held_.clear();
         b64_scanned_ = 0;
         co_return Error{"image_too_large", "an image in the streamed answer exceeds " +

@@ -122,7 +122,8 @@ TEST_F(StreamImageRewriterTest, AnImageAtTheVeryEndIsStoredAtFinish) {
 }
 
 TEST_F(StreamImageRewriterTest, AHeldImageOverTheLimitFails) {
-  auto out = stream({"data:image/png;base64,", std::string(600, 'A'), std::string(600, 'A')}, 1000);
+  auto out = stream(
+      {"data:image/png;base64,", std::string(600, 'A'), std::string(600, 'A'), std::string(600, 'A')}, 1000);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error().code, "image_too_large");
 }
