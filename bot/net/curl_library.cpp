@@ -41,6 +41,7 @@ Loaded open_library() {
       resolve(handle, "curl_easy_setopt", t.easy_setopt, e) &
       resolve(handle, "curl_easy_getinfo", t.easy_getinfo, e) &
       resolve(handle, "curl_easy_strerror", t.easy_strerror, e) &
+      resolve(handle, "curl_easy_pause", t.easy_pause, e) &
       resolve(handle, "curl_slist_append", t.slist_append, e) &
       resolve(handle, "curl_slist_free_all", t.slist_free_all, e) & resolve(handle, "curl_url", t.url, e) &
       resolve(handle, "curl_url_set", t.url_set, e) & resolve(handle, "curl_url_get", t.url_get, e) &

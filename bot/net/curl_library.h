@@ -23,6 +23,7 @@ struct CurlLibrary {
   CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
   CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
   const char* (*easy_strerror)(CURLcode);
+  CURLcode (*easy_pause)(CURL*, int);
   curl_slist* (*slist_append)(curl_slist*, const char*);
   void (*slist_free_all)(curl_slist*);
   CURLU* (*url)();

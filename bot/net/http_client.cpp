@@ -12,6 +12,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -21,6 +22,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <optional>
 #include <system_error>
@@ -84,6 +86,76 @@ HttpError make_error(HttpError::Kind kind, std::string message) {
   return HttpError{kind, std::move(message)};
 }
 
+// Takes the handler out of `slot`, leaving it empty. Boost 1.81's
+// any_completion_handler move-assignment recurses forever; swap does not.
+template <class Handler>
+Handler take_handler(Handler& slot) {
+  Handler out;
+  out.swap(slot);
+  return out;
+}
+
+// Posts rather than calls: the awaiting coroutine must not resume inside
+// curl's or the cancellation signal's call stack (curl refuses calls made
+// from its callbacks). A plain post to the loop: preferring blocking.never on
+// the handler's any_completion_executor still ran it inline (Boost 1.81).
+template <class Handler, class Value>
+void post_completion(Handler handler, Value value, const boost::asio::any_io_executor& loop) {
+  boost::asio::post(loop, [handler = std::move(handler), value = std::move(value), loop]() mutable {
+    auto executor = boost::asio::get_associated_executor(handler, loop);
+    boost::asio::dispatch(executor, [handler = std::move(handler), value = std::move(value)]() mutable {
+      std::move(handler)(std::move(value));
+    });
+  });
+}
+
+}  // namespace
+
+// What a streamed transfer and its HttpBodyStream share: the body not read
+// yet, the end or failure, a waiting next(). Lives as long as either side.
+struct HttpBodyStream::State : std::enable_shared_from_this<HttpBodyStream::State> {
+  using ReadHandler = boost::asio::any_completion_handler<void(Result<std::string, HttpError>)>;
+
+  boost::asio::any_io_executor executor;
+  std::size_t buffer_bytes = 0;
+  CURL* easy = nullptr;  // while the transfer is in flight
+  std::string pending;   // received, not read yet
+  bool paused = false;   // curl holds a piece back until next() drains pending
+  bool done = false;     // no more bytes will come; error says how it ended
+  std::optional<HttpError> error;
+  ReadHandler reader;  // a next() waiting for bytes
+  boost::asio::cancellation_slot reader_slot;
+  std::function<void()> cancel_transfer;  // set while in flight
+
+  // Ends the transfer if it is still in flight (it completes with kCancelled).
+  void end_transfer() {
+    std::function<void()> cancel = std::exchange(cancel_transfer, nullptr);  // not destroyed while it runs
+    if (cancel) cancel();
+  }
+
+  // Lets curl go on after a pause, once next() took what was pending.
+  void resume() {
+    if (!paused || easy == nullptr || done) return;
+    paused = false;
+    curl().easy_pause(easy, CURLPAUSE_CONT);  // may hand over the held piece at once
+  }
+
+  // Hands what is there to a waiting next(): the pending bytes, else the end.
+  void wake_reader() {
+    if (!reader || (pending.empty() && !done)) return;
+    reader_slot.clear();
+    Result<std::string, HttpError> value = std::string();
+    if (!pending.empty()) {
+      value = std::exchange(pending, std::string());
+    } else if (error) {
+      value = *error;
+    }
+    post_completion(take_handler(reader), std::move(value), executor);
+  }
+};
+
+namespace {
+
 // One request: the easy handle plus everything its callbacks write into.
 // Owned by CurlMulti while in flight, so the easy handle never outlives it;
 // a finished transfer's handle goes back to CurlMulti's pool (easy == nullptr).
@@ -104,13 +176,50 @@ struct Transfer {
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   bool too_large = false;
   bool blocked = false;
-  CompletionHandler handler;
+  CompletionHandler handler;  // empty once a streamed transfer's head went out
   boost::asio::cancellation_slot slot;
+  std::shared_ptr<HttpBodyStream::State> stream;  // null: the body is collected in response.body
+  std::uint64_t streamed_bytes = 0;
 };
+
+// The head of a streamed transfer is complete: open() gets it, and the body
+// goes to the stream from here on.
+void deliver_head(Transfer& t) {
+  if (!t.handler) return;
+  HttpResponse head;
+  head.headers = t.response.headers;
+  curl().easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &head.status);
+  char* effective_url = nullptr;
+  if (curl().easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK && effective_url) {
+    head.effective_url = effective_url;
+  }
+  t.slot.clear();
+  t.slot = boost::asio::cancellation_slot();
+  post_completion(take_handler(t.handler), Result<HttpResponse, HttpError>(std::move(head)),
+                  t.stream->executor);
+}
+
+size_t on_streamed_body(Transfer& t, char* data, size_t bytes) {
+  if (t.streamed_bytes + bytes > t.request.max_response_bytes) {
+    t.too_large = true;
+    return 0;
+  }
+  deliver_head(t);
+  HttpBodyStream::State& stream = *t.stream;
+  if (stream.pending.size() >= stream.buffer_bytes) {
+    stream.paused = true;
+    return CURL_WRITEFUNC_PAUSE;  // curl keeps this piece and hands it over again on resume
+  }
+  t.streamed_bytes += bytes;
+  stream.pending.append(data, bytes);
+  stream.wake_reader();
+  return bytes;
+}
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * count;
+  if (t->stream) return on_streamed_body(*t, data, bytes);
   std::string& body = t->response.body;
   if (body.size() + bytes > t->request.max_response_bytes) {
     t->too_large = true;
@@ -137,6 +246,16 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     // A new status line: a redirect hop, 1xx or proxy response came before.
     t->response.headers.clear();
+    return bytes;
+  }
+  if (line.empty() && t->stream) {
+    // The end of a head: final unless curl goes on to another one (1xx, or a
+    // redirect it follows).
+    long status = 0;
+    curl().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    const bool followed =
+        status / 100 == 3 && t->request.max_redirects > 0 && !t->response.header("location").empty();
+    if (status >= 200 && !followed) deliver_head(*t);
     return bytes;
   }
   const size_t colon = line.find(':');
@@ -367,7 +486,7 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     for (auto& [id, t] : transfers_) {
       curl().multi_remove_handle(multi_, t->easy);
       t->slot.clear();
-      complete(std::move(t->handler), make_error(HttpError::Kind::kCancelled, "HTTP client shut down"));
+      end_transfer(*t, make_error(HttpError::Kind::kCancelled, "HTTP client shut down"));
     }
     transfers_.clear();
     for (CURL* easy : idle_handles_) curl().easy_cleanup(easy);
@@ -403,6 +522,12 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
       });
     }
     CURL* easy = t->easy;
+    if (t->stream) {
+      t->stream->easy = easy;
+      t->stream->cancel_transfer = [weak = weak_from_this(), id] {
+        if (auto self = weak.lock()) self->cancel(id);
+      };
+    }
     transfers_.emplace(id, std::move(t));
     arm_sockets();
     const CURLMcode rc = curl().multi_add_handle(multi_, easy);
@@ -575,7 +700,21 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
       log::get("http")->debug("{} request failed: {}: {}", t->request.method, to_string(outcome.error().kind),
                               outcome.error().message);
     }
-    complete(std::move(t->handler), std::move(outcome));
+    end_transfer(*t, std::move(outcome));
+  }
+
+  // Completes a request that is over: its handler (a plain request, or a
+  // stream whose head never came) and its stream's reader.
+  void end_transfer(Transfer& t, Outcome outcome) {
+    if (t.stream) {
+      HttpBodyStream::State& stream = *t.stream;
+      stream.easy = nullptr;
+      stream.cancel_transfer = nullptr;
+      stream.done = true;
+      if (!outcome.ok()) stream.error = outcome.error();
+      stream.wake_reader();
+    }
+    if (t.handler) complete(std::move(t.handler), std::move(outcome));
   }
 
   // Resets a handle curl no longer drives and keeps it for take_handle(): the
@@ -590,14 +729,8 @@ class CurlMulti : public std::enable_shared_from_this<CurlMulti> {
     idle_handles_.push_back(easy);
   }
 
-  // Posts rather than calls: the awaiting coroutine must not resume inside
-  // curl's or the cancellation signal's call stack.
   void complete(CompletionHandler handler, Outcome outcome) {
-    auto executor = boost::asio::prefer(boost::asio::get_associated_executor(handler, executor_),
-                                        boost::asio::execution::blocking.never);
-    executor.execute([handler = std::move(handler), outcome = std::move(outcome)]() mutable {
-      std::move(handler)(std::move(outcome));
-    });
+    post_completion(std::move(handler), std::move(outcome), executor_);
   }
 
   boost::asio::any_io_executor executor_;
@@ -716,12 +849,28 @@ boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::request_thro
   }
 }
 
-boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::send(HttpRequest request) {
+boost::asio::awaitable<Result<std::unique_ptr<HttpBodyStream>, HttpError>> HttpClient::open(
+    HttpRequest request, std::size_t buffer_bytes) {
+  auto state = std::make_shared<HttpBodyStream::State>();
+  state->executor = impl_->executor;
+  state->buffer_bytes = std::max<std::size_t>(buffer_bytes, 1);
+  // Owns the state from here: if this frame goes away while the head is
+  // awaited, the transfer ends with it.
+  auto stream = std::make_unique<HttpBodyStream>(state, HttpResponse());
+  auto head = co_await send(std::move(request), std::move(state));
+  if (!head.ok()) co_return head.error();
+  stream->head_ = std::move(head).value();
+  co_return stream;
+}
+
+boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::send(
+    HttpRequest request, std::shared_ptr<HttpBodyStream::State> stream) {
   auto loaded = impl_->get();
   if (!loaded.ok()) co_return loaded.error();
   CurlMulti& multi = *loaded.value();
   auto transfer = make_transfer(std::move(request), multi.next_id(), multi.take_handle());
   if (!transfer.ok()) co_return transfer.error();
+  transfer.value()->stream = std::move(stream);
   // Initiation runs before this coroutine yields, while the client is alive.
   // The frame keeps no strong reference, so destroying the client while
   // suspended here shuts the multi down and completes this request.
@@ -730,6 +879,48 @@ boost::asio::awaitable<Result<HttpResponse, HttpError>> HttpClient::send(HttpReq
         multi.start(std::move(t), CompletionHandler(std::move(handler)));
       },
       boost::asio::use_awaitable, std::move(transfer).value());
+}
+
+HttpBodyStream::HttpBodyStream(std::shared_ptr<State> state, HttpResponse head)
+    : state_(std::move(state)), head_(std::move(head)) {}
+
+HttpBodyStream::~HttpBodyStream() {
+  if (state_) state_->end_transfer();
+}
+
+boost::asio::awaitable<Result<std::string, HttpError>> HttpBodyStream::next() {
+  State& state = *state_;
+  if (!state.pending.empty() || state.done) {
+    Result<std::string, HttpError> value = std::exchange(state.pending, std::string());
+    if (value->empty() && state.error) value = *state.error;
+    state.resume();
+    co_return value;
+  }
+  state.resume();
+  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>,
+                                                 void(Result<std::string, HttpError>)>(
+      [&state](auto handler) {
+        State::ReadHandler reader(std::move(handler));
+        state.reader.swap(reader);
+        state.reader_slot = boost::asio::get_associated_cancellation_slot(state.reader);
+        if (state.reader_slot.is_connected()) {
+          state.reader_slot.assign(
+              [weak = std::weak_ptr<State>(state.shared_from_this())](boost::asio::cancellation_type type) {
+                if (type == boost::asio::cancellation_type::none) return;
+                auto self = weak.lock();
+                if (!self || !self->reader) return;
+                // Not cleared here: the slot's handler is running.
+                self->reader_slot = boost::asio::cancellation_slot();
+                post_completion(
+                    take_handler(self->reader),
+                    Result<std::string, HttpError>(make_error(HttpError::Kind::kCancelled, "read cancelled")),
+                    self->executor);
+                self->end_transfer();
+              });
+        }
+        state.wake_reader();  // the resume above may have brought bytes
+      },
+      boost::asio::use_awaitable);
 }
 
 std::size_t HttpClient::in_flight() const { return impl_->multi ? impl_->multi->in_flight() : 0; }

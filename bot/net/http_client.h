@@ -69,6 +69,39 @@ struct HttpError {
 
 const char* to_string(HttpError::Kind kind);
 
+class HttpClient;
+
+// The body of a response opened with HttpClient::open(), read piece by piece
+// as libcurl receives it. Destroying the stream ends an unfinished transfer.
+//
+// Backpressure: when more than buffer_bytes of the body wait unread, the
+// transfer is paused (curl stops reading the socket) until next() takes them.
+// Thread-safety: use from the io_context's thread only.
+class HttpBodyStream {
+ public:
+  struct State;
+  HttpBodyStream(std::shared_ptr<State> state, HttpResponse head);
+  ~HttpBodyStream();
+  HttpBodyStream(const HttpBodyStream&) = delete;
+  HttpBodyStream& operator=(const HttpBodyStream&) = delete;
+
+  // Status, headers and effective URL; the body stays empty.
+  const HttpResponse& head() const { return head_; }
+
+  // The body received since the last call, as soon as there is some (a
+  // non-empty string), or "" once the body is complete. Errors: the
+  // transfer's failure (kTimeout, kConnectionReset, kTooLarge, ...) after the
+  // bytes received before it; kCancelled when the awaiting coroutine is
+  // cancelled, which also ends the transfer.
+  // REQUIRES: no other next() of this stream in progress.
+  boost::asio::awaitable<Result<std::string, HttpError>> next();
+
+ private:
+  friend class HttpClient;
+  std::shared_ptr<State> state_;
+  HttpResponse head_;
+};
+
 // True when `ip` is an IPv4/IPv6 literal (brackets allowed) in a range that
 // block_private_addresses refuses: loopback, private, CGNAT, link-local,
 // unique-local, multicast, unspecified/reserved, and IPv4-mapped/-embedded
@@ -88,14 +121,25 @@ class HttpClient {
   // a response with that status. Errors are transport failures only.
   boost::asio::awaitable<Result<HttpResponse, HttpError>> request(HttpRequest request);
 
+  // Sends the request and completes once the response's status and headers
+  // are in (or the transfer failed first); the body is then read from the
+  // stream. Non-2xx statuses are not errors. The request's
+  // max_response_bytes and total_timeout still bound the whole body.
+  // Cancelling the awaiting coroutine before the head arrives ends the
+  // transfer with kCancelled.
+  boost::asio::awaitable<Result<std::unique_ptr<HttpBodyStream>, HttpError>> open(
+      HttpRequest request, std::size_t buffer_bytes = 1024 * 1024);
+
   // Number of requests currently in flight.
   std::size_t in_flight() const;
 
  private:
   // request() for block_private_addresses with a proxy.
   boost::asio::awaitable<Result<HttpResponse, HttpError>> request_through_proxy(HttpRequest request);
-  // One transfer, as curl performs it.
-  boost::asio::awaitable<Result<HttpResponse, HttpError>> send(HttpRequest request);
+  // One transfer, as curl performs it; with stream set, the body goes to
+  // the stream and this completes with the head.
+  boost::asio::awaitable<Result<HttpResponse, HttpError>> send(
+      HttpRequest request, std::shared_ptr<HttpBodyStream::State> stream = nullptr);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -4,6 +4,18 @@ namespace picbot::testing {
 namespace {
 using nlohmann::json;
 
+json chunk(std::size_t serial, json delta, json finish_reason) {
+  return json{
+      {"id", "chatcmpl-" + std::to_string(serial)},
+      {"object", "chat.completion.chunk"},
+      {"created", 1767225600},
+      {"model", "fake-chat"},
+      {"choices",
+       json::array({json{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish_reason}}})}};
+}
+
+std::string event(const json& data) { return "data: " + data.dump() + "\n\n"; }
+
 std::string bearer(const FakeHttpRequest& request) {
   const std::string value = request.header("authorization");
   return value.rfind("Bearer ", 0) == 0 ? value.substr(7) : std::string();
@@ -13,6 +25,18 @@ std::string bearer(const FakeHttpRequest& request) {
 ChatScript ChatScript::reply(std::string text) {
   ChatScript script;
   script.text = std::move(text);
+  return script;
+}
+
+ChatScript ChatScript::stream_of(std::vector<std::string> pieces) {
+  ChatScript script;
+  script.pieces = std::move(pieces);
+  return script;
+}
+
+ChatScript ChatScript::live_stream(std::shared_ptr<FakeBodyStream> body) {
+  ChatScript script;
+  script.live = std::move(body);
   return script;
 }
 
@@ -79,6 +103,50 @@ void FakeChatServer::set_default(ChatScript script) {
   default_ = std::move(script);
 }
 
+std::string FakeChatServer::content_event(const std::string& content) {
+  return event(chunk(0, json{{"content", content}}, nullptr));
+}
+
+FakeHttpResponse FakeChatServer::streamed(const ChatScript& script, std::size_t serial) {
+  FakeHttpResponse response;
+  response.delay = script.delay;
+  response.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
+  if (script.live) {
+    response.stream = script.live;
+    return response;
+  }
+  auto body = std::make_shared<FakeBodyStream>();
+  body->send(": OPENROUTER PROCESSING\n\n");
+  body->send(event(chunk(serial, json{{"role", "assistant"}, {"content", ""}}, nullptr)));
+  std::vector<std::string> pieces = script.pieces;
+  if (pieces.empty() && !script.text.empty()) pieces.push_back(script.text);
+  for (const auto& piece : pieces) body->send(event(chunk(serial, json{{"content", piece}}, nullptr)));
+  if (!script.images.is_null()) body->send(event(chunk(serial, json{{"images", script.images}}, nullptr)));
+  switch (script.stream_end) {
+    case ChatScript::StreamEnd::kDone:
+      body->send(event(chunk(serial, json::object(), "stop")));
+      body->send("data: [DONE]\n\n");
+      body->finish();
+      break;
+    case ChatScript::StreamEnd::kNoDone:
+      body->send(event(chunk(serial, json::object(), "stop")));
+      body->finish();
+      break;
+    case ChatScript::StreamEnd::kCut:
+      body->cut();
+      break;
+    case ChatScript::StreamEnd::kErrorEvent: {
+      json error = chunk(serial, json{{"content", ""}}, "error");
+      error["error"] = {{"code", 502}, {"message", "Provider returned error"}};
+      body->send(event(error));
+      body->finish();
+      break;
+    }
+  }
+  response.stream = std::move(body);
+  return response;
+}
+
 std::vector<FakeChatServer::Request> FakeChatServer::requests() const {
   std::lock_guard lock(mutex_);
   return requests_;
@@ -103,11 +171,13 @@ FakeHttpResponse FakeChatServer::answer(const FakeHttpRequest& request) {
   if (!request.path().ends_with("/chat/completions")) return FakeHttpResponse::text("not found", 404);
   ChatScript script;
   std::size_t serial = 0;
+  bool wants_stream = false;
   {
     std::lock_guard lock(mutex_);
     const std::string key = bearer(request);
     json body = json::parse(request.body, nullptr, false);
     if (body.is_discarded()) body = nullptr;
+    wants_stream = body.is_object() && body.contains("stream") && body["stream"] == true;
     requests_.push_back(Request{key, std::move(body), std::chrono::steady_clock::now()});
     if (auto it = by_key_.find(key); it != by_key_.end() && !it->second.empty()) {
       script = std::move(it->second.front());
@@ -122,6 +192,9 @@ FakeHttpResponse FakeChatServer::answer(const FakeHttpRequest& request) {
   }
   changed_.notify_all();
 
+  if (wants_stream && script.status == 200 && script.raw_body.empty() && script.tool_calls.empty()) {
+    return streamed(script, serial);
+  }
   FakeHttpResponse response;
   response.status = script.status;
   response.delay = script.delay;
@@ -131,6 +204,7 @@ FakeHttpResponse FakeChatServer::answer(const FakeHttpRequest& request) {
     return response;
   }
   json message = {{"role", "assistant"}, {"content", script.text}};
+  if (!script.images.is_null()) message["images"] = script.images;
   if (!script.tool_calls.empty()) {
     json calls = json::array();
     for (std::size_t i = 0; i < script.tool_calls.size(); ++i) {

@@ -1,6 +1,12 @@
 // FakeChatServer: an OpenAI-style chat completions API on loopback
 // (POST <api_base>/chat/completions) for agent tests. Answers are scripted:
-// text, tool calls, HTTP errors, each with an optional delay. Each request
+// text, tool calls, HTTP errors, each with an optional delay.
+// A request with "stream": true gets the answer as server-sent events in
+// OpenAI's chunk shape (openai-node src/resources/chat/completions:
+// ChatCompletionChunk, `data: [DONE]` last; src/streaming.ts) with
+// OpenRouter's additions (https://openrouter.ai/docs/api-reference/streaming:
+// `: OPENROUTER PROCESSING` comments, mid-stream errors as a `data:` event
+// with "error" and finish_reason "error"; images in `delta.images`). Each request
 // takes the next answer from its key's queue, else from the shared queue,
 // else the default answer. Every request is recorded with its key and body.
 //
@@ -28,13 +34,26 @@ struct FakeToolCall {
 };
 
 struct ChatScript {
+  // How a streamed answer ends.
+  enum class StreamEnd { kDone, kCut, kErrorEvent, kNoDone };
+
   int status = 200;
   std::string text;                      // the assistant's content
   std::vector<FakeToolCall> tool_calls;  // when non-empty, finish_reason "tool_calls"
   std::string raw_body;                  // when non-empty, sent instead of a generated body
   std::chrono::milliseconds delay{0};
+  // Streamed answers: content deltas (text is one delta when this is empty).
+  std::vector<std::string> pieces;
+  // OpenRouter's images, e.g. [{"type":"image_url","image_url":{"url":"data:..."}}]:
+  // message.images, or delta.images of one chunk before the last.
+  nlohmann::json images = nullptr;
+  StreamEnd stream_end = StreamEnd::kDone;
+  // When set, a streamed answer's body is what the test sends through it.
+  std::shared_ptr<FakeBodyStream> live;
 
   static ChatScript reply(std::string text);
+  static ChatScript stream_of(std::vector<std::string> pieces);
+  static ChatScript live_stream(std::shared_ptr<FakeBodyStream> body);
   static ChatScript tool_call(std::string name, const nlohmann::json& arguments);
   static ChatScript tool_call_raw(std::string name, std::string arguments);
   static ChatScript tool_calls_of(std::vector<FakeToolCall> calls);
@@ -74,6 +93,9 @@ class FakeChatServer {
   // The answer when no queue has one (initially reply("好的")).
   void set_default(ChatScript script);
 
+  // "data: <chunk>\n\n" of a chunk whose delta holds `content` (finish_reason null).
+  static std::string content_event(const std::string& content);
+
   std::vector<Request> requests() const;
   std::size_t request_count() const;
   // Blocks until at least n requests arrived. False on timeout.
@@ -82,6 +104,7 @@ class FakeChatServer {
 
  private:
   FakeHttpResponse answer(const FakeHttpRequest& request);
+  static FakeHttpResponse streamed(const ChatScript& script, std::size_t serial);
 
   FakeHttpServer server_;
   mutable std::mutex mutex_;

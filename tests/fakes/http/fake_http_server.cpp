@@ -11,7 +11,9 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -228,6 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void act(FakeHttpResponse response) {
     switch (response.action) {
       case FakeHttpResponse::Action::kRespond:
+        if (response.stream) return start_stream(response);
         return respond(build(response));
       case FakeHttpResponse::Action::kReset:
         return reset();
@@ -264,6 +267,70 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       http::async_write(stream_, *serializer, std::move(on_written));
     }
+  }
+
+  // A streamed body: the head now, then one chunk per piece the test sends,
+  // one write at a time; a read stays pending to notice the client leaving.
+  void start_stream(const FakeHttpResponse& spec) {
+    stream_body_ = spec.stream;
+    std::string head = "HTTP/1.1 " + std::to_string(spec.status) + " " +
+                       std::string(http::obsolete_reason(static_cast<http::status>(spec.status))) + "\r\n";
+    for (const auto& [name, value] : spec.headers) head += name + ": " + value + "\r\n";
+    head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    outbox_.push_back(OutItem{std::move(head), false, false});
+    write_next();
+    watch_client();
+    std::weak_ptr<Session> weak = shared_from_this();
+    auto executor = stream_.get_executor();
+    spec.stream->attach([weak, executor](FakeBodyStream::Step step) {
+      asio::post(executor, [weak, step = std::move(step)]() mutable {
+        if (auto self = weak.lock()) self->on_step(std::move(step));
+      });
+    });
+  }
+
+  void on_step(FakeBodyStream::Step step) {
+    switch (step.kind) {
+      case FakeBodyStream::Step::Kind::kPiece: {
+        if (step.piece.empty()) return;  // an empty chunk would end the body
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", step.piece.size());
+        outbox_.push_back(OutItem{size + std::move(step.piece) + "\r\n", true, false});
+        break;
+      }
+      case FakeBodyStream::Step::Kind::kFinish:
+        outbox_.push_back(OutItem{"0\r\n\r\n", false, true});
+        break;
+      case FakeBodyStream::Step::Kind::kCut:
+        outbox_.clear();
+        return reset();
+    }
+    write_next();
+  }
+
+  void write_next() {
+    if (writing_ || outbox_.empty()) return;
+    writing_ = true;
+    asio::async_write(stream_.socket(), asio::buffer(outbox_.front().bytes),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec || self->outbox_.empty()) return self->close();
+                        const OutItem done = std::move(self->outbox_.front());
+                        self->outbox_.pop_front();
+                        if (done.is_piece) self->stream_body_->note_written();
+                        if (done.last) return self->shutdown();
+                        self->write_next();
+                      });
+  }
+
+  void watch_client() {
+    stream_.socket().async_read_some(asio::buffer(scratch_),
+                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                       if (!ec) return self->watch_client();
+                                       if (ec != asio::error::operation_aborted && self->stream_body_) {
+                                         self->stream_body_->note_client_gone();
+                                       }
+                                     });
   }
 
   void reset() {
@@ -312,6 +379,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 4096> scratch_{};
   bool keep_alive_ = true;
   bool head_ = false;
+
+  struct OutItem {
+    std::string bytes;
+    bool is_piece = false;  // a piece the test sent (counted once written)
+    bool last = false;      // the body's end: close after it
+  };
+  std::shared_ptr<FakeBodyStream> stream_body_;  // while streaming
+  std::deque<OutItem> outbox_;
+  bool writing_ = false;
 };
 
 void accept_loop(ServerState& server) {

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/fakes/http/fake_body_stream.h"
+
 namespace picbot::testing {
 
 struct FakeHttpRequest {
@@ -47,6 +49,10 @@ struct FakeHttpResponse {
   std::chrono::milliseconds delay{0};  // before acting; does not block other connections
   Action action = Action::kRespond;
   bool chunked = false;  // send the body chunked instead of with Content-Length
+  // When set (kRespond only): the head goes out at once, chunked, and the
+  // body is what the test sends through it (body is ignored); the connection
+  // closes after the stream finishes.
+  std::shared_ptr<FakeBodyStream> stream;
 
   static FakeHttpResponse text(std::string body, int status = 200);
   static FakeHttpResponse json(const nlohmann::json& body, int status = 200);
