@@ -188,6 +188,8 @@ TEST_F(ConsoleApiTest, GalleryListsFetchesAndDeletes) {
   EXPECT_EQ(first["model"], "google/gemini-2.5-flash-image");
   EXPECT_EQ(first["mime"], "image/png");
   EXPECT_EQ(first["size"], png_.size());
+  EXPECT_EQ(first["local"], true) << "the gallery marks where each image is";
+  EXPECT_EQ(first["remote"], false);
   EXPECT_EQ(gallery["images"][1]["prompt"], "a red fox");
   EXPECT_EQ(gallery["images"][1]["group_id"], 777);
   EXPECT_EQ(gallery.dump().find(dir_.path().string()), std::string::npos) << "no server paths";
