@@ -160,6 +160,15 @@ std::string to_hex(const unsigned char* bytes, std::size_t size) {
   return hex;
 }
 
+// Deletes a content file, then its shard folder if that left it empty (rmdir
+// refuses a folder that is not). Blocking; run in the store's Serial, so no
+// save is writing into the folder meanwhile.
+bool remove_content_file(const fs::path& file, std::string_view what_key) {
+  if (!remove_quietly(file, what_key)) return false;
+  ::rmdir(file.parent_path().c_str());
+  return true;
+}
+
 bool is_sha256(std::string_view text) {
   return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
@@ -513,6 +522,7 @@ awaitable<Status> LocalImageStore::remove(std::string_view id) {
     std::error_code ec;
     fs::remove(path, ec);
     if (ec) return Error::make("disk", "cannot delete " + path.string() + ": " + ec.message());
+    ::rmdir(path.parent_path().c_str());  // the shard folder, if now empty
     return {};
   });
   if (!removed) co_return removed;
@@ -762,7 +772,7 @@ void delete_orphans(Database& db, const SweepPolicy& policy) {
       const auto born = modification_time(entry);
       if (!born || policy.now - *born < policy.ttl) return;
       auto referred = content_is_local(db, name.substr(0, 64));
-      if (referred && !*referred) remove_quietly(entry.path(), "log.storage.expired_image");
+      if (referred && !*referred) remove_content_file(entry.path(), "log.storage.expired_image");
     });
   }
 }
@@ -795,7 +805,7 @@ awaitable<SweepReport> LocalImageStore::run_sweep(bool clear_cache) {
       outcome.status = released.error();
       return outcome;
     }
-    for (const fs::path& file : *released) remove_quietly(file, "log.storage.expired_image");
+    for (const fs::path& file : *released) remove_content_file(file, "log.storage.expired_image");
     delete_orphans(**db, policy);
     return outcome;
   });

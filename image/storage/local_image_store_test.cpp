@@ -140,6 +140,7 @@ TEST_F(LocalImageStoreTest, IdenticalBytesAreStoredOnceAndDeletedWithTheirLastId
   EXPECT_TRUE(run(store_->read(*store_->find(second.id))).ok());
   ASSERT_TRUE(run(store_->remove(second.id)).ok());
   EXPECT_FALSE(fs::exists(content_file(second)));
+  EXPECT_FALSE(fs::exists(content_file(second).parent_path())) << "an emptied shard folder goes too";
   auto again = run(store_->remove(second.id));
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, "not_found");
@@ -184,6 +185,7 @@ TEST_F(LocalImageStoreTest, TheSweepDeletesCopiesOlderThanTheTtl) {
   EXPECT_EQ(report.expired, 1u);
   EXPECT_EQ(report.forgotten, 1u) << "no copy left anywhere";
   EXPECT_FALSE(fs::exists(content_file(image)));
+  EXPECT_TRUE(fs::is_empty(images())) << "no file and no emptied shard folder left";
   EXPECT_TRUE(store_->recent(10).empty());
   EXPECT_EQ(run(store_->stats()).images, 0u);
 }
