@@ -82,7 +82,9 @@ struct App::Impl {
                   .dispatcher = dispatcher,
                   .api = metered_api,
                   .data_dir = data_dir,
-                  .agent_enabled = [this] { return chat_agent.enabled(); }}),
+                  .agent_enabled = [this] { return chat_agent.enabled(); },
+                  .images = &image_store,
+                  .storage_backend = storage.backend}),
         signals(io, SIGINT, SIGTERM),
         shutdown_timer(io) {
     transport.deliver_events_to(dispatcher);

@@ -154,5 +154,37 @@ TEST(StorageConfig, TheS3BackendIsRefusedUntilTheUploadQueueLands) {
       << (*child)->output();
 }
 
+TEST(StorageConsole, TheApiCountsImagesAndCleansOnDemand) {
+  FakeOpenRouter openrouter;
+  FakeNapCat napcat;
+  const std::string password = "storage-console-pass-1";
+  PicbotRunner bot(
+      reverse_config(kTestToken) + url_plugin(openrouter) + "storage:\n  local:\n    max_cache_mb: 5\n",
+      {{"PICBOT_WEB_PASSWORD", password}});
+  ASSERT_TRUE(bot.start());
+  ConsoleClient client(bot.web_port());
+  EXPECT_EQ(client.get("/api/storage").status, 401) << "behind the console login";
+  ASSERT_EQ(client.login(password).status, 200);
+  auto conn = napcat.connect(bot.reverse_port(), "/onebot/v11/ws", 10001, kTestToken);
+  ASSERT_TRUE(conn.ok());
+  napcat.send_group_message(*conn, 777, 42, "/draw a cat");
+  ASSERT_TRUE(napcat.wait_for_call([](const ApiCall& c) { return c.action == "send_group_msg"; }, 10s));
+  ASSERT_TRUE(wait_until([&] { return json::parse(client.get("/api/storage").body)["images"] == 1; }, 10s));
+  const json stats = json::parse(client.get("/api/storage").body);
+  EXPECT_EQ(stats["backend"], "local");
+  EXPECT_EQ(stats["local"], 1);
+  EXPECT_EQ(stats["remote"], 0);
+  EXPECT_GT(stats["disk_bytes"].get<long long>(), 0);
+  EXPECT_EQ(stats["cap_bytes"], 5 * 1024 * 1024);
+  EXPECT_TRUE(stats["pending_uploads"].is_null()) << "no upload queue with backend local";
+  auto cleaned = client.post("/api/storage/clean", json::object());
+  ASSERT_EQ(cleaned.status, 200) << cleaned.body;
+  EXPECT_EQ(json::parse(cleaned.body)["expired"], 0) << "nothing is old enough";
+  auto cleared = client.post("/api/storage/clear_cache", json::object());
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(json::parse(cleared.body)["evicted"], 0) << "an image not uploaded is never cleared";
+  EXPECT_EQ(json::parse(client.get("/api/storage").body)["local"], 1);
+}
+
 }  // namespace
 }  // namespace picbot::testing
