@@ -14,6 +14,7 @@
 #include "bot/app/host_messages.h"
 #include "bot/app/metered_api.h"
 #include "bot/app/plugin_host.h"
+#include "bot/app/storage_settings.h"
 #include "bot/app/transport.h"
 #include "bot/app/web_host.h"
 #include "bot/core/clock.h"
@@ -35,18 +36,18 @@ using nlohmann::json;
 
 namespace {
 
-// How long local copies are kept: image_ttl_minutes of a plugin section
-// (where the key lived before the store became the host's), else 15.
-std::chrono::minutes image_ttl(const json& config) {
-  const json plugins = config.value("plugins", json::object());
-  if (plugins.is_object()) {
-    for (const auto& [name, section] : plugins.items()) {
-      if (section.is_object() && section.contains("image_ttl_minutes") &&
-          section["image_ttl_minutes"].is_number_integer())
-        return std::chrono::minutes(section["image_ttl_minutes"].get<int>());
-    }
-  }
-  return std::chrono::minutes(15);
+// The image store's options from the storage section (read once at start).
+image::LocalImageStore::Options store_options(const StorageSettings& settings,
+                                              const std::filesystem::path& data_dir,
+                                              std::function<std::string()> public_base_url) {
+  return image::LocalImageStore::Options{.dir = data_dir / "images",
+                                         .ttl = settings.ttl,
+                                         .sweep_interval = std::chrono::seconds(60),
+                                         .public_base_url = std::move(public_base_url),
+                                         .catalog = data_dir / "images.sqlite3",
+                                         .max_cache_bytes = settings.max_cache_bytes,
+                                         .metadata_retention = settings.metadata_retention,
+                                         .delete_remote_on_expiry = settings.delete_remote_on_expiry};
 }
 
 }  // namespace
@@ -63,12 +64,9 @@ struct App::Impl {
         config(config_service.values()),
         data_dir(config.value("data_dir", "data")),
         http(io.get_executor()),
+        storage(storage_settings(config)),
         image_store(io.get_executor(), workers, Clock::system(),
-                    image::LocalImageStore::Options{
-                        .dir = data_dir / "images",
-                        .ttl = image_ttl(config),
-                        .sweep_interval = std::chrono::seconds(60),
-                        .public_base_url = [this] { return web_host.public_base_url(); }}),
+                    store_options(storage, data_dir, [this] { return web_host.public_base_url(); })),
         transport(io.get_executor(), config),
         metered_api(transport.hub(), metrics),
         dispatcher(io.get_executor(), metered_api, registry,
@@ -84,7 +82,9 @@ struct App::Impl {
                   .dispatcher = dispatcher,
                   .api = metered_api,
                   .data_dir = data_dir,
-                  .agent_enabled = [this] { return chat_agent.enabled(); }}),
+                  .agent_enabled = [this] { return chat_agent.enabled(); },
+                  .images = &image_store,
+                  .storage_backend = storage.backend}),
         signals(io, SIGINT, SIGTERM),
         shutdown_timer(io) {
     transport.deliver_events_to(dispatcher);
@@ -127,6 +127,22 @@ struct App::Impl {
       };
     }
     return services;
+  }
+
+  // Says where images go (and that the old TTL key is deprecated), then
+  // restores the store and starts its sweep.
+  void start_image_store() {
+    const std::string cap = storage.max_cache_bytes == 0
+                                ? image::storage_log_text("log.storage.no_cap")
+                                : std::to_string(storage.max_cache_bytes / (1024 * 1024)) + " MB";
+    app_logger()->info(
+        "{}", image::storage_log_text("log.storage.settings", fmt::arg("backend", storage.backend),
+                                      fmt::arg("minutes", storage.ttl.count()), fmt::arg("cap", cap)));
+    if (storage.ttl_alias)
+      app_logger()->warn("{}",
+                         image::storage_log_text("log.storage.ttl_alias", fmt::arg("key", *storage.ttl_alias),
+                                                 fmt::arg("minutes", storage.ttl.count())));
+    image_store.start();
   }
 
   // GET /images/<id> from the shared store, when the web server runs.
@@ -224,6 +240,7 @@ struct App::Impl {
   const json& config;                    // config_service.values(), the running config
   const std::filesystem::path data_dir;  // read once: a change needs a restart
   net::HttpClient http;
+  const StorageSettings storage;       // read once: a change needs a restart
   image::LocalImageStore image_store;  // the plugins' shared store; served at /images/<id>
   CommandRegistry registry;
   Metrics metrics;
@@ -257,7 +274,7 @@ Status App::start() {
   // Bound before the plugins start, so public_base_url() knows the real port.
   if (Status s = app.web_host.start(); !s) return s;
   app.mount_image_route();
-  app.image_store.start();
+  app.start_image_store();
   if (Status s = app.plugins.start(app.host_services(), app.config); !s) return s;
   if (Status s = app.transport.start(app.config, app.config_service.language()); !s) return s;
   app.watch_signals();

@@ -32,8 +32,9 @@ Result<ListenAddress, config::ConfigIssue> web_bind_address(const nlohmann::json
 
 // Every problem App::start would refuse in values (validated): web.listen as
 // above when the web server is on, onebot.listen in reverse mode, and each
-// enabled plugin's Plugin::check_config. Empty when there is none. Binds
-// nothing and starts nothing.
+// enabled plugin's Plugin::check_config, and the storage section
+// (storage_problems). Empty when there is none. Binds nothing and starts
+// nothing.
 std::vector<config::ConfigIssue> startup_problems(const nlohmann::json& values, std::string_view language);
 
 }  // namespace picbot

@@ -17,6 +17,7 @@
 #include "bot/web/console.h"
 #include "bot/web/health.h"
 #include "bot/web/http_server.h"
+#include "image/storage/local_image_store.h"
 
 namespace picbot {
 namespace asio = boost::asio;
@@ -133,6 +134,7 @@ Status WebHost::start_console() {
 }
 
 void WebHost::add_host_routes() {
+  add_storage_routes();
   console_->add_route("GET", "/api/status",
                       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
                         co_return web::HttpResponse::json(status_json());
@@ -234,6 +236,35 @@ void WebHost::refresh_metrics() {
                             static_cast<double>(d.handler_errors));
   deps_.metrics.set_counter("picbot_events_dropped_total", "Events dropped because the backlog was full", {},
                             static_cast<double>(d.events_dropped));
+}
+
+// The storage page's API: the store's figures, "clean expired now" and
+// "clear the local cache" (uploaded images only). Upload counts are null
+// until the s3 backend's queue reports them.
+void WebHost::add_storage_routes() {
+  if (!deps_.images) return;
+  console_->add_route("GET", "/api/storage",
+                      [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+                        const image::StorageStats stats = co_await deps_.images->stats();
+                        co_return web::HttpResponse::json(nlohmann::json{{"backend", deps_.storage_backend},
+                                                                         {"images", stats.images},
+                                                                         {"local", stats.local},
+                                                                         {"remote", stats.remote},
+                                                                         {"disk_bytes", stats.disk_bytes},
+                                                                         {"cap_bytes", stats.cap_bytes},
+                                                                         {"pending_uploads", nullptr},
+                                                                         {"failed_uploads", nullptr}});
+                      });
+  console_->add_route("POST", "/api/storage/clean",
+                      [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+                        const std::size_t expired = co_await deps_.images->cleanup_expired();
+                        co_return web::HttpResponse::json(nlohmann::json{{"expired", expired}});
+                      });
+  console_->add_route("POST", "/api/storage/clear_cache",
+                      [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+                        const std::size_t evicted = co_await deps_.images->clear_local_cache();
+                        co_return web::HttpResponse::json(nlohmann::json{{"evicted", evicted}});
+                      });
 }
 
 }  // namespace picbot

@@ -38,6 +38,9 @@ class Sandbox;
 namespace onebot {
 class Hub;
 }
+namespace image {
+class LocalImageStore;
+}
 namespace web {
 class Console;
 class HttpServer;
@@ -56,6 +59,9 @@ class WebHost {
     std::filesystem::path data_dir;
     // Whether the LLM agent answers messages (the sandbox's no-reply note). Empty: off.
     std::function<bool()> agent_enabled;
+    // The host's image store: GET /api/storage and its two actions. May be null.
+    image::LocalImageStore* images = nullptr;
+    std::string storage_backend = "local";
   };
 
   explicit WebHost(Deps deps);
@@ -92,6 +98,7 @@ class WebHost {
  private:
   Status start_console();
   void add_host_routes();
+  void add_storage_routes();
   nlohmann::json status_json() const;
   void refresh_metrics();
 

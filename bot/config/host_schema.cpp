@@ -161,6 +161,71 @@ Field web_section() {
       "Web 管理后台设置。", "Web console settings."));
 }
 
+// storage: the host's image store (image/storage/). Read once at start: a
+// change needs a restart.
+Field storage_section() {
+  Field ttl = int_field("ttl_minutes", 15,
+                        "图片在本机保留多少分钟。旧键 plugins.gemini_pic_gen.image_ttl_minutes 已弃用，"
+                        "本项为默认值 15 时仍按旧键。",
+                        "Minutes an image is kept on this machine. The old key "
+                        "plugins.gemini_pic_gen.image_ttl_minutes is deprecated; it still applies while this "
+                        "one is at its default, 15.",
+                        1, 525600);
+  return needs_restart(refuse_unknown_keys(object_field(
+      "storage",
+      {
+          enum_field(
+              "backend", "local", {"local", "s3"},
+              "图片存在哪里：local 只存本机；s3 另存一份到 S3 兼容的存储桶（R2、AWS S3、MinIO、OSS）。",
+              "Where images live: local keeps them on this machine only; s3 also keeps a copy in an "
+              "S3-compatible bucket (R2, AWS S3, MinIO, OSS)."),
+          refuse_unknown_keys(object_field(
+              "local",
+              {
+                  ttl,
+                  int_field("max_cache_mb", 0,
+                            "本地图片缓存的上限（MB），0 = 不限。超出时先删最早且已上传的图片，降到 90%；"
+                            "未上传的图片从不删除。",
+                            "Cap of the local image cache (MB), 0 = none. Over it the oldest uploaded images "
+                            "go first, down to 90 %; an image not yet uploaded is never deleted.",
+                            0, 10485760),
+              },
+              "本机上的图片。", "Images on this machine.")),
+          int_field("metadata_retention_days", 365, "只剩存储桶副本的图片记录保留多少天。",
+                    "Days the record of an image kept only in the bucket stays.", 1, 36500),
+          bool_field("delete_remote_on_expiry", false, "记录到期时是否同时删除存储桶中的对象。",
+                     "Whether the bucket object is deleted too when its record expires."),
+          refuse_unknown_keys(object_field(
+              "s3",
+              {
+                  string_field("endpoint", "", "存储桶服务地址，如 https://<账号>.r2.cloudflarestorage.com。",
+                               "Bucket service endpoint, e.g. https://<account>.r2.cloudflarestorage.com."),
+                  string_field(
+                      "region", "auto", "区域：R2 为 auto，AWS/OSS 为存储桶所在区域，MinIO 为 us-east-1。",
+                      "Region: auto for R2, the bucket's region for AWS and OSS, us-east-1 for MinIO."),
+                  string_field("bucket", "", "存储桶名称。", "Bucket name."),
+                  string_field("access_key_id", "", "访问密钥 ID。", "Access key ID."),
+                  secret_field("secret_access_key", "访问密钥。", "Secret access key.",
+                               "PICBOT_S3_SECRET_ACCESS_KEY"),
+                  string_field(
+                      "public_base_url", "",
+                      "存储桶的公开地址（R2 自定义域名或 CDN）；留空则生成预签名链接。",
+                      "Public URL of the bucket (an R2 custom domain or a CDN); empty: presigned links."),
+                  string_field("key_prefix", "picbot", "对象键的前缀（存储桶中的目录）。",
+                               "Prefix of the object keys (the folder in the bucket)."),
+                  bool_field("path_style", true,
+                             "使用路径式地址（endpoint/bucket/key）；OSS 和 AWS 设为 false。",
+                             "Path-style addressing (endpoint/bucket/key); false for OSS and AWS."),
+                  int_field("presign_seconds", 3600, "预签名链接的有效期（秒）。",
+                            "How long a presigned link is valid (seconds).", 1, 604800),
+                  int_field("max_parallel_uploads", 4, "同时上传的图片数上限。", "Most uploads at a time.", 1,
+                            64),
+              },
+              "S3 兼容存储桶（storage.backend: s3）。", "The S3-compatible bucket (storage.backend: s3).")),
+      },
+      "图片存储：本机缓存与存储桶。", "Image storage: the local cache and the bucket.")));
+}
+
 // Short names for the settings form, next to the fields above.
 const std::vector<FieldLabel>& host_labels() {
   static const std::vector<FieldLabel> labels = {
@@ -227,6 +292,24 @@ const std::vector<FieldLabel>& host_labels() {
       {"image_providers.poll_interval_seconds", "轮询间隔", "Poll interval"},
       {"image_providers.max_retry_attempts", "最多重试次数", "Max retries"},
       {"image_providers.extra", "附加字段", "Extra fields"},
+      {"storage", "图片存储", "Image storage"},
+      {"storage.backend", "存储方式", "Backend"},
+      {"storage.local", "本机缓存", "Local cache"},
+      {"storage.local.ttl_minutes", "保留时间（分钟）", "Lifetime (min)"},
+      {"storage.local.max_cache_mb", "缓存上限（MB）", "Cache cap (MB)"},
+      {"storage.metadata_retention_days", "记录保留天数", "Record retention (days)"},
+      {"storage.delete_remote_on_expiry", "到期删除存储桶对象", "Delete bucket objects on expiry"},
+      {"storage.s3", "存储桶", "Bucket"},
+      {"storage.s3.endpoint", "服务地址", "Endpoint"},
+      {"storage.s3.region", "区域", "Region"},
+      {"storage.s3.bucket", "存储桶", "Bucket"},
+      {"storage.s3.access_key_id", "访问密钥 ID", "Access key ID"},
+      {"storage.s3.secret_access_key", "访问密钥", "Secret access key"},
+      {"storage.s3.public_base_url", "公开地址", "Public URL"},
+      {"storage.s3.key_prefix", "键前缀", "Key prefix"},
+      {"storage.s3.path_style", "路径式地址", "Path-style"},
+      {"storage.s3.presign_seconds", "预签名有效期", "Presign validity"},
+      {"storage.s3.max_parallel_uploads", "并行上传数", "Parallel uploads"},
       {"plugins", "插件", "Plugins"},
   };
   return labels;
@@ -300,6 +383,7 @@ Schema Schema::with_host_sections() {
       llm_section(),
       web_section(),
       image_providers_section(),
+      storage_section(),
       object_field("plugins", {}, "插件配置：只有在这里列出的插件才会运行。",
                    "Plugin settings: only plugins listed here run."),
   };

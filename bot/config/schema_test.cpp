@@ -75,10 +75,11 @@ TEST(SchemaTest, AddPluginPutsEnabledFirstAndReplacesDuplicates) {
 }
 
 TEST(SchemaTest, SecretPathsCoverListsAndObjectLists) {
-  EXPECT_THAT(schema_with_plugin().secret_paths(),
-              UnorderedElementsAre("onebot.access_token", "llm.api_keys", "web.password", "web.metrics_token",
-                                   "image_providers.*.api_keys", "plugins.gemini_pic_gen.api_key",
-                                   "plugins.gemini_pic_gen.presets[*].token"));
+  EXPECT_THAT(
+      schema_with_plugin().secret_paths(),
+      UnorderedElementsAre("onebot.access_token", "llm.api_keys", "web.password", "web.metrics_token",
+                           "image_providers.*.api_keys", "storage.s3.secret_access_key",
+                           "plugins.gemini_pic_gen.api_key", "plugins.gemini_pic_gen.presets[*].token"));
 }
 
 TEST(SchemaTest, SecretValuesAndMasking) {

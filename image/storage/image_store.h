@@ -31,12 +31,15 @@ namespace picbot::image {
 // (getrandom). Thread-safe. Throws std::system_error if the kernel refuses.
 std::string random_hex(std::size_t bytes);
 
+// The lower-case hex SHA-256 of bytes: an image's content address.
+std::string sha256_hex(std::string_view bytes);
+
 // What is known of an image besides its bytes.
 struct ImageMeta {
-  std::string prompt;
+  std::string prompt{};
   std::int64_t user_id = 0, group_id = 0;  // group_id 0: a private chat
-  std::string model;                       // the model that drew it
-  std::string source;                      // who stored it: a plugin's name ("gemini_pic_gen", ...)
+  std::string model{};                     // the model that drew it
+  std::string source{};                    // who stored it: a plugin's name ("gemini_pic_gen", ...)
 };
 
 struct StoredImage {

@@ -1,20 +1,28 @@
-// LocalImageStore: the ImageStore on this machine's disk, with an in-memory
-// index that gives each image an unguessable id (for the gallery and the
-// /images/<id> URL) and deletes them once they are older than the TTL, on a
-// timer.
+// LocalImageStore: the ImageStore on this machine's disk, content-addressed,
+// with a metadata catalog in SQLite.
 //
-// Files are named gemini_image_YYYYmmdd_HHMMSS_<8 hex>.<png|jpg|webp> (local
-// time) and written atomically (temp file in the same directory, then
-// rename). Next to each image a sidecar <image>.json holds its id, prompt,
-// user, group, time and model, so the gallery survives a restart; it is
-// written (atomically) before the image and deleted after it, so an image
-// on disk always has its sidecar. All disk work runs on the WorkerPool,
-// never on the event loop.
+// Layout: the bytes live once per content, at <dir>/<sha256[0:2]>/<sha256>.<ext>,
+// written atomically (temp file in the same directory, then rename); two
+// ids with identical bytes share one file, which is deleted only when no
+// unexpired id refers to it. The catalog (<catalog>, `images` table) maps
+// each id to its sha256, extension, MIME type, size, created time, meta, and
+// whether a local and a remote copy exist; an in-memory index mirrors it, so
+// find(), recent() and stats() never touch the disk.
 //
-// Threading: save(), remove(), read(), cleanup_expired(), start() and stop()
-// run on the executor's thread; find() and recent() may be called from any
-// thread. REQUIRES: pool and clock outlive the store, and the store outlives
-// the executor's run loop (the sweep loop refers to it until it ends).
+// Retention: a local copy is kept `ttl` from when it was written; the sweep
+// (every sweep_interval, and cleanup_expired()) deletes expired copies, ids
+// with no copy left, remote-only ids older than metadata_retention (and
+// their bucket objects when delete_remote_on_expiry), and over
+// max_cache_bytes (checked after each save too) the oldest local files
+// may_evict() allows, down to 90 %.
+//
+// Upgrade: restore() imports the previous layout (gemini_image_*.<ext> with a
+// <image>.json sidecar, in <dir>) into the catalog, keeping ids and meta.
+//
+// Threading: every disk and catalog job runs on the WorkerPool, one at a time
+// (a Serial), never on the event loop; find(), recent(), url(), expires() and
+// local_file() may be called from any thread. REQUIRES: pool and clock
+// outlive the store, and the store outlives the executor's run loop.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,6 +33,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,78 +44,92 @@
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
 #include "image/storage/image_store.h"
+#include "image/storage/object_bucket.h"
+
+namespace picbot::store {
+class Database;
+}
 
 namespace picbot::image {
 
-// True for names this store creates (and may therefore delete):
-// gemini_image_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp).
-bool is_store_file_name(std::string_view name);
+// True for the image names of the layout before content addressing (what
+// restore() imports): gemini_image_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp).
+bool is_legacy_file_name(std::string_view name);
 
-// The sidecar of an image file: "<image>.json" in the same directory.
-std::filesystem::path sidecar_path(const std::filesystem::path& image);
+// What a sweep did.
+struct SweepReport {
+  std::size_t expired = 0;          // local copies deleted for their age
+  std::size_t evicted = 0;          // local files deleted for the cap
+  std::size_t forgotten = 0;        // ids removed from the catalog
+  std::size_t kept_for_upload = 0;  // files over the cap may_evict() refused
+};
 
 class LocalImageStore final : public ImageStore {
  public:
   struct Options {
-    std::filesystem::path dir;
+    std::filesystem::path dir{};
     std::chrono::minutes ttl{15};
     std::chrono::seconds sweep_interval{60};
     // The host's public base URL ("https://bot.example.com", no trailing
     // '/'), "" when unknown; url() builds <base>/images/<id> from it. May be empty.
-    std::function<std::string()> public_base_url;
+    std::function<std::string()> public_base_url{};
+    // The catalog's file; empty: <dir>/../images.sqlite3.
+    std::filesystem::path catalog{};
+    std::uint64_t max_cache_bytes = 0;  // 0: no cap
+    std::chrono::hours metadata_retention{24 * 365};
+    bool delete_remote_on_expiry = false;
+    // The bucket remote copies live in; null for storage.backend: local.
+    ObjectBucket* remote = nullptr;
+    std::string key_prefix{};            // of the bucket's keys (object_key.h)
+    std::chrono::seconds presign{3600};  // of presigned URLs
+    // Whether the local file of this content may be deleted for the cap (its
+    // upload is done). Called on a worker thread; empty: always true.
+    std::function<bool(std::string_view sha256)> may_evict{};
+    // Called on the executor after each save (the upload queue enqueues). May be empty.
+    std::function<void(const StoredImage&)> on_saved{};
   };
 
   LocalImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
                   Options options);
+  ~LocalImageStore() override;
   LocalImageStore(const LocalImageStore&) = delete;
   LocalImageStore& operator=(const LocalImageStore&) = delete;
 
-  // Writes bytes as a new image, with its sidecar (creating the directory if
-  // needed), and indexes it. extension is "png", "jpg" ("jpeg" is taken as
-  // "jpg") or "webp". Errors: "bad_extension"; "disk" with the path and the
-  // OS message (read-only or missing directory, full disk, ...). Nothing is
-  // left behind on failure.
+  // Hashes the bytes, writes them unless identical bytes are already on
+  // disk, and catalogs a new id (see ImageStore::save). Errors also
+  // "catalog" when the SQLite file cannot be opened or written.
   boost::asio::awaitable<Result<StoredImage>> save(std::string_view bytes, std::string_view extension,
                                                    ImageMeta meta) override;
-
-  // The indexed image with this id, or nullopt when unknown, removed or
-  // older than the TTL.
   std::optional<StoredImage> find(std::string_view id) const override;
-
-  // Up to n unexpired images, newest first.
   std::vector<StoredImage> recent(std::size_t n) const override;
-
-  // Forgets the image and deletes its file and sidecar. Errors: "not_found"
-  // for an unknown id, "disk" when a file could not be deleted (the image is
-  // forgotten anyway).
   boost::asio::awaitable<Status> remove(std::string_view id) override;
-
-  // The file's bytes. Errors: "not_found" when the file is gone, "disk".
   boost::asio::awaitable<Result<std::string>> read(const StoredImage& image) override;
-
   std::string url(const StoredImage& image) const override;
   Clock::time_point expires(const StoredImage& image) const override;
   std::chrono::minutes local_ttl() const override { return options_.ttl; }
   std::optional<std::filesystem::path> local_file(const StoredImage& image) const override;
   boost::asio::awaitable<StorageStats> stats() override;
 
-  // Deletes the regular files in the directory whose names match
-  // is_store_file_name and that are at least ttl old: by the index's created
-  // time, or by modification time for files not in the index (left from a
-  // previous run), each with its sidecar; and sidecars at least ttl old whose
-  // image is gone. Other files, symlinks and directories are never touched.
-  // Expired entries leave the index. Returns how many images were deleted.
-  boost::asio::awaitable<std::size_t> cleanup_expired();
+  // Records that the bytes with this hash are in the bucket: every id of
+  // them becomes remote (the upload queue calls it once an upload is done).
+  boost::asio::awaitable<Status> mark_remote(std::string sha256);
 
-  // Indexes the unexpired images a previous run left, with the id and meta
-  // of their sidecars (an image without a readable sidecar gets a new id,
-  // empty meta and its modification time), and deletes the temp files of
-  // writes a crash interrupted. Images already indexed are kept as they are.
-  // Returns how many images it indexed.
+  // One sweep now (see the header comment). Returns what it did.
+  boost::asio::awaitable<SweepReport> sweep();
+  // The number of local copies a sweep deleted for their age (the console's
+  // "clean expired now"; the old interface's name).
+  boost::asio::awaitable<std::size_t> cleanup_expired();
+  // Deletes every local file may_evict() allows (the console's "clear the
+  // local cache"): ids stay known when remote. Returns how many files went.
+  boost::asio::awaitable<std::size_t> clear_local_cache();
+
+  // Loads the catalog into the index, imports the previous layout, drops
+  // the temp files of interrupted writes, and marks ids whose file is gone.
+  // Returns how many ids it indexed.
   boost::asio::awaitable<std::size_t> restore();
 
-  // Runs restore(), then cleanup_expired() every sweep_interval. Idempotent;
-  // does nothing after stop().
+  // Runs restore(), then sweep() every sweep_interval. Idempotent; does
+  // nothing after stop().
   void start();
   // Stops the sweep for good. Idempotent.
   void stop();
@@ -114,22 +137,31 @@ class LocalImageStore final : public ImageStore {
   const Options& options() const { return options_; }
 
  private:
+  struct Entry {
+    StoredImage image;
+    Clock::time_point local_since;  // when the local copy was written
+  };
+  struct Catalog;  // the Database and its blocking jobs (local_image_store.cpp)
+
   boost::asio::awaitable<void> sweep_loop();
-  bool expired(const StoredImage& image, Clock::time_point now) const;
+  boost::asio::awaitable<SweepReport> run_sweep(bool clear_cache);
+  boost::asio::awaitable<void> sweep_detached();
+  // Bytes of the distinct local files. REQUIRES: mu_ held.
+  std::uint64_t local_bytes_locked(Clock::time_point now) const;
+  bool local_alive(const Entry& entry, Clock::time_point now) const;
+  std::filesystem::path file_path(const StoredImage& image) const;
 
   boost::asio::any_io_executor executor_;
   WorkerPool& pool_;
+  WorkerPool::Serial serial_;  // every disk and catalog job
   const Clock& clock_;
   const Options options_;
+  std::unique_ptr<Catalog> catalog_;  // used only inside serial_ jobs
   boost::asio::steady_timer sweep_timer_;
   bool started_ = false;
   bool stopped_ = false;
 
   mutable std::mutex mu_;
-  struct Entry {
-    StoredImage image;
-    std::filesystem::path path;
-  };
   std::map<std::string, Entry, std::less<>> index_;  // by id; guarded by mu_
 };
 

@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "bot/core/millis.h"
+#include "image/storage/object_key.h"
 #include "tests/fakes/openrouter/fake_images.h"
+#include "tests/support/memory_bucket.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
@@ -20,9 +20,14 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::set<std::string> list_dir(const fs::path& dir) {
+// Every file under dir, as paths relative to it.
+std::set<std::string> list_tree(const fs::path& dir) {
   std::set<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file()) names.insert(fs::relative(it->path(), dir).string());
+  }
   return names;
 }
 
@@ -35,310 +40,387 @@ void set_mtime(const fs::path& path, Clock::time_point when) {
   fs::last_write_time(path, std::chrono::file_clock::from_sys(when));
 }
 
-class ImageStoreTest : public ::testing::Test {
+ImageMeta meta(std::string prompt, std::int64_t user = 0, std::int64_t group = 0, std::string model = "") {
+  return ImageMeta{
+      .prompt = std::move(prompt), .user_id = user, .group_id = group, .model = std::move(model)};
+}
+
+class LocalImageStoreTest : public ::testing::Test {
  protected:
   template <class T>
   T run(boost::asio::awaitable<T> task) {
     return testing::run_coroutine(io_, std::move(task), std::chrono::seconds(10));
   }
 
-  StoredImage save(std::string_view bytes = "", std::string_view extension = "png", ImageMeta meta = {}) {
-    const std::string png = testing::make_png("store");
-    auto saved = run(store_.save(bytes.empty() ? std::string_view(png) : bytes, extension, std::move(meta)));
+  StoredImage save(std::string_view bytes, std::string_view extension = "png", ImageMeta info = {}) {
+    auto saved = run(store_->save(bytes, extension, std::move(info)));
     EXPECT_TRUE(saved.ok()) << saved.error().to_string();
-    return saved.value();
+    return saved.value_or(StoredImage{});
   }
 
   fs::path images() const { return dir_.path() / "images"; }
-  fs::path path_of(const StoredImage& image) const {
-    auto path = store_.local_file(image);
-    EXPECT_TRUE(path) << image.id;
-    return path.value_or(fs::path());
+  fs::path content_file(const StoredImage& image) const {
+    return images() / image.sha256.substr(0, 2) / (image.sha256 + "." + image.extension);
+  }
+
+  void reopen(LocalImageStore::Options options) {
+    if (options.dir.empty()) options.dir = images();
+    store_ = std::make_unique<LocalImageStore>(io_.get_executor(), pool_, clock_, std::move(options));
   }
 
   testing::TempDir dir_;
   ManualClock clock_;
   boost::asio::io_context io_;
-  WorkerPool pool_{1};
-  LocalImageStore store_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 1s}};
+  WorkerPool pool_{2};
+  std::unique_ptr<LocalImageStore> store_ = std::make_unique<LocalImageStore>(
+      io_.get_executor(), pool_, clock_,
+      LocalImageStore::Options{.dir = dir_.path() / "images", .ttl = 15min});
 };
 
-TEST(ImageStoreNames, MatchesOnlyTheStorePattern) {
-  EXPECT_TRUE(is_store_file_name("gemini_image_20250101_120000_0123abcd.png"));
-  EXPECT_TRUE(is_store_file_name("gemini_image_20250101_120000_0123abcd.jpg"));
-  EXPECT_TRUE(is_store_file_name("gemini_image_20250101_120000_0123abcd.webp"));
-  EXPECT_FALSE(is_store_file_name("gemini_image_20250101_120000_0123ABCD.png"));
-  EXPECT_FALSE(is_store_file_name("gemini_image_20250101_120000_0123abcd.gif"));
-  EXPECT_FALSE(is_store_file_name("gemini_image_2025011_120000_0123abcd.png"));
-  EXPECT_FALSE(is_store_file_name(".gemini_image_20250101_120000_0123abcd.png.tmp"));
-  EXPECT_FALSE(is_store_file_name("xgemini_image_20250101_120000_0123abcd.png"));
-  EXPECT_FALSE(is_store_file_name("gemini_image_20250101_120000_0123abcd.png.bak"));
+TEST(ObjectKey, IsThePrefixTheShardAndTheHash) {
+  const std::string sha(64, 'a');
+  EXPECT_EQ(object_key("picbot", sha, "png"), "picbot/aa/" + sha + ".png");
+  EXPECT_EQ(object_key("/picbot/img/", sha, "jpg"), "picbot/img/aa/" + sha + ".jpg");
+  EXPECT_EQ(object_key("", sha, "webp"), "aa/" + sha + ".webp");
 }
 
-TEST(ImageStoreNames, RandomHexIsFreshEachTime) {
+TEST(LocalImageStoreNames, LegacyNamesAndRandomIds) {
+  EXPECT_TRUE(is_legacy_file_name("gemini_image_20250101_120000_0123abcd.png"));
+  EXPECT_FALSE(is_legacy_file_name("gemini_image_20250101_120000_0123ABCD.png"));
+  EXPECT_FALSE(is_legacy_file_name("gemini_image_20250101_120000_0123abcd.png.json"));
   const std::string a = random_hex(16), b = random_hex(16);
   EXPECT_EQ(a.size(), 32u);
-  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(a, b);
+  EXPECT_EQ(sha256_hex("hello world"), "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
 }
 
-TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
+TEST_F(LocalImageStoreTest, SavesUnderItsContentAddressWithAnUnguessableId) {
   const std::string png = testing::make_png("first", 2000);
-  const StoredImage image = save(png, "png", {"a red fox", 42, 7, "google/gemini-2.5-flash-image"});
-
-  // Name: gemini_image_<local YYYYmmdd_HHMMSS of the injected clock>_<8 hex>.png
-  const std::time_t t = std::chrono::system_clock::to_time_t(clock_.now());
-  std::tm local{};
-  localtime_r(&t, &local);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &local);
-  const std::string name = path_of(image).filename().string();
-  EXPECT_TRUE(is_store_file_name(name)) << name;
-  EXPECT_EQ(name.rfind(std::string("gemini_image_") + stamp + "_", 0), 0u) << name;
-  EXPECT_EQ(path_of(image).parent_path(), images());
+  const StoredImage image = save(png, "png", meta("a red fox", 42, 7, "google/gemini-2.5-flash-image"));
 
   EXPECT_EQ(image.id.size(), 32u);
   EXPECT_EQ(image.id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(image.sha256, sha256_hex(png));
   EXPECT_EQ(image.extension, "png");
   EXPECT_EQ(image.mime, "image/png");
   EXPECT_EQ(image.size, png.size());
   EXPECT_EQ(image.created, clock_.now());
-  EXPECT_EQ(image.meta.prompt, "a red fox");
-  EXPECT_EQ(image.meta.user_id, 42);
-  EXPECT_EQ(image.meta.group_id, 7);
+  EXPECT_TRUE(image.local);
+  EXPECT_FALSE(image.remote);
+  // Only the final file: the temp file was renamed, not left behind.
+  EXPECT_EQ(list_tree(images()),
+            (std::set<std::string>{image.sha256.substr(0, 2) + "/" + image.sha256 + ".png"}));
+  EXPECT_EQ(slurp(content_file(image)), png);
+  EXPECT_EQ(store_->local_file(image), fs::absolute(content_file(image)));
+  EXPECT_TRUE(fs::exists(dir_.path() / "images.sqlite3"));
 
-  EXPECT_EQ(image.meta.model, "google/gemini-2.5-flash-image");
-
-  EXPECT_EQ(slurp(path_of(image)), png);
-  // Only the final files: the temp files were renamed, not left behind.
-  EXPECT_EQ(list_dir(images()), (std::set<std::string>{name, name + ".json"}));
-  EXPECT_EQ(sidecar_path(path_of(image)), images() / (name + ".json"));
-  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(path_of(image))));
-  EXPECT_EQ(sidecar["id"], image.id);
-  EXPECT_EQ(sidecar["prompt"], "a red fox");
-  EXPECT_EQ(sidecar["user_id"], 42);
-  EXPECT_EQ(sidecar["group_id"], 7);
-  EXPECT_EQ(sidecar["model"], "google/gemini-2.5-flash-image");
-  EXPECT_EQ(sidecar["time"], to_epoch_ms(clock_.now()));
-
-  const auto found = store_.find(image.id);
+  const auto found = store_->find(image.id);
   ASSERT_TRUE(found);
-  EXPECT_EQ(store_.local_file(*found), path_of(image));
-  EXPECT_FALSE(store_.find("0123456789abcdef0123456789abcdef"));
-
-  auto bytes = run(store_.read(image));
+  EXPECT_EQ(found->meta.prompt, "a red fox");
+  EXPECT_EQ(found->meta.user_id, 42);
+  EXPECT_EQ(found->meta.group_id, 7);
+  EXPECT_EQ(found->meta.model, "google/gemini-2.5-flash-image");
+  EXPECT_FALSE(store_->find("0123456789abcdef0123456789abcdef"));
+  auto bytes = run(store_->read(image));
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(bytes.value(), png);
+  EXPECT_EQ(*bytes, png);
 }
 
-TEST_F(ImageStoreTest, NormalisesJpegAndRejectsOtherExtensions) {
+TEST_F(LocalImageStoreTest, IdenticalBytesAreStoredOnceAndDeletedWithTheirLastId) {
+  const std::string png = testing::make_png("same");
+  const StoredImage first = save(png, "png", meta("one"));
+  const StoredImage second = save(png, "png", meta("two"));
+  EXPECT_NE(first.id, second.id);
+  EXPECT_EQ(first.sha256, second.sha256);
+  EXPECT_EQ(list_tree(images()).size(), 1u);
+  EXPECT_EQ(run(store_->stats()).disk_bytes, png.size()) << "a shared file counts once";
+
+  ASSERT_TRUE(run(store_->remove(first.id)).ok());
+  EXPECT_TRUE(fs::exists(content_file(second))) << "the other id still refers to it";
+  EXPECT_TRUE(run(store_->read(*store_->find(second.id))).ok());
+  ASSERT_TRUE(run(store_->remove(second.id)).ok());
+  EXPECT_FALSE(fs::exists(content_file(second)));
+  EXPECT_FALSE(fs::exists(content_file(second).parent_path())) << "an emptied shard folder goes too";
+  auto again = run(store_->remove(second.id));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "not_found");
+}
+
+TEST_F(LocalImageStoreTest, NormalisesJpegAndRejectsOtherExtensions) {
   const StoredImage jpeg = save(testing::make_jpeg(), "jpeg");
   EXPECT_EQ(jpeg.extension, "jpg");
   EXPECT_EQ(jpeg.mime, "image/jpeg");
-  EXPECT_EQ(path_of(jpeg).extension(), ".jpg");
-  const StoredImage webp = save(testing::make_webp(), "webp");
-  EXPECT_EQ(webp.mime, "image/webp");
-
-  auto gif = run(store_.save("GIF89a", "gif", {}));
+  EXPECT_EQ(store_->local_file(jpeg)->extension(), ".jpg");
+  EXPECT_EQ(save(testing::make_webp(), "webp").mime, "image/webp");
+  auto gif = run(store_->save("GIF89a", "gif", {}));
   ASSERT_FALSE(gif.ok());
   EXPECT_EQ(gif.error().code, "bad_extension");
 }
 
-TEST_F(ImageStoreTest, RecentIsNewestFirstAndRemoveForgets) {
-  const StoredImage first = save();
+TEST_F(LocalImageStoreTest, RecentIsNewestFirst) {
+  const StoredImage first = save("one");
   clock_.advance(1min);
-  const StoredImage second = save();
+  const StoredImage second = save("two");
   clock_.advance(1min);
-  const StoredImage third = save();
-  const fs::path first_path = path_of(first), second_path = path_of(second);
-
-  auto recent = store_.recent(2);
+  const StoredImage third = save("three");
+  auto recent = store_->recent(2);
   ASSERT_EQ(recent.size(), 2u);
   EXPECT_EQ(recent[0].id, third.id);
   EXPECT_EQ(recent[1].id, second.id);
-  EXPECT_EQ(store_.recent(10).size(), 3u);
-
-  EXPECT_TRUE(run(store_.remove(second.id)).ok());
-  EXPECT_FALSE(fs::exists(second_path));
-  EXPECT_FALSE(fs::exists(sidecar_path(second_path)));
-  EXPECT_TRUE(fs::exists(sidecar_path(first_path)));
-  EXPECT_FALSE(store_.find(second.id));
-  auto again = run(store_.remove(second.id));
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, "not_found");
-  EXPECT_EQ(store_.recent(10).size(), 2u);
-
-  fs::remove(first_path);
-  auto gone = run(store_.read(first));
-  ASSERT_FALSE(gone.ok());
-  EXPECT_EQ(gone.error().code, "not_found");
+  ASSERT_TRUE(run(store_->remove(second.id)).ok());
+  EXPECT_EQ(store_->recent(10).size(), 2u);
+  EXPECT_EQ(store_->recent(10)[1].id, first.id);
 }
 
-TEST_F(ImageStoreTest, ImagesExpireAfterTheTtl) {
-  const StoredImage image = save();
+TEST_F(LocalImageStoreTest, TheSweepDeletesCopiesOlderThanTheTtl) {
+  const StoredImage image = save("bytes");
   clock_.advance(14min);
-  EXPECT_TRUE(store_.find(image.id));
+  EXPECT_TRUE(store_->find(image.id));
+  EXPECT_EQ(run(store_->sweep()).expired, 0u);
+  EXPECT_TRUE(fs::exists(content_file(image)));
   clock_.advance(1min);
-  EXPECT_FALSE(store_.find(image.id));
-  EXPECT_TRUE(store_.recent(10).empty());
+  EXPECT_FALSE(store_->find(image.id)) << "expired before the sweep runs";
+  EXPECT_FALSE(store_->local_file(image));
+  const SweepReport report = run(store_->sweep());
+  EXPECT_EQ(report.expired, 1u);
+  EXPECT_EQ(report.forgotten, 1u) << "no copy left anywhere";
+  EXPECT_FALSE(fs::exists(content_file(image)));
+  EXPECT_TRUE(fs::is_empty(images())) << "no file and no emptied shard folder left";
+  EXPECT_TRUE(store_->recent(10).empty());
+  EXPECT_EQ(run(store_->stats()).images, 0u);
 }
 
-TEST_F(ImageStoreTest, CleanupDeletesOnlyExpiredFilesOfItsOwn) {
-  const StoredImage indexed = save();
-  const fs::path indexed_path = path_of(indexed);
-  const fs::path dir = images();
-  const Clock::time_point start = clock_.now();
-  // Left over from a previous run: ours by name, aged by mtime.
-  const auto old_leftover = dir_.write_file("images/gemini_image_20240101_000000_0123abcd.png", "old");
-  set_mtime(old_leftover, start - 1h);
-  const auto fresh_leftover = dir_.write_file("images/gemini_image_20240101_000000_89abcdef.jpg", "fresh");
-  set_mtime(fresh_leftover, start);
-  // Not ours: other names, a symlink with our name, a directory with our name.
-  const std::vector<std::string> foreign = {"notes.txt", "gemini_image_20240101_000000_abcdefgh.png",
-                                            "gemini_image_20240101_000000_0123abcd.gif",
-                                            "gemini_image_20240101_000000_0123abcd.png.bak"};
-  for (const auto& name : foreign) set_mtime(dir_.write_file("images/" + name, "x"), start - 24h);
-  const auto target = dir_.write_file("outside.png", "target");
-  set_mtime(target, start - 24h);
-  fs::create_symlink(target, dir / "gemini_image_20240101_000000_aaaaaaaa.png");
-  fs::create_directory(dir / "gemini_image_20240101_000000_bbbbbbbb.png");
-  set_mtime(dir / "gemini_image_20240101_000000_bbbbbbbb.png", start - 24h);
-
+TEST_F(LocalImageStoreTest, ASharedFileLivesAsLongAsItsNewestId) {
+  const StoredImage older = save("same bytes");
   clock_.advance(10min);
-  EXPECT_EQ(run(store_.cleanup_expired()), 1u);
-  EXPECT_FALSE(fs::exists(old_leftover));
-  EXPECT_TRUE(fs::exists(indexed_path));
-  EXPECT_TRUE(fs::exists(fresh_leftover));
-
+  const StoredImage newer = save("same bytes");
   clock_.advance(6min);
-  EXPECT_EQ(run(store_.cleanup_expired()), 2u);
-  EXPECT_FALSE(fs::exists(indexed_path));
-  EXPECT_FALSE(fs::exists(fresh_leftover));
-  EXPECT_FALSE(store_.find(indexed.id));
-
-  std::set<std::string> survivors(foreign.begin(), foreign.end());
-  survivors.insert("gemini_image_20240101_000000_aaaaaaaa.png");
-  survivors.insert("gemini_image_20240101_000000_bbbbbbbb.png");
-  EXPECT_EQ(list_dir(dir), survivors);
-  EXPECT_TRUE(fs::is_symlink(dir / "gemini_image_20240101_000000_aaaaaaaa.png"));
-  EXPECT_EQ(slurp(target), "target");
-  EXPECT_EQ(run(store_.cleanup_expired()), 0u);
+  EXPECT_EQ(run(store_->sweep()).expired, 0u) << "the newer id still needs the file";
+  EXPECT_FALSE(store_->find(older.id));
+  EXPECT_TRUE(store_->find(newer.id));
+  EXPECT_TRUE(fs::exists(content_file(newer)));
+  clock_.advance(10min);
+  EXPECT_EQ(run(store_->sweep()).expired, 1u);
+  EXPECT_FALSE(fs::exists(content_file(newer)));
 }
 
-TEST_F(ImageStoreTest, CleanupDeletesSidecarsWithTheirImagesAndOldOrphans) {
-  const StoredImage saved = save();
-  const fs::path image = path_of(saved);
-  const Clock::time_point start = clock_.now();
-  // A sidecar whose image was deleted by hand, old and fresh.
-  const auto old_orphan = dir_.write_file("images/gemini_image_20240101_000000_0123abcd.png.json", "{}");
-  set_mtime(old_orphan, start - 1h);
-  const auto fresh_orphan = dir_.write_file("images/gemini_image_20240101_000000_89abcdef.png.json", "{}");
-  set_mtime(fresh_orphan, start);
-  const auto foreign = dir_.write_file("images/notes.json", "{}");
-  set_mtime(foreign, start - 24h);
-
-  EXPECT_EQ(run(store_.cleanup_expired()), 0u) << "orphan sidecars are not images";
-  EXPECT_FALSE(fs::exists(old_orphan));
-  EXPECT_TRUE(fs::exists(fresh_orphan));
-  EXPECT_TRUE(fs::exists(sidecar_path(image)));
-
-  clock_.advance(16min);
-  EXPECT_EQ(run(store_.cleanup_expired()), 1u);
-  EXPECT_FALSE(fs::exists(image));
-  EXPECT_FALSE(fs::exists(sidecar_path(image)));
-  EXPECT_FALSE(fs::exists(fresh_orphan)) << "now old enough too";
-  EXPECT_EQ(list_dir(images()), std::set<std::string>{"notes.json"});
-}
-
-TEST_F(ImageStoreTest, RestoreListsThePreviousRunsImagesAndDropsTempFiles) {
-  const StoredImage kept = save("", "png", {"a red fox", 42, 7, "m1"});
-  clock_.advance(1min);
-  const StoredImage jpeg = save(testing::make_jpeg(), "jpg", {"一只猫", 43, 0, "m2"});
-  const Clock::time_point now = clock_.now();
-  // From an older version: no sidecar; aged by modification time.
-  const auto bare =
-      dir_.write_file("images/gemini_image_20240101_000000_0123abcd.webp", testing::make_webp());
-  set_mtime(bare, now - 2min);
-  const auto stale = dir_.write_file("images/gemini_image_20240101_000000_89abcdef.png", "stale");
-  set_mtime(stale, now - 1h);
-  // A sidecar that is not one of ours keeps the image listed, without meta.
-  const auto garbled = dir_.write_file("images/gemini_image_20240101_000000_aaaaaaaa.png", "garbled");
-  set_mtime(garbled, now - 1min);
-  dir_.write_file("images/gemini_image_20240101_000000_aaaaaaaa.png.json", R"({"id": "../x"})");
-  // Interrupted writes, and a dot file that is not ours.
-  dir_.write_file("images/.gemini_image_20240101_000000_bbbbbbbb.png.tmp", "half");
-  dir_.write_file("images/.gemini_image_20240101_000000_bbbbbbbb.png.json.tmp", "{");
-  dir_.write_file("images/.notes.tmp", "keep");
-
-  LocalImageStore restarted(io_.get_executor(), pool_, clock_, {images(), 15min, 1s});
-  EXPECT_EQ(run(restarted.restore()), 4u);
-  const auto listed = restarted.recent(10);
-  ASSERT_EQ(listed.size(), 4u);
-  const auto found = restarted.find(kept.id);
-  ASSERT_TRUE(found) << "the sidecar's id survives the restart";
-  EXPECT_EQ(restarted.local_file(*found), path_of(kept));
+TEST_F(LocalImageStoreTest, ARestartKeepsIdsMetaAndFiles) {
+  const StoredImage kept = save(testing::make_png("kept"), "png", meta("一只猫", 43, 0, "m2"));
+  reopen({.ttl = 15min});
+  EXPECT_FALSE(store_->find(kept.id)) << "not restored yet";
+  EXPECT_EQ(run(store_->restore()), 1u);
+  const auto found = store_->find(kept.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->meta.prompt, "一只猫");
+  EXPECT_EQ(found->meta.user_id, 43);
   EXPECT_EQ(found->created, kept.created);
+  EXPECT_EQ(found->sha256, kept.sha256);
+  EXPECT_EQ(*run(store_->read(*found)), testing::make_png("kept"));
+  EXPECT_EQ(run(store_->restore()), 0u) << "already indexed ids are not listed twice";
+}
+
+TEST_F(LocalImageStoreTest, ARowWhoseFileIsGoneIsForgottenAtRestart) {
+  const StoredImage image = save("will vanish");
+  fs::remove(content_file(image));
+  reopen({.ttl = 15min});
+  run(store_->restore());
+  EXPECT_FALSE(store_->find(image.id));
+  EXPECT_EQ(run(store_->sweep()).forgotten, 1u);
+}
+
+TEST_F(LocalImageStoreTest, TheOldLayoutIsImportedWithItsIdsAndMeta) {
+  const Clock::time_point now = clock_.now();
+  const std::string png = testing::make_png("legacy");
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  const auto fresh = dir_.write_file("images/gemini_image_20250101_120000_0123abcd.png", png);
+  dir_.write_file("images/gemini_image_20250101_120000_0123abcd.png.json",
+                  nlohmann::json{{"id", id},
+                                 {"prompt", "a red fox"},
+                                 {"user_id", 42},
+                                 {"group_id", 7},
+                                 {"time", to_epoch_ms(now - 5min)},
+                                 {"model", "m1"}}
+                      .dump());
+  // No sidecar: aged by modification time, listed without meta.
+  const auto bare =
+      dir_.write_file("images/gemini_image_20250101_120000_89abcdef.webp", testing::make_webp());
+  set_mtime(bare, now - 2min);
+  // Expired: deleted as the old sweep would have.
+  const auto stale = dir_.write_file("images/gemini_image_20240101_000000_aaaaaaaa.jpg", "stale");
+  set_mtime(stale, now - 1h);
+  dir_.write_file("images/.gemini_image_20240101_000000_bbbbbbbb.png.tmp", "half");
+  dir_.write_file("images/notes.txt", "not ours");
+
+  EXPECT_EQ(run(store_->restore()), 2u);
+  const auto found = store_->find(id);
+  ASSERT_TRUE(found) << "the sidecar's id keeps working: links already sent stay valid";
   EXPECT_EQ(found->meta.prompt, "a red fox");
   EXPECT_EQ(found->meta.user_id, 42);
-  EXPECT_EQ(found->meta.group_id, 7);
   EXPECT_EQ(found->meta.model, "m1");
-  EXPECT_EQ(found->mime, "image/png");
-  EXPECT_EQ(found->size, kept.size);
-  const auto cat = restarted.find(jpeg.id);
-  ASSERT_TRUE(cat);
-  EXPECT_EQ(cat->meta.prompt, "一只猫");
-  EXPECT_EQ(cat->mime, "image/jpeg");
-  for (const auto& image : listed) {
-    if (restarted.local_file(image) == bare || restarted.local_file(image) == garbled) {
-      EXPECT_TRUE(image.meta.prompt.empty());
-      EXPECT_EQ(image.id.size(), 32u);
-    }
+  EXPECT_EQ(found->created, now - 5min);
+  EXPECT_EQ(*run(store_->read(*found)), png);
+  EXPECT_EQ(store_->recent(10).size(), 2u);
+
+  const std::string webp_sha = sha256_hex(testing::make_webp());
+  EXPECT_EQ(list_tree(images()),
+            (std::set<std::string>{"notes.txt", sha256_hex(png).substr(0, 2) + "/" + sha256_hex(png) + ".png",
+                                   webp_sha.substr(0, 2) + "/" + webp_sha + ".webp"}));
+  clock_.advance(11min);
+  run(store_->sweep());
+  EXPECT_FALSE(store_->find(id)) << "an imported image expires from its first creation";
+}
+
+TEST_F(LocalImageStoreTest, OverTheCapTheOldestGoFirstDownToNinetyPercent) {
+  reopen({.ttl = 15min, .max_cache_bytes = 3500});
+  std::vector<StoredImage> saved;
+  for (char c : std::string("abc")) {
+    saved.push_back(save(std::string(1000, c)));
+    clock_.advance(1s);
   }
-  auto bytes = run(restarted.read(*found));
-  ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(*bytes, slurp(path_of(kept)));
-
-  const auto names = list_dir(images());
-  EXPECT_FALSE(names.contains(".gemini_image_20240101_000000_bbbbbbbb.png.tmp"));
-  EXPECT_FALSE(names.contains(".gemini_image_20240101_000000_bbbbbbbb.png.json.tmp"));
-  EXPECT_TRUE(names.contains(".notes.tmp"));
-  EXPECT_TRUE(names.contains(stale.filename().string())) << "restore lists; the sweep deletes";
-  EXPECT_EQ(run(restarted.restore()), 0u) << "already indexed images are not listed twice";
+  EXPECT_EQ(run(store_->stats()).disk_bytes, 3000u);
+  EXPECT_EQ(run(store_->sweep()).evicted, 0u) << "under the cap";
+  // The fourth save goes over the cap and starts a sweep by itself.
+  saved.push_back(save(std::string(1000, 'd')));
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (fs::exists(content_file(saved[0])) && std::chrono::steady_clock::now() < give_up)
+    io_.run_one_for(50ms);
+  EXPECT_FALSE(fs::exists(content_file(saved[0]))) << "4000 bytes down to 3150: the oldest file";
+  EXPECT_EQ(run(store_->sweep()).evicted, 0u);
+  EXPECT_FALSE(store_->find(saved[0].id));
+  EXPECT_FALSE(fs::exists(content_file(saved[0])));
+  for (std::size_t i = 1; i < saved.size(); ++i) EXPECT_TRUE(store_->find(saved[i].id)) << i;
+  const StorageStats stats = run(store_->stats());
+  EXPECT_EQ(stats.disk_bytes, 3000u);
+  EXPECT_EQ(stats.cap_bytes, 3500u);
 }
 
-TEST_F(ImageStoreTest, PromptThatIsNotUtf8IsStillSaved) {
-  const StoredImage image = save("", "png", {std::string("bad \xff byte"), 1, 0, "m"});
-  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(path_of(image))));
-  EXPECT_EQ(sidecar["prompt"], "bad \xEF\xBF\xBD byte");
+TEST_F(LocalImageStoreTest, AnImageMayEvictRefusesIsNeverEvicted) {
+  std::set<std::string> uploaded;
+  reopen({.ttl = 15min, .max_cache_bytes = 2500, .may_evict = [&](std::string_view sha256) {
+            return uploaded.contains(std::string(sha256));
+          }});
+  const StoredImage a = save(std::string(1000, 'a'));
+  clock_.advance(1s);
+  const StoredImage b = save(std::string(1000, 'b'));
+  clock_.advance(1s);
+  const StoredImage c = save(std::string(1000, 'c'));
+  SweepReport report = run(store_->sweep());
+  EXPECT_EQ(report.evicted, 0u);
+  EXPECT_EQ(report.kept_for_upload, 3u);
+  for (const auto& image : {a, b, c}) EXPECT_TRUE(fs::exists(content_file(image)));
+
+  uploaded.insert(b.sha256);  // only b's upload is done
+  report = run(store_->sweep());
+  EXPECT_EQ(report.evicted, 1u);
+  EXPECT_TRUE(fs::exists(content_file(a))) << "older, but not uploaded";
+  EXPECT_FALSE(fs::exists(content_file(b)));
+  EXPECT_TRUE(fs::exists(content_file(c)));
 }
 
-TEST_F(ImageStoreTest, CleanupOfAMissingDirectoryDeletesNothing) {
-  EXPECT_EQ(run(store_.cleanup_expired()), 0u);
-}
+TEST_F(LocalImageStoreTest, AnUploadedImageOutlivesItsLocalCopyAndIsCachedAgain) {
+  testing::MemoryBucket bucket;
+  reopen({.ttl = 15min, .remote = &bucket, .key_prefix = "picbot"});
+  const std::string png = testing::make_png("remote");
+  const StoredImage image = save(png);
+  EXPECT_EQ(store_->url(image), "") << "no public base URL, not uploaded";
+  const std::string key = object_key("picbot", image.sha256, "png");
+  bucket.objects[key].bytes = png;
+  ASSERT_TRUE(run(store_->mark_remote(image.sha256)).ok());
+  const auto uploaded = store_->find(image.id);
+  ASSERT_TRUE(uploaded);
+  EXPECT_TRUE(uploaded->remote);
+  EXPECT_EQ(store_->url(*uploaded), "https://bucket.example/" + key);
+  // Identical bytes saved later are in the bucket already.
+  EXPECT_TRUE(save(png).remote);
 
-TEST_F(ImageStoreTest, TimerSweepsWithoutANewSave) {
-  const fs::path image = path_of(save());
   clock_.advance(16min);
-  store_.start();
+  run(store_->sweep());
+  EXPECT_FALSE(fs::exists(content_file(image)));
+  const auto remote_only = store_->find(image.id);
+  ASSERT_TRUE(remote_only) << "the bucket still has it";
+  EXPECT_FALSE(remote_only->local);
+  EXPECT_EQ(run(store_->stats()).local, 0u);
+  auto bytes = run(store_->read(*remote_only));
+  ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
+  EXPECT_EQ(*bytes, png);
+  EXPECT_EQ(slurp(content_file(image)), png) << "cached locally again";
+  EXPECT_TRUE(store_->find(image.id)->local);
+}
+
+TEST_F(LocalImageStoreTest, ClearingTheCacheKeepsImagesNotUploaded) {
+  testing::MemoryBucket bucket;
+  reopen({.ttl = 15min, .remote = &bucket});
+  const StoredImage uploaded = save("uploaded");
+  const StoredImage pending = save("pending");
+  ASSERT_TRUE(run(store_->mark_remote(uploaded.sha256)).ok());
+  EXPECT_EQ(run(store_->clear_local_cache()), 1u);
+  EXPECT_FALSE(fs::exists(content_file(uploaded)));
+  EXPECT_TRUE(fs::exists(content_file(pending)));
+  EXPECT_TRUE(store_->find(uploaded.id)) << "still in the bucket";
+}
+
+TEST_F(LocalImageStoreTest, RemoteOnlyRecordsGoAfterTheRetentionWithTheirObjects) {
+  testing::MemoryBucket bucket;
+  reopen({.ttl = 15min, .metadata_retention = 48h, .delete_remote_on_expiry = true, .remote = &bucket});
+  const StoredImage image = save("old");
+  const std::string key = object_key("", image.sha256, "png");
+  bucket.objects[key].bytes = "old";
+  ASSERT_TRUE(run(store_->mark_remote(image.sha256)).ok());
+  clock_.advance(47h);
+  run(store_->sweep());
+  EXPECT_TRUE(store_->find(image.id));
+  clock_.advance(1h);
+  EXPECT_EQ(run(store_->sweep()).forgotten, 1u);
+  EXPECT_FALSE(store_->find(image.id));
+  EXPECT_FALSE(bucket.objects.contains(key));
+}
+
+TEST_F(LocalImageStoreTest, AnOrphanFileOlderThanTheTtlIsDeleted) {
+  const std::string sha(64, 'e');
+  const auto orphan = dir_.write_file("images/ee/" + sha + ".png", "crashed before its row");
+  set_mtime(orphan, clock_.now() - 1h);
+  const auto fresh = dir_.write_file("images/ee/" + std::string(63, 'e') + "f.png", "just written");
+  set_mtime(fresh, clock_.now());
+  const auto foreign = dir_.write_file("images/ee/notes.png", "not ours");
+  set_mtime(foreign, clock_.now() - 24h);
+  run(store_->sweep());
+  EXPECT_FALSE(fs::exists(orphan));
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(foreign));
+}
+
+TEST_F(LocalImageStoreTest, TimerSweepsWithoutANewSave) {
+  reopen({.ttl = 15min, .sweep_interval = 1s});
+  const StoredImage image = save("swept by the timer");
+  const fs::path file = content_file(image);
+  clock_.advance(16min);
+  store_->start();
   io_.restart();
   const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (fs::exists(image) && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
-  EXPECT_FALSE(fs::exists(image));
-  store_.stop();
+  while (fs::exists(file) && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
+  EXPECT_FALSE(fs::exists(file));
+  store_->stop();
   io_.run_for(2s);  // the loop ends once stopped, so run() returns early
 }
 
-TEST_F(ImageStoreTest, UnwritableDirectoryIsAClearDiskError) {
+TEST_F(LocalImageStoreTest, UnwritableDirectoryIsAClearDiskError) {
   // Root ignores permission bits, so make the directory impossible instead:
   // its parent is a regular file.
   const auto blocker = dir_.write_file("blocker", "a file, not a directory");
-  LocalImageStore store(io_.get_executor(), pool_, clock_, {blocker / "images"});
-  auto saved = run(store.save(testing::make_png(), "png", {}));
+  reopen({.dir = blocker / "images", .catalog = dir_.path() / "images.sqlite3"});
+  auto saved = run(store_->save(testing::make_png(), "png", {}));
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.error().code, "disk");
   EXPECT_NE(saved.error().message.find("Not a directory"), std::string::npos) << saved.error().message;
-  EXPECT_NE(saved.error().message.find(blocker.string()), std::string::npos) << saved.error().message;
-  EXPECT_TRUE(store.recent(10).empty());
+  EXPECT_TRUE(store_->recent(10).empty());
+}
+
+TEST_F(LocalImageStoreTest, PromptThatIsNotUtf8IsStillSaved) {
+  const StoredImage image = save("bytes", "png", meta(std::string("bad \xff byte")));
+  reopen({.ttl = 15min});
+  run(store_->restore());
+  ASSERT_TRUE(store_->find(image.id));
+  EXPECT_EQ(store_->find(image.id)->meta.prompt, std::string("bad \xff byte"));
 }
 
 }  // namespace

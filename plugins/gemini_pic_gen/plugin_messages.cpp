@@ -46,6 +46,8 @@ constexpr MessageEntry kConsoleLabels[] = {
     {"gemini.console.gallery_hint", "图片保存 {minutes} 分钟后自动删除。",
      "Images are deleted {minutes} minutes after they were made."},
     {"gemini.console.no_images", "暂无图片。", "No images."},
+    {"gemini.console.stored_local", "本机", "local"},
+    {"gemini.console.stored_remote", "存储桶", "bucket"},
     {"gemini.console.by_user", "用户 {user}", "user {user}"},
     {"gemini.console.in_group", "群 {group}", "group {group}"},
     {"gemini.console.private", "私聊", "private chat"},

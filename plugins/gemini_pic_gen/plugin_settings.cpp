@@ -25,6 +25,17 @@ Field chain_field(Field field) {
   field.choices_from = "image_providers";
   return field;
 }
+// image_ttl_minutes: before the image store became the host's, this set
+// how long images were kept. Now an alias of storage.local.ttl_minutes,
+// which the host reads; unset by default so the host can tell.
+Field deprecated_image_ttl_field() {
+  Field field = int_field(
+      "image_ttl_minutes", 15, "已弃用：请改用 storage.local.ttl_minutes。设置后仍作为图片保留时间（分钟）。",
+      "Deprecated: use storage.local.ttl_minutes. When set, still the minutes images are kept.", 1, 10080);
+  field.default_value = nullptr;
+  return field;
+}
+
 }  // namespace
 
 // Short names for the settings form, next to the fields below.
@@ -48,7 +59,7 @@ const std::vector<FieldLabel>& plugin_labels() {
       {"nap_server_address", "文件接收器地址", "File receiver host"},
       {"nap_server_port", "文件接收器端口", "File receiver port"},
       {"file_send_token", "文件接收器密钥", "File receiver token"},
-      {"image_ttl_minutes", "图片保留时间（分钟）", "Image lifetime (min)"},
+      {"image_ttl_minutes", "图片保留时间（已弃用）", "Image lifetime (deprecated)"},
       {"max_reference_images", "参考图数量上限", "Max reference images"},
       {"max_reference_image_mb", "参考图大小上限（MB）", "Max reference image (MB)"},
       {"allow_private_network", "允许内网地址", "Allow private addresses"},
@@ -122,8 +133,7 @@ std::vector<Field> plugin_schema() {
       secret_field("file_send_token", "文件接收器的共享密钥（可选，需与 --token 一致）。",
                    "Shared secret for the file receiver (optional; must match its --token).",
                    "PICBOT_FILE_SEND_TOKEN"),
-      int_field("image_ttl_minutes", 15, "生成的图片保留多少分钟后删除。",
-                "Minutes generated images are kept.", 1, 10080),
+      deprecated_image_ttl_field(),
       int_field("max_reference_images", 3, "每次最多使用的参考图数量。", "Most reference images per request.",
                 0, 16),
       float_field("max_reference_image_mb", 10, "单张参考图的大小上限（MB）。",
@@ -235,7 +245,6 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
     if (Status checked = image::check_provider_config(provider); !checked) return checked.error();
   }
 
-  s.image_ttl = std::chrono::minutes(section.value("image_ttl_minutes", 15));
   s.max_concurrent_generations = section.value("max_concurrent_generations", 8);
   s.acknowledge = section.value("acknowledge", true);
   s.resend_wait =

@@ -33,7 +33,6 @@ struct PluginSettings {
   QuotaConfig quota;
   DeliveryOptions delivery;
   ReferenceOptions references;
-  std::chrono::minutes image_ttl{15};
   int max_concurrent_generations = 8;
   bool acknowledge = true;  // "正在生成…" before a long job
   // A send that failed because the link dropped is retried once if the

@@ -29,12 +29,13 @@ TEST(GeminiBrowserTest, QuotasAndGalleryPagesOnAPhone) {
   PicbotRunner bot(browser_console_config(kPassword) +
                    gemini_plugin_section({kKey}, openrouter.api_base(),
                                          "    max_retry_attempts: 1\n"
-                                         "    rate_limit:\n      enabled: true\n      default_limit: 3\n"));
+                                         "    rate_limit:\n      enabled: true\n      default_limit: 3\n") +
+                   "storage:\n  local:\n    max_cache_mb: 1\n");
   ASSERT_TRUE(bot.start());
   ASSERT_TRUE(run_browser_script(bot, "gemini_pages_e2e.mjs", kPassword));
 
   ASSERT_EQ(openrouter.served_images().size(), 1u);
-  // The page deleted the image and its sidecar.
+  // The page deleted the image (and its emptied shard folder).
   std::vector<std::string> left;
   for (const auto& entry : std::filesystem::directory_iterator(bot.dir() / "data" / "images")) {
     left.push_back(entry.path().filename().string());

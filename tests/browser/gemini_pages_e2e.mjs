@@ -68,7 +68,29 @@ try {
   if (!details.includes("10001") || !details.includes("20001")) throw new Error("user or group missing: " + details);
   if (!(await fitsTheScreen())) throw new Error("the gallery is wider than the phone");
 
+  step = "the gallery marks the image as kept on this machine";
+  if (!/本机|local/.test(await page.textContent(card + " .stored"))) throw new Error("no local mark");
+
+  step = "storage page: the figures and the disk bar against the cap";
+  await page.goto(url + "/#storage");
+  await waitFor(() => document.querySelector("#storage-figures [data-figure=images] strong")?.textContent === "1");
+  const local = await page.textContent("#storage-figures [data-figure=local] strong");
+  const pending = await page.textContent("#storage-figures [data-figure=pending] strong");
+  if (local !== "1" || pending !== "—") throw new Error("figures: local " + local + ", pending " + pending);
+  // storage.local.max_cache_mb: 1 and one small image: far under the cap.
+  if ((await page.getAttribute("#storage-bar", "data-level")) !== "green") throw new Error("the bar is not green");
+  const levels = await page.evaluate(() => [storageLevel(79, 100), storageLevel(80, 100), storageLevel(94, 100),
+                                            storageLevel(95, 100), storageLevel(5, 0)].join(","));
+  if (levels !== "green,amber,amber,red,none") throw new Error("bar colours: " + levels);
+  const fill = await page.evaluate(() => getComputedStyle(document.getElementById("storage-bar-fill")).backgroundColor);
+  if (fill !== "rgb(46, 157, 87)") throw new Error("bar fill colour: " + fill);
+  await page.click("#storage-clean");
+  await waitFor(() => /0/.test(document.getElementById("storage-note").textContent));
+  if (!(await fitsTheScreen())) throw new Error("the storage page is wider than the phone");
+
   step = "gallery page: delete after confirming";
+  await page.goto(url + "/#plugin/gemini_pic_gen/gallery");
+  await waitFor((c) => document.querySelector(c) !== null, card);
   await page.click(card + " button");
   await waitFor((c) => document.querySelector(c) === null, card);
   if (dialogs.length !== 2) throw new Error("no confirmation before deleting");

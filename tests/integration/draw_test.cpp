@@ -104,14 +104,19 @@ TEST_F(DrawTest, DrawDeliversTheUpstreamImageBytes) {
 
   // The acknowledgement came first, and the file is on disk.
   EXPECT_GE(napcat.count_calls("send_group_msg"), 2u);
-  std::vector<std::string> on_disk;
-  for (const auto& entry : std::filesystem::directory_iterator(bot->dir() / "data" / "images")) {
-    on_disk.push_back(entry.path().filename().string());
+  // Content-addressed: images/<sha256[0:2]>/<sha256>.png, catalogued in images.sqlite3.
+  const auto images = bot->dir() / "data" / "images";
+  std::vector<std::filesystem::path> on_disk;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(images)) {
+    if (entry.is_regular_file()) on_disk.push_back(std::filesystem::relative(entry.path(), images));
   }
-  std::sort(on_disk.begin(), on_disk.end());
-  ASSERT_EQ(on_disk.size(), 2u) << "the image and its sidecar";
-  EXPECT_TRUE(on_disk[0].starts_with("gemini_image_") && on_disk[0].ends_with(".png")) << on_disk[0];
-  EXPECT_EQ(on_disk[1], on_disk[0] + ".json");
+  ASSERT_EQ(on_disk.size(), 1u) << "the image alone, no sidecar";
+  const std::string name = on_disk[0].filename().string();
+  EXPECT_EQ(name.size(), 64u + 4u) << name;
+  EXPECT_TRUE(name.ends_with(".png")) << name;
+  EXPECT_EQ(on_disk[0].parent_path().string(), name.substr(0, 2));
+  EXPECT_EQ(read_file(images / on_disk[0]), openrouter.served_images()[0]);
+  EXPECT_TRUE(std::filesystem::exists(bot->dir() / "data" / "images.sqlite3"));
   // API keys never reach the log.
   EXPECT_EQ(bot->process().output().find(kKeyA), std::string::npos);
 }

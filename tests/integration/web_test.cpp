@@ -107,7 +107,7 @@ TEST(WebTest, UrlDeliveryServesTheImageFromPicbot) {
 
   // A deleted image is gone for good.
   for (const auto& entry : std::filesystem::directory_iterator(bot.dir() / "data" / "images")) {
-    std::filesystem::remove(entry.path());
+    std::filesystem::remove_all(entry.path());
   }
   EXPECT_EQ(http_get(file).status, 404);
   EXPECT_EQ(bot.process().output().find(kKey), std::string::npos);

@@ -1071,6 +1071,53 @@ function renderSandbox(section) {
   every(1000, poll);
 }
 
+// ---- storage ---------------------------------------------------------------
+// The image store's figures and actions (GET /api/storage). The disk bar is
+// amber from 80 % of the cap and red from 95 %.
+function storageLevel(used, cap) {
+  if (!cap) return "none";
+  const ratio = used / cap;
+  return ratio >= 0.95 ? "red" : ratio >= 0.8 ? "amber" : "green";
+}
+
+function renderStorage(section) {
+  const figures = el("div", {class: "card", id: "storage-figures"});
+  const fill = el("div", {id: "storage-bar-fill"});
+  const bar = el("div", {id: "storage-bar", class: "storage-bar"}, fill);
+  const barText = el("div", {class: "desc", id: "storage-bar-text"});
+  const note = el("div", {class: "desc", id: "storage-note"});
+  const action = (id, path, key) => el("button", {type: "button", class: "secondary", id, text: t("console.storage." + id.replace("storage-", "")),
+    onclick: async () => {
+      const {ok, data} = await api.post(path);
+      note.textContent = ok ? t("console.storage." + key, data) : (data && data.message) || "";
+      load();
+    }});
+  const mb = (bytes) => (bytes / 1048576).toFixed(1) + " MB";
+  const load = async () => {
+    const {ok, data} = await api.get("/api/storage", {quiet: true});
+    if (!ok || !data) return;
+    const dash = (v) => (v === null || v === undefined) ? "—" : String(v);
+    figures.replaceChildren(...[["images", data.images], ["local", data.local], ["remote", data.remote],
+                                ["pending", dash(data.pending_uploads)], ["failed", dash(data.failed_uploads)]].map(
+      ([key, value]) => el("div", {class: "storage-figure", "data-figure": key},
+                           el("span", {class: "desc", text: t("console.storage.figure_" + key) + " "}),
+                           el("strong", {text: String(value)}))));
+    const level = storageLevel(data.disk_bytes, data.cap_bytes);
+    bar.dataset.level = level;
+    const colours = {green: "#2e9d57", amber: "#e0a100", red: "#d64545", none: "#8a94a6"};
+    const percent = data.cap_bytes ? Math.min(100, 100 * data.disk_bytes / data.cap_bytes) : 0;
+    Object.assign(bar.style, {height: "14px", background: "#eef1f6", borderRadius: "7px", overflow: "hidden"});
+    Object.assign(fill.style, {height: "100%", width: percent + "%", background: colours[level]});
+    barText.textContent = data.cap_bytes ? t("console.storage.disk_of_cap", {used: mb(data.disk_bytes), cap: mb(data.cap_bytes)})
+                                         : t("console.storage.disk_no_cap", {used: mb(data.disk_bytes)});
+  };
+  section.replaceChildren(el("h2", {text: t("console.nav.storage")}), figures, bar, barText,
+                          el("div", {class: "row"}, action("storage-clean", "/api/storage/clean", "cleaned"),
+                             action("storage-clear_cache", "/api/storage/clear_cache", "cleared")), note);
+  load();
+  state.timers.push(setInterval(load, 5000));
+}
+
 // ---- plugin pages ----------------------------------------------------------
 const pluginRenderers = {};
 window.picbotConsole = {registerPage(id, render) { pluginRenderers[id] = render; }};
@@ -1092,7 +1139,8 @@ async function renderPlugin(section, page) {
 }
 
 // ---- shell -----------------------------------------------------------------
-const builtin = [["status", renderStatus], ["config", renderConfig], ["logs", renderLogs], ["sandbox", renderSandbox]];
+const builtin = [["status", renderStatus], ["config", renderConfig], ["logs", renderLogs], ["sandbox", renderSandbox],
+                 ["storage", renderStorage]];
 
 function buildNav() {
   const nav = document.getElementById("nav");

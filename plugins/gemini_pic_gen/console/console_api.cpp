@@ -53,7 +53,9 @@ json image_json(const StoredImage& image) {
               {"time_ms", ms_or_null(image.created)},
               {"model", image.meta.model},
               {"mime", image.mime},
-              {"size", image.size}};
+              {"size", image.size},
+              {"local", image.local},
+              {"remote", image.remote}};
 }
 
 json key_json(const llm::KeyState& key) {

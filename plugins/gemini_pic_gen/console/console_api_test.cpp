@@ -188,6 +188,8 @@ TEST_F(ConsoleApiTest, GalleryListsFetchesAndDeletes) {
   EXPECT_EQ(first["model"], "google/gemini-2.5-flash-image");
   EXPECT_EQ(first["mime"], "image/png");
   EXPECT_EQ(first["size"], png_.size());
+  EXPECT_EQ(first["local"], true) << "the gallery marks where each image is";
+  EXPECT_EQ(first["remote"], false);
   EXPECT_EQ(gallery["images"][1]["prompt"], "a red fox");
   EXPECT_EQ(gallery["images"][1]["group_id"], 777);
   EXPECT_EQ(gallery.dump().find(dir_.path().string()), std::string::npos) << "no server paths";
@@ -198,10 +200,11 @@ TEST_F(ConsoleApiTest, GalleryListsFetchesAndDeletes) {
   EXPECT_EQ(file->mime, "image/png");
   EXPECT_EQ(file->bytes, png_);
 
-  const fs::path older_file = images_.local_file(older).value();
+  // Identical bytes share one file: it stays while the newer image refers to it.
+  const fs::path shared_file = images_.local_file(older).value();
+  EXPECT_EQ(images_.local_file(newer), shared_file);
   ASSERT_TRUE(run(console_.remove(older.id)).ok());
-  EXPECT_FALSE(fs::exists(older_file));
-  EXPECT_TRUE(fs::exists(images_.local_file(newer).value()));
+  EXPECT_TRUE(fs::exists(shared_file));
   auto gone = run(console_.image(older.id));
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, "not_found");

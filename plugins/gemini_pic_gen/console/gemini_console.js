@@ -126,6 +126,14 @@
     const note = el("p", {class: "desc"});
     let shown = null;  // the ids on screen, comma-separated
 
+    // Where the image's copies are: this machine and/or the bucket.
+    function stored(image) {
+      const where = [];
+      if (image.local) where.push(t("gemini.console.stored_local"));
+      if (image.remote) where.push(t("gemini.console.stored_remote"));
+      return where.join(" + ") || "—";
+    }
+
     function card(image) {
       const src = BASE + "/gallery/" + image.id;
       const where = image.group_id ? t("gemini.console.in_group", {group: image.group_id})
@@ -143,6 +151,7 @@
         styled(el("div", {class: "prompt", text: image.prompt || "—"}), {margin: "6px 0", wordBreak: "break-word"}),
         el("div", {class: "desc", text: t("gemini.console.by_user", {user: image.user_id}) + " · " + where}),
         el("div", {class: "desc", text: when(api, image.time_ms) + (image.model ? " · " + image.model : "")}),
+        el("div", {class: "desc stored", text: stored(image)}),
         remove), {margin: "0"});
       return node;
     }

@@ -181,8 +181,6 @@ std::string_view to_string(DeliveryMode mode) {
   return "unknown";
 }
 
-std::string sha256_hex(std::string_view bytes) { return digest_hex(bytes, EVP_sha256()); }
-
 std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5()); }
 
 onebot::Segment base64_image_segment(std::string_view bytes) { return image_segment(base64_file(bytes)); }

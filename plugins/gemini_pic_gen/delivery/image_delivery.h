@@ -71,8 +71,7 @@ boost::asio::awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx
 // The "base64://..." image segment for bytes, encoded in one pass.
 onebot::Segment base64_image_segment(std::string_view bytes);
 
-// Returns the lower-case hex SHA-256 of bytes.
-std::string sha256_hex(std::string_view bytes);
+using image::sha256_hex;  // the lower-case hex SHA-256 of bytes
 // Returns the lower-case hex MD5 of bytes: QQ names a sent image by it.
 std::string md5_hex(std::string_view bytes);
 
