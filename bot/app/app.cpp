@@ -87,8 +87,10 @@ struct App::Impl {
     };
     services.public_base_url = [this] { return web_host.public_base_url(); };
     if (web_host.running()) {
-      services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler) {
-        return web_host.add_route(std::move(method), std::move(prefix), std::move(handler));
+      services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler,
+                                       web::RouteOptions options) {
+        return web_host.add_route(std::move(method), std::move(prefix), std::move(handler),
+                                  std::move(options));
       };
       services.add_console_route = [this](const std::string& plugin, std::string method, std::string path,
                                           web::HttpHandler handler) {

@@ -76,8 +76,9 @@ void WebHost::stop() {
   if (server_) server_->stop();
 }
 
-Status WebHost::add_route(std::string method, std::string path_prefix, web::HttpHandler handler) {
-  server_->route(std::move(method), std::move(path_prefix), std::move(handler));
+Status WebHost::add_route(std::string method, std::string path_prefix, web::HttpHandler handler,
+                          web::RouteOptions options) {
+  server_->route(std::move(method), std::move(path_prefix), std::move(handler), std::move(options));
   return {};
 }
 

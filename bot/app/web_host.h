@@ -76,7 +76,8 @@ class WebHost {
   bool running() const { return server_ != nullptr; }
 
   // The plugins' hooks (HostServices). REQUIRES: running().
-  Status add_route(std::string method, std::string path_prefix, web::HttpHandler handler);
+  Status add_route(std::string method, std::string path_prefix, web::HttpHandler handler,
+                   web::RouteOptions options = {});
   Status add_console_route(const std::string& plugin, std::string method, std::string path,
                            web::HttpHandler handler);
   Status add_console_page(const std::string& plugin, web::ConsolePage page);
