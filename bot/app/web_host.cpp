@@ -82,6 +82,15 @@ Status WebHost::add_route(std::string method, std::string path_prefix, web::Http
   return {};
 }
 
+Result<std::unique_ptr<web::HttpListener>> WebHost::open_listener(std::string host, std::uint16_t port) {
+  web::HttpServer::Options options;
+  options.host = std::move(host);
+  options.port = port;
+  auto server = std::make_unique<web::HttpServer>(deps_.executor, options);
+  if (auto bound = server->start(); !bound) return bound.error();
+  return std::unique_ptr<web::HttpListener>(std::move(server));
+}
+
 Status WebHost::add_console_route(const std::string& plugin, std::string method, std::string path,
                                   web::HttpHandler handler) {
   return console_->add_plugin_route(plugin, std::move(method), std::move(path), std::move(handler));

@@ -51,6 +51,10 @@ struct HostServices {
   std::function<Status(std::string method, std::string path_prefix, web::HttpHandler handler,
                        web::RouteOptions options)>
       add_http_route;
+  // Opens a listener of the plugin's own on host:port (an IP literal; port
+  // 0: any), with the web server's limits. Errors as HttpServer::start.
+  std::function<Result<std::unique_ptr<web::HttpListener>>(std::string host, std::uint16_t port)>
+      open_http_listener;
   // Base URL at which the web server is reachable from outside, without a
   // trailing '/'; "" when unknown (see App). May be empty.
   std::function<std::string()> public_base_url;
@@ -114,6 +118,15 @@ class PluginContext {
       return Error::make("web_disabled", "the web server is off (web.enabled: false)");
     return services_.add_http_route(std::move(method), std::move(path_prefix), std::move(handler),
                                     std::move(options));
+  }
+
+  // A listener of this plugin's own on host:port (see
+  // HostServices::open_http_listener), for a plugin that serves on its own
+  // address; the plugin owns it and stops it in stop(). "unavailable" when
+  // the host offers none (unit tests).
+  Result<std::unique_ptr<web::HttpListener>> open_http_listener(std::string host, std::uint16_t port) {
+    if (!services_.open_http_listener) return Error::unavailable("the host opens no listeners for plugins");
+    return services_.open_http_listener(std::move(host), port);
   }
 
   // The web server's public base URL ("https://bot.example.com"), or "" when

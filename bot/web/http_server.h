@@ -48,7 +48,7 @@
 
 namespace picbot::web {
 
-class HttpServer {
+class HttpServer final : public HttpListener {
  public:
   using Handler = HttpHandler;
 
@@ -65,25 +65,26 @@ class HttpServer {
   };
 
   HttpServer(boost::asio::any_io_executor executor, Options options);
-  ~HttpServer();
+  ~HttpServer() override;
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Adds (or replaces) a route; allowed before and after start(). options:
   // its body limit and 413 (see RouteOptions).
-  void route(std::string method, std::string path_prefix, Handler handler, RouteOptions options = {});
+  void route(std::string method, std::string path_prefix, Handler handler,
+             RouteOptions options = {}) override;
 
   // Binds and starts accepting; logs "web console listening on <host>:<port>".
   // Returns the bound port. Errors: "bad_listen" (host is not an IP
   // address), "listen_failed" (bind/listen failed, with the OS message).
   Result<std::uint16_t> start();
   // Stops accepting and closes open connections. Idempotent.
-  void stop();
+  void stop() override;
 
   // The executor the server and its handlers run on.
   boost::asio::any_io_executor executor() const;
   // The bound port (0 before start()).
-  std::uint16_t port() const;
+  std::uint16_t port() const override;
   const Options& options() const;
   std::size_t connections() const;
 

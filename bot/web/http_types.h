@@ -8,6 +8,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <cctype>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -130,5 +131,20 @@ struct RouteOptions {
 // becomes a 500 with a generic body (and is logged). REQUIRES: whatever the
 // handler refers to outlives the server, or the host's shutdown.
 using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
+
+// A listener of its own that a plugin asked the host for
+// (PluginContext::open_http_listener): the same server as the host's web
+// server (limits, timeouts, streaming), on another address. Routes as in
+// HttpServer::route. Stopped when destroyed. io_context thread only.
+class HttpListener {
+ public:
+  virtual ~HttpListener() = default;
+  virtual void route(std::string method, std::string path_prefix, HttpHandler handler,
+                     RouteOptions options) = 0;
+  // The bound port.
+  virtual std::uint16_t port() const = 0;
+  // Stops accepting and closes open connections. Idempotent.
+  virtual void stop() = 0;
+};
 
 }  // namespace picbot::web

@@ -195,15 +195,8 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
   implicit.section = section;
   const bool resolve = image_providers.is_object();
   if (!resolve || !image_providers.contains(implicit.name)) s.instances.push_back(implicit);
-  if (resolve) {
-    for (const auto& [name, instance] : image_providers.items()) {
-      if (!instance.is_object()) continue;
-      image::ProviderConfig named;
-      named.name = name;
-      named.section = instance;
-      named.type = instance.value("type", "");
-      s.instances.push_back(std::move(named));
-    }
+  for (image::ProviderConfig& named : image::instance_configs(image_providers)) {
+    s.instances.push_back(std::move(named));
   }
   // Only the plugin section is known to check_config: names are resolved at start.
   if (names.empty() || !resolve) {
