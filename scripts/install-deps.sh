@@ -7,7 +7,8 @@
 #   scripts/install-deps.sh [--test] [--fuzz] [--bench]
 #
 # --test   what the tests need beyond the build: chromium and Node.js/npm for
-#          the web console's browser test, then `npm ci` in tests/browser
+#          the web console's browser test, then `npm ci` in tests/browser and
+#          tests/gateway (the openai SDK that drives the image gateway)
 #          (playwright-core only drives the browser; it downloads nothing);
 #          systemd for systemd-analyze (the .deb test checks the units).
 # --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
@@ -27,7 +28,7 @@ npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium systemd); need_node=1; npm_dirs+=(tests/browser) ;;
+    --test) packages+=(chromium systemd); need_node=1; npm_dirs+=(tests/browser tests/gateway) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench) packages+=(valgrind); need_node=1; npm_dirs+=(bench/peer) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;

@@ -86,8 +86,8 @@ struct App::Impl {
       return chat_agent.translate_to_english(std::move(text));
     };
     services.public_base_url = [this] { return web_host.public_base_url(); };
-    services.open_http_listener = [this](std::string host, std::uint16_t port) {
-      return web_host.open_listener(std::move(host), port);
+    services.open_http_listener = [this](std::string host, std::uint16_t port, web::ListenerOptions options) {
+      return web_host.open_listener(std::move(host), port, options);
     };
     if (web_host.running()) {
       services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler,

@@ -82,10 +82,13 @@ Status WebHost::add_route(std::string method, std::string path_prefix, web::Http
   return {};
 }
 
-Result<std::unique_ptr<web::HttpListener>> WebHost::open_listener(std::string host, std::uint16_t port) {
+Result<std::unique_ptr<web::HttpListener>> WebHost::open_listener(std::string host, std::uint16_t port,
+                                                                  web::ListenerOptions limits) {
   web::HttpServer::Options options;
   options.host = std::move(host);
   options.port = port;
+  options.max_connections = limits.max_connections;
+  options.max_connections_per_client = limits.max_connections_per_client;
   auto server = std::make_unique<web::HttpServer>(deps_.executor, options);
   if (auto bound = server->start(); !bound) return bound.error();
   return std::unique_ptr<web::HttpListener>(std::move(server));

@@ -80,7 +80,8 @@ class WebHost {
                    web::RouteOptions options = {});
   // A server of a plugin's own on host:port, with web.*'s limits and
   // timeouts (HostServices::open_http_listener); works with web.enabled: false.
-  Result<std::unique_ptr<web::HttpListener>> open_listener(std::string host, std::uint16_t port);
+  Result<std::unique_ptr<web::HttpListener>> open_listener(std::string host, std::uint16_t port,
+                                                           web::ListenerOptions limits);
   Status add_console_route(const std::string& plugin, std::string method, std::string path,
                            web::HttpHandler handler);
   Status add_console_page(const std::string& plugin, web::ConsolePage page);

@@ -53,7 +53,8 @@ struct HostServices {
       add_http_route;
   // Opens a listener of the plugin's own on host:port (an IP literal; port
   // 0: any), with the web server's limits. Errors as HttpServer::start.
-  std::function<Result<std::unique_ptr<web::HttpListener>>(std::string host, std::uint16_t port)>
+  std::function<Result<std::unique_ptr<web::HttpListener>>(std::string host, std::uint16_t port,
+                                                           web::ListenerOptions options)>
       open_http_listener;
   // Base URL at which the web server is reachable from outside, without a
   // trailing '/'; "" when unknown (see App). May be empty.
@@ -124,9 +125,10 @@ class PluginContext {
   // HostServices::open_http_listener), for a plugin that serves on its own
   // address; the plugin owns it and stops it in stop(). "unavailable" when
   // the host offers none (unit tests).
-  Result<std::unique_ptr<web::HttpListener>> open_http_listener(std::string host, std::uint16_t port) {
+  Result<std::unique_ptr<web::HttpListener>> open_http_listener(std::string host, std::uint16_t port,
+                                                                web::ListenerOptions options = {}) {
     if (!services_.open_http_listener) return Error::unavailable("the host opens no listeners for plugins");
-    return services_.open_http_listener(std::move(host), port);
+    return services_.open_http_listener(std::move(host), port, options);
   }
 
   // The web server's public base URL ("https://bot.example.com"), or "" when

@@ -132,6 +132,14 @@ struct RouteOptions {
 // handler refers to outlives the server, or the host's shutdown.
 using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
 
+// Connection limits of a plugin's own listener (PluginContext::open_http_listener):
+// an API server's clients (a chat front-end's backend) hold many requests at
+// once from one address, unlike the console's browsers.
+struct ListenerOptions {
+  std::size_t max_connections = 512;
+  std::size_t max_connections_per_client = 256;
+};
+
 // A listener of its own that a plugin asked the host for
 // (PluginContext::open_http_listener): the same server as the host's web
 // server (limits, timeouts, streaming), on another address. Routes as in

@@ -277,6 +277,12 @@ asio::awaitable<web::HttpResponse> Gateway::models(const web::HttpRequest& reque
   co_return web::HttpResponse::json({{"object", "list"}, {"data", std::move(data)}});
 }
 
+// (Not a conditional around co_await: GCC 12 destroys such temporaries twice.)
+asio::awaitable<Parsed> Gateway::parse_off_loop(std::size_t body_bytes, std::function<Parsed()> parse) {
+  if (body_bytes > image::kParseOnWorkersBytes) co_return co_await ctx_.workers().run(parse);
+  co_return parse();
+}
+
 asio::awaitable<web::HttpResponse> Gateway::generations(const web::HttpRequest& request) {
   const std::int64_t started = to_epoch_ms(ctx_.clock().now());
   auto caller = authenticate(request);
@@ -285,9 +291,8 @@ asio::awaitable<web::HttpResponse> Gateway::generations(const web::HttpRequest& 
     co_return std::move(caller.error());
   }
   const std::string& language = caller->language;
-  Parsed parsed = request.body.size() > image::kParseOnWorkersBytes
-                      ? co_await ctx_.workers().run([&] { return parse_generation(request.body, language); })
-                      : parse_generation(request.body, language);
+  Parsed parsed =
+      co_await parse_off_loop(request.body.size(), [&] { return parse_generation(request.body, language); });
   if (!parsed) {
     record({started, caller->key, "images/generations", "", parsed.error().status, 0, 0});
     co_return std::move(parsed.error());
@@ -314,8 +319,7 @@ asio::awaitable<web::HttpResponse> Gateway::edits(const web::HttpRequest& reques
     }
     return parse_edit_json(request.body, language);
   };
-  Parsed parsed =
-      request.body.size() > image::kParseOnWorkersBytes ? co_await ctx_.workers().run(parse) : parse();
+  Parsed parsed = co_await parse_off_loop(request.body.size(), parse);
   if (!parsed) {
     record({started, caller->key, "images/edits", "", parsed.error().status, 0, 0});
     co_return std::move(parsed.error());
@@ -377,9 +381,8 @@ asio::awaitable<web::HttpResponse> Gateway::serve_draw(const Caller& caller, Dra
   co_return finish(std::move(response), served);
 }
 
-asio::awaitable<web::HttpResponse> Gateway::answer(const Caller& caller,
-                                                                              const DrawRequest& request,
-                                                                              image::ImageResult result) {
+asio::awaitable<web::HttpResponse> Gateway::answer(const Caller& caller, const DrawRequest& request,
+                                                   image::ImageResult result) {
   // Without a store, an absent response_format means b64_json (OpenWebUI reads either).
   const bool as_url = store_ && request.response_format.value_or("url") == "url";
   const std::string revised = result.text.empty() ? request.prompt : result.text;

@@ -84,6 +84,8 @@ class Gateway {
   boost::asio::awaitable<web::HttpResponse> models(const web::HttpRequest& request);
   boost::asio::awaitable<web::HttpResponse> generations(const web::HttpRequest& request);
   boost::asio::awaitable<web::HttpResponse> edits(const web::HttpRequest& request);
+  // parse() on the WorkerPool when the body is large, else here.
+  boost::asio::awaitable<Parsed> parse_off_loop(std::size_t body_bytes, std::function<Parsed()> parse);
   boost::asio::awaitable<web::HttpResponse> serve_draw(const Caller& caller, DrawRequest request,
                                                        std::string route, std::int64_t started_ms);
   boost::asio::awaitable<std::optional<web::HttpResponse>> fetch_inputs(const Caller& caller,
