@@ -18,7 +18,7 @@
 
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "plugins/gemini_pic_gen/quota/quota_ledger.h"
 #include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
