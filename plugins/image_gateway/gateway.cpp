@@ -1,6 +1,8 @@
 #include "plugins/image_gateway/gateway.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <ctime>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "bot/core/log_language.h"
@@ -9,6 +11,7 @@
 #include "bot/core/secret.h"
 #include "bot/core/text.h"
 #include "bot/onebot/base64.h"
+#include "bot/quota/quota_messages.h"
 #include "image/download.h"
 #include "image/format.h"
 #include "image/provider_registry.h"
@@ -30,6 +33,16 @@ bool loopback_peer(const std::string& remote) {
   if (address.is_v6() && address.to_v6().is_v4_mapped())
     return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
   return address.is_loopback();
+}
+
+// "2026-12-07 21:30:00 UTC".
+std::string format_utc(Clock::time_point at) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return text;
 }
 
 std::string join_ids(const std::vector<ModelAlias>& models) {
@@ -104,6 +117,7 @@ Status Gateway::apply(GatewaySettings settings) {
   keys_ = std::make_unique<GatewayKeys>(next->api_keys);
   const bool first = settings_ == nullptr;
   settings_ = std::move(next);
+  if (!quota_ && settings_->quota.enabled) open_quota();
   if (first) return open_routes();
   return {};
 }
@@ -150,6 +164,53 @@ Status Gateway::open_routes() {
     return s;
   routes_open_ = true;
   return {};
+}
+
+// The drawing plugin's ledger file: one quota.sqlite3 per data directory.
+// Units a crashed process held stop counting after reservation_ttl.
+void Gateway::open_quota() {
+  quota::register_quota_messages();
+  std::error_code ignored;
+  std::filesystem::create_directories(ctx_.data_dir(), ignored);
+  auto store = quota::QuotaStore::open(ctx_.data_dir() / "quota.sqlite3", ctx_.clock());
+  if (!store) {
+    ctx_.logger()->error(
+        "{}", log::text("log.gateway_quota_unavailable", fmt::arg("reason", store.error().message)));
+    return;
+  }
+  quota_ = std::make_unique<quota::AsyncQuotaStore>(ctx_.workers(), std::move(store).value());
+}
+
+asio::awaitable<Result<std::vector<quota::QuotaHold>, web::HttpResponse>> Gateway::reserve(
+    const Caller& caller, int n) {
+  std::vector<quota::QuotaHold> holds;
+  if (!quota_ || !settings_->quota.enabled) co_return holds;
+  const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(settings_->quota.window);
+  for (int i = 0; i < n; ++i) {
+    quota::QuotaDecision decision;
+    decision.kind = quota::QuotaDecision::kCounted;
+    decision.bucket = "gateway:" + caller.key;
+    decision.limit = settings_->quota.limit;
+    decision.tier = quota::QuotaTier::kDefault;
+    auto hold = co_await quota::QuotaHold::reserve(*quota_, std::move(decision), window);
+    if (!hold) {
+      // The ledger failed (logged by the hold's store): the drawing goes on, as the drawing plugin's do.
+      ctx_.logger()->error("{}",
+                           log::text("log.quota_store_failed", fmt::arg("reason", hold.error().message)));
+      break;
+    }
+    if (!hold->outcome().granted) {
+      for (quota::QuotaHold& held : holds) co_await held.release();
+      const auto resets_at = hold->outcome().resets_at.value_or(ctx_.clock().now() + window);
+      const auto wait = std::chrono::duration_cast<std::chrono::seconds>(resets_at - ctx_.clock().now());
+      const std::string reset = format_utc(resets_at);
+      co_return rate_limited(
+          tr(caller.language, "gateway.error.quota", fmt::arg("key", caller.key), fmt::arg("reset", reset)),
+          wait + std::chrono::seconds(1), "quota_exceeded");
+    }
+    holds.push_back(std::move(*hold));
+  }
+  co_return holds;
 }
 
 void Gateway::stop() {
@@ -210,6 +271,9 @@ asio::awaitable<Result<image::ImageResult, web::HttpResponse>> Gateway::draw(con
   // The provider (and alias) stay alive through a reload: we hold them here.
   const std::shared_ptr<image::Provider> provider = model.provider;
   if (!model.alias->model.empty()) request.model = model.alias->model;
+  auto reserved = co_await reserve(caller, n);
+  if (!reserved) co_return std::move(reserved.error());
+  std::vector<quota::QuotaHold> holds = std::move(*reserved);
   image::ImageResult total;
   while (static_cast<int>(total.images.size()) < n) {
     request.n = n - static_cast<int>(total.images.size());
@@ -219,7 +283,8 @@ asio::awaitable<Result<image::ImageResult, web::HttpResponse>> Gateway::draw(con
       ctx_.logger()->warn("{}", log::text("log.gateway_failed", fmt::arg("key", caller.key),
                                           fmt::arg("model", model.alias->id),
                                           fmt::arg("reason", result.error().to_string())));
-      if (!total.images.empty()) break;  // what did arrive is answered
+      if (!total.images.empty()) break;                              // what did arrive is answered
+      for (quota::QuotaHold& hold : holds) co_await hold.release();  // a failed drawing costs nothing
       co_return upstream_failure(result.error(), caller.language);
     }
     if (total.text.empty()) total.text = result->text;
@@ -227,6 +292,14 @@ asio::awaitable<Result<image::ImageResult, web::HttpResponse>> Gateway::draw(con
     total.model = result->model;
     for (auto& image : result->images) {
       if (static_cast<int>(total.images.size()) < n) total.images.push_back(std::move(image));
+    }
+  }
+  // One unit per image that arrived; the rest go back.
+  for (std::size_t i = 0; i < holds.size(); ++i) {
+    if (i < total.images.size()) {
+      co_await holds[i].commit();
+    } else {
+      co_await holds[i].release();
     }
   }
   co_return total;

@@ -15,6 +15,8 @@
 
 #include "bot/core/result.h"
 #include "bot/plugin/plugin_context.h"
+#include "bot/quota/quota_hold.h"
+#include "bot/quota/quota_store.h"
 #include "bot/web/http_types.h"
 #include "image/provider.h"
 #include "image/task_poller.h"
@@ -94,6 +96,12 @@ class Gateway {
   boost::asio::awaitable<web::HttpResponse> answer(const Caller& caller, const DrawRequest& request,
                                                    image::ImageResult result);
   Status open_routes();
+  void open_quota();
+  // One unit per image wanted in the caller's bucket (gateway:<key name>),
+  // or the 429 to answer (every unit already held given back). Quotas off or
+  // the ledger unavailable: no holds.
+  boost::asio::awaitable<Result<std::vector<quota::QuotaHold>, web::HttpResponse>> reserve(
+      const Caller& caller, int n);
 
   PluginContext& ctx_;
   std::shared_ptr<const GatewaySettings> settings_;
@@ -102,6 +110,7 @@ class Gateway {
   std::map<std::string, std::shared_ptr<image::Provider>> providers_;  // by instance name
   std::map<std::string, std::string> problems_;                        // instance name -> why not built
   std::unique_ptr<web::HttpListener> listener_;
+  std::unique_ptr<quota::AsyncQuotaStore> quota_;
   bool routes_open_ = false;
   StoreImage store_;
   RequestLog log_;

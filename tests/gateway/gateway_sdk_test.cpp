@@ -145,6 +145,53 @@ TEST_F(GatewaySdkTest, AFailureIsNeverA200AndNeverTheUpstreamsBody) {
   EXPECT_EQ(post("/images/generations", "{not json").status, 400);
 }
 
+// Per-key quotas in the shared ledger (quota.sqlite3, bucket gateway:<name>):
+// a failed drawing costs nothing, an exhausted key gets 429 with Retry-After
+// and the reset time, and another key is not affected.
+TEST(GatewayQuota, AKeyPaysOnlyForImagesItGotAndThen429sUntilTheReset) {
+  FakeOpenAi ok, failing;
+  failing.set_default(Script::k500);
+  const std::string other_key = "sk-gw-other-key-cccccccc3333";
+  PicbotRunner bot(reverse_config(kTestToken) + "image_providers:\n" + instance("ok", ok) +
+                   instance("failing", failing) +
+                   "plugins:\n"
+                   "  image_gateway:\n"
+                   "    api_keys:\n"
+                   "      - {name: webui, key: \"" +
+                   kGatewayKey + "\"}\n      - {name: other, key: \"" + other_key +
+                   "\"}\n"
+                   "    models: [{id: good, provider: ok}, {id: bad, provider: failing}]\n"
+                   "    quota: {enabled: true, limit: 2, window_minutes: 60}\n");
+  ASSERT_TRUE(bot.start()) << bot.process().output();
+  const std::string base = "http://127.0.0.1:" + std::to_string(bot.web_port()) + "/v1/images/generations";
+  const auto generate = [&](const std::string& model, const std::string& key) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = base;
+    request.body = R"({"model":")" + model + R"(","prompt":"x","response_format":"b64_json"})";
+    request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}};
+    return blocking_request(std::move(request));
+  };
+  EXPECT_EQ(generate("bad", kGatewayKey).status, 502);
+  EXPECT_EQ(generate("good", kGatewayKey).status, 200);
+  EXPECT_EQ(generate("bad", kGatewayKey).status, 502) << "a failure does not use the last unit";
+  EXPECT_EQ(generate("good", kGatewayKey).status, 200);
+  const auto exhausted = generate("good", kGatewayKey);
+  EXPECT_EQ(exhausted.status, 429);
+  const json error = json::parse(exhausted.body)["error"];
+  EXPECT_EQ(error["code"], "quota_exceeded");
+  EXPECT_NE(error["message"].get<std::string>().find("UTC"), std::string::npos) << error.dump();
+  long retry_after = 0;
+  for (const auto& [name, value] : exhausted.headers) {
+    if (name == "retry-after") retry_after = std::stol(value);
+  }
+  EXPECT_GT(retry_after, 3000) << "about an hour";
+  EXPECT_LE(retry_after, 3601);
+  EXPECT_EQ(ok.call_count(), 2u) << "the refused request never reached the upstream";
+  EXPECT_EQ(generate("good", other_key).status, 200) << "each key has its own bucket";
+  EXPECT_TRUE(std::filesystem::exists(bot.dir() / "data" / "quota.sqlite3")) << "the drawing plugin's ledger file";
+}
+
 TEST(GatewayStart, WithoutItsOwnListenerTheGatewayServesOnTheWebServer) {
   PicbotRunner bot(reverse_config(kTestToken) +
                    "plugins:\n  image_gateway:\n    api_keys: [{name: a, key: \"" + std::string(kGatewayKey) +
