@@ -118,8 +118,28 @@ Status Gateway::apply(GatewaySettings settings) {
   const bool first = settings_ == nullptr;
   settings_ = std::move(next);
   if (!quota_ && settings_->quota.enabled) open_quota();
-  if (first) return open_routes();
+  if (first) {
+    store_ = [this](const image::GeneratedImage& image) { return store_in_host(image); };
+    return open_routes();
+  }
   return {};
+}
+
+// Saves an image in the host's store and links to it: this gateway's
+// public_base_url when set, else the store's own URL (the bucket's, or the
+// web server's /images/<id>).
+asio::awaitable<Result<std::string>> Gateway::store_in_host(const image::GeneratedImage& image) {
+  image::ImageMeta meta;
+  meta.source = "image_gateway";
+  auto stored = co_await ctx_.image_store().save(image.bytes, image.extension, std::move(meta));
+  if (!stored) co_return stored.error();
+  if (!settings_->public_base_url.empty()) co_return settings_->public_base_url + "/images/" + stored->id;
+  std::string url = ctx_.image_store().url(*stored);
+  if (url.empty()) {
+    co_return Error::unavailable(
+        "no public URL for stored images: set web.public_base_url or plugins.image_gateway.public_base_url");
+  }
+  co_return url;
 }
 
 Status Gateway::open_routes() {
@@ -400,6 +420,23 @@ asio::awaitable<web::HttpResponse> Gateway::edits(const web::HttpRequest& reques
   co_return co_await serve_draw(*caller, std::move(*parsed), "images/edits", started);
 }
 
+asio::awaitable<std::optional<image::ReferenceImage>> Gateway::read_own_image(const std::string& url) {
+  const std::size_t at = url.rfind("/images/");
+  if (at == std::string::npos) co_return std::nullopt;
+  std::string id = url.substr(at + 8);
+  id = id.substr(0, id.find_first_of("?#."));
+  if (id.size() != 32 || id.find_first_not_of("0123456789abcdef") != std::string::npos)
+    co_return std::nullopt;
+  const auto stored = ctx_.image_store().find(id);
+  if (!stored) co_return std::nullopt;
+  auto bytes = co_await ctx_.image_store().read(*stored);
+  if (!bytes) co_return std::nullopt;
+  image::ReferenceImage own;
+  own.bytes = std::move(*bytes);
+  own.mime = stored->mime;
+  co_return own;
+}
+
 asio::awaitable<std::optional<web::HttpResponse>> Gateway::fetch_inputs(const Caller& caller,
                                                                         DrawRequest& request) {
   std::vector<InputImage*> inputs;
@@ -407,6 +444,12 @@ asio::awaitable<std::optional<web::HttpResponse>> Gateway::fetch_inputs(const Ca
   if (request.mask) inputs.push_back(&*request.mask);
   for (InputImage* input : inputs) {
     if (input->url.empty()) continue;
+    // This picbot's own /images/<id> links (on any host) are read from the store, no HTTP.
+    if (auto own = co_await read_own_image(input->url)) {
+      input->image = std::move(*own);
+      input->url.clear();
+      continue;
+    }
     if (!settings_->allow_external_image_fetch) {
       co_return invalid_request(
           tr(caller.language, "gateway.error.external_url", fmt::arg("param", input->param)), input->param,
@@ -464,7 +507,11 @@ asio::awaitable<web::HttpResponse> Gateway::answer(const Caller& caller, const D
   if (as_url) {
     for (const image::GeneratedImage& image : result.images) {
       auto url = co_await store_(image);
-      if (!url) co_return api_error(500, "api_error", tr(caller.language, "gateway.error.internal"));
+      if (!url) {
+        ctx_.logger()->error("{}",
+                             log::text("log.gateway_store_failed", fmt::arg("reason", url.error().message)));
+        co_return api_error(500, "api_error", tr(caller.language, "gateway.error.internal"));
+      }
       payloads.push_back(std::move(*url));
     }
   }

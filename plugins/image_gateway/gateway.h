@@ -19,6 +19,7 @@
 #include "bot/quota/quota_store.h"
 #include "bot/web/http_types.h"
 #include "image/provider.h"
+#include "image/storage/image_store.h"
 #include "image/task_poller.h"
 #include "plugins/image_gateway/gateway_keys.h"
 #include "plugins/image_gateway/gateway_settings.h"
@@ -47,7 +48,8 @@ class Gateway {
   Status apply(GatewaySettings settings);
   void stop();
 
-  // Where stored images' links come from; unset: only b64_json answers.
+  // Where stored images' links come from (the host's image store unless
+  // replaced, e.g. by a test); unset: only b64_json answers.
   void set_store(StoreImage store) { store_ = std::move(store); }
   bool has_store() const { return static_cast<bool>(store_); }
 
@@ -90,12 +92,16 @@ class Gateway {
   boost::asio::awaitable<Parsed> parse_off_loop(std::size_t body_bytes, std::function<Parsed()> parse);
   boost::asio::awaitable<web::HttpResponse> serve_draw(const Caller& caller, DrawRequest request,
                                                        std::string route, std::int64_t started_ms);
+  // The image behind one of this picbot's /images/<id> links, from the
+  // store; nullopt for another URL or an unknown id.
+  boost::asio::awaitable<std::optional<image::ReferenceImage>> read_own_image(const std::string& url);
   boost::asio::awaitable<std::optional<web::HttpResponse>> fetch_inputs(const Caller& caller,
                                                                         DrawRequest& request);
   // The 200 with the images (or a 500 when storing one failed).
   boost::asio::awaitable<web::HttpResponse> answer(const Caller& caller, const DrawRequest& request,
                                                    image::ImageResult result);
   Status open_routes();
+  boost::asio::awaitable<Result<std::string>> store_in_host(const image::GeneratedImage& image);
   void open_quota();
   // One unit per image wanted in the caller's bucket (gateway:<key name>),
   // or the 429 to answer (every unit already held given back). Quotas off or

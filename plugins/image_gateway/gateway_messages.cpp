@@ -49,6 +49,8 @@ void register_gateway_messages() {
        "gateway: {key} {route} {model} -> {status} ({ms} ms)"},
       {"log.gateway_failed", "网关：{key} 的 {model} 绘图失败：{reason}",
        "gateway: {key}'s {model} drawing failed: {reason}"},
+      {"log.gateway_store_failed", "网关无法保存图片：{reason}",
+       "gateway could not store an image: {reason}"},
       {"log.gateway_bad_alias", "网关模型 {model} 不可用：{reason}",
        "gateway model {model} is unavailable: {reason}"},
       {"log.gateway_quota_unavailable", "无法打开额度数据库：{reason}；网关额度不生效",

@@ -29,6 +29,15 @@ class ImageGatewayPlugin final : public Plugin {
     gateway_ = std::make_unique<Gateway>(ctx);
     if (Status s = gateway_->apply(std::move(*settings)); !s) return s;
     ctx.set_status_provider([this] { return gateway_->status(); });
+    // The console's data: keys (masked), models, requests and images per key, the last 100 requests.
+    if (Status s = ctx.add_console_route(
+            "GET", "/requests",
+            [this](const web::HttpRequest&) -> boost::asio::awaitable<web::HttpResponse> {
+              co_return web::HttpResponse::json(gateway_->status());
+            });
+        !s && s.error().code != "web_disabled") {
+      return s;
+    }
     return {};
   }
 

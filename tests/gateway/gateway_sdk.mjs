@@ -53,6 +53,31 @@ const checks = {
     assert.equal(typeof result.data[0].revised_prompt, 'string');
   },
 
+  // The default answer is a link to picbot's /images/<id>, which serves the PNG.
+  async generatesALinkToTheStoredImage() {
+    for (const request of [{ response_format: 'url' }, {}]) {
+      const result = await client.images.generate({ model: 'picbot-image', prompt: 'a link', ...request });
+      const url = result.data[0].url;
+      assert.match(url, /\/images\/[0-9a-f]{32}$/);
+      assert.equal(result.data[0].b64_json, undefined);
+      const image = await fetch(url);
+      assert.equal(image.status, 200);
+      assert.ok(isPng(Buffer.from(await image.arrayBuffer())));
+    }
+  },
+
+  // PicGate's JSON edits: the image given as a link to this picbot's own store, read without HTTP.
+  async editsByJsonWithAnOwnImageLink() {
+    const drawn = await client.images.generate({ model: 'picbot-image', prompt: 'a source', response_format: 'url' });
+    const result = await client.post('/images/edits', {
+      body: { model: 'picbot-image', prompt: 'add a hat', image: [drawn.data[0].url], response_format: 'b64_json' },
+    });
+    assert.ok(isPng(Buffer.from(result.data[0].b64_json, 'base64')));
+    await expectApiError(client.post('/images/edits', {
+      body: { model: 'picbot-image', prompt: 'x', image: 'https://example.com/a.png' },
+    }), 400, 'external_image_fetch_disabled');
+  },
+
   async generatesSeveralImages() {
     const result = await client.images.generate({ model: 'picbot-image', prompt: 'three cats', n: 3, response_format: 'b64_json' });
     assert.equal(result.data.length, 3);
