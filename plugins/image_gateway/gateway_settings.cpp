@@ -39,11 +39,11 @@ std::vector<Field> gateway_schema() {
       string_field("provider", "", "image_providers 中的实例名。", "An image_providers instance name.");
   providers.choices_from = "image_providers";
   std::vector<Field> fields = {
-      string_field(
+      needs_restart(string_field(
           "listen", "",
           "网关自己的监听地址（host:port）；留空则使用 web.listen 的服务器。不设密钥时只能监听本机地址。",
           "The gateway's own listen address (host:port); empty: the web server at web.listen. Without a "
-          "key only a loopback address is allowed."),
+          "key only a loopback address is allowed.")),
       with_env(object_list_field(
                    "api_keys",
                    {mark_required(string_field("name", "", "密钥名称（日志、后台与额度中显示）。",
