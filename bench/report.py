@@ -237,6 +237,21 @@ else:
     row("CPU per poll of an async task (async_poll_bench)", None, "<= 50 us", None)
     row("peak RSS, async tasks polled at once (async_poll_bench)", None, "<= 60 MiB", None)
 
+batch = results("batch")
+if batch:
+    detail = (f"{batch['batch_images'][0]:,.0f} images of {batch['batch_image_mb'][0]:g} MB, "
+              f"{batch['batch_concurrent'][0]:.0f} at a time")
+    ratio = batch["batch_wall_over_ideal"][0]
+    row(f"picbot batch wall time / ideal (batch_bench; {detail}; ideal {batch['batch_ideal_s'][0]:.1f} s)",
+        f"{batch['batch_wall_s'][0]:.2f} s ({ratio:.2f}x)", "<= 1.1x", ratio <= 1.1)
+    rss = mib(batch["batch_peak_rss_kb"][0])
+    row(f"picbot batch peak RSS (batch_bench; {detail})", f"{rss:.1f} MiB", "<= 350 MiB", rss <= 350)
+    cpu = batch["batch_cpu_per_image_ms"][0]
+    row(f"picbot batch CPU per image (batch_bench; {detail})", f"{cpu:.2f} ms", "<= 5 ms", cpu <= 5)
+else:
+    row("picbot batch wall time / ideal (batch_bench)", None, "<= 1.1x", None)
+    row("picbot batch peak RSS (batch_bench)", None, "<= 350 MiB", None)
+    row("picbot batch CPU per image (batch_bench)", None, "<= 5 ms", None)
 uploaded = results("s3_upload")
 if uploaded:
     sizes = sorted({k.removeprefix("s3_upload_ratio_") for k in uploaded if k.startswith("s3_upload_ratio_")},

@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench"
+OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -161,6 +161,13 @@ if has async_poll_bench; then
     run async_poll 60 "$BUILD/bench/async_poll_bench" --tasks 100 --polls 2
   else
     run async_poll 300 "$BUILD/bench/async_poll_bench" --tasks 1000 --polls 5
+  fi
+fi
+if has batch_bench; then  # issue 20: 1,000 images of 2 MB, 200 ms upstream, 50 at a time
+  if [[ $QUICK == 1 ]]; then
+    run batch 60 "$BUILD/bench/batch_bench" --picbot "$PICBOT" --images 50 --mb 0.5 --concurrent 10
+  else
+    run batch 300 "$BUILD/bench/batch_bench" --picbot "$PICBOT" --images 1000 --mb 2 --delay-ms 200 --concurrent 50
   fi
 fi
 if has s3_upload_bench; then  # needs npm ci in tests/s3 and python3-boto3 (install-deps.sh --bench)

@@ -44,18 +44,4 @@ Result<std::unique_ptr<Provider>> create_provider(const ProviderDeps& deps, cons
       std::make_unique<LimitedProvider>(std::move(provider).value(), deps.clock, *limits));
 }
 
-std::vector<ProviderConfig> instance_configs(const nlohmann::json& image_providers) {
-  std::vector<ProviderConfig> configs;
-  if (!image_providers.is_object()) return configs;
-  for (const auto& [name, instance] : image_providers.items()) {
-    if (!instance.is_object()) continue;
-    ProviderConfig config;
-    config.name = name;
-    config.section = instance;
-    config.type = instance.value("type", "");
-    configs.push_back(std::move(config));
-  }
-  return configs;
-}
-
 }  // namespace picbot::image

@@ -5,7 +5,6 @@
 #include <memory>
 #include <span>
 #include <string_view>
-#include <vector>
 
 #include "bot/core/result.h"
 #include "image/provider.h"
@@ -21,11 +20,6 @@ const ProviderType* find_provider_type(std::string_view type);
 // Validates config with its type's check. "bad_config" for an unknown type
 // (naming the known ones), a bad rate limit, or what the type reports.
 Status check_provider_config(const ProviderConfig& config);
-
-// One ProviderConfig per entry of the top-level image_providers map (name ->
-// settings, validated), in the map's order; entries that are not objects
-// are skipped. Shared by every plugin that draws through named instances.
-std::vector<ProviderConfig> instance_configs(const nlohmann::json& image_providers);
 
 // Builds the provider config names, behind its upstream limits
 // (image/limited_provider.h). Errors as check_provider_config.

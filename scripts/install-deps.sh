@@ -12,7 +12,8 @@
 #          (playwright-core only drives the browser; it downloads nothing);
 #          systemd for systemd-analyze (the .deb test checks the units);
 #          python3-botocore and python3-boto3 (the S3 signer's oracle, reading
-#          back what picbot uploaded) and `npm ci` in tests/s3 (s3rver 3.7.1).
+#          back what picbot uploaded) and `npm ci` in tests/s3 (s3rver 3.7.1);
+#          libarchive-tools (bsdtar) and unzip read picbot batch's archives.
 # --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
 # --bench  valgrind and Node.js/npm for bench/run.sh --callgrind / --peer, then
 #          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9)
@@ -25,6 +26,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev  # OneBot frames (bot/onebot/event.cpp)
+  libcli11-dev libarchive-dev  # command line; picbot batch's archives
   libexpat1-dev  # the S3 client's XML (image/storage/s3)
   python3  # bench/report.py (bench/run.sh, also in CI)
 )
@@ -32,7 +35,7 @@ npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium systemd python3-botocore python3-boto3); need_node=1; npm_dirs+=(tests/browser tests/s3 tests/gateway) ;;
+    --test) packages+=(chromium systemd libarchive-tools unzip python3-botocore python3-boto3); need_node=1; npm_dirs+=(tests/browser tests/s3 tests/gateway) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench) packages+=(valgrind python3-boto3); need_node=1; npm_dirs+=(bench/peer tests/s3) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;

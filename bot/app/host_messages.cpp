@@ -51,6 +51,8 @@ void register_host_messages() {
        "  --lang zh-CN|en          命令输出和运维日志所用的语言（默认 zh-CN；优先于 log_language）\n"
        "  --version                输出版本号后退出\n"
        "  -h, --help               显示本帮助\n"
+       "子命令：\n"
+       "  batch                    用一个提示词处理整个文件夹的图片（picbot batch --help 查看其选项）\n"
        "示例：picbot --print-example-config > config/picbot.yaml\n",
        "usage: picbot [options]\n"
        "  --config PATH            config file (default config/picbot.yaml)\n"
@@ -61,11 +63,17 @@ void register_host_messages() {
        "                           overrides log_language)\n"
        "  --version                print the version and exit\n"
        "  -h, --help               show this help\n"
+       "subcommands:\n"
+       "  batch                    run one prompt over a folder of images (picbot batch --help lists its "
+       "options)\n"
        "example: picbot --print-example-config > config/picbot.yaml\n"},
       {"cli.unknown_argument", "picbot：未知参数 “{argument}”", "picbot: unknown argument '{argument}'"},
       {"cli.missing_value", "picbot：{option} 需要一个值", "picbot: {option} needs a value"},
       {"cli.bad_language", "picbot：--lang 只能是 zh-CN 或 en，实际是 “{value}”",
        "picbot: --lang takes zh-CN or en, got '{value}'"},
+      {"cli.bad_value", "picbot：参数有误：{detail}", "picbot: bad argument: {detail}"},
+      {"cli.excludes", "picbot：{first} 与 {second} 不能同时使用",
+       "picbot: {first} and {second} cannot be used together"},
       {"cli.config_error", "配置错误：{issue}", "config error: {issue}"},
       {"cli.config_warning", "配置警告：{issue}", "config warning: {issue}"},
       {"cli.config_ok", "配置正确：{path}", "config OK: {path}"},

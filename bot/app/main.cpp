@@ -2,15 +2,20 @@
 //
 //   picbot [--config PATH] [--check-config] [--print-example-config]
 //          [--lang zh-CN|en] [--version] [--help]
+//   picbot batch --input-dir DIR --prompt TEXT [...]   (batch/batch_command.h)
+// The line is parsed in command_line.cpp.
 #include <boost/asio/io_context.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "batch/batch_command.h"
+#include "batch/batch_messages.h"
 #include "bot/app/app.h"
+#include "bot/app/command_line.h"
 #include "bot/app/host_messages.h"
 #include "bot/app/startup_checks.h"
 #include "bot/config/config_loader.h"
@@ -37,50 +42,30 @@ picbot::config::Schema build_schema() {
   return schema;
 }
 
-struct Options {
-  std::string config_path = "config/picbot.yaml";
-  std::string language = "zh-CN";
-  bool language_given = false;  // --lang was on the command line
-  bool check_only = false;
-  bool print_example = false;
-  bool version = false;
-  bool help = false;
-};
-
-// Reads argv; on a bad argument prints why (in --lang, when it came first)
-// and the usage, and returns false.
-bool parse_arguments(int argc, char** argv, Options& options) {
-  std::string problem;
-  for (int i = 1; i < argc && problem.empty(); ++i) {
-    const std::string_view arg = argv[i];
-    const bool takes_value = arg == "--config" || arg == "--lang";
-    if (takes_value && i + 1 >= argc) {
-      problem = picbot::tr(options.language, "cli.missing_value", fmt::arg("option", arg));
-    } else if (arg == "--config") {
-      options.config_path = argv[++i];
-    } else if (arg == "--lang") {
-      const std::string_view value = argv[++i];
-      if (value != "zh-CN" && value != "en") {
-        problem = picbot::tr(options.language, "cli.bad_language", fmt::arg("value", value));
-      } else {
-        options.language = value;
-        options.language_given = true;
-      }
-    } else if (arg == "--check-config") {
-      options.check_only = true;
-    } else if (arg == "--print-example-config") {
-      options.print_example = true;
-    } else if (arg == "--version") {
-      options.version = true;
-    } else if (arg == "--help" || arg == "-h") {
-      options.help = true;
-    } else {
-      problem = picbot::tr(options.language, "cli.unknown_argument", fmt::arg("argument", arg));
-    }
+// Prints a config's problems (in language) on stderr.
+void print_issues(const std::vector<picbot::config::ConfigIssue>& issues, const std::string& language) {
+  for (const auto& issue : issues) {
+    std::cerr << picbot::tr(language, "cli.config_error",
+                            fmt::arg("issue", picbot::config::format_issue(issue, language)))
+              << "\n";
   }
-  if (problem.empty()) return true;
-  std::cerr << problem << "\n" << picbot::tr(options.language, "cli.usage");
-  return false;
+}
+
+// `picbot batch`: the config is optional there (the batch processor's users
+// may have only GEMINI_API_KEY), unless --config names a file.
+int run_batch(const picbot::CommandLine& line, const picbot::config::Schema& schema) {
+  const std::string& language = line.language;
+  const auto env = picbot::config::process_environment();
+  std::error_code ec;
+  auto loaded = !line.config_given && !std::filesystem::exists(line.config_path, ec)
+                    ? picbot::config::validate_config(schema, nlohmann::json::object(), env, language)
+                    : picbot::config::load_config_file(schema, line.config_path, env, language);
+  if (!loaded) {
+    print_issues(loaded.error(), language);
+    return kExitBadConfig;
+  }
+  picbot::log::pin_language(language);
+  return picbot::batch::run_batch_command(*line.batch, loaded->values, env, language);
 }
 
 }  // namespace
@@ -90,11 +75,16 @@ int main(int argc, char** argv) {
   // with EFBIG like a full disk, not kill the bot.
   std::signal(SIGXFSZ, SIG_IGN);
   picbot::register_host_messages();
-  Options options;
-  if (!parse_arguments(argc, argv, options)) return kExitBadConfig;
+  picbot::batch::register_batch_messages();
+  auto parsed = picbot::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+  if (!parsed) {
+    std::cerr << parsed.error();
+    return picbot::kExitUsage;
+  }
+  const picbot::CommandLine& options = *parsed;
   const std::string& language = options.language;
-  if (options.help) {
-    std::cout << picbot::tr(language, "cli.usage");
+  if (!options.help.empty()) {
+    std::cout << options.help;
     return 0;
   }
   if (options.version) {
@@ -103,6 +93,7 @@ int main(int argc, char** argv) {
   }
 
   auto schema = build_schema();
+  if (options.batch) return run_batch(options, schema);
   if (options.print_example) {
     std::cout << picbot::config::render_example_yaml(schema, language);
     return 0;
@@ -112,11 +103,7 @@ int main(int argc, char** argv) {
   auto loaded =
       picbot::config::load_config_file(schema, config_path, picbot::config::process_environment(), language);
   if (!loaded) {
-    for (const auto& issue : loaded.error()) {
-      std::cerr << picbot::tr(language, "cli.config_error",
-                              fmt::arg("issue", picbot::config::format_issue(issue, language)))
-                << "\n";
-    }
+    print_issues(loaded.error(), language);
     return kExitBadConfig;
   }
   for (const auto& warning : loaded->warnings) {
@@ -128,11 +115,7 @@ int main(int argc, char** argv) {
   auto problems = picbot::startup_problems(loaded->values, language);
   if (!problems.empty()) {
     picbot::config::attach_lines(problems, loaded->key_lines);
-    for (const auto& issue : problems) {
-      std::cerr << picbot::tr(language, "cli.config_error",
-                              fmt::arg("issue", picbot::config::format_issue(issue, language)))
-                << "\n";
-    }
+    print_issues(problems, language);
     return kExitBadConfig;
   }
   if (options.check_only) {

@@ -286,8 +286,18 @@ Error io_error(const std::string& what, const std::filesystem::path& path, int e
   return Error::make("io", what + " " + path.string() + ": " + std::strerror(error_number));
 }
 
-// Writes data to a temporary file next to target, fsyncs it and renames it
-// over target. The temporary file never outlives a failure.
+Status sync_directory(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open directory", dir, errno);
+  int synced = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  if (synced != 0) return io_error("cannot sync directory", dir, saved);
+  return {};
+}
+
+}  // namespace
+
 Status replace_file(const std::filesystem::path& target, std::string_view data, mode_t mode) {
   std::string temp = (target.parent_path() / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
   int fd = ::mkstemp(temp.data());
@@ -312,18 +322,6 @@ Status replace_file(const std::filesystem::path& target, std::string_view data, 
   if (::rename(temp.c_str(), target.c_str()) != 0) return fail("cannot replace");
   return {};
 }
-
-Status sync_directory(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open directory", dir, errno);
-  int synced = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (synced != 0) return io_error("cannot sync directory", dir, saved);
-  return {};
-}
-
-}  // namespace
 
 std::string render_yaml(const Schema& schema, const nlohmann::json& values, std::string_view language) {
   return YamlRenderer(language.starts_with("en")).render(schema, values);

@@ -1,6 +1,8 @@
 // Config writing: values -> a documented YAML file, and saving it safely.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -43,6 +45,12 @@ std::string render_example_yaml(const Schema& schema, std::string_view language 
 // files get mode 0600 (they hold secrets); existing files keep their mode. A
 // symlink at path is followed. Blocking disk I/O: call from a worker thread.
 Status save_config_file(const std::filesystem::path& path, std::string_view yaml_text);
+
+// Writes data to a temporary file next to target (".<name>.tmp-XXXXXX"),
+// fsyncs it and renames it over target, with mode: readers see the old or
+// the new content, never a mix. The temporary file never outlives a failure.
+// Blocking disk I/O.
+Status replace_file(const std::filesystem::path& target, std::string_view data, mode_t mode);
 
 // Deletes the temporary files a save_config_file(path, ...) killed midway
 // left next to path (and next to its .bak). Returns the names removed. Call

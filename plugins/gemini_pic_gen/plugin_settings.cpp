@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bot/config/shared_fields.h"
+#include "image/provider_instances.h"
 #include "image/provider_registry.h"
 
 namespace picbot::gemini {
@@ -189,15 +190,12 @@ Result<PluginSettings> PluginSettings::from_config(const json& section, const js
   const json names = section.value("providers", json::array());
   if (!names.is_array())
     return Error::make("bad_config", "plugins.gemini_pic_gen.providers: expected a list of names");
+  const bool resolve = image_providers.is_object();
+  s.instances = image::provider_instances(section, image_providers);
   image::ProviderConfig implicit;
   implicit.name = "openrouter";
   implicit.type = "openrouter";
   implicit.section = section;
-  const bool resolve = image_providers.is_object();
-  if (!resolve || !image_providers.contains(implicit.name)) s.instances.push_back(implicit);
-  for (image::ProviderConfig& named : image::instance_configs(image_providers)) {
-    s.instances.push_back(std::move(named));
-  }
   // Only the plugin section is known to check_config: names are resolved at start.
   if (names.empty() || !resolve) {
     s.providers.push_back(std::move(implicit));

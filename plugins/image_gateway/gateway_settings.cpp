@@ -4,7 +4,7 @@
 #include <charconv>
 #include <set>
 
-#include "image/provider_registry.h"
+#include "image/provider_instances.h"
 
 namespace picbot::gateway {
 using namespace config;
@@ -120,7 +120,7 @@ Result<GatewaySettings> GatewaySettings::from_config(const json& section, const 
                          "plugins.image_gateway.api_keys: the name " + key.name + " is used twice");
     s.api_keys.push_back(std::move(key));
   }
-  if (image_providers.is_object()) s.instances = image::instance_configs(image_providers);
+  if (image_providers.is_object()) s.instances = image::provider_instances(nullptr, image_providers);
   std::set<std::string> ids;
   for (const json& entry : section.value("models", json::array())) {
     ModelAlias alias{entry.value("id", ""), entry.value("provider", ""), entry.value("model", "")};

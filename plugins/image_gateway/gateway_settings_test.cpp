@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace picbot::gateway {
 namespace {
 using nlohmann::json;
@@ -25,8 +27,10 @@ TEST(GatewaySettings, AliasesNameConfiguredInstancesOnly) {
   ASSERT_NE(settings->alias("gpt-image-1"), nullptr);
   EXPECT_EQ(settings->alias("gpt-image-1")->provider, "oa");
   EXPECT_EQ(settings->alias("dall-e-3"), nullptr);
-  ASSERT_EQ(settings->instances.size(), 1u);
-  EXPECT_EQ(settings->instances[0].type, "openai");
+  const auto oa = std::find_if(settings->instances.begin(), settings->instances.end(),
+                               [](const image::ProviderConfig& c) { return c.name == "oa"; });
+  ASSERT_NE(oa, settings->instances.end());
+  EXPECT_EQ(oa->type, "openai");
   const json unknown = {{"models", json::array({{{"id", "x"}, {"provider", "nope"}}})}};
   EXPECT_FALSE(GatewaySettings::from_config(unknown, providers));
   const json twice = {

@@ -147,6 +147,37 @@ GeminiProvider::GeminiProvider(const ProviderDeps& deps, std::string name, Insta
     : KeyedProvider(deps, std::move(name), std::move(settings), std::string(kGeminiApiBase),
                     std::string(kGeminiModel)) {}
 
+namespace {
+
+// The dumped body with each reference's base64 encoded straight into its
+// "inline_data":{"data":"<index>" slot (nlohmann sorts keys: data before
+// mime_type), in order, freeing the reference's bytes: a 2 MB
+// image is never held as a json string nor scanned by the serializer (base64
+// needs no escaping), which halves the memory and CPU of building the body.
+// Only the serializer's own structure (unescaped quotes) can match: inside a
+// string value a quote is always written as \".
+std::string splice_inline_data(const std::string& dumped, std::vector<ReferenceImage>& references) {
+  std::size_t encoded = 0;
+  for (const ReferenceImage& reference : references) encoded += (reference.bytes.size() + 2) / 3 * 4;
+  std::string out;
+  out.reserve(dumped.size() + encoded);
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < references.size(); ++i) {
+    const std::string slot = "\"inline_data\":{\"data\":\"" + std::to_string(i) + "\"";
+    const std::size_t at = dumped.find(slot, from);
+    if (at == std::string::npos) break;
+    const std::size_t value = at + slot.size() - 1 - std::to_string(i).size();
+    out.append(dumped, from, value - from);
+    onebot::base64_encode_append(references[i].bytes, out);
+    references[i].bytes = std::string();
+    from = value + std::to_string(i).size();
+  }
+  out.append(dumped, from);
+  return out;
+}
+
+}  // namespace
+
 Capabilities GeminiProvider::capabilities() const {
   return {.image_to_image = true,
           .max_references = kMaxReferences,
@@ -167,10 +198,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> GeminiProvider::gener
     if (!format) {
       co_return refused_reference(i);
     }
-    parts.push_back({{"inline_data",
-                      {{"mime_type", image_mime(*format)},
-                       {"data", onebot::base64_encode(request.references[i].bytes)}}}});
-    request.references[i].bytes = std::string();
+    parts.push_back({{"inline_data", {{"mime_type", image_mime(*format)}, {"data", std::to_string(i)}}}});
   }
   json body = {{"contents", json::array({{{"role", "user"}, {"parts", std::move(parts)}}})},
                {"generationConfig", {{"responseModalities", {"TEXT", "IMAGE"}}}}};
@@ -178,7 +206,7 @@ boost::asio::awaitable<Result<ImageResult, ProviderError>> GeminiProvider::gener
   for (const auto& [key, value] : settings.extra.items()) body[key] = value;
   call.url = gemini_generate_url(settings.api_base, call.model);
   call.content_type = "application/json";
-  call.body = body.dump();
+  call.body = splice_inline_data(body.dump(), request.references);
   co_return co_await send(std::move(call), WireFormat{"x-goog-api-key", "", &parse_upstream, &invalid_key});
 }
 

@@ -79,6 +79,24 @@ TEST_F(GeminiProviderTest, SendsPartsAndImageConfigAndReadsInlineData) {
   EXPECT_EQ(parts[1]["inline_data"]["data"], onebot::base64_encode(reference));
 }
 
+// The references' base64 is spliced into the dumped body; a prompt that
+// spells the slot must stay text, and each reference must land in its own part.
+TEST_F(GeminiProviderTest, SeveralReferencesLandInTheirPartsWhateverThePromptSays) {
+  const std::string prompt = R"(copy "inline_data":{"data":"0" and "inline_data":{"data":"1" literally)";
+  const std::string first = testing::make_png("first");
+  const std::string second = testing::make_jpeg();
+  auto result = generate(prompt, std::nullopt, {{first, ""}, {second, ""}});
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  const auto calls = fake_.calls();
+  const json& parts = calls.at(0).body["contents"][0]["parts"];
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0]["text"], prompt);
+  EXPECT_EQ(parts[1]["inline_data"]["data"], onebot::base64_encode(first));
+  EXPECT_EQ(parts[1]["inline_data"]["mime_type"], "image/png");
+  EXPECT_EQ(parts[2]["inline_data"]["data"], onebot::base64_encode(second));
+  EXPECT_EQ(parts[2]["inline_data"]["mime_type"], "image/jpeg");
+}
+
 TEST_F(GeminiProviderTest, BlockedAndTextOnlyAnswersAreTheContentFilterClass) {
   for (Script script : {Script::kBlockedPrompt, Script::kBlockedImage, Script::kTextOnly}) {
     fake_.push(script);

@@ -26,6 +26,27 @@ void FakeGemini::push(Script script) {
   scripts_.push_back(script);
 }
 
+void FakeGemini::push_for(std::string marker, Script script) {
+  std::lock_guard lock(mutex_);
+  for (auto& [known, queue] : by_marker_) {
+    if (known == marker) {
+      queue.push_back(script);
+      return;
+    }
+  }
+  by_marker_.push_back({std::move(marker), std::deque<Script>{script}});
+}
+
+void FakeGemini::set_delay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(mutex_);
+  delay_ = delay;
+}
+
+void FakeGemini::set_parse_requests(bool parse) {
+  std::lock_guard lock(mutex_);
+  parse_requests_ = parse;
+}
+
 std::vector<FakeGemini::Call> FakeGemini::calls() const {
   std::lock_guard lock(mutex_);
   return calls_;
@@ -41,11 +62,52 @@ std::vector<std::string> FakeGemini::served_images() const {
   return served_;
 }
 
+namespace {
+
+// The first inline_data (or inlineData) part of a generateContent body, decoded.
+std::string first_reference(const json& body) {
+  if (!body.is_object() || !body.contains("contents") || !body["contents"].is_array()) return {};
+  for (const json& content : body["contents"]) {
+    if (!content.is_object() || !content.contains("parts") || !content["parts"].is_array()) continue;
+    for (const json& part : content["parts"]) {
+      const char* key = part.contains("inline_data") ? "inline_data" : "inlineData";
+      if (!part.contains(key) || !part[key].is_object()) continue;
+      auto bytes = onebot::base64_decode(part[key].value("data", ""));
+      return bytes.ok() ? *bytes : std::string{};
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 FakeHttpResponse FakeGemini::answer(const FakeHttpRequest& request) {
+  FakeHttpResponse response = scripted(request);
   std::lock_guard lock(mutex_);
-  Call call{request.header("x-goog-api-key"), request.path(), json::parse(request.body, nullptr, false),
-            scripts_.empty() ? Script::kImage : scripts_.front()};
-  if (!scripts_.empty()) scripts_.pop_front();
+  response.delay = delay_;
+  return response;
+}
+
+FakeHttpResponse FakeGemini::scripted(const FakeHttpRequest& request) {
+  std::lock_guard lock(mutex_);
+  Call call{request.header("x-goog-api-key"), request.path(), json(), Script::kImage, ""};
+  if (parse_requests_) {
+    call.body = json::parse(request.body, nullptr, false);
+    call.reference = first_reference(call.body);
+  }
+  bool chosen = false;
+  for (auto& [marker, queue] : by_marker_) {
+    if (!queue.empty() && call.reference.find(marker) != std::string::npos) {
+      call.script = queue.front();
+      queue.pop_front();
+      chosen = true;
+      break;
+    }
+  }
+  if (!chosen && !scripts_.empty()) {
+    call.script = scripts_.front();
+    scripts_.pop_front();
+  }
   const Script script = call.script;
   calls_.push_back(std::move(call));
   switch (script) {
@@ -90,6 +152,17 @@ FakeHttpResponse FakeGemini::answer(const FakeHttpRequest& request) {
       return error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).");
     case Script::k500:
       return error(500, "INTERNAL", "An internal error has occurred.");
+    case Script::k429RetryAfter: {
+      FakeHttpResponse response =
+          error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).");
+      response.headers.emplace_back("Retry-After", "1");
+      return response;
+    }
+    case Script::kHang: {
+      FakeHttpResponse response;
+      response.action = FakeHttpResponse::Action::kHang;
+      return response;
+    }
   }
   return FakeHttpResponse::text("unscripted", 500);
 }
