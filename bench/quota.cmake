@@ -1,2 +1,2 @@
-# quota_bench: reserve+commit throughput of the drawing-quota store.
-picbot_benchmark(quota_bench SOURCES quota_bench.cpp DEPS gemini_quota)
+# quota_bench: reserve+commit throughput of the quota ledger (bot/quota).
+picbot_benchmark(quota_bench SOURCES quota_bench.cpp DEPS picbot_quota)

@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "bot/quota/quota_store.h"
 
 namespace {
 
 using namespace std::chrono_literals;
-using picbot::gemini::QuotaDecision;
-using picbot::gemini::QuotaStore;
-using picbot::gemini::QuotaTier;
+using picbot::quota::QuotaDecision;
+using picbot::quota::QuotaStore;
+using picbot::quota::QuotaTier;
 
 constexpr int kUsers = 1000;
 constexpr std::int64_t kLimit = 20;

@@ -7,7 +7,8 @@
 #   scripts/install-deps.sh [--test] [--fuzz] [--bench]
 #
 # --test   what the tests need beyond the build: chromium and Node.js/npm for
-#          the web console's browser test, then `npm ci` in tests/browser
+#          the web console's browser test, then `npm ci` in tests/browser and
+#          tests/gateway (the openai SDK that drives the image gateway)
 #          (playwright-core only drives the browser; it downloads nothing);
 #          systemd for systemd-analyze (the .deb test checks the units);
 #          python3-botocore and python3-boto3 (the S3 signer's oracle, reading
@@ -34,7 +35,7 @@ npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium systemd libarchive-tools unzip python3-botocore python3-boto3); need_node=1; npm_dirs+=(tests/browser tests/s3) ;;
+    --test) packages+=(chromium systemd libarchive-tools unzip python3-botocore python3-boto3); need_node=1; npm_dirs+=(tests/browser tests/s3 tests/gateway) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench) packages+=(valgrind python3-boto3); need_node=1; npm_dirs+=(bench/peer tests/s3) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;

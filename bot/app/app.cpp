@@ -114,9 +114,14 @@ struct App::Impl {
       return chat_agent.translate_to_english(std::move(text));
     };
     services.public_base_url = [this] { return web_host.public_base_url(); };
+    services.open_http_listener = [this](std::string host, std::uint16_t port, web::ListenerOptions options) {
+      return web_host.open_listener(std::move(host), port, options);
+    };
     if (web_host.running()) {
-      services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler) {
-        return web_host.add_route(std::move(method), std::move(prefix), std::move(handler));
+      services.add_http_route = [this](std::string method, std::string prefix, web::HttpHandler handler,
+                                       web::RouteOptions options) {
+        return web_host.add_route(std::move(method), std::move(prefix), std::move(handler),
+                                  std::move(options));
       };
       services.add_console_route = [this](const std::string& plugin, std::string method, std::string path,
                                           web::HttpHandler handler) {

@@ -77,9 +77,22 @@ void WebHost::stop() {
   if (server_) server_->stop();
 }
 
-Status WebHost::add_route(std::string method, std::string path_prefix, web::HttpHandler handler) {
-  server_->route(std::move(method), std::move(path_prefix), std::move(handler));
+Status WebHost::add_route(std::string method, std::string path_prefix, web::HttpHandler handler,
+                          web::RouteOptions options) {
+  server_->route(std::move(method), std::move(path_prefix), std::move(handler), std::move(options));
   return {};
+}
+
+Result<std::unique_ptr<web::HttpListener>> WebHost::open_listener(std::string host, std::uint16_t port,
+                                                                  web::ListenerOptions limits) {
+  web::HttpServer::Options options;
+  options.host = std::move(host);
+  options.port = port;
+  options.max_connections = limits.max_connections;
+  options.max_connections_per_client = limits.max_connections_per_client;
+  auto server = std::make_unique<web::HttpServer>(deps_.executor, options);
+  if (auto bound = server->start(); !bound) return bound.error();
+  return std::unique_ptr<web::HttpListener>(std::move(server));
 }
 
 Status WebHost::add_console_route(const std::string& plugin, std::string method, std::string path,

@@ -82,7 +82,12 @@ class WebHost {
   bool running() const { return server_ != nullptr; }
 
   // The plugins' hooks (HostServices). REQUIRES: running().
-  Status add_route(std::string method, std::string path_prefix, web::HttpHandler handler);
+  Status add_route(std::string method, std::string path_prefix, web::HttpHandler handler,
+                   web::RouteOptions options = {});
+  // A server of a plugin's own on host:port, with web.*'s limits and
+  // timeouts (HostServices::open_http_listener); works with web.enabled: false.
+  Result<std::unique_ptr<web::HttpListener>> open_listener(std::string host, std::uint16_t port,
+                                                           web::ListenerOptions limits);
   Status add_console_route(const std::string& plugin, std::string method, std::string path,
                            web::HttpHandler handler);
   Status add_console_page(const std::string& plugin, web::ConsolePage page);

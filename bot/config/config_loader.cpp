@@ -359,15 +359,27 @@ class Validator {
     return name;
   }
 
+  // A list variable is comma-separated; a list of objects with two keys
+  // (plugins.image_gateway.api_keys: name, key) takes "first:second" items.
   static json env_value(const Field& field, std::string_view text) {
-    if (field.type != FieldType::kList) return std::string(trim(text));
+    const bool pairs = field.type == FieldType::kObjectList && field.children.size() == 2;
+    if (field.type != FieldType::kList && !pairs) return std::string(trim(text));
     json items = json::array();
     std::size_t start = 0;
     while (start <= text.size()) {
       std::size_t comma = text.find(',', start);
       if (comma == std::string_view::npos) comma = text.size();
       std::string_view item = trim(text.substr(start, comma - start));
-      if (!item.empty()) items.push_back(std::string(item));
+      if (!item.empty() && pairs) {
+        const std::size_t colon = item.find(':');
+        json pair = json::object();
+        pair[field.children[0].key] = std::string(trim(item.substr(0, colon)));
+        pair[field.children[1].key] =
+            colon == std::string_view::npos ? std::string() : std::string(trim(item.substr(colon + 1)));
+        items.push_back(std::move(pair));
+      } else if (!item.empty()) {
+        items.push_back(std::string(item));
+      }
       start = comma + 1;
     }
     return items;

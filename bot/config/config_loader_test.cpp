@@ -28,6 +28,11 @@ Schema test_schema() {
                                            int_field("limit", 10, "次数", "Limit", 1, 1000)},
                                           "按群限额", "Per-group limits")},
                        "限流", "Rate limit"),
+          with_env(object_list_field("api_keys",
+                                     {mark_required(string_field("name", "", "名称", "Name")),
+                                      mark_required(secret_field("key", "密钥", "Key"))},
+                                     "密钥", "Keys"),
+                   "PICBOT_GATEWAY_API_KEYS"),
       });
   return schema;
 }
@@ -255,6 +260,18 @@ TEST(ConfigLoaderTest, EnvironmentOverridesFileValues) {
   EXPECT_THAT(paths,
               ElementsAre("onebot.access_token=PICBOT_ONEBOT_TOKEN", "llm.api_keys=PICBOT_LLM_API_KEYS",
                           "plugins.gemini_pic_gen.workers=PICBOT_PIC_WORKERS"));
+}
+
+TEST(ConfigLoaderTest, AListOfPairsComesFromTheEnvironmentAsNameColonValue) {
+  auto loaded = load("plugins:\n  gemini_pic_gen: {api_keys: [{name: file, key: sk-file-key-00001111}]}\n",
+                     {{"PICBOT_GATEWAY_API_KEYS", " webui:sk-gw-aaaa1111bbbb, lobe : sk-gw-cccc2222dddd ,"}});
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->values["plugins"]["gemini_pic_gen"]["api_keys"],
+            nlohmann::json::parse(R"([{"name":"webui","key":"sk-gw-aaaa1111bbbb"},)"
+                                  R"({"name":"lobe","key":"sk-gw-cccc2222dddd"}])"));
+  EXPECT_EQ(loaded->file_values["plugins"]["gemini_pic_gen"]["api_keys"][0]["name"], "file");
+  auto missing_key = load("plugins:\n  gemini_pic_gen: {}\n", {{"PICBOT_GATEWAY_API_KEYS", "only-a-name"}});
+  EXPECT_FALSE(missing_key.ok()) << "a pair without its key is refused like an empty key in the file";
 }
 
 TEST(ConfigLoaderTest, ImageProviderEntriesTakeTheirKeysFromTheirOwnVariable) {

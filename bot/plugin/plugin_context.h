@@ -52,7 +52,14 @@ struct HostServices {
   std::function<boost::asio::awaitable<std::optional<std::string>>(std::string text)> translate;
   // Mounts a route on the host's web server (see bot/web/http_server.h for
   // matching). Empty when the web server is off (web.enabled: false).
-  std::function<Status(std::string method, std::string path_prefix, web::HttpHandler handler)> add_http_route;
+  std::function<Status(std::string method, std::string path_prefix, web::HttpHandler handler,
+                       web::RouteOptions options)>
+      add_http_route;
+  // Opens a listener of the plugin's own on host:port (an IP literal; port
+  // 0: any), with the web server's limits. Errors as HttpServer::start.
+  std::function<Result<std::unique_ptr<web::HttpListener>>(std::string host, std::uint16_t port,
+                                                           web::ListenerOptions options)>
+      open_http_listener;
   // Base URL at which the web server is reachable from outside, without a
   // trailing '/'; "" when unknown (see App). May be empty.
   std::function<std::string()> public_base_url;
@@ -115,12 +122,25 @@ class PluginContext {
   }
 
   // Mounts an HTTP route (e.g. GET "/images/") on the host's web server.
-  // Routes are public: the handler does its own authorisation. Error
-  // "web_disabled" when the host runs no web server.
-  Status add_http_route(std::string method, std::string path_prefix, web::HttpHandler handler) {
+  // Routes are public: the handler does its own authorisation. options: the
+  // route's body limit and 413 (web::RouteOptions). Error "web_disabled"
+  // when the host runs no web server.
+  Status add_http_route(std::string method, std::string path_prefix, web::HttpHandler handler,
+                        web::RouteOptions options = {}) {
     if (!services_.add_http_route)
       return Error::make("web_disabled", "the web server is off (web.enabled: false)");
-    return services_.add_http_route(std::move(method), std::move(path_prefix), std::move(handler));
+    return services_.add_http_route(std::move(method), std::move(path_prefix), std::move(handler),
+                                    std::move(options));
+  }
+
+  // A listener of this plugin's own on host:port (see
+  // HostServices::open_http_listener), for a plugin that serves on its own
+  // address; the plugin owns it and stops it in stop(). "unavailable" when
+  // the host offers none (unit tests).
+  Result<std::unique_ptr<web::HttpListener>> open_http_listener(std::string host, std::uint16_t port,
+                                                                web::ListenerOptions options = {}) {
+    if (!services_.open_http_listener) return Error::unavailable("the host opens no listeners for plugins");
+    return services_.open_http_listener(std::move(host), port, options);
   }
 
   // The web server's public base URL ("https://bot.example.com"), or "" when

@@ -1,11 +1,14 @@
 #include "bot/web/http_server.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +16,7 @@
 #include <exception>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -47,6 +51,101 @@ constexpr std::size_t kLoggedBytes = 200;
 struct Route {
   std::string method, prefix;
   HttpHandler handler;
+  RouteOptions options;
+};
+
+// The writer of a streamed response: one chunk per write, a deadline on
+// each, and a watch on the socket's read side that notices the client
+// leaving while the handler waits for its upstream.
+class ChunkWriter : public ResponseStream {
+ public:
+  ChunkWriter(beast::tcp_stream& stream, bool chunked, std::chrono::milliseconds timeout)
+      : stream_(stream), chunked_(chunked), timeout_(timeout), state_(std::make_shared<State>()) {}
+
+  // Starts watching the socket's read side; whatever the client sends now is
+  // discarded (the connection closes after the stream).
+  void watch() {
+    asio::co_spawn(
+        stream_.get_executor(),
+        [state = state_, &socket = stream_.socket()]() -> asio::awaitable<void> {
+          std::array<char, 512> scratch;
+          for (;;) {
+            auto [ec, n] =
+                co_await socket.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+            if (ec) break;
+          }
+          state->close();
+        },
+        asio::detached);
+  }
+
+  asio::awaitable<bool> write(std::string data) override {
+    // One write at a time: a second writer waits for the first.
+    while (state_->writing && !state_->closed) {
+      auto turn =
+          std::make_shared<asio::steady_timer>(stream_.get_executor(), asio::steady_timer::time_point::max());
+      state_->waiting.push_back(turn);
+      co_await turn->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (state_->closed) co_return false;
+    if (data.empty()) co_return true;
+    state_->writing = true;
+    stream_.expires_after(timeout_);
+    beast::error_code ec;
+    if (chunked_) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(data)),
+                                                             asio::as_tuple(asio::use_awaitable));
+    } else {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream_, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
+    }
+    state_->writing = false;
+    state_->wake_waiting();
+    if (ec) {
+      logger()->debug("web: streamed write failed: {}", ec.message());
+      state_->close();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  bool closed() const override { return state_->closed; }
+  asio::cancellation_slot on_close() override { return state_->signal.slot(); }
+
+  // Ends the body (the last chunk) unless the client is gone; stops the watch.
+  asio::awaitable<void> finish() {
+    if (!state_->closed && chunked_) {
+      stream_.expires_after(timeout_);
+      co_await asio::async_write(stream_, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+    }
+    state_->finished = true;
+  }
+
+ private:
+  struct State {
+    bool closed = false;
+    bool finished = false;  // the stream is over: the watch's end means nothing
+    bool writing = false;
+    asio::cancellation_signal signal;
+    std::vector<std::shared_ptr<asio::steady_timer>> waiting;  // writers waiting for their turn
+
+    void wake_waiting() {
+      for (auto& turn : waiting) turn->cancel();
+      waiting.clear();
+    }
+
+    void close() {
+      if (closed || finished) return;
+      closed = true;
+      wake_waiting();
+      signal.emit(asio::cancellation_type::terminal);
+    }
+  };
+
+  beast::tcp_stream& stream_;
+  bool chunked_;
+  std::chrono::milliseconds timeout_;
+  std::shared_ptr<State> state_;
 };
 }  // namespace
 
@@ -83,6 +182,32 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
     response.headers.emplace_back("Allow", std::move(allow));
     return response;
+  }
+
+  // The body limit of the route method + path would go to (the server's
+  // when none matches), and its 413.
+  std::size_t body_limit_for(const std::string& method, std::string_view path) const {
+    auto route = find_route(method, path);
+    const Route* const* found = std::get_if<const Route*>(&route);
+    if (found == nullptr || (*found)->options.max_body_bytes == 0) return options.max_body_bytes;
+    return (*found)->options.max_body_bytes;
+  }
+
+  HttpResponse too_large_for(const std::string& method, std::string_view path) const {
+    auto route = find_route(method, path);
+    const Route* const* found = std::get_if<const Route*>(&route);
+    if (found != nullptr && (*found)->options.too_large) {
+      return (*found)->options.too_large(body_limit_for(method, path));
+    }
+    return HttpResponse::text(413, "payload too large\n");
+  }
+
+  // The largest body any route takes: the header is read with it, then the
+  // route's own limit applies.
+  std::size_t largest_body_limit() const {
+    std::size_t largest = options.max_body_bytes;
+    for (const auto& route : routes) largest = std::max(largest, route.options.max_body_bytes);
+    return largest;
   }
 
   static HttpRequest to_request(http::request<http::string_body>& req, const std::string& peer) {
@@ -156,6 +281,47 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       co_return false;
     }
     co_return true;
+  }
+
+  // Sends a streamed response: the header now, the body as the handler
+  // writes it (chunked for HTTP/1.1), then closes the sending side.
+  asio::awaitable<void> send_stream(beast::tcp_stream& stream, HttpResponse response, unsigned version) {
+    auto producer = std::move(response.stream);
+    http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
+    res.set(http::field::server, "picbot");
+    res.set(http::field::content_type, response.content_type);
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "no-referrer");
+    bool has_cache_control = false;
+    for (auto& [name, value] : response.headers) {
+      has_cache_control = has_cache_control || to_lower(name) == "cache-control";
+      res.insert(name, value);
+    }
+    if (!has_cache_control) res.set(http::field::cache_control, "no-store");
+    res.keep_alive(false);
+    const bool chunked = version >= 11;
+    if (chunked) res.chunked(true);
+    http::response_serializer<http::empty_body> serializer(res);
+    stream.expires_after(options.read_timeout);
+    auto [ec, n] = co_await http::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      logger()->debug("web: write failed: {}", ec.message());
+      co_return;
+    }
+    ChunkWriter writer(stream, chunked, options.read_timeout);
+    writer.watch();
+    std::string failure;
+    try {
+      co_await producer(writer);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown exception";
+    }
+    if (!failure.empty()) logger()->error("web: a streamed response failed: {}", log::truncate(failure, 300));
+    co_await writer.finish();
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   // After an early error response: reads and discards what the client still
@@ -267,11 +433,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (!set_idle(&stream, false)) co_return beast::error_code(asio::error::operation_aborted);
     }
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit(options.max_body_bytes);
+    parser.body_limit(largest_body_limit());
     stream.expires_after(options.header_timeout);
     auto [header_ec, header_bytes] =
         co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (header_ec) co_return header_ec;
+    const auto& header = parser.get();
+    const std::string target(header.target());
+    const std::size_t limit =
+        body_limit_for(std::string(header.method_string()), target.substr(0, target.find('?')));
+    if (parser.content_length() && *parser.content_length() > limit)
+      co_return beast::error_code(http::error::body_limit);
+    parser.body_limit(limit);
     stream.expires_after(options.read_timeout);
     auto [body_ec, body_bytes] =
         co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
@@ -304,7 +477,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       first = false;
       const beast::error_code ec = co_await read_request(stream, buffer, parser, first_byte_timeout);
       if (ec) {
-        if (auto response = read_error_response(ec)) {
+        std::optional<HttpResponse> response = read_error_response(ec);
+        if (ec == http::error::body_limit) {  // the header's fields are read by then
+          const std::string target(parser.get().target());
+          response =
+              too_large_for(std::string(parser.get().method_string()), target.substr(0, target.find('?')));
+        }
+        if (response) {
           refusals.log(spdlog::level::info, client, [&] {
             return log::text("log.web_bad_request", fmt::arg("status", response->status),
                              fmt::arg("peer", peer), fmt::arg("reason", ec.message()));
@@ -334,6 +513,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       HttpResponse response = co_await dispatch(request);
       logger()->debug("web: {} {} from {} -> {}", request.method, log::truncate(request.path, kLoggedBytes),
                       peer, response.status);
+      if (response.stream) {
+        co_await send_stream(stream, std::move(response), version);
+        break;
+      }
       if (!co_await send(stream, std::move(response), version, keep_alive)) break;
     }
     forget(&stream);
@@ -359,14 +542,17 @@ HttpServer::~HttpServer() { stop(); }
 
 asio::any_io_executor HttpServer::executor() const { return impl_->executor; }
 
-void HttpServer::route(std::string method, std::string path_prefix, Handler handler) {
+void HttpServer::route(std::string method, std::string path_prefix, Handler handler,
+                       RouteOptions route_options) {
   for (auto& route : impl_->routes) {
     if (route.method == method && route.prefix == path_prefix) {
       route.handler = std::move(handler);
+      route.options = std::move(route_options);
       return;
     }
   }
-  impl_->routes.push_back(Route{std::move(method), std::move(path_prefix), std::move(handler)});
+  impl_->routes.push_back(
+      Route{std::move(method), std::move(path_prefix), std::move(handler), std::move(route_options)});
 }
 
 Result<std::uint16_t> HttpServer::start() {

@@ -17,7 +17,14 @@
 // "/health" matches "/health" and "/health/x" but not "/healthz"). The
 // longest matching prefix wins; a path with no match gets 404, a matching
 // prefix without a handler for the method 405 (with Allow). Registering the
-// same method + prefix again replaces the handler.
+// same method + prefix again replaces the handler. A route may take larger
+// (or smaller) bodies than max_body_bytes (RouteOptions); a body above the
+// limit is refused with the route's 413 before it is read.
+//
+// Streaming: a response with HttpResponse::stream set goes out with
+// Transfer-Encoding: chunked, one chunk per ResponseStream::write, each
+// within read_timeout; the connection closes after it. The client closing
+// its side ends the stream (ResponseStream::on_close).
 //
 // Every response carries X-Content-Type-Options: nosniff, Referrer-Policy:
 // no-referrer and Cache-Control: no-store (unless the handler sets its own
@@ -41,7 +48,7 @@
 
 namespace picbot::web {
 
-class HttpServer {
+class HttpServer final : public HttpListener {
  public:
   using Handler = HttpHandler;
 
@@ -58,24 +65,26 @@ class HttpServer {
   };
 
   HttpServer(boost::asio::any_io_executor executor, Options options);
-  ~HttpServer();
+  ~HttpServer() override;
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Adds (or replaces) a route; allowed before and after start().
-  void route(std::string method, std::string path_prefix, Handler handler);
+  // Adds (or replaces) a route; allowed before and after start(). options:
+  // its body limit and 413 (see RouteOptions).
+  void route(std::string method, std::string path_prefix, Handler handler,
+             RouteOptions options = {}) override;
 
   // Binds and starts accepting; logs "web console listening on <host>:<port>".
   // Returns the bound port. Errors: "bad_listen" (host is not an IP
   // address), "listen_failed" (bind/listen failed, with the OS message).
   Result<std::uint16_t> start();
   // Stops accepting and closes open connections. Idempotent.
-  void stop();
+  void stop() override;
 
   // The executor the server and its handlers run on.
   boost::asio::any_io_executor executor() const;
   // The bound port (0 before start()).
-  std::uint16_t port() const;
+  std::uint16_t port() const override;
   const Options& options() const;
   std::size_t connections() const;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -314,6 +315,115 @@ TEST_F(HttpServerSlotsTest, AConnectionWithoutAHeaderIsClosedAtTheHeaderDeadline
   });
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "not the 30 s read timeout";
   EXPECT_EQ(server_->connections(), 0u);
+}
+
+TEST_F(HttpServerTest, ARouteTakesTheBodyLimitItDeclares) {
+  RouteOptions big;
+  big.max_body_bytes = 4096;
+  big.too_large = [](std::size_t limit) {
+    return HttpResponse::json({{"error", {{"message", "over " + std::to_string(limit)}}}}, 413);
+  };
+  server_->route("POST", "/big", reply("big"), big);
+  server_->route("POST", "/small", reply("small"));
+  start();
+  EXPECT_EQ(fetch("POST", "/big", std::string(3000, 'x')).body, "big");
+  const auto over = fetch("POST", "/big", std::string(5000, 'x'));
+  EXPECT_EQ(over.status, 413);
+  EXPECT_EQ(over.body, R"({"error":{"message":"over 4096"}})");
+  const auto small = fetch("POST", "/small", std::string(3000, 'x'));
+  EXPECT_EQ(small.status, 413) << "the server's own 1024 bytes";
+  EXPECT_EQ(small.body, "payload too large\n");
+}
+
+TEST_F(HttpServerTest, AChunkedBodyAboveTheRouteLimitIs413) {
+  RouteOptions big;
+  big.max_body_bytes = 2048;
+  server_->route("POST", "/big", reply("big"), big);
+  start();
+  const std::string chunk(1500, 'x');
+  const std::string head = "POST /big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string one = "5dc\r\n" + chunk + "\r\n";
+  EXPECT_NE(raw(head + one + "0\r\n\r\n").find("200 OK"), std::string::npos);
+  EXPECT_NE(raw(head + one + one + "0\r\n\r\n").find("413"), std::string::npos);
+}
+
+// Reads from socket until `until` appears in received (or the peer closes).
+asio::awaitable<void> read_until_text(tcp::socket& socket, std::string& received, std::string_view until) {
+  while (received.find(until) == std::string::npos) {
+    char buffer[1024];
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    received.append(buffer, n);
+  }
+}
+
+TEST_F(HttpServerTest, AStreamedResponseSendsEachWriteAsItHappens) {
+  asio::steady_timer second_part(io_, asio::steady_timer::time_point::max());
+  server_->route("GET", "/events", [&](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = [&](ResponseStream& out) -> asio::awaitable<void> {
+      co_await out.write("data: one\n\n");
+      co_await second_part.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await out.write("data: two\n\n");
+    };
+    co_return response;
+  });
+  start();
+  std::string received;
+  run([&]() -> asio::awaitable<void> {
+    tcp::socket socket(io_);
+    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), server_->port()},
+                                  asio::use_awaitable);
+    const std::string request = "GET /events HTTP/1.1\r\nHost: x\r\n\r\n";
+    co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+    co_await read_until_text(socket, received, "data: one\n\n\r\n");
+    EXPECT_EQ(received.find("two"), std::string::npos)
+        << "the first event came before the second was written";
+    second_part.expires_at(asio::steady_timer::time_point::min());  // also wakes a wait that starts later
+    co_await read_until_text(socket, received, "\r\n0\r\n\r\n");
+  });
+  EXPECT_NE(received.find("Transfer-Encoding: chunked"), std::string::npos);
+  EXPECT_NE(received.find("Content-Type: text/event-stream"), std::string::npos);
+  EXPECT_NE(received.find("b\r\ndata: one\n\n\r\nb\r\ndata: two\n\n\r\n0\r\n\r\n"), std::string::npos)
+      << received;
+}
+
+TEST_F(HttpServerTest, TheClientLeavingEndsTheStream) {
+  bool upstream_cancelled = false, write_after_failed = false;
+  server_->route("GET", "/events", [&](const HttpRequest&) -> asio::awaitable<HttpResponse> {
+    HttpResponse response;
+    response.stream = [&](ResponseStream& out) -> asio::awaitable<void> {
+      co_await out.write(": hello\n\n");
+      // Stands for an upstream call bound to the stream's close signal.
+      asio::steady_timer upstream(io_, 60s);
+      auto [ec] = co_await upstream.async_wait(
+          asio::bind_cancellation_slot(out.on_close(), asio::as_tuple(asio::use_awaitable)));
+      upstream_cancelled = ec == asio::error::operation_aborted;
+      write_after_failed = !co_await out.write("data: late\n\n") && out.closed();
+    };
+    co_return response;
+  });
+  start();
+  run([&]() -> asio::awaitable<void> {
+    {
+      tcp::socket socket(io_);
+      co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), server_->port()},
+                                    asio::use_awaitable);
+      const std::string request = "GET /events HTTP/1.1\r\nHost: x\r\n\r\n";
+      co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+      std::string received;
+      co_await read_until_text(socket, received, ": hello");
+    }  // the client goes away
+    asio::steady_timer poll(io_);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!write_after_failed && std::chrono::steady_clock::now() < deadline) {
+      poll.expires_after(5ms);
+      co_await poll.async_wait(asio::use_awaitable);
+    }
+  });
+  EXPECT_TRUE(upstream_cancelled);
+  EXPECT_TRUE(write_after_failed);
 }
 
 TEST_F(HttpServerTest, BindFailureIsAnError) {

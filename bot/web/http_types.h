@@ -5,7 +5,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <cctype>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -68,12 +71,36 @@ struct HttpRequest {
   }
 };
 
+// The writer of a streamed response's body (HttpResponse::stream). Each
+// write() goes out at once as one HTTP/1.1 chunk. Lives while the stream
+// callback runs; io_context thread only.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  // Sends data as one chunk within the server's write timeout. False when
+  // the client has gone or the write failed or timed out; every later write
+  // then fails at once. Empty data sends nothing and returns !closed().
+  virtual boost::asio::awaitable<bool> write(std::string data) = 0;
+  // True once the client closed the connection or a write failed.
+  virtual bool closed() const = 0;
+  // Emitted (cancellation_type::terminal) once, when the client goes away or
+  // a write fails: bind an upstream call to it so that it ends too. One
+  // handler at a time (a cancellation_slot).
+  virtual boost::asio::cancellation_slot on_close() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   // Extra headers. A Cache-Control here replaces the default "no-store".
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the response is streamed: the status and headers go out at
+  // once with Transfer-Encoding: chunked, then this runs and writes the body
+  // (body is ignored); the connection closes when it returns. A handler
+  // that needs a cancellation or a deadline for its upstream takes them from
+  // the ResponseStream.
+  std::function<boost::asio::awaitable<void>(ResponseStream&)> stream;
 
   static HttpResponse json(const nlohmann::json& value, int status = 200) {
     HttpResponse response;
@@ -90,9 +117,42 @@ struct HttpResponse {
   }
 };
 
+// Per-route settings (HttpServer::route, PluginContext::add_http_route).
+struct RouteOptions {
+  // The largest request body this route takes; 0: the server's
+  // max_body_bytes. A larger body is refused before it is read.
+  std::size_t max_body_bytes = 0;
+  // The 413 response for a body above the limit (e.g. in the API's own error
+  // shape); null: the server's plain-text 413.
+  std::function<HttpResponse(std::size_t limit)> too_large;
+};
+
 // A route handler. It runs on the io_context thread; an exception it throws
 // becomes a 500 with a generic body (and is logged). REQUIRES: whatever the
 // handler refers to outlives the server, or the host's shutdown.
 using HttpHandler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
+
+// Connection limits of a plugin's own listener (PluginContext::open_http_listener):
+// an API server's clients (a chat front-end's backend) hold many requests at
+// once from one address, unlike the console's browsers.
+struct ListenerOptions {
+  std::size_t max_connections = 512;
+  std::size_t max_connections_per_client = 256;
+};
+
+// A listener of its own that a plugin asked the host for
+// (PluginContext::open_http_listener): the same server as the host's web
+// server (limits, timeouts, streaming), on another address. Routes as in
+// HttpServer::route. Stopped when destroyed. io_context thread only.
+class HttpListener {
+ public:
+  virtual ~HttpListener() = default;
+  virtual void route(std::string method, std::string path_prefix, HttpHandler handler,
+                     RouteOptions options) = 0;
+  // The bound port.
+  virtual std::uint16_t port() const = 0;
+  // Stops accepting and closes open connections. Idempotent.
+  virtual void stop() = 0;
+};
 
 }  // namespace picbot::web

@@ -23,8 +23,7 @@
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
-#include "plugins/gemini_pic_gen/quota/quota_hold.h"
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "plugins/gemini_pic_gen/quota/quota_ledger.h"
 
 namespace picbot::gemini {
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/core/message_table.h"
+#include "bot/quota/quota_messages.h"
 
 namespace picbot::gemini {
 namespace {
@@ -58,11 +59,9 @@ constexpr MessageEntry kConsoleLabels[] = {
 }  // namespace
 
 void register_plugin_messages() {
+  quota::register_quota_messages();
   MessageTable::instance().add({
       // Operator log lines about quotas (in the log language, see log_language.h)
-      {"log.quota_store_failed", "额度存储出错：{reason}", "quota store failed: {reason}"},
-      {"log.quota_commit_failed", "额度扣除失败：{reason}", "quota commit failed: {reason}"},
-      {"log.quota_release_failed", "额度退还失败：{reason}", "quota release failed: {reason}"},
       {"log.quota_reset", "{by} 重置了额度：{scope}", "{by} reset {scope}"},
       {"log.quota_reset_failed", "{by} 未能重置额度 {scope}：{reason}",
        "{by} could not reset {scope}: {reason}"},

@@ -19,7 +19,7 @@
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
 #include "image/storage/image_store.h"
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "plugins/gemini_pic_gen/quota/quota_ledger.h"
 
 namespace picbot::gemini {
 

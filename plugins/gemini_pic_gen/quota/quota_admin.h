@@ -13,8 +13,8 @@
 
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
+#include "plugins/gemini_pic_gen/quota/quota_ledger.h"
 #include "plugins/gemini_pic_gen/quota/quota_policy.h"
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
 
 namespace picbot::gemini {
 

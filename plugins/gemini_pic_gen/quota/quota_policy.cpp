@@ -98,24 +98,6 @@ QuotaDecision decide(std::string bucket, std::int64_t limit, QuotaTier tier) {
 
 }  // namespace
 
-std::string_view tier_name(QuotaTier tier) {
-  switch (tier) {
-    case QuotaTier::kDisabled:
-      return "disabled";
-    case QuotaTier::kAdmin:
-      return "admin";
-    case QuotaTier::kUser:
-      return "user";
-    case QuotaTier::kGroup:
-      return "group";
-    case QuotaTier::kDefault:
-      return "default";
-    case QuotaTier::kUnconfigured:
-      return "unconfigured";
-  }
-  return "unconfigured";
-}
-
 Result<QuotaConfig> QuotaConfig::from_json(const nlohmann::json& section) {
   QuotaConfig config;
   if (section.is_null()) return config;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bot/core/result.h"
+#include "bot/quota/quota_decision.h"
 
 namespace picbot::gemini {
 
@@ -33,33 +34,10 @@ struct QuotaConfig {
   static Result<QuotaConfig> from_json(const nlohmann::json& rate_limit_section);
 };
 
-// Why a limit applies to a request (QuotaDecision) or a bucket (the console's
-// QuotaEntry).
-enum class QuotaTier {
-  kDisabled,      // quotas are off (unlimited)
-  kAdmin,         // an exempt admin (unlimited)
-  kUser,          // rate_limit.user_limits
-  kGroup,         // rate_limit.group_limits: one pool for the whole group
-  kDefault,       // default_limit, a user's own count
-  kUnconfigured,  // a group pool with usage whose entry left the config (console only)
-};
-
-// "disabled", "admin", "user", "group", "default", "unconfigured": the
-// console's word for a tier (its labels are "gemini.console.tier_<name>").
-std::string_view tier_name(QuotaTier tier);
-
-struct QuotaDecision {
-  enum Kind { kUnlimited, kBlocked, kCounted };
-  Kind kind = kUnlimited;
-  // "user:<uid>" or "group:<gid>". The user tier and the default tier both
-  // use "user:<uid>" on purpose: that is the user's own count across every
-  // chat, private or group, whichever of the two tiers sets its limit.
-  std::string bucket;
-  std::int64_t limit = -1;  // 0 for kBlocked, -1 for kUnlimited
-  // Why this limit applies: kUser, kGroup or kDefault; kDisabled when quotas
-  // are off and kAdmin for an exempt admin (both kUnlimited).
-  QuotaTier tier = QuotaTier::kDisabled;
-};
+// The ledger's types, as this plugin names them.
+using quota::QuotaDecision;
+using quota::QuotaTier;
+using quota::tier_name;
 
 // Resolves the limit for one request; the first match wins:
 //   1. user_limits has user_id        -> that limit, bucket "user:<uid>"

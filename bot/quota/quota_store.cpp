@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "bot/quota/quota_store.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "bot/core/millis.h"
 
-namespace picbot::gemini {
+namespace picbot::quota {
 namespace {
 
 using store::Database;
@@ -502,4 +502,4 @@ boost::asio::awaitable<Status> AsyncQuotaStore::reset_bucket(std::string bucket)
   co_return co_await call([&](QuotaStore& s) { return s.reset_bucket(bucket); });
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::quota

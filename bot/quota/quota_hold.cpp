@@ -1,11 +1,11 @@
-#include "plugins/gemini_pic_gen/quota/quota_hold.h"
+#include "bot/quota/quota_hold.h"
 
 #include <utility>
 
 #include "bot/core/log_language.h"
 #include "bot/core/logging.h"
 
-namespace picbot::gemini {
+namespace picbot::quota {
 namespace asio = boost::asio;
 
 namespace {
@@ -76,4 +76,4 @@ asio::awaitable<void> QuotaHold::release() {
   }
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::quota

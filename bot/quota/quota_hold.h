@@ -14,10 +14,10 @@
 #include <string>
 
 #include "bot/core/result.h"
-#include "plugins/gemini_pic_gen/quota/quota_policy.h"
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "bot/quota/quota_decision.h"
+#include "bot/quota/quota_store.h"
 
-namespace picbot::gemini {
+namespace picbot::quota {
 
 class QuotaHold {
  public:
@@ -59,4 +59,4 @@ class QuotaHold {
   ReserveOutcome outcome_;
 };
 
-}  // namespace picbot::gemini
+}  // namespace picbot::quota

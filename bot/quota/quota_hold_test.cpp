@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/quota/quota_hold.h"
+#include "bot/quota/quota_hold.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
-namespace picbot::gemini {
+namespace picbot::quota {
 namespace {
 
 namespace asio = boost::asio;
@@ -131,4 +131,4 @@ TEST_F(QuotaHoldTest, MarkSendingLeavesTheUnitForTheReconcilerAfterACrash) {
 }
 
 }  // namespace
-}  // namespace picbot::gemini
+}  // namespace picbot::quota

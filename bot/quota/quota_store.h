@@ -46,10 +46,10 @@
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
+#include "bot/quota/quota_decision.h"
 #include "bot/store/database.h"
-#include "plugins/gemini_pic_gen/quota/quota_policy.h"
 
-namespace picbot::gemini {
+namespace picbot::quota {
 
 struct QuotaStoreOptions {
   // Longer than the slowest generation, with every retry and key rotation.
@@ -239,4 +239,4 @@ class AsyncQuotaStore {
   std::unique_ptr<QuotaStore> store_;
 };
 
-}  // namespace picbot::gemini
+}  // namespace picbot::quota

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/quota/quota_store.h"
+#include "bot/quota/quota_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <random>
 #include <thread>
 
-namespace picbot::gemini {
+namespace picbot::quota {
 namespace {
 
 using namespace std::chrono_literals;
@@ -648,4 +648,4 @@ TEST_F(QuotaStoreTest, AsyncStoreRunsOnTheWorkerPool) {
 }
 
 }  // namespace
-}  // namespace picbot::gemini
+}  // namespace picbot::quota
