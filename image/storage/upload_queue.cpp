@@ -123,7 +123,8 @@ UploadQueue::UploadQueue(asio::any_io_executor executor, WorkerPool& pool, const
       ledger_(std::move(ledger)),
       poller_(executor_, clock),
       retry_log_(log::get("storage"), "log.image.what_upload_retries", clock),
-      idle_(executor_) {
+      idle_(executor_),
+      max_parallel_(std::max(1, options_.max_parallel_uploads)) {
   register_log_messages();
   idle_.expires_at(asio::steady_timer::time_point::max());
 }
@@ -212,8 +213,7 @@ bool UploadQueue::may_evict(std::string_view sha256) const {
 void UploadQueue::pump() {
   if (!started_ || stopping_) return;
   const Clock::time_point now = clock_.now();
-  const int limit = std::max(1, options_.max_parallel_uploads);
-  while (running_ < limit && !due_.empty() && due_.begin()->first <= now) {
+  while (running_ < max_parallel_ && !due_.empty() && due_.begin()->first <= now) {
     const std::string key = due_.begin()->second;
     due_.erase(due_.begin());
     Entry& entry = backlog_.at(key);
@@ -222,7 +222,7 @@ void UploadQueue::pump() {
     ++running_;
     spawn(upload(key));
   }
-  if (running_ < limit && !due_.empty()) arm(due_.begin()->first);
+  if (running_ < max_parallel_ && !due_.empty()) arm(due_.begin()->first);
 }
 
 void UploadQueue::arm(Clock::time_point due) {
@@ -236,6 +236,11 @@ asio::awaitable<void> UploadQueue::wake_at(Clock::time_point due) {
   const TaskPoller::Wake wake = co_await poller_.wait_until(due);
   if (armed_for_ == due) armed_for_.reset();
   if (wake == TaskPoller::Wake::kDue) pump();
+}
+
+void UploadQueue::set_max_parallel_uploads(int n) {
+  max_parallel_ = std::max(1, n);
+  pump();
 }
 
 void UploadQueue::recheck() {
@@ -446,6 +451,24 @@ asio::awaitable<Status> UploadQueue::forget(std::string key) {
   Status forgotten = co_await ledger_call([&](UploadLedger& l) { return l.forget(key); });
   if (!forgotten.ok()) co_return forgotten;
   erase_entry(key);
+  co_return Status{};
+}
+
+asio::awaitable<Status> UploadQueue::remove_remote(std::string sha256) {
+  Result<std::vector<UploadRow>> rows =
+      co_await ledger_call([&](UploadLedger& l) { return l.find_sha256(sha256); });
+  if (!rows.ok()) co_return rows.error();
+  std::optional<Error> first_error;
+  for (const UploadRow& row : *rows) {
+    Status removed = co_await bucket_.remove(row.key);
+    if (!removed.ok()) {
+      if (!first_error) first_error = removed.error();
+      continue;
+    }
+    Status forgotten = co_await forget(row.key);
+    if (!forgotten.ok() && !first_error) first_error = forgotten.error();
+  }
+  if (first_error) co_return *first_error;
   co_return Status{};
 }
 

@@ -134,6 +134,15 @@ class UploadQueue {
   // Drops the row of key (its image is gone for good). A running attempt
   // finishes, but its outcome is not recorded.
   boost::asio::awaitable<Status> forget(std::string key);
+  // Deletes the objects of sha256 from the bucket and forgets their rows
+  // (storage.delete_remote_on_expiry, when the image's record expires). A row
+  // whose object could not be deleted is kept. Errors: the bucket's first
+  // error, the database's.
+  boost::asio::awaitable<Status> remove_remote(std::string sha256);
+
+  // The bound on parallel attempts from now on (a config reload); values
+  // below 1 count as 1. Attempts already running finish.
+  void set_max_parallel_uploads(int n);
 
   // Reads the clock again and starts what is due (after a clock jump; a
   // test's ManualClock::advance). The queue's timer does the same.
@@ -193,6 +202,7 @@ class UploadQueue {
   boost::asio::steady_timer idle_;  // cancelled when the last spawned coroutine ends
 
   bool started_ = false, stopping_ = false;
+  int max_parallel_;
   int running_ = 0;  // attempts in flight
   int active_ = 0;   // coroutines spawned and not ended
   std::optional<Clock::time_point> armed_for_;

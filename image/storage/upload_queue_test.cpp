@@ -308,6 +308,21 @@ TEST_F(UploadQueueTest, AtMostMaxParallelUploadsRunAtOnce) {
   EXPECT_EQ(stats().uploaded, 10);
 }
 
+TEST_F(UploadQueueTest, ARaisedParallelBoundStartsMoreAtOnce) {
+  close_queue();
+  max_parallel_ = 1;
+  open_queue();
+  bucket_.hold();
+  for (int i = 0; i < 5; ++i) add_image(i);
+  ASSERT_TRUE(run_until([&] { return bucket_.waiting() == 1; }));
+  queue_->set_max_parallel_uploads(4);
+  EXPECT_EQ(queue_->running(), 4);
+  ASSERT_TRUE(run_until([&] { return bucket_.waiting() == 4; }));
+  bucket_.release();
+  ASSERT_TRUE(run_until([&] { return uploaded_.size() == 5; }));
+  EXPECT_EQ(bucket_.peak_in_flight(), 4);
+}
+
 TEST_F(UploadQueueTest, RowsADeadProcessLeftUploadingAreUploadedAfterARestart) {
   close_queue();
   const std::string sha = hash_of(7);
@@ -468,6 +483,21 @@ TEST_F(UploadQueueTest, AnEnqueuedRowIsOnDiskWhenEnqueueReturns) {
   EXPECT_EQ((*row)->sha256, sha);
   EXPECT_EQ((*row)->content_type, "image/png");
   bucket_.release();
+}
+
+TEST_F(UploadQueueTest, RemoveRemoteDeletesTheObjectAndForgetsTheRow) {
+  const std::string sha = add_image(1);
+  ASSERT_TRUE(run_until([&] { return uploaded_.size() == 1; }));
+  ASSERT_TRUE(settled());
+  bucket_.fail_next(1, transient(), Call::kRemove);
+  Status failed = run(queue_->remove_remote(sha));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(bucket_.object(key_of(sha))) << "kept";
+  EXPECT_TRUE(run(queue_->state(sha)).value().has_value()) << "the row stays for the next try";
+  Status removed = run(queue_->remove_remote(sha));
+  ASSERT_TRUE(removed.ok()) << removed.error().to_string();
+  EXPECT_FALSE(bucket_.object(key_of(sha)));
+  EXPECT_FALSE(run(queue_->state(sha)).value().has_value());
 }
 
 }  // namespace
