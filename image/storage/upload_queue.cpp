@@ -252,7 +252,13 @@ void UploadQueue::recheck() {
 
 asio::awaitable<void> UploadQueue::upload(std::string key) {
   using namespace asio::experimental::awaitable_operators;
-  const Entry entry = backlog_.at(key);
+  const auto found = backlog_.find(key);
+  if (found == backlog_.end()) {  // forgotten before this coroutine began
+    --running_;
+    pump();
+    co_return;
+  }
+  const Entry entry = found->second;
   const Clock::time_point started = clock_.now();
   Status marked = co_await ledger_call([&](UploadLedger& l) { return l.mark_uploading(key, started); });
   Outcome outcome;
@@ -292,7 +298,8 @@ asio::awaitable<UploadQueue::Outcome> UploadQueue::attempt(std::string key, Entr
     Result<std::optional<ObjectInfo>> head = co_await bucket_.head(key);
     if (!head.ok()) co_return classify(head.error());
     const std::optional<ObjectInfo> existing = std::move(head).value();
-    Result<std::string> bytes = co_await read_local_(entry.sha256);
+    Result<std::string> bytes = Error::not_found("no local store to read from");
+    if (read_local_) bytes = co_await read_local_(entry.sha256);
     if (!bytes.ok()) {
       // Without a local copy an object already there is as good as it gets.
       if (existing) co_return Outcome{Outcome::kUploaded, {}, true, existing->size};
