@@ -74,40 +74,59 @@ milliseconds upload_backoff(int failures, milliseconds first, milliseconds cap) 
 
 // --- open, start, stop ---
 
+// What open() reads from the file: blocking, for a worker or the start-up.
+struct UploadQueue::Loaded {
+  std::unique_ptr<UploadLedger> ledger;
+  std::int64_t requeued = 0;
+  std::vector<UploadRow> backlog;
+};
+
+Result<UploadQueue::Loaded> UploadQueue::load(const UploadQueueOptions& options, Clock::time_point now) {
+  auto ledger = UploadLedger::open(options.file, options.database);
+  if (!ledger.ok()) return ledger.error();
+  Result<std::int64_t> requeued = (*ledger)->requeue_uploading(now);
+  if (!requeued.ok()) return requeued.error();
+  Result<std::vector<UploadRow>> backlog = (*ledger)->backlog();
+  if (!backlog.ok()) return backlog.error();
+  return Loaded{std::move(ledger).value(), *requeued, std::move(backlog).value()};
+}
+
+std::unique_ptr<UploadQueue> UploadQueue::make(asio::any_io_executor executor, WorkerPool& pool,
+                                               const Clock& clock, ObjectBucket& bucket, ReadLocal read_local,
+                                               UploadQueueOptions options, Loaded loaded) {
+  if (loaded.requeued > 0) {
+    log::get("storage")->info("{}",
+                              log_text("log.image.upload_requeued", fmt::arg("count", loaded.requeued)));
+  }
+  std::unique_ptr<UploadQueue> queue(new UploadQueue(std::move(executor), pool, clock, bucket,
+                                                     std::move(read_local), std::move(options),
+                                                     std::move(loaded.ledger)));
+  for (const UploadRow& row : loaded.backlog) queue->add_entry(row);
+  std::lock_guard lock(queue->evict_mu_);
+  queue->loaded_ = true;
+  return queue;
+}
+
 asio::awaitable<Result<std::unique_ptr<UploadQueue>>> UploadQueue::open(asio::any_io_executor executor,
                                                                         WorkerPool& pool, const Clock& clock,
                                                                         ObjectBucket& bucket,
                                                                         ReadLocal read_local,
                                                                         UploadQueueOptions options) {
-  struct Loaded {
-    std::unique_ptr<UploadLedger> ledger;
-    std::int64_t requeued = 0;
-    std::vector<UploadRow> backlog;
-  };
   const Clock::time_point now = clock.now();
-  Result<Loaded> loaded = co_await pool.run([&]() -> Result<Loaded> {
-    auto ledger = UploadLedger::open(options.file, options.database);
-    if (!ledger.ok()) return ledger.error();
-    Result<std::int64_t> requeued = (*ledger)->requeue_uploading(now);
-    if (!requeued.ok()) return requeued.error();
-    Result<std::vector<UploadRow>> backlog = (*ledger)->backlog();
-    if (!backlog.ok()) return backlog.error();
-    return Loaded{std::move(ledger).value(), *requeued, std::move(backlog).value()};
-  });
+  Result<Loaded> loaded = co_await pool.run([&] { return load(options, now); });
   if (!loaded.ok()) co_return loaded.error();
-  if (loaded->requeued > 0) {
-    log::get("storage")->info("{}",
-                              log_text("log.image.upload_requeued", fmt::arg("count", loaded->requeued)));
-  }
-  std::unique_ptr<UploadQueue> queue(new UploadQueue(std::move(executor), pool, clock, bucket,
-                                                     std::move(read_local), std::move(options),
-                                                     std::move(loaded->ledger)));
-  for (const UploadRow& row : loaded->backlog) queue->add_entry(row);
-  {
-    std::lock_guard lock(queue->evict_mu_);
-    queue->loaded_ = true;
-  }
-  co_return queue;
+  co_return make(std::move(executor), pool, clock, bucket, std::move(read_local), std::move(options),
+                 std::move(loaded).value());
+}
+
+Result<std::unique_ptr<UploadQueue>> UploadQueue::open_before_loop(asio::any_io_executor executor,
+                                                                   WorkerPool& pool, const Clock& clock,
+                                                                   ObjectBucket& bucket, ReadLocal read_local,
+                                                                   UploadQueueOptions options) {
+  Result<Loaded> loaded = load(options, clock.now());
+  if (!loaded.ok()) return loaded.error();
+  return make(std::move(executor), pool, clock, bucket, std::move(read_local), std::move(options),
+              std::move(loaded).value());
 }
 
 UploadQueue::UploadQueue(asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,

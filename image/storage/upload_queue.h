@@ -95,6 +95,13 @@ class UploadQueue {
   static boost::asio::awaitable<Result<std::unique_ptr<UploadQueue>>> open(
       boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock, ObjectBucket& bucket,
       ReadLocal read_local, UploadQueueOptions options);
+  // The same, blocking the calling thread: for the host's start-up, before
+  // the event loop runs (as the quota store opens), so no save finds the
+  // queue missing.
+  static Result<std::unique_ptr<UploadQueue>> open_before_loop(boost::asio::any_io_executor executor,
+                                                               WorkerPool& pool, const Clock& clock,
+                                                               ObjectBucket& bucket, ReadLocal read_local,
+                                                               UploadQueueOptions options);
   ~UploadQueue();
   UploadQueue(const UploadQueue&) = delete;
   UploadQueue& operator=(const UploadQueue&) = delete;
@@ -164,6 +171,12 @@ class UploadQueue {
     bool already_there = false;
     std::size_t bytes = 0;
   };
+
+  struct Loaded;
+  static Result<Loaded> load(const UploadQueueOptions& options, Clock::time_point now);
+  static std::unique_ptr<UploadQueue> make(boost::asio::any_io_executor executor, WorkerPool& pool,
+                                           const Clock& clock, ObjectBucket& bucket, ReadLocal read_local,
+                                           UploadQueueOptions options, Loaded loaded);
 
   UploadQueue(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
               ObjectBucket& bucket, ReadLocal read_local, UploadQueueOptions options,

@@ -66,7 +66,8 @@ class UploadQueueTest : public ::testing::Test {
     return o;
   }
 
-  void open_queue() {
+  // before_loop: UploadQueue::open_before_loop, as the host opens it.
+  void open_queue(bool before_loop = false) {
     UploadQueue::ReadLocal read_local =
         [this](std::string sha256) -> boost::asio::awaitable<Result<std::string>> {
       // On a worker thread, as the store reads its files.
@@ -77,8 +78,11 @@ class UploadQueueTest : public ::testing::Test {
         return it->second;
       });
     };
-    auto opened =
-        run(UploadQueue::open(io_.get_executor(), pool_, clock_, bucket_, std::move(read_local), options()));
+    Result<std::unique_ptr<UploadQueue>> opened =
+        before_loop ? UploadQueue::open_before_loop(io_.get_executor(), pool_, clock_, bucket_,
+                                                    std::move(read_local), options())
+                    : run(UploadQueue::open(io_.get_executor(), pool_, clock_, bucket_, std::move(read_local),
+                                            options()));
     ASSERT_TRUE(opened.ok()) << opened.error().to_string();
     queue_ = std::move(opened).value();
     queue_->set_uploaded_callback([this](const std::string& sha256, const std::string& key) {
@@ -334,7 +338,7 @@ TEST_F(UploadQueueTest, RowsADeadProcessLeftUploadingAreUploadedAfterARestart) {
     ASSERT_TRUE((*ledger)->mark_uploading(key_of(sha), clock_.now()).ok());
     local_[sha] = "bytes of seven";
   }
-  open_queue();
+  open_queue(/*before_loop=*/true);
   EXPECT_FALSE(queue_->may_evict(sha));
   ASSERT_TRUE(run_until([&] { return uploaded_.size() == 1; }));
   EXPECT_EQ(bucket_.puts(key_of(sha)), 1);
