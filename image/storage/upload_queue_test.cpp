@@ -105,14 +105,7 @@ class UploadQueueTest : public ::testing::Test {
   // Runs the loop (and the workers' completions) until pred holds.
   template <class Pred>
   bool run_until(Pred pred, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    io_.restart();
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      io_.run_one_for(10ms);
-      io_.restart();
-    }
-    return true;
+    return testing::run_until(io_, std::move(pred), timeout);
   }
 
   // Keeps bytes as the local copy of a new hash and enqueues it.
