@@ -21,12 +21,29 @@ using std::chrono::milliseconds;
 namespace {
 
 // The S3 error codes another attempt cannot fix (AWS S3 API reference,
-// "Error responses"; R2, MinIO and OSS answer with the same codes). Kept in
-// one place: the S3 client (image/storage/s3/) puts these in Error::code.
-constexpr std::array<std::string_view, 9> kPermanentCodes = {
-    "AccessDenied",          "AllAccessDisabled", "InvalidAccessKeyId",
-    "SignatureDoesNotMatch", "NoSuchBucket",      "InvalidBucketName",
-    "AccountProblem",        "EntityTooLarge",    "XAmzContentSHA256Mismatch",
+// "Error responses"; R2, MinIO and OSS answer with the same codes): wrong
+// credentials, no permission, no such bucket, the wrong region or endpoint,
+// an object the service refuses. The S3 client (image/storage/s3/s3_client.h)
+// puts these in Error::code, and "http_<status>" for an answer without a
+// code; its "unavailable" (network, timeouts, 5xx, 429, SlowDown) and
+// RequestTimeTooSkewed (a clock that may be fixed) stay transient.
+constexpr std::array<std::string_view, 16> kPermanentCodes = {
+    "AccessDenied",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "NoSuchBucket",
+    "InvalidBucketName",
+    "AccountProblem",
+    "EntityTooLarge",
+    "too_large",
+    "PermanentRedirect",
+    "AuthorizationHeaderMalformed",
+    "XAmzContentSHA256Mismatch",
+    "http_301",
+    "http_307",
+    "http_400",
+    "http_403",
 };
 
 bool is_sha256_hex(std::string_view text) {

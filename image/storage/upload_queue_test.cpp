@@ -41,7 +41,8 @@ TEST(UploadBackoff, DoublesFromTwoSecondsToFiveMinutes) {
 }
 
 TEST(PermanentUploadError, CredentialsPermissionsAndAMissingBucketArePermanent) {
-  for (const char* code : {"AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "NoSuchBucket"}) {
+  for (const char* code : {"AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "NoSuchBucket",
+                           "PermanentRedirect", "AuthorizationHeaderMalformed", "http_403"}) {
     EXPECT_TRUE(is_permanent_upload_error(Error::make(code, "x"))) << code;
   }
   for (const char* code : {"InternalError", "SlowDown", "ServiceUnavailable", "RequestTimeTooSkewed",
