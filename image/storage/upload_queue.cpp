@@ -70,10 +70,12 @@ int progress(UploadState state) {
 }
 
 // The error as the row's last_error and the log show it: an S3 error code
-// (CamelCase: "AccessDenied") names the failure, so it leads; picbot's own
-// codes ("timeout", "not_found") add nothing to their message.
+// (CamelCase: "AccessDenied") names the failure, so it leads unless the
+// message already names it; picbot's own codes ("timeout", "not_found") add
+// nothing to their message.
 std::string reason_of(const Error& error) {
   if (error.code.empty() || !std::isupper(static_cast<unsigned char>(error.code[0]))) return error.message;
+  if (error.message.find(error.code) != std::string::npos) return error.message;
   return error.code + ": " + error.message;
 }
 
