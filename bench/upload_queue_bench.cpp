@@ -59,7 +59,7 @@ struct Rig {
   testing::TempDir dir;
   boost::asio::io_context io;
   WorkerPool pool{2};
-  testing::MemoryBucket bucket{io.get_executor()};
+  testing::MemoryBucket bucket;
   std::unique_ptr<image::UploadQueue> queue;
 };
 

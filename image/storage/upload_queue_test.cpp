@@ -150,7 +150,7 @@ class UploadQueueTest : public ::testing::Test {
   ManualClock clock_;
   boost::asio::io_context io_;
   WorkerPool pool_{2};
-  MemoryBucket bucket_{io_.get_executor()};
+  MemoryBucket bucket_;
   std::mutex local_mu_;
   std::map<std::string, std::string> local_;
   std::vector<std::string> uploaded_;

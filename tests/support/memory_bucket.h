@@ -6,15 +6,15 @@
 // peak number of calls in flight at once. It speaks only the interface: the
 // S3 protocol is tested against s3rver (tests/support/, image/storage/s3/).
 //
-// Threading: every member runs on the executor's thread. A held or delayed
-// call that is cancelled (the awaiting coroutine's cancellation slot) ends at
-// once with the error code "cancelled".
+// Threading: every member runs on the thread of the executor the calls run
+// on. A held or delayed call that is cancelled (the awaiting coroutine's
+// cancellation slot) ends at once with the error code "cancelled".
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -36,10 +36,8 @@ class MemoryBucket final : public image::ObjectBucket {
     std::string bytes, content_type, cache_control;
   };
 
-  explicit MemoryBucket(boost::asio::any_io_executor executor)
-      : gate_(executor), delay_timer_executor_(executor) {
-    gate_.expires_at(boost::asio::steady_timer::time_point::max());
-  }
+  // The objects, by key; a test may put objects there or look at them.
+  std::map<std::string, Object> objects;
 
   // --- faults ---
   // The next n calls of kind `call` fail with error (after any hold or delay).
@@ -56,21 +54,20 @@ class MemoryBucket final : public image::ObjectBucket {
   void release() {
     held_ = false;
     ++releases_;
-    gate_.cancel();
+    if (gate_) gate_->cancel();
   }
   // Every later call first waits this long (real time; zero: no wait).
   void set_delay(std::chrono::milliseconds delay) { delay_ = delay; }
 
   // --- state ---
   void set_object(const std::string& key, std::string bytes, std::string content_type = "image/png") {
-    objects_[key] = Object{std::move(bytes), std::move(content_type), ""};
+    objects[key] = Object{std::move(bytes), std::move(content_type), ""};
   }
   std::optional<Object> object(const std::string& key) const {
-    const auto it = objects_.find(key);
-    if (it == objects_.end()) return std::nullopt;
+    const auto it = objects.find(key);
+    if (it == objects.end()) return std::nullopt;
     return it->second;
   }
-  std::size_t size() const { return objects_.size(); }
 
   int calls(Call call) const {
     const auto it = calls_.find(call);
@@ -89,8 +86,8 @@ class MemoryBucket final : public image::ObjectBucket {
   boost::asio::awaitable<Result<std::optional<image::ObjectInfo>>> head(std::string key) override {
     Flight flight(*this, Call::kHead);
     if (std::optional<Error> fault = co_await enter(Call::kHead)) co_return *fault;
-    const auto it = objects_.find(key);
-    if (it == objects_.end()) co_return std::optional<image::ObjectInfo>();
+    const auto it = objects.find(key);
+    if (it == objects.end()) co_return std::optional<image::ObjectInfo>();
     co_return std::optional<image::ObjectInfo>(info(it->first, it->second));
   }
 
@@ -99,22 +96,22 @@ class MemoryBucket final : public image::ObjectBucket {
     Flight flight(*this, Call::kPut);
     if (std::optional<Error> fault = co_await enter(Call::kPut)) co_return *fault;
     ++puts_by_key_[key];
-    objects_[key] = Object{std::move(bytes), std::move(content_type), std::move(cache_control)};
+    objects[key] = Object{std::move(bytes), std::move(content_type), std::move(cache_control)};
     co_return Status{};
   }
 
   boost::asio::awaitable<Result<std::string>> get(std::string key) override {
     Flight flight(*this, Call::kGet);
     if (std::optional<Error> fault = co_await enter(Call::kGet)) co_return *fault;
-    const auto it = objects_.find(key);
-    if (it == objects_.end()) co_return Error::not_found("NoSuchKey: " + key);
+    const auto it = objects.find(key);
+    if (it == objects.end()) co_return Error::not_found("NoSuchKey: " + key);
     co_return it->second.bytes;
   }
 
   boost::asio::awaitable<Status> remove(std::string key) override {
     Flight flight(*this, Call::kRemove);
     if (std::optional<Error> fault = co_await enter(Call::kRemove)) co_return *fault;
-    objects_.erase(key);
+    objects.erase(key);
     co_return Status{};
   }
 
@@ -123,8 +120,8 @@ class MemoryBucket final : public image::ObjectBucket {
     Flight flight(*this, Call::kList);
     if (std::optional<Error> fault = co_await enter(Call::kList)) co_return *fault;
     std::vector<image::ObjectInfo> out;
-    for (auto it = objects_.lower_bound(prefix);
-         it != objects_.end() && it->first.starts_with(prefix) && static_cast<int>(out.size()) < max_keys;
+    for (auto it = objects.lower_bound(prefix);
+         it != objects.end() && it->first.starts_with(prefix) && static_cast<int>(out.size()) < max_keys;
          ++it) {
       out.push_back(info(it->first, it->second));
     }
@@ -165,17 +162,22 @@ class MemoryBucket final : public image::ObjectBucket {
 
   // Waits out a hold or delay, then returns the fault this call meets, if any.
   boost::asio::awaitable<std::optional<Error>> enter(Call call) {
+    const auto executor = co_await boost::asio::this_coro::executor;
     if (held_) {
+      if (!gate_) {
+        gate_.emplace(executor);
+        gate_->expires_at(boost::asio::steady_timer::time_point::max());
+      }
       const int releases = releases_;
       ++waiting_;
-      co_await gate_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      co_await gate_->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       --waiting_;
       // The gate opens only by release(): no release since means this call
       // was cancelled.
       if (releases_ == releases) co_return Error::make("cancelled", "the call was cancelled");
     }
     if (delay_.count() > 0) {
-      boost::asio::steady_timer timer(delay_timer_executor_, delay_);
+      boost::asio::steady_timer timer(executor, delay_);
       auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       if (ec) co_return Error::make("cancelled", "the call was cancelled");
     }
@@ -188,13 +190,11 @@ class MemoryBucket final : public image::ObjectBucket {
     co_return std::nullopt;
   }
 
-  boost::asio::steady_timer gate_;
-  boost::asio::any_io_executor delay_timer_executor_;
+  std::optional<boost::asio::steady_timer> gate_;  // held calls wait on it; made by the first one
   bool held_ = false;
   int releases_ = 0;
   std::chrono::milliseconds delay_{0};
   std::deque<Fault> faults_;
-  std::map<std::string, Object> objects_;
   std::map<Call, int> calls_;
   std::map<std::string, int> puts_by_key_;
   int in_flight_ = 0, peak_in_flight_ = 0, waiting_ = 0;
