@@ -136,6 +136,12 @@ Result<std::vector<UploadRow>> UploadLedger::backlog() {
   return rows(db_->prepare(kBacklog));
 }
 
+Result<std::vector<UploadRow>> UploadLedger::failed(int limit) {
+  static const std::string kFailed =
+      select_where("state = 'failed' ORDER BY updated_ms DESC, object_key LIMIT ?1");
+  return rows(db_->prepare(kFailed).bind_int64(1, limit));
+}
+
 Result<std::optional<UploadRow>> UploadLedger::find(std::string_view key) {
   static const std::string kFind = select_where("object_key = ?1");
   Result<std::vector<UploadRow>> found = rows(db_->prepare(kFind).bind_text(1, key));

@@ -69,6 +69,9 @@ class UploadLedger {
   // Every row that is not uploaded, oldest first.
   Result<std::vector<UploadRow>> backlog();
 
+  // Up to limit failed rows, the most recently failed first (for the console).
+  Result<std::vector<UploadRow>> failed(int limit);
+
   // The row of key, or nullopt.
   Result<std::optional<UploadRow>> find(std::string_view key);
   // The rows of one content hash (several keys when key_prefix changed).

@@ -465,6 +465,10 @@ asio::awaitable<Result<UploadStats>> UploadQueue::stats() {
   co_return stats;
 }
 
+asio::awaitable<Result<std::vector<UploadRow>>> UploadQueue::failed(int limit) {
+  co_return co_await ledger_call([limit](UploadLedger& l) { return l.failed(limit); });
+}
+
 asio::awaitable<Result<std::int64_t>> UploadQueue::upload_pending_now() {
   const Clock::time_point now = clock_.now();
   Result<std::int64_t> made_due =

@@ -132,6 +132,9 @@ class UploadQueue {
   // or nullopt when it was never enqueued.
   boost::asio::awaitable<Result<std::optional<UploadRow>>> state(std::string sha256);
   boost::asio::awaitable<Result<UploadStats>> stats();
+  // Up to limit failed rows with their last error, the most recent first
+  // (the console's storage page says why).
+  boost::asio::awaitable<Result<std::vector<UploadRow>>> failed(int limit);
 
   // Tries every pending row now, whatever its backoff. Returns how many rows
   // were waiting for their next attempt.

@@ -258,6 +258,11 @@ TEST_F(UploadQueueTest, APermanentErrorFailsTheRowAtOnceWithoutRetries) {
   EXPECT_EQ(bucket_.calls(Call::kPut), 1) << "a failed row is not retried by itself";
   EXPECT_FALSE(queue_->may_evict(sha)) << "a failed upload keeps its local copy";
   EXPECT_EQ(stats().failed, 1);
+  auto failed = run(queue_->failed(10));
+  ASSERT_TRUE(failed.ok());
+  ASSERT_EQ(failed->size(), 1u);
+  EXPECT_EQ(failed->front().key, key_of(sha));
+  EXPECT_EQ(failed->front().last_error, "AccessDenied: Access Denied");
 
   // Fixed; the operator retries.
   bucket_.clear_faults();
