@@ -41,8 +41,8 @@
 #include "image/providers/openai/openai_provider.h"
 #include "image/providers/openrouter/openrouter_response.h"
 #include "image/providers/seedream/seedream_provider.h"
+#include "image/storage/local_image_store.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
-#include "plugins/gemini_pic_gen/store/image_store.h"
 #include "tests/fakes/http/fake_http_server.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
@@ -305,7 +305,7 @@ void BM_BodyToSendFrame(benchmark::State& state) {
   boost::asio::io_context io;
   WorkerPool pool(2);
   testing::TempDir dir;
-  gemini::ImageStore store(io.get_executor(), pool, Clock::system(), {.dir = dir.path() / "images"});
+  image::LocalImageStore store(io.get_executor(), pool, Clock::system(), {.dir = dir.path() / "images"});
   for (auto _ : state) {
     auto parsed = image::parse_image_response(body);
     if (!parsed.ok()) {

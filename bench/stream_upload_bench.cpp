@@ -26,10 +26,10 @@ void BM_StreamUpload(benchmark::State& state) {
 
   gemini::StoredImage image;
   image.id = "0123456789abcdef0123456789abcdef";
-  image.path = dir.write_file("gemini_image_20250101_120000_0123abcd.png", bytes);
   image.extension = "png";
   image.mime = "image/png";
   image.size = bytes.size();
+  const std::optional<std::filesystem::path> file = dir.write_file(image.id + ".png", bytes);
 
   onebot::MessageEvent event;
   event.self_id = 10001;
@@ -43,7 +43,7 @@ void BM_StreamUpload(benchmark::State& state) {
 
   for (auto _ : state) {
     auto result =
-        testing::run_coroutine(io, gemini::prepare_image_segment(ctx, image, bytes, options, workers));
+        testing::run_coroutine(io, gemini::prepare_image_segment(ctx, image, file, bytes, options, workers));
     if (result.used != gemini::DeliveryMode::kStream) state.SkipWithError("stream mode fell back to base64");
     api.calls.clear();
   }

@@ -25,10 +25,31 @@
 #include "bot/dispatch/dispatcher.h"
 #include "bot/net/http_client.h"
 #include "bot/plugin/plugin_context.h"
+#include "image/storage/image_route.h"
+#include "image/storage/local_image_store.h"
+#include "image/storage/storage_messages.h"
 
 namespace picbot {
 namespace asio = boost::asio;
 using nlohmann::json;
+
+namespace {
+
+// How long local copies are kept: image_ttl_minutes of a plugin section
+// (where the key lived before the store became the host's), else 15.
+std::chrono::minutes image_ttl(const json& config) {
+  const json plugins = config.value("plugins", json::object());
+  if (plugins.is_object()) {
+    for (const auto& [name, section] : plugins.items()) {
+      if (section.is_object() && section.contains("image_ttl_minutes") &&
+          section["image_ttl_minutes"].is_number_integer())
+        return std::chrono::minutes(section["image_ttl_minutes"].get<int>());
+    }
+  }
+  return std::chrono::minutes(15);
+}
+
+}  // namespace
 
 // The parts, in dependency order: each is built from the ones above it, and
 // destroyed before them. Wiring that goes upwards (events into the
@@ -42,6 +63,12 @@ struct App::Impl {
         config(config_service.values()),
         data_dir(config.value("data_dir", "data")),
         http(io.get_executor()),
+        image_store(io.get_executor(), workers, Clock::system(),
+                    image::LocalImageStore::Options{
+                        .dir = data_dir / "images",
+                        .ttl = image_ttl(config),
+                        .sweep_interval = std::chrono::seconds(60),
+                        .public_base_url = [this] { return web_host.public_base_url(); }}),
         transport(io.get_executor(), config),
         metered_api(transport.hub(), metrics),
         dispatcher(io.get_executor(), metered_api, registry,
@@ -71,6 +98,7 @@ struct App::Impl {
     services.executor = io.get_executor();
     services.api = &metered_api;
     services.metrics = &metrics;
+    services.image_store = &image_store;
     services.set_status_provider = [this](const std::string& plugin, std::function<json()> provider) {
       web_host.set_status_provider(plugin, std::move(provider));
     };
@@ -99,6 +127,22 @@ struct App::Impl {
       };
     }
     return services;
+  }
+
+  // GET /images/<id> from the shared store, when the web server runs.
+  void mount_image_route() {
+    if (!web_host.running()) {
+      app_logger()->info("{}", image::storage_log_text("log.storage.no_image_route",
+                                                       fmt::arg("reason", "web.enabled: false")));
+      return;
+    }
+    Status s = web_host.add_route("GET", std::string(image::kImageRoutePrefix),
+                                  [this](const web::HttpRequest& request) {
+                                    return image::serve_stored_image(image_store, Clock::system(), request);
+                                  });
+    if (!s)
+      app_logger()->warn(
+          "{}", image::storage_log_text("log.storage.no_image_route", fmt::arg("reason", s.error().message)));
   }
 
   // LLM agent: wake-ups that are not commands go to it when llm.enabled;
@@ -156,6 +200,7 @@ struct App::Impl {
     signals.cancel();
     config_service.stop();
     plugins.stop();
+    image_store.stop();
     web_host.stop();
     transport.stop();
     // Give the close handshakes a moment, then stop whatever is left.
@@ -179,6 +224,7 @@ struct App::Impl {
   const json& config;                    // config_service.values(), the running config
   const std::filesystem::path data_dir;  // read once: a change needs a restart
   net::HttpClient http;
+  image::LocalImageStore image_store;  // the plugins' shared store; served at /images/<id>
   CommandRegistry registry;
   Metrics metrics;
   Transport transport;
@@ -210,6 +256,8 @@ Status App::start() {
   app.install_agent();
   // Bound before the plugins start, so public_base_url() knows the real port.
   if (Status s = app.web_host.start(); !s) return s;
+  app.mount_image_route();
+  app.image_store.start();
   if (Status s = app.plugins.start(app.host_services(), app.config); !s) return s;
   if (Status s = app.transport.start(app.config, app.config_service.language()); !s) return s;
   app.watch_signals();

@@ -1,6 +1,7 @@
 // PluginContext: the narrow interface a plugin gets from the host: register
 // commands/tools/hooks, read its config section, and reach host services
-// (OneBot API, HTTP client, worker pool, clock, data directory, logger).
+// (OneBot API, HTTP client, worker pool, clock, data directory, image store,
+// logger).
 // One per plugin; lives as long as the host.
 #pragma once
 
@@ -30,6 +31,9 @@ namespace picbot {
 namespace net {
 class HttpClient;
 }
+namespace image {
+class ImageStore;  // image/storage/image_store.h
+}
 
 // Host services shared by every plugin.
 struct HostServices {
@@ -54,6 +58,9 @@ struct HostServices {
   std::function<std::string()> public_base_url;
   // The process's metrics registry (/metrics). May be null in unit tests.
   Metrics* metrics = nullptr;
+  // The host's image store (storage.*), shared by every plugin. Null only in
+  // unit tests that build HostServices by hand without one.
+  image::ImageStore* image_store = nullptr;
   // Web console hooks (see PluginContext). Empty when the web server is off.
   std::function<Status(const std::string& plugin, std::string method, std::string path,
                        web::HttpHandler handler)>
@@ -95,6 +102,11 @@ class PluginContext {
   const std::filesystem::path& data_dir() const { return services_.data_dir; }
   std::shared_ptr<const BotSettings> bot_settings() const { return services_.bot_settings(); }
   const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
+  // The host's image store: save a picture there and it is served at
+  // /images/<id>, listed in the gallery and kept per storage.*. Shared by all
+  // plugins; owned by the host. REQUIRES: the host has one (always in
+  // picbot; a hand-built HostServices must set it).
+  image::ImageStore& image_store() { return *services_.image_store; }
 
   // The host's translate_to_english service (see HostServices::translate).
   boost::asio::awaitable<std::optional<std::string>> translate(std::string text) {

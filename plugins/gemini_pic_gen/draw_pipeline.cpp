@@ -339,7 +339,7 @@ asio::awaitable<void> DrawPipeline::tell_queued(Drawing& drawing, std::size_t po
 asio::awaitable<Result<StoredImage, std::string>> DrawPipeline::store(Drawing& drawing,
                                                                       const GeneratedImage& image) {
   const auto& event = drawing.ctx.event();
-  ImageMeta meta{drawing.request.prompt, event.user_id, event.group_id, drawing.model};
+  ImageMeta meta{drawing.request.prompt, event.user_id, event.group_id, drawing.model, "gemini_pic_gen"};
   auto stored = co_await deps_.images.save(image.bytes, image.extension, std::move(meta));
   if (!stored) {
     stats_.delivery_failed();
@@ -442,7 +442,8 @@ asio::awaitable<MessageIdResult> DrawPipeline::send_image(Drawing& drawing, cons
   // every encoded frame in memory and flood NapCat's link; a few at a time.
   std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
   co_await deps_.deliveries.wait_turn(*delivery_slot);
-  DeliveryResult delivery = co_await prepare_image_segment(drawing.ctx, stored, image.bytes,
+  const std::optional<std::filesystem::path> file = deps_.images.local_file(stored);
+  DeliveryResult delivery = co_await prepare_image_segment(drawing.ctx, stored, file, image.bytes,
                                                            drawing.settings->delivery, deps_.workers);
   // Not Message{segment}: an initializer list copies, and this segment holds
   // megabytes of base64 (a copy on the event loop).

@@ -19,14 +19,18 @@
 #include "bot/plugin/message_context.h"
 #include "image/fallback_chain.h"
 #include "image/provider.h"
+#include "image/storage/image_store.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/plugin_settings.h"
 #include "plugins/gemini_pic_gen/quota/quota_hold.h"
 #include "plugins/gemini_pic_gen/quota/quota_store.h"
-#include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
+
+using image::ImageMeta;
+using image::ImageStore;
+using image::StoredImage;
 
 using image::GeneratedImage;
 

@@ -135,15 +135,7 @@ class GeminiPicGenPlugin final : public Plugin {
     if (Status s = providers_->apply(*settings_); !s) return s;
     warn_of_missing_keys(ctx);
 
-    images_ = std::make_unique<ImageStore>(
-        ctx.executor(), ctx.workers(), ctx.clock(),
-        ImageStore::Options{ctx.data_dir() / "images", settings_->image_ttl, std::chrono::seconds(60)});
-    images_->start();
-    if (Status s = ctx.add_http_route(
-            "GET", "/images/", [this](const web::HttpRequest& request) { return serve_image(request); });
-        !s) {
-      ctx.logger()->info("{}", log::text("log.gemini_no_image_route", fmt::arg("reason", s.error().message)));
-    }
+    images_ = &ctx.image_store();
     jobs_ = std::make_unique<JobQueue>(ctx.executor(), settings_->max_concurrent_generations);
     deliveries_ = std::make_unique<JobQueue>(ctx.executor(), kConcurrentDeliveries);
     pipeline_ = std::make_unique<DrawPipeline>(
@@ -195,7 +187,6 @@ class GeminiPicGenPlugin final : public Plugin {
 
   void stop() override {
     if (poller_) poller_->shutdown();  // asynchronous tasks stop waiting; a restart resumes them
-    if (images_) images_->stop();
   }
 
  private:
@@ -222,33 +213,6 @@ class GeminiPicGenPlugin final : public Plugin {
       }
     }
     return settings;
-  }
-
-  // GET /images/<id>: one stored image by its unguessable id. Anything else,
-  // including expired or deleted images, is 404; no path reaches the disk.
-  asio::awaitable<web::HttpResponse> serve_image(const web::HttpRequest& request) {
-    constexpr std::string_view kPrefix = "/images/";
-    const std::string_view id = std::string_view(request.path).substr(kPrefix.size());
-    const bool well_formed = id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
-                               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                             });
-    std::optional<StoredImage> image = well_formed ? images_->find(id) : std::nullopt;
-    if (!image) co_return web::HttpResponse::text(404, "not found\n");
-    auto bytes = co_await images_->read(*image);
-    if (!bytes) {
-      if (!bytes.error().is_not_found())
-        ctx_->logger()->warn("{}", log::text("log.gemini_cannot_serve_image", fmt::arg("id", id),
-                                             fmt::arg("reason", bytes.error().message)));
-      co_return web::HttpResponse::text(404, "not found\n");
-    }
-    const auto left = image->created + images_->options().ttl - ctx_->clock().now();
-    const auto max_age =
-        std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(left).count());
-    web::HttpResponse response;
-    response.content_type = image->mime;
-    response.headers.emplace_back("Cache-Control", "private, max-age=" + std::to_string(max_age));
-    response.body = std::move(*bytes);
-    co_return response;
   }
 
   // Opened before the event loop runs, so no drawing can slip past an
@@ -797,7 +761,7 @@ class GeminiPicGenPlugin final : public Plugin {
   std::vector<std::string> preset_commands_;   // the presets registered as commands
   std::unique_ptr<image::TaskPoller> poller_;  // before providers_: the providers wait on it
   std::unique_ptr<ProviderLineup> providers_;
-  std::unique_ptr<ImageStore> images_;
+  ImageStore* images_ = nullptr;  // the host's
   std::unique_ptr<JobQueue> jobs_;
   std::unique_ptr<JobQueue> deliveries_;
   std::unique_ptr<AsyncQuotaStore> quotas_;

@@ -8,6 +8,7 @@
 
 #include "bot/net/http_client.h"
 #include "bot/plugin/plugin_context.h"
+#include "image/storage/local_image_store.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/support/run_coroutine.h"
@@ -38,6 +39,7 @@ class ToolTest : public ::testing::Test {
     services.workers = &workers;
     services.clock = &Clock::system();
     services.data_dir = dir.path();
+    services.image_store = &images;
     services.bot_settings = [this] { return settings; };
     services.save_config_value = [](std::string, json) -> asio::awaitable<Status> { co_return Status(); };
     context.set_config(json{{"openrouter_api_keys", {"sk-or-v1-tool-test-key-0001"}},
@@ -72,6 +74,7 @@ class ToolTest : public ::testing::Test {
   picbot::testing::InProcessBotApi api;
   net::HttpClient http{io.get_executor()};
   WorkerPool workers{1};
+  image::LocalImageStore images{io.get_executor(), workers, Clock::system(), {.dir = dir.path() / "images"}};
   std::shared_ptr<const BotSettings> settings = std::make_shared<const BotSettings>();
   HostServices services;
   CommandRegistry registry;

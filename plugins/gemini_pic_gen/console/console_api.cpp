@@ -114,7 +114,7 @@ boost::asio::awaitable<Result<json>> ConsoleApi::reset(json body) {
 json ConsoleApi::gallery(std::size_t limit) const {
   json images = json::array();
   for (const StoredImage& image : deps_.images.recent(limit)) images.push_back(image_json(image));
-  return json{{"ttl_minutes", deps_.images.options().ttl.count()}, {"images", std::move(images)}};
+  return json{{"ttl_minutes", deps_.images.local_ttl().count()}, {"images", std::move(images)}};
 }
 
 boost::asio::awaitable<Result<ImageFile>> ConsoleApi::image(std::string id) {

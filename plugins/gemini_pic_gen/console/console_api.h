@@ -17,12 +17,16 @@
 #include "bot/core/result.h"
 #include "bot/llm/key_pool.h"
 #include "image/provider.h"
+#include "image/storage/image_store.h"
 #include "plugins/gemini_pic_gen/draw_stats.h"
 #include "plugins/gemini_pic_gen/job_queue.h"
 #include "plugins/gemini_pic_gen/quota/quota_admin.h"
-#include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
+
+using image::ImageMeta;
+using image::ImageStore;
+using image::StoredImage;
 
 // An image's bytes with their MIME type, for the gallery's <img>.
 struct ImageFile {

@@ -7,6 +7,7 @@
 
 #include "bot/core/millis.h"
 #include "bot/core/secret.h"
+#include "image/storage/local_image_store.h"
 #include "tests/fakes/openrouter/fake_images.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
@@ -88,7 +89,7 @@ class ConsoleApiTest : public ::testing::Test {
   ManualClock clock_;
   boost::asio::io_context io_;
   WorkerPool pool_{1};
-  ImageStore images_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 60s}};
+  image::LocalImageStore images_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 60s}};
   DrawStats stats_{clock_};
   JobQueue jobs_{io_.get_executor(), 2};
   llm::KeyPool keys_{{kKeyA, kKeyB}};
@@ -197,10 +198,10 @@ TEST_F(ConsoleApiTest, GalleryListsFetchesAndDeletes) {
   EXPECT_EQ(file->mime, "image/png");
   EXPECT_EQ(file->bytes, png_);
 
+  const fs::path older_file = images_.local_file(older).value();
   ASSERT_TRUE(run(console_.remove(older.id)).ok());
-  EXPECT_FALSE(fs::exists(older.path));
-  EXPECT_FALSE(fs::exists(sidecar_path(older.path)));
-  EXPECT_TRUE(fs::exists(sidecar_path(newer.path)));
+  EXPECT_FALSE(fs::exists(older_file));
+  EXPECT_TRUE(fs::exists(images_.local_file(newer).value()));
   auto gone = run(console_.image(older.id));
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, "not_found");
@@ -250,9 +251,14 @@ TEST_F(ConsoleApiTest, StatusCountsAndMasksKeys) {
 TEST_F(ConsoleApiTest, StatusShowsEachProvidersUpstreamQueue) {
   EXPECT_EQ(console_.status()["limiters"], json::array());
   ConsoleApi limited{
-      {images_, stats_, jobs_, [this] { return keys_.snapshot(clock_.now()); },
+      {images_,
+       stats_,
+       jobs_,
+       [this] { return keys_.snapshot(clock_.now()); },
        [this](std::size_t index, std::string_view masked) { return keys_.enable(index, masked); },
-       [] { return std::string("test/model"); }, clock_, {},
+       [] { return std::string("test/model"); },
+       clock_,
+       {},
        [] {
          return std::vector<image::LimiterState>{{"primary", 2, 1, 10, 3, 1}, {"backup", 0, 0, 0, 1, 0}};
        }}};

@@ -18,10 +18,14 @@
 
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/bot_api.h"
+#include "image/storage/image_store.h"
 #include "plugins/gemini_pic_gen/quota/quota_store.h"
-#include "plugins/gemini_pic_gen/store/image_store.h"
 
 namespace picbot::gemini {
+
+using image::ImageMeta;
+using image::ImageStore;
+using image::StoredImage;
 
 struct ReconcileOptions {
   std::chrono::milliseconds account_wait = std::chrono::minutes(10);  // for the account to connect

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bot/onebot/base64.h"
+#include "image/storage/local_image_store.h"
 #include "plugins/gemini_pic_gen/delivery/image_delivery.h"
 #include "tests/fakes/napcat/in_process_bot_api.h"
 #include "tests/fakes/openrouter/fake_images.h"
@@ -98,7 +99,8 @@ class DeliveryReconcilerTest : public ::testing::Test {
   boost::asio::io_context io_;
   WorkerPool workers_{1};
   std::unique_ptr<AsyncQuotaStore> quotas_;
-  ImageStore images_{io_.get_executor(), workers_, clock_, ImageStore::Options{dir_.path() / "images"}};
+  image::LocalImageStore images_{io_.get_executor(), workers_, clock_,
+                                 image::LocalImageStore::Options{.dir = dir_.path() / "images"}};
   picbot::testing::InProcessBotApi api_;
 };
 

@@ -76,11 +76,17 @@ std::string base64_file(std::string_view bytes) {
   return file;
 }
 
-Route file_url(const StoredImage& image) {
+Route file_url(const std::optional<std::filesystem::path>& file) {
+  if (!file) return RouteFailure{"the image has no local copy"};
   std::error_code ec;
-  const auto absolute = std::filesystem::absolute(image.path, ec);
-  if (ec) return RouteFailure{"cannot make " + image.path.string() + " absolute: " + ec.message()};
+  const auto absolute = std::filesystem::absolute(*file, ec);
+  if (ec) return RouteFailure{"cannot make " + file->string() + " absolute: " + ec.message()};
   return "file://" + absolute.string();
+}
+
+// The name the image is sent under: its local file's, else <id>.<extension>.
+std::string file_name(const StoredImage& image, const std::optional<std::filesystem::path>& file) {
+  return file ? file->filename().string() : image.id + "." + image.extension;
 }
 
 Route public_url(const StoredImage& image, const DeliveryOptions& options) {
@@ -90,13 +96,12 @@ Route public_url(const StoredImage& image, const DeliveryOptions& options) {
   return std::string(base) + "/images/" + image.id;
 }
 
-awaitable<Route> send_to_receiver(const StoredImage& image, std::string_view bytes,
+awaitable<Route> send_to_receiver(std::string basename, std::string_view bytes,
                                   const DeliveryOptions& options) {
   filesend::Target target;
   target.host = options.nap_server_address;
   target.port = options.nap_server_port;
   target.token = options.file_send_token;
-  const std::string basename = image.path.filename().string();
   auto executor = co_await boost::asio::this_coro::executor;
   auto sent = co_await filesend::send_file(executor, target, basename, bytes);
   if (!sent) {
@@ -108,7 +113,7 @@ awaitable<Route> send_to_receiver(const StoredImage& image, std::string_view byt
 }
 
 std::string uuid_like() {
-  const std::string hex = random_hex(16);
+  const std::string hex = image::random_hex(16);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
          hex.substr(20);
 }
@@ -121,14 +126,13 @@ std::string status_of(const nlohmann::json& data) {
 
 // Uploads bytes with NapCat's upload_file_stream, chunk by chunk, and returns
 // the path NapCat stored the file under.
-awaitable<Route> upload_stream(MessageContext& ctx, const StoredImage& image, std::string_view bytes,
+awaitable<Route> upload_stream(MessageContext& ctx, std::string filename, std::string_view bytes,
                                const DeliveryOptions& options, WorkerPool& workers) {
   const std::size_t chunk_bytes = std::max<std::size_t>(options.stream_chunk_bytes, 1);
   const std::size_t total_chunks = std::max<std::size_t>((bytes.size() + chunk_bytes - 1) / chunk_bytes, 1);
   const std::string stream_id = uuid_like();
   auto hash = [bytes] { return sha256_hex(bytes); };
   const std::string sha256 = co_await workers.run(hash);
-  const std::string filename = image.path.filename().string();
   for (std::size_t index = 0; index < total_chunks; ++index) {
     nlohmann::json params = {
         {"stream_id", stream_id},
@@ -184,6 +188,7 @@ std::string md5_hex(std::string_view bytes) { return digest_hex(bytes, EVP_md5()
 onebot::Segment base64_image_segment(std::string_view bytes) { return image_segment(base64_file(bytes)); }
 
 awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
+                                                const std::optional<std::filesystem::path>& file,
                                                 std::string_view bytes, const DeliveryOptions& options,
                                                 WorkerPool& workers) {
   // Only auto infers a route, and never a shared filesystem: an explicit mode
@@ -194,16 +199,17 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
     mode = image.size > options.stream_threshold_bytes ? DeliveryMode::kStream : DeliveryMode::kBase64;
   }
 
+  const std::string name = file_name(image, file);
   std::optional<Route> route;
   switch (mode) {
     case DeliveryMode::kFile:
-      route.emplace(file_url(image));
+      route.emplace(file_url(file));
       break;
     case DeliveryMode::kFileSend:
-      route.emplace(co_await send_to_receiver(image, bytes, options));
+      route.emplace(co_await send_to_receiver(name, bytes, options));
       break;
     case DeliveryMode::kStream:
-      route.emplace(co_await upload_stream(ctx, image, bytes, options, workers));
+      route.emplace(co_await upload_stream(ctx, name, bytes, options, workers));
       break;
     case DeliveryMode::kUrl:
       route.emplace(public_url(image, options));
@@ -221,9 +227,9 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
   }
   if (route) {
     result.fallback_reason = std::move(route->error().reason);
-    logger()->warn("{}",
-                   log::text("log.delivery_fallback", fmt::arg("file", image.path.filename().string()),
-                             fmt::arg("mode", to_string(mode)), fmt::arg("reason", result.fallback_reason)));
+    logger()->warn(
+        "{}", log::text("log.delivery_fallback", fmt::arg("file", name), fmt::arg("mode", to_string(mode)),
+                        fmt::arg("reason", result.fallback_reason)));
   }
   if (bytes.size() > kEncodeOnWorkersBytes) {
     auto encode = [bytes] { return base64_image_segment(bytes); };

@@ -7,6 +7,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,9 +16,13 @@
 #include "bot/core/worker_pool.h"
 #include "bot/onebot/segment.h"
 #include "bot/plugin/message_context.h"
-#include "plugins/gemini_pic_gen/store/image_store.h"
+#include "image/storage/image_store.h"
 
 namespace picbot::gemini {
+
+using image::ImageMeta;
+using image::ImageStore;
+using image::StoredImage;
 
 enum class DeliveryMode {
   kAuto,      // base64, or stream above stream_threshold_bytes
@@ -48,7 +54,8 @@ struct DeliveryResult {
   std::string fallback_reason;  // empty unless the configured route failed and base64 was used
 };
 
-// Prepares the image segment for image (whose content is bytes) by
+// Prepares the image segment for image (whose content is bytes, and whose
+// local copy is file: ImageStore::local_file, needed by kFile) by
 // options.mode, exactly as configured (kFileSend to a loopback
 // nap_server_address still goes through the receiver). Any failure of the
 // chosen route (receiver unreachable, stream upload refused, no
@@ -56,6 +63,7 @@ struct DeliveryResult {
 // base64 text, the stream's SHA-256) runs on workers, not on the event loop.
 // REQUIRES: bytes and image stay alive until the awaitable completes.
 boost::asio::awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
+                                                             const std::optional<std::filesystem::path>& file,
                                                              std::string_view bytes,
                                                              const DeliveryOptions& options,
                                                              WorkerPool& workers);

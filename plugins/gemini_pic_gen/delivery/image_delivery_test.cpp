@@ -39,7 +39,7 @@ class ImageDeliveryTest : public ::testing::Test {
  protected:
   ImageDeliveryTest() {
     image_.id = "0123456789abcdef0123456789abcdef";
-    image_.path = dir_.write_file("gemini_image_20250101_120000_0123abcd.png", bytes_);
+    file_ = dir_.write_file("gemini_image_20250101_120000_0123abcd.png", bytes_);
     image_.extension = "png";
     image_.mime = "image/png";
     image_.size = bytes_.size();
@@ -51,7 +51,7 @@ class ImageDeliveryTest : public ::testing::Test {
   }
 
   DeliveryResult deliver(DeliveryOptions options) {
-    return run(prepare_image_segment(ctx_, image_, bytes_, options, workers_));
+    return run(prepare_image_segment(ctx_, image_, file_, bytes_, options, workers_));
   }
 
   static DeliveryOptions mode(DeliveryMode m) {
@@ -73,6 +73,7 @@ class ImageDeliveryTest : public ::testing::Test {
   testing::TempDir dir_;
   const std::string bytes_ = testing::make_png("delivered", 1000);
   StoredImage image_;
+  std::optional<std::filesystem::path> file_;
   boost::asio::io_context io_;
   WorkerPool workers_{1};
   testing::InProcessBotApi api_;
@@ -116,7 +117,8 @@ TEST_F(ImageDeliveryTest, ALargeImagesBase64IsMadeOnAWorkerWhileTheLoopStaysFree
   boost::asio::co_spawn(
       io_,
       [&]() -> boost::asio::awaitable<void> {
-        result = co_await prepare_image_segment(ctx_, image_, large, mode(DeliveryMode::kBase64), workers_);
+        result =
+            co_await prepare_image_segment(ctx_, image_, file_, large, mode(DeliveryMode::kBase64), workers_);
       },
       boost::asio::detached);
   boost::asio::post(io_, [&] { loop_turned = true; });  // what a /ping would be
@@ -162,7 +164,7 @@ TEST_F(ImageDeliveryTest, ALargeReplyIsWrittenOnAWorkerWhileTheLoopStaysFree) {
 TEST_F(ImageDeliveryTest, FileSendsAnAbsoluteFileUrl) {
   const auto result = deliver(mode(DeliveryMode::kFile));
   EXPECT_EQ(result.used, DeliveryMode::kFile);
-  EXPECT_EQ(file_of(result), "file://" + image_.path.string());
+  EXPECT_EQ(file_of(result), "file://" + file_->string());
   EXPECT_EQ(send_to_group(result), 0);
 }
 
@@ -202,7 +204,7 @@ TEST_F(ImageDeliveryTest, StreamUploadsChunksAndSendsNapCatsPath) {
     EXPECT_EQ(params["total_chunks"], chunks);
     EXPECT_EQ(params["file_size"], bytes_.size());
     EXPECT_EQ(params["expected_sha256"], sha256_hex(bytes_));
-    EXPECT_EQ(params["filename"], image_.path.filename().string());
+    EXPECT_EQ(params["filename"], file_->filename().string());
     EXPECT_EQ(params["file_retention"], 300000);
     reassembled += onebot::base64_decode(params["chunk_data"].get<std::string>()).value();
   }

@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/store/image_store.h"
+#include "image/storage/local_image_store.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "tests/support/run_coroutine.h"
 #include "tests/support/temp_dir.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 namespace fs = std::filesystem;
@@ -50,12 +50,17 @@ class ImageStoreTest : public ::testing::Test {
   }
 
   fs::path images() const { return dir_.path() / "images"; }
+  fs::path path_of(const StoredImage& image) const {
+    auto path = store_.local_file(image);
+    EXPECT_TRUE(path) << image.id;
+    return path.value_or(fs::path());
+  }
 
   testing::TempDir dir_;
   ManualClock clock_;
   boost::asio::io_context io_;
   WorkerPool pool_{1};
-  ImageStore store_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 1s}};
+  LocalImageStore store_{io_.get_executor(), pool_, clock_, {dir_.path() / "images", 15min, 1s}};
 };
 
 TEST(ImageStoreNames, MatchesOnlyTheStorePattern) {
@@ -87,10 +92,10 @@ TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
   localtime_r(&t, &local);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &local);
-  const std::string name = image.path.filename().string();
+  const std::string name = path_of(image).filename().string();
   EXPECT_TRUE(is_store_file_name(name)) << name;
   EXPECT_EQ(name.rfind(std::string("gemini_image_") + stamp + "_", 0), 0u) << name;
-  EXPECT_EQ(image.path.parent_path(), images());
+  EXPECT_EQ(path_of(image).parent_path(), images());
 
   EXPECT_EQ(image.id.size(), 32u);
   EXPECT_EQ(image.id.find_first_not_of("0123456789abcdef"), std::string::npos);
@@ -104,11 +109,11 @@ TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
 
   EXPECT_EQ(image.meta.model, "google/gemini-2.5-flash-image");
 
-  EXPECT_EQ(slurp(image.path), png);
+  EXPECT_EQ(slurp(path_of(image)), png);
   // Only the final files: the temp files were renamed, not left behind.
   EXPECT_EQ(list_dir(images()), (std::set<std::string>{name, name + ".json"}));
-  EXPECT_EQ(sidecar_path(image.path), images() / (name + ".json"));
-  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(image.path)));
+  EXPECT_EQ(sidecar_path(path_of(image)), images() / (name + ".json"));
+  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(path_of(image))));
   EXPECT_EQ(sidecar["id"], image.id);
   EXPECT_EQ(sidecar["prompt"], "a red fox");
   EXPECT_EQ(sidecar["user_id"], 42);
@@ -118,7 +123,7 @@ TEST_F(ImageStoreTest, SavesAtomicallyUnderTheStoreNameWithAnUnguessableId) {
 
   const auto found = store_.find(image.id);
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->path, image.path);
+  EXPECT_EQ(store_.local_file(*found), path_of(image));
   EXPECT_FALSE(store_.find("0123456789abcdef0123456789abcdef"));
 
   auto bytes = run(store_.read(image));
@@ -130,7 +135,7 @@ TEST_F(ImageStoreTest, NormalisesJpegAndRejectsOtherExtensions) {
   const StoredImage jpeg = save(testing::make_jpeg(), "jpeg");
   EXPECT_EQ(jpeg.extension, "jpg");
   EXPECT_EQ(jpeg.mime, "image/jpeg");
-  EXPECT_EQ(jpeg.path.extension(), ".jpg");
+  EXPECT_EQ(path_of(jpeg).extension(), ".jpg");
   const StoredImage webp = save(testing::make_webp(), "webp");
   EXPECT_EQ(webp.mime, "image/webp");
 
@@ -145,6 +150,7 @@ TEST_F(ImageStoreTest, RecentIsNewestFirstAndRemoveForgets) {
   const StoredImage second = save();
   clock_.advance(1min);
   const StoredImage third = save();
+  const fs::path first_path = path_of(first), second_path = path_of(second);
 
   auto recent = store_.recent(2);
   ASSERT_EQ(recent.size(), 2u);
@@ -153,16 +159,16 @@ TEST_F(ImageStoreTest, RecentIsNewestFirstAndRemoveForgets) {
   EXPECT_EQ(store_.recent(10).size(), 3u);
 
   EXPECT_TRUE(run(store_.remove(second.id)).ok());
-  EXPECT_FALSE(fs::exists(second.path));
-  EXPECT_FALSE(fs::exists(sidecar_path(second.path)));
-  EXPECT_TRUE(fs::exists(sidecar_path(first.path)));
+  EXPECT_FALSE(fs::exists(second_path));
+  EXPECT_FALSE(fs::exists(sidecar_path(second_path)));
+  EXPECT_TRUE(fs::exists(sidecar_path(first_path)));
   EXPECT_FALSE(store_.find(second.id));
   auto again = run(store_.remove(second.id));
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, "not_found");
   EXPECT_EQ(store_.recent(10).size(), 2u);
 
-  fs::remove(first.path);
+  fs::remove(first_path);
   auto gone = run(store_.read(first));
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, "not_found");
@@ -179,6 +185,7 @@ TEST_F(ImageStoreTest, ImagesExpireAfterTheTtl) {
 
 TEST_F(ImageStoreTest, CleanupDeletesOnlyExpiredFilesOfItsOwn) {
   const StoredImage indexed = save();
+  const fs::path indexed_path = path_of(indexed);
   const fs::path dir = images();
   const Clock::time_point start = clock_.now();
   // Left over from a previous run: ours by name, aged by mtime.
@@ -200,12 +207,12 @@ TEST_F(ImageStoreTest, CleanupDeletesOnlyExpiredFilesOfItsOwn) {
   clock_.advance(10min);
   EXPECT_EQ(run(store_.cleanup_expired()), 1u);
   EXPECT_FALSE(fs::exists(old_leftover));
-  EXPECT_TRUE(fs::exists(indexed.path));
+  EXPECT_TRUE(fs::exists(indexed_path));
   EXPECT_TRUE(fs::exists(fresh_leftover));
 
   clock_.advance(6min);
   EXPECT_EQ(run(store_.cleanup_expired()), 2u);
-  EXPECT_FALSE(fs::exists(indexed.path));
+  EXPECT_FALSE(fs::exists(indexed_path));
   EXPECT_FALSE(fs::exists(fresh_leftover));
   EXPECT_FALSE(store_.find(indexed.id));
 
@@ -219,7 +226,8 @@ TEST_F(ImageStoreTest, CleanupDeletesOnlyExpiredFilesOfItsOwn) {
 }
 
 TEST_F(ImageStoreTest, CleanupDeletesSidecarsWithTheirImagesAndOldOrphans) {
-  const StoredImage image = save();
+  const StoredImage saved = save();
+  const fs::path image = path_of(saved);
   const Clock::time_point start = clock_.now();
   // A sidecar whose image was deleted by hand, old and fresh.
   const auto old_orphan = dir_.write_file("images/gemini_image_20240101_000000_0123abcd.png.json", "{}");
@@ -232,12 +240,12 @@ TEST_F(ImageStoreTest, CleanupDeletesSidecarsWithTheirImagesAndOldOrphans) {
   EXPECT_EQ(run(store_.cleanup_expired()), 0u) << "orphan sidecars are not images";
   EXPECT_FALSE(fs::exists(old_orphan));
   EXPECT_TRUE(fs::exists(fresh_orphan));
-  EXPECT_TRUE(fs::exists(sidecar_path(image.path)));
+  EXPECT_TRUE(fs::exists(sidecar_path(image)));
 
   clock_.advance(16min);
   EXPECT_EQ(run(store_.cleanup_expired()), 1u);
-  EXPECT_FALSE(fs::exists(image.path));
-  EXPECT_FALSE(fs::exists(sidecar_path(image.path)));
+  EXPECT_FALSE(fs::exists(image));
+  EXPECT_FALSE(fs::exists(sidecar_path(image)));
   EXPECT_FALSE(fs::exists(fresh_orphan)) << "now old enough too";
   EXPECT_EQ(list_dir(images()), std::set<std::string>{"notes.json"});
 }
@@ -262,13 +270,13 @@ TEST_F(ImageStoreTest, RestoreListsThePreviousRunsImagesAndDropsTempFiles) {
   dir_.write_file("images/.gemini_image_20240101_000000_bbbbbbbb.png.json.tmp", "{");
   dir_.write_file("images/.notes.tmp", "keep");
 
-  ImageStore restarted(io_.get_executor(), pool_, clock_, {images(), 15min, 1s});
+  LocalImageStore restarted(io_.get_executor(), pool_, clock_, {images(), 15min, 1s});
   EXPECT_EQ(run(restarted.restore()), 4u);
   const auto listed = restarted.recent(10);
   ASSERT_EQ(listed.size(), 4u);
   const auto found = restarted.find(kept.id);
   ASSERT_TRUE(found) << "the sidecar's id survives the restart";
-  EXPECT_EQ(found->path, kept.path);
+  EXPECT_EQ(restarted.local_file(*found), path_of(kept));
   EXPECT_EQ(found->created, kept.created);
   EXPECT_EQ(found->meta.prompt, "a red fox");
   EXPECT_EQ(found->meta.user_id, 42);
@@ -281,14 +289,14 @@ TEST_F(ImageStoreTest, RestoreListsThePreviousRunsImagesAndDropsTempFiles) {
   EXPECT_EQ(cat->meta.prompt, "一只猫");
   EXPECT_EQ(cat->mime, "image/jpeg");
   for (const auto& image : listed) {
-    if (image.path == bare || image.path == garbled) {
+    if (restarted.local_file(image) == bare || restarted.local_file(image) == garbled) {
       EXPECT_TRUE(image.meta.prompt.empty());
       EXPECT_EQ(image.id.size(), 32u);
     }
   }
   auto bytes = run(restarted.read(*found));
   ASSERT_TRUE(bytes.ok());
-  EXPECT_EQ(*bytes, slurp(kept.path));
+  EXPECT_EQ(*bytes, slurp(path_of(kept)));
 
   const auto names = list_dir(images());
   EXPECT_FALSE(names.contains(".gemini_image_20240101_000000_bbbbbbbb.png.tmp"));
@@ -300,7 +308,7 @@ TEST_F(ImageStoreTest, RestoreListsThePreviousRunsImagesAndDropsTempFiles) {
 
 TEST_F(ImageStoreTest, PromptThatIsNotUtf8IsStillSaved) {
   const StoredImage image = save("", "png", {std::string("bad \xff byte"), 1, 0, "m"});
-  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(image.path)));
+  const auto sidecar = nlohmann::json::parse(slurp(sidecar_path(path_of(image))));
   EXPECT_EQ(sidecar["prompt"], "bad \xEF\xBF\xBD byte");
 }
 
@@ -309,13 +317,13 @@ TEST_F(ImageStoreTest, CleanupOfAMissingDirectoryDeletesNothing) {
 }
 
 TEST_F(ImageStoreTest, TimerSweepsWithoutANewSave) {
-  const StoredImage image = save();
+  const fs::path image = path_of(save());
   clock_.advance(16min);
   store_.start();
   io_.restart();
   const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (fs::exists(image.path) && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
-  EXPECT_FALSE(fs::exists(image.path));
+  while (fs::exists(image) && std::chrono::steady_clock::now() < give_up) io_.run_one_for(100ms);
+  EXPECT_FALSE(fs::exists(image));
   store_.stop();
   io_.run_for(2s);  // the loop ends once stopped, so run() returns early
 }
@@ -324,7 +332,7 @@ TEST_F(ImageStoreTest, UnwritableDirectoryIsAClearDiskError) {
   // Root ignores permission bits, so make the directory impossible instead:
   // its parent is a regular file.
   const auto blocker = dir_.write_file("blocker", "a file, not a directory");
-  ImageStore store(io_.get_executor(), pool_, clock_, {blocker / "images"});
+  LocalImageStore store(io_.get_executor(), pool_, clock_, {blocker / "images"});
   auto saved = run(store.save(testing::make_png(), "png", {}));
   ASSERT_FALSE(saved.ok());
   EXPECT_EQ(saved.error().code, "disk");
@@ -334,4 +342,4 @@ TEST_F(ImageStoreTest, UnwritableDirectoryIsAClearDiskError) {
 }
 
 }  // namespace
-}  // namespace picbot::gemini
+}  // namespace picbot::image

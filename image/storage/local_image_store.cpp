@@ -1,4 +1,4 @@
-#include "plugins/gemini_pic_gen/store/image_store.h"
+#include "image/storage/local_image_store.h"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -23,21 +23,19 @@
 #include "bot/core/logging.h"
 #include "bot/core/millis.h"
 #include "image/format.h"
+#include "image/storage/storage_messages.h"
 
-namespace picbot::gemini {
+namespace picbot::image {
 namespace {
 
 namespace fs = std::filesystem;
 using boost::asio::awaitable;
-using image::image_extension;
-using image::image_mime;
-using image::ImageFormat;
 using nlohmann::json;
 
 constexpr std::string_view kSidecarSuffix = ".json";
 
 std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("gemini");
+  static auto instance = log::get("storage");
   return instance;
 }
 
@@ -143,8 +141,8 @@ Status write_atomically(const fs::path& target, std::string_view bytes) {
 }
 
 // Writes the sidecar, then the image: an image on disk always has its sidecar.
-Result<StoredImage> save_blocking(const fs::path& dir, std::string_view bytes, std::string_view extension,
-                                  Clock::time_point now, std::string_view sidecar) {
+Result<fs::path> save_blocking(const fs::path& dir, std::string_view bytes, std::string_view extension,
+                               Clock::time_point now, std::string_view sidecar) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Error::make("disk", "cannot create directory " + dir.string() + ": " + ec.message());
@@ -160,11 +158,7 @@ Result<StoredImage> save_blocking(const fs::path& dir, std::string_view bytes, s
     ::unlink(meta_path.c_str());
     return written.error();
   }
-  StoredImage image;
-  image.path = std::move(path);
-  image.size = bytes.size();
-  image.created = now;
-  return image;
+  return path;
 }
 
 // Age of a file the index does not know, by its modification time.
@@ -181,8 +175,9 @@ bool remove_quietly(const fs::path& path, std::string_view what_key) {
   std::error_code ec;
   fs::remove(path, ec);
   if (ec)
-    logger()->warn("{}", log::text("log.store_cannot_delete", fmt::arg("what", log::text(what_key)),
-                                   fmt::arg("path", path.string()), fmt::arg("reason", ec.message())));
+    logger()->warn("{}",
+                   storage_log_text("log.storage.cannot_delete", fmt::arg("what", storage_log_text(what_key)),
+                                    fmt::arg("path", path.string()), fmt::arg("reason", ec.message())));
   return !ec;
 }
 
@@ -194,8 +189,8 @@ void for_each_regular_file(const fs::path& dir, Visit visit) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
-    logger()->warn("{}", log::text("log.store_cannot_list", fmt::arg("dir", dir.string()),
-                                   fmt::arg("reason", ec.message())));
+    logger()->warn("{}", storage_log_text("log.storage.cannot_list", fmt::arg("dir", dir.string()),
+                                          fmt::arg("reason", ec.message())));
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::directory_entry& entry = *it;
     // symlink_status: a link is never followed nor deleted, even if it has our name.
@@ -227,12 +222,12 @@ std::vector<std::string> delete_expired(const fs::path& dir,
       const fs::path image = dir / name.substr(0, name.size() - kSidecarSuffix.size());
       std::error_code image_error;
       if (!fs::exists(fs::symlink_status(image, image_error)))
-        remove_quietly(entry.path(), "log.store_expired_sidecar");
+        remove_quietly(entry.path(), "log.storage.expired_sidecar");
       return;
     }
-    if (remove_quietly(entry.path(), "log.store_expired_image")) {
+    if (remove_quietly(entry.path(), "log.storage.expired_image")) {
       deleted.push_back(name);
-      remove_quietly(sidecar_path(entry.path()), "log.store_expired_sidecar");
+      remove_quietly(sidecar_path(entry.path()), "log.storage.expired_sidecar");
     }
   });
   return deleted;
@@ -240,19 +235,18 @@ std::vector<std::string> delete_expired(const fs::path& dir,
 
 // The unexpired images in dir with what their sidecars say, and deletes
 // interrupted writes' temp files. Blocking.
-std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point now,
-                                          std::chrono::minutes ttl) {
-  std::vector<StoredImage> found;
+std::vector<std::pair<StoredImage, fs::path>> restore_blocking(const fs::path& dir, Clock::time_point now,
+                                                               std::chrono::minutes ttl) {
+  std::vector<std::pair<StoredImage, fs::path>> found;
   for_each_regular_file(dir, [&](const fs::directory_entry& entry, const std::string& name) {
     if (is_temp_name(name)) {
-      if (remove_quietly(entry.path(), "log.store_stale_temp_file"))
-        logger()->info("{}", log::text("log.store_deleted_temp_file", fmt::arg("name", name)));
+      if (remove_quietly(entry.path(), "log.storage.stale_temp_file"))
+        logger()->info("{}", storage_log_text("log.storage.deleted_temp_file", fmt::arg("name", name)));
       return;
     }
     if (!is_store_file_name(name)) return;
     const auto format = format_for_extension(name.substr(name.rfind('.') + 1));
     StoredImage image;
-    image.path = entry.path();
     image.extension = std::string(image_extension(*format));
     image.mime = std::string(image_mime(*format));
     std::error_code size_error;
@@ -260,14 +254,14 @@ std::vector<StoredImage> restore_blocking(const fs::path& dir, Clock::time_point
     std::ifstream in(sidecar_path(entry.path()), std::ios::binary);
     const std::string sidecar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (!in.is_open() || !read_sidecar(sidecar, image)) {
-      logger()->warn("{}", log::text("log.store_no_sidecar", fmt::arg("name", name)));
+      logger()->warn("{}", storage_log_text("log.storage.no_sidecar", fmt::arg("name", name)));
       const auto mtime = modification_time(entry);
       if (!mtime) return;
       image.id = random_hex(16);
       image.created = *mtime;
     }
     if (now - image.created >= ttl) return;  // the sweep deletes it
-    found.push_back(std::move(image));
+    found.emplace_back(std::move(image), entry.path());
   });
   return found;
 }
@@ -304,12 +298,12 @@ fs::path sidecar_path(const fs::path& image) {
   return fs::path(image.string() + std::string(kSidecarSuffix));
 }
 
-ImageStore::ImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
-                       Options options)
+LocalImageStore::LocalImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
+                                 Options options)
     : executor_(executor), pool_(pool), clock_(clock), options_(std::move(options)), sweep_timer_(executor) {}
 
-awaitable<Result<StoredImage>> ImageStore::save(std::string_view bytes, std::string_view extension,
-                                                ImageMeta meta) {
+awaitable<Result<StoredImage>> LocalImageStore::save(std::string_view bytes, std::string_view extension,
+                                                     ImageMeta meta) {
   const auto format = format_for_extension(extension);
   if (!format) {
     co_return Error::make("bad_extension", "unsupported image extension \"" + std::string(extension) + "\"");
@@ -321,53 +315,62 @@ awaitable<Result<StoredImage>> ImageStore::save(std::string_view bytes, std::str
   auto saved =
       co_await pool_.run([&] { return save_blocking(options_.dir, bytes, canonical, now, sidecar); });
   if (!saved) {
-    logger()->error("{}", log::text("log.store_save_failed", fmt::arg("reason", saved.error().to_string())));
+    logger()->error(
+        "{}", storage_log_text("log.storage.save_failed", fmt::arg("reason", saved.error().to_string())));
     co_return saved.error();
   }
-  StoredImage image = std::move(saved.value());
+  Entry entry{.image = {}, .path = std::move(saved.value())};
+  StoredImage& image = entry.image;
   image.id = std::move(id);
+  image.size = bytes.size();
+  image.created = now;
   image.extension = std::string(canonical);
   image.mime = std::string(image_mime(*format));
   image.meta = std::move(meta);
+  logger()->info(
+      "{}", storage_log_text("log.storage.saved", fmt::arg("id", image.id), fmt::arg("bytes", image.size),
+                             fmt::arg("path", entry.path.string())));
+  StoredImage result = image;
   {
     std::lock_guard lock(mu_);
-    index_[image.id] = image;
+    index_[result.id] = std::move(entry);
   }
-  logger()->info("{}", log::text("log.store_saved", fmt::arg("id", image.id), fmt::arg("bytes", image.size),
-                                 fmt::arg("path", image.path.string())));
-  co_return image;
+  co_return result;
 }
 
-bool ImageStore::expired(const StoredImage& image, Clock::time_point now) const {
+bool LocalImageStore::expired(const StoredImage& image, Clock::time_point now) const {
   return now - image.created >= options_.ttl;
 }
 
-std::optional<StoredImage> ImageStore::find(std::string_view id) const {
+std::optional<StoredImage> LocalImageStore::find(std::string_view id) const {
   const Clock::time_point now = clock_.now();
   std::lock_guard lock(mu_);
   auto it = index_.find(id);
-  if (it == index_.end() || expired(it->second, now)) return std::nullopt;
-  return it->second;
+  if (it == index_.end() || expired(it->second.image, now)) return std::nullopt;
+  return it->second.image;
 }
 
-std::vector<StoredImage> ImageStore::recent(std::size_t n) const {
+std::vector<StoredImage> LocalImageStore::recent(std::size_t n) const {
   const Clock::time_point now = clock_.now();
-  std::vector<StoredImage> images;
+  std::vector<std::pair<StoredImage, std::string>> images;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [id, image] : index_) {
-      if (!expired(image, now)) images.push_back(image);
+    for (const auto& [id, entry] : index_) {
+      if (!expired(entry.image, now)) images.emplace_back(entry.image, entry.path.filename().string());
     }
   }
-  std::sort(images.begin(), images.end(), [](const StoredImage& a, const StoredImage& b) {
-    if (a.created != b.created) return a.created > b.created;
-    return a.path.filename() > b.path.filename();
+  std::sort(images.begin(), images.end(), [](const auto& a, const auto& b) {
+    if (a.first.created != b.first.created) return a.first.created > b.first.created;
+    return a.second > b.second;
   });
   if (images.size() > n) images.resize(n);
-  return images;
+  std::vector<StoredImage> newest;
+  newest.reserve(images.size());
+  for (auto& [image, name] : images) newest.push_back(std::move(image));
+  return newest;
 }
 
-awaitable<Status> ImageStore::remove(std::string_view id) {
+awaitable<Status> LocalImageStore::remove(std::string_view id) {
   fs::path path;
   {
     std::lock_guard lock(mu_);
@@ -384,12 +387,48 @@ awaitable<Status> ImageStore::remove(std::string_view id) {
     if (!ec) fs::remove(sidecar_path(path), ec);
   });
   if (ec) co_return Error::make("disk", "cannot delete " + path.string() + ": " + ec.message());
-  logger()->info("{}", log::text("log.store_deleted", fmt::arg("name", path.filename().string())));
+  logger()->info("{}", storage_log_text("log.storage.deleted", fmt::arg("name", path.filename().string())));
   co_return Status{};
 }
 
-awaitable<Result<std::string>> ImageStore::read(const StoredImage& image) {
-  const fs::path path = image.path;
+std::optional<fs::path> LocalImageStore::local_file(const StoredImage& image) const {
+  std::lock_guard lock(mu_);
+  auto it = index_.find(image.id);
+  if (it == index_.end()) return std::nullopt;
+  std::error_code ec;
+  fs::path absolute = fs::absolute(it->second.path, ec);
+  if (ec) return std::nullopt;
+  return absolute;
+}
+
+std::string LocalImageStore::url(const StoredImage& image) const {
+  std::string base = options_.public_base_url ? options_.public_base_url() : std::string();
+  if (base.empty()) return base;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/images/" + image.id;
+}
+
+Clock::time_point LocalImageStore::expires(const StoredImage& image) const {
+  return image.created + options_.ttl;
+}
+
+awaitable<StorageStats> LocalImageStore::stats() {
+  const Clock::time_point now = clock_.now();
+  StorageStats stats;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, entry] : index_) {
+    if (expired(entry.image, now)) continue;
+    ++stats.images;
+    ++stats.local;
+    stats.disk_bytes += entry.image.size;
+  }
+  co_return stats;
+}
+
+awaitable<Result<std::string>> LocalImageStore::read(const StoredImage& image) {
+  std::optional<fs::path> file = local_file(image);
+  if (!file) co_return Error::not_found("no image with that id");
+  const fs::path path = *file;
   co_return co_await pool_.run([&]() -> Result<std::string> {
     std::error_code ec;
     if (!fs::exists(path, ec)) return Error::not_found("image file " + path.string() + " is gone");
@@ -401,57 +440,58 @@ awaitable<Result<std::string>> ImageStore::read(const StoredImage& image) {
   });
 }
 
-awaitable<std::size_t> ImageStore::cleanup_expired() {
+awaitable<std::size_t> LocalImageStore::cleanup_expired() {
   const Clock::time_point now = clock_.now();
   std::map<std::string, Clock::time_point> created;
   {
     std::lock_guard lock(mu_);
     for (auto it = index_.begin(); it != index_.end();) {
-      created[it->second.path.filename().string()] = it->second.created;
-      it = expired(it->second, now) ? index_.erase(it) : std::next(it);
+      created[it->second.path.filename().string()] = it->second.image.created;
+      it = expired(it->second.image, now) ? index_.erase(it) : std::next(it);
     }
   }
   const auto deleted =
       co_await pool_.run([&] { return delete_expired(options_.dir, created, now, options_.ttl); });
   if (!deleted.empty())
-    logger()->info("{}", log::text("log.store_expired", fmt::arg("count", deleted.size()),
-                                   fmt::arg("dir", options_.dir.string())));
+    logger()->info("{}", storage_log_text("log.storage.expired", fmt::arg("count", deleted.size()),
+                                          fmt::arg("dir", options_.dir.string())));
   co_return deleted.size();
 }
 
-awaitable<std::size_t> ImageStore::restore() {
+awaitable<std::size_t> LocalImageStore::restore() {
   const Clock::time_point now = clock_.now();
   auto found = co_await pool_.run([&] { return restore_blocking(options_.dir, now, options_.ttl); });
   std::size_t added = 0;
   {
     std::lock_guard lock(mu_);
     std::set<fs::path> indexed;
-    for (const auto& [id, image] : index_) indexed.insert(image.path);
-    for (StoredImage& image : found) {
-      if (indexed.contains(image.path)) continue;
-      added += index_.emplace(image.id, std::move(image)).second;
+    for (const auto& [id, entry] : index_) indexed.insert(entry.path);
+    for (auto& [image, path] : found) {
+      if (indexed.contains(path)) continue;
+      std::string id = image.id;
+      added += index_.emplace(std::move(id), Entry{std::move(image), std::move(path)}).second;
     }
   }
-  if (added > 0) logger()->info("{}", log::text("log.store_listed_again", fmt::arg("count", added)));
+  if (added > 0) logger()->info("{}", storage_log_text("log.storage.listed_again", fmt::arg("count", added)));
   co_return added;
 }
 
-void ImageStore::start() {
+void LocalImageStore::start() {
   if (started_ || stopped_) return;
   started_ = true;
   boost::asio::co_spawn(executor_, sweep_loop(), boost::asio::detached);
 }
 
-void ImageStore::stop() {
+void LocalImageStore::stop() {
   stopped_ = true;
   sweep_timer_.cancel();
 }
 
-awaitable<void> ImageStore::sweep_loop() {
+awaitable<void> LocalImageStore::sweep_loop() {
   try {
     co_await restore();
   } catch (const std::exception& e) {
-    logger()->error("{}", log::text("log.store_listing_failed", fmt::arg("reason", e.what())));
+    logger()->error("{}", storage_log_text("log.storage.listing_failed", fmt::arg("reason", e.what())));
   }
   while (!stopped_) {
     sweep_timer_.expires_after(options_.sweep_interval);
@@ -461,9 +501,9 @@ awaitable<void> ImageStore::sweep_loop() {
     try {
       co_await cleanup_expired();
     } catch (const std::exception& e) {
-      logger()->error("{}", log::text("log.store_cleanup_failed", fmt::arg("reason", e.what())));
+      logger()->error("{}", storage_log_text("log.storage.cleanup_failed", fmt::arg("reason", e.what())));
     }
   }
 }
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image

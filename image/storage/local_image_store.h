@@ -1,6 +1,7 @@
-// ImageStore: the generated images on disk, with an in-memory index that
-// gives each one an unguessable id (for the gallery and the /images/<id> URL)
-// and deletes them once they are older than the TTL, on a timer.
+// LocalImageStore: the ImageStore on this machine's disk, with an in-memory
+// index that gives each image an unguessable id (for the gallery and the
+// /images/<id> URL) and deletes them once they are older than the TTL, on a
+// timer.
 //
 // Files are named gemini_image_YYYYmmdd_HHMMSS_<8 hex>.<png|jpg|webp> (local
 // time) and written atomically (temp file in the same directory, then
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,27 +34,9 @@
 #include "bot/core/clock.h"
 #include "bot/core/result.h"
 #include "bot/core/worker_pool.h"
+#include "image/storage/image_store.h"
 
-namespace picbot::gemini {
-
-struct ImageMeta {
-  std::string prompt;
-  std::int64_t user_id = 0, group_id = 0;  // group_id 0: a private chat
-  std::string model;                       // the model that drew it
-};
-
-struct StoredImage {
-  std::string id;               // 32 lower-case hex characters from a CSPRNG
-  std::filesystem::path path;   // absolute when the store's directory is
-  std::string extension, mime;  // "png" / "image/png", ...
-  std::size_t size = 0;
-  Clock::time_point created;
-  ImageMeta meta;
-};
-
-// Returns 2 * bytes lower-case hex characters from the kernel's CSPRNG
-// (getrandom). Thread-safe. Throws std::system_error if the kernel refuses.
-std::string random_hex(std::size_t bytes);
+namespace picbot::image {
 
 // True for names this store creates (and may therefore delete):
 // gemini_image_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp).
@@ -61,17 +45,21 @@ bool is_store_file_name(std::string_view name);
 // The sidecar of an image file: "<image>.json" in the same directory.
 std::filesystem::path sidecar_path(const std::filesystem::path& image);
 
-class ImageStore {
+class LocalImageStore final : public ImageStore {
  public:
   struct Options {
     std::filesystem::path dir;
     std::chrono::minutes ttl{15};
     std::chrono::seconds sweep_interval{60};
+    // The host's public base URL ("https://bot.example.com", no trailing
+    // '/'), "" when unknown; url() builds <base>/images/<id> from it. May be empty.
+    std::function<std::string()> public_base_url;
   };
 
-  ImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock, Options options);
-  ImageStore(const ImageStore&) = delete;
-  ImageStore& operator=(const ImageStore&) = delete;
+  LocalImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
+                  Options options);
+  LocalImageStore(const LocalImageStore&) = delete;
+  LocalImageStore& operator=(const LocalImageStore&) = delete;
 
   // Writes bytes as a new image, with its sidecar (creating the directory if
   // needed), and indexes it. extension is "png", "jpg" ("jpeg" is taken as
@@ -79,22 +67,28 @@ class ImageStore {
   // OS message (read-only or missing directory, full disk, ...). Nothing is
   // left behind on failure.
   boost::asio::awaitable<Result<StoredImage>> save(std::string_view bytes, std::string_view extension,
-                                                   ImageMeta meta);
+                                                   ImageMeta meta) override;
 
   // The indexed image with this id, or nullopt when unknown, removed or
   // older than the TTL.
-  std::optional<StoredImage> find(std::string_view id) const;
+  std::optional<StoredImage> find(std::string_view id) const override;
 
   // Up to n unexpired images, newest first.
-  std::vector<StoredImage> recent(std::size_t n) const;
+  std::vector<StoredImage> recent(std::size_t n) const override;
 
   // Forgets the image and deletes its file and sidecar. Errors: "not_found"
   // for an unknown id, "disk" when a file could not be deleted (the image is
   // forgotten anyway).
-  boost::asio::awaitable<Status> remove(std::string_view id);
+  boost::asio::awaitable<Status> remove(std::string_view id) override;
 
   // The file's bytes. Errors: "not_found" when the file is gone, "disk".
-  boost::asio::awaitable<Result<std::string>> read(const StoredImage& image);
+  boost::asio::awaitable<Result<std::string>> read(const StoredImage& image) override;
+
+  std::string url(const StoredImage& image) const override;
+  Clock::time_point expires(const StoredImage& image) const override;
+  std::chrono::minutes local_ttl() const override { return options_.ttl; }
+  std::optional<std::filesystem::path> local_file(const StoredImage& image) const override;
+  boost::asio::awaitable<StorageStats> stats() override;
 
   // Deletes the regular files in the directory whose names match
   // is_store_file_name and that are at least ttl old: by the index's created
@@ -132,7 +126,11 @@ class ImageStore {
   bool stopped_ = false;
 
   mutable std::mutex mu_;
-  std::map<std::string, StoredImage, std::less<>> index_;  // by id; guarded by mu_
+  struct Entry {
+    StoredImage image;
+    std::filesystem::path path;
+  };
+  std::map<std::string, Entry, std::less<>> index_;  // by id; guarded by mu_
 };
 
-}  // namespace picbot::gemini
+}  // namespace picbot::image
