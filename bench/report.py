@@ -249,6 +249,22 @@ else:
     row("CPU per poll of an async task (async_poll_bench)", None, "<= 50 us", None)
     row("peak RSS, async tasks polled at once (async_poll_bench)", None, "<= 60 MiB", None)
 
+uploaded = results("s3_upload")
+if uploaded:
+    sizes = sorted({k.removeprefix("s3_upload_ratio_") for k in uploaded if k.startswith("s3_upload_ratio_")},
+                   key=lambda size: int(size.removesuffix("MB")))
+    worst = min(uploaded[f"s3_upload_ratio_{size}"][0] for size in sizes)
+    detail = "; ".join(f"{size}: picbot {uploaded[f's3_upload_picbot_{size}'][0]:.0f} MB/s, boto3 "
+                       f"{uploaded[f's3_upload_boto3_{size}'][0]:.0f} MB/s" for size in sizes)
+    row(f"S3 upload to a local S3rver vs boto3 upload_file (s3_upload_bench; {detail})", f"{worst:.0f}%",
+        ">= 90%", worst >= 90)
+    cpu = ", ".join(f"{size}: {uploaded[f's3_upload_cpu_{size}'][0]:.1f} ms (boto3 "
+                    f"{uploaded[f's3_upload_boto3_cpu_{size}'][0]:.1f} ms)" for size in sizes)
+    row(f"picbot CPU per S3 upload, all threads (s3_upload_bench; {cpu})",
+        f"{uploaded[f's3_upload_cpu_{sizes[0]}'][0]:.1f} ms", "(info)", None)
+else:
+    row("S3 upload to a local S3rver vs boto3 upload_file (s3_upload_bench)", None, ">= 90%", None)
+
 stream = gbench("stream_upload_bench")
 if stream:
     row("2 MB image through upload_file_stream (stream_upload_bench)", f"{ms(stream[0]):.1f} ms", "(info)", None)

@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench upload_queue_bench"
+OPTIONAL_BENCHES="quota_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench upload_queue_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -163,6 +163,11 @@ if has async_poll_bench; then
   else
     run async_poll 300 "$BUILD/bench/async_poll_bench" --tasks 1000 --polls 5
   fi
+fi
+if has s3_upload_bench; then  # needs npm ci in tests/s3 and python3-boto3 (install-deps.sh --bench)
+  uploads=20
+  [[ $QUICK == 1 ]] && uploads=2
+  run s3_upload 300 "$BUILD/bench/s3_upload_bench" --runs "$uploads"
 fi
 
 # ---- report ------------------------------------------------------------------

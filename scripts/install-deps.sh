@@ -9,10 +9,13 @@
 # --test   what the tests need beyond the build: chromium and Node.js/npm for
 #          the web console's browser test, then `npm ci` in tests/browser
 #          (playwright-core only drives the browser; it downloads nothing);
-#          systemd for systemd-analyze (the .deb test checks the units).
+#          systemd for systemd-analyze (the .deb test checks the units);
+#          python3-botocore and python3-boto3 (the S3 signer's oracle, reading
+#          back what picbot uploaded) and `npm ci` in tests/s3 (s3rver 3.7.1).
 # --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
 # --bench  valgrind and Node.js/npm for bench/run.sh --callgrind / --peer, then
-#          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9).
+#          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9)
+#          and tests/s3 (s3rver, with python3-boto3 for the S3 upload benchmark).
 # Node.js and npm come from apt only when `node`/`npm` are missing, so a node
 # from elsewhere (e.g. NodeSource, which bundles npm) is kept.
 set -euo pipefail
@@ -21,15 +24,16 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libexpat1-dev  # the S3 client's XML (image/storage/s3)
   python3  # bench/report.py (bench/run.sh, also in CI)
 )
 npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium systemd); need_node=1; npm_dirs+=(tests/browser) ;;
+    --test) packages+=(chromium systemd python3-botocore python3-boto3); need_node=1; npm_dirs+=(tests/browser tests/s3) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
-    --bench) packages+=(valgrind); need_node=1; npm_dirs+=(bench/peer) ;;
+    --bench) packages+=(valgrind python3-boto3); need_node=1; npm_dirs+=(bench/peer tests/s3) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;
   esac
 done
