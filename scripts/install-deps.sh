@@ -24,6 +24,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   libboost1.81-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libsqlite3-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsimdjson-dev  # OneBot frames (bot/onebot/event.cpp)
   libexpat1-dev  # the S3 client's XML (image/storage/s3)
   python3  # bench/report.py (bench/run.sh, also in CI)
 )

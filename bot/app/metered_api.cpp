@@ -13,16 +13,30 @@ bool is_send(const std::string& action) {
 const char* result_label(const onebot::ApiResult& result) {
   return result ? "ok" : onebot::to_string(result.error().kind);
 }
+constexpr std::string_view kCallsName = "picbot_onebot_api_calls_total",
+                           kCallsHelp = "OneBot API calls by action and result",
+                           kSecondsName = "picbot_onebot_api_seconds",
+                           kSecondsHelp = "OneBot API call latency in seconds";
 }  // namespace
 
+MeteredApi::ActionSeries& MeteredApi::series_of(const std::string& action) {
+  if (const auto it = series_.find(action); it != series_.end()) return it->second;
+  ActionSeries series{metrics_.counter(kCallsName, kCallsHelp, {{"action", action}, {"result", "ok"}}),
+                      metrics_.histogram(kSecondsName, kSecondsHelp, {{"action", action}})};
+  return series_.emplace(action, series).first->second;
+}
+
 void MeteredApi::record(const std::string& action, const onebot::ApiResult& result, double seconds) {
-  metrics_.increment("picbot_onebot_api_calls_total", "OneBot API calls by action and result",
-                     {{"action", action}, {"result", result_label(result)}});
-  metrics_.observe("picbot_onebot_api_seconds", "OneBot API call latency in seconds", seconds,
-                   {{"action", action}});
+  ActionSeries& series = series_of(action);
+  if (result) {
+    series.ok.increment();
+  } else {  // failures are rare: their series are looked up by label
+    metrics_.increment(kCallsName, kCallsHelp, {{"action", action}, {"result", result_label(result)}});
+  }
+  series.seconds.observe(seconds);
   if (result && is_send(action)) {
     ++messages_out_;
-    metrics_.increment("picbot_messages_out_total", "Messages the bot sent");
+    messages_out_total_.increment();
   }
 }
 

@@ -1,9 +1,10 @@
 #include "bot/core/metrics.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <fmt/format.h>
 
 namespace picbot {
 namespace {
@@ -11,10 +12,14 @@ namespace {
 std::string escape_label(std::string_view value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -28,13 +33,15 @@ std::string render_labels(const Metrics::Labels& labels, std::string_view extra_
     out += (first ? "" : ",") + key + "=\"" + escape_label(value) + "\"";
     first = false;
   }
-  if (!extra_key.empty()) out += (first ? "" : ",") + std::string(extra_key) + "=\"" + std::string(extra_value) + "\"";
+  if (!extra_key.empty())
+    out += (first ? "" : ",") + std::string(extra_key) + "=\"" + std::string(extra_value) + "\"";
   return out + "}";
 }
 
 std::string number(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{}", static_cast<long long>(value));
+  if (value == std::floor(value) && std::fabs(value) < 1e15)
+    return fmt::format("{}", static_cast<long long>(value));
   return fmt::format("{}", value);
 }
 
@@ -67,21 +74,57 @@ void Metrics::set_counter(std::string_view name, std::string_view help, const La
   if (!f.histogram) f.series[labels].value = value;
 }
 
-void Metrics::observe(std::string_view name, std::string_view help, double value, const Labels& labels,
-                      const std::vector<double>& buckets) {
-  std::lock_guard lock(mutex_);
-  Family& f = family(name, help, true);
-  if (!f.histogram) return;
-  if (f.buckets.empty()) {
-    f.buckets = buckets;
-    std::sort(f.buckets.begin(), f.buckets.end());
-  }
-  Series& s = f.series[labels];
+void Metrics::fix_buckets(Family& f, const std::vector<double>& buckets) {
+  if (!f.buckets.empty()) return;
+  f.buckets = buckets;
+  std::sort(f.buckets.begin(), f.buckets.end());
+}
+
+void Metrics::add_observation(Family& f, Series& s, double value) {
   s.counts.resize(f.buckets.size());
   const auto slot = std::lower_bound(f.buckets.begin(), f.buckets.end(), value) - f.buckets.begin();
   if (static_cast<std::size_t>(slot) < f.buckets.size()) ++s.counts[slot];
   ++s.count;
   s.sum += value;
+}
+
+void Metrics::observe(std::string_view name, std::string_view help, double value, const Labels& labels,
+                      const std::vector<double>& buckets) {
+  std::lock_guard lock(mutex_);
+  Family& f = family(name, help, true);
+  if (!f.histogram) return;
+  fix_buckets(f, buckets);
+  add_observation(f, f.series[labels], value);
+}
+
+Metrics::Counter Metrics::counter(std::string_view name, std::string_view help, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  Family& f = family(name, help, false);
+  if (f.histogram) return Counter(this, nullptr);
+  return Counter(this, &f.series[labels]);
+}
+
+Metrics::Histogram Metrics::histogram(std::string_view name, std::string_view help, const Labels& labels,
+                                      const std::vector<double>& buckets) {
+  std::lock_guard lock(mutex_);
+  Family& f = family(name, help, true);
+  if (!f.histogram) return Histogram(this, &f, nullptr);
+  fix_buckets(f, buckets);
+  Series& s = f.series[labels];
+  s.counts.resize(f.buckets.size());
+  return Histogram(this, &f, &s);
+}
+
+void Metrics::Counter::increment(double delta) const {
+  if (series_ == nullptr || !(delta > 0)) return;
+  std::lock_guard lock(metrics_->mutex_);
+  series_->value += delta;
+}
+
+void Metrics::Histogram::observe(double value) const {
+  if (series_ == nullptr) return;
+  std::lock_guard lock(metrics_->mutex_);
+  add_observation(*family_, *series_, value);
 }
 
 std::string Metrics::render() const {

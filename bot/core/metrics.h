@@ -19,8 +19,47 @@
 namespace picbot {
 
 class Metrics {
+  struct Family;
+  struct Series;
+
  public:
   using Labels = std::vector<std::pair<std::string, std::string>>;
+
+  // One counter series, resolved once (name, labels): increment() takes the
+  // lock and adds, without building labels or looking the series up. A
+  // default-constructed handle does nothing. Valid while the Metrics lives.
+  class Counter {
+   public:
+    Counter() = default;
+    void increment(double delta = 1) const;
+
+   private:
+    friend class Metrics;
+    Counter(Metrics* metrics, Series* series) : metrics_(metrics), series_(series) {}
+    Metrics* metrics_ = nullptr;
+    Series* series_ = nullptr;  // null: the name is a histogram
+  };
+
+  // One histogram series, resolved once; see Counter.
+  class Histogram {
+   public:
+    Histogram() = default;
+    void observe(double value) const;
+
+   private:
+    friend class Metrics;
+    Histogram(Metrics* metrics, Family* family, Series* series)
+        : metrics_(metrics), family_(family), series_(series) {}
+    Metrics* metrics_ = nullptr;
+    Family* family_ = nullptr;
+    Series* series_ = nullptr;  // null: the name is a counter
+  };
+
+  // The series name{labels}, created (at zero) if new; the same rules as
+  // increment() and observe().
+  Counter counter(std::string_view name, std::string_view help, const Labels& labels = {});
+  Histogram histogram(std::string_view name, std::string_view help, const Labels& labels = {},
+                      const std::vector<double>& buckets = default_buckets());
 
   // Adds delta (>= 0) to the counter name{labels}.
   void increment(std::string_view name, std::string_view help, const Labels& labels = {}, double delta = 1);
@@ -51,6 +90,9 @@ class Metrics {
     std::map<Labels, Series> series;
   };
   Family& family(std::string_view name, std::string_view help, bool histogram);
+  // REQUIRES: mutex_ held; f.histogram.
+  static void add_observation(Family& f, Series& s, double value);
+  static void fix_buckets(Family& f, const std::vector<double>& buckets);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family, std::less<>> families_;

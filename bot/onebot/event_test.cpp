@@ -290,5 +290,75 @@ TEST(ParseFrame, KeepsUnknownSegmentsAndNumberKinds) {
   EXPECT_EQ(std::get<ApiResponse>(*response).data, json::parse(R"({"message_id":-5})"));
 }
 
+// parse_frame reads frames up to 32 KB with simdjson and falls back to
+// Boost.JSON for what simdjson refuses or cannot hold; these pin down that both
+// paths give the same answers.
+TEST(ParseFrame, TheLastOfARepeatedKeyWinsAsWithEveryOtherParser) {
+  const auto message = std::get<MessageEvent>(event_ok(
+      R"({"post_type":"message","message_type":"private","user_id":1,"user_id":2,"message":"a","message":"b"})"));
+  EXPECT_EQ(message.user_id, 2);
+  EXPECT_EQ(message.message, Message{Text{"b"}});
+}
+
+TEST(ParseFrame, AFrameBrokenAfterTheFieldsDispatchReadsIsStillRefused) {
+  const std::string event(kGroupMessage);
+  const std::string frames[] = {
+      event + " x",                                            // trailing garbage
+      event.substr(0, event.size() - 1) + R"(,"extra":[1,})",  // broken in a field nobody reads
+      event.substr(0, event.size() - 1) + R"(,"extra":"\x"})",
+      std::string(R"({"status":"ok","retcode":0,"echo":"e","data":{"a":1},"x":[tru]})"),
+  };
+  for (const auto& frame : frames) {
+    const Error error = frame_error(frame);
+    EXPECT_EQ(error.code, "bad_frame") << frame;
+    EXPECT_TRUE(error.message.starts_with("not JSON: ")) << error.message;
+  }
+}
+
+TEST(ParseFrame, NumbersSimdjsonCannotHoldStillParse) {
+  // Boost.JSON and nlohmann keep these as doubles; simdjson refuses them.
+  const std::string frame =
+      R"({"post_type":"message","message_type":"private","user_id":7,"font":123456789012345678901234567890,)"
+      R"("x":1e400,"message":[{"type":"text","data":{"text":"hi"}}]})";
+  const auto message = std::get<MessageEvent>(event_ok(frame));
+  EXPECT_EQ(message.user_id, 7);
+  EXPECT_EQ(message.message, Message{Text{"hi"}});
+}
+
+TEST(ParseFrame, DepthLimitIsTheSameOnEitherSideOfThe32KBThreshold) {
+  for (const std::size_t pad : {std::size_t{0}, std::size_t{40'000}}) {
+    const std::string padding(pad, ' ');
+    const auto frame_at = [&](std::size_t depth) {
+      // The frame object is one level; the echo adds depth - 1.
+      return R"({"status":"ok","retcode":0,"echo":)" + std::string(depth - 1, '[') +
+             std::string(depth - 1, ']') + padding + "}";
+    };
+    EXPECT_TRUE(parse_frame(frame_at(kMaxJsonDepth)).ok()) << pad;
+    EXPECT_EQ(frame_error(frame_at(kMaxJsonDepth + 1)).message, "not JSON: nested deeper than 64 levels")
+        << pad;
+  }
+}
+
+TEST(ParseFrame, ALargeFrameGivesTheSameEventAsASmallOne) {
+  const std::string event(kGroupMessage);
+  const std::string large =
+      event.substr(0, event.size() - 1) + R"(,"pad":")" + std::string(40'000, 'p') + "\"}";
+  const auto small_event = std::get<MessageEvent>(event_ok(event));
+  const auto large_event = std::get<MessageEvent>(event_ok(large));
+  EXPECT_EQ(small_event.message, large_event.message);
+  EXPECT_EQ(small_event.raw_message, large_event.raw_message);
+  EXPECT_EQ(small_event.message_id, large_event.message_id);
+  EXPECT_EQ(small_event.sender.card, large_event.sender.card);
+  EXPECT_EQ(small_event.group_name, large_event.group_name);
+
+  const std::string response = R"({"status":"ok","retcode":0,"data":{"message_id":-5,"s":"x"},"echo":"e"})";
+  const std::string large_response =
+      R"({"status":"ok","retcode":0,"data":{"message_id":-5,"s":"x"},"echo":"e","pad":")" +
+      std::string(40'000, 'p') + "\"}";
+  EXPECT_EQ(std::get<ApiResponse>(*parse_frame(response)).data,
+            std::get<ApiResponse>(*parse_frame(large_response)).data);
+  EXPECT_EQ(std::get<ApiResponse>(*parse_frame(large_response)).echo, "e");
+}
+
 }  // namespace
 }  // namespace picbot::onebot

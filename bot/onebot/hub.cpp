@@ -4,12 +4,18 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/intrusive/set.hpp>
 #include <optional>
 
 #include "bot/core/log_language.h"
@@ -31,19 +37,45 @@ struct Hub::LinkEntry {
 };
 
 // Lives in the calling coroutine's frame; the hub only points at it while the
-// call is pending.
+// call is pending (in pending_ and, until it is answered, in deadlines_).
 struct Hub::PendingCall {
-  explicit PendingCall(const asio::any_io_executor& executor) : timer(executor) {}
-  asio::steady_timer timer;
   std::uint64_t link_id = 0;
+  std::chrono::steady_clock::time_point deadline;
+  // Linked while in deadlines_; unlinks itself if the frame goes first.
+  boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> deadline_hook;
+  bool scheduled() const { return deadline_hook.is_linked(); }
   std::optional<ApiResult> result;
   std::function<void(const json&)> on_stream_frame;
+  // The suspended send_and_wait, while it waits; woken by an answer, the
+  // deadline, the link dropping or the caller's cancellation.
+  // (optional: Boost 1.81's any_completion_handler move assignment recurses
+  // without end; it is only ever constructed here.)
+  std::optional<asio::any_completion_handler<void()>> waiter;
+  asio::cancellation_slot cancel_slot;
 
-  void finish(ApiResult r) {
-    if (result) return;
-    result.emplace(std::move(r));
-    timer.cancel();
+  // from_slot: called by the cancellation handler, which must not clear its own slot.
+  void wake(const asio::any_io_executor& executor, bool from_slot = false) {
+    if (!waiter) return;
+    if (!from_slot && cancel_slot.is_connected()) cancel_slot.clear();
+    cancel_slot = {};
+    // Posted: never resumed inside the hub's own loops. Wrapped: Boost 1.81's
+    // post() would copy an any_completion_handler through its converting
+    // constructor, which recurses without end.
+    asio::post(executor, [handler = std::move(*waiter)]() mutable { std::move(handler)(); });
+    waiter.reset();
   }
+};
+
+struct Hub::Deadlines {
+  struct ByDeadline {
+    bool operator()(const PendingCall& a, const PendingCall& b) const { return a.deadline < b.deadline; }
+  };
+  boost::intrusive::multiset<PendingCall,
+                             boost::intrusive::member_hook<PendingCall, decltype(PendingCall::deadline_hook),
+                                                           &PendingCall::deadline_hook>,
+                             boost::intrusive::compare<ByDeadline>,
+                             boost::intrusive::constant_time_size<false>>
+      calls;
 };
 
 namespace {
@@ -110,11 +142,80 @@ std::int64_t event_self_id(const Event& event) {
 }  // namespace
 
 Hub::Hub(asio::any_io_executor executor, Options options, EventSink& sink)
-    : executor_(std::move(executor)), options_(options), sink_(sink) {}
+    : executor_(std::move(executor)),
+      options_(options),
+      sink_(sink),
+      deadlines_(std::make_unique<Deadlines>()),
+      deadline_timer_(executor_) {}
 
 Hub::~Hub() {
   for (auto& [echo, call] : pending_)
-    call->finish(ApiError{ApiError::Kind::kLinkClosed, 0, "shutting down", {}});
+    finish(*call, ApiError{ApiError::Kind::kLinkClosed, 0, "shutting down", {}});
+}
+
+void Hub::finish(PendingCall& call, ApiResult result) {
+  if (call.result) return;
+  call.result.emplace(std::move(result));
+  unschedule(call);
+  call.wake(executor_);
+}
+
+void Hub::schedule(PendingCall& call) {
+  deadlines_->calls.insert(call);
+  if (!deadline_armed_ || call.deadline < armed_deadline_) arm_deadline_timer(call.deadline);
+}
+
+void Hub::unschedule(PendingCall& call) {
+  if (!call.scheduled()) return;
+  deadlines_->calls.erase(deadlines_->calls.iterator_to(call));
+  if (deadlines_->calls.empty() && deadline_armed_) {
+    // Nothing pending: no timer keeps the io_context busy.
+    deadline_armed_ = false;
+    deadline_timer_.cancel();
+  }
+  // Otherwise the timer stays armed for the old earliest deadline: firing
+  // early finds nothing due and re-arms for the next one.
+}
+
+void Hub::arm_deadline_timer(std::chrono::steady_clock::time_point at) {
+  deadline_armed_ = true;
+  armed_deadline_ = at;
+  deadline_timer_.expires_at(at);  // a wait in progress completes with operation_aborted
+  deadline_timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
+    if (ec == asio::error::operation_aborted || alive.expired()) return;
+    on_deadline();
+  });
+}
+
+void Hub::on_deadline() {
+  deadline_armed_ = false;
+  const auto now = std::chrono::steady_clock::now();
+  while (!deadlines_->calls.empty() && deadlines_->calls.begin()->deadline <= now) {
+    PendingCall& call = *deadlines_->calls.begin();
+    unschedule(call);
+    call.wake(executor_);  // no result: send_and_wait reports the timeout
+  }
+  if (!deadlines_->calls.empty()) arm_deadline_timer(deadlines_->calls.begin()->deadline);
+}
+
+template <class Token>
+auto Hub::async_wait_answer(PendingCall& call, Token&& token) {
+  return asio::async_initiate<Token, void()>(
+      [this, &call](auto handler) {
+        // A recycled allocation (Asio's per-thread cache) rather than malloc.
+        call.waiter.emplace(asio::bind_allocator(asio::recycling_allocator<void>(), std::move(handler)));
+        // The wrapper forwards the caller's cancellation to its own slot.
+        call.cancel_slot = asio::get_associated_cancellation_slot(*call.waiter);
+        if (call.cancel_slot.is_connected()) {
+          call.cancel_slot.assign([this, &call](asio::cancellation_type type) {
+            if (type == asio::cancellation_type::none) return;
+            unschedule(call);
+            call.wake(executor_, /*from_slot=*/true);  // no result: send_and_wait reports it like a timeout
+          });
+        }
+        if (call.result || !call.scheduled()) call.wake(executor_);
+      },
+      token);
 }
 
 void Hub::on_open(const std::shared_ptr<Link>& link, const LinkInfo& info) {
@@ -250,10 +351,10 @@ void Hub::handle_response(Link& link, ApiResponse response) {
   }
   pending_.erase(it);
   if (response.retcode != 0) {
-    call.finish(ApiError{ApiError::Kind::kFailed, response.retcode, std::move(response.message),
-                         std::move(response.wording)});
+    finish(call, ApiError{ApiError::Kind::kFailed, response.retcode, std::move(response.message),
+                          std::move(response.wording)});
   } else {
-    call.finish(std::move(response.data));
+    finish(call, std::move(response.data));
   }
 }
 
@@ -268,8 +369,8 @@ void Hub::on_close(Link& link, std::string_view reason) {
   std::size_t failed = 0;
   for (auto p = pending_.begin(); p != pending_.end();) {
     if (p->second->link_id == link.id()) {
-      p->second->finish(
-          ApiError{ApiError::Kind::kLinkClosed, 0, "connection closed: " + std::string(reason), {}});
+      finish(*p->second,
+             ApiError{ApiError::Kind::kLinkClosed, 0, "connection closed: " + std::string(reason), {}});
       p = pending_.erase(p);
       ++failed;
     } else {
@@ -337,11 +438,12 @@ asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view actio
         ApiError::Kind::kFailed, 0, "no random bytes for the call's echo (getrandom failed)", {}};
   }
   const auto timeout = options.timeout.count() > 0 ? options.timeout : options_.api_timeout;
-  PendingCall pending(executor_);
+  PendingCall pending;
   pending.link_id = link.id();
   pending.on_stream_frame = std::move(options.on_stream_frame);
-  pending.timer.expires_after(timeout);
+  pending.deadline = std::chrono::steady_clock::now() + timeout;
   pending_[*echo] = &pending;
+  schedule(pending);
   // A large request (a base64 image) is moved into the link's queue, not
   // copied, and freed once written rather than when the answer comes. A small
   // one is joined: one string costs less than three gathered buffers.
@@ -362,18 +464,14 @@ asio::awaitable<ApiResult> Hub::send_and_wait(Link& link, std::string_view actio
     link.send(std::move(frame));
   }
 
-  while (!pending.result) {
-    co_await pending.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (pending.result) break;
-    const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
-    if (pending.timer.expiry() <= std::chrono::steady_clock::now() ||
-        cancelled != asio::cancellation_type::none) {
-      pending_.erase(*echo);
-      pending.result.emplace(ApiError{ApiError::Kind::kTimeout,
-                                      0,
-                                      fmt::format("{} got no answer within {} ms", action, timeout.count()),
-                                      {}});
-    }
+  co_await async_wait_answer(pending, asio::use_awaitable);
+  if (!pending.result) {  // the deadline passed or the caller cancelled
+    unschedule(pending);
+    pending_.erase(*echo);
+    pending.result.emplace(ApiError{ApiError::Kind::kTimeout,
+                                    0,
+                                    fmt::format("{} got no answer within {} ms", action, timeout.count()),
+                                    {}});
   }
   co_return std::move(*pending.result);
 }

@@ -103,6 +103,17 @@ class Hub final : public LinkHandler, public BotApi {
  private:
   struct LinkEntry;
   struct PendingCall;
+  struct Deadlines;  // the pending calls ordered by deadline (intrusive: no allocation per call)
+
+  // Sets the call's result (once), takes it off the deadlines and wakes it.
+  void finish(PendingCall& call, ApiResult result);
+  void schedule(PendingCall& call);
+  void unschedule(PendingCall& call);
+  void arm_deadline_timer(std::chrono::steady_clock::time_point at);
+  void on_deadline();
+  // Completes when the call is finished, its deadline passes, or the caller cancels.
+  template <class Token>
+  auto async_wait_answer(PendingCall& call, Token&& token);
 
   void register_account(LinkEntry& entry, std::int64_t self_id);
   // Gives the link a watchdog of 3× interval, clamped to the accepted range.
@@ -122,6 +133,14 @@ class Hub final : public LinkHandler, public BotApi {
   std::unordered_map<std::uint64_t, std::unique_ptr<LinkEntry>> links_;  // by link id
   std::unordered_map<std::int64_t, std::uint64_t> accounts_;             // self_id -> link id
   std::unordered_map<std::string, PendingCall*> pending_;                // echo -> call
+  // Every pending call's deadline, driving one timer for the hub (a timer per
+  // call cost more than the rest of a call's bookkeeping).
+  std::unique_ptr<Deadlines> deadlines_;
+  boost::asio::steady_timer deadline_timer_;
+  bool deadline_armed_ = false;
+  std::chrono::steady_clock::time_point armed_deadline_{};
+  std::shared_ptr<int> alive_ =
+      std::make_shared<int>(0);  // the timer's handler outliving the hub sees it gone
   // Timers of wait_for_account() callers, cancelled when their account registers.
   std::multimap<std::int64_t, boost::asio::steady_timer*> account_waiters_;
   HubCounters counters_;

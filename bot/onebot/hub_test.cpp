@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -194,6 +196,65 @@ TEST_F(HubTest, CallTimesOut) {
   ASSERT_TRUE(result && !result->ok());
   EXPECT_EQ(result->error().kind, ApiError::Kind::kTimeout);
   EXPECT_EQ(hub.pending_calls(), 0u);
+}
+
+// Issue 23: the hub keeps one deadline timer for all pending calls instead of
+// one per call; each call still times out at its own deadline, and nothing is
+// left armed once no call is pending.
+TEST_F(HubTest, CallsWithDifferentTimeoutsEachTimeOutAtTheirOwnDeadline) {
+  auto link = open_link(1, 111);
+  std::optional<ApiResult> slow, medium, fast;
+  const auto call = [&](std::optional<ApiResult>& out, std::chrono::milliseconds timeout) {
+    auto run = [&out, this, timeout]() -> asio::awaitable<void> {
+      out.emplace(co_await hub.call(111, "action", json::object(), CallOptions{timeout, {}}));
+    };
+    asio::co_spawn(io, run, asio::detached);
+  };
+  call(slow, std::chrono::seconds(30));
+  call(medium, std::chrono::milliseconds(300));
+  call(fast, std::chrono::milliseconds(20));  // earlier than the armed deadline
+  io.poll();
+  ASSERT_EQ(link->sent.size(), 3u);
+  EXPECT_EQ(hub.pending_calls(), 3u);
+
+  while (!fast) ASSERT_GT(io.run_one_for(std::chrono::seconds(5)), 0u);
+  EXPECT_EQ(fast->error().kind, ApiError::Kind::kTimeout);
+  EXPECT_NE(fast->error().message.find("within 20 ms"), std::string::npos) << fast->error().message;
+  EXPECT_FALSE(medium);
+  EXPECT_FALSE(slow);
+
+  while (!medium) ASSERT_GT(io.run_one_for(std::chrono::seconds(5)), 0u);
+  EXPECT_EQ(medium->error().kind, ApiError::Kind::kTimeout);
+  EXPECT_FALSE(slow);
+  EXPECT_EQ(hub.pending_calls(), 1u);
+
+  answer(*link,
+         json{{"status", "ok"}, {"retcode", 0}, {"data", nullptr}, {"echo", link->sent[0]["echo"]}}.dump());
+  ASSERT_TRUE(slow && slow->ok());
+  EXPECT_EQ(hub.pending_calls(), 0u);
+  io.poll();
+  EXPECT_TRUE(io.stopped()) << "a timer is still armed with no call pending";
+}
+
+TEST_F(HubTest, ACancelledCallEndsAtOnceAndLeavesNothingPending) {
+  auto link = open_link(1, 111);
+  asio::cancellation_signal signal;
+  auto run = [this]() -> asio::awaitable<void> {
+    result.emplace(
+        co_await hub.call(111, "action", json::object(), CallOptions{std::chrono::seconds(30), {}}));
+  };
+  asio::co_spawn(io, run, asio::bind_cancellation_slot(signal.slot(), asio::detached));
+  io.poll();
+  ASSERT_EQ(hub.pending_calls(), 1u);
+  signal.emit(asio::cancellation_type::terminal);
+  io.poll();
+  ASSERT_TRUE(result && !result->ok());
+  EXPECT_EQ(result->error().kind, ApiError::Kind::kTimeout);
+  EXPECT_EQ(hub.pending_calls(), 0u);
+  EXPECT_TRUE(io.stopped()) << "a timer is still armed with no call pending";
+  // A late answer finds nothing to wake.
+  answer(*link,
+         json{{"status", "ok"}, {"retcode", 0}, {"data", nullptr}, {"echo", link->sent[0]["echo"]}}.dump());
 }
 
 TEST_F(HubTest, NoLinkForUnknownAccount) {

@@ -4,6 +4,7 @@
 #include "bot/onebot/base64.h"
 #include "bot/onebot/cq_codec.h"
 #include "bot/onebot/json_view.h"
+#include "bot/onebot/simd_view.h"
 
 namespace picbot::onebot {
 
@@ -21,8 +22,16 @@ std::string_view string_of(const boost::json::value& value) {
 }
 nlohmann::json::array_t& array_of(nlohmann::json& value) { return value.get_ref<nlohmann::json::array_t&>(); }
 const boost::json::array& array_of(const boost::json::value& value) { return value.get_array(); }
+std::string_view string_of(const SimdValue& value) { return value.element().get_string().value_unsafe(); }
+simdjson::dom::array array_of(const SimdValue& value) { return value.element().get_array().value_unsafe(); }
 
-// Json: nlohmann::json (moved from) or const boost::json::value.
+// An array's item as segment_from_json takes it.
+nlohmann::json&& item_of(nlohmann::json& item) { return std::move(item); }
+const boost::json::value& item_of(const boost::json::value& item) { return item; }
+SimdValue item_of(simdjson::dom::element item) { return item; }
+
+// Json: nlohmann::json (moved from), const boost::json::value or const
+// SimdValue (a frame's parsed text; copied).
 template <class Json>
 Result<Message> parse_message_from(Json& message) {
   if (message.is_string()) return parse_cq(string_of(message));
@@ -35,16 +44,18 @@ Result<Message> parse_message_from(Json& message) {
     return Error::make("bad_message",
                        std::string("message is not an array, string or object but ") + type_name_of(message));
   }
-  auto& items = array_of(message);
+  auto&& items = array_of(message);
   Message parsed;
   parsed.reserve(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    auto segment = segment_from_json(std::move(items[i]));
+  std::size_t index = 0;
+  for (auto&& item : items) {
+    auto segment = segment_from_json(item_of(item));
     if (!segment) {
       return Error::make(segment.error().code,
-                         "segment " + std::to_string(i) + ": " + segment.error().message);
+                         "segment " + std::to_string(index) + ": " + segment.error().message);
     }
     parsed.push_back(std::move(*segment));
+    ++index;
   }
   return parsed;
 }
@@ -54,6 +65,8 @@ Result<Message> parse_message_from(Json& message) {
 Result<Message> parse_message(nlohmann::json&& message) { return parse_message_from(message); }
 
 Result<Message> parse_message(const boost::json::value& message) { return parse_message_from(message); }
+
+Result<Message> parse_message(const SimdValue& message) { return parse_message_from(message); }
 
 nlohmann::json message_to_json(const Message& message) { return message_to_json(Message(message)); }
 

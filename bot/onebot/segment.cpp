@@ -5,6 +5,7 @@
 
 #include "bot/onebot/ids.h"
 #include "bot/onebot/json_view.h"
+#include "bot/onebot/simd_view.h"
 
 namespace picbot::onebot {
 namespace {
@@ -37,7 +38,7 @@ Error bad_segment(std::string message) { return Error::make("bad_segment", std::
 
 template <class Json>
 std::optional<std::int64_t> optional_int(const Json& data, const char* key) {
-  const auto* field = find_field(data, key);
+  const auto field = find_field(data, key);
   return field ? json_to_int(*field) : std::nullopt;
 }
 
@@ -102,25 +103,25 @@ Result<Segment> segment_from_data(std::string type, Json& data) {
   return Segment(Unknown{std::move(type), std::move(raw)});
 }
 
-// One reader for both JSON libraries: Json is nlohmann::json (strings are
-// moved out of it) or const boost::json::value (a frame's arena; copied).
+// One reader for the three JSON libraries: Json is nlohmann::json (strings are
+// moved out of it), const boost::json::value (a frame's arena; copied) or
+// const SimdValue (a frame's simdjson document; copied).
 template <class Json>
 Result<Segment> segment_from(Json& segment) {
   if (!segment.is_object())
     return bad_segment(std::string("segment is not an object but ") + type_name_of(segment));
-  const auto* type_field = find_field(segment, "type");
-  if (type_field == nullptr || !type_field->is_string()) return bad_segment("segment without a string type");
+  const auto type_field = find_field(segment, "type");
+  if (!type_field || !type_field->is_string()) return bad_segment("segment without a string type");
   std::string type = take_string(segment, "type");
 
-  std::remove_const_t<Json> no_data;  // null: no allocation when the segment has no data
-  Json* data = &no_data;
-  if (auto* data_field = find_field(segment, "data"); data_field != nullptr && !data_field->is_null()) {
+  if (auto data_field = find_field(segment, "data"); data_field && !data_field->is_null()) {
     if (!data_field->is_object()) {
       return bad_segment(type + " segment data is not an object but " + type_name_of(*data_field));
     }
-    data = data_field;
+    return segment_from_data(std::move(type), *data_field);
   }
-  return segment_from_data(std::move(type), *data);
+  std::remove_const_t<Json> no_data;  // null: no allocation when the segment has no data
+  return segment_from_data(std::move(type), no_data);
 }
 
 nlohmann::json make_segment(std::string_view type, nlohmann::json data) {
@@ -147,6 +148,8 @@ Result<Segment> segment_from_json(const nlohmann::json& segment) {
 Result<Segment> segment_from_json(nlohmann::json&& segment) { return segment_from(segment); }
 
 Result<Segment> segment_from_json(const boost::json::value& segment) { return segment_from(segment); }
+
+Result<Segment> segment_from_json(const SimdValue& segment) { return segment_from(segment); }
 
 nlohmann::json segment_to_json(const Segment& segment) { return segment_to_json(Segment(segment)); }
 

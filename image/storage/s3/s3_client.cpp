@@ -27,6 +27,15 @@ bool is_transient(long status, std::string_view code) {
          code == "InternalError" || code == "ServiceUnavailable";
 }
 
+// What an S3 error code looks like ("NoSuchKey", "XAmzContentSHA256Mismatch"):
+// the code becomes Error::code, which logs, the upload ledger and callers use.
+bool is_error_code(std::string_view code) {
+  return !code.empty() && code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
 // The code a bodiless answer (HEAD, some proxies) stands for.
 std::string code_of_status(long status) {
   switch (status) {
@@ -131,7 +140,8 @@ asio::awaitable<Result<net::HttpResponse>> S3Client::send(RequestToSign request,
 }
 
 Error S3Client::error_of(const net::HttpResponse& response, const std::string& key) const {
-  const std::optional<S3ErrorBody> body = parse_error_body(response.body);
+  std::optional<S3ErrorBody> body = parse_error_body(response.body);
+  if (body && !is_error_code(body->code)) body.reset();  // a code callers could not branch on
   const std::string code = body ? body->code : code_of_status(response.status);
   const std::string server_message =
       without_secret(utf8_shorten(body ? body->message : std::string_view{}, kMaxServerMessage));

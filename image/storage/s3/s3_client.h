@@ -17,7 +17,8 @@
 //   RequestTimeTooSkewed   this machine's clock is off
 //   too_large              get(): the object is over max_object_bytes
 //   bad_response           a listing that could not be read
-//   any other S3 code      as the server sent it ("http_<status>" without one)
+//   any other S3 code      as the server sent it ("http_<status>" without one,
+//                          or for one that is not [A-Za-z0-9._-]{1,64})
 //
 // Thread-safety: use from the event loop's thread (as HttpClient).
 // object_url() may be called from any thread.

@@ -452,6 +452,14 @@ TEST_F(S3ErrorAnswers, AServerMessageEchoingTheSecretIsShownMasked) {
                 mask_secret(kWrongSecret));
 }
 
+TEST_F(S3ErrorAnswers, AnOddCodeIsReplacedByWhatTheStatusSays) {
+  answer(409, "Not a code: &lt;x&gt;", "odd");
+  auto s3 = client();
+  Status put = run(s3->put("a.png", "x", "image/png", ""));
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, "http_409");
+}
+
 TEST_F(S3ErrorAnswers, AccessDeniedNamesTheBucket) {
   answer(403, "AccessDenied", "Access Denied");
   auto s3 = client();
