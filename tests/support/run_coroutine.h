@@ -38,4 +38,19 @@ T run_coroutine(boost::asio::io_context& io, boost::asio::awaitable<T> task,
   if constexpr (!std::is_void_v<T>) return std::move(*out);
 }
 
+// Runs io's handlers until pred() holds (checked before each one) or timeout
+// passes; returns whether pred() held. For state a coroutine changes on the
+// way, where there is no single coroutine to wait for.
+template <class Pred>
+bool run_until(boost::asio::io_context& io, Pred pred, std::chrono::milliseconds timeout) {
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  io.restart();
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+    io.run_one_for(std::chrono::milliseconds(10));
+    io.restart();
+  }
+  return true;
+}
+
 }  // namespace picbot::testing
