@@ -1,7 +1,8 @@
 // batch_bench: what `picbot batch` costs. Writes N PNG images of S MB into a
-// temporary folder, starts an in-process FakeGemini that answers every
-// request after D ms (without parsing the 2.7 MB bodies, so the fake is not
-// the bottleneck), runs the real picbot binary
+// temporary folder, starts an in-process cheap Gemini upstream (CheapUpstream
+// below: one thread per connection, request bodies counted and discarded, one
+// prebuilt answer after D ms, so the fake is not what is measured), runs the
+// real picbot binary
 //   picbot batch --input-dir ... --max-concurrent C --json
 // and measures it from outside: wall time (spawn to exit), the child's CPU
 // (user + system, from wait4's rusage) and its peak RSS (ru_maxrss).
@@ -10,22 +11,29 @@
 //
 // Prints "RESULT <metric> <value> <unit>" lines. Exit status 0 when every
 // image came back, 1 otherwise, 2 on a usage error or when picbot cannot run.
-#include <fmt/format.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
 #include <spawn.h>
+#include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "tests/fakes/gemini/fake_gemini.h"
+#include "bot/onebot/base64.h"
 #include "tests/fakes/openrouter/fake_images.h"
 
 extern char** environ;
@@ -33,6 +41,107 @@ extern char** environ;
 namespace {
 
 namespace fs = std::filesystem;
+
+// A Gemini generateContent upstream that costs next to nothing: each
+// connection gets its own thread (curl keeps up to --concurrent connections
+// open), reads a request's headers, counts and discards its Content-Length
+// body, waits the delay (the simulated model's latency, per connection) and
+// writes one prebuilt answer. The answer has the shape FakeGemini's kImage
+// script sends (tests/fakes/gemini/fake_gemini.cpp, after the real API).
+class CheapUpstream {
+ public:
+  CheapUpstream(std::chrono::milliseconds delay, const std::string& png) : delay_(delay) {
+    const std::string body =
+        R"({"candidates":[{"content":{"role":"model","parts":[{"text":"Here is your picture."},)"
+        R"({"inlineData":{"mimeType":"image/png","data":")" +
+        picbot::onebot::base64_encode(png) + R"("}}]},"finishReason":"STOP"}]})";
+    answer_ = fmt::format("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                          body.size(), body);
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listener_, 256) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      std::perror("batch_bench: upstream");
+      std::exit(2);
+    }
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~CheapUpstream() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    acceptor_.join();
+    for (std::thread& t : connections_) t.join();
+  }
+  std::string api_base() const { return fmt::format("http://127.0.0.1:{}/v1beta", port_); }
+  std::size_t requests() const { return requests_.load(); }
+  std::uint64_t body_bytes() const { return body_bytes_.load(); }
+
+ private:
+  void accept_loop() {
+    for (;;) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      connections_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+  // Keep-alive: requests one after another until the peer closes.
+  void serve(int fd) {
+    std::string head;
+    std::vector<char> buffer(256 * 1024);
+    for (;;) {
+      std::size_t end = std::string::npos;
+      while ((end = head.find("\r\n\r\n")) == std::string::npos) {
+        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n <= 0 || head.size() > 64 * 1024) return finish(fd);
+        head.append(buffer.data(), static_cast<std::size_t>(n));
+      }
+      std::size_t length = 0;
+      for (std::size_t at = head.find('\n'); at < end; at = head.find('\n', at + 1)) {
+        if (strncasecmp(head.c_str() + at + 1, "content-length:", 15) == 0)
+          length = std::strtoull(head.c_str() + at + 16, nullptr, 10);
+      }
+      // Bytes after the headers already received belong to the body (or the next request).
+      std::size_t have = head.size() - (end + 4);
+      std::size_t left = length > have ? length - have : 0;
+      head.erase(0, end + 4 + std::min(length, have));
+      while (left > 0) {
+        const ssize_t n = ::recv(fd, buffer.data(), std::min(left, buffer.size()), 0);
+        if (n <= 0) return finish(fd);
+        left -= static_cast<std::size_t>(n);
+      }
+      body_bytes_ += length;
+      ++requests_;
+      std::this_thread::sleep_for(delay_);  // the model's latency, not synchronisation
+      for (std::size_t sent = 0; sent < answer_.size();) {
+        const ssize_t n = ::send(fd, answer_.data() + sent, answer_.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return finish(fd);
+        sent += static_cast<std::size_t>(n);
+      }
+    }
+  }
+  static void finish(int fd) { ::close(fd); }
+
+  std::chrono::milliseconds delay_;
+  std::string answer_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::vector<std::thread> connections_;  // only the acceptor thread touches it until joined
+  std::atomic<std::size_t> requests_{0};
+  std::atomic<std::uint64_t> body_bytes_{0};
+};
+
+// The 1-minute load average (/proc/loadavg), to report next to the wall time.
+double load_average() {
+  double load = 0;
+  std::ifstream("/proc/loadavg") >> load;
+  return load;
+}
 
 int usage() {
   std::fprintf(stderr,
@@ -78,13 +187,12 @@ int main(int argc, char** argv) {
     std::ofstream(dir / "input" / fmt::format("bench-{:05}.png", i), std::ios::binary) << png;
   }
 
-  picbot::testing::FakeGemini gemini;
-  gemini.set_delay(std::chrono::milliseconds(delay_ms));
-  gemini.set_parse_requests(false);
+  CheapUpstream gemini(std::chrono::milliseconds(delay_ms), picbot::testing::make_png("answer"));
   std::ofstream(dir / "picbot.yaml") << "image_providers:\n  gemini:\n    type: gemini\n    api_base: \""
                                      << gemini.api_base()
                                      << "\"\n    api_keys: [\"AIzaSyBenchKey000000000000000000000001\"]\n";
 
+  const double load_before = load_average();
   const std::vector<std::string> args{picbot,
                                       "batch",
                                       "--input-dir",
@@ -138,7 +246,11 @@ int main(int argc, char** argv) {
   std::printf("RESULT batch_wall_over_ideal %.3f ratio\n", wall_s / ideal_s);
   std::printf("RESULT batch_cpu_per_image_ms %.3f ms\n", cpu_ms / images);
   std::printf("RESULT batch_peak_rss_kb %ld kB\n", usage.ru_maxrss);
-  std::printf("RESULT batch_requests %zu count\n", gemini.call_count());
+  std::printf("RESULT batch_requests %zu count\n", gemini.requests());
+  std::printf("RESULT batch_request_mb %.1f MB\n",
+              static_cast<double>(gemini.body_bytes()) / (1024.0 * 1024.0));
+  std::printf("RESULT batch_load_avg_start %.2f load\n", load_before);
+  std::printf("RESULT batch_load_avg_end %.2f load\n", load_average());
   fs::remove_all(dir, ec);
   const bool ok =
       WIFEXITED(status) && WEXITSTATUS(status) == 0 && results == static_cast<std::size_t>(images);

@@ -200,13 +200,16 @@ boost::asio::awaitable<Result<std::vector<GeneratedImage>, llm::ProviderError>> 
 
 boost::asio::awaitable<Result<ImageResult, llm::ProviderError>> KeyedProvider::send(Prepared call,
                                                                                     WireFormat wire) {
-  auto make_request = [&call, &wire](const std::string& key) {
+  // One copy of the body for every attempt: each request shares it (a body
+  // can be several MB, e.g. base64 reference images in `picbot batch`).
+  auto body = std::make_shared<const std::string>(std::move(call.body));
+  auto make_request = [&call, &wire, &body](const std::string& key) {
     net::HttpRequest request;
     request.method = "POST";
     request.url = call.url;
     request.headers = {{std::string(wire.key_header), std::string(wire.key_prefix) + key},
                        {"Content-Type", call.content_type}};
-    request.body = call.body;
+    request.shared_body = body;
     return request;
   };
   std::optional<Result<ImageResult, llm::ProviderError>> finished;

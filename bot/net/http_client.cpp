@@ -169,7 +169,7 @@ struct Transfer {
   }
 
   std::uint64_t id = 0;
-  HttpRequest request;  // owns the body that CURLOPT_POSTFIELDS points at
+  HttpRequest request;  // owns (or shares) the body that CURLOPT_POSTFIELDS points at
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   HttpResponse response;
@@ -362,9 +362,10 @@ Result<std::unique_ptr<Transfer>, HttpError> make_transfer(HttpRequest request, 
     set(CURLOPT_NOBODY, 1L);
   } else {
     if (r.method != "POST") set(CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    if (r.method == "POST" || !r.body.empty()) {
-      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-      set(CURLOPT_POSTFIELDS, r.body.data());
+    const std::string_view payload = r.payload();
+    if (r.method == "POST" || !payload.empty()) {
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+      set(CURLOPT_POSTFIELDS, payload.data());
     }
   }
   if (r.block_private_addresses && r.proxy.empty()) {

@@ -28,6 +28,10 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, sent instead of `body`. Lets callers that send the same large
+  // body several times (one request per retry or key) share one copy: a
+  // copied HttpRequest copies the pointer, not the bytes.
+  std::shared_ptr<const std::string> shared_body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{60'000};
   std::size_t max_response_bytes = 64 * 1024 * 1024;  // enforced while streaming
@@ -38,6 +42,9 @@ struct HttpRequest {
   // proxy sees its URL, and redirects are followed here (proxied_target.h);
   // each hop then has its own total_timeout.
   bool block_private_addresses = false;
+
+  // The bytes sent: *shared_body when set, else body.
+  std::string_view payload() const { return shared_body ? std::string_view(*shared_body) : body; }
 };
 
 struct HttpResponse {

@@ -125,6 +125,24 @@ TEST_F(HttpClientTest, PostSendsBodyAndHeaders) {
   EXPECT_EQ(server_.requests()[0].header("content-type"), "application/json");
 }
 
+// A shared body (one copy for every retry) is what goes on the wire, in
+// place of `body`, and a copied request shares the bytes instead of copying.
+TEST_F(HttpClientTest, PostSendsSharedBody) {
+  server_.on("POST", "/echo", echo);
+  HttpRequest request = get("/echo");
+  request.method = "POST";
+  request.body = "ignored";
+  request.shared_body = std::make_shared<const std::string>(R"({"prompt":"shared"})");
+  const HttpRequest copy = request;
+  EXPECT_EQ(copy.payload().data(), request.shared_body->data());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const Outcome outcome = fetch(copy);
+    ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+    EXPECT_EQ(nlohmann::json::parse(outcome->body)["body"], *request.shared_body);
+  }
+  EXPECT_EQ(request.shared_body.use_count(), 2);  // request and copy; the client kept none
+}
+
 TEST_F(HttpClientTest, LargePostSkipsExpectContinue) {
   server_.on("PUT", "/upload", [](const FakeHttpRequest& request) {
     return FakeHttpResponse::text(std::to_string(request.body.size()));
