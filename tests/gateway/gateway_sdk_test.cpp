@@ -253,6 +253,40 @@ TEST(GatewayQuota, AKeyPaysOnlyForImagesItGotAndThen429sUntilTheReset) {
       << "the drawing plugin's ledger file";
 }
 
+// The chat route's image aliases pay from the same bucket as the image
+// routes; a streamed request is refused with the HTTP 429 before it starts.
+TEST(GatewayQuota, ChatDrawingsCountAgainstTheKeysQuota) {
+  FakeOpenAi ok;
+  PicbotRunner bot(reverse_config(kTestToken) + "image_providers:\n" + instance("ok", ok) +
+                   "plugins:\n"
+                   "  image_gateway:\n"
+                   "    api_keys: [{name: webui, key: \"" +
+                   kGatewayKey +
+                   "\"}]\n"
+                   "    models: [{id: good, provider: ok}]\n"
+                   "    quota: {enabled: true, limit: 1, window_minutes: 60}\n");
+  ASSERT_TRUE(bot.start()) << bot.process().output();
+  const auto chat = [&](bool stream) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = "http://127.0.0.1:" + std::to_string(bot.web_port()) + "/v1/chat/completions";
+    request.body = json{{"model", "good"},
+                        {"stream", stream},
+                        {"messages", json::array({{{"role", "user"}, {"content", "a cat"}}})}}
+                       .dump();
+    request.headers = {{"Content-Type", "application/json"},
+                       {"Authorization", std::string("Bearer ") + kGatewayKey}};
+    return blocking_request(std::move(request));
+  };
+  const auto first = chat(false);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.body.find("![image]("), std::string::npos) << first.body;
+  const auto refused = chat(true);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], "quota_exceeded");
+  EXPECT_EQ(ok.call_count(), 1u);
+}
+
 TEST(GatewayStart, WithoutItsOwnListenerTheGatewayServesOnTheWebServer) {
   PicbotRunner bot(reverse_config(kTestToken) +
                    "plugins:\n  image_gateway:\n    api_keys: [{name: a, key: \"" + std::string(kGatewayKey) +
