@@ -279,6 +279,17 @@ const chatChecks = {
     }), 401, 'invalid_api_key');
   },
 
+  // Reads the first chunk of a forwarded stream, then leaves (the SDK aborts
+  // the request when the loop breaks).
+  async leavesAForwardedStream() {
+    const stream = await client.chat.completions.create({
+      model: 'chat-model', stream: true, messages: [{ role: 'user', content: 'talk a lot' }],
+    });
+    for await (const chunk of stream) {
+      if (chunk.choices?.[0]?.delta?.content === 'first') break;
+    }
+  },
+
   // The fake upstream answers 404 for it (GatewayChatSdkTest scripts that).
   async refusesAnUnknownModel() {
     await expectApiError(client.chat.completions.create({

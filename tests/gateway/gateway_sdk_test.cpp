@@ -200,6 +200,16 @@ TEST_F(GatewayChatSdkTest, TheOfficialSdkChatsWithImageAliasesAndForwardedModels
   EXPECT_NE(bot->process().output().find("chat/completions"), std::string::npos);
 }
 
+// The relay is bound to the response's on_close(): a client that leaves a
+// forwarded stream ends the upstream call too.
+TEST_F(GatewayChatSdkTest, AClientThatLeavesAForwardedStreamEndsTheUpstreamCall) {
+  auto body = std::make_shared<FakeBodyStream>();
+  chat.push(ChatScript::live_stream(body));
+  body->send(FakeChatServer::content_event("first"));
+  EXPECT_TRUE(run_sdk_args({"chat", "leavesAForwardedStream"}));
+  EXPECT_TRUE(body->wait_client_gone(10s)) << bot->process().output();
+}
+
 TEST_F(GatewayChatSdkTest, AModelTheUpstreamDoesNotKnowIsA404ModelNotFound) {
   chat.push(ChatScript::error(404, "No endpoints found for no-such-model"));
   EXPECT_TRUE(run_sdk_args({"chat", "refusesAnUnknownModel"}));
