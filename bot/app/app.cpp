@@ -107,6 +107,7 @@ struct App::Impl {
     services.clock = &Clock::system();
     services.data_dir = data_dir;
     services.bot_settings = [this] { return dispatcher.settings(); };
+    services.root_config = [this] { return config; };
     services.save_config_value = [this](std::string key, json value) {
       return config_service.save_value(std::move(key), std::move(value));
     };

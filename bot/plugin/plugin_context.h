@@ -44,6 +44,10 @@ struct HostServices {
   const Clock* clock = nullptr;
   std::filesystem::path data_dir;
   std::function<std::shared_ptr<const BotSettings>()> bot_settings;
+  // The whole running config (validated, with defaults), for a plugin that
+  // shares a top-level section (the image gateway's chat route reads `llm`).
+  // May be empty (unit tests): then an empty object.
+  std::function<nlohmann::json()> root_config;
   // Writes one value into the config file (dotted path) on a worker, one
   // save at a time, and reloads it.
   std::function<boost::asio::awaitable<Status>(std::string path, nlohmann::json value)> save_config_value;
@@ -108,6 +112,9 @@ class PluginContext {
   const Clock& clock() const { return *services_.clock; }
   const std::filesystem::path& data_dir() const { return services_.data_dir; }
   std::shared_ptr<const BotSettings> bot_settings() const { return services_.bot_settings(); }
+  nlohmann::json root_config() const {
+    return services_.root_config ? services_.root_config() : nlohmann::json::object();
+  }
   const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
   // The host's image store: save a picture there and it is served at
   // /images/<id>, listed in the gallery and kept per storage.*. Shared by all

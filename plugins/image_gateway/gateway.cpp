@@ -1,10 +1,17 @@
 #include "plugins/image_gateway/gateway.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bot/agent/agent_settings.h"
+#include "bot/core/json_limits.h"
 #include "bot/core/log_language.h"
 #include "bot/core/message_table.h"
 #include "bot/core/millis.h"
@@ -15,6 +22,7 @@
 #include "image/download.h"
 #include "image/format.h"
 #include "image/provider_registry.h"
+#include "plugins/image_gateway/chat/chat_inputs.h"
 #include "plugins/image_gateway/gateway_messages.h"
 #include "plugins/image_gateway/openai_errors.h"
 
@@ -115,6 +123,23 @@ Status Gateway::apply(GatewaySettings settings) {
   providers_ = std::move(providers);
   problems_ = std::move(problems);
   keys_ = std::make_unique<GatewayKeys>(next->api_keys);
+  // The chat upstream of forwarded models: the agent's llm.* settings (keys included).
+  const agent::AgentSettings chat_settings = agent::AgentSettings::from_config(ctx_.root_config());
+  if (chat_settings.chat.api_keys.empty()) {
+    chat_upstream_.reset();
+    chat_model_.clear();
+  } else {
+    llm::register_api_keys(chat_settings.chat.api_keys);
+    chat_keys_.replace_keys(chat_settings.chat.api_keys);
+    auto upstream = std::make_shared<ChatUpstream>();
+    upstream->endpoint = {chat_settings.chat.api_base, chat_settings.chat.http_referer,
+                          chat_settings.chat.app_title, chat_settings.chat.proxy};
+    upstream->keys = &chat_keys_;
+    upstream->retry = chat_settings.chat.retry;
+    upstream->stream.workers = &ctx_.workers();
+    chat_upstream_ = std::move(upstream);
+    chat_model_ = chat_settings.chat.model;
+  }
   const bool first = settings_ == nullptr;
   settings_ = std::move(next);
   if (!quota_ && settings_->quota.enabled) open_quota();
@@ -180,6 +205,11 @@ Status Gateway::open_routes() {
   };
   if (Status s = mount(
           "POST", "/v1/images/edits", [this](const web::HttpRequest& r) { return edits(r); }, uploads);
+      !s)
+    return s;
+  // Chat requests carry images as data: URLs (a 10 MB image is ~13.4 MB of text): the same limit.
+  if (Status s = mount(
+          "POST", "/v1/chat/completions", [this](const web::HttpRequest& r) { return chat(r); }, uploads);
       !s)
     return s;
   routes_open_ = true;
@@ -288,12 +318,19 @@ asio::awaitable<Result<image::ImageResult, web::HttpResponse>> Gateway::draw(con
                                                                              const Model& model,
                                                                              image::ImageRequest request,
                                                                              int n) {
+  auto reserved = co_await reserve(caller, n);
+  if (!reserved) co_return std::move(reserved.error());
+  auto drawn = co_await draw_held(caller, model, std::move(request), n, std::move(*reserved));
+  if (!drawn) co_return upstream_failure(drawn.error(), caller.language);
+  co_return std::move(*drawn);
+}
+
+asio::awaitable<Result<image::ImageResult, llm::ProviderError>> Gateway::draw_held(
+    const Caller& caller, const Model& model, image::ImageRequest request, int n,
+    std::vector<quota::QuotaHold> holds) {
   // The provider (and alias) stay alive through a reload: we hold them here.
   const std::shared_ptr<image::Provider> provider = model.provider;
   if (!model.alias->model.empty()) request.model = model.alias->model;
-  auto reserved = co_await reserve(caller, n);
-  if (!reserved) co_return std::move(reserved.error());
-  std::vector<quota::QuotaHold> holds = std::move(*reserved);
   image::ImageResult total;
   while (static_cast<int>(total.images.size()) < n) {
     request.n = n - static_cast<int>(total.images.size());
@@ -305,7 +342,7 @@ asio::awaitable<Result<image::ImageResult, web::HttpResponse>> Gateway::draw(con
                                           fmt::arg("reason", result.error().to_string())));
       if (!total.images.empty()) break;                              // what did arrive is answered
       for (quota::QuotaHold& hold : holds) co_await hold.release();  // a failed drawing costs nothing
-      co_return upstream_failure(result.error(), caller.language);
+      co_return result.error();
     }
     if (total.text.empty()) total.text = result->text;
     total.provider = result->provider;
@@ -357,6 +394,9 @@ asio::awaitable<web::HttpResponse> Gateway::models(const web::HttpRequest& reque
   json data = json::array();
   for (const ModelAlias& alias : settings_->models) {
     data.push_back({{"id", alias.id}, {"object", "model"}, {"created", 0}, {"owned_by", "picbot"}});
+  }
+  if (chat_upstream_ && !chat_model_.empty() && !settings_->alias(chat_model_)) {
+    data.push_back({{"id", chat_model_}, {"object", "model"}, {"created", 0}, {"owned_by", "picbot"}});
   }
   const std::string_view rest = std::string_view(request.path).substr(std::string_view("/v1/models").size());
   if (rest.size() > 1) {  // GET /v1/models/<id>
@@ -525,6 +565,221 @@ asio::awaitable<web::HttpResponse> Gateway::answer(const Caller& caller, const D
     return images_body(created, payloads, as_url, revised);
   });
   co_return response;
+}
+
+// POST /v1/chat/completions: an image alias draws (drawing_completion /
+// stream_drawing); any other model goes to the chat upstream (llm.*).
+asio::awaitable<web::HttpResponse> Gateway::chat(const web::HttpRequest& request) {
+  const std::int64_t started = to_epoch_ms(ctx_.clock().now());
+  auto caller = authenticate(request);
+  if (!caller) {
+    record({started, "", "chat/completions", "", caller.error().status, 0, 0});
+    co_return std::move(caller.error());
+  }
+  const std::string& language = caller->language;
+  const std::string& text = request.body;
+  std::function<Result<json>()> parse = [&text] { return parse_json(text); };
+  std::optional<Result<json>> parsed;
+  if (text.size() > image::kParseOnWorkersBytes) {
+    auto off_loop = co_await ctx_.workers().run(parse);
+    parsed.emplace(std::move(off_loop));
+  } else {
+    parsed.emplace(parse());
+  }
+  const auto refuse = [&](web::HttpResponse response, const std::string& model) {
+    record({started, caller->key, "chat/completions", model, response.status, 0, 0});
+    return response;
+  };
+  if (!*parsed || !(*parsed)->is_object())
+    co_return refuse(invalid_request(tr(language, "gateway.error.not_json")), "");
+  json body = std::move(**parsed);
+  const json& model_field = body["model"];
+  if (!model_field.is_string() || model_field.get<std::string>().empty()) {
+    co_return refuse(
+        invalid_request(tr(language, "gateway.error.missing", fmt::arg("param", "model")), "model"), "");
+  }
+  const std::string model = model_field.get<std::string>();
+  if (!body["messages"].is_array() || body["messages"].empty()) {
+    co_return refuse(
+        invalid_request(tr(language, "gateway.error.missing", fmt::arg("param", "messages")), "messages"),
+        model);
+  }
+  const bool stream = body.value("stream", false) == true;
+  if (settings_->alias(model) != nullptr || !chat_upstream_) {
+    co_return co_await chat_draw(*caller, body, stream, started);
+  }
+  co_return co_await chat_forward(*caller, std::move(body), stream, started);
+}
+
+asio::awaitable<web::HttpResponse> Gateway::chat_draw(const Caller& caller, const json& body, bool stream,
+                                                      std::int64_t started_ms) {
+  const std::string id = body["model"].get<std::string>();
+  const auto finish = [&](web::HttpResponse response, int images) {
+    record({started_ms, caller.key, "chat/completions", id, response.status,
+            to_epoch_ms(ctx_.clock().now()) - started_ms, images});
+    return response;
+  };
+  auto model = find_model(id, caller);
+  if (!model) co_return finish(std::move(model.error()), 0);
+  if (!store_) co_return finish(invalid_request(tr(caller.language, "gateway.error.no_store"), "model"), 0);
+  ChatInputOptions options;
+  options.max_data_url_bytes = settings_->max_upload_bytes;
+  options.allow_external_image_fetch = settings_->allow_external_image_fetch;
+  options.download.allow_private_addresses = settings_->allow_private_network;
+  options.download.timeout = std::chrono::seconds(30);
+  options.workers = &ctx_.workers();
+  const ReadOwnImage read_own = [this](std::string own) { return read_own_by_id(std::move(own)); };
+  auto prompt = co_await read_chat_prompt(body["messages"], read_own, ctx_.http(), options);
+  if (!prompt) {
+    co_return finish(
+        invalid_request(tr(caller.language, "gateway.error.chat_input", fmt::arg("code", prompt.error().code),
+                           fmt::arg("reason", prompt.error().message)),
+                        "messages", prompt.error().code),
+        0);
+  }
+  auto draw_request = std::make_shared<image::ImageRequest>();
+  draw_request->prompt = std::move(prompt->prompt);
+  draw_request->references = std::move(prompt->references);
+  auto images = chat_images();
+  if (!stream) {
+    auto drawn = co_await draw(caller, *model, std::move(*draw_request), 1);
+    if (!drawn) co_return finish(std::move(drawn.error()), 0);
+    auto completion = co_await drawing_completion(drawn->images, *images, id);
+    if (!completion) {
+      ctx_.logger()->error(
+          "{}", log::text("log.gateway_store_failed", fmt::arg("reason", completion.error().to_string())));
+      co_return finish(api_error(500, "api_error", tr(caller.language, "gateway.error.internal")), 0);
+    }
+    co_return finish(web::HttpResponse::json(*completion), static_cast<int>(images->stored()));
+  }
+  // The quota is asked before the answer starts, so a 429 is still an HTTP status.
+  auto reserved = co_await reserve(caller, 1);
+  if (!reserved) co_return finish(std::move(reserved.error()), 0);
+  auto holds = std::make_shared<std::vector<quota::QuotaHold>>(std::move(*reserved));
+  web::HttpResponse response;
+  response.content_type = "text/event-stream";
+  response.stream = [this, caller, found = *model, draw_request, holds, images,
+                     started_ms](web::ResponseStream& out) {
+    return stream_chat_drawing(out, caller, found, draw_request, holds, images, started_ms);
+  };
+  co_return response;
+}
+
+asio::awaitable<void> Gateway::stream_chat_drawing(web::ResponseStream& out, Caller caller, Model model,
+                                                   std::shared_ptr<image::ImageRequest> request,
+                                                   std::shared_ptr<std::vector<quota::QuotaHold>> holds,
+                                                   std::shared_ptr<ChatImages> images,
+                                                   std::int64_t started_ms) {
+  // Copied into the drawing's own coroutine (stream_drawing runs it detached).
+  const DrawForChat draw_it = [this, caller, model, request, holds]() {
+    return draw_images(caller, model, request, holds);
+  };
+  const SseWrite write = [&out](std::string piece) { return out.write(std::move(piece)); };
+  co_await stream_drawing(draw_it, *images, model.alias->id, write);
+  record({started_ms, caller.key, "chat/completions", model.alias->id, 200,
+          to_epoch_ms(ctx_.clock().now()) - started_ms, static_cast<int>(images->stored())});
+}
+
+asio::awaitable<Result<std::vector<image::GeneratedImage>, llm::ProviderError>> Gateway::draw_images(
+    Caller caller, Model model, std::shared_ptr<image::ImageRequest> request,
+    std::shared_ptr<std::vector<quota::QuotaHold>> holds) {
+  auto drawn = co_await draw_held(caller, model, std::move(*request), 1, std::move(*holds));
+  if (!drawn) co_return drawn.error();
+  co_return std::move(drawn->images);
+}
+
+asio::awaitable<web::HttpResponse> Gateway::chat_forward(const Caller& caller, json body, bool stream,
+                                                         std::int64_t started_ms) {
+  const std::string model = body["model"].get<std::string>();
+  const auto finish = [&](web::HttpResponse response, int images) {
+    record({started_ms, caller.key, "chat/completions", model, response.status,
+            to_epoch_ms(ctx_.clock().now()) - started_ms, images});
+    return response;
+  };
+  if (!store_) co_return finish(invalid_request(tr(caller.language, "gateway.error.no_store"), "model"), 0);
+  // Held here: a reload replaces chat_upstream_ while this request runs.
+  const std::shared_ptr<const ChatUpstream> upstream = chat_upstream_;
+  auto images = chat_images();
+  if (!stream) {
+    auto answer = co_await forward_completion(ctx_.http(), ctx_.clock(), *upstream, std::move(body), *images);
+    if (!answer) {
+      ctx_.logger()->warn(
+          "{}", log::text("log.gateway_failed", fmt::arg("key", caller.key), fmt::arg("model", model),
+                          fmt::arg("reason", answer.error().to_string())));
+      co_return finish(forward_failure(answer.error(), model, caller), 0);
+    }
+    co_return finish(web::HttpResponse::json(*answer), static_cast<int>(images->stored()));
+  }
+  auto opened = co_await open_forward_stream(ctx_.http(), ctx_.clock(), *upstream, std::move(body));
+  if (!opened) {
+    ctx_.logger()->warn("{}",
+                        log::text("log.gateway_failed", fmt::arg("key", caller.key), fmt::arg("model", model),
+                                  fmt::arg("reason", opened.error().to_string())));
+    co_return finish(forward_failure(opened.error(), model, caller), 0);
+  }
+  std::shared_ptr<llm::ChatStream> running(std::move(*opened).release());
+  web::HttpResponse response;
+  response.content_type = "text/event-stream";
+  response.stream = [this, caller, model, upstream, running, images, started_ms](web::ResponseStream& out) {
+    return stream_chat_forward(out, caller, model, upstream, running, images, started_ms);
+  };
+  co_return response;
+}
+
+asio::awaitable<void> Gateway::stream_chat_forward(web::ResponseStream& out, Caller caller, std::string model,
+                                                   std::shared_ptr<const ChatUpstream> upstream,
+                                                   std::shared_ptr<llm::ChatStream> opened,
+                                                   std::shared_ptr<ChatImages> images,
+                                                   std::int64_t started_ms) {
+  const SseWrite write = [&out](std::string piece) { return out.write(std::move(piece)); };
+  // A client that leaves ends the upstream call too.
+  auto executor = co_await asio::this_coro::executor;
+  co_await asio::co_spawn(executor, relay_stream(*opened, *images, write),
+                          asio::bind_cancellation_slot(out.on_close(), asio::as_tuple(asio::use_awaitable)));
+  (void)upstream;  // kept alive until the stream ends
+  record({started_ms, caller.key, "chat/completions", model, 200,
+          to_epoch_ms(ctx_.clock().now()) - started_ms, static_cast<int>(images->stored())});
+}
+
+// A model the chat upstream does not know is ours to refuse as OpenAI does
+// (404 model_not_found, naming the aliases); the rest as for drawings.
+web::HttpResponse Gateway::forward_failure(const llm::ProviderError& error, const std::string& model,
+                                           const Caller& caller) const {
+  if (error.cls == llm::FailureClass::kModelNotFound) {
+    auto unknown = find_model(model, caller);
+    if (!unknown) return std::move(unknown.error());
+  }
+  return upstream_failure(error, caller.language);
+}
+
+std::shared_ptr<ChatImages> Gateway::chat_images() {
+  ChatImageOptions options;
+  options.workers = &ctx_.workers();
+  return std::make_shared<ChatImages>(
+      [this](std::string bytes, std::string mime) {
+        return store_chat_image(std::move(bytes), std::move(mime));
+      },
+      options);
+}
+
+asio::awaitable<Result<std::string>> Gateway::store_chat_image(std::string bytes, std::string mime) {
+  image::GeneratedImage image;
+  image.bytes = std::move(bytes);
+  image.mime = std::move(mime);
+  image.extension = image.mime.substr(image.mime.find('/') + 1);
+  if (image.extension == "jpeg") image.extension = "jpg";
+  co_return co_await store_(image);
+}
+
+asio::awaitable<Result<image::ReferenceImage>> Gateway::read_own_by_id(std::string id) {
+  const auto stored = ctx_.image_store().find(id);
+  if (!stored) co_return Error::make("not_found", "no stored image " + id);
+  auto bytes = co_await ctx_.image_store().read(*stored);
+  if (!bytes) co_return bytes.error();
+  image::ReferenceImage own;
+  own.bytes = std::move(*bytes);
+  own.mime = stored->mime;
+  co_return own;
 }
 
 }  // namespace picbot::gateway

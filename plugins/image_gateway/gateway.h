@@ -2,8 +2,8 @@
 // Owns the settings, the keys, the provider instances the model aliases
 // draw with, the per-key quota and the request log; serves /v1/models,
 // /v1/images/generations and /v1/images/edits on its own listener
-// (settings.listen) or the host's web server. Other routes (chat) use the
-// same pieces through mount(), authenticate(), find_model() and draw().
+// (settings.listen) or the host's web server, and /v1/chat/completions
+// (image aliases draw; any other model goes to the chat upstream, llm.*).
 // Thread-safety: io_context thread only.
 #pragma once
 
@@ -21,6 +21,7 @@
 #include "image/provider.h"
 #include "image/storage/image_store.h"
 #include "image/task_poller.h"
+#include "plugins/image_gateway/chat/chat_relay.h"
 #include "plugins/image_gateway/gateway_keys.h"
 #include "plugins/image_gateway/gateway_settings.h"
 #include "plugins/image_gateway/openai_requests.h"
@@ -88,6 +89,37 @@ class Gateway {
   boost::asio::awaitable<web::HttpResponse> models(const web::HttpRequest& request);
   boost::asio::awaitable<web::HttpResponse> generations(const web::HttpRequest& request);
   boost::asio::awaitable<web::HttpResponse> edits(const web::HttpRequest& request);
+  boost::asio::awaitable<web::HttpResponse> chat(const web::HttpRequest& request);
+  // An image alias asked through chat (streamed or not).
+  boost::asio::awaitable<web::HttpResponse> chat_draw(const Caller& caller, const nlohmann::json& body,
+                                                      bool stream, std::int64_t started_ms);
+  // Any other model: forwarded to the chat upstream.
+  boost::asio::awaitable<web::HttpResponse> chat_forward(const Caller& caller, nlohmann::json body,
+                                                         bool stream, std::int64_t started_ms);
+  web::HttpResponse forward_failure(const llm::ProviderError& error, const std::string& model,
+                                    const Caller& caller) const;
+  // Stores chat answers' images like the image routes' (store_).
+  std::shared_ptr<ChatImages> chat_images();
+  boost::asio::awaitable<Result<std::string>> store_chat_image(std::string bytes, std::string mime);
+  boost::asio::awaitable<Result<image::ReferenceImage>> read_own_by_id(std::string id);
+  // The bodies of the streamed chat answers (HttpResponse::stream).
+  boost::asio::awaitable<void> stream_chat_drawing(web::ResponseStream& out, Caller caller, Model model,
+                                                   std::shared_ptr<image::ImageRequest> request,
+                                                   std::shared_ptr<std::vector<quota::QuotaHold>> holds,
+                                                   std::shared_ptr<ChatImages> images,
+                                                   std::int64_t started_ms);
+  boost::asio::awaitable<Result<std::vector<image::GeneratedImage>, llm::ProviderError>> draw_images(
+      Caller caller, Model model, std::shared_ptr<image::ImageRequest> request,
+      std::shared_ptr<std::vector<quota::QuotaHold>> holds);
+  boost::asio::awaitable<void> stream_chat_forward(web::ResponseStream& out, Caller caller, std::string model,
+                                                   std::shared_ptr<const ChatUpstream> upstream,
+                                                   std::shared_ptr<llm::ChatStream> opened,
+                                                   std::shared_ptr<ChatImages> images,
+                                                   std::int64_t started_ms);
+  // draw() with the units already held: every hold committed or released.
+  boost::asio::awaitable<Result<image::ImageResult, llm::ProviderError>> draw_held(
+      const Caller& caller, const Model& model, image::ImageRequest request, int n,
+      std::vector<quota::QuotaHold> holds);
   // parse() on the WorkerPool when the body is large, else here.
   boost::asio::awaitable<Parsed> parse_off_loop(std::size_t body_bytes, std::function<Parsed()> parse);
   boost::asio::awaitable<web::HttpResponse> serve_draw(const Caller& caller, DrawRequest request,
@@ -118,6 +150,10 @@ class Gateway {
   std::unique_ptr<web::HttpListener> listener_;
   std::unique_ptr<quota::AsyncQuotaStore> quota_;
   bool routes_open_ = false;
+  // The chat upstream (llm.*), rebuilt by apply(); null without llm keys.
+  llm::KeyPool chat_keys_;
+  std::shared_ptr<const ChatUpstream> chat_upstream_;
+  std::string chat_model_;  // llm.model, listed by /v1/models
   StoreImage store_;
   RequestLog log_;
 };

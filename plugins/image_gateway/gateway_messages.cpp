@@ -32,6 +32,8 @@ void register_gateway_messages() {
        "This gateway has no image store; use response_format: b64_json."},
       {"gateway.error.external_url", "不允许下载外部图片 {param}（allow_external_image_fetch: false）。",
        "External image URLs are not fetched ('{param}'; allow_external_image_fetch: false)."},
+      {"gateway.error.chat_input", "messages 中的内容无法使用（{code}）：{reason}",
+       "The messages cannot be used ({code}): {reason}"},
       {"gateway.error.internal", "网关内部错误。", "Internal gateway error."},
       // Operator log lines (in the log language).
       {"log.gateway_listening", "绘图网关正在监听 {address}（OpenAI 兼容接口 /v1）",

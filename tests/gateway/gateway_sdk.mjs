@@ -2,7 +2,8 @@
 // package.json), against a running picbot whose aliases point at the fake
 // OpenAI Images upstreams of gateway_sdk_test.cpp. Every request and every
 // answer is built and parsed by the SDK, not by our code.
-// Env: GATEWAY_URL (".../v1"), GATEWAY_KEY. Exits 0 when every check holds.
+// Env: GATEWAY_URL (".../v1"), GATEWAY_KEY. Arguments: [check] for the image
+// checks, `chat [check]` for the chat ones. Exits 0 when every check holds.
 import assert from 'node:assert/strict';
 import OpenAI, { toFile } from 'openai';
 
@@ -152,9 +153,156 @@ const checks = {
   },
 };
 
-const only = process.argv[2];
+// /v1/chat/completions (the GatewayChatSdkTest picbot: llm.* points at the
+// fake chat upstream, model "chat-model", whose answers hold base64 images).
+const IMAGE_LINK = /!\[image\]\((http[^)\s]+\/images\/[0-9a-f]{32})\)/;
+
+async function expectServedPng(url) {
+  const image = await fetch(url);
+  assert.equal(image.status, 200, url);
+  assert.ok(isPng(Buffer.from(await image.arrayBuffer())), url);
+}
+
+// Every chunk of a streamed answer: the text and what the SDK received.
+async function readStream(stream) {
+  let text = '';
+  let finish = null;
+  const seen = [];
+  for await (const chunk of stream) {
+    seen.push(JSON.stringify(chunk));
+    const choice = chunk.choices?.[0];
+    if (typeof choice?.delta?.content === 'string') text += choice.delta.content;
+    if (choice?.finish_reason) finish = choice.finish_reason;
+  }
+  return { text, finish, raw: seen.join('\n') };
+}
+
+function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+// A valid PNG of at least size bytes: a drawn one with a large tEXt chunk after its IHDR.
+async function bigPng(size) {
+  const png = await drawnPng();
+  const ihdrEnd = 8 + 12 + png.readUInt32BE(8);
+  const data = Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(size, 0x61)]);
+  const typeAndData = Buffer.concat([Buffer.from('tEXt'), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([png.subarray(0, ihdrEnd), length, typeAndData, crc, png.subarray(ihdrEnd)]);
+}
+
+const chatChecks = {
+  async listsTheChatModel() {
+    const models = [];
+    for await (const model of client.models.list()) models.push(model.id);
+    assert.ok(models.includes('picbot-image') && models.includes('chat-model'), models.join(','));
+  },
+
+  async anImageAliasAnswersALink() {
+    const completion = await client.chat.completions.create({
+      model: 'picbot-image', messages: [{ role: 'user', content: 'a red fox in snow' }],
+    });
+    assert.equal(completion.object, 'chat.completion');
+    assert.equal(completion.choices[0].finish_reason, 'stop');
+    const link = completion.choices[0].message.content.match(IMAGE_LINK);
+    assert.ok(link, completion.choices[0].message.content);
+    await expectServedPng(link[1]);
+  },
+
+  async anImageAliasStreamsALink() {
+    const stream = await client.chat.completions.create({
+      model: 'picbot-image', stream: true, messages: [{ role: 'user', content: 'a lighthouse' }],
+    });
+    const { text, finish } = await readStream(stream);
+    assert.equal(finish, 'stop');
+    const link = text.match(IMAGE_LINK);
+    assert.ok(link, text);
+    await expectServedPng(link[1]);
+  },
+
+  async aForwardedAnswerHasItsImagesLinked() {
+    const completion = await client.chat.completions.create({
+      model: 'chat-model', messages: [{ role: 'user', content: 'draw me something' }],
+    });
+    assert.ok(!JSON.stringify(completion).includes('base64'), 'no base64 reaches the client');
+    const content = completion.choices[0].message.content;
+    assert.ok(content.startsWith('here it is'), content);
+    const links = [...content.matchAll(new RegExp(IMAGE_LINK, 'g'))];
+    assert.equal(links.length, 2, content);
+    for (const link of links) await expectServedPng(link[1]);
+  },
+
+  async aForwardedStreamHasItsImagesLinked() {
+    const stream = await client.chat.completions.create({
+      model: 'chat-model', stream: true, messages: [{ role: 'user', content: 'draw me something' }],
+    });
+    const { text, raw } = await readStream(stream);
+    assert.ok(!raw.includes('base64'), 'no base64 reaches the client');
+    assert.ok(text.startsWith('here it is'), text);
+    const links = [...text.matchAll(new RegExp(IMAGE_LINK, 'g'))];
+    assert.equal(links.length, 2, text);
+    for (const link of links) await expectServedPng(link[1]);
+  },
+
+  // A 10 MB image as a data: URL in the message is a reference of the drawing.
+  async takesATenMegabyteDataUrl() {
+    const big = await bigPng(10 * 1024 * 1024);
+    const completion = await client.chat.completions.create({
+      model: 'picbot-image',
+      messages: [{
+        role: 'user',
+        content: [
+          { type: 'text', text: 'add a hat' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${big.toString('base64')}` } },
+        ],
+      }],
+    });
+    const link = completion.choices[0].message.content.match(IMAGE_LINK);
+    assert.ok(link, completion.choices[0].message.content);
+  },
+
+  async refusesAWrongKey() {
+    const stranger = new OpenAI({ baseURL, apiKey: 'sk-not-a-gateway-key-000000', maxRetries: 0 });
+    await expectApiError(stranger.chat.completions.create({
+      model: 'picbot-image', messages: [{ role: 'user', content: 'x' }],
+    }), 401, 'invalid_api_key');
+    await expectApiError(stranger.chat.completions.create({
+      model: 'chat-model', stream: true, messages: [{ role: 'user', content: 'x' }],
+    }), 401, 'invalid_api_key');
+  },
+
+  // Reads the first chunk of a forwarded stream, then leaves (the SDK aborts
+  // the request when the loop breaks).
+  async leavesAForwardedStream() {
+    const stream = await client.chat.completions.create({
+      model: 'chat-model', stream: true, messages: [{ role: 'user', content: 'talk a lot' }],
+    });
+    for await (const chunk of stream) {
+      if (chunk.choices?.[0]?.delta?.content === 'first') break;
+    }
+  },
+
+  // The fake upstream answers 404 for it (GatewayChatSdkTest scripts that).
+  async refusesAnUnknownModel() {
+    await expectApiError(client.chat.completions.create({
+      model: 'no-such-model', messages: [{ role: 'user', content: 'x' }],
+    }), 404, 'model_not_found');
+  },
+};
+
+const chat = process.argv[2] === 'chat';
+const suite = chat ? chatChecks : checks;
+const only = chat ? process.argv[3] : process.argv[2];
 let failed = 0;
-for (const [name, check] of Object.entries(checks)) {
+for (const [name, check] of Object.entries(suite)) {
   if (only && name !== only) continue;
   try {
     await check();

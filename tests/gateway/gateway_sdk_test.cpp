@@ -10,7 +10,9 @@
 #include <regex>
 
 #include "bot/net/http_client.h"
+#include "tests/fakes/chat/fake_chat_server.h"
 #include "tests/fakes/openai/fake_openai.h"
+#include "tests/fakes/openrouter/fake_images.h"
 #include "tests/integration/console_client.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
@@ -48,7 +50,7 @@ class GatewaySdkTest : public ::testing::Test {
     policy.set_default(Script::kContentPolicy);
     limited.set_default(Script::k429);
     hang.set_default(Script::kHang);
-    std::string yaml = reverse_config(kTestToken) + "image_providers:\n" + instance("ok", ok) +
+    std::string yaml = reverse_config(kTestToken) + llm_section + "image_providers:\n" + instance("ok", ok) +
                        instance("fail500", fail500) + instance("fail401", fail401) +
                        instance("fail400", fail400) + instance("policy", policy) +
                        instance("limited", limited) + instance("hang", hang) +
@@ -59,7 +61,9 @@ class GatewaySdkTest : public ::testing::Test {
                        "      - {name: webui, key: \"" +
                        kGatewayKey +
                        "\"}\n"
-                       "    max_upload_mb: 1\n"
+                       "    max_upload_mb: " +
+                       max_upload_mb +
+                       "\n"
                        "    allow_private_network: true\n"
                        "    models:\n"
                        "      - {id: picbot-image, provider: ok}\n"
@@ -81,13 +85,16 @@ class GatewaySdkTest : public ::testing::Test {
 
   // Runs gateway_sdk.mjs (one check, or all of them); its output on failure.
   ::testing::AssertionResult run_sdk(const std::string& check = "") {
+    return run_sdk_args(check.empty() ? std::vector<std::string>{} : std::vector<std::string>{check});
+  }
+  ::testing::AssertionResult run_sdk_args(const std::vector<std::string>& args) {
     const auto dir = source_dir() / "tests" / "gateway";
     if (!std::filesystem::exists(dir / "node_modules" / "openai")) {
       return ::testing::AssertionFailure()
              << "run `npm ci` in " << dir << " (scripts/install-deps.sh --test does)";
     }
     std::vector<std::string> argv = {"node", (dir / "gateway_sdk.mjs").string()};
-    if (!check.empty()) argv.push_back(check);
+    argv.insert(argv.end(), args.begin(), args.end());
     auto node = ChildProcess::start(argv, {{"GATEWAY_URL", base}, {"GATEWAY_KEY", kGatewayKey}}, dir);
     if (!node.ok()) return ::testing::AssertionFailure() << node.error().message;
     const auto code = (*node)->wait_exit(180s);
@@ -107,6 +114,8 @@ class GatewaySdkTest : public ::testing::Test {
   }
 
   FakeOpenAi ok, fail500, fail401, fail400, policy, limited, hang;
+  std::string llm_section;  // set by a subclass before SetUp
+  std::string max_upload_mb = "1";
   std::unique_ptr<PicbotRunner> bot;
   std::string base;
 };
@@ -143,6 +152,67 @@ TEST_F(GatewaySdkTest, AFailureIsNeverA200AndNeverTheUpstreamsBody) {
       post("/images/generations", R"({"model":"picbot-image","prompt":"x"})", "sk-wrong-key-00000000").status,
       401);
   EXPECT_EQ(post("/images/generations", "{not json").status, 400);
+}
+
+// /v1/chat/completions through the official SDK: image aliases draw and
+// answer links (streamed and not), any other model goes to the chat upstream
+// of llm.* (the fake chat server) with its base64 images stored and linked, a
+// 10 MB data: URL in a message fits the body limit (max_upload_mb), and
+// refusals come in OpenAI's shape.
+class GatewayChatSdkTest : public GatewaySdkTest {
+ protected:
+  void SetUp() override {
+    ChatScript answer = ChatScript::reply("here it is " + make_data_url("image/png", make_png("inline")));
+    answer.images = json::array(
+        {{{"type", "image_url"}, {"image_url", {{"url", make_data_url("image/png", make_png("listed"))}}}}});
+    chat.set_default(answer);
+    llm_section = "llm:\n  api_base: \"" + chat.api_base() + "\"\n  api_keys: [\"" + kChatKey +
+                  "\"]\n  model: chat-model\n  max_retry_attempts: 1\n";
+    max_upload_mb = "16";
+    GatewaySdkTest::SetUp();
+  }
+
+  static constexpr char kChatKey[] = "sk-or-chat-upstream-key-dddd4444";
+  FakeChatServer chat;
+};
+
+TEST_F(GatewayChatSdkTest, TheOfficialSdkChatsWithImageAliasesAndForwardedModels) {
+  for (const std::string check : {"listsTheChatModel", "anImageAliasAnswersALink", "anImageAliasStreamsALink",
+                                  "aForwardedAnswerHasItsImagesLinked", "aForwardedStreamHasItsImagesLinked",
+                                  "takesATenMegabyteDataUrl", "refusesAWrongKey"}) {
+    EXPECT_TRUE(run_sdk_args({"chat", check})) << check;
+  }
+  // Forwarded with the upstream's key, streamed or not as the client asked.
+  const auto requests = chat.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].key, kChatKey);
+  EXPECT_EQ(requests[0].body["model"], "chat-model");
+  EXPECT_EQ(requests[0].body["stream"], false);
+  EXPECT_EQ(requests[1].body["stream"], true);
+  // The 10 MB reference reached the image upstream.
+  bool saw_big_reference = false;
+  for (const auto& call : ok.calls()) {
+    for (const auto& file : call.files)
+      saw_big_reference = saw_big_reference || file.bytes.size() >= 10u * 1024 * 1024;
+  }
+  EXPECT_TRUE(saw_big_reference);
+  // Each chat request is in the request log.
+  EXPECT_NE(bot->process().output().find("chat/completions"), std::string::npos);
+}
+
+// The relay is bound to the response's on_close(): a client that leaves a
+// forwarded stream ends the upstream call too.
+TEST_F(GatewayChatSdkTest, AClientThatLeavesAForwardedStreamEndsTheUpstreamCall) {
+  auto body = std::make_shared<FakeBodyStream>();
+  chat.push(ChatScript::live_stream(body));
+  body->send(FakeChatServer::content_event("first"));
+  EXPECT_TRUE(run_sdk_args({"chat", "leavesAForwardedStream"}));
+  EXPECT_TRUE(body->wait_client_gone(10s)) << bot->process().output();
+}
+
+TEST_F(GatewayChatSdkTest, AModelTheUpstreamDoesNotKnowIsA404ModelNotFound) {
+  chat.push(ChatScript::error(404, "No endpoints found for no-such-model"));
+  EXPECT_TRUE(run_sdk_args({"chat", "refusesAnUnknownModel"}));
 }
 
 // Per-key quotas in the shared ledger (quota.sqlite3, bucket gateway:<name>):
@@ -189,7 +259,42 @@ TEST(GatewayQuota, AKeyPaysOnlyForImagesItGotAndThen429sUntilTheReset) {
   EXPECT_LE(retry_after, 3601);
   EXPECT_EQ(ok.call_count(), 2u) << "the refused request never reached the upstream";
   EXPECT_EQ(generate("good", other_key).status, 200) << "each key has its own bucket";
-  EXPECT_TRUE(std::filesystem::exists(bot.dir() / "data" / "quota.sqlite3")) << "the drawing plugin's ledger file";
+  EXPECT_TRUE(std::filesystem::exists(bot.dir() / "data" / "quota.sqlite3"))
+      << "the drawing plugin's ledger file";
+}
+
+// The chat route's image aliases pay from the same bucket as the image
+// routes; a streamed request is refused with the HTTP 429 before it starts.
+TEST(GatewayQuota, ChatDrawingsCountAgainstTheKeysQuota) {
+  FakeOpenAi ok;
+  PicbotRunner bot(reverse_config(kTestToken) + "image_providers:\n" + instance("ok", ok) +
+                   "plugins:\n"
+                   "  image_gateway:\n"
+                   "    api_keys: [{name: webui, key: \"" +
+                   kGatewayKey +
+                   "\"}]\n"
+                   "    models: [{id: good, provider: ok}]\n"
+                   "    quota: {enabled: true, limit: 1, window_minutes: 60}\n");
+  ASSERT_TRUE(bot.start()) << bot.process().output();
+  const auto chat = [&](bool stream) {
+    net::HttpRequest request;
+    request.method = "POST";
+    request.url = "http://127.0.0.1:" + std::to_string(bot.web_port()) + "/v1/chat/completions";
+    request.body = json{{"model", "good"},
+                        {"stream", stream},
+                        {"messages", json::array({{{"role", "user"}, {"content", "a cat"}}})}}
+                       .dump();
+    request.headers = {{"Content-Type", "application/json"},
+                       {"Authorization", std::string("Bearer ") + kGatewayKey}};
+    return blocking_request(std::move(request));
+  };
+  const auto first = chat(false);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.body.find("![image]("), std::string::npos) << first.body;
+  const auto refused = chat(true);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(json::parse(refused.body)["error"]["code"], "quota_exceeded");
+  EXPECT_EQ(ok.call_count(), 1u);
 }
 
 TEST(GatewayStart, WithoutItsOwnListenerTheGatewayServesOnTheWebServer) {
