@@ -35,7 +35,7 @@ std::string check_file(const fs::path& path, std::uintmax_t& bytes, std::uintmax
     return tr(language, "batch.skip.too_large", fmt::arg("max_mb", max_bytes / (1024 * 1024)));
   std::ifstream in(path, std::ios::binary);
   char head[16] = {};
-  if (!in || !in.read(head, sizeof(head)) && in.gcount() == 0) {
+  if (!in || (!in.read(head, sizeof(head)) && in.gcount() == 0)) {
     return tr(language, "batch.skip.unreadable", fmt::arg("reason", std::strerror(errno)));
   }
   switch (sniff_input(std::string_view(head, static_cast<std::size_t>(in.gcount())))) {

@@ -247,18 +247,25 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return HttpResponse::text(500, "internal server error\n");
   }
 
-  http::response<http::string_body> to_beast(HttpResponse response, unsigned version, bool keep_alive) const {
-    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+  // The headers every answer carries, then the route's own; a Cache-Control
+  // among them replaces the default "no-store".
+  template <class Body>
+  static void set_headers(http::response<Body>& res, const HttpResponse& response) {
     res.set(http::field::server, "picbot");
     res.set(http::field::content_type, response.content_type);
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     bool has_cache_control = false;
-    for (auto& [name, value] : response.headers) {
+    for (const auto& [name, value] : response.headers) {
       has_cache_control = has_cache_control || to_lower(name) == "cache-control";
       res.insert(name, value);
     }
     if (!has_cache_control) res.set(http::field::cache_control, "no-store");
+  }
+
+  http::response<http::string_body> to_beast(HttpResponse response, unsigned version, bool keep_alive) const {
+    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+    set_headers(res, response);
     res.keep_alive(keep_alive);
     res.body() = std::move(response.body);
     res.prepare_payload();
@@ -288,16 +295,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::awaitable<void> send_stream(beast::tcp_stream& stream, HttpResponse response, unsigned version) {
     auto producer = std::move(response.stream);
     http::response<http::empty_body> res{static_cast<http::status>(response.status), version};
-    res.set(http::field::server, "picbot");
-    res.set(http::field::content_type, response.content_type);
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set("Referrer-Policy", "no-referrer");
-    bool has_cache_control = false;
-    for (auto& [name, value] : response.headers) {
-      has_cache_control = has_cache_control || to_lower(name) == "cache-control";
-      res.insert(name, value);
-    }
-    if (!has_cache_control) res.set(http::field::cache_control, "no-store");
+    set_headers(res, response);
     res.keep_alive(false);
     const bool chunked = version >= 11;
     if (chunked) res.chunked(true);

@@ -139,25 +139,30 @@ std::optional<web::HttpResponse> take_json_image(const json& value, std::string 
   return std::nullopt;
 }
 
-}  // namespace
-
-Parsed parse_generation(std::string_view body, std::string_view language) {
+// A JSON body's object, with the fields both JSON routes share applied to
+// request.
+Result<json, web::HttpResponse> parse_json_fields(std::string_view body, std::string_view language,
+                                                  DrawRequest& request) {
   auto parsed = parse_object(body, language);
   if (!parsed) return parsed.error();
   auto fields = json_fields(*parsed, language);
   if (!fields) return fields.error();
-  DrawRequest request;
   if (auto refused = apply_fields(*fields, language, request)) return std::move(*refused);
+  return parsed;
+}
+
+}  // namespace
+
+Parsed parse_generation(std::string_view body, std::string_view language) {
+  DrawRequest request;
+  if (auto parsed = parse_json_fields(body, language, request); !parsed) return parsed.error();
   return request;
 }
 
 Parsed parse_edit_json(std::string_view body, std::string_view language) {
-  auto parsed = parse_object(body, language);
-  if (!parsed) return parsed.error();
-  auto fields = json_fields(*parsed, language);
-  if (!fields) return fields.error();
   DrawRequest request;
-  if (auto refused = apply_fields(*fields, language, request)) return std::move(*refused);
+  auto parsed = parse_json_fields(body, language, request);
+  if (!parsed) return parsed.error();
   const json images = parsed->value("image", json());
   if (images.is_null()) return missing(language, "image");
   const json list = images.is_array() ? images : json::array({images});
