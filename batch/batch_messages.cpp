@@ -82,6 +82,9 @@ void register_batch_messages() {
        "picbot batch：--enable-prompt-optimization 需要对话模型的密钥（llm.api_keys 或 PICBOT_LLM_API_KEYS）",
        "picbot batch: --enable-prompt-optimization needs the chat model's keys (llm.api_keys or "
        "PICBOT_LLM_API_KEYS)"},
+      {"batch.error_log_failed", "无法写入 {image} 的错误日志：{reason}",
+       "could not write the error log of {image}: {reason}"},
+      {"batch.worker_failed", "一个批处理任务因异常结束", "a batch worker ended with an exception"},
       // skip reasons
       {"batch.skip.not_image", "不是 PNG、JPEG、WEBP 或 GIF 图片", "not a PNG, JPEG, WEBP or GIF image"},
       {"batch.skip.gif", "GIF 图片：绘图服务只接受 PNG、JPEG、WEBP",

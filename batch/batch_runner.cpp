@@ -119,6 +119,14 @@ asio::awaitable<bool> BatchRunner::wait_retry(Slot& slot, milliseconds d) {
   co_return !stopping_;
 }
 
+asio::awaitable<void> BatchRunner::save_error_log(const InputFile& file, const std::string& log) {
+  const Status written =
+      co_await workers_.run([this, &file, &log] { return output_.write_error_log(file.stem, log); });
+  if (!written)
+    progress_.say(tr(language_, "batch.error_log_failed", fmt::arg("image", file.name),
+                     fmt::arg("reason", written.error().message)));
+}
+
 asio::awaitable<void> BatchRunner::process(const InputFile& file) {
   Slot slot(executor_);
   SlotEntry entry(slots_, running_, &slot);
@@ -146,7 +154,7 @@ asio::awaitable<void> BatchRunner::process(const InputFile& file) {
       log += "cannot be read: " + read_error + "\n";
       report_.record_failure(file.name, ErrorClass::kBadRequest, read_error);
       report_.record_gave_up(file.name, ErrorClass::kBadRequest, tries - 1, elapsed());
-      co_await workers_.run([this, &file, &log] { return output_.write_error_log(file.stem, log); });
+      co_await save_error_log(file, log);
       progress_.event("image_failed",
                       {{"image", file.name}, {"class", "bad_request"}, {"message", read_error}});
       co_return;
@@ -229,7 +237,7 @@ asio::awaitable<void> BatchRunner::process(const InputFile& file) {
         co_return;
       }
       report_.record_gave_up(file.name, cls, tries, elapsed());
-      co_await workers_.run([this, &file, &log] { return output_.write_error_log(file.stem, log); });
+      co_await save_error_log(file, log);
       progress_.event("image_failed",
                       {{"image", file.name}, {"class", class_name}, {"tries", tries}, {"message", message}});
       co_return;
@@ -293,8 +301,8 @@ asio::awaitable<void> BatchRunner::run(std::vector<InputFile> images) {
   std::size_t active = workers;
   asio::steady_timer all_done(executor_, asio::steady_timer::time_point::max());
   for (std::size_t i = 0; i < workers; ++i) {
-    asio::co_spawn(executor_, worker(), [&active, &all_done](std::exception_ptr failure) {
-      if (failure) log::get("batch")->error("a batch worker ended with an exception");
+    asio::co_spawn(executor_, worker(), [this, &active, &all_done](std::exception_ptr failure) {
+      if (failure) log::get("batch")->error(tr(language_, "batch.worker_failed"));
       if (--active == 0) all_done.cancel();
     });
   }

@@ -67,6 +67,8 @@ class BatchRunner {
  private:
   boost::asio::awaitable<void> worker();
   boost::asio::awaitable<void> process(const InputFile& file);
+  // Writes the image's failed/<stem>_error.log; a failure to write it is said, not lost.
+  boost::asio::awaitable<void> save_error_log(const InputFile& file, const std::string& log);
   boost::asio::awaitable<void> ticker();
   // Waits d, or less when stop() is called. False when stopped.
   boost::asio::awaitable<bool> wait_retry(Slot& slot, std::chrono::milliseconds d);
