@@ -213,12 +213,11 @@ struct App::Impl {
 
   // The worker jobs still queued or running when the loop stops (a quota
   // commit, a config save) refer to the parts below: finish them and join
-  // the workers before any part goes away.
-  // Joins the workers, then runs what their last jobs posted back to the loop,
-  // while every part is still alive: a coroutine waiting on a worker (the image
-  // store's restore at a quick stop) must end before the pool does, not be
-  // destroyed later by ~io_context with a strand into the destroyed pool.
+  // the workers before any part goes away, then run what they posted back
+  // to the loop while every part is alive. A coroutine that asks for a
+  // worker after that is refused (WorkerPool::stop) and ends here too.
   ~Impl() {
+    image_store.stop();  // not stopped yet when start() failed
     workers.stop();
     io.restart();
     io.poll();

@@ -2,15 +2,21 @@
 // event loop thread never waits on them. run() hops to a worker, runs the
 // function, and resumes the caller on its own executor. run(serial, fn) does
 // the same on a Serial queue: its jobs run one at a time, in order.
+// After stop(), run() throws operation_aborted in the caller instead of
+// queueing: a job queued on a joined pool would never run, and the caller's
+// coroutine, parked in the pool's queue, would be destroyed with the pool.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -45,14 +51,18 @@ class WorkerPool {
 
   boost::asio::thread_pool::executor_type executor() { return pool_.get_executor(); }
 
-  // Finishes queued work and joins the threads.
-  void stop() { pool_.join(); }
+  // Finishes queued work and joins the threads; later run() calls throw.
+  void stop() {
+    stopped_ = true;
+    pool_.join();
+  }
 
  private:
   template <class Executor, class Fn>
-  static boost::asio::awaitable<std::invoke_result_t<Fn>> run_on(Executor where, Fn fn) {
+  boost::asio::awaitable<std::invoke_result_t<Fn>> run_on(Executor where, Fn fn) {
     using R = std::invoke_result_t<Fn>;
     auto home = co_await boost::asio::this_coro::executor;
+    if (stopped_) throw boost::system::system_error(boost::asio::error::operation_aborted);
     // bind_executor: a plain post(where, use_awaitable) runs `where`'s
     // handler and then dispatches back to the coroutine's own executor, so
     // fn would run on the event loop.
@@ -80,6 +90,7 @@ class WorkerPool {
   }
 
   boost::asio::thread_pool pool_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace picbot

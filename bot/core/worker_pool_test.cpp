@@ -117,5 +117,32 @@ TEST(WorkerPoolTest, AnExceptionReachesTheCaller) {
                std::runtime_error);
 }
 
+// The shutdown order of picbot's App: the pool is joined and destroyed while
+// the loop still holds coroutines. One that asks for a worker after the stop
+// is told so at once; were its request queued on the joined pool, the
+// coroutine would sit in the pool's queue and be destroyed through the loop
+// after the pool (a use-after-free under ASan).
+TEST(WorkerPoolTest, AfterStopRunFailsInTheCallerInsteadOfQueueing) {
+  asio::io_context io;
+  bool aborted = false;
+  {
+    WorkerPool pool(1);
+    auto serial = pool.make_serial();
+    pool.stop();
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          try {
+            co_await pool.run(serial, [] {});
+          } catch (const boost::system::system_error& e) {
+            aborted = e.code() == asio::error::operation_aborted;
+          }
+        },
+        asio::detached);
+    io.poll();
+  }
+  EXPECT_TRUE(aborted);
+}
+
 }  // namespace
 }  // namespace picbot

@@ -1025,7 +1025,9 @@ awaitable<void> LocalImageStore::sweep_loop() {
     co_await restore();
     if (!stopped_) co_await sweep();
   } catch (const std::exception& e) {
-    logger()->error("{}", storage_log_text("log.storage.listing_failed", fmt::arg("reason", e.what())));
+    // A stop during the first listing refuses its worker: not an error.
+    if (!stopped_)
+      logger()->error("{}", storage_log_text("log.storage.listing_failed", fmt::arg("reason", e.what())));
   }
   while (!stopped_) {
     sweep_timer_.expires_after(options_.sweep_interval);
