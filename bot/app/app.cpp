@@ -12,6 +12,7 @@
 #include "bot/app/builtin_commands.h"
 #include "bot/app/config_service.h"
 #include "bot/app/host_messages.h"
+#include "bot/app/image_storage.h"
 #include "bot/app/metered_api.h"
 #include "bot/app/plugin_host.h"
 #include "bot/app/storage_settings.h"
@@ -34,24 +35,6 @@ namespace picbot {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-namespace {
-
-// The image store's options from the storage section (read once at start).
-image::LocalImageStore::Options store_options(const StorageSettings& settings,
-                                              const std::filesystem::path& data_dir,
-                                              std::function<std::string()> public_base_url) {
-  return image::LocalImageStore::Options{.dir = data_dir / "images",
-                                         .ttl = settings.ttl,
-                                         .sweep_interval = std::chrono::seconds(60),
-                                         .public_base_url = std::move(public_base_url),
-                                         .catalog = data_dir / "images.sqlite3",
-                                         .max_cache_bytes = settings.max_cache_bytes,
-                                         .metadata_retention = settings.metadata_retention,
-                                         .delete_remote_on_expiry = settings.delete_remote_on_expiry};
-}
-
-}  // namespace
-
 // The parts, in dependency order: each is built from the ones above it, and
 // destroyed before them. Wiring that goes upwards (events into the
 // dispatcher, a reload into every part, the plugins' host services) is set
@@ -64,9 +47,8 @@ struct App::Impl {
         config(config_service.values()),
         data_dir(config.value("data_dir", "data")),
         http(io.get_executor()),
-        storage(storage_settings(config)),
-        image_store(io.get_executor(), workers, Clock::system(),
-                    store_options(storage, data_dir, [this] { return web_host.public_base_url(); })),
+        storage(io.get_executor(), workers, http, Clock::system(), storage_settings(config), data_dir,
+                [this] { return web_host.public_base_url(); }),
         transport(io.get_executor(), config),
         metered_api(transport.hub(), metrics),
         dispatcher(io.get_executor(), metered_api, registry,
@@ -83,8 +65,8 @@ struct App::Impl {
                   .api = metered_api,
                   .data_dir = data_dir,
                   .agent_enabled = [this] { return chat_agent.enabled(); },
-                  .images = &image_store,
-                  .storage_backend = storage.backend}),
+                  .images = &storage.store(),
+                  .storage_backend = storage.settings().backend}),
         signals(io, SIGINT, SIGTERM),
         shutdown_timer(io) {
     transport.deliver_events_to(dispatcher);
@@ -98,7 +80,7 @@ struct App::Impl {
     services.executor = io.get_executor();
     services.api = &metered_api;
     services.metrics = &metrics;
-    services.image_store = &image_store;
+    services.image_store = &storage.store();
     services.set_status_provider = [this](const std::string& plugin, std::function<json()> provider) {
       web_host.set_status_provider(plugin, std::move(provider));
     };
@@ -135,22 +117,6 @@ struct App::Impl {
     return services;
   }
 
-  // Says where images go (and that the old TTL key is deprecated), then
-  // restores the store and starts its sweep.
-  void start_image_store() {
-    const std::string cap = storage.max_cache_bytes == 0
-                                ? image::storage_log_text("log.storage.no_cap")
-                                : std::to_string(storage.max_cache_bytes / (1024 * 1024)) + " MB";
-    app_logger()->info(
-        "{}", image::storage_log_text("log.storage.settings", fmt::arg("backend", storage.backend),
-                                      fmt::arg("minutes", storage.ttl.count()), fmt::arg("cap", cap)));
-    if (storage.ttl_alias)
-      app_logger()->warn("{}",
-                         image::storage_log_text("log.storage.ttl_alias", fmt::arg("key", *storage.ttl_alias),
-                                                 fmt::arg("minutes", storage.ttl.count())));
-    image_store.start();
-  }
-
   // GET /images/<id> from the shared store, when the web server runs.
   void mount_image_route() {
     if (!web_host.running()) {
@@ -158,10 +124,10 @@ struct App::Impl {
                                                        fmt::arg("reason", "web.enabled: false")));
       return;
     }
-    Status s = web_host.add_route("GET", std::string(image::kImageRoutePrefix),
-                                  [this](const web::HttpRequest& request) {
-                                    return image::serve_stored_image(image_store, Clock::system(), request);
-                                  });
+    Status s = web_host.add_route(
+        "GET", std::string(image::kImageRoutePrefix), [this](const web::HttpRequest& request) {
+          return image::serve_stored_image(storage.store(), Clock::system(), request);
+        });
     if (!s)
       app_logger()->warn(
           "{}", image::storage_log_text("log.storage.no_image_route", fmt::arg("reason", s.error().message)));
@@ -217,10 +183,28 @@ struct App::Impl {
   // to the loop while every part is alive. A coroutine that asks for a
   // worker after that is refused (WorkerPool::stop) and ends here too.
   ~Impl() {
-    image_store.stop();  // not stopped yet when start() failed
+    finish_storage();  // not stopped yet when start() failed
     workers.stop();
     io.restart();
     io.poll();
+  }
+
+  // Stops the storage's sweep and uploads when nothing else did (a start
+  // that failed after the upload queue opened): the queue must have
+  // stopped before it is destroyed.
+  void finish_storage() {
+    if (storage.stopped()) return;
+    bool done = false;
+    io.restart();
+    asio::co_spawn(
+        io,
+        [this, &done]() -> asio::awaitable<void> {
+          co_await storage.stop();
+          done = true;
+        },
+        asio::detached);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done && std::chrono::steady_clock::now() < give_up) io.run_one_for(std::chrono::milliseconds(50));
   }
 
   void stop() {
@@ -229,7 +213,6 @@ struct App::Impl {
     signals.cancel();
     config_service.stop();
     plugins.stop();
-    image_store.stop();
     web_host.stop();
     transport.stop();
     // Give the close handshakes a moment, then stop whatever is left.
@@ -237,6 +220,7 @@ struct App::Impl {
     asio::co_spawn(
         io,
         [this, give_up]() -> asio::awaitable<void> {
+          co_await storage.stop();  // uploads cut short stay pending for the next start
           while (!transport.hub().links().empty() && std::chrono::steady_clock::now() < give_up) {
             shutdown_timer.expires_after(std::chrono::milliseconds(20));
             co_await shutdown_timer.async_wait(asio::use_awaitable);
@@ -253,8 +237,7 @@ struct App::Impl {
   const json& config;                    // config_service.values(), the running config
   const std::filesystem::path data_dir;  // read once: a change needs a restart
   net::HttpClient http;
-  const StorageSettings storage;       // read once: a change needs a restart
-  image::LocalImageStore image_store;  // the plugins' shared store; served at /images/<id>
+  ImageStorage storage;  // the plugins' shared store, served at /images/<id>; read once at start
   CommandRegistry registry;
   Metrics metrics;
   Transport transport;
@@ -287,7 +270,7 @@ Status App::start() {
   // Bound before the plugins start, so public_base_url() knows the real port.
   if (Status s = app.web_host.start(); !s) return s;
   app.mount_image_route();
-  app.start_image_store();
+  if (Status s = app.storage.start(); !s) return s;
   if (Status s = app.plugins.start(app.host_services(), app.config); !s) return s;
   if (Status s = app.transport.start(app.config, app.config_service.language()); !s) return s;
   app.watch_signals();

@@ -37,10 +37,6 @@ void register_host_messages() {
       {"host.listen_format", "应为 host:port 格式，实际是 “{value}”", "expected host:port, got \"{value}\""},
       {"host.listen_port", "“{value}” 中的端口无效", "bad port in \"{value}\""},
       {"host.listen_not_ip", "“{host}” 不是 IP 地址", "\"{host}\" is not an IP address"},
-      {"host.storage_s3_not_yet",
-       "storage.backend: s3 尚不可用（上传队列还未加入这个版本）：请暂时使用 local",
-       "storage.backend: s3 is not available yet (the upload queue is not in this version): use local for "
-       "now"},
       {"host.web_open_without_password",
        "web.listen 是 {listen}（不是本机回环地址），但 web.password 为空，管理后台会对所有人开放：请设置 "
        "web.password（或环境变量 PICBOT_WEB_PASSWORD），或改为监听 127.0.0.1，或设置 web.enabled: false",

@@ -111,6 +111,15 @@ int main(int argc, char** argv) {
                             fmt::arg("issue", picbot::config::format_issue(warning, language)))
               << "\n";
   }
+  // Operator log lines: --lang, else log_language, else bot.language (the
+  // bucket settings' check below speaks it too).
+  if (options.language_given) {
+    picbot::log::pin_language(options.language);
+  } else {
+    picbot::log::follow_config(loaded->values.value("log_language", "auto"),
+                               loaded->values["bot"].value("language", "zh-CN"));
+  }
+
   // What start would refuse, refused here too, so --check-config says it.
   auto problems = picbot::startup_problems(loaded->values, language);
   if (!problems.empty()) {
@@ -121,14 +130,6 @@ int main(int argc, char** argv) {
   if (options.check_only) {
     std::cout << picbot::tr(language, "cli.config_ok", fmt::arg("path", config_path)) << "\n";
     return 0;
-  }
-
-  // Operator log lines: --lang, else log_language, else bot.language.
-  if (options.language_given) {
-    picbot::log::pin_language(options.language);
-  } else {
-    picbot::log::follow_config(loaded->values.value("log_language", "auto"),
-                               loaded->values["bot"].value("language", "zh-CN"));
   }
 
   const std::string data_dir = loaded->values.value("data_dir", "data");

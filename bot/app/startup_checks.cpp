@@ -58,7 +58,7 @@ std::vector<config::ConfigIssue> startup_problems(const json& values, std::strin
     auto listen = parse_listen(onebot.value("listen", "127.0.0.1:8080"), "onebot.listen", language);
     if (!listen) problems.push_back(std::move(listen.error()));
   }
-  for (auto& problem : storage_problems(values, language)) problems.push_back(std::move(problem));
+  for (auto& problem : storage_problems(values)) problems.push_back(std::move(problem));
   const json sections = values.value("plugins", json::object());
   for (const auto& factory : builtin_plugins()) {
     const std::string name(factory.name);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bot/config/config_loader.h"
+#include "image/storage/s3/s3_settings.h"
 
 namespace picbot {
 
@@ -23,6 +24,7 @@ struct StorageSettings {
   bool delete_remote_on_expiry = false;
   // Set when the TTL came from the deprecated key: its dotted path.
   std::optional<std::string> ttl_alias;
+  image::s3::S3Settings s3;  // storage.s3, used when backend is "s3"
 };
 
 // Reads values (validated). The alias applies while
@@ -30,8 +32,9 @@ struct StorageSettings {
 // storage.local.ttl_minutes wins.
 StorageSettings storage_settings(const nlohmann::json& values);
 
-// What App::start refuses in the storage section: backend s3 until the
-// upload queue lands. Empty when there is none.
-std::vector<config::ConfigIssue> storage_problems(const nlohmann::json& values, std::string_view language);
+// What App::start refuses in the storage section: with backend s3, bucket
+// settings S3Settings::validate() refuses (in the log language). Empty when
+// there is none.
+std::vector<config::ConfigIssue> storage_problems(const nlohmann::json& values);
 
 }  // namespace picbot

@@ -458,7 +458,7 @@ awaitable<Result<StoredImage>> LocalImageStore::save(std::string_view bytes, std
     index_[result.id] = Entry{std::move(row.image), row.local_since};
     over_cap = options_.max_cache_bytes > 0 && local_bytes_locked(clock_.now()) > options_.max_cache_bytes;
   }
-  if (options_.on_saved) options_.on_saved(result);
+  if (options_.on_saved) co_await options_.on_saved(result);
   // Over the cap: a sweep now, not at the next tick (it queues behind this
   // save's job and never delays the caller).
   if (over_cap && !stopped_) boost::asio::co_spawn(executor_, sweep_detached(), boost::asio::detached);
@@ -539,7 +539,14 @@ std::optional<fs::path> LocalImageStore::local_file(const StoredImage& image) co
 }
 
 std::string LocalImageStore::url(const StoredImage& image) const {
-  if (options_.remote && image.remote)
+  // The image as the store knows it now: an upload may have finished since
+  // the caller's copy was made.
+  bool remote = image.remote;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = index_.find(image.id); it != index_.end()) remote = remote || it->second.image.remote;
+  }
+  if (options_.remote && remote)
     return options_.remote->object_url(object_key(options_.key_prefix, image.sha256, image.extension),
                                        options_.presign);
   std::string base = options_.public_base_url ? options_.public_base_url() : std::string();
@@ -618,6 +625,25 @@ awaitable<Result<std::string>> LocalImageStore::read(const StoredImage& image) {
                                           fmt::arg("reason", cached.error().to_string())));
   }
   co_return std::move(*fetched);
+}
+
+awaitable<Result<std::string>> LocalImageStore::read_content(std::string sha256) {
+  std::optional<fs::path> path;
+  {
+    const Clock::time_point now = clock_.now();
+    std::lock_guard lock(mu_);
+    for (const auto& [id, entry] : index_) {
+      if (entry.image.sha256 != sha256 || !local_alive(entry, now)) continue;
+      path = file_path(entry.image);
+      break;
+    }
+  }
+  if (!path) co_return Error::not_found("no local copy of " + sha256);
+  // A named frame variable, not a lambda capture inside `co_return co_await`
+  // (GCC 12 destroys that temporary twice).
+  const fs::path file = *path;
+  Result<std::string> bytes = co_await pool_.run([&file] { return read_file(file); });
+  co_return bytes;
 }
 
 awaitable<Status> LocalImageStore::mark_remote(std::string sha256) {

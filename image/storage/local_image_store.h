@@ -85,8 +85,9 @@ class LocalImageStore final : public ImageStore {
     // Whether the local file of this content may be deleted for the cap (its
     // upload is done). Called on a worker thread; empty: always true.
     std::function<bool(std::string_view sha256)> may_evict{};
-    // Called on the executor after each save (the upload queue enqueues). May be empty.
-    std::function<void(const StoredImage&)> on_saved{};
+    // Awaited on the executor after each save, before save() returns (the
+    // upload queue's row is on disk by then). May be empty.
+    std::function<boost::asio::awaitable<void>(const StoredImage&)> on_saved{};
   };
 
   LocalImageStore(boost::asio::any_io_executor executor, WorkerPool& pool, const Clock& clock,
@@ -109,6 +110,10 @@ class LocalImageStore final : public ImageStore {
   std::chrono::minutes local_ttl() const override { return options_.ttl; }
   std::optional<std::filesystem::path> local_file(const StoredImage& image) const override;
   boost::asio::awaitable<StorageStats> stats() override;
+
+  // The bytes of the local copy with this content hash (the upload queue's
+  // source); Error::not_found when no id of them has a local copy left.
+  boost::asio::awaitable<Result<std::string>> read_content(std::string sha256);
 
   // Records that the bytes with this hash are in the bucket: every id of
   // them becomes remote (the upload queue calls it once an upload is done).

@@ -367,6 +367,10 @@ asio::awaitable<void> UploadQueue::settle(const std::string& key, const Entry& e
   Status recorded;
   switch (outcome.kind) {
     case Outcome::kUploaded: {
+      // The store hears first: a crash before the row says uploaded leaves
+      // it pending, and the next attempt's HEAD finds the object and tells
+      // the store again.
+      if (on_uploaded_) co_await on_uploaded_(entry.sha256, key);
       recorded = co_await ledger_call([&](UploadLedger& l) { return l.mark_uploaded(key, now); });
       erase_entry(key);
       if (outcome.already_there) {
@@ -375,7 +379,6 @@ asio::awaitable<void> UploadQueue::settle(const std::string& key, const Entry& e
         log->info("{}", log_text("log.image.upload_done", fmt::arg("key", key),
                                  fmt::arg("bytes", outcome.bytes), fmt::arg("attempt", entry.attempts)));
       }
-      if (on_uploaded_) on_uploaded_(entry.sha256, key);
       break;
     }
     case Outcome::kRetry: {

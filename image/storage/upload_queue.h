@@ -87,8 +87,11 @@ class UploadQueue {
   // The bytes of the local copy with this content hash; Error::not_found when
   // there is none. Runs on the executor (the disk work on the WorkerPool).
   using ReadLocal = std::function<boost::asio::awaitable<Result<std::string>>(std::string sha256)>;
-  // Told on the executor each time a key is in the bucket.
-  using UploadedCallback = std::function<void(const std::string& sha256, const std::string& key)>;
+  // Awaited on the executor each time a key is found in the bucket, before
+  // its row says uploaded (so it may be told twice for one key, after a
+  // crash between the two; never zero times).
+  using UploadedCallback =
+      std::function<boost::asio::awaitable<void>(const std::string& sha256, const std::string& key)>;
 
   // Opens (creating) options.file on the pool, puts rows left uploading back
   // to pending and loads the rows not yet uploaded. Uploads begin at start().
@@ -106,7 +109,7 @@ class UploadQueue {
   UploadQueue(const UploadQueue&) = delete;
   UploadQueue& operator=(const UploadQueue&) = delete;
 
-  // REQUIRES: before start().
+  // REQUIRES: on the executor, before start() or while no upload runs.
   void set_uploaded_callback(UploadedCallback callback) { on_uploaded_ = std::move(callback); }
 
   // Begins uploading what is due. Idempotent; does nothing after stop().

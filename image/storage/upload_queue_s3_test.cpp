@@ -89,10 +89,12 @@ class UploadQueueS3Test : public ::testing::Test {
         run(UploadQueue::open(io_.get_executor(), pool_, clock_, *client_, std::move(read_local), options));
     ASSERT_TRUE(opened.ok()) << opened.error().to_string();
     queue_ = std::move(opened).value();
-    queue_->set_uploaded_callback([this](const std::string& sha256, const std::string&) {
-      uploaded_.push_back(sha256);
-      if (on_uploaded_) on_uploaded_();
-    });
+    queue_->set_uploaded_callback(
+        [this](const std::string& sha256, const std::string&) -> boost::asio::awaitable<void> {
+          uploaded_.push_back(sha256);
+          if (on_uploaded_) on_uploaded_();
+          co_return;
+        });
     queue_->start();
   }
 

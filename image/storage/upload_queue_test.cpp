@@ -86,9 +86,11 @@ class UploadQueueTest : public ::testing::Test {
                                             options()));
     ASSERT_TRUE(opened.ok()) << opened.error().to_string();
     queue_ = std::move(opened).value();
-    queue_->set_uploaded_callback([this](const std::string& sha256, const std::string& key) {
-      uploaded_.push_back(sha256 + " " + key);
-    });
+    queue_->set_uploaded_callback(
+        [this](const std::string& sha256, const std::string& key) -> boost::asio::awaitable<void> {
+          uploaded_.push_back(sha256 + " " + key);
+          co_return;
+        });
     queue_->start();
   }
 
@@ -188,7 +190,27 @@ TEST_F(UploadQueueTest, ALocalCopyIsNotEvictableUntilItsUploadIsDone) {
   EXPECT_TRUE(queue_->may_evict(hash_of(99))) << "never enqueued: no upload is wanted";
   bucket_.release();
   ASSERT_TRUE(run_until([&] { return uploaded_.size() == 1; }));
+  ASSERT_TRUE(settled());
   EXPECT_TRUE(queue_->may_evict(sha));
+}
+
+// The store marks the image remote in the callback; were the row uploaded
+// first, a crash between the two would leave a local copy evictable that
+// the store still thinks is local only (and would forget once it expired).
+TEST_F(UploadQueueTest, TheStoreIsToldBeforeTheRowSaysUploaded) {
+  std::vector<UploadState> seen;
+  queue_->set_uploaded_callback(
+      [&](const std::string& sha256, const std::string&) -> boost::asio::awaitable<void> {
+        auto row = co_await queue_->state(sha256);
+        seen.push_back(row.ok() && row->has_value() ? (*row)->state : UploadState::kFailed);
+        uploaded_.push_back(sha256);
+      });
+  const std::string sha = add_image(1);
+  ASSERT_TRUE(run_until([&] { return uploaded_.size() == 1; }));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], UploadState::kUploading);
+  ASSERT_TRUE(settled());
+  EXPECT_EQ(row_of(sha).state, UploadState::kUploaded);
 }
 
 TEST_F(UploadQueueTest, IdenticalBytesAlreadyInTheBucketAreNotUploadedAgain) {

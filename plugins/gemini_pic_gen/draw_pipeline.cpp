@@ -443,8 +443,11 @@ asio::awaitable<MessageIdResult> DrawPipeline::send_image(Drawing& drawing, cons
   std::optional<JobQueue::Ticket> delivery_slot = deps_.deliveries.try_enter(++delivery_serial_);
   co_await deps_.deliveries.wait_turn(*delivery_slot);
   const std::optional<std::filesystem::path> file = deps_.images.local_file(stored);
-  DeliveryResult delivery = co_await prepare_image_segment(drawing.ctx, stored, file, image.bytes,
-                                                           drawing.settings->delivery, deps_.workers);
+  const std::optional<StoredImage> now = deps_.images.find(stored.id);
+  std::string uploaded_url = now && now->remote ? deps_.images.url(*now) : std::string();
+  DeliveryResult delivery =
+      co_await prepare_image_segment(drawing.ctx, stored, file, image.bytes, drawing.settings->delivery,
+                                     deps_.workers, std::move(uploaded_url));
   // Not Message{segment}: an initializer list copies, and this segment holds
   // megabytes of base64 (a copy on the event loop).
   onebot::Message message;

@@ -1,8 +1,8 @@
 // End to end for the host's image store (storage.*) through the real binary:
 // a drawing's /images/<id> link, the local copy expiring (the sweep really
 // runs: at start and after each save over the cap), the size cap evicting the
-// oldest first, the deprecated TTL key, and storage.backend: s3 refused until
-// the upload queue lands. may_evict refusing eviction is covered by
+// oldest first, the deprecated TTL key (storage.backend: s3 is
+// storage_s3_test.cpp's). may_evict refusing eviction is covered by
 // LocalImageStore's unit tests (with backend local it always allows).
 #include <gtest/gtest.h>
 
@@ -139,19 +139,6 @@ TEST_F(StorageTest, TheOldPluginTtlKeyStillAppliesWithADeprecationNotice) {
   const std::string cache = image.header("cache-control");
   ASSERT_TRUE(cache.starts_with("private, max-age=")) << cache;
   EXPECT_GT(std::stoi(cache.substr(17)), 29 * 60) << cache;
-}
-
-TEST(StorageConfig, TheS3BackendIsRefusedUntilTheUploadQueueLands) {
-  TempDir dir;
-  const auto config = dir.write_file("picbot.yaml", reverse_config(kTestToken) + "storage:\n  backend: s3\n");
-  auto child = ChildProcess::start(
-      {picbot_binary().string(), "--check-config", "--config", config.string(), "--lang", "en"});
-  ASSERT_TRUE(child.ok());
-  const auto code = (*child)->wait_exit(10s);
-  ASSERT_TRUE(code.has_value()) << (*child)->output();
-  EXPECT_EQ(*code, 2) << (*child)->output();
-  EXPECT_NE((*child)->output().find("storage.backend: s3 is not available yet"), std::string::npos)
-      << (*child)->output();
 }
 
 TEST(StorageConsole, TheApiCountsImagesAndCleansOnDemand) {

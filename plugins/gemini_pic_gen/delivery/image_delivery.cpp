@@ -89,7 +89,8 @@ std::string file_name(const StoredImage& image, const std::optional<std::filesys
   return file ? file->filename().string() : image.id + "." + image.extension;
 }
 
-Route public_url(const StoredImage& image, const DeliveryOptions& options) {
+Route public_url(const StoredImage& image, const DeliveryOptions& options, std::string uploaded_url) {
+  if (!uploaded_url.empty()) return uploaded_url;  // NapCat downloads straight from the bucket
   if (options.public_base_url.empty()) return RouteFailure{"public_base_url is not set"};
   std::string_view base = options.public_base_url;
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
@@ -188,7 +189,7 @@ onebot::Segment base64_image_segment(std::string_view bytes) { return image_segm
 awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
                                                 const std::optional<std::filesystem::path>& file,
                                                 std::string_view bytes, const DeliveryOptions& options,
-                                                WorkerPool& workers) {
+                                                WorkerPool& workers, std::string uploaded_url) {
   // Only auto infers a route, and never a shared filesystem: an explicit mode
   // is the operator's choice (a receiver on 127.0.0.1 may be the published
   // port of NapCat's container, which cannot read the bot's files).
@@ -210,7 +211,7 @@ awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const Store
       route.emplace(co_await upload_stream(ctx, name, bytes, options, workers));
       break;
     case DeliveryMode::kUrl:
-      route.emplace(public_url(image, options));
+      route.emplace(public_url(image, options, std::move(uploaded_url)));
       break;
     case DeliveryMode::kAuto:
     case DeliveryMode::kBase64:

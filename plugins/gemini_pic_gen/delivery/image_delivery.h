@@ -59,14 +59,17 @@ struct DeliveryResult {
 // options.mode, exactly as configured (kFileSend to a loopback
 // nap_server_address still goes through the receiver). Any failure of the
 // chosen route (receiver unreachable, stream upload refused, no
-// public_base_url) falls back to base64 with a warning. Megabyte work (the
+// public_base_url) falls back to base64 with a warning. kUrl links to
+// uploaded_url when the image is already in the bucket (ImageStore::url()),
+// else to picbot's own <public_base_url>/images/<id>. Megabyte work (the
 // base64 text, the stream's SHA-256) runs on workers, not on the event loop.
 // REQUIRES: bytes and image stay alive until the awaitable completes.
 boost::asio::awaitable<DeliveryResult> prepare_image_segment(MessageContext& ctx, const StoredImage& image,
                                                              const std::optional<std::filesystem::path>& file,
                                                              std::string_view bytes,
                                                              const DeliveryOptions& options,
-                                                             WorkerPool& workers);
+                                                             WorkerPool& workers,
+                                                             std::string uploaded_url = {});
 
 // The "base64://..." image segment for bytes, encoded in one pass.
 onebot::Segment base64_image_segment(std::string_view bytes);

@@ -102,7 +102,9 @@ FakeHttpResponse FakeOpenRouter::answer(const FakeHttpRequest& request) {
 }
 
 std::string FakeOpenRouter::next_png(const Options& options) {
-  std::string png = make_png("fake image " + std::to_string(++serial_), options.image_size);
+  ++serial_;
+  std::string png = make_png(options.same_image ? "fake image" : "fake image " + std::to_string(serial_),
+                             options.image_size);
   served_images_.push_back(png);
   return png;
 }

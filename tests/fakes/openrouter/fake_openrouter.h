@@ -23,9 +23,10 @@ namespace picbot::testing {
 
 // How a scripted answer is given (see FakeOpenRouter::Script).
 struct FakeOpenRouterOptions {
-  std::chrono::milliseconds delay{0};          // added before any answer (kSlow: default 200 ms)
-  int retry_after_seconds = 1;                 // k429
-  std::size_t image_size = 0;                  // PNG answers are padded to at least this many bytes
+  std::chrono::milliseconds delay{0};  // added before any answer (kSlow: default 200 ms)
+  int retry_after_seconds = 1;         // k429
+  std::size_t image_size = 0;          // PNG answers are padded to at least this many bytes
+  bool same_image = false;             // every PNG answer has the same bytes (a model repeating itself)
   std::string text = "Here is your picture.";  // the model's text (kTextOnly: the refusal)
   std::string data_url;                        // kDataUrl: the link to give instead of one to this fake
 };
