@@ -82,12 +82,14 @@ constexpr MessageEntry kConsoleMessages[] = {
     {"console.storage.no_bucket", "未配置存储桶：图片只保存在本机。",
      "No bucket configured: images are kept on this machine only."},
     {"console.storage.local_only",
-     "图片只保存在本机。要同时上传到 S3 兼容的存储桶（Cloudflare R2、MinIO、阿里云 OSS 等），请设置 "
-     "storage.backend: s3 和 storage.s3.*，然后重启 picbot。",
+     "图片只保存在本机。要同时上传到 S3 兼容的存储桶（Cloudflare R2、AWS S3、阿里云 OSS、MinIO），设置 "
+     "storage.backend: s3 和 storage.s3.*，然后重启 picbot：见 README 的“把图片存到 R2 / S3 / OSS / "
+     "MinIO”一节和 docs/storage-s3.md。",
      "Images are kept on this machine only. To also upload them to an S3-compatible bucket (Cloudflare R2, "
-     "MinIO, "
-     "Aliyun OSS, ...), set storage.backend: s3 and storage.s3.*, then restart picbot."},
-    {"console.storage.how_to", "如何配置存储桶", "How to configure a bucket"},
+     "AWS "
+     "S3, Aliyun OSS, MinIO), set storage.backend: s3 and storage.s3.*, then restart picbot: see the "
+     "README's "
+     "section \"Keeping images in R2 / S3 / OSS / MinIO\" and docs/storage-s3.md."},
     {"console.status.connections", "OneBot 连接", "OneBot connections"},
     {"console.status.no_connections", "没有连接", "No connection"},
     {"console.status.self_id", "QQ 号", "Account"},
