@@ -38,6 +38,12 @@ async function expectApiError(promise, status, code) {
 }
 
 const checks = {
+  // GATEWAY_KEY is not (or no longer) a key of the gateway: every call is a 401.
+  async refusedWithThisKey() {
+    await expectApiError(client.models.list(), 401);
+    await expectApiError(client.images.generate({ model: 'picbot-image', prompt: 'x', response_format: 'b64_json' }), 401);
+  },
+
   async listsTheModelAliases() {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
