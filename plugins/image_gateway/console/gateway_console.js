@@ -74,9 +74,14 @@
          }}),
          copied,
          el("button", {type: "button", class: "secondary", id: "gateway-created-close", text: t("gateway.console.close"),
-                       onclick: () => dialog.close()})));
-    // Once closed, the key is gone from the page too.
-    dialog.addEventListener("close", () => { keyText.textContent = ""; copied.textContent = ""; });
+                       onclick: () => forget()})));
+    // Once closed (the button, or Escape), the key is gone from the page too.
+    function forget() {
+      keyText.textContent = "";
+      copied.textContent = "";
+      if (dialog.open) dialog.close();
+    }
+    dialog.addEventListener("close", forget);
 
     const name = el("input", {id: "gateway-new-name", maxlength: "32", autocomplete: "off", placeholder: "webui"});
     const form = el("form", {id: "gateway-create-form"},
