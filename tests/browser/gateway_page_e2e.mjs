@@ -62,6 +62,8 @@ try {
   await waitFor(() => [...document.querySelectorAll("#gateway-requests tr.request")]
     .some((row) => row.textContent.includes("phone") && row.textContent.includes("no-such-model") &&
                    row.getAttribute("data-status") === "404"), null, 20000);
+  // The key's figures follow (since start): one request, no image, one failure.
+  await waitFor(() => document.querySelector('#gateway-keys tr[data-name="phone"] .use')?.textContent === "1 / 0");
   if (!(await fitsPhone(page))) throw new Error("the requests table is wider than the phone");
 
   step = "the settings block shows the base URL";

@@ -140,9 +140,13 @@
     }
 
     // ---- the last 100 requests --------------------------------------------
+    let newest = null;  // the newest request shown; a new one refreshes the keys' figures too
     async function refreshRequests() {
-      const {ok, data} = await api.get("/requests", {quiet: true});
+      const {ok, data} = await api.get("/requests");
       if (!ok) return;
+      const latest = data.recent.length ? data.recent[0].time_ms + "/" + data.recent.length : "";
+      if (newest !== null && latest !== newest) refreshKeys();
+      newest = latest;
       if (data.recent.length === 0) {
         requestsTable.replaceChildren(el("p", {text: t("gateway.console.no_requests")}));
         return;
