@@ -543,8 +543,11 @@ HttpHandler Console::guarded(HttpHandler inner, bool page) {
     }
     HttpResponse response = co_await inner(request);
     add_console_headers(response);
-    // Last line of defence: no configured secret leaves in a JSON or text answer.
-    if (response.content_type == "application/json" || response.content_type.starts_with("text/plain"))
+    // Last line of defence: no configured secret leaves in a JSON or text answer
+    // (but the one that hands out a secret just created, shows_new_secret).
+    const bool redacted =
+        response.content_type == "application/json" || response.content_type.starts_with("text/plain");
+    if (redacted && !response.shows_new_secret)
       response.body = SecretRegistry::instance().redact(response.body);
     co_return response;
   };

@@ -101,6 +101,10 @@ struct HttpResponse {
   // that needs a cancellation or a deadline for its upstream takes them from
   // the ResponseStream.
   std::function<boost::asio::awaitable<void>(ResponseStream&)> stream;
+  // Set only on the one console answer that hands out a secret just created
+  // (a new gateway key, shown once): the console's redaction of configured
+  // secrets skips it. Never set it on an answer that repeats a stored secret.
+  bool shows_new_secret = false;
 
   static HttpResponse json(const nlohmann::json& value, int status = 200) {
     HttpResponse response;

@@ -371,6 +371,17 @@ void Gateway::record(RequestRecord record) {
   log_.add(std::move(record));
 }
 
+asio::awaitable<std::optional<quota::Usage>> Gateway::quota_usage(std::string key_name) {
+  if (!quota_ || !settings_->quota.enabled) co_return std::nullopt;
+  const auto window = std::chrono::duration_cast<std::chrono::milliseconds>(settings_->quota.window);
+  std::string bucket = "gateway:" + key_name;
+  auto usage = co_await quota_->usage(std::move(bucket), settings_->quota.limit, window);
+  if (!usage) co_return std::nullopt;
+  co_return *usage;
+}
+
+std::uint16_t Gateway::own_port() const { return listener_ ? listener_->port() : 0; }
+
 json Gateway::status() const {
   json out = log_.to_json();
   json models = json::array();

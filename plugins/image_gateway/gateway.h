@@ -84,6 +84,13 @@ class Gateway {
   const GatewaySettings& settings() const { return *settings_; }
   PluginContext& context() { return ctx_; }
   nlohmann::json status() const;
+  // What was served since start (the console's figures and recent requests).
+  const RequestLog& request_log() const { return log_; }
+  // The key's use of its quota window (bucket gateway:<name>); nullopt when
+  // quotas are off or the ledger is unavailable.
+  boost::asio::awaitable<std::optional<quota::Usage>> quota_usage(std::string key_name);
+  // The port of the gateway's own listener; 0 when it serves on the web server.
+  std::uint16_t own_port() const;
 
  private:
   boost::asio::awaitable<web::HttpResponse> models(const web::HttpRequest& request);

@@ -3,12 +3,17 @@
 // operator's log lines.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 namespace picbot::gateway {
 
 void register_gateway_messages();
+
+// The texts of the console's Gateway page, {"zh-CN": {key: text}, "en":
+// {...}}, for GET /api/plugins/image_gateway/labels.
+nlohmann::json gateway_console_labels();
 
 // The language of a client's error texts: "zh-CN" when its Accept-Language
 // prefers Chinese, else "en" (what OpenAI's clients expect).

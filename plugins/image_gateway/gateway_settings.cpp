@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "bot/core/text.h"
 #include "image/provider_instances.h"
 
 namespace picbot::gateway {
@@ -17,6 +18,9 @@ const std::vector<FieldLabel>& labels() {
       {"api_keys", "网关密钥", "Gateway keys"},
       {"api_keys.name", "名称", "Name"},
       {"api_keys.key", "密钥", "Key"},
+      {"console_keys", "后台创建的密钥", "Keys created in the console"},
+      {"console_keys.name", "名称", "Name"},
+      {"console_keys.key", "密钥", "Key"},
       {"models", "模型别名", "Model aliases"},
       {"models.id", "模型名", "Model id"},
       {"models.provider", "绘图服务", "Image provider"},
@@ -53,7 +57,15 @@ std::vector<Field> gateway_schema() {
                    "调用网关所需的密钥（Authorization: Bearer）。环境变量格式：名称:密钥,名称:密钥。",
                    "Keys that may call the gateway (Authorization: Bearer). Environment form: "
                    "name:key,name:key."),
-               "PICBOT_GATEWAY_API_KEYS"),
+               kKeysEnvironment),
+      object_list_field(
+          "console_keys",
+          {mark_required(string_field("name", "", "密钥名称。", "The key's name.")),
+           mark_required(secret_field("key", "客户端发送的 Bearer 密钥。", "The Bearer key clients send."))},
+          "在控制台“绘图网关”页创建的密钥（由控制台写入；在那里吊销）。与 api_keys 一起生效，"
+          "环境变量不会替换它们。",
+          "Keys created on the console's Gateway page (written by the console; revoke them there). They "
+          "apply together with api_keys; the environment does not replace them."),
       object_list_field(
           "models",
           {mark_required(string_field("id", "", "客户端使用的模型名。", "The model name clients send.")),
@@ -99,13 +111,20 @@ Result<ListenAddress> parse_gateway_listen(std::string_view text) {
   return ListenAddress{host, static_cast<std::uint16_t>(port), address.is_loopback()};
 }
 
-Result<GatewaySettings> GatewaySettings::from_config(const json& section, const json& image_providers) {
+bool keys_from_environment() {
+  const char* value = std::getenv(kKeysEnvironment);
+  return value != nullptr && !trim(value).empty();
+}
+
+Result<GatewaySettings> GatewaySettings::from_config(const json& section, const json& image_providers,
+                                                     bool keys_from_environment) {
   GatewaySettings s;
   s.listen = section.value("listen", "");
   if (!s.listen.empty()) {
     auto listen = parse_gateway_listen(s.listen);
     if (!listen) return listen.error();
-    if (!listen->loopback && section.value("api_keys", json::array()).empty()) {
+    if (!listen->loopback && section.value("api_keys", json::array()).empty() &&
+        section.value("console_keys", json::array()).empty()) {
       return Error::make("bad_config",
                          "plugins.image_gateway: no api_keys, and listen " + s.listen +
                              " is not a loopback address: anyone could draw on your keys. Add api_keys "
@@ -113,12 +132,17 @@ Result<GatewaySettings> GatewaySettings::from_config(const json& section, const 
     }
   }
   std::set<std::string> names;
-  for (const json& entry : section.value("api_keys", json::array())) {
-    ApiKey key{entry.value("name", ""), entry.value("key", "")};
-    if (!names.insert(key.name).second)
-      return Error::make("bad_config",
-                         "plugins.image_gateway.api_keys: the name " + key.name + " is used twice");
-    s.api_keys.push_back(std::move(key));
+  const KeySource listed = keys_from_environment ? KeySource::kEnvironment : KeySource::kFile;
+  for (const auto& [field, source] :
+       {std::pair{"api_keys", listed}, std::pair{"console_keys", KeySource::kConsole}}) {
+    for (const json& entry : section.value(field, json::array())) {
+      ApiKey key{entry.value("name", ""), entry.value("key", ""), source};
+      if (!names.insert(key.name).second)
+        return Error::make("bad_config", std::string("plugins.image_gateway.") + field + ": the name " +
+                                             key.name +
+                                             " is used twice (api_keys and console_keys together)");
+      s.api_keys.push_back(std::move(key));
+    }
   }
   if (image_providers.is_object()) s.instances = image::provider_instances(nullptr, image_providers);
   std::set<std::string> ids;
@@ -145,6 +169,14 @@ Result<GatewaySettings> GatewaySettings::from_config(const json& section, const 
   s.quota.limit = quota.value("limit", 100);
   s.quota.window = std::chrono::minutes(quota.value("window_minutes", 1440));
   return s;
+}
+
+json GatewaySettings::keys_json(KeySource source) const {
+  json keys = json::array();
+  for (const ApiKey& key : api_keys) {
+    if (key.source == source) keys.push_back({{"name", key.name}, {"key", key.key}});
+  }
+  return keys;
 }
 
 const ModelAlias* GatewaySettings::alias(std::string_view id) const {

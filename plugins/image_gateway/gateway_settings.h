@@ -22,10 +22,18 @@ struct ModelAlias {
   std::string model;     // the upstream model; "" = the instance's own
 };
 
+// Where a key came from: the console may revoke kFile and kConsole keys;
+// kEnvironment ones (PICBOT_GATEWAY_API_KEYS) only the environment can change.
+enum class KeySource { kFile, kEnvironment, kConsole };
+
 struct ApiKey {
   std::string name;  // shown in logs, the console and quota buckets (gateway:<name>)
   std::string key;
+  KeySource source = KeySource::kFile;
 };
+
+// The variable that replaces plugins.image_gateway.api_keys.
+inline constexpr char kKeysEnvironment[] = "PICBOT_GATEWAY_API_KEYS";
 
 struct QuotaSettings {
   bool enabled = false;
@@ -35,6 +43,8 @@ struct QuotaSettings {
 
 struct GatewaySettings {
   std::string listen;  // "host:port" of an own listener; "" = the host's web server
+  // api_keys (from the file, or the environment) then console_keys (created
+  // in the console), names unique across both.
   std::vector<ApiKey> api_keys;
   std::vector<ModelAlias> models;
   // Every image_providers instance (the aliases' ones are checked to exist).
@@ -47,16 +57,26 @@ struct GatewaySettings {
 
   // REQUIRES: section validated against gateway_schema(); image_providers the
   // validated top-level map, or null when unknown (then aliases are not
-  // resolved). "bad_config" naming the key for a duplicate alias id or key
-  // name, an alias whose provider the map lacks, or a bad listen address.
+  // resolved); keys_from_environment: api_keys came from kKeysEnvironment.
+  // "bad_config" naming the key for a duplicate alias id or key name (in
+  // api_keys and console_keys together), an alias whose provider the map
+  // lacks, or a bad listen address.
   static Result<GatewaySettings> from_config(const nlohmann::json& section,
-                                             const nlohmann::json& image_providers = nullptr);
+                                             const nlohmann::json& image_providers = nullptr,
+                                             bool keys_from_environment = false);
+
+  // The keys of one source, as written in the config ({name, key} objects).
+  nlohmann::json keys_json(KeySource source) const;
 
   // The alias named id, or nullptr.
   const ModelAlias* alias(std::string_view id) const;
 };
 
 std::vector<config::Field> gateway_schema();
+
+// True when kKeysEnvironment is set (non-empty): the loader then took
+// api_keys from it instead of the file.
+bool keys_from_environment();
 
 // "host:port" split, the host an IP literal (or "localhost"). "bad_config"
 // naming plugins.image_gateway.listen otherwise.

@@ -38,5 +38,27 @@ TEST(GatewaySettings, AliasesNameConfiguredInstancesOnly) {
   EXPECT_FALSE(GatewaySettings::from_config(twice, providers));
 }
 
+TEST(GatewaySettings, ConsoleKeysApplyWithTheListedKeysAndKnowWhereEachCameFrom) {
+  const json section = {{"api_keys", json::array({{{"name", "webui"}, {"key", "sk-a"}}})},
+                        {"console_keys", json::array({{{"name", "phone"}, {"key", "pg-b"}}})}};
+  auto from_file = GatewaySettings::from_config(section);
+  ASSERT_TRUE(from_file) << from_file.error().message;
+  ASSERT_EQ(from_file->api_keys.size(), 2u);
+  EXPECT_EQ(from_file->api_keys[0].source, KeySource::kFile);
+  EXPECT_EQ(from_file->api_keys[1].source, KeySource::kConsole);
+  EXPECT_EQ(from_file->keys_json(KeySource::kConsole), json::array({{{"name", "phone"}, {"key", "pg-b"}}}));
+  auto from_environment = GatewaySettings::from_config(section, nullptr, true);
+  ASSERT_TRUE(from_environment);
+  EXPECT_EQ(from_environment->api_keys[0].source, KeySource::kEnvironment);
+  EXPECT_EQ(from_environment->api_keys[1].source, KeySource::kConsole);
+  // One name in both lists would share one quota bucket: refused.
+  const json twice = {{"api_keys", json::array({{{"name", "a"}, {"key", "sk-a"}}})},
+                      {"console_keys", json::array({{{"name", "a"}, {"key", "pg-b"}}})}};
+  EXPECT_FALSE(GatewaySettings::from_config(twice));
+  // A console key alone is a key: an outside listener may open.
+  EXPECT_TRUE(GatewaySettings::from_config(
+      json{{"listen", "0.0.0.0:8000"}, {"console_keys", json::array({{{"name", "a"}, {"key", "pg-b"}}})}}));
+}
+
 }  // namespace
 }  // namespace picbot::gateway

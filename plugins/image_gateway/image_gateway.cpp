@@ -2,8 +2,10 @@
 // entry point: settings in, the Gateway (gateway.h) out.
 #include <memory>
 
+#include "bot/core/log_language.h"
 #include "bot/plugin/plugin.h"
 #include "bot/plugin/plugin_context.h"
+#include "plugins/image_gateway/console/gateway_console.h"
 #include "plugins/image_gateway/gateway.h"
 #include "plugins/image_gateway/gateway_messages.h"
 #include "plugins/image_gateway/gateway_settings.h"
@@ -24,25 +26,24 @@ class ImageGatewayPlugin final : public Plugin {
 
   Status start(PluginContext& ctx) override {
     register_gateway_messages();
-    auto settings = GatewaySettings::from_config(ctx.config(), ctx.image_providers());
+    auto settings =
+        GatewaySettings::from_config(ctx.config(), ctx.image_providers(), keys_from_environment());
     if (!settings) return settings.error();
     gateway_ = std::make_unique<Gateway>(ctx);
     if (Status s = gateway_->apply(std::move(*settings)); !s) return s;
     ctx.set_status_provider([this] { return gateway_->status(); });
-    // The console's data: keys (masked), models, requests and images per key, the last 100 requests.
-    if (Status s = ctx.add_console_route(
-            "GET", "/requests",
-            [this](const web::HttpRequest&) -> boost::asio::awaitable<web::HttpResponse> {
-              co_return web::HttpResponse::json(gateway_->status());
-            });
-        !s && s.error().code != "web_disabled") {
-      return s;
+    // The console's Gateway page: keys (create, revoke), figures, requests, client settings.
+    console_ = std::make_unique<GatewayConsole>(ctx, *gateway_);
+    if (Status s = console_->open(); !s) {
+      if (s.error().code != "web_disabled") return s;
+      ctx.logger()->info("{}", log::text("log.gateway_no_console", fmt::arg("reason", s.error().message)));
     }
     return {};
   }
 
   Status reconfigure(PluginContext& ctx) override {
-    auto settings = GatewaySettings::from_config(ctx.config(), ctx.image_providers());
+    auto settings =
+        GatewaySettings::from_config(ctx.config(), ctx.image_providers(), keys_from_environment());
     if (!settings) return settings.error();
     return gateway_->apply(std::move(*settings));
   }
@@ -53,6 +54,7 @@ class ImageGatewayPlugin final : public Plugin {
 
  private:
   std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<GatewayConsole> console_;  // uses gateway_
 };
 
 }  // namespace

@@ -25,14 +25,19 @@ class RequestLog {
  public:
   static constexpr std::size_t kKept = 100;
 
-  void add(RequestRecord record);
-  // {"recent": [newest first], "per_key": {name: {"requests", "images", "failures"}}}
-  nlohmann::json to_json() const;
-
- private:
+  // One key's figures since start.
   struct Totals {
     std::int64_t requests = 0, images = 0, failures = 0;
+    std::int64_t last_ms = 0;  // when its latest request arrived; 0: none yet
   };
+
+  void add(RequestRecord record);
+  // {"recent": [newest first], "per_key": {name: {"requests", "images", "failures", "last_ms"}}}
+  nlohmann::json to_json() const;
+  // The figures of the key named name (zero when it made no request).
+  Totals totals(const std::string& name) const;
+
+ private:
   std::deque<RequestRecord> recent_;
   std::map<std::string, Totals> per_key_;
 };

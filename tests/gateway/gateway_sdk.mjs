@@ -3,7 +3,7 @@
 // OpenAI Images upstreams of gateway_sdk_test.cpp. Every request and every
 // answer is built and parsed by the SDK, not by our code.
 // Env: GATEWAY_URL (".../v1"), GATEWAY_KEY. Arguments: [check] for the image
-// checks, `chat [check]` for the chat ones. Exits 0 when every check holds.
+// checks, `chat [check]` for the chat ones, `key [check]` for keyChecks. Exits 0 when every check holds.
 import assert from 'node:assert/strict';
 import OpenAI, { toFile } from 'openai';
 
@@ -298,9 +298,18 @@ const chatChecks = {
   },
 };
 
-const chat = process.argv[2] === 'chat';
-const suite = chat ? chatChecks : checks;
-const only = chat ? process.argv[3] : process.argv[2];
+// `key`: checks about GATEWAY_KEY itself (gateway_console_test.cpp), run only when asked.
+const keyChecks = {
+  // GATEWAY_KEY is not (or no longer) a key of the gateway: every call is a 401.
+  async refusedWithThisKey() {
+    await expectApiError(client.models.list(), 401);
+    await expectApiError(client.images.generate({ model: 'picbot-image', prompt: 'x', response_format: 'b64_json' }), 401);
+  },
+};
+
+const group = { chat: chatChecks, key: keyChecks }[process.argv[2]];
+const suite = group ?? checks;
+const only = group ? process.argv[3] : process.argv[2];
 let failed = 0;
 for (const [name, check] of Object.entries(suite)) {
   if (only && name !== only) continue;
