@@ -273,26 +273,34 @@ void WebHost::add_storage_routes() {
                       });
   // Both counts come from the queue; a database error is a 500 with its words.
   using QueueAction = asio::awaitable<Result<std::int64_t>> (image::UploadQueue::*)();
-  auto count_action = [this](QueueAction action) {
-    return [this, action](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+  auto count_action = [this](QueueAction action, std::string_view log_key) {
+    return [this, action, log_key](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+      const std::string_view key = log_key;  // in the frame: the handler may be copied
       image::UploadQueue* queue = deps_.storage->uploads();
       if (!queue) co_return no_bucket();
       const Result<std::int64_t> count = co_await (queue->*action)();
       if (!count)
         co_return web::HttpResponse::json({{"error", count.error().code}, {"message", count.error().message}},
                                           500);
+      app_logger()->info("{}", log::text(key, fmt::arg("count", *count)));
       co_return web::HttpResponse::json(nlohmann::json{{"count", *count}});
     };
   };
   console_->add_route("POST", "/api/storage/upload_pending",
-                      count_action(&image::UploadQueue::upload_pending_now));
-  console_->add_route("POST", "/api/storage/retry_failed", count_action(&image::UploadQueue::retry_failed));
+                      count_action(&image::UploadQueue::upload_pending_now, "log.console_upload_pending"));
+  console_->add_route("POST", "/api/storage/retry_failed",
+                      count_action(&image::UploadQueue::retry_failed, "log.console_retry_failed"));
   console_->add_route(
       "POST", "/api/storage/test_connection",
       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
         image::s3::S3Client* bucket = deps_.storage->bucket();
         if (!bucket || !deps_.storage->uploads()) co_return no_bucket();
         const image::s3::ProbeResult probe = co_await bucket->probe();
+        const std::string outcome =
+            log::text(probe.ok ? "log.console_bucket_test_ok" : "log.console_bucket_test_failed");
+        app_logger()->info(
+            "{}", log::text("log.console_bucket_test", fmt::arg("outcome", outcome),
+                            fmt::arg("ms", probe.elapsed.count()), fmt::arg("message", probe.message)));
         co_return web::HttpResponse::json(nlohmann::json{
             {"ok", probe.ok}, {"message", probe.message}, {"elapsed_ms", probe.elapsed.count()}});
       });

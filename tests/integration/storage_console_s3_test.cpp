@@ -165,6 +165,7 @@ TEST_F(StorageConsoleS3, WithTheServerDownADrawingStaysPendingAndUploadPendingNo
   ASSERT_TRUE(s3->restart().ok());
   const json now = post("/api/storage/upload_pending");
   EXPECT_EQ(now["count"], 1) << now.dump();
+  EXPECT_TRUE(bot->wait_for_log("web console: uploading 1 pending image\\(s\\) now"));
   ASSERT_TRUE(wait_until([&] { return storage()["uploaded"] == 1; }, 10s)) << bot->process().output();
   EXPECT_LT(std::chrono::system_clock::now(), due) << "uploaded before the queue's own next try";
   EXPECT_EQ(storage()["pending_uploads"], 0);
@@ -184,6 +185,7 @@ TEST_F(StorageConsoleS3, AnUnknownKeyFailsTheUploadAndRetryFailedUploadsItOnceTh
   const json probe = post("/api/storage/test_connection");
   EXPECT_EQ(probe["ok"], false) << probe.dump();
   EXPECT_NE(probe["message"].get<std::string>().find("NOT-A-KEY"), std::string::npos) << probe.dump();
+  EXPECT_TRUE(bot->wait_for_log("web console: bucket connection test failed \\([0-9]+ ms\\): .*NOT-A-KEY"));
 
   // The fix is a restart: storage is read at start.
   ASSERT_EQ(bot->stop(), 0);
@@ -194,6 +196,7 @@ TEST_F(StorageConsoleS3, AnUnknownKeyFailsTheUploadAndRetryFailedUploadsItOnceTh
   EXPECT_EQ(post("/api/storage/test_connection")["ok"], true);
   const json retried = post("/api/storage/retry_failed");
   EXPECT_EQ(retried["count"], 1) << retried.dump();
+  EXPECT_TRUE(bot->wait_for_log("web console: 1 failed upload\\(s\\) queued again"));
   ASSERT_TRUE(wait_until([&] { return storage()["uploaded"] == 1; }, 10s)) << bot->process().output();
   const json after = storage();
   EXPECT_EQ(after["failed_uploads"], 0);
