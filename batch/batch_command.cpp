@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
 #include <iostream>
 
 #include "batch/archive_writer.h"
@@ -317,9 +318,14 @@ int run_batch_command(const BatchOptions& given, const json& config, const Envir
                      optimizer.get(), settings, std::string(language));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&runner](const boost::system::error_code& ec, int) {
-    if (!ec) runner.stop();
-  });
+  // The first signal stops gently, the next one at once (BatchRunner::stop).
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        runner.stop();
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
   std::vector<InputFile> images = std::move(scan.images);
   asio::co_spawn(io, runner.run(std::move(images)), [&signals](std::exception_ptr) { signals.cancel(); });
   io.run();

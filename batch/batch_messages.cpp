@@ -109,8 +109,10 @@ void register_batch_messages() {
        "done {done} / failed {failed} / running {running} / queued {queued} · {rate:.1f} img/min · ETA "
        "{eta}{waits}"},
       {"batch.progress_waits", " · 重试等待 {waits}", " · retry waits {waits}"},
-      {"batch.stopping", "正在停止：不再开始新图片，进行中的最多再等 30 秒……",
-       "Stopping: no new images; the running ones get up to 30 s..."},
+      {"batch.stopping", "正在停止：不再开始新图片，进行中的最多再等 30 秒（再按 Ctrl-C 立即停止）……",
+       "Stopping: no new images; the running ones get up to 30 s (Ctrl-C again stops at once)..."},
+      {"batch.stopping_now", "再次收到 Ctrl-C：立即取消进行中的图片（它们下次 --resume 时重做）",
+       "Ctrl-C again: the running images are cancelled now (--resume redoes them)"},
       {"batch.summary",
        "结束：成功 {done}，失败 {failed}，跳过 {skipped}，用时 {seconds:.1f} 秒。输出在 {output}",
        "Finished: {done} done, {failed} failed, {skipped} skipped in {seconds:.1f} s. Output in {output}"},

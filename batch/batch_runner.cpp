@@ -97,7 +97,15 @@ ProgressState BatchRunner::state() const {
 }
 
 void BatchRunner::stop() {
-  if (stopping_ || finished_) return;
+  if (finished_) return;
+  if (stopping_) {
+    // A second Ctrl-C: the operator will not wait for the grace.
+    progress_.say(tr(language_, "batch.stopping_now"));
+    progress_.event("stopping_now", {{"running", running_}});
+    grace_timer_.cancel();
+    for (Slot* slot : slots_) slot->cancel.emit(asio::cancellation_type::terminal);
+    return;
+  }
   stopping_ = true;
   progress_.say(tr(language_, "batch.stopping"));
   progress_.event("stopping", {{"running", running_}, {"grace_seconds", seconds_of(settings_.stop_grace)}});

@@ -8,6 +8,7 @@
 //
 // stop() ends the run early: no image starts after it; images waiting for a
 // retry end at once, running ones get stop_grace and are then cancelled.
+// A second stop() cancels the running ones at once.
 // Images cut off that way are neither done nor failed (a --resume run takes
 // them again). Thread-safety: io_context thread only.
 #pragma once

@@ -289,6 +289,20 @@ else:
     row("streamed chat: upstream's first byte to the relay's write, p99 (chat_first_byte_bench)", None, "<= 5 ms",
         None)
 
+for name, shown in (("gateway_url", "url"), ("gateway_b64", "b64_json")):
+    gw = last_json(name)
+    if not gw:
+        if name == "gateway_url":
+            row("image gateway overhead p99, 200 requests at once (gateway_load)", None, "<= 5 ms", None)
+        continue
+    detail = (f"gateway_load; {gw['requests']} requests at once, {shown}; p50 {gw['overhead_p50_ms']:.0f} ms, "
+              f"CPU {gw['picbot_cpu_ms_per_request']:.1f} ms/request")
+    p99 = gw["overhead_p99_ms"]
+    row(f"image gateway overhead p99 ({detail})", f"{p99:.1f} ms", "<= 5 ms", p99 <= 5)
+    rss = gw["picbot_peak_rss_mb"]
+    row(f"image gateway peak RSS (gateway_load; {gw['requests']} requests at once, {shown})", f"{rss:.1f} MB",
+        "<= 150 MB", rss <= 150)
+
 stream = gbench("stream_upload_bench")
 if stream:
     row("2 MB image through upload_file_stream (stream_upload_bench)", f"{ms(stream[0]):.1f} ms", "(info)", None)

@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench image_store_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench chat_first_byte_bench upload_queue_bench storage_page_bench"
+OPTIONAL_BENCHES="quota_bench image_store_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench chat_first_byte_bench upload_queue_bench gateway_load storage_page_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -184,6 +184,15 @@ if has chat_first_byte_bench; then
     run chat_first_byte 60 "$BUILD/bench/chat_first_byte_bench" --streams 50 --deltas 5
   else
     run chat_first_byte 120 "$BUILD/bench/chat_first_byte_bench" --streams 500 --deltas 20
+  fi
+fi
+if has gateway_load; then  # issue 19: 200 image requests at once, 1 s upstream, 2 MB images
+  GW=("$BUILD/bench/gateway_load" --picbot "$PICBOT" --json)
+  if [[ $QUICK == 1 ]]; then
+    run gateway_url 30 "${GW[@]}" --requests 20 --image-bytes 200000 --format url
+  else
+    run gateway_url 180 "${GW[@]}" --requests 200 --format url
+    run gateway_b64 180 "${GW[@]}" --requests 200 --format b64_json
   fi
 fi
 

@@ -811,6 +811,12 @@ struct HttpClient::Impl {
   }
 };
 
+Status HttpClient::preload_library() {
+  auto library = CurlLibrary::load();
+  if (!library.ok()) return Error::unavailable(library.error());
+  return {};
+}
+
 HttpClient::HttpClient(boost::asio::any_io_executor executor)
     : impl_(std::make_unique<Impl>(Impl{std::move(executor), nullptr})) {}
 

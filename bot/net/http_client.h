@@ -140,6 +140,13 @@ class HttpClient {
   // Number of requests currently in flight.
   std::size_t in_flight() const;
 
+  // Maps libcurl and runs its global set-up now (dlopen of its dependency
+  // tree and TLS initialisation: ~20 ms), which the first request would
+  // otherwise do on the event loop while every other connection waits.
+  // Blocking and thread-safe: call it on a worker thread. An error names
+  // why libcurl cannot be loaded (requests then fail with the same reason).
+  static Status preload_library();
+
  private:
   // request() for block_private_addresses with a proxy.
   boost::asio::awaitable<Result<HttpResponse, HttpError>> request_through_proxy(HttpRequest request);

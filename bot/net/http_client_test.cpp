@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <set>
@@ -702,6 +703,23 @@ TEST_F(HttpClientTest, EventLoopStaysResponsiveWhileRequestsWait) {
     EXPECT_EQ(completed, 0);  // the timers really ran while the requests waited
     EXPECT_TRUE(co_await eventually([&] { return completed == kRequests; }, 10s));
   });
+}
+
+// The gateway calls preload_library() on a worker at start so that the first
+// request does not load libcurl on the event loop.
+TEST_F(HttpClientTest, PreloadingOnAnotherThreadLeavesRequestsWorking) {
+  Status loaded;
+  std::thread worker([&loaded] { loaded = HttpClient::preload_library(); });
+  worker.join();
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_TRUE(HttpClient::preload_library().ok());  // a second call is the same table
+  std::ifstream maps("/proc/self/maps");
+  const std::string mapped((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  EXPECT_NE(mapped.find("libcurl"), std::string::npos);
+  server_.on("GET", "/after", [](const FakeHttpRequest&) { return FakeHttpResponse{200, {}, "ok"}; });
+  const Outcome outcome = fetch(get("/after"));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(outcome->body, "ok");
 }
 
 }  // namespace

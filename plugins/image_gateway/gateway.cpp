@@ -4,6 +4,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <ctime>
@@ -17,6 +18,8 @@
 #include "bot/core/millis.h"
 #include "bot/core/secret.h"
 #include "bot/core/text.h"
+#include "bot/core/worker_pool.h"
+#include "bot/net/http_client.h"
 #include "bot/onebot/base64.h"
 #include "bot/quota/quota_messages.h"
 #include "image/download.h"
@@ -144,6 +147,12 @@ Status Gateway::apply(GatewaySettings settings) {
   settings_ = std::move(next);
   if (!quota_ && settings_->quota.enabled) open_quota();
   if (first) {
+    // A gateway with somewhere to send requests will make them: libcurl is
+    // loaded now on a worker, not by the first request on the event loop.
+    if (!providers_.empty() || chat_upstream_) {
+      boost::asio::post(ctx_.workers().executor(),
+                        [] { static_cast<void>(net::HttpClient::preload_library()); });
+    }
     store_ = [this](const image::GeneratedImage& image) { return store_in_host(image); };
     return open_routes();
   }

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "bot/net/http_client.h"
 #include "tests/fakes/chat/fake_chat_server.h"
@@ -19,6 +21,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/paths.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace picbot::testing {
 namespace {
@@ -310,6 +313,26 @@ TEST(GatewayStart, WithoutItsOwnListenerTheGatewayServesOnTheWebServer) {
   EXPECT_EQ(json::parse(models.body)["object"], "list");
   request.headers.clear();
   EXPECT_EQ(blocking_request(request).status, 401);
+}
+
+// libcurl is loaded on first use (bot/net/curl_library.h): ~20 ms of dlopen
+// and TLS set-up that the gateway's first request used to pay on the event
+// loop. A gateway with models loads it on a worker at start instead.
+TEST(GatewayStart, AGatewayWithModelsLoadsLibcurlBeforeItsFirstRequest) {
+  FakeOpenAi ok;
+  PicbotRunner bot(reverse_config(kTestToken) + "image_providers:\n" + instance("ok", ok) +
+                   "plugins:\n  image_gateway:\n    api_keys: [{name: a, key: \"" + std::string(kGatewayKey) +
+                   "\"}]\n    models: [{id: picbot-image, provider: ok}]\n");
+  ASSERT_TRUE(bot.start()) << bot.process().output();
+  const auto maps = "/proc/" + std::to_string(bot.process().pid()) + "/maps";
+  const auto libcurl_mapped = [&maps] {
+    std::ifstream in(maps);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str().find("libcurl") != std::string::npos;
+  };
+  EXPECT_TRUE(wait_until(libcurl_mapped, 10s));
+  EXPECT_EQ(ok.call_count(), 0u);
 }
 
 TEST(GatewayStart, AGatewayOpenToTheNetworkWithoutAKeyIsRefused) {

@@ -20,6 +20,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/paths.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace picbot::testing {
 namespace {
@@ -277,6 +278,30 @@ TEST_F(BatchTest, SigintThenResumeSendsEveryImageUpstreamExactlyOnce) {
   const json after = read_json(out("metadata/processing_stats.json"));
   EXPECT_EQ(after["resumed"], done_first);
   EXPECT_EQ(after["successful"].get<int>() + done_first, 30);
+}
+
+// The first Ctrl-C gives running images 30 s; an operator pressing it again
+// does not wait: the running requests are cancelled and the run ends now.
+TEST_F(BatchTest, ASecondCtrlCCancelsTheRunningImagesAtOnce) {
+  write_images(5);
+  gemini_.set_delay(20s);  // longer than the deadline below: nothing finishes by itself
+  std::string yaml = config_for(gemini_);
+  yaml.replace(yaml.find("request_timeout_seconds: 3"), 26, "request_timeout_seconds: 60");
+  const auto config = write_config(yaml);
+  auto child = start({"--input-dir", "input", "--prompt", "anime style", "--config", config.string(),
+                      "--json", "--max-concurrent", "3"});
+  ASSERT_TRUE(child);
+  ASSERT_TRUE(wait_until([&] { return gemini_.calls().size() >= 3; }, 20s)) << child->output();
+  child->signal(SIGINT);
+  ASSERT_TRUE(child->wait_for_line(std::regex("\"event\":\"stopping\""), 10s)) << child->output();
+  child->signal(SIGINT);
+  const auto code = child->wait_exit(10s);
+  ASSERT_EQ(code, 130) << child->output();
+  EXPECT_TRUE(child->wait_for_line(std::regex("\"event\":\"stopping_now\""), 0s)) << child->output();
+  const json stats = read_json(out("metadata/processing_stats.json"));
+  ASSERT_TRUE(stats.is_object());
+  EXPECT_EQ(stats["successful"], 0);
+  EXPECT_EQ(stats["failed"], 0) << "cancelled images are neither done nor failed: --resume redoes them";
 }
 
 TEST_F(BatchTest, TarArchiveAsTheSystemsBsdtarReadsIt) {
