@@ -15,6 +15,7 @@
 #include "bot/core/logging.h"
 #include "bot/core/message_table.h"
 #include "bot/core/secret.h"
+#include "bot/web/console_labels.h"
 #include "bot/web/embedded_asset.h"
 #include "bot/web/password_hash.h"
 
@@ -260,17 +261,8 @@ HttpResponse error_json(int status, std::string code, std::string message = {}) 
   return HttpResponse::json(body, status);
 }
 
-// The console labels whose key starts with prefix: {"zh-CN":{...},"en":{...}}.
-json labels_json(std::string_view prefix) {
-  json labels{{"zh-CN", json::object()}, {"en", json::object()}};
-  for (const auto& entry : kConsoleMessages) {
-    const std::string key(entry.key);
-    if (!key.starts_with(prefix)) continue;
-    labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
-    labels["en"][key] = MessageTable::instance().lookup("en", key);
-  }
-  return labels;
-}
+// The console's own labels whose key starts with prefix.
+json labels_json(std::string_view prefix) { return console_labels_json(kConsoleMessages, prefix); }
 
 asio::awaitable<HttpResponse> ready(HttpResponse response) { co_return response; }
 

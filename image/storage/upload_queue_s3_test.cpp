@@ -19,7 +19,6 @@
 #include "image/storage/upload_queue.h"
 #include "tests/support/counting_proxy.h"
 #include "tests/support/paths.h"
-#include "tests/support/python_script.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/s3_server.h"
 #include "tests/support/temp_dir.h"
@@ -29,13 +28,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::S3Server;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream out;
-  out << file.rdbuf();
-  return out.str();
-}
 
 std::string hash_of(int n) { return fmt::format("{:064x}", n + 0x5e3000); }
 std::string key_of(const std::string& sha256) {
@@ -136,23 +128,13 @@ class UploadQueueS3Test : public ::testing::Test {
     return row.ok() ? row->value_or(UploadRow{}) : UploadRow{};
   }
 
-  // The objects as boto3 reads them from the server.
+  // The objects' bytes as boto3 reads them from the server.
   std::vector<std::string> read_with_boto3(const std::vector<std::string>& keys) {
-    if (!testing::python_has_module("boto3")) {
-      ADD_FAILURE() << "python3-boto3 is not installed (scripts/install-deps.sh --test)";
-      return {};
-    }
-    testing::TempDir out;
-    const auto keys_file = out.write_file("keys.json", nlohmann::json(keys).dump());
-    auto ran = testing::run_python(testing::source_dir() / "tests/s3/boto3_get.py",
-                                   {server_->endpoint(), "picbot", keys_file.string(), out.path().string()});
-    if (!ran.ok()) {
-      ADD_FAILURE() << ran.error().to_string();
-      return {};
-    }
+    auto read = testing::read_with_boto3(server_->endpoint(), "picbot", keys);
+    if (!read.ok()) ADD_FAILURE() << read.error().to_string();
     std::vector<std::string> bytes;
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      bytes.push_back(read_file(out.path() / (std::to_string(i) + ".bin")));
+    if (read.ok())
+      for (testing::Boto3Object& object : *read) bytes.push_back(std::move(object.bytes));
     return bytes;
   }
 

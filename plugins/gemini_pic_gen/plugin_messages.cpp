@@ -4,6 +4,7 @@
 
 #include "bot/core/message_table.h"
 #include "bot/quota/quota_messages.h"
+#include "bot/web/console_labels.h"
 
 namespace picbot::gemini {
 namespace {
@@ -285,14 +286,6 @@ void register_plugin_messages() {
   for (const MessageEntry& label : kConsoleLabels) MessageTable::instance().add({label});
 }
 
-nlohmann::json console_labels() {
-  nlohmann::json labels{{"zh-CN", nlohmann::json::object()}, {"en", nlohmann::json::object()}};
-  for (const MessageEntry& label : kConsoleLabels) {
-    const std::string key(label.key);
-    labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
-    labels["en"][key] = MessageTable::instance().lookup("en", key);
-  }
-  return labels;
-}
+nlohmann::json console_labels() { return web::console_labels_json(kConsoleLabels); }
 
 }  // namespace picbot::gemini

@@ -2,6 +2,7 @@
 
 #include "bot/core/message_table.h"
 #include "bot/core/text.h"
+#include "bot/web/console_labels.h"
 
 namespace picbot::gateway {
 
@@ -62,15 +63,7 @@ const MessageEntry kConsoleLabels[] = {
 };
 }  // namespace
 
-nlohmann::json gateway_console_labels() {
-  nlohmann::json labels{{"zh-CN", nlohmann::json::object()}, {"en", nlohmann::json::object()}};
-  for (const MessageEntry& label : kConsoleLabels) {
-    const std::string key(label.key);
-    labels["zh-CN"][key] = MessageTable::instance().lookup("zh-CN", key);
-    labels["en"][key] = MessageTable::instance().lookup("en", key);
-  }
-  return labels;
-}
+nlohmann::json gateway_console_labels() { return web::console_labels_json(kConsoleLabels); }
 
 void register_gateway_messages() {
   MessageTable::instance().add({

@@ -54,6 +54,15 @@ std::string image_file_of(const json& message) {
   return {};
 }
 
+std::string draw_in_group(FakeNapCat& napcat, int conn, const std::string& prompt) {
+  const std::size_t skip = napcat.calls().size();
+  napcat.send_group_message(conn, 777, 42, "/draw " + prompt);
+  auto reply = napcat.wait_for_call(
+      [](const ApiCall& c) { return c.action == "send_group_msg" && has_image(message_of(c)); },
+      std::chrono::seconds(10), skip);
+  return reply ? image_file_of(message_of(*reply)) : "";
+}
+
 json at_self(std::int64_t self_id, const std::string& text) {
   return json::array({json{{"type", "at"}, {"data", {{"qq", std::to_string(self_id)}}}},
                       json{{"type", "text"}, {"data", {{"text", " " + text}}}}});

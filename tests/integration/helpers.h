@@ -32,6 +32,10 @@ std::string image_file_of(const nlohmann::json& message);
 // nullopt when there is none, it is a URL or path, or it does not decode.
 std::optional<std::string> image_bytes_of(const nlohmann::json& message);
 
+// Sends "/draw <prompt>" as user 42 in group 777 and returns the data.file of
+// the image the bot answered with ("" when none came within 10 s).
+std::string draw_in_group(FakeNapCat& napcat, int conn, const std::string& prompt);
+
 // A message that @s the bot (self_id), then text: how a group wakes the agent.
 nlohmann::json at_self(std::int64_t self_id, const std::string& text);
 

@@ -31,7 +31,6 @@
 #include "tests/support/child_process.h"
 #include "tests/support/counting_proxy.h"
 #include "tests/support/paths.h"
-#include "tests/support/python_script.h"
 #include "tests/support/s3_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -47,13 +46,6 @@ net::HttpResponse http_get(const std::string& url) {
   net::HttpRequest request;
   request.url = url;
   return blocking_request(std::move(request));
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 class StorageS3 : public ::testing::Test {
@@ -95,21 +87,9 @@ class StorageS3 : public ::testing::Test {
 
   // Draws and returns the link the bot sent.
   std::string draw(const std::string& prompt) {
-    const std::size_t skip = napcat.calls().size();
-    napcat.send_group_message(conn, 777, 42, "/draw " + prompt);
-    auto reply = napcat.wait_for_call(
-        [](const ApiCall& c) {
-          if (c.action != "send_group_msg") return false;
-          for (const auto& seg : message_of(c))
-            if (seg.value("type", "") == "image") return true;
-          return false;
-        },
-        10s, skip);
-    EXPECT_TRUE(reply) << bot->process().output();
-    if (!reply) return "";
-    for (const auto& seg : message_of(*reply))
-      if (seg.value("type", "") == "image") return seg["data"].value("file", "");
-    return "";
+    std::string link = draw_in_group(napcat, conn, prompt);
+    EXPECT_FALSE(link.empty()) << bot->process().output();
+    return link;
   }
 
   // The object's bytes as boto3 reads them (tests/s3/boto3_get.py).
@@ -120,21 +100,11 @@ class StorageS3 : public ::testing::Test {
 
   // The objects' bytes as boto3 reads them, in one run of the script.
   std::vector<std::string> read_all_with_boto3(const std::vector<std::string>& keys) {
-    if (!python_has_module("boto3")) {
-      ADD_FAILURE() << "python3-boto3 is not installed (scripts/install-deps.sh --test)";
-      return {};
-    }
-    TempDir out;
-    const auto list = out.write_file("keys.json", json(keys).dump());
-    auto ran = run_python(source_dir() / "tests/s3/boto3_get.py",
-                          {s3->endpoint(), "picbot", list.string(), out.path().string()});
-    if (!ran.ok()) {
-      ADD_FAILURE() << ran.error().to_string();
-      return {};
-    }
+    auto read = testing::read_with_boto3(s3->endpoint(), "picbot", keys);
+    if (!read.ok()) ADD_FAILURE() << read.error().to_string();
     std::vector<std::string> bytes;
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      bytes.push_back(read_file(out.path() / (std::to_string(i) + ".bin")));
+    if (read.ok())
+      for (Boto3Object& object : *read) bytes.push_back(std::move(object.bytes));
     return bytes;
   }
 

@@ -61,21 +61,9 @@ class StorageTest : public ::testing::Test {
   }
   // Draws and returns the /images/<id> link the bot sent.
   std::string draw(const std::string& prompt) {
-    const std::size_t skip = napcat.calls().size();
-    napcat.send_group_message(conn, 777, 42, "/draw " + prompt);
-    auto reply = napcat.wait_for_call(
-        [](const ApiCall& c) {
-          if (c.action != "send_group_msg") return false;
-          for (const auto& seg : message_of(c))
-            if (seg.value("type", "") == "image") return true;
-          return false;
-        },
-        10s, skip);
-    EXPECT_TRUE(reply) << bot->process().output();
-    if (!reply) return "";
-    for (const auto& seg : message_of(*reply))
-      if (seg.value("type", "") == "image") return seg["data"].value("file", "");
-    return "";
+    std::string link = draw_in_group(napcat, conn, prompt);
+    EXPECT_FALSE(link.empty()) << bot->process().output();
+    return link;
   }
 
   FakeOpenRouter openrouter;

@@ -3,9 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tests/support/paths.h"
+#include "tests/support/python_script.h"
 
 namespace picbot::testing {
 namespace {
@@ -101,5 +105,33 @@ Status S3Server::restart() {
 }
 
 bool S3Server::running() const { return process_ && process_->running(); }
+
+Result<std::vector<Boto3Object>> read_with_boto3(const std::string& endpoint, const std::string& bucket,
+                                                 const std::vector<std::string>& keys) {
+  if (!python_has_module("boto3"))
+    return Error::unavailable("python3-boto3 is not installed (scripts/install-deps.sh --test)");
+  TempDir out;
+  const auto list = out.write_file("keys.json", nlohmann::json(keys).dump());
+  auto ran = run_python(source_dir() / "tests/s3/boto3_get.py",
+                        {endpoint, bucket, list.string(), out.path().string()});
+  if (!ran.ok()) return ran.error();
+  auto slurp = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::vector<Boto3Object> objects;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto meta =
+        nlohmann::json::parse(slurp(out.path() / (std::to_string(i) + ".json")), nullptr, false);
+    Boto3Object object;
+    object.bytes = slurp(out.path() / (std::to_string(i) + ".bin"));
+    if (meta.is_object()) {
+      object.content_type = meta.value("content_type", "");
+      object.cache_control = meta.value("cache_control", "");
+    }
+    objects.push_back(std::move(object));
+  }
+  return objects;
+}
 
 }  // namespace picbot::testing

@@ -70,4 +70,16 @@ class S3Server {
   std::unique_ptr<ChildProcess> process_;
 };
 
+// An object as boto3, the official client, reads it (tests/s3/boto3_get.py,
+// path-style, S3rver's keys).
+struct Boto3Object {
+  std::string bytes, content_type, cache_control;
+};
+
+// The objects under keys in bucket at endpoint, in one run of the script.
+// Errors: python3-boto3 missing (scripts/install-deps.sh --test), the
+// script's failure with its output.
+Result<std::vector<Boto3Object>> read_with_boto3(const std::string& endpoint, const std::string& bucket,
+                                                 const std::vector<std::string>& keys);
+
 }  // namespace picbot::testing

@@ -15,7 +15,6 @@
 #include "bot/core/secret.h"
 #include "tests/fakes/http/fake_http_server.h"
 #include "tests/support/paths.h"
-#include "tests/support/python_script.h"
 #include "tests/support/run_coroutine.h"
 #include "tests/support/s3_server.h"
 #include "tests/support/temp_dir.h"
@@ -28,13 +27,6 @@ using testing::run_coroutine;
 using testing::S3Server;
 
 constexpr const char* kWrongSecret = "wrong-secret-0123456789-abcdefgh";
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream out;
-  out << file.rdbuf();
-  return out.str();
-}
 
 // Bytes that are not text: every byte value, repeated.
 std::string binary_bytes(std::size_t size) {
@@ -83,32 +75,11 @@ class S3ClientTest : public ::testing::Test {
     return run_coroutine(io_, std::move(task), 60s);
   }
 
-  // Each key's bytes as boto3 reads them from the server (path-style), with
-  // the Content-Type and Cache-Control it sees.
-  struct Read {
-    std::string bytes, content_type, cache_control;
-  };
-  std::vector<Read> read_with_boto3(const std::vector<std::string>& keys) {
-    if (!testing::python_has_module("boto3")) {
-      ADD_FAILURE() << "python3-boto3 is not installed (scripts/install-deps.sh --test)";
-      return {};
-    }
-    testing::TempDir dir;
-    const auto keys_file = dir.write_file("keys.json", nlohmann::json(keys).dump());
-    const std::vector<std::string> args = {server_->endpoint(), "picbot", keys_file.string(),
-                                           dir.path().string()};
-    auto ran = testing::run_python(testing::source_dir() / "tests/s3/boto3_get.py", args);
-    if (!ran.ok()) {
-      ADD_FAILURE() << ran.error().to_string();
-      return {};
-    }
-    std::vector<Read> out;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      const auto meta = nlohmann::json::parse(read_file(dir.path() / (std::to_string(i) + ".json")));
-      out.push_back({read_file(dir.path() / (std::to_string(i) + ".bin")), meta["content_type"],
-                     meta["cache_control"]});
-    }
-    return out;
+  // Each key's object as boto3 reads it from the server.
+  std::vector<testing::Boto3Object> read_with_boto3(const std::vector<std::string>& keys) {
+    auto read = testing::read_with_boto3(server_->endpoint(), "picbot", keys);
+    if (!read.ok()) ADD_FAILURE() << read.error().to_string();
+    return read.ok() ? std::move(read).value() : std::vector<testing::Boto3Object>{};
   }
 
   static S3Server* server_;
@@ -139,7 +110,7 @@ TEST_F(S3ClientTest, PutHeadGetDeleteRoundTripAndBoto3ReadsTheSameBytes) {
   ASSERT_TRUE(got.ok()) << got.error().to_string();
   EXPECT_EQ(got.value(), bytes);
 
-  const std::vector<Read> read = read_with_boto3({key});
+  const std::vector<testing::Boto3Object> read = read_with_boto3({key});
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].bytes, bytes);
   EXPECT_EQ(read[0].content_type, "image/png");
@@ -160,7 +131,7 @@ TEST_F(S3ClientTest, AnEmptyObjectRoundTrips) {
   auto head = run(s3->head("empty/zero.bin"));
   ASSERT_TRUE(head.ok() && head.value().has_value());
   EXPECT_EQ(head.value()->size, 0u);
-  const std::vector<Read> read = read_with_boto3({"empty/zero.bin"});
+  const std::vector<testing::Boto3Object> read = read_with_boto3({"empty/zero.bin"});
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].bytes, "");
 }
@@ -182,7 +153,7 @@ TEST_F(S3ClientTest, KeysWithSpacesPlusTildeAndUnicodeRoundTrip) {
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(listed_keys, sorted);
 
-  const std::vector<Read> read = read_with_boto3(keys);
+  const std::vector<testing::Boto3Object> read = read_with_boto3(keys);
   ASSERT_EQ(read.size(), keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     EXPECT_EQ(read[i].bytes, "bytes of " + keys[i]) << keys[i];
@@ -317,7 +288,7 @@ TEST_F(S3ClientTest, VirtualHostedAddressingReachesTheBucket) {
   EXPECT_EQ(listed.value()[0].key, key);
   // The object is in bucket picbot (boto3 reads path-style: Python's
   // resolver, unlike curl, does not resolve *.localhost).
-  const std::vector<Read> path_style = read_with_boto3({key});
+  const std::vector<testing::Boto3Object> path_style = read_with_boto3({key});
   ASSERT_EQ(path_style.size(), 1u);
   EXPECT_EQ(path_style[0].bytes, "virtual bytes");
 }
