@@ -1,10 +1,12 @@
 #include "tests/support/postgres_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +80,39 @@ Status run_admin_sql(int port, const std::string& sql) {
   return status;
 }
 
+// initdb once per machine and user (1-2 s), into a directory every later
+// server copies (a few ms): /tmp/picbot-pg15-template-<uid>. Made under a
+// lock by whichever test process comes first, moved into place when whole.
+Result<std::filesystem::path> template_cluster() {
+  const std::filesystem::path root = std::filesystem::temp_directory_path();
+  const std::string name = "picbot-pg15-template-" + std::to_string(::geteuid());
+  const std::filesystem::path ready = root / name;
+  if (std::filesystem::exists(ready / "PG_VERSION")) return ready;
+  const int lock = ::open((root / (name + ".lock")).c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0)
+    return Error::make("initdb", "cannot lock the template cluster");
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{lock};
+  if (std::filesystem::exists(ready / "PG_VERSION")) return ready;
+  const std::filesystem::path building = root / (name + ".building");
+  std::filesystem::remove_all(building);
+  std::filesystem::create_directories(building);
+  give_to_server_user(building);
+  auto initdb = ChildProcess::start(
+      as_server_user({(kBin / "initdb").string(), "-D", (building / "data").string(), "-A", "trust", "-U",
+                      "postgres", "-E", "UTF8", "--locale=C", "--no-sync"}),
+      server_env());
+  if (!initdb.ok()) return initdb.error();
+  if ((*initdb)->wait_exit(std::chrono::seconds(120)) != 0) {
+    return Error::make("initdb", "initdb failed: " + (*initdb)->output());
+  }
+  std::filesystem::rename(building / "data", ready);
+  std::filesystem::remove_all(building);
+  return ready;
+}
+
 }  // namespace
 
 std::string PostgresServer::unavailable_reason() {
@@ -111,13 +146,13 @@ Status PostgresServer::init_cluster() {
                                                 std::filesystem::perms::group_exec |
                                                 std::filesystem::perms::others_exec);
   std::filesystem::create_directories(dir_.path() / "pg");
+  Result<std::filesystem::path> cluster = template_cluster();
+  if (!cluster.ok()) return cluster.error();
+  std::error_code error;
+  std::filesystem::copy(*cluster, dir_.path() / "pg/data", std::filesystem::copy_options::recursive, error);
+  if (error) return Error::make("initdb", "cannot copy the template cluster: " + error.message());
+  std::filesystem::permissions(dir_.path() / "pg/data", std::filesystem::perms::owner_all, error);
   give_to_server_user(dir_.path() / "pg");
-  auto initdb = ChildProcess::start(
-      as_server_user({(kBin / "initdb").string(), "-D", (dir_.path() / "pg/data").string(), "-A", "trust",
-                      "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"}),
-      server_env());
-  if (!initdb.ok()) return initdb.error();
-  if ((*initdb)->wait_exit(120s) != 0) return Error::make("initdb", "initdb failed: " + (*initdb)->output());
   return {};
 }
 

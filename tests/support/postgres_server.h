@@ -1,9 +1,9 @@
 // PostgresServer: a throw-away PostgreSQL 15 (Debian postgresql-15) for tests
-// and benchmarks. initdb into a temporary directory (trust authentication,
-// loopback only), `postgres` in the foreground on 127.0.0.1:<free port> with
-// its socket in that directory, and one empty database. PostgreSQL refuses to
-// run as root, so when the tests run as root the server runs as `nobody`
-// (setpriv) and owns its directory; otherwise it runs as the caller.
+// and benchmarks. A copy of a cluster made once by initdb (trust
+// authentication, loopback only) in a temporary directory, `postgres` in the foreground on 127.0.0.1:<free
+// port> with its socket in that directory, and one empty database. PostgreSQL refuses to run as root, so when
+// the tests run as root the server runs as `nobody` (setpriv) and owns its directory; otherwise it runs as
+// the caller.
 //
 // stop() and restart() take the server away and bring it back on the same
 // port with the same data (an outage). The destructor stops it (fast
@@ -36,7 +36,7 @@ class PostgresServer {
   // (scripts/install-deps.sh --test installs it). Tests fail on it, not skip.
   static std::string unavailable_reason();
 
-  // initdb, start, wait until it accepts connections (30 s deadline), create
+  // Copies the cluster, starts it, waits until it accepts connections (30 s deadline), create
   // the database "picbot". The error holds the server's output.
   static Result<std::unique_ptr<PostgresServer>> start(PostgresOptions options = {});
 
