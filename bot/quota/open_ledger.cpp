@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include "bot/core/log_language.h"
 #include "bot/quota/pg_quota_store.h"
+#include "bot/quota/quota_messages.h"
 
 namespace picbot::quota {
 
@@ -10,6 +12,14 @@ std::string default_instance_id() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "picbot";
   return name;
+}
+
+std::string shared_ledger_line(const LedgerPlace& place) {
+  if (place.database_url.empty()) return "";
+  register_quota_messages();
+  return log::text("log.quota_ledger_postgres",
+                   fmt::arg("url", store::pg::mask_database_url(place.database_url)),
+                   fmt::arg("instance", place.instance_id));
 }
 
 LedgerPlace ledger_place(const nlohmann::json& root_config, const std::filesystem::path& data_dir) {

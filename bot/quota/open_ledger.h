@@ -27,6 +27,10 @@ struct LedgerPlace {
 // instance_id (empty: this machine's host name), and data_dir/quota.sqlite3.
 LedgerPlace ledger_place(const nlohmann::json& root_config, const std::filesystem::path& data_dir);
 
+// The operator's log line for a shared ledger (database.url set, password
+// masked), in the log language; "" for SQLite.
+std::string shared_ledger_line(const LedgerPlace& place);
+
 // The machine's host name ("picbot" when it has none).
 std::string default_instance_id();
 

@@ -18,6 +18,7 @@
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
 #include "bot/plugin/plugin_context.h"
+#include "bot/quota/open_ledger.h"
 #include "bot/web/embedded_asset.h"
 #include "image/fallback_chain.h"
 #include "image/format.h"
@@ -223,14 +224,15 @@ class GeminiPicGenPlugin final : public Plugin {
     QuotaStoreOptions options;
     options.reservation_ttl = reservation_ttl_for(providers_->chain()->deadline());
     options.database.busy_timeout = settings_->quota_busy_timeout;
-    std::error_code ignored;
-    std::filesystem::create_directories(ctx.data_dir(), ignored);
-    auto store = QuotaStore::open(ctx.data_dir() / "quota.sqlite3", ctx.clock(), options);
+    const quota::LedgerPlace place = quota::ledger_place(ctx.root_config(), ctx.data_dir());
+    auto store = quota::open_ledger(place, ctx.clock(), options);
     if (!store) {
       ctx.logger()->error(
           "{}", log::text("log.quota_database_unavailable", fmt::arg("reason", store.error().message)));
       return;
     }
+    if (std::string shared = quota::shared_ledger_line(place); !shared.empty())
+      ctx.logger()->info("{}", shared);
     // Before the first request: what a killed process left must not keep counting.
     std::vector<UnconfirmedDelivery> unconfirmed;
     if (auto recovered = (*store)->recover_after_restart(); !recovered) {
@@ -255,7 +257,7 @@ class GeminiPicGenPlugin final : public Plugin {
 
   // The asynchronous tasks a previous run submitted and did not finish. One
   // whose image was already being sent is the reconciler's: its record goes.
-  static std::vector<ImageTaskRecord> tasks_to_resume(PluginContext& ctx, QuotaStore& store,
+  static std::vector<ImageTaskRecord> tasks_to_resume(PluginContext& ctx, quota::QuotaLedger& store,
                                                       const std::vector<UnconfirmedDelivery>& unconfirmed) {
     auto pending = store.pending_tasks();
     if (!pending) {

@@ -21,6 +21,7 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/onebot/base64.h"
+#include "bot/quota/open_ledger.h"
 #include "bot/quota/quota_messages.h"
 #include "image/download.h"
 #include "image/format.h"
@@ -225,18 +226,20 @@ Status Gateway::open_routes() {
   return {};
 }
 
-// The drawing plugin's ledger file: one quota.sqlite3 per data directory.
-// Units a crashed process held stop counting after reservation_ttl.
+// The drawing plugin's ledger: one quota.sqlite3 per data directory, or the
+// PostgreSQL at database.url that every instance shares. Units a crashed
+// process held stop counting after reservation_ttl.
 void Gateway::open_quota() {
   quota::register_quota_messages();
-  std::error_code ignored;
-  std::filesystem::create_directories(ctx_.data_dir(), ignored);
-  auto store = quota::QuotaStore::open(ctx_.data_dir() / "quota.sqlite3", ctx_.clock());
+  const quota::LedgerPlace place = quota::ledger_place(ctx_.root_config(), ctx_.data_dir());
+  auto store = quota::open_ledger(place, ctx_.clock());
   if (!store) {
     ctx_.logger()->error(
         "{}", log::text("log.gateway_quota_unavailable", fmt::arg("reason", store.error().message)));
     return;
   }
+  if (std::string shared = quota::shared_ledger_line(place); !shared.empty())
+    ctx_.logger()->info("{}", shared);
   quota_ = std::make_unique<quota::AsyncQuotaStore>(ctx_.workers(), std::move(store).value());
 }
 
