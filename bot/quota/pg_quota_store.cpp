@@ -148,6 +148,7 @@ Status status_of(const Result<PgRows>& rows) {
 }  // namespace
 
 Result<std::unique_ptr<PgQuotaStore>> PgQuotaStore::open(const Clock& clock, PgQuotaStoreOptions options) {
+  options.pool.synchronous_commit = false;
   auto pool = store::pg::PgPool::open(options.pool);
   if (!pool.ok()) return pool.error();
   if (Status migrated = store::pg::migrate(**pool, "quota", migrations()); !migrated.ok()) {

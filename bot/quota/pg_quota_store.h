@@ -10,6 +10,10 @@
 //   so one instance starting never releases another's units in flight.
 //   Resets (window end, /reset_images, the console) act on the shared ledger.
 // - Calls may overlap (a bounded connection pool): concurrent() is true.
+// - Commits do not wait for the WAL flush (synchronous_commit=off for its
+//   sessions, see PgPoolOptions): a database crash may forget the last
+//   fraction of a second of reserves and commits, as a power cut may with the
+//   SQLite store (WAL, synchronous=NORMAL); nothing is ever half-applied.
 // - Errors: the pool's ("unavailable" while the server is down: the caller
 //   answers with its quota message and the next call reconnects), or
 //   "not_found" from commit(). A reserve that failed on a lost connection may

@@ -36,6 +36,8 @@ bool still_connected(pg_conn* conn) {
   return PQstatus(conn) == CONNECTION_OK;
 }
 
+void ignore_notice(void*, const char*) {}
+
 std::string trimmed(const char* text) {
   std::string s = text ? text : "";
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -154,10 +156,12 @@ Result<std::unique_ptr<PgConnection>> PgPool::connect() {
   // The URL's own settings win; these only fill in what it leaves out.
   const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
   const std::string timeout = std::to_string(std::max<long long>(1, options_.connect_timeout.count()));
-  const std::string settings = "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
+  std::string settings = "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
+  if (!options_.synchronous_commit) settings += " -c synchronous_commit=off";
   const char* values[] = {options_.url.c_str(), timeout.c_str(), settings.c_str(), "picbot", nullptr};
   pg_conn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   auto connection = std::unique_ptr<PgConnection>(new PgConnection(conn));
+  if (conn) PQsetNoticeProcessor(conn, ignore_notice, nullptr);  // "already exists, skipping" and the like
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
     return Error::make(std::string(kUnavailable), "cannot connect to " + masked_url_ + ": " +
                                                       mask_database_url(trimmed(PQerrorMessage(conn))));

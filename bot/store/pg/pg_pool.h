@@ -56,6 +56,12 @@ struct PgPoolOptions {
   std::chrono::milliseconds statement_timeout{10000};
   // How often transaction() runs a body that hit kConflict.
   int conflict_attempts = 5;
+  // false: a COMMIT returns before its WAL record is flushed (the session's
+  // synchronous_commit=off). A server crash may then lose the last few
+  // hundred milliseconds of commits, never corrupt or half-apply one: the
+  // durability of SQLite's WAL with synchronous=NORMAL, which the SQLite
+  // stores use. true: the server's own setting.
+  bool synchronous_commit = true;
 };
 
 // A named statement: the name identifies it per connection (prepared on
