@@ -211,8 +211,11 @@ int run_batch_command(const BatchOptions& given, const json& config, const Envir
     return kExitUsage;
   }
   const ResolvedOptions& options = *resolved;
+  // Provider warnings (a key refused, a fallback) go to stderr: stdout is
+  // the progress line, or with --json nothing but the events.
   log::Options log_options;
-  log_options.level = options.json ? "off" : "error";
+  log_options.level = options.json ? "warn" : "error";
+  log_options.console_to_stderr = true;
   log::init(log_options);
 
   Lineup lineup = choose_providers(options, config, language);

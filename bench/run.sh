@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench image_store_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench chat_first_byte_bench upload_queue_bench gateway_load pg_quota_bench"
+OPTIONAL_BENCHES="quota_bench image_store_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench chat_first_byte_bench upload_queue_bench gateway_load storage_page_bench pg_quota_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -138,6 +138,7 @@ gbench image_store_bench 30 300
 gbench stream_upload_bench 30 300
 gbench image_overhead_bench 30 300
 gbench upload_queue_bench 30 300
+gbench storage_page_bench 30 300
 if has file_transfer_bench; then
   runs=15
   [[ $QUICK == 1 ]] && runs=2

@@ -65,8 +65,7 @@ struct App::Impl {
                   .api = metered_api,
                   .data_dir = data_dir,
                   .agent_enabled = [this] { return chat_agent.enabled(); },
-                  .images = &storage.store(),
-                  .storage_backend = storage.settings().backend}),
+                  .storage = &storage}),
         signals(io, SIGINT, SIGTERM),
         shutdown_timer(io) {
     transport.deliver_events_to(dispatcher);

@@ -5,6 +5,7 @@
 
 #include "bot/app/app_logger.h"
 #include "bot/app/config_service.h"
+#include "bot/app/image_storage.h"
 #include "bot/app/metered_api.h"
 #include "bot/app/sandbox.h"
 #include "bot/app/startup_checks.h"
@@ -12,12 +13,12 @@
 #include "bot/core/json_limits.h"
 #include "bot/core/log_language.h"
 #include "bot/core/logging.h"
+#include "bot/core/message_table.h"
 #include "bot/dispatch/dispatcher.h"
 #include "bot/onebot/hub.h"
 #include "bot/web/console.h"
 #include "bot/web/health.h"
 #include "bot/web/http_server.h"
-#include "image/storage/local_image_store.h"
 
 namespace picbot {
 namespace asio = boost::asio;
@@ -252,32 +253,99 @@ void WebHost::refresh_metrics() {
 }
 
 // The storage page's API: the store's figures, "clean expired now" and
-// "clear the local cache" (uploaded images only). Upload counts are null
-// until the s3 backend's queue reports them.
+// "clear the local cache" (uploaded images only); for backend s3 also the
+// upload queue's counts, its last failed rows, the bucket (name, endpoint,
+// prefix: never a key) and the bucket actions "upload pending now", "retry
+// failed" and "test connection". Under backend local the upload figures are
+// null and the bucket actions answer 409 no_bucket.
 void WebHost::add_storage_routes() {
-  if (!deps_.images) return;
-  console_->add_route("GET", "/api/storage",
-                      [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
-                        const image::StorageStats stats = co_await deps_.images->stats();
-                        co_return web::HttpResponse::json(nlohmann::json{{"backend", deps_.storage_backend},
-                                                                         {"images", stats.images},
-                                                                         {"local", stats.local},
-                                                                         {"remote", stats.remote},
-                                                                         {"disk_bytes", stats.disk_bytes},
-                                                                         {"cap_bytes", stats.cap_bytes},
-                                                                         {"pending_uploads", nullptr},
-                                                                         {"failed_uploads", nullptr}});
-                      });
+  if (!deps_.storage) return;
+  console_->add_route("GET", "/api/storage", [this](const web::HttpRequest&) { return storage_json(); });
   console_->add_route("POST", "/api/storage/clean",
                       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
-                        const std::size_t expired = co_await deps_.images->cleanup_expired();
+                        const std::size_t expired = co_await deps_.storage->store().cleanup_expired();
                         co_return web::HttpResponse::json(nlohmann::json{{"expired", expired}});
                       });
   console_->add_route("POST", "/api/storage/clear_cache",
                       [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
-                        const std::size_t evicted = co_await deps_.images->clear_local_cache();
+                        const std::size_t evicted = co_await deps_.storage->store().clear_local_cache();
                         co_return web::HttpResponse::json(nlohmann::json{{"evicted", evicted}});
                       });
+  // Both counts come from the queue; a database error is a 500 with its words.
+  using QueueAction = asio::awaitable<Result<std::int64_t>> (image::UploadQueue::*)();
+  auto count_action = [this](QueueAction action, std::string_view log_key) {
+    return [this, action, log_key](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+      const std::string_view key = log_key;  // in the frame: the handler may be copied
+      image::UploadQueue* queue = deps_.storage->uploads();
+      if (!queue) co_return no_bucket();
+      const Result<std::int64_t> count = co_await (queue->*action)();
+      if (!count)
+        co_return web::HttpResponse::json({{"error", count.error().code}, {"message", count.error().message}},
+                                          500);
+      app_logger()->info("{}", log::text(key, fmt::arg("count", *count)));
+      co_return web::HttpResponse::json(nlohmann::json{{"count", *count}});
+    };
+  };
+  console_->add_route("POST", "/api/storage/upload_pending",
+                      count_action(&image::UploadQueue::upload_pending_now, "log.console_upload_pending"));
+  console_->add_route("POST", "/api/storage/retry_failed",
+                      count_action(&image::UploadQueue::retry_failed, "log.console_retry_failed"));
+  console_->add_route(
+      "POST", "/api/storage/test_connection",
+      [this](const web::HttpRequest&) -> asio::awaitable<web::HttpResponse> {
+        image::s3::S3Client* bucket = deps_.storage->bucket();
+        if (!bucket || !deps_.storage->uploads()) co_return no_bucket();
+        const image::s3::ProbeResult probe = co_await bucket->probe();
+        const std::string outcome =
+            log::text(probe.ok ? "log.console_bucket_test_ok" : "log.console_bucket_test_failed");
+        app_logger()->info(
+            "{}", log::text("log.console_bucket_test", fmt::arg("outcome", outcome),
+                            fmt::arg("ms", probe.elapsed.count()), fmt::arg("message", probe.message)));
+        co_return web::HttpResponse::json(nlohmann::json{
+            {"ok", probe.ok}, {"message", probe.message}, {"elapsed_ms", probe.elapsed.count()}});
+      });
+}
+
+web::HttpResponse WebHost::no_bucket() const {
+  return web::HttpResponse::json(
+      {{"error", "no_bucket"}, {"message", tr(deps_.config.language(), "console.storage.no_bucket")}}, 409);
+}
+
+// GET /api/storage: the store's stats (one pass over its index) and, for
+// backend s3, the queue's (one SQL aggregate) and its last failed rows (an
+// indexed, limited query), both on the worker pool.
+asio::awaitable<web::HttpResponse> WebHost::storage_json() {
+  static constexpr int kFailedRows = 10;
+  const image::StorageStats stats = co_await deps_.storage->store().stats();
+  const StorageSettings& settings = deps_.storage->settings();
+  nlohmann::json body{
+      {"backend", settings.backend},      {"images", stats.images},         {"local", stats.local},
+      {"remote", stats.remote},           {"disk_bytes", stats.disk_bytes}, {"cap_bytes", stats.cap_bytes},
+      {"pending_uploads", nullptr},       {"uploading", nullptr},           {"uploaded", nullptr},
+      {"failed_uploads", nullptr},        {"oldest_pending_ms", nullptr},   {"bucket", nullptr},
+      {"failed", nlohmann::json::array()}};
+  image::UploadQueue* queue = deps_.storage->uploads();
+  if (!queue) co_return web::HttpResponse::json(body);
+  body["bucket"] = {
+      {"name", settings.s3.bucket}, {"endpoint", settings.s3.endpoint}, {"prefix", settings.s3.key_prefix}};
+  const Result<image::UploadStats> uploads = co_await queue->stats();
+  if (!uploads) {
+    body["error"] = uploads.error().message;
+    co_return web::HttpResponse::json(body);
+  }
+  body["pending_uploads"] = uploads->pending;
+  body["uploading"] = uploads->uploading;
+  body["uploaded"] = uploads->uploaded;
+  body["failed_uploads"] = uploads->failed;
+  body["oldest_pending_ms"] = uploads->oldest_pending_age.count();
+  if (uploads->failed > 0) {
+    const Result<std::vector<image::UploadRow>> failed = co_await queue->failed(kFailedRows);
+    if (failed)
+      for (const image::UploadRow& row : *failed)
+        body["failed"].push_back(
+            {{"key", row.key}, {"attempts", row.attempts}, {"last_error", row.last_error}});
+  }
+  co_return web::HttpResponse::json(body);
 }
 
 }  // namespace picbot

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -38,9 +39,7 @@ class Sandbox;
 namespace onebot {
 class Hub;
 }
-namespace image {
-class LocalImageStore;
-}
+class ImageStorage;
 namespace web {
 class Console;
 class HttpServer;
@@ -59,9 +58,9 @@ class WebHost {
     std::filesystem::path data_dir;
     // Whether the LLM agent answers messages (the sandbox's no-reply note). Empty: off.
     std::function<bool()> agent_enabled;
-    // The host's image store: GET /api/storage and its two actions. May be null.
-    image::LocalImageStore* images = nullptr;
-    std::string storage_backend = "local";
+    // The host's images (store, and for backend s3 the bucket and upload
+    // queue): GET /api/storage and its actions. May be null.
+    ImageStorage* storage = nullptr;
   };
 
   explicit WebHost(Deps deps);
@@ -104,6 +103,9 @@ class WebHost {
   Status start_console();
   void add_host_routes();
   void add_storage_routes();
+  boost::asio::awaitable<web::HttpResponse> storage_json();
+  // The 409 answer of a bucket action under backend local, in the console's language.
+  web::HttpResponse no_bucket() const;
   nlohmann::json status_json() const;
   void refresh_metrics();
 

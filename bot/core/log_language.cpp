@@ -70,6 +70,14 @@ void register_log_messages() {
         // web console (bot/web)
         {"log.web_listening", "管理后台正在监听 {address}", "web console listening on {address}"},
         {"log.web_off", "Web 服务已关闭（web.enabled: false）", "web server off (web.enabled: false)"},
+        {"log.console_upload_pending", "管理后台：立即上传 {count} 张待传图片",
+         "web console: uploading {count} pending image(s) now"},
+        {"log.console_retry_failed", "管理后台：{count} 个失败的上传已重新排队",
+         "web console: {count} failed upload(s) queued again"},
+        {"log.console_bucket_test", "管理后台：存储桶连接测试{outcome}（{ms} 毫秒）：{message}",
+         "web console: bucket connection test {outcome} ({ms} ms): {message}"},
+        {"log.console_bucket_test_ok", "成功", "passed"},
+        {"log.console_bucket_test_failed", "失败", "failed"},
         {"log.console_password_generated",
          "管理后台密码（只显示这一次，{path} 中只保存其哈希）：{password}  -- 设置 web.password 可自选密码",
          "web console password (shown only once, only its hash is kept in {path}): {password}  -- set "

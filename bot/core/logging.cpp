@@ -119,7 +119,11 @@ void ensure_default_targets(State& s) {
 void init(const Options& options) {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  std::vector<spdlog::sink_ptr> targets{std::make_shared<spdlog::sinks::stdout_color_sink_mt>()};
+  std::vector<spdlog::sink_ptr> targets;
+  if (options.console_to_stderr)
+    targets.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  else
+    targets.push_back(std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
   if (!options.directory.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.directory, ec);

@@ -16,8 +16,9 @@
 namespace picbot::log {
 
 struct Options {
-  std::string level = "info";  // trace, debug, info, warn, error
-  std::string directory;       // empty: console only
+  std::string level = "info";      // trace, debug, info, warn, error
+  std::string directory;           // empty: console only
+  bool console_to_stderr = false;  // stdout stays for a command's own output (picbot batch --json)
   std::size_t max_file_bytes = 10 * 1024 * 1024;
   std::size_t max_files = 5;
 };

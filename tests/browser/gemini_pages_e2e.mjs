@@ -84,6 +84,10 @@ try {
   if (levels !== "green,amber,amber,red,none") throw new Error("bar colours: " + levels);
   const fill = await page.evaluate(() => getComputedStyle(document.getElementById("storage-bar-fill")).backgroundColor);
   if (fill !== "rgb(46, 157, 87)") throw new Error("bar fill colour: " + fill);
+  step = "storage page: backend local says the images stay on this machine and how to add a bucket";
+  await page.waitForSelector("#storage-local-only", {state: "visible"});
+  if (!/storage\.backend: s3/.test(await page.textContent("#storage-local-only"))) throw new Error("no how-to");
+  if (await page.isVisible("#storage-bucket-part")) throw new Error("bucket actions shown without a bucket");
   await page.click("#storage-clean");
   await waitFor(() => /0/.test(document.getElementById("storage-note").textContent));
   if (!(await fitsTheScreen())) throw new Error("the storage page is wider than the phone");

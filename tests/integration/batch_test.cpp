@@ -304,6 +304,35 @@ TEST_F(BatchTest, ASecondCtrlCCancelsTheRunningImagesAtOnce) {
   EXPECT_EQ(stats["failed"], 0) << "cancelled images are neither done nor failed: --resume redoes them";
 }
 
+// With --json stdout carries nothing but the events (a script parses it);
+// a provider's warning (here: a key the upstream refuses) still reaches the
+// operator, on stderr.
+TEST_F(BatchTest, WithJsonStdoutHasOnlyEventsAndProviderWarningsGoToStderr) {
+  write_images(2);
+  gemini_.push(Script::kInvalidKey);
+  std::string yaml = config_for(gemini_);
+  const std::string one_key = std::string("[\"") + kGeminiKey + "\"]";
+  yaml.replace(yaml.find(one_key), one_key.size(),
+               std::string("[\"") + kGeminiKey + "\", \"AIzaSyBatchTestKey0000000000000000002\"]");
+  const auto config = write_config(yaml);
+  const std::string command = picbot_binary().string() +
+                              " batch --input-dir input --prompt 'anime style' --config " + config.string() +
+                              " --json --max-concurrent 1 --lang en > stdout.txt 2> stderr.txt";
+  auto child = ChildProcess::start({"/bin/sh", "-c", command}, {}, dir_.path());
+  ASSERT_TRUE(child.ok());
+  ASSERT_EQ((*child)->wait_exit(60s), 0) << read_file(dir_.path() / "stderr.txt");
+  std::istringstream out(read_file(dir_.path() / "stdout.txt"));
+  int events = 0;
+  for (std::string line; std::getline(out, line);) {
+    EXPECT_FALSE(json::parse(line, nullptr, false).is_discarded()) << "not an event: " << line;
+    ++events;
+  }
+  EXPECT_GT(events, 2);
+  const std::string err = read_file(dir_.path() / "stderr.txt");
+  EXPECT_NE(err.find("warn"), std::string::npos) << err;
+  EXPECT_EQ(err.find(kGeminiKey), std::string::npos) << "the key is masked";
+}
+
 TEST_F(BatchTest, TarArchiveAsTheSystemsBsdtarReadsIt) {
   write_images(2);
   const auto config = write_config(config_for(gemini_));

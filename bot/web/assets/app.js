@@ -1086,19 +1086,56 @@ function renderStorage(section) {
   const bar = el("div", {id: "storage-bar", class: "storage-bar"}, fill);
   const barText = el("div", {class: "desc", id: "storage-bar-text"});
   const note = el("div", {class: "desc", id: "storage-note"});
+  // The bucket part: its name, the bucket actions, the probe's result and
+  // the failed uploads (backend s3), or where images are kept (local).
+  const bucketInfo = el("div", {class: "desc", id: "storage-bucket"});
+  const probe = el("div", {class: "notice", id: "storage-probe", hidden: true});
+  const failedTable = el("div", {class: "table-wrap", id: "storage-failed"});
+  const localNote = el("div", {class: "notice", id: "storage-local-only", hidden: true, text: t("console.storage.local_only")});
   const action = (id, path, key) => el("button", {type: "button", class: "secondary", id, text: t("console.storage." + id.replace("storage-", "")),
     onclick: async () => {
       const {ok, data} = await api.post(path);
       note.textContent = ok ? t("console.storage." + key, data) : (data && data.message) || "";
       load();
     }});
+  const testButton = el("button", {type: "button", class: "secondary", id: "storage-test_connection", text: t("console.storage.test_connection"),
+    onclick: async () => {
+      probe.hidden = false;
+      probe.className = "notice";
+      probe.textContent = t("console.storage.testing");
+      const {ok, data} = await api.post("/api/storage/test_connection");
+      const passed = ok && data && data.ok === true;
+      probe.className = "notice " + (passed ? "good" : "bad");
+      probe.dataset.ok = passed ? "true" : "false";
+      probe.textContent = ok && data ? t(passed ? "console.storage.test_ok" : "console.storage.test_failed", {elapsed: data.elapsed_ms, message: data.message})
+                                     : (data && data.message) || "";
+    }});
+  const bucketButtons = el("div", {class: "row", id: "storage-bucket-actions"},
+                           action("storage-upload_pending", "/api/storage/upload_pending", "uploading_now"),
+                           action("storage-retry_failed", "/api/storage/retry_failed", "retried"), testButton);
+  const bucketPart = el("div", {class: "card", id: "storage-bucket-part", hidden: true},
+                        el("h3", {text: t("console.storage.bucket")}), bucketInfo, bucketButtons, probe,
+                        el("h3", {text: t("console.storage.failed_title")}), failedTable);
   const mb = (bytes) => (bytes / 1048576).toFixed(1) + " MB";
+  const renderFailed = (rows) => {
+    if (!rows.length) {
+      failedTable.replaceChildren(el("div", {class: "desc", text: t("console.storage.no_failed")}));
+      return;
+    }
+    failedTable.replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ...["failed_key", "failed_attempts", "failed_error"].map((k) => el("th", {text: t("console.storage." + k)})))),
+      el("tbody", {}, ...rows.map((row) => el("tr", {},
+        el("td", {class: "break", text: row.key}), el("td", {text: String(row.attempts)}),
+        el("td", {class: "break", text: row.last_error}))))));
+  };
   const load = async () => {
     const {ok, data} = await api.get("/api/storage", {quiet: true});
     if (!ok || !data) return;
     const dash = (v) => (v === null || v === undefined) ? "—" : String(v);
-    figures.replaceChildren(...[["images", data.images], ["local", data.local], ["remote", data.remote],
-                                ["pending", dash(data.pending_uploads)], ["failed", dash(data.failed_uploads)]].map(
+    const shown = [["images", data.images], ["local", data.local], ["remote", data.remote],
+                   ["pending", dash(data.pending_uploads)], ["failed", dash(data.failed_uploads)]];
+    if (data.bucket) shown.splice(4, 0, ["uploading", dash(data.uploading)], ["uploaded", dash(data.uploaded)]);
+    figures.replaceChildren(...shown.map(
       ([key, value]) => el("div", {class: "storage-figure", "data-figure": key},
                            el("span", {class: "desc", text: t("console.storage.figure_" + key) + " "}),
                            el("strong", {text: String(value)}))));
@@ -1110,10 +1147,18 @@ function renderStorage(section) {
     Object.assign(fill.style, {height: "100%", width: percent + "%", background: colours[level]});
     barText.textContent = data.cap_bytes ? t("console.storage.disk_of_cap", {used: mb(data.disk_bytes), cap: mb(data.cap_bytes)})
                                          : t("console.storage.disk_no_cap", {used: mb(data.disk_bytes)});
+    bucketPart.hidden = !data.bucket;
+    localNote.hidden = !!data.bucket;
+    if (!data.bucket) return;
+    bucketInfo.replaceChildren(
+      el("div", {text: t("console.storage.bucket_line", {bucket: data.bucket.name, endpoint: data.bucket.endpoint, prefix: data.bucket.prefix || "/"})}),
+      ...(data.oldest_pending_ms > 0 ? [el("div", {id: "storage-oldest", text: t("console.storage.oldest_pending", {age: duration(Math.round(data.oldest_pending_ms / 1000))})})] : []));
+    renderFailed(data.failed || []);
   };
   section.replaceChildren(el("h2", {text: t("console.nav.storage")}), figures, bar, barText,
                           el("div", {class: "row"}, action("storage-clean", "/api/storage/clean", "cleaned"),
-                             action("storage-clear_cache", "/api/storage/clear_cache", "cleared")), note);
+                             action("storage-clear_cache", "/api/storage/clear_cache", "cleared")), note,
+                          localNote, bucketPart);
   load();
   state.timers.push(setInterval(load, 5000));
 }
