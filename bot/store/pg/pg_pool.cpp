@@ -199,21 +199,23 @@ Result<std::unique_ptr<PgConnection>> PgPool::acquire() {
 }
 
 void PgPool::give_back(std::unique_ptr<PgConnection> connection) {
-  std::vector<std::unique_ptr<PgConnection>> dropped;
+  std::vector<std::unique_ptr<PgConnection>> dropped;  // closed after the lock is released
   {
     std::lock_guard lock(mutex_);
     if (connection->healthy() && PQtransactionStatus(connection->conn_) == PQTRANS_IDLE) {
       idle_.push_back(std::move(connection));
     } else {
-      // One broke: the server probably restarted, so the idle ones are gone too.
+      // Broken: the server probably restarted, so the idle ones are gone too.
+      // Healthy but inside a transaction (a caller's bug): only this one goes.
+      if (!connection->healthy()) {
+        for (auto& idle : idle_) dropped.push_back(std::move(idle));
+        idle_.clear();
+      }
       dropped.push_back(std::move(connection));
-      for (auto& idle : idle_) dropped.push_back(std::move(idle));
-      idle_.clear();
       open_ -= dropped.size();
     }
   }
   returned_.notify_all();
-  // PQfinish outside the lock.
 }
 
 }  // namespace picbot::store::pg
