@@ -19,6 +19,7 @@
 #include "bot/core/text.h"
 #include "bot/plugin/plugin_context.h"
 #include "bot/quota/open_ledger.h"
+#include "bot/store/pg/pg_migrate.h"
 #include "bot/web/embedded_asset.h"
 #include "image/fallback_chain.h"
 #include "image/format.h"
@@ -152,7 +153,7 @@ class GeminiPicGenPlugin final : public Plugin {
         [this] { return providers_->chain()->model(); }, ctx.clock(),
         [this] { return providers_->chain()->members(); },
         [this] { return providers_->chain()->limiter_states(); }});
-    open_quota_store(ctx);
+    if (Status s = open_quota_store(ctx); !s) return s;
 
     if (Status s = register_commands(ctx); !s) return s;
     if (Status s = ctx.add_tool(make_tool()); !s) return s;
@@ -217,8 +218,10 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   // Opened before the event loop runs, so no drawing can slip past an
-  // unopened store; every later call goes through the worker pool.
-  void open_quota_store(PluginContext& ctx) {
+  // unopened store; every later call goes through the worker pool. A ledger
+  // that cannot be opened is logged and quotas are off, except a database
+  // schema newer than this binary: that refuses the start.
+  Status open_quota_store(PluginContext& ctx) {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
     QuotaStoreOptions options;
@@ -227,9 +230,10 @@ class GeminiPicGenPlugin final : public Plugin {
     const quota::LedgerPlace place = quota::ledger_place(ctx.root_config(), ctx.data_dir());
     auto store = quota::open_ledger(place, ctx.clock(), options);
     if (!store) {
+      if (store.error().code == store::pg::kSchemaNewer) return store.error();
       ctx.logger()->error(
           "{}", log::text("log.quota_database_unavailable", fmt::arg("reason", store.error().message)));
-      return;
+      return {};
     }
     if (std::string shared = quota::shared_ledger_line(place); !shared.empty())
       ctx.logger()->info("{}", shared);
@@ -253,6 +257,7 @@ class GeminiPicGenPlugin final : public Plugin {
     console_->set_quota_store(quotas_.get());
     if (!unconfirmed.empty()) settle_unconfirmed(ctx, std::move(unconfirmed));
     for (ImageTaskRecord& task : tasks) resume_task(ctx, std::move(task));
+    return {};
   }
 
   // The asynchronous tasks a previous run submitted and did not finish. One

@@ -23,6 +23,7 @@
 #include "bot/onebot/base64.h"
 #include "bot/quota/open_ledger.h"
 #include "bot/quota/quota_messages.h"
+#include "bot/store/pg/pg_migrate.h"
 #include "image/download.h"
 #include "image/format.h"
 #include "image/provider_registry.h"
@@ -146,7 +147,9 @@ Status Gateway::apply(GatewaySettings settings) {
   }
   const bool first = settings_ == nullptr;
   settings_ = std::move(next);
-  if (!quota_ && settings_->quota.enabled) open_quota();
+  if (!quota_ && settings_->quota.enabled) {
+    if (Status opened = open_quota(); !opened.ok()) return opened;
+  }
   if (first) {
     // A gateway with somewhere to send requests will make them: libcurl is
     // loaded now on a worker, not by the first request on the event loop.
@@ -228,19 +231,23 @@ Status Gateway::open_routes() {
 
 // The drawing plugin's ledger: one quota.sqlite3 per data directory, or the
 // PostgreSQL at database.url that every instance shares. Units a crashed
-// process held stop counting after reservation_ttl.
-void Gateway::open_quota() {
+// process held stop counting after reservation_ttl. A ledger that cannot be
+// opened is logged and the gateway runs without quotas, except a database
+// schema newer than this binary: that refuses the start.
+Status Gateway::open_quota() {
   quota::register_quota_messages();
   const quota::LedgerPlace place = quota::ledger_place(ctx_.root_config(), ctx_.data_dir());
   auto store = quota::open_ledger(place, ctx_.clock());
   if (!store) {
+    if (store.error().code == store::pg::kSchemaNewer) return store.error();
     ctx_.logger()->error(
         "{}", log::text("log.gateway_quota_unavailable", fmt::arg("reason", store.error().message)));
-    return;
+    return {};
   }
   if (std::string shared = quota::shared_ledger_line(place); !shared.empty())
     ctx_.logger()->info("{}", shared);
   quota_ = std::make_unique<quota::AsyncQuotaStore>(ctx_.workers(), std::move(store).value());
+  return {};
 }
 
 asio::awaitable<Result<std::vector<quota::QuotaHold>, web::HttpResponse>> Gateway::reserve(

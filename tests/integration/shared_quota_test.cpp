@@ -6,6 +6,7 @@
 // - /draw through a fake NapCat on each instance while the database restarts:
 //   the draws during the outage get the quota message and never reach the
 //   upstream, the next ones succeed, and the counts have nothing twice.
+// - A database whose schema is newer than the binary refuses the start.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,12 +14,15 @@
 #include <thread>
 
 #include "bot/net/http_client.h"
+#include "bot/store/pg/pg_migrate.h"
 #include "tests/fakes/napcat/fake_napcat.h"
 #include "tests/fakes/openai/fake_openai.h"
 #include "tests/fakes/openrouter/fake_openrouter.h"
 #include "tests/integration/console_client.h"
 #include "tests/integration/helpers.h"
 #include "tests/integration/picbot_runner.h"
+#include "tests/support/child_process.h"
+#include "tests/support/paths.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/wait.h"
 
@@ -220,6 +224,34 @@ TEST_F(SharedQuotaTest, ADatabaseRestartFailsDrawsWithTheQuotaMessageThenRecover
   ASSERT_TRUE(a.say(43, "/draw a fish", "剩余 4 次"));
   ASSERT_TRUE(b.say(43, "/quota", "剩余绘图次数：4/5"));
   EXPECT_EQ(openrouter.call_count(), 4u);
+}
+
+// An older binary never writes to a schema it does not know: the start is
+// refused with the message table's line, and the database is left alone.
+TEST_F(SharedQuotaTest, ADatabaseNewerThanTheBinaryRefusesTheStart) {
+  FakeOpenRouter openrouter;
+  PicbotRunner bot(reverse_config(kTestToken, shared_database("host-a")) +
+                   gemini_plugin_section({kOpenRouterKey}, openrouter.api_base(),
+                                         "    rate_limit:\n      enabled: true\n      default_limit: 5\n"));
+  ASSERT_TRUE(bot.start()) << bot.process().output();
+  ASSERT_EQ(bot.stop(), 0);
+  // A newer picbot migrated the quota schema to version 99.
+  auto pool = store::pg::PgPool::open({.url = pg->url()});
+  ASSERT_TRUE(pool.ok()) << pool.error().to_string();
+  ASSERT_TRUE((*pool)
+                  ->with_connection([](store::pg::PgConnection& c) {
+                    return c.exec("UPDATE schema_version SET version = 99 WHERE component = 'quota'");
+                  })
+                  .ok());
+  auto older = ChildProcess::start(
+      {picbot_binary().string(), "--config", bot.config_path().string(), "--lang", "en"}, {}, bot.dir());
+  ASSERT_TRUE(older.ok()) << older.error().message;
+  EXPECT_NE((*older)->wait_exit(10s).value_or(0), 0) << (*older)->output();
+  EXPECT_NE((*older)->output().find("cannot start: plugin gemini_pic_gen: The database's quota schema is at "
+                                    "version 99, newer than the 1 this binary knows: upgrade picbot"),
+            std::string::npos)
+      << (*older)->output();
+  EXPECT_EQ(store::pg::schema_version(**pool, "quota").value_or(-1), 99);
 }
 
 }  // namespace
