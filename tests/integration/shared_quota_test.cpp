@@ -156,7 +156,7 @@ struct Instance {
   }
 
   // Sends text in group 777 as user and waits for a reply holding needle.
-  ::testing::AssertionResult say(std::int64_t user, const std::string& text, const std::string& needle) {
+  ::testing::AssertionResult say(std::int64_t user, const json& text, const std::string& needle) {
     const std::size_t skip = napcat.calls().size();
     napcat.send_group_message(conn, 777, user, text);
     auto reply = napcat.wait_for_call(
@@ -165,7 +165,7 @@ struct Instance {
         },
         10s, skip);
     if (reply) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "no reply holding \"" << needle << "\" to " << text << "\n"
+    return ::testing::AssertionFailure() << "no reply holding \"" << needle << "\" to " << text.dump() << "\n"
                                          << bot.process().output();
   }
 
@@ -224,6 +224,12 @@ TEST_F(SharedQuotaTest, ADatabaseRestartFailsDrawsWithTheQuotaMessageThenRecover
   ASSERT_TRUE(a.say(43, "/draw a fish", "剩余 4 次"));
   ASSERT_TRUE(b.say(43, "/quota", "剩余绘图次数：4/5"));
   EXPECT_EQ(openrouter.call_count(), 4u);
+
+  // An admin's /reset_images on one instance resets the shared ledger.
+  const json reset = json::array({json{{"type", "text"}, {"data", {{"text", "/reset_images "}}}},
+                                  json{{"type", "at"}, {"data", {{"qq", "42"}}}}});
+  ASSERT_TRUE(a.say(1, reset, "已重置用户 42"));
+  ASSERT_TRUE(b.say(42, "/quota", "剩余绘图次数：5/5"));
 }
 
 // An older binary never writes to a schema it does not know: the start is
