@@ -79,8 +79,9 @@ TEST_F(SharedQuotaTest, TwoInstancesGrantExactlyTheLimitOfAThousandConcurrentGat
   constexpr int kRequests = 1000;
   constexpr int kClients = 100;  // threads, each with one request in flight
   FakeOpenAi upstream_a, upstream_b;
-  const auto config = [&](const FakeOpenAi& upstream, const std::string& instance) {
-    return reverse_config(kTestToken, shared_database(instance)) +
+  // Instance b takes the URL from the environment instead of its config.
+  const auto config = [&](const FakeOpenAi& upstream, const std::string& database) {
+    return reverse_config(kTestToken, database) +
            "image_providers:\n"
            "  ok:\n"
            "    type: openai\n"
@@ -97,8 +98,8 @@ TEST_F(SharedQuotaTest, TwoInstancesGrantExactlyTheLimitOfAThousandConcurrentGat
            "    models: [{id: good, provider: ok}]\n"
            "    quota: {enabled: true, limit: 100, window_minutes: 60}\n";
   };
-  PicbotRunner a(config(upstream_a, "host-a"));
-  PicbotRunner b(config(upstream_b, "host-b"));
+  PicbotRunner a(config(upstream_a, shared_database("host-a")));
+  PicbotRunner b(config(upstream_b, "instance_id: host-b\n"), {{"PICBOT_DATABASE_URL", url}});
   ASSERT_TRUE(a.start()) << a.process().output();
   ASSERT_TRUE(b.start()) << b.process().output();
   const std::uint16_t ports[2] = {gateway_port(a), gateway_port(b)};
