@@ -19,7 +19,6 @@
 #include "bot/core/text.h"
 #include "bot/plugin/plugin_context.h"
 #include "bot/quota/open_ledger.h"
-#include "bot/store/pg/pg_migrate.h"
 #include "bot/web/embedded_asset.h"
 #include "image/fallback_chain.h"
 #include "image/format.h"
@@ -218,9 +217,10 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   // Opened before the event loop runs, so no drawing can slip past an
-  // unopened store; every later call goes through the worker pool. A ledger
-  // that cannot be opened is logged and quotas are off, except a database
-  // schema newer than this binary: that refuses the start.
+  // unopened store; every later call goes through the worker pool. A SQLite
+  // file that cannot be opened is logged and quotas are off; a PostgreSQL
+  // ledger (database.url) out of reach, or with a schema newer than this
+  // binary, refuses the start instead: the other instances keep counting.
   Status open_quota_store(PluginContext& ctx) {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
@@ -230,7 +230,8 @@ class GeminiPicGenPlugin final : public Plugin {
     const quota::LedgerPlace place = quota::ledger_place(ctx.root_config(), ctx.data_dir());
     auto store = quota::open_ledger(place, ctx.clock(), options);
     if (!store) {
-      if (store.error().code == store::pg::kSchemaNewer) return store.error();
+      // A shared ledger out of reach must not mean drawing without quotas.
+      if (!place.database_url.empty()) return store.error();
       ctx.logger()->error(
           "{}", log::text("log.quota_database_unavailable", fmt::arg("reason", store.error().message)));
       return {};

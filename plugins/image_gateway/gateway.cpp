@@ -23,7 +23,6 @@
 #include "bot/onebot/base64.h"
 #include "bot/quota/open_ledger.h"
 #include "bot/quota/quota_messages.h"
-#include "bot/store/pg/pg_migrate.h"
 #include "image/download.h"
 #include "image/format.h"
 #include "image/provider_registry.h"
@@ -231,15 +230,15 @@ Status Gateway::open_routes() {
 
 // The drawing plugin's ledger: one quota.sqlite3 per data directory, or the
 // PostgreSQL at database.url that every instance shares. Units a crashed
-// process held stop counting after reservation_ttl. A ledger that cannot be
-// opened is logged and the gateway runs without quotas, except a database
-// schema newer than this binary: that refuses the start.
+// process held stop counting after reservation_ttl. A SQLite file that
+// cannot be opened is logged and the gateway runs without quotas; a
+// PostgreSQL ledger out of reach (or with a newer schema) refuses the start.
 Status Gateway::open_quota() {
   quota::register_quota_messages();
   const quota::LedgerPlace place = quota::ledger_place(ctx_.root_config(), ctx_.data_dir());
   auto store = quota::open_ledger(place, ctx_.clock());
   if (!store) {
-    if (store.error().code == store::pg::kSchemaNewer) return store.error();
+    if (!place.database_url.empty()) return store.error();  // never uncounted beside counting instances
     ctx_.logger()->error(
         "{}", log::text("log.gateway_quota_unavailable", fmt::arg("reason", store.error().message)));
     return {};

@@ -6,7 +6,8 @@
 // - /draw through a fake NapCat on each instance while the database restarts:
 //   the draws during the outage get the quota message and never reach the
 //   upstream, the next ones succeed, and the counts have nothing twice.
-// - A database whose schema is newer than the binary refuses the start.
+// - A database whose schema is newer than the binary, or out of reach,
+//   refuses the start.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -259,6 +260,29 @@ TEST_F(SharedQuotaTest, ADatabaseNewerThanTheBinaryRefusesTheStart) {
             std::string::npos)
       << (*older)->output();
   EXPECT_EQ(store::pg::schema_version(**pool, "quota").value_or(-1), 99);
+}
+
+// A shared ledger out of reach at start refuses the start rather than letting
+// this instance draw uncounted beside the others; the error names the server,
+// never its password.
+TEST_F(SharedQuotaTest, ADatabaseOutOfReachAtStartRefusesTheStart) {
+  FakeOpenRouter openrouter;
+  ASSERT_TRUE(pg->stop());
+  PicbotRunner bot(reverse_config(kTestToken, shared_database("host-a")) +
+                   gemini_plugin_section({kOpenRouterKey}, openrouter.api_base(),
+                                         "    rate_limit:\n      enabled: true\n      default_limit: 5\n"));
+  auto refused = ChildProcess::start(
+      {picbot_binary().string(), "--config", bot.config_path().string(), "--lang", "en"}, {}, bot.dir());
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  EXPECT_NE((*refused)->wait_exit(20s).value_or(0), 0) << (*refused)->output();
+  const std::string output = (*refused)->output();
+  EXPECT_NE(
+      output.find(
+          "cannot start: plugin gemini_pic_gen: cannot connect to postgresql://postgres:••••@127.0.0.1:" +
+          std::to_string(pg->port()) + "/picbot"),
+      std::string::npos)
+      << output;
+  EXPECT_EQ(output.find(kDatabasePassword), std::string::npos);
 }
 
 }  // namespace
