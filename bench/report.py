@@ -289,6 +289,19 @@ else:
     row("streamed chat: upstream's first byte to the relay's write, p99 (chat_first_byte_bench)", None, "<= 5 ms",
         None)
 
+pgq = last_json("pg_quota")
+if pgq:
+    detail = (f"pg_quota_bench; {pgq['processes']} processes x {pgq['threads_per_process']} threads, "
+              f"fsync on; worker CPU {pgq['worker_cpu_us_per_pair']:.0f} us/pair")
+    row(f"quota reserve+commit on PostgreSQL, pairs/s ({detail})", f"{pgq['pairs_per_s']:.0f}", ">= 5000",
+        pgq["pairs_per_s"] >= 5000)
+    detail = (f"pg_quota_bench; p99 {pgq['reserve_pg_p99_ms']:.2f} ms on PostgreSQL, "
+              f"{pgq['reserve_sqlite_p99_ms']:.2f} ms on SQLite")
+    row(f"admission latency PostgreSQL adds over SQLite, p99 ({detail})", f"{pgq['added_p99_ms']:.2f} ms",
+        "<= 2 ms", pgq["added_p99_ms"] <= 2)
+else:
+    row("quota reserve+commit on PostgreSQL, pairs/s (pg_quota_bench)", None, ">= 5000", None)
+
 for name, shown in (("gateway_url", "url"), ("gateway_b64", "b64_json")):
     gw = last_json(name)
     if not gw:

@@ -47,7 +47,7 @@ for arg in "$@"; do
   esac
 done
 [[ $CALLGRIND == auto ]] && CALLGRIND=$((1 - QUICK))
-OPTIONAL_BENCHES="quota_bench image_store_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench chat_first_byte_bench upload_queue_bench gateway_load storage_page_bench"
+OPTIONAL_BENCHES="quota_bench image_store_bench file_transfer_bench generation_load stream_upload_bench image_overhead_bench rate_limit_bench async_poll_bench s3_upload_bench batch_bench chat_first_byte_bench upload_queue_bench gateway_load storage_page_bench pg_quota_bench"
 
 if [[ -n "${PICBOT_BENCH_OUT:-}" ]]; then  # keep every benchmark's raw output there
   OUT=$PICBOT_BENCH_OUT
@@ -179,6 +179,11 @@ if has s3_upload_bench; then  # needs npm ci in tests/s3 and python3-boto3 (inst
   run s3_upload 300 "$BUILD/bench/s3_upload_bench" --runs "$uploads"
 fi
 
+if has pg_quota_bench; then  # issue 22: needs postgresql-15 (install-deps.sh --bench)
+  seconds=10
+  [[ $QUICK == 1 ]] && seconds=2
+  run pg_quota 120 "$BUILD/bench/pg_quota_bench" --seconds "$seconds" --json
+fi
 if has chat_first_byte_bench; then
   if [[ $QUICK == 1 ]]; then
     run chat_first_byte 60 "$BUILD/bench/chat_first_byte_bench" --streams 50 --deltas 5

@@ -13,7 +13,9 @@
 #          systemd for systemd-analyze (the .deb test checks the units);
 #          python3-botocore and python3-boto3 (the S3 signer's oracle, reading
 #          back what picbot uploaded) and `npm ci` in tests/s3 (s3rver 3.7.1);
-#          libarchive-tools (bsdtar) and unzip read picbot batch's archives.
+#          libarchive-tools (bsdtar) and unzip read picbot batch's archives;
+#          postgresql-15 (initdb, postgres) for the throw-away PostgreSQL of
+#          tests/support/postgres_server.h.
 # --fuzz   clang-14 and its libFuzzer/sanitizer runtime (scripts/fuzz.sh).
 # --bench  valgrind and Node.js/npm for bench/run.sh --callgrind / --peer, then
 #          `npm ci` in bench/peer (Koishi 4.18 + koishi-plugin-adapter-onebot 6.9)
@@ -29,15 +31,16 @@ packages=(
   libsimdjson-dev  # OneBot frames (bot/onebot/event.cpp)
   libcli11-dev libarchive-dev  # command line; picbot batch's archives
   libexpat1-dev  # the S3 client's XML (image/storage/s3)
+  libpq-dev  # PostgreSQL client (bot/store/pg: database.url)
   python3  # bench/report.py (bench/run.sh, also in CI)
 )
 npm_dirs=()
 need_node=0
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(chromium systemd libarchive-tools unzip python3-botocore python3-boto3); need_node=1; npm_dirs+=(tests/browser tests/s3 tests/gateway) ;;
+    --test) packages+=(chromium systemd libarchive-tools unzip python3-botocore python3-boto3 postgresql-15); need_node=1; npm_dirs+=(tests/browser tests/s3 tests/gateway) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
-    --bench) packages+=(valgrind python3-boto3); need_node=1; npm_dirs+=(bench/peer tests/s3) ;;
+    --bench) packages+=(valgrind python3-boto3 postgresql-15); need_node=1; npm_dirs+=(bench/peer tests/s3) ;;
     *) echo "usage: scripts/install-deps.sh [--test] [--fuzz] [--bench]" >&2; exit 2 ;;
   esac
 done

@@ -226,6 +226,26 @@ Field storage_section() {
       "图片存储：本机缓存与存储桶。", "Image storage: the local cache and the bucket.")));
 }
 
+// database: PostgreSQL shared by several instances (bot/store/pg). Empty url:
+// SQLite files in data_dir, as before. Read once at start.
+Field database_section() {
+  return needs_restart(refuse_unknown_keys(object_field(
+      "database",
+      {
+          secret_field(
+              "url",
+              "PostgreSQL 连接地址（postgresql://用户:密码@主机:5432/库名）。填写后额度账本存入该库，"
+              "多个 picbot 实例共用同一份额度；留空则使用 data_dir 中的 SQLite（默认）。",
+              "PostgreSQL connection URL (postgresql://user:password@host:5432/dbname). When set, the "
+              "quota ledger lives there and every picbot instance using it shares one quota; empty: "
+              "SQLite in data_dir (the default).",
+              "PICBOT_DATABASE_URL"),
+          int_field("max_connections", 4, "每个模块（绘图插件、网关）到 PostgreSQL 的最大连接数。",
+                    "Most connections to PostgreSQL per module (drawing plugin, gateway).", 1, 64),
+      },
+      "共享数据库（多实例部署）。", "Shared database (several instances).")));
+}
+
 // Short names for the settings form, next to the fields above.
 const std::vector<FieldLabel>& host_labels() {
   static const std::vector<FieldLabel> labels = {
@@ -292,6 +312,10 @@ const std::vector<FieldLabel>& host_labels() {
       {"image_providers.poll_interval_seconds", "轮询间隔", "Poll interval"},
       {"image_providers.max_retry_attempts", "最多重试次数", "Max retries"},
       {"image_providers.extra", "附加字段", "Extra fields"},
+      {"instance_id", "实例名", "Instance ID"},
+      {"database", "共享数据库", "Shared database"},
+      {"database.url", "连接地址", "URL"},
+      {"database.max_connections", "最大连接数", "Max connections"},
       {"storage", "图片存储", "Image storage"},
       {"storage.backend", "存储方式", "Backend"},
       {"storage.local", "本机缓存", "Local cache"},
@@ -384,6 +408,12 @@ Schema Schema::with_host_sections() {
       web_section(),
       image_providers_section(),
       storage_section(),
+      needs_restart(string_field(
+          "instance_id", "",
+          "本实例在共享数据库中的名字，每个实例须不同；留空则用主机名。启动时只回收本实例遗留的预留。",
+          "This instance's name in the shared database, different for each instance; empty: the host name. "
+          "At start an instance releases only the reservations it left itself.")),
+      database_section(),
       object_field("plugins", {}, "插件配置：只有在这里列出的插件才会运行。",
                    "Plugin settings: only plugins listed here run."),
   };

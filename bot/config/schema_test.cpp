@@ -78,7 +78,7 @@ TEST(SchemaTest, SecretPathsCoverListsAndObjectLists) {
   EXPECT_THAT(
       schema_with_plugin().secret_paths(),
       UnorderedElementsAre("onebot.access_token", "llm.api_keys", "web.password", "web.metrics_token",
-                           "image_providers.*.api_keys", "storage.s3.secret_access_key",
+                           "image_providers.*.api_keys", "storage.s3.secret_access_key", "database.url",
                            "plugins.gemini_pic_gen.api_key", "plugins.gemini_pic_gen.presets[*].token"));
 }
 

@@ -9,6 +9,11 @@
 namespace picbot::quota {
 namespace {
 
+using ledger::denial;
+using ledger::parse_reservation_id;
+using ledger::remaining;
+using ledger::ReservationKey;
+using ledger::unlimited_outcome;
 using store::Database;
 using store::Statement;
 using Step = Statement::Step;
@@ -72,38 +77,6 @@ const std::vector<store::Migration>& migrations() {
   return kMigrations;
 }
 
-std::int64_t remaining(std::int64_t limit, std::int64_t used) {
-  return limit < 0 ? -1 : std::max<std::int64_t>(0, limit - used);
-}
-
-// A reservation id is "<bucket>/<token>": commit and release find the row by
-// its primary key without a second index.
-struct ReservationKey {
-  std::string_view bucket;
-  std::string_view token;
-};
-
-std::optional<ReservationKey> parse_reservation_id(std::string_view id) {
-  const std::size_t slash = id.rfind('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == id.size()) return std::nullopt;
-  return ReservationKey{id.substr(0, slash), id.substr(slash + 1)};
-}
-
-ReserveOutcome unlimited_outcome() {
-  ReserveOutcome outcome;
-  outcome.granted = true;
-  return outcome;  // limit and remaining keep their -1 (unlimited) defaults
-}
-
-ReserveOutcome denial(std::int64_t limit, std::int64_t used, std::optional<Clock::time_point> resets_at) {
-  ReserveOutcome outcome;
-  outcome.limit = limit;
-  outcome.used = used;
-  outcome.remaining_after_commit = 0;
-  outcome.resets_at = resets_at;
-  return outcome;
-}
-
 }  // namespace
 
 // --- QuotaStore ---
@@ -117,10 +90,7 @@ Result<std::unique_ptr<QuotaStore>> QuotaStore::open(const std::filesystem::path
 }
 
 QuotaStore::QuotaStore(std::unique_ptr<Database> db, const Clock& clock, const QuotaStoreOptions& options)
-    : db_(std::move(db)),
-      clock_(clock),
-      options_(options),
-      reservation_ttl_ms_(options.reservation_ttl.count()) {
+    : QuotaLedger(options.reservation_ttl), db_(std::move(db)), clock_(clock), options_(options) {
   // 128 bits of seed, so stores opened at the same time never share tokens.
   std::random_device device;
   std::seed_seq seed{device(), device(), device(), device()};
@@ -153,7 +123,7 @@ Result<QuotaStore::Window> QuotaStore::read_window(std::string_view bucket, std:
   static const std::string kCountUsed = with_states(
       "SELECT COUNT(*) FROM quota_uses WHERE bucket = ?1 AND (committed <> {reserved} OR created_ms > ?2)");
   Statement& count = db_->prepare(kCountUsed);
-  row = count.bind_text(1, bucket).bind_int64(2, now - reservation_ttl_ms_.load()).step();
+  row = count.bind_text(1, bucket).bind_int64(2, now - reservation_ttl().count()).step();
   if (!row.ok()) return row.error();
   const std::int64_t used = count.column_int64(0);
   count.reset();
@@ -388,7 +358,7 @@ Result<std::vector<BucketUsage>> QuotaStore::list_buckets(std::chrono::milliseco
             "       AND (u.committed = {sending} OR (u.committed = {reserved} AND u.created_ms > ?2)))"
             " FROM quota_buckets b WHERE b.window_start_ms > ?1 ORDER BY b.bucket");
         Statement& select = db_->prepare(kSelectBuckets);
-        select.bind_int64(1, now - interval_ms).bind_int64(2, now - reservation_ttl_ms_.load());
+        select.bind_int64(1, now - interval_ms).bind_int64(2, now - reservation_ttl().count());
         std::vector<BucketUsage> buckets;
         for (;;) {
           Result<Step> row = select.step();
@@ -416,14 +386,6 @@ Status QuotaStore::reset_bucket(std::string_view bucket) {
   return db_->transaction([&] { return forget_bucket(bucket); });
 }
 
-void QuotaStore::set_reservation_ttl(std::chrono::milliseconds ttl) {
-  reservation_ttl_ms_.store(ttl.count());
-}
-
-std::chrono::milliseconds QuotaStore::reservation_ttl() const {
-  return std::chrono::milliseconds(reservation_ttl_ms_.load());
-}
-
 std::chrono::milliseconds reservation_ttl_for(std::chrono::milliseconds chain_deadline) {
   return chain_deadline + std::chrono::minutes(5);
 }
@@ -438,68 +400,69 @@ boost::asio::awaitable<Result<std::unique_ptr<AsyncQuotaStore>>> AsyncQuotaStore
   co_return std::make_unique<AsyncQuotaStore>(pool, std::move(opened).value());
 }
 
-AsyncQuotaStore::AsyncQuotaStore(WorkerPool& pool, std::unique_ptr<QuotaStore> store)
+AsyncQuotaStore::AsyncQuotaStore(WorkerPool& pool, std::unique_ptr<QuotaLedger> store)
     : pool_(pool), store_(std::move(store)) {}
 
 template <class Fn>
-boost::asio::awaitable<std::invoke_result_t<Fn&, QuotaStore&>> AsyncQuotaStore::call(Fn fn) {
+boost::asio::awaitable<std::invoke_result_t<Fn&, QuotaLedger&>> AsyncQuotaStore::call(Fn fn) {
   co_return co_await pool_.run([this, &fn] {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (!store_->concurrent()) lock.lock();
     return fn(*store_);
   });
 }
 
 boost::asio::awaitable<Result<ReserveOutcome>> AsyncQuotaStore::try_reserve(
     QuotaDecision decision, std::chrono::milliseconds reset_interval) {
-  co_return co_await call([&](QuotaStore& s) { return s.try_reserve(decision, reset_interval); });
+  co_return co_await call([&](QuotaLedger& s) { return s.try_reserve(decision, reset_interval); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::commit(std::string reservation_id) {
-  co_return co_await call([&](QuotaStore& s) { return s.commit(reservation_id); });
+  co_return co_await call([&](QuotaLedger& s) { return s.commit(reservation_id); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::mark_sending(std::string reservation_id, SendingImage image) {
-  co_return co_await call([&](QuotaStore& s) { return s.mark_sending(reservation_id, image); });
+  co_return co_await call([&](QuotaLedger& s) { return s.mark_sending(reservation_id, image); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::unmark_sending(std::string reservation_id) {
-  co_return co_await call([&](QuotaStore& s) { return s.unmark_sending(reservation_id); });
+  co_return co_await call([&](QuotaLedger& s) { return s.unmark_sending(reservation_id); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::release(std::string reservation_id) {
-  co_return co_await call([&](QuotaStore& s) { return s.release(reservation_id); });
+  co_return co_await call([&](QuotaLedger& s) { return s.release(reservation_id); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::record_task(ImageTaskRecord task) {
-  co_return co_await call([&](QuotaStore& s) { return s.record_task(task); });
+  co_return co_await call([&](QuotaLedger& s) { return s.record_task(task); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::remove_task(std::string provider, std::string task_id) {
-  co_return co_await call([&](QuotaStore& s) { return s.remove_task(provider, task_id); });
+  co_return co_await call([&](QuotaLedger& s) { return s.remove_task(provider, task_id); });
 }
 
 boost::asio::awaitable<Result<std::vector<ImageTaskRecord>>> AsyncQuotaStore::pending_tasks() {
-  co_return co_await call([&](QuotaStore& s) { return s.pending_tasks(); });
+  co_return co_await call([&](QuotaLedger& s) { return s.pending_tasks(); });
 }
 
 boost::asio::awaitable<Result<Usage>> AsyncQuotaStore::usage(std::string bucket, std::int64_t limit,
                                                              std::chrono::milliseconds reset_interval) {
-  co_return co_await call([&](QuotaStore& s) { return s.usage(bucket, limit, reset_interval); });
+  co_return co_await call([&](QuotaLedger& s) { return s.usage(bucket, limit, reset_interval); });
 }
 
 boost::asio::awaitable<Result<std::vector<BucketUsage>>> AsyncQuotaStore::list_buckets(
     std::chrono::milliseconds reset_interval) {
-  co_return co_await call([&](QuotaStore& s) { return s.list_buckets(reset_interval); });
+  co_return co_await call([&](QuotaLedger& s) { return s.list_buckets(reset_interval); });
 }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::reset_all() {
-  co_return co_await call([](QuotaStore& s) { return s.reset_all(); });
+  co_return co_await call([](QuotaLedger& s) { return s.reset_all(); });
 }
 
 void AsyncQuotaStore::set_reservation_ttl(std::chrono::milliseconds ttl) { store_->set_reservation_ttl(ttl); }
 
 boost::asio::awaitable<Status> AsyncQuotaStore::reset_bucket(std::string bucket) {
-  co_return co_await call([&](QuotaStore& s) { return s.reset_bucket(bucket); });
+  co_return co_await call([&](QuotaLedger& s) { return s.reset_bucket(bucket); });
 }
 
 }  // namespace picbot::quota

@@ -3,11 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <latch>
 #include <random>
 #include <thread>
+
+#include "bot/quota/open_ledger.h"
+#include "bot/quota/pg_quota_store.h"
+#include "bot/store/pg/pg_migrate.h"
+#include "tests/support/postgres_server.h"
 
 namespace picbot::quota {
 namespace {
@@ -27,13 +33,51 @@ QuotaStoreOptions with_ttl(std::chrono::milliseconds ttl) {
   return options;
 }
 
-class QuotaStoreTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "SQLite" : "PostgreSQL";
+}
+
+// One throw-away PostgreSQL for the whole binary; each test gets its own
+// database on it.
+testing::PostgresServer& shared_postgres() {
+  static std::unique_ptr<testing::PostgresServer> server = [] {
+    auto started = testing::PostgresServer::start();
+    if (!started.ok()) ADD_FAILURE() << started.error().to_string();
+    return started.ok() ? std::move(started).value() : nullptr;
+  }();
+  if (!server)
+    throw std::runtime_error("no PostgreSQL (" + testing::PostgresServer::unavailable_reason() + ")");
+  return *server;
+}
+
+// A fresh database on the shared server: its URL.
+std::string fresh_postgres_database() {
+  static std::atomic<int> next{0};
+  const std::string name = "quota_test_" + std::to_string(++next);
+  Status created = shared_postgres().create_database(name);
+  if (!created.ok()) ADD_FAILURE() << created.error().to_string();
+  return shared_postgres().url(name);
+}
+
+// The ledger's tests, run on either backend. open() opens the same ledger
+// again, as a restarted process would (same file; same database and
+// instance_id).
+class QuotaLedgerTest : public ::testing::Test {
  protected:
+  explicit QuotaLedgerTest(Backend backend) : backend_(backend) {}
+
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("picbot_quota_store_test_" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(dir_);
     file_ = dir_ / "quota.db";
+    if (backend_ == Backend::kPostgres) database_url_ = fresh_postgres_database();
     store_ = open();
   }
   void TearDown() override {
@@ -41,8 +85,21 @@ class QuotaStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<QuotaStore> open(const QuotaStoreOptions& options = {}) {
-    auto store = QuotaStore::open(file_, clock_, options);
+  std::unique_ptr<QuotaLedger> open(const QuotaStoreOptions& options = {},
+                                    const std::string& instance_id = "instance-a") {
+    store_.reset();  // a restart: the old process is gone first
+    return open_another(options, instance_id);
+  }
+
+  // A second ledger on the same database, alongside store_.
+  std::unique_ptr<QuotaLedger> open_another(const QuotaStoreOptions& options = {},
+                                            const std::string& instance_id = "instance-b") {
+    LedgerPlace place;
+    place.sqlite_file = file_;
+    place.database_url = database_url_;
+    place.instance_id = instance_id;
+    place.max_connections = 8;
+    auto store = open_ledger(place, clock_, options);
     if (!store.ok()) ADD_FAILURE() << store.error().to_string();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -72,13 +129,35 @@ class QuotaStoreTest : public ::testing::Test {
     return usage->used;
   }
 
+  Backend backend_;
   std::filesystem::path dir_;
   std::filesystem::path file_;
+  std::string database_url_;  // PostgreSQL only
   ManualClock clock_;
-  std::unique_ptr<QuotaStore> store_;
+  std::unique_ptr<QuotaLedger> store_;
 };
 
-TEST_F(QuotaStoreTest, GrantsUpToTheLimitThenDenies) {
+class QuotaStoreTest : public QuotaLedgerTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  QuotaStoreTest() : QuotaLedgerTest(GetParam()) {}
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, QuotaStoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_name);
+
+// What only the SQLite file has: its schema table, busy locks, connections.
+class SqliteQuotaStoreTest : public QuotaLedgerTest {
+ protected:
+  SqliteQuotaStoreTest() : QuotaLedgerTest(Backend::kSqlite) {}
+};
+
+// What only the shared PostgreSQL ledger has: instances, the server.
+class PgQuotaStoreTest : public QuotaLedgerTest {
+ protected:
+  PgQuotaStoreTest() : QuotaLedgerTest(Backend::kPostgres) {}
+};
+
+TEST_P(QuotaStoreTest, GrantsUpToTheLimitThenDenies) {
   const QuotaDecision d = counted("user:1", 3);
   const auto start = clock_.now();
   for (int i = 1; i <= 3; ++i) {
@@ -103,7 +182,7 @@ TEST_F(QuotaStoreTest, GrantsUpToTheLimitThenDenies) {
   EXPECT_EQ(denied->resets_at, start + kInterval);
 }
 
-TEST_F(QuotaStoreTest, UncommittedReservationsHoldTheirUnits) {
+TEST_P(QuotaStoreTest, UncommittedReservationsHoldTheirUnits) {
   const QuotaDecision d = counted("user:1", 2);
   reserve(d);
   reserve(d);
@@ -111,14 +190,14 @@ TEST_F(QuotaStoreTest, UncommittedReservationsHoldTheirUnits) {
   EXPECT_EQ(used("user:1"), 2);
 }
 
-TEST_F(QuotaStoreTest, BucketsAreIndependent) {
+TEST_P(QuotaStoreTest, BucketsAreIndependent) {
   use(counted("user:1", 1));
   EXPECT_FALSE(granted(counted("user:1", 1)));
   EXPECT_TRUE(granted(counted("user:2", 1)));
   EXPECT_TRUE(granted(counted("group:100", 1)));
 }
 
-TEST_F(QuotaStoreTest, WindowResetsExactlyAtStartPlusInterval) {
+TEST_P(QuotaStoreTest, WindowResetsExactlyAtStartPlusInterval) {
   const QuotaDecision d = counted("user:1", 1);
   const auto start = clock_.now();
   use(d);
@@ -144,7 +223,7 @@ TEST_F(QuotaStoreTest, WindowResetsExactlyAtStartPlusInterval) {
   EXPECT_EQ(next->resets_at, start + 2 * kInterval);  // the new window opens now
 }
 
-TEST_F(QuotaStoreTest, LaterUsesDoNotExtendTheWindow) {
+TEST_P(QuotaStoreTest, LaterUsesDoNotExtendTheWindow) {
   const QuotaDecision d = counted("user:1", 100);
   const auto start = clock_.now();
   use(d);
@@ -158,7 +237,7 @@ TEST_F(QuotaStoreTest, LaterUsesDoNotExtendTheWindow) {
   EXPECT_EQ(used("user:1", 100), 0);
 }
 
-TEST_F(QuotaStoreTest, ReleaseGivesTheUnitBackAndKeepsTheWindow) {
+TEST_P(QuotaStoreTest, ReleaseGivesTheUnitBackAndKeepsTheWindow) {
   const QuotaDecision d = counted("user:1", 1);
   const auto start = clock_.now();
   std::string id = reserve(d);
@@ -173,7 +252,7 @@ TEST_F(QuotaStoreTest, ReleaseGivesTheUnitBackAndKeepsTheWindow) {
   EXPECT_EQ(again->resets_at, start + kInterval);  // the window opened at the first request
 }
 
-TEST_F(QuotaStoreTest, CommitTwiceCountsOnce) {
+TEST_P(QuotaStoreTest, CommitTwiceCountsOnce) {
   const QuotaDecision d = counted("user:1", 5);
   std::string id = reserve(d);
   ASSERT_TRUE(store_->commit(id).ok());
@@ -181,14 +260,14 @@ TEST_F(QuotaStoreTest, CommitTwiceCountsOnce) {
   EXPECT_EQ(used("user:1"), 1);
 }
 
-TEST_F(QuotaStoreTest, ReleaseDoesNotUndoACommit) {
+TEST_P(QuotaStoreTest, ReleaseDoesNotUndoACommit) {
   std::string id = reserve(counted("user:1", 5));
   ASSERT_TRUE(store_->commit(id).ok());
   ASSERT_TRUE(store_->release(id).ok());
   EXPECT_EQ(used("user:1"), 1);
 }
 
-TEST_F(QuotaStoreTest, CommitOfAReleasedReservationIsNotFound) {
+TEST_P(QuotaStoreTest, CommitOfAReleasedReservationIsNotFound) {
   std::string id = reserve(counted("user:1", 5));
   ASSERT_TRUE(store_->release(id).ok());
   Status committed = store_->commit(id);
@@ -197,7 +276,7 @@ TEST_F(QuotaStoreTest, CommitOfAReleasedReservationIsNotFound) {
   EXPECT_EQ(used("user:1"), 0);
 }
 
-TEST_F(QuotaStoreTest, ReservationFromAnEndedWindowIsNotCharged) {
+TEST_P(QuotaStoreTest, ReservationFromAnEndedWindowIsNotCharged) {
   const QuotaDecision d = counted("user:1", 5);
   std::string old_id = reserve(d);
   clock_.advance(kInterval);
@@ -206,7 +285,7 @@ TEST_F(QuotaStoreTest, ReservationFromAnEndedWindowIsNotCharged) {
   EXPECT_EQ(used("user:1"), 1);
 }
 
-TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
+TEST_P(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
   store_ = open(with_ttl(5min));
   const QuotaDecision d = counted("user:1", 1);
   std::string dangling = reserve(d);  // its process "crashed"
@@ -228,7 +307,7 @@ TEST_F(QuotaStoreTest, DanglingReservationStopsCountingAfterTtl) {
 // A reload to a slower chain: a reservation taken before it must keep
 // counting for the new, longer TTL, or a drawing still running would let
 // its user draw again past the limit.
-TEST_F(QuotaStoreTest, ALongerTtlSetAfterOpeningHoldsReservationsAlreadyTaken) {
+TEST_P(QuotaStoreTest, ALongerTtlSetAfterOpeningHoldsReservationsAlreadyTaken) {
   store_ = open(with_ttl(5min));
   const QuotaDecision d = counted("user:1", 1);
   reserve(d);
@@ -245,7 +324,7 @@ TEST_F(QuotaStoreTest, ALongerTtlSetAfterOpeningHoldsReservationsAlreadyTaken) {
   EXPECT_EQ(used("user:1"), 0);
 }
 
-TEST_F(QuotaStoreTest, AShorterTtlLetsDanglingReservationsGoSooner) {
+TEST_P(QuotaStoreTest, AShorterTtlLetsDanglingReservationsGoSooner) {
   store_ = open(with_ttl(20min));
   const QuotaDecision d = counted("user:1", 1);
   reserve(d);
@@ -284,7 +363,7 @@ static SendingImage image_for(std::int64_t user) {
                       .image_id = "0123456789abcdef0123456789abcdef"};
 }
 
-TEST_F(QuotaStoreTest, RestartReleasesHeldReservationsAndReturnsTheSendingOnesStillCounting) {
+TEST_P(QuotaStoreTest, RestartReleasesHeldReservationsAndReturnsTheSendingOnesStillCounting) {
   const auto a = counted("user:1", 10);
   use(a);                                  // committed: stays
   const std::string held = reserve(a);     // died before sending: released
@@ -315,7 +394,7 @@ TEST_F(QuotaStoreTest, RestartReleasesHeldReservationsAndReturnsTheSendingOnesSt
   EXPECT_EQ(used("user:1"), 1);
 }
 
-TEST_F(QuotaStoreTest, AnUnconfirmedDeliveryCommittedAfterTheCheckCountsOnce) {
+TEST_P(QuotaStoreTest, AnUnconfirmedDeliveryCommittedAfterTheCheckCountsOnce) {
   const auto a = counted("user:1", 10);
   const std::string sending = reserve(a);
   ASSERT_TRUE(store_->mark_sending(sending, image_for(1)).ok());
@@ -330,7 +409,7 @@ TEST_F(QuotaStoreTest, AnUnconfirmedDeliveryCommittedAfterTheCheckCountsOnce) {
   EXPECT_TRUE(again->unconfirmed.empty());
 }
 
-TEST_F(QuotaStoreTest, SendingRowsWithoutADestinationAreChargedAtRestart) {
+TEST_F(SqliteQuotaStoreTest, SendingRowsWithoutADestinationAreChargedAtRestart) {
   // A database written before destinations were recorded.
   const auto a = counted("user:1", 10);
   const std::string sending = reserve(a);
@@ -349,7 +428,7 @@ TEST_F(QuotaStoreTest, SendingRowsWithoutADestinationAreChargedAtRestart) {
   EXPECT_EQ(used("user:1"), 1);
 }
 
-TEST_F(QuotaStoreTest, ReleaseGivesBackASendingReservation) {
+TEST_P(QuotaStoreTest, ReleaseGivesBackASendingReservation) {
   const auto a = counted("user:1", 10);
   const std::string sending = reserve(a);
   ASSERT_TRUE(store_->mark_sending(sending, image_for(1)).ok());
@@ -369,7 +448,7 @@ TEST_F(QuotaStoreTest, ReleaseGivesBackASendingReservation) {
   EXPECT_TRUE(recovered->unconfirmed.empty());
 }
 
-TEST_F(QuotaStoreTest, StateSurvivesReopeningTheFile) {
+TEST_P(QuotaStoreTest, StateSurvivesReopeningTheFile) {
   const QuotaDecision d = counted("user:1", 3);
   const auto start = clock_.now();
   use(d);
@@ -384,7 +463,7 @@ TEST_F(QuotaStoreTest, StateSurvivesReopeningTheFile) {
   EXPECT_EQ(used("user:1"), 2);
 }
 
-TEST_F(QuotaStoreTest, ResetBucketClearsOnlyThatBucket) {
+TEST_P(QuotaStoreTest, ResetBucketClearsOnlyThatBucket) {
   use(counted("user:1", 1));
   use(counted("group:100", 1));
   ASSERT_TRUE(store_->reset_bucket("user:1").ok());
@@ -393,7 +472,7 @@ TEST_F(QuotaStoreTest, ResetBucketClearsOnlyThatBucket) {
   EXPECT_TRUE(granted(counted("user:1", 1)));
 }
 
-TEST_F(QuotaStoreTest, ResetAllClearsEveryBucket) {
+TEST_P(QuotaStoreTest, ResetAllClearsEveryBucket) {
   use(counted("user:1", 1));
   use(counted("group:100", 1));
   ASSERT_TRUE(store_->reset_all().ok());
@@ -404,7 +483,7 @@ TEST_F(QuotaStoreTest, ResetAllClearsEveryBucket) {
   EXPECT_TRUE(buckets->empty());
 }
 
-TEST_F(QuotaStoreTest, UnlimitedAndBlockedDecisionsNeedNoRows) {
+TEST_P(QuotaStoreTest, UnlimitedAndBlockedDecisionsNeedNoRows) {
   Result<ReserveOutcome> unlimited = store_->try_reserve(
       QuotaDecision{QuotaDecision::kUnlimited, "user:1", -1, QuotaTier::kAdmin}, kInterval);
   ASSERT_TRUE(unlimited.ok());
@@ -428,7 +507,7 @@ TEST_F(QuotaStoreTest, UnlimitedAndBlockedDecisionsNeedNoRows) {
   EXPECT_EQ(usage->remaining, -1);
 }
 
-TEST_F(QuotaStoreTest, ListBucketsShowsOpenWindowsOnly) {
+TEST_P(QuotaStoreTest, ListBucketsShowsOpenWindowsOnly) {
   store_ = open(with_ttl(5min));
   const auto start = clock_.now();
   use(counted("user:9", 5));  // its window will have ended
@@ -461,7 +540,7 @@ TEST_F(QuotaStoreTest, ListBucketsShowsOpenWindowsOnly) {
   EXPECT_EQ((*buckets)[2].committed, 1);
 }
 
-TEST_F(QuotaStoreTest, SchemaVersionIsRecordedOnce) {
+TEST_F(SqliteQuotaStoreTest, SchemaVersionIsRecordedOnce) {
   store_ = open();
   auto db = store::Database::open(file_);
   ASSERT_TRUE(db.ok());
@@ -484,7 +563,7 @@ ImageTaskRecord task_for(std::string task_id, std::string reservation_id, Clock:
                          .submitted = submitted};
 }
 
-TEST_F(QuotaStoreTest, TaskRecordsAreWrittenReadBackInSubmitOrderAndRemoved) {
+TEST_P(QuotaStoreTest, TaskRecordsAreWrittenReadBackInSubmitOrderAndRemoved) {
   const auto first_at = clock_.now();
   ASSERT_TRUE(store_->record_task(task_for("t-2", "user:1/x", first_at + 5s)).ok());
   ASSERT_TRUE(store_->record_task(task_for("t-1", "", first_at)).ok());
@@ -515,7 +594,7 @@ TEST_F(QuotaStoreTest, TaskRecordsAreWrittenReadBackInSubmitOrderAndRemoved) {
   EXPECT_EQ((*tasks)[0].reservation_id, "user:1/y");
 }
 
-TEST_F(QuotaStoreTest, RestartKeepsTheUnitOfARecordedTaskHeldAndReleasesTheOthers) {
+TEST_P(QuotaStoreTest, RestartKeepsTheUnitOfARecordedTaskHeldAndReleasesTheOthers) {
   const auto a = counted("user:1", 10);
   const std::string polling = reserve(a);  // its task was being polled
   const std::string held = reserve(a);     // died before any submit
@@ -531,7 +610,7 @@ TEST_F(QuotaStoreTest, RestartKeepsTheUnitOfARecordedTaskHeldAndReleasesTheOther
   EXPECT_EQ(used("user:1"), 1);
 }
 
-TEST_F(QuotaStoreTest, ADatabaseOfTheSecondSchemaGainsTheTaskTableAndKeepsItsRows) {
+TEST_F(SqliteQuotaStoreTest, ADatabaseOfTheSecondSchemaGainsTheTaskTableAndKeepsItsRows) {
   store_.reset();
   std::filesystem::remove(file_);
   {
@@ -565,7 +644,7 @@ TEST_F(QuotaStoreTest, ADatabaseOfTheSecondSchemaGainsTheTaskTableAndKeepsItsRow
   EXPECT_EQ(tasks->size(), 1u);
 }
 
-TEST_F(QuotaStoreTest, BusyDatabaseIsAClearError) {
+TEST_F(SqliteQuotaStoreTest, BusyDatabaseIsAClearError) {
   QuotaStoreOptions impatient;
   impatient.database = {.busy_timeout = 1ms, .busy_attempts = 2, .busy_backoff = 1ms};
   store_ = open(impatient);
@@ -582,7 +661,7 @@ TEST_F(QuotaStoreTest, BusyDatabaseIsAClearError) {
 
 // 100 threads, each with its own connection to the same file, race for 10
 // units: only BEGIN IMMEDIATE's check-and-reserve keeps this exact.
-TEST_F(QuotaStoreTest, ConcurrentConnectionsNeverGrantBeyondTheLimit) {
+TEST_F(SqliteQuotaStoreTest, ConcurrentConnectionsNeverGrantBeyondTheLimit) {
   constexpr int kThreads = 100;
   constexpr std::int64_t kLimit = 10;
   std::filesystem::remove(file_);  // the threads also race to create the schema
@@ -614,7 +693,7 @@ TEST_F(QuotaStoreTest, ConcurrentConnectionsNeverGrantBeyondTheLimit) {
   EXPECT_EQ(used("group:100"), kLimit);
 }
 
-TEST_F(QuotaStoreTest, AsyncStoreRunsOnTheWorkerPool) {
+TEST_F(SqliteQuotaStoreTest, AsyncStoreRunsOnTheWorkerPool) {
   boost::asio::io_context io;
   WorkerPool pool(2);
   store_.reset();
@@ -645,6 +724,137 @@ TEST_F(QuotaStoreTest, AsyncStoreRunsOnTheWorkerPool) {
   EXPECT_EQ((*usage)->used, 1);
   EXPECT_EQ((*usage)->remaining, 2);
   EXPECT_TRUE(resumed_on_loop);
+}
+
+// Two instances on one database: each with its own pool, both racing for the
+// last units of one bucket. The bucket row's lock keeps the count exact.
+TEST_F(PgQuotaStoreTest, TwoInstancesNeverGrantBeyondTheLimitTogether) {
+  constexpr int kThreadsPerInstance = 8;
+  constexpr int kReservesPerThread = 25;
+  constexpr std::int64_t kLimit = 100;
+  std::unique_ptr<QuotaLedger> other = open_another();
+  ASSERT_NE(other, nullptr);
+  std::latch ready(2 * kThreadsPerInstance);
+  std::atomic<int> grants{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (QuotaLedger* ledger : {store_.get(), other.get()}) {
+    for (int t = 0; t < kThreadsPerInstance; ++t) {
+      threads.emplace_back([&, ledger] {
+        ready.arrive_and_wait();
+        for (int i = 0; i < kReservesPerThread; ++i) {
+          Result<ReserveOutcome> outcome = ledger->try_reserve(counted("group:100", kLimit), kInterval);
+          if (!outcome.ok()) {
+            ++errors;
+          } else if (outcome->granted) {
+            ++grants;
+          }
+        }
+      });
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(grants.load(), kLimit) << "2 x 200 reserves against a limit of 100";
+  EXPECT_EQ(used("group:100", kLimit), kLimit);
+}
+
+TEST_F(PgQuotaStoreTest, AStartingInstanceReleasesOnlyItsOwnReservations) {
+  std::unique_ptr<QuotaLedger> other = open_another();
+  ASSERT_NE(other, nullptr);
+  const auto d = counted("user:1", 10);
+  const std::string mine = reserve(d);
+  Result<ReserveOutcome> theirs = other->try_reserve(d, kInterval);
+  ASSERT_TRUE(theirs.ok() && theirs->granted);
+  Result<ReserveOutcome> theirs_sending = other->try_reserve(d, kInterval);
+  ASSERT_TRUE(theirs_sending.ok() && theirs_sending->granted);
+  ASSERT_TRUE(other->mark_sending(theirs_sending->reservation_id, image_for(1)).ok());
+  ASSERT_TRUE(other->record_task(task_for("t-b", "", clock_.now())).ok());
+
+  store_ = open();  // instance-a restarts; instance-b keeps running
+  auto recovered = store_->recover_after_restart();
+  ASSERT_TRUE(recovered.ok()) << recovered.error().to_string();
+  EXPECT_EQ(recovered->released, 1);
+  EXPECT_TRUE(recovered->unconfirmed.empty()) << "instance-b's image in flight is not ours to check";
+  auto tasks = store_->pending_tasks();
+  ASSERT_TRUE(tasks.ok());
+  EXPECT_TRUE(tasks->empty()) << "instance-b's task is not ours to resume";
+  EXPECT_EQ(store_->commit(mine).error().code, "not_found");
+  EXPECT_TRUE(other->commit(theirs->reservation_id).ok()) << "instance-b's unit survived a's start";
+  EXPECT_TRUE(other->commit(theirs_sending->reservation_id).ok());
+  EXPECT_EQ(used("user:1"), 2);
+}
+
+TEST_F(PgQuotaStoreTest, ResetsAndUsageAreSharedByEveryInstance) {
+  std::unique_ptr<QuotaLedger> other = open_another();
+  ASSERT_NE(other, nullptr);
+  use(counted("user:1", 2));
+  Result<ReserveOutcome> second = other->try_reserve(counted("user:1", 2), kInterval);
+  ASSERT_TRUE(second.ok() && second->granted);
+  EXPECT_EQ(second->used, 2) << "instance-b sees instance-a's use";
+  ASSERT_TRUE(other->commit(second->reservation_id).ok());
+  EXPECT_FALSE(granted(counted("user:1", 2)));
+  ASSERT_TRUE(other->reset_bucket("user:1").ok());  // /reset_images on instance-b
+  EXPECT_TRUE(granted(counted("user:1", 2)));
+  ASSERT_TRUE(store_->reset_all().ok());  // the console on instance-a
+  Result<std::vector<BucketUsage>> buckets = other->list_buckets(kInterval);
+  ASSERT_TRUE(buckets.ok());
+  EXPECT_TRUE(buckets->empty());
+}
+
+TEST_F(PgQuotaStoreTest, TheSchemaIsVersionedAndANewerOneIsRefused) {
+  auto pool = store::pg::PgPool::open({.url = database_url_});
+  ASSERT_TRUE(pool.ok());
+  EXPECT_EQ(store::pg::schema_version(**pool, "quota").value_or(-1), 1);
+  store_ = open();  // opening again migrates nothing
+  EXPECT_EQ(store::pg::schema_version(**pool, "quota").value_or(-1), 1);
+  Status bumped = (*pool)->with_connection(
+      [](store::pg::PgConnection& c) { return c.exec("UPDATE schema_version SET version = 99"); });
+  ASSERT_TRUE(bumped.ok());
+  store_.reset();
+  LedgerPlace place{.sqlite_file = file_, .database_url = database_url_, .instance_id = "instance-a"};
+  auto refused = open_ledger(place, clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, store::pg::kSchemaNewer);
+}
+
+TEST_F(PgQuotaStoreTest, CallsFailCleanlyWhileTheServerIsDownAndCountNothingTwice) {
+  // Its own server: this one is stopped and started again.
+  auto server = testing::PostgresServer::start();
+  ASSERT_TRUE(server.ok()) << server.error().to_string();
+  LedgerPlace place{.sqlite_file = file_, .database_url = (*server)->url(), .instance_id = "instance-a"};
+  auto opened = open_ledger(place, clock_);
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  store_ = std::move(opened).value();
+  use(counted("user:1", 3));
+  ASSERT_TRUE((*server)->stop());
+  Result<ReserveOutcome> down = store_->try_reserve(counted("user:1", 3), kInterval);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().code, "unavailable");
+  ASSERT_TRUE((*server)->restart().ok());
+  EXPECT_EQ(used("user:1", 3), 1) << "the failed reserve left nothing";
+  use(counted("user:1", 3));
+  EXPECT_EQ(used("user:1", 3), 2);
+}
+
+TEST_F(PgQuotaStoreTest, TheAsyncStoreOverlapsCallsOnTheWorkerPool) {
+  boost::asio::io_context io;
+  WorkerPool pool(4);
+  AsyncQuotaStore async(pool, std::move(store_));
+  int granted_count = 0;
+  for (int i = 0; i < 20; ++i) {
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          Result<ReserveOutcome> outcome = co_await async.try_reserve(counted("user:1", 10), kInterval);
+          if (outcome.ok() && outcome->granted) ++granted_count;
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
+  }
+  io.run();
+  EXPECT_EQ(granted_count, 10);
 }
 
 }  // namespace

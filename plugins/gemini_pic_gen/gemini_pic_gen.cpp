@@ -18,6 +18,7 @@
 #include "bot/core/logging.h"
 #include "bot/core/text.h"
 #include "bot/plugin/plugin_context.h"
+#include "bot/quota/open_ledger.h"
 #include "bot/web/embedded_asset.h"
 #include "image/fallback_chain.h"
 #include "image/format.h"
@@ -151,7 +152,7 @@ class GeminiPicGenPlugin final : public Plugin {
         [this] { return providers_->chain()->model(); }, ctx.clock(),
         [this] { return providers_->chain()->members(); },
         [this] { return providers_->chain()->limiter_states(); }});
-    open_quota_store(ctx);
+    if (Status s = open_quota_store(ctx); !s) return s;
 
     if (Status s = register_commands(ctx); !s) return s;
     if (Status s = ctx.add_tool(make_tool()); !s) return s;
@@ -216,21 +217,27 @@ class GeminiPicGenPlugin final : public Plugin {
   }
 
   // Opened before the event loop runs, so no drawing can slip past an
-  // unopened store; every later call goes through the worker pool.
-  void open_quota_store(PluginContext& ctx) {
+  // unopened store; every later call goes through the worker pool. A SQLite
+  // file that cannot be opened is logged and quotas are off; a PostgreSQL
+  // ledger (database.url) out of reach, or with a schema newer than this
+  // binary, refuses the start instead: the other instances keep counting.
+  Status open_quota_store(PluginContext& ctx) {
     // Reservations of a crashed process stop counting after the longest a
     // request can take, plus a margin for the queue.
     QuotaStoreOptions options;
     options.reservation_ttl = reservation_ttl_for(providers_->chain()->deadline());
     options.database.busy_timeout = settings_->quota_busy_timeout;
-    std::error_code ignored;
-    std::filesystem::create_directories(ctx.data_dir(), ignored);
-    auto store = QuotaStore::open(ctx.data_dir() / "quota.sqlite3", ctx.clock(), options);
+    const quota::LedgerPlace place = quota::ledger_place(ctx.root_config(), ctx.data_dir());
+    auto store = quota::open_ledger(place, ctx.clock(), options);
     if (!store) {
+      // A shared ledger out of reach must not mean drawing without quotas.
+      if (!place.database_url.empty()) return store.error();
       ctx.logger()->error(
           "{}", log::text("log.quota_database_unavailable", fmt::arg("reason", store.error().message)));
-      return;
+      return {};
     }
+    if (std::string shared = quota::shared_ledger_line(place); !shared.empty())
+      ctx.logger()->info("{}", shared);
     // Before the first request: what a killed process left must not keep counting.
     std::vector<UnconfirmedDelivery> unconfirmed;
     if (auto recovered = (*store)->recover_after_restart(); !recovered) {
@@ -251,11 +258,12 @@ class GeminiPicGenPlugin final : public Plugin {
     console_->set_quota_store(quotas_.get());
     if (!unconfirmed.empty()) settle_unconfirmed(ctx, std::move(unconfirmed));
     for (ImageTaskRecord& task : tasks) resume_task(ctx, std::move(task));
+    return {};
   }
 
   // The asynchronous tasks a previous run submitted and did not finish. One
   // whose image was already being sent is the reconciler's: its record goes.
-  static std::vector<ImageTaskRecord> tasks_to_resume(PluginContext& ctx, QuotaStore& store,
+  static std::vector<ImageTaskRecord> tasks_to_resume(PluginContext& ctx, quota::QuotaLedger& store,
                                                       const std::vector<UnconfirmedDelivery>& unconfirmed) {
     auto pending = store.pending_tasks();
     if (!pending) {

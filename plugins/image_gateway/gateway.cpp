@@ -21,6 +21,7 @@
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/onebot/base64.h"
+#include "bot/quota/open_ledger.h"
 #include "bot/quota/quota_messages.h"
 #include "image/download.h"
 #include "image/format.h"
@@ -145,7 +146,9 @@ Status Gateway::apply(GatewaySettings settings) {
   }
   const bool first = settings_ == nullptr;
   settings_ = std::move(next);
-  if (!quota_ && settings_->quota.enabled) open_quota();
+  if (!quota_ && settings_->quota.enabled) {
+    if (Status opened = open_quota(); !opened.ok()) return opened;
+  }
   if (first) {
     // A gateway with somewhere to send requests will make them: libcurl is
     // loaded now on a worker, not by the first request on the event loop.
@@ -225,19 +228,25 @@ Status Gateway::open_routes() {
   return {};
 }
 
-// The drawing plugin's ledger file: one quota.sqlite3 per data directory.
-// Units a crashed process held stop counting after reservation_ttl.
-void Gateway::open_quota() {
+// The drawing plugin's ledger: one quota.sqlite3 per data directory, or the
+// PostgreSQL at database.url that every instance shares. Units a crashed
+// process held stop counting after reservation_ttl. A SQLite file that
+// cannot be opened is logged and the gateway runs without quotas; a
+// PostgreSQL ledger out of reach (or with a newer schema) refuses the start.
+Status Gateway::open_quota() {
   quota::register_quota_messages();
-  std::error_code ignored;
-  std::filesystem::create_directories(ctx_.data_dir(), ignored);
-  auto store = quota::QuotaStore::open(ctx_.data_dir() / "quota.sqlite3", ctx_.clock());
+  const quota::LedgerPlace place = quota::ledger_place(ctx_.root_config(), ctx_.data_dir());
+  auto store = quota::open_ledger(place, ctx_.clock());
   if (!store) {
+    if (!place.database_url.empty()) return store.error();  // never uncounted beside counting instances
     ctx_.logger()->error(
         "{}", log::text("log.gateway_quota_unavailable", fmt::arg("reason", store.error().message)));
-    return;
+    return {};
   }
+  if (std::string shared = quota::shared_ledger_line(place); !shared.empty())
+    ctx_.logger()->info("{}", shared);
   quota_ = std::make_unique<quota::AsyncQuotaStore>(ctx_.workers(), std::move(store).value());
+  return {};
 }
 
 asio::awaitable<Result<std::vector<quota::QuotaHold>, web::HttpResponse>> Gateway::reserve(

@@ -141,7 +141,7 @@ class Gateway {
                                                    image::ImageResult result);
   Status open_routes();
   boost::asio::awaitable<Result<std::string>> store_in_host(const image::GeneratedImage& image);
-  void open_quota();
+  Status open_quota();
   // One unit per image wanted in the caller's bucket (gateway:<key name>),
   // or the 429 to answer (every unit already held given back). Quotas off or
   // the ledger unavailable: no holds.
