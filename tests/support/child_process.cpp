@@ -276,7 +276,10 @@ std::string ChildProcess::sanitizer_report() const {
   // "==123==ERROR: AddressSanitizer: ...", "==123==ERROR: LeakSanitizer: ...",
   // "file.cpp:10:5: runtime error: ..." (UBSan), "==123== ERROR SUMMARY: 2
   // errors ..." (valgrind memcheck, when the binary runs under it).
-  static const std::regex report(
+  // Never destroyed: a ChildProcess held by a static (a test binary's shared
+  // PostgreSQL server) is destroyed during static destruction, after a
+  // function-local static regex would be.
+  static const std::regex& report = *new std::regex(
       R"(==\d+==ERROR: (AddressSanitizer|LeakSanitizer)|:\d+:\d+: runtime error: |==\d+== ERROR SUMMARY: [1-9])");
   std::lock_guard lock(mu_);
   for (const auto& line : lines_) {
