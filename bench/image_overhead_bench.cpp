@@ -28,7 +28,6 @@
 #include <optional>
 
 #include "bot/core/clock.h"
-#include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
 #include "bot/net/http_client.h"
 #include "bot/onebot/base64.h"
@@ -330,14 +329,3 @@ void BM_BodyToSendFrame(benchmark::State& state) {
 BENCHMARK(BM_BodyToSendFrame)->Arg(2 * 1024 * 1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  // The image store logs one info line per save; keep stdout for the results
-  // (bench/run.sh reads them as JSON).
-  picbot::log::set_level("warn");
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

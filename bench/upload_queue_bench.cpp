@@ -26,7 +26,6 @@
 #include <ctime>
 
 #include "bot/core/clock.h"
-#include "bot/core/logging.h"
 #include "bot/core/worker_pool.h"
 #include "image/storage/local_image_store.h"
 #include "image/storage/object_key.h"
@@ -166,14 +165,3 @@ void BM_HashSaveEnqueue(benchmark::State& state) {
 BENCHMARK(BM_HashSaveEnqueue)->Arg(2 << 20)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  // The image store logs one info line per save; keep stdout for the results
-  // (bench/run.sh reads them as JSON).
-  picbot::log::set_level("warn");
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
